@@ -1,0 +1,35 @@
+package dev.sluice.dag;
+
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated DAG definition: immutable, with defaults applied to every task. Build one from YAML with
+ * {@link YamlDagParser} or in Java with {@link DagBuilder}; both give equal records.
+ */
+public record Dag(
+        String id,
+        String description,
+        String schedule,
+        String timezone,
+        LocalDate startDate,
+        LocalDate endDate,
+        boolean catchup,
+        int maxActiveRuns,
+        int maxActiveTasks,
+        List<String> tags,
+        Map<String, ParamSpec> params,
+        List<TaskDef> tasks) {
+
+    public Dag {
+        tags = List.copyOf(tags);
+        params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
+        tasks = List.copyOf(tasks);
+    }
+
+    public TaskDef task(String taskId) {
+        for (TaskDef t : tasks) if (t.id().equals(taskId)) return t;
+        return null;
+    }
+}

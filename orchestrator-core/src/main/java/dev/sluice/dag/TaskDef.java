@@ -1,0 +1,43 @@
+package dev.sluice.dag;
+
+import dev.sluice.run.TriggerRule;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One task of a DAG with the DAG's defaults already applied, so a definition built in Java and one read from YAML
+ * compare equal.
+ */
+public record TaskDef(
+        String id,
+        String type,
+        List<String> dependsOn,
+        TriggerRule triggerRule,
+        int retries,
+        Duration retryDelay,
+        RetryBackoff retryBackoff,
+        Duration maxRetryDelay,
+        Duration timeout,
+        String pool,
+        int priority,
+        Map<String, Object> config) {
+
+    public TaskDef {
+        dependsOn = List.copyOf(dependsOn);
+        config = config == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(config));
+    }
+
+    /** The delay before attempt {@code nextTry} (2 for the first retry), honouring backoff and its cap. */
+    public Duration delayBeforeTry(int nextTry) {
+        if (retryBackoff == RetryBackoff.FIXED) return min(retryDelay, maxRetryDelay);
+        int exponent = Math.max(0, Math.min(nextTry - 2, 30));
+        long ms = retryDelay.toMillis();
+        long scaled = ms > Long.MAX_VALUE >> exponent ? Long.MAX_VALUE : ms << exponent;
+        return min(Duration.ofMillis(scaled), maxRetryDelay);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}
