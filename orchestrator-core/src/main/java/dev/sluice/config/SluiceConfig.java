@@ -1,0 +1,38 @@
+package dev.sluice.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Settings from the environment. {@code SLUICE_DB_URL} unset means "start an embedded PostgreSQL under
+ * SLUICE_HOME". Passwords are kept out of {@link #toString()} so they never reach a log.
+ */
+public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort) {
+
+    public static SluiceConfig fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    public static SluiceConfig from(Map<String, String> env) {
+        String home = env.getOrDefault("SLUICE_HOME", System.getProperty("user.home") + "/.sluice");
+        return new SluiceConfig(
+                Path.of(home).toAbsolutePath(),
+                blankToNull(env.get("SLUICE_DB_URL")),
+                env.getOrDefault("SLUICE_DB_USER", "postgres"),
+                env.getOrDefault("SLUICE_DB_PASSWORD", ""),
+                Integer.parseInt(env.getOrDefault("SLUICE_EMBEDDED_DB_PORT", "0")));
+    }
+
+    public boolean embedded() {
+        return dbUrl == null;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    @Override
+    public String toString() {
+        return "SluiceConfig[home=" + home + ", db=" + (embedded() ? "embedded" : dbUrl) + ", user=" + dbUser + "]";
+    }
+}

@@ -1,0 +1,124 @@
+package dev.sluice.engine;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.TaskDef;
+import dev.sluice.store.TaskInstanceRepository;
+import dev.sluice.store.TaskInstanceRepository.Claimed;
+import dev.sluice.task.ConfigField;
+import dev.sluice.task.TaskFailedException;
+import dev.sluice.task.TaskResult;
+import dev.sluice.task.TaskType;
+import dev.sluice.task.TaskTypeRegistry;
+import dev.sluice.template.TemplateContext;
+import dev.sluice.template.TemplateRenderer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jooq.DSLContext;
+
+/** Runs one claimed attempt: renders its config, calls the task type under its timeout, and reports how it ended. */
+final class AttemptRunner {
+    private final DSLContext dsl;
+    private final DagGraphs graphs;
+    private final TaskTypeRegistry types;
+    private final TaskInstanceRepository tasks;
+    private final TemplateRenderer renderer = new TemplateRenderer();
+    private final ScheduledExecutorService timer;
+    private final Clock clock;
+    private final Path home;
+    private final Services services;
+    private final DagDirectories dagDirectories;
+
+    AttemptRunner(DSLContext dsl, DagGraphs graphs, TaskTypeRegistry types, TaskInstanceRepository tasks,
+                  ScheduledExecutorService timer, Clock clock, Path home, Services services,
+                  DagDirectories dagDirectories) {
+        this.dsl = dsl;
+        this.graphs = graphs;
+        this.types = types;
+        this.tasks = tasks;
+        this.timer = timer;
+        this.clock = clock;
+        this.home = home;
+        this.services = services;
+        this.dagDirectories = dagDirectories;
+    }
+
+    Completion run(AttemptHandle handle, String workerId) {
+        Claimed c = handle.claimed;
+        handle.bind(Thread.currentThread());
+        AttemptContext ctx = null;
+        ScheduledFuture<?> timeout = null;
+        TaskDef def = null;
+        try {
+            Dag dag = graphs.dag(c.dagVersionId());
+            def = dag.task(c.taskId());
+            if (def == null) throw new TaskFailedException("task " + c.taskId() + " is not in DAG version " + c.dagVersionId());
+            TaskType type = types.get(def.type());
+            if (type == null) throw new TaskFailedException("unknown task type \"" + def.type() + "\" on this worker");
+            Map<String, Object> config = withDefaults(type, def.config());
+            Map<String, Map<String, Object>> outputs = needsOutputs(def) ? tasks.outputs(dsl, c.runKey()) : Map.of();
+            Map<String, Object> vars = TemplateContext.build(c.runId(), c.logicalDate(), c.dataIntervalStart(),
+                    c.dataIntervalEnd(), c.tryNumber(), c.params(), outputs, c.dagId(), c.taskId());
+            Map<String, Object> rendered = renderer.renderConfig(config, vars);
+            ctx = new AttemptContext(c, handle, rendered, outputs, Path.of(c.logPath()), dagDirectories.of(c.dagId()),
+                    home, clock, services, c.attemptKey());
+            final TaskDef d = def;
+            timeout = timer.schedule(() -> handle.stop(Outcome.TIMED_OUT), d.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            TaskResult result = type.execute(ctx);
+            if (handle.isStopped()) return stopped(handle, workerId, def, null, ctx);
+            return new Completion(c, workerId, Outcome.SUCCESS, result == null ? Map.of() : result.output(), null,
+                    null, clock.instant());
+        } catch (Throwable e) {
+            if (e instanceof InterruptedException) Thread.interrupted();
+            if (handle.isStopped()) return stopped(handle, workerId, def, e, ctx);
+            String error = describe(e);
+            Integer exit = e instanceof TaskFailedException tf ? tf.exitCode() : null;
+            if (ctx != null) {
+                PrintWriter log = ctx.log();
+                if (e instanceof TaskFailedException) log.println("[sluice] task failed: " + error);
+                else e.printStackTrace(log);
+            }
+            return new Completion(c, workerId, Outcome.FAILED, null, error, exit, clock.instant());
+        } finally {
+            if (timeout != null) timeout.cancel(false);
+            if (ctx != null) ctx.closeLog();
+        }
+    }
+
+    private Completion stopped(AttemptHandle handle, String workerId, TaskDef def, Throwable e, AttemptContext ctx) {
+        Outcome o = handle.stopReason();
+        String error = switch (o) {
+            case TIMED_OUT -> "timed out after " + dev.sluice.dag.Durations.format(def.timeout());
+            case CANCELLED -> "cancelled";
+            default -> "stopped: worker shutting down";
+        };
+        if (ctx != null) ctx.log().println("[sluice] " + error);
+        return new Completion(handle.claimed, workerId, o, null, error, null, clock.instant());
+    }
+
+    /** A template can read any task's output; other tasks get upstream outputs only when they ask through the context. */
+    private static boolean needsOutputs(TaskDef def) {
+        return !def.dependsOn().isEmpty();
+    }
+
+    static Map<String, Object> withDefaults(TaskType type, Map<String, Object> config) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (ConfigField f : type.configFields()) if (f.defaultValue() != null) out.put(f.name(), f.defaultValue());
+        out.putAll(config);
+        return out;
+    }
+
+    static String describe(Throwable e) {
+        if (e instanceof TaskFailedException) return e.getMessage();
+        String m = e.getMessage();
+        StringWriter sw = new StringWriter();
+        sw.append(e.getClass().getSimpleName()).append(m == null ? "" : ": " + m);
+        return sw.toString();
+    }
+}

@@ -1,0 +1,9 @@
+package dev.sluice.engine;
+
+import dev.sluice.store.TaskInstanceRepository.Claimed;
+import java.time.Instant;
+import java.util.Map;
+
+/** The result of one attempt, on its way to being recorded in a batch. */
+record Completion(Claimed claimed, String workerId, Outcome outcome, Map<String, Object> output, String error,
+                  Integer exitCode, Instant endedAt) {}

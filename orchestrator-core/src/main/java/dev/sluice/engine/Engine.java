@@ -1,0 +1,172 @@
+package dev.sluice.engine;
+
+import dev.sluice.store.DagRepository;
+import dev.sluice.store.Database;
+import dev.sluice.store.LogStore;
+import dev.sluice.store.RunRepository;
+import dev.sluice.store.TaskInstanceRepository;
+import dev.sluice.store.WorkerRepository;
+import dev.sluice.task.TaskTypeRegistry;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One engine per process: a worker (claim, run, record), its heartbeat, the reaper that retries the tasks of
+ * workers that died, a LISTEN connection that wakes the worker when another process queues work, and a fallback
+ * sweep. Any number of engines may share one database.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+    private final Database db;
+    private final EngineConfig config;
+    private final Clock clock;
+    private final String workerId;
+    private final DagRepository dags;
+    private final RunRepository runs = new RunRepository();
+    private final TaskInstanceRepository tasks = new TaskInstanceRepository();
+    private final WorkerRepository workers;
+    private final RunCoordinator coordinator;
+    private final Worker worker;
+    private final ScheduledExecutorService housekeeping;
+    private final NotificationListener listener;
+    private volatile boolean started;
+
+    public Engine(Database db, TaskTypeRegistry types, EngineConfig config, Clock clock, Services services) {
+        this.db = db;
+        this.config = config;
+        this.clock = clock;
+        this.workerId = config.workerId() != null ? config.workerId() : defaultWorkerId();
+        this.dags = new DagRepository(db.dsl(), clock);
+        this.workers = new WorkerRepository(db.dsl());
+        DagGraphs graphs = new DagGraphs(dags);
+        this.housekeeping = Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("sluice-housekeeping-", 0).daemon().factory());
+        Worker[] self = new Worker[1];
+        this.coordinator = new RunCoordinator(db.dsl(), dags, graphs, runs, tasks, clock, () -> {
+            if (self[0] != null) self[0].wake();
+        });
+        CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator);
+        services.put(DataSource.class, db.dataSource());
+        AttemptRunner runner = new AttemptRunner(db.dsl(), graphs, types, tasks, housekeeping, clock, config.home(),
+                services, new DagDirectories(dags, config.home()));
+        this.worker = new Worker(workerId, db.dsl(), tasks, recorder, runner, new LogStore(config.home()), clock, config);
+        self[0] = worker;
+        this.listener = new NotificationListener(db, RunCoordinator.CHANNEL, worker::wake);
+    }
+
+    private static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        return host + ":" + ProcessHandle.current().pid() + ":" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    public synchronized Engine start() {
+        if (started) return this;
+        started = true;
+        workers.register(workerId, hostname(), config.slots(), clock.instant());
+        listener.start();
+        if (config.runWorker()) worker.start();
+        long hb = config.heartbeatInterval().toMillis();
+        housekeeping.scheduleWithFixedDelay(guard("heartbeat", this::heartbeat), hb, hb, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(guard("reaper", this::reap), hb, hb, TimeUnit.MILLISECONDS);
+        long sweep = Math.max(1000, config.pollInterval().toMillis() * 5);
+        housekeeping.scheduleWithFixedDelay(guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
+        log.info("Engine started: worker {} with {} slots", workerId, config.slots());
+        return this;
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+
+    private Runnable guard(String what, Runnable r) {
+        return () -> {
+            try {
+                r.run();
+            } catch (Exception e) {
+                log.warn("{} failed: {}", what, e.toString());
+            }
+        };
+    }
+
+    /** Proves this worker alive, and stops attempts whose task instance was cancelled or marked meanwhile. */
+    void heartbeat() {
+        if (!workers.heartbeat(workerId, clock.instant())) {
+            // Declared dead (e.g. after a long GC pause): our attempts were already handed to others.
+            log.error("Worker {} was declared dead by another process; stopping its attempts and re-registering", workerId);
+            worker.running().values().forEach(h -> h.stop(Outcome.LOST));
+            workers.register(workerId, hostname(), config.slots(), clock.instant());
+        }
+        var ids = List.copyOf(worker.running().keySet());
+        for (Long id : tasks.noLongerRunning(db.dsl(), workerId, ids)) {
+            AttemptHandle h = worker.running().get(id);
+            if (h != null) h.stop(Outcome.CANCELLED);
+        }
+    }
+
+    /** Retries (or fails) the attempts of workers that stopped heartbeating. */
+    void reap() {
+        var now = clock.instant();
+        for (String dead : workers.silentSince(now.minus(config.deadAfter()))) {
+            if (dead.equals(workerId)) continue;
+            if (workers.markStopped(dead, now)) log.warn("Worker {} stopped heartbeating; retrying its tasks", dead);
+        }
+        var orphans = tasks.runningOnStoppedWorkers(db.dsl());
+        if (orphans.isEmpty()) return;
+        var batch = orphans.stream().map(o -> new Completion(o.claimed(), o.workerId(), Outcome.LOST, null,
+                "worker " + o.workerId() + " stopped heartbeating", null, now)).toList();
+        var result = worker.record(batch);
+        log.warn("Recorded {} attempts of dead workers as lost", result.recorded());
+        worker.wake();
+    }
+
+    /** Wakes the worker now (tests with an injected clock call this after moving time). */
+    public void wake() {
+        worker.wake();
+    }
+
+    public RunCoordinator runs() {
+        return coordinator;
+    }
+
+    public DagRepository dags() {
+        return dags;
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!started) return;
+        started = false;
+        if (config.runWorker()) worker.stop(Duration.ofSeconds(2));
+        listener.close();
+        housekeeping.shutdownNow();
+        workers.markStopped(workerId, clock.instant());
+        log.info("Engine stopped: worker {}", workerId);
+    }
+}

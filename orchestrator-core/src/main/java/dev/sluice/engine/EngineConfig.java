@@ -1,0 +1,37 @@
+package dev.sluice.engine;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Engine tuning. {@code slots}: tasks this worker runs at once. {@code heartbeatInterval}: how often the worker
+ * proves it is alive; after five missed beats its tasks are retried elsewhere. {@code pollInterval}: the fallback
+ * wake-up when no notification arrives (LISTEN/NOTIFY does the real work).
+ */
+public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Duration pollInterval,
+                           int completionBatch, boolean runWorker, String workerId) {
+
+    public static EngineConfig defaults(Path home) {
+        return new EngineConfig(home, 32, Duration.ofSeconds(2), Duration.ofSeconds(1), 512, true, null);
+    }
+
+    public EngineConfig withSlots(int n) {
+        return new EngineConfig(home, n, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId);
+    }
+
+    public EngineConfig withHeartbeat(Duration d) {
+        return new EngineConfig(home, slots, d, pollInterval, completionBatch, runWorker, workerId);
+    }
+
+    public EngineConfig withPollInterval(Duration d) {
+        return new EngineConfig(home, slots, heartbeatInterval, d, completionBatch, runWorker, workerId);
+    }
+
+    public EngineConfig withWorkerId(String id) {
+        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, id);
+    }
+
+    public Duration deadAfter() {
+        return heartbeatInterval.multipliedBy(5);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.sluice.engine;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.run.Decider;
+import dev.sluice.run.DagGraph;
+import dev.sluice.run.RunState;
+import dev.sluice.run.TaskState;
+import dev.sluice.store.DagRepository;
+import dev.sluice.store.RunRepository;
+import dev.sluice.store.RunRepository.NewRun;
+import dev.sluice.store.TaskInstanceRepository;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.jooq.DSLContext;
+import org.jooq.Query;
+import org.jooq.impl.DSL;
+
+/**
+ * Creates runs and moves them through their life: queued → running (within max_active_runs), and finished when
+ * the decider says so. The transaction boundaries are the callers'; everything here runs inside one.
+ */
+public final class RunCoordinator {
+    static final String CHANNEL = "sluice_work";
+
+    private final DSLContext dsl;
+    private final DagRepository dags;
+    private final DagGraphs graphs;
+    private final RunRepository runs;
+    private final TaskInstanceRepository tasks;
+    private final Clock clock;
+    private final Runnable localWake;
+
+    public RunCoordinator(DSLContext dsl, DagRepository dags, DagGraphs graphs, RunRepository runs,
+                          TaskInstanceRepository tasks, Clock clock, Runnable localWake) {
+        this.dsl = dsl;
+        this.dags = dags;
+        this.graphs = graphs;
+        this.runs = runs;
+        this.tasks = tasks;
+        this.clock = clock;
+        this.localWake = localWake;
+    }
+
+    /** Creates a run of the DAG's latest version and starts it if max_active_runs allows. */
+    public long createRun(String dagId, String runType, Instant logicalDate, Instant intervalStart,
+                          Instant intervalEnd, Map<String, Object> params, String triggeredBy) {
+        long versionId = dags.latestVersionId(dagId)
+                .orElseThrow(() -> new IllegalArgumentException("unknown DAG " + dagId));
+        Dag dag = graphs.dag(versionId);
+        Map<String, Object> resolved = RunParams.resolve(dag, params);
+        String runId = runType + "__" + logicalDate;
+        Instant now = clock.instant();
+        long key = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            long k = runs.insert(tx, new NewRun(dagId, runId, versionId, runType, logicalDate, intervalStart,
+                    intervalEnd, resolved, triggeredBy), now);
+            tasks.insertPending(tx, k, dag);
+            promote(tx, dagId, now);
+            return k;
+        });
+        localWake.run();
+        return key;
+    }
+
+    /**
+     * Starts queued runs of a DAG, oldest first, while fewer than max_active_runs are running. Locks the DAG row
+     * so two servers cannot both start "the last allowed" run.
+     */
+    public boolean promote(DSLContext tx, String dagId, Instant now) {
+        runs.lockDag(tx, dagId);
+        long latest = dags.latestVersionId(dagId).orElseThrow();
+        int maxActive = graphs.dag(latest).maxActiveRuns();
+        int free = maxActive - runs.countRunning(tx, dagId);
+        boolean queuedAny = false;
+        if (free <= 0) return false;
+        for (long runKey : runs.queued(tx, dagId, free)) {
+            if (!runs.transition(tx, runKey, RunState.RUNNING, now)) continue;
+            var run = runs.get(tx, runKey).orElseThrow();
+            queuedAny |= decide(tx, runKey, run.versionId(), tasks.states(tx, runKey), now);
+        }
+        if (queuedAny) notifyWorkers(tx);
+        return queuedAny;
+    }
+
+    /**
+     * Applies the decider to one run's states: queues ready tasks, skips or upstream-fails the ones whose rule
+     * can no longer be met, and finishes the run when every task is done. True when any task became queued.
+     */
+    boolean decide(DSLContext tx, long runKey, long versionId, Map<String, TaskState> states, Instant now) {
+        DagGraph graph = graphs.graph(versionId);
+        Decider.Decision d = Decider.decide(graph, states);
+        if (!d.changes().isEmpty()) {
+            var queries = tasks.decisionUpdates(tx, runKey, d.changes(), now);
+            if (queries.size() == 1) queries.get(0).execute();
+            else tx.batch(queries.toArray(Query[]::new)).execute();
+        }
+        if (d.runFinished()) finish(tx, runKey, d.runOutcome(), now);
+        return d.changes().containsValue(TaskState.QUEUED);
+    }
+
+    void finish(DSLContext tx, long runKey, RunState outcome, Instant now) {
+        if (runs.transition(tx, runKey, outcome, now)) {
+            var run = runs.get(tx, runKey).orElseThrow();
+            promote(tx, run.dagId(), now);
+        }
+    }
+
+    static void notifyWorkers(DSLContext tx) {
+        // Delivered at commit, and folded into one per transaction by PostgreSQL.
+        tx.select(DSL.function("pg_notify", Object.class, DSL.val(CHANNEL), DSL.val(""))).fetch();
+    }
+
+    /** Runs the fallback sweep: promotes DAGs with queued runs (a wake-up may have been lost in a crash). */
+    public void promoteAll() {
+        for (String dagId : runs.dagsWithQueuedRuns(dsl)) {
+            boolean queued = dsl.transactionResult(cfg -> promote(DSL.using(cfg), dagId, clock.instant()));
+            if (queued) localWake.run();
+        }
+    }
+
+    static Map<String, TaskState> copy(Map<String, TaskState> m) {
+        return new HashMap<>(m);
+    }
+}

@@ -1,0 +1,199 @@
+package dev.sluice.engine;
+
+import dev.sluice.store.LogStore;
+import dev.sluice.store.TaskInstanceRepository;
+import dev.sluice.store.TaskInstanceRepository.Claimed;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims ready task instances into free slots, runs them on virtual threads, and records their results in
+ * batches. Two loops: the claim loop sleeps on a {@link Waiter} until a slot frees, work is queued (locally or by
+ * NOTIFY), a retry comes due, or the fallback poll interval passes; the completion loop drains finished attempts.
+ */
+final class Worker {
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+    private final String workerId;
+    private final DSLContext dsl;
+    private final TaskInstanceRepository tasks;
+    private final CompletionRecorder recorder;
+    private final AttemptRunner runner;
+    private final LogStore logs;
+    private final Clock clock;
+    private final EngineConfig config;
+    final Waiter waiter = new Waiter();
+    private final AtomicInteger free;
+    private final Map<Long, AttemptHandle> running = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("sluice-task-", 0).factory());
+    private final AtomicReference<Instant> nextRetry = new AtomicReference<>();
+    private volatile boolean claiming = true;
+    private volatile boolean stopped;
+    private Thread claimThread;
+    private Thread completionThread;
+
+    Worker(String workerId, DSLContext dsl, TaskInstanceRepository tasks, CompletionRecorder recorder,
+           AttemptRunner runner, LogStore logs, Clock clock, EngineConfig config) {
+        this.workerId = workerId;
+        this.dsl = dsl;
+        this.tasks = tasks;
+        this.recorder = recorder;
+        this.runner = runner;
+        this.logs = logs;
+        this.clock = clock;
+        this.config = config;
+        this.free = new AtomicInteger(config.slots());
+    }
+
+    void start() {
+        claimThread = Thread.ofPlatform().name("sluice-claim-" + workerId).start(this::claimLoop);
+        completionThread = Thread.ofPlatform().name("sluice-complete-" + workerId).start(this::completionLoop);
+    }
+
+    void wake() {
+        waiter.wake();
+    }
+
+    Map<Long, AttemptHandle> running() {
+        return running;
+    }
+
+    /** Also used by the reaper: results of other workers' lost attempts go through the same path. */
+    CompletionRecorder.Result record(List<Completion> batch) {
+        return recorder.record(batch, clock.instant());
+    }
+
+    private void claimLoop() {
+        while (!stopped) {
+            try {
+                int n = claiming ? free.get() : 0;
+                if (n > 0) {
+                    List<Claimed> got = tasks.claim(dsl, workerId, n, clock.instant(), logs);
+                    for (Claimed c : got) launch(c);
+                    if (got.size() == n) continue; // there may be more: claim again once slots free
+                }
+                waiter.await(untilNextWake());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                if (stopped) return;
+                log.warn("Claiming work failed, retrying: {}", e.toString());
+                sleepQuietly(Duration.ofMillis(500));
+            }
+        }
+    }
+
+    private Duration untilNextWake() {
+        Duration d = config.pollInterval();
+        Instant retry = nextRetry.get();
+        if (retry != null) {
+            Duration toRetry = Duration.between(clock.instant(), retry);
+            if (toRetry.isNegative() || toRetry.isZero()) {
+                nextRetry.compareAndSet(retry, null);
+                return Duration.ZERO;
+            }
+            if (toRetry.compareTo(d) < 0) d = toRetry;
+        }
+        return d;
+    }
+
+    private void launch(Claimed c) {
+        free.decrementAndGet();
+        AttemptHandle h = new AttemptHandle(c);
+        running.put(c.tiId(), h);
+        executor.execute(() -> completions.add(runner.run(h, workerId)));
+    }
+
+    private void completionLoop() {
+        List<Completion> batch = new ArrayList<>();
+        while (!stopped || !completions.isEmpty() || !running.isEmpty()) {
+            try {
+                Completion first = completions.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                completions.drainTo(batch, config.completionBatch() - 1);
+                CompletionRecorder.Result r = recordWithRetry(batch);
+                for (Completion c : batch) running.remove(c.claimed().tiId());
+                free.addAndGet(batch.size());
+                if (r != null && r.earliestRetry() != null) {
+                    nextRetry.accumulateAndGet(r.earliestRetry(), (a, b) -> a == null || b.isBefore(a) ? b : a);
+                }
+                batch.clear();
+                waiter.wake();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Transient database faults (a deadlock victim, a failover) must not lose a result: the transaction rolled
+     * back whole, so trying again is safe. After repeated failure the attempts stay "running" and the reaper
+     * retries them once this worker is gone.
+     */
+    private CompletionRecorder.Result recordWithRetry(List<Completion> batch) throws InterruptedException {
+        for (int i = 1; ; i++) {
+            try {
+                return recorder.record(batch, clock.instant());
+            } catch (RuntimeException e) {
+                if (i >= 10 || stopped && i >= 3) {
+                    log.error("Could not record {} finished attempts: {}", batch.size(), e.toString());
+                    return null;
+                }
+                log.warn("Recording finished attempts failed (try {}), retrying: {}", i, e.toString());
+                Thread.sleep(Math.min(5000, 50L << i));
+            }
+        }
+    }
+
+    /** Stops claiming; running attempts are interrupted and recorded as lost so they are retried. */
+    void stop(Duration grace) {
+        claiming = false;
+        waiter.wake();
+        Instant deadline = Instant.now().plus(grace);
+        while (!running.isEmpty() && Instant.now().isBefore(deadline)) sleepQuietly(Duration.ofMillis(20));
+        for (AttemptHandle h : running.values()) h.stop(Outcome.LOST);
+        deadline = Instant.now().plusSeconds(5);
+        while (!running.isEmpty() && Instant.now().isBefore(deadline)) sleepQuietly(Duration.ofMillis(20));
+        stopped = true;
+        waiter.wake();
+        joinQuietly(claimThread);
+        joinQuietly(completionThread);
+        executor.shutdownNow();
+    }
+
+    private static void joinQuietly(Thread t) {
+        if (t == null) return;
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

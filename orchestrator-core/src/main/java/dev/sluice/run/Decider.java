@@ -1,0 +1,83 @@
+package dev.sluice.run;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Decide, then do: a pure function from (graph, current task states) to the tasks that change state and whether
+ * the run is finished. No database, no clock, so every trigger rule can be tested exhaustively; the engine
+ * persists what it returns.
+ */
+public final class Decider {
+    private Decider() {}
+
+    public record Decision(Map<String, TaskState> changes, RunState runOutcome) {
+        public boolean runFinished() {
+            return runOutcome != null;
+        }
+    }
+
+    enum Verdict { WAIT, READY, SKIP, UPSTREAM_FAILED }
+
+    public static Decision decide(DagGraph graph, Map<String, TaskState> current) {
+        Map<String, TaskState> states = new HashMap<>(current);
+        Map<String, TaskState> changes = new LinkedHashMap<>();
+        // Topological order: a task's upstream verdicts are settled before the task is looked at, so skips and
+        // upstream failures propagate through the whole graph in one pass.
+        for (String id : graph.topologicalOrder()) {
+            if (states.get(id) != TaskState.PENDING) continue;
+            TaskState next = switch (evaluate(graph.task(id).triggerRule(), graph, id, states)) {
+                case READY -> TaskState.QUEUED;
+                case SKIP -> TaskState.SKIPPED;
+                case UPSTREAM_FAILED -> TaskState.UPSTREAM_FAILED;
+                case WAIT -> null;
+            };
+            if (next != null) {
+                states.put(id, next);
+                changes.put(id, next);
+            }
+        }
+        return new Decision(changes, outcome(graph, states));
+    }
+
+    /** The run's outcome once every task is finished; null while any is not. */
+    static RunState outcome(DagGraph graph, Map<String, TaskState> states) {
+        for (TaskState s : states.values()) if (!s.isTerminal()) return null;
+        for (String leaf : graph.leaves()) {
+            TaskState s = states.get(leaf);
+            if (s != null && (s.isFailure() || s == TaskState.CANCELLED)) return RunState.FAILED;
+        }
+        return RunState.SUCCESS;
+    }
+
+    static Verdict evaluate(TriggerRule rule, DagGraph graph, String id, Map<String, TaskState> states) {
+        var ups = graph.upstream(id);
+        if (ups.isEmpty() || rule == TriggerRule.ALWAYS) return Verdict.READY;
+        int n = ups.size(), success = 0, failed = 0, skipped = 0, done = 0;
+        for (String u : ups) {
+            TaskState s = states.get(u);
+            if (s == null) continue;
+            if (s.isTerminal()) done++;
+            if (s == TaskState.SUCCESS) success++;
+            else if (s.isFailure() || s == TaskState.CANCELLED) failed++;
+            else if (s == TaskState.SKIPPED) skipped++;
+        }
+        boolean allDone = done == n;
+        return switch (rule) {
+            case ALL_SUCCESS -> failed > 0 ? Verdict.UPSTREAM_FAILED
+                    : skipped > 0 ? Verdict.SKIP
+                    : success == n ? Verdict.READY : Verdict.WAIT;
+            case ALL_FAILED -> success > 0 || skipped > 0 ? Verdict.SKIP
+                    : failed == n ? Verdict.READY : Verdict.WAIT;
+            case ALL_DONE -> allDone ? Verdict.READY : Verdict.WAIT;
+            case ONE_SUCCESS -> success > 0 ? Verdict.READY
+                    : !allDone ? Verdict.WAIT
+                    : skipped == n ? Verdict.SKIP : Verdict.UPSTREAM_FAILED;
+            case ONE_FAILED -> failed > 0 ? Verdict.READY : allDone ? Verdict.SKIP : Verdict.WAIT;
+            case NONE_FAILED -> failed > 0 ? Verdict.UPSTREAM_FAILED : allDone ? Verdict.READY : Verdict.WAIT;
+            case NONE_SKIPPED -> skipped > 0 ? Verdict.SKIP : allDone ? Verdict.READY : Verdict.WAIT;
+            case ALWAYS -> Verdict.READY;
+        };
+    }
+}

@@ -1,0 +1,122 @@
+package dev.sluice.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.sluice.config.SluiceConfig;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application's PostgreSQL: a pooled DataSource, a jOOQ context over it, Flyway migrations from the
+ * {@code db} module, and, when no URL is configured, the embedded server it started.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+    private final HikariDataSource pool;
+    private final DSLContext dsl;
+    private final String url;
+    private final String user;
+    private final String password;
+    private final EmbeddedPostgres embedded;
+
+    private Database(String url, String user, String password, int poolSize, EmbeddedPostgres embedded) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+        this.embedded = embedded;
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(url);
+        hc.setUsername(user);
+        hc.setPassword(password);
+        hc.setMaximumPoolSize(poolSize);
+        hc.setMinimumIdle(Math.min(4, poolSize));
+        hc.setPoolName("sluice");
+        hc.addDataSourceProperty("reWriteBatchedInserts", "true");
+        this.pool = new HikariDataSource(hc);
+        this.dsl = DSL.using(pool, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+    }
+
+    /** Connects to the configured server, or starts the embedded one under {@code SLUICE_HOME/postgres}. */
+    public static Database open(SluiceConfig config, int poolSize) {
+        if (!config.embedded()) {
+            log.info("Using PostgreSQL at {}", config.dbUrl());
+            return connect(config.dbUrl(), config.dbUser(), config.dbPassword(), poolSize);
+        }
+        Path dataDir = config.home().resolve("postgres");
+        try {
+            Files.createDirectories(dataDir);
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDir)
+                    .setCleanDataDirectory(false)
+                    .setPort(config.embeddedPort() == 0 ? 54329 : config.embeddedPort())
+                    .setServerConfig("max_connections", "200")
+                    .start();
+            log.info("Started embedded PostgreSQL, data in {}", dataDir);
+            String url = pg.getJdbcUrl("postgres", "postgres");
+            return new Database(url, "postgres", "", poolSize, pg);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start embedded PostgreSQL in " + dataDir + ": " + e.getMessage()
+                    + " (is another Sluice using it? set SLUICE_HOME or SLUICE_DB_URL)", e);
+        }
+    }
+
+    public static Database connect(String url, String user, String password, int poolSize) {
+        return new Database(url, user, password, poolSize, null);
+    }
+
+    public Database migrate() {
+        Flyway.configure()
+                .dataSource(pool)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        return this;
+    }
+
+    public DSLContext dsl() {
+        return dsl;
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    /** A connection outside the pool, for LISTEN: it stays open for the engine's lifetime. */
+    public Connection openDedicatedConnection() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        return DriverManager.getConnection(url, p);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        if (embedded != null) {
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                log.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.sluice.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.util.Map;
+import org.jooq.JSONB;
+
+/** One configured Jackson mapper, and the JSONB conversions the repositories need. */
+public final class Json {
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+
+    private Json() {}
+
+    public static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public static JSONB jsonb(Object value) {
+        return value == null ? null : JSONB.valueOf(write(value));
+    }
+
+    public static Map<String, Object> map(JSONB jsonb) {
+        if (jsonb == null) return null;
+        return map(jsonb.data());
+    }
+
+    public static Map<String, Object> map(String json) {
+        try {
+            return MAPPER.readValue(json, MAP);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("bad JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}

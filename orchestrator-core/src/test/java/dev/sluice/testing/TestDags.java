@@ -1,0 +1,47 @@
+package dev.sluice.testing;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.RetryBackoff;
+import dev.sluice.dag.TaskDef;
+import dev.sluice.run.TriggerRule;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Small DAGs built in code for engine tests that do not exercise the YAML loader. */
+public final class TestDags {
+    private TestDags() {}
+
+    public static TaskDef task(String id, String type, List<String> deps, Map<String, Object> config) {
+        return new TaskDef(id, type, deps, TriggerRule.ALL_SUCCESS, 0, Duration.ofSeconds(1), RetryBackoff.FIXED,
+                Duration.ofHours(1), Duration.ofHours(1), "default", 0, config);
+    }
+
+    public static TaskDef withRetries(TaskDef t, int retries, Duration delay, RetryBackoff backoff) {
+        return new TaskDef(t.id(), t.type(), t.dependsOn(), t.triggerRule(), retries, delay, backoff,
+                t.maxRetryDelay(), t.timeout(), t.pool(), t.priority(), t.config());
+    }
+
+    public static TaskDef withTimeout(TaskDef t, Duration timeout) {
+        return new TaskDef(t.id(), t.type(), t.dependsOn(), t.triggerRule(), t.retries(), t.retryDelay(),
+                t.retryBackoff(), t.maxRetryDelay(), timeout, t.pool(), t.priority(), t.config());
+    }
+
+    public static TaskDef withRule(TaskDef t, TriggerRule rule) {
+        return new TaskDef(t.id(), t.type(), t.dependsOn(), rule, t.retries(), t.retryDelay(),
+                t.retryBackoff(), t.maxRetryDelay(), t.timeout(), t.pool(), t.priority(), t.config());
+    }
+
+    public static Dag dag(String id, int maxActiveRuns, List<TaskDef> tasks) {
+        return new Dag(id, "", null, "UTC", null, null, false, maxActiveRuns, 64, List.of(), Map.of(), tasks);
+    }
+
+    public static Dag linear(String id, int n, String type, Map<String, Object> config) {
+        List<TaskDef> tasks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            tasks.add(task("t" + i, type, i == 0 ? List.of() : List.of("t" + (i - 1)), config));
+        }
+        return dag(id, 1000, tasks);
+    }
+}
