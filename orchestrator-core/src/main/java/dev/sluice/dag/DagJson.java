@@ -1,49 +1,140 @@
 package dev.sluice.dag;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.sluice.dag.ParamSpec.ParamType;
+import dev.sluice.run.TriggerRule;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-/** Canonical JSON of a DAG definition: how versions are stored and compared. */
+/**
+ * The canonical JSON form of a {@link Dag}, used to store DAG versions and to notice when a file really changed.
+ * Keys use the DAG file's names, durations their short text form, dates ISO; map keys are sorted and there is no
+ * whitespace, so equal DAGs give byte-equal JSON and the same {@link #sha256}.
+ *
+ * <p>The tree is written field by field rather than by reflection over the records, so renaming a Java field
+ * cannot silently change the stored format (and every stored hash).
+ */
 public final class DagJson {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .addModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-            .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-            .build();
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     private DagJson() {}
 
     public static String toJson(Dag dag) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", dag.id());
+        m.put("description", dag.description());
+        m.put("schedule", dag.schedule());
+        m.put("timezone", dag.timezone());
+        m.put("start_date", dag.startDate() == null ? null : dag.startDate().toString());
+        m.put("end_date", dag.endDate() == null ? null : dag.endDate().toString());
+        m.put("catchup", dag.catchup());
+        m.put("max_active_runs", dag.maxActiveRuns());
+        m.put("max_active_tasks", dag.maxActiveTasks());
+        m.put("tags", dag.tags());
+        Map<String, Object> params = new LinkedHashMap<>();
+        for (ParamSpec p : dag.params().values()) {
+            Map<String, Object> spec = new LinkedHashMap<>();
+            spec.put("type", p.type() == null ? null : p.type().yamlName());
+            spec.put("default", p.defaultValue());
+            spec.put("description", p.description());
+            params.put(p.name(), spec);
+        }
+        m.put("params", params);
+        List<Object> tasks = new ArrayList<>();
+        for (TaskDef t : dag.tasks()) {
+            Map<String, Object> task = new LinkedHashMap<>();
+            task.put("id", t.id());
+            task.put("type", t.type());
+            task.put("depends_on", t.dependsOn());
+            task.put("trigger_rule", t.triggerRule().yamlName());
+            task.put("retries", t.retries());
+            task.put("retry_delay", Durations.format(t.retryDelay()));
+            task.put("retry_backoff", t.retryBackoff().yamlName());
+            task.put("max_retry_delay", Durations.format(t.maxRetryDelay()));
+            task.put("timeout", Durations.format(t.timeout()));
+            task.put("pool", t.pool());
+            task.put("priority", t.priority());
+            task.put("config", t.config());
+            tasks.add(task);
+        }
+        m.put("tasks", tasks);
         try {
-            return MAPPER.writeValueAsString(dag);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot serialise DAG " + dag.id(), e);
+            return MAPPER.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("DAG " + dag.id() + " has a config value JSON cannot hold: " + e.getMessage(), e);
         }
     }
 
+    /** Reads JSON written by {@link #toJson}. Does not re-validate: stored versions were valid when stored. */
     public static Dag fromJson(String json) {
+        JsonNode root;
         try {
-            return MAPPER.readValue(json, Dag.class);
-        } catch (Exception e) {
-            throw new IllegalStateException("stored DAG definition is unreadable: " + e.getMessage(), e);
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not DAG JSON: " + e.getOriginalMessage(), e);
         }
+        Map<String, ParamSpec> params = new LinkedHashMap<>();
+        root.path("params").properties().forEach(e -> {
+            JsonNode spec = e.getValue();
+            params.put(e.getKey(), new ParamSpec(e.getKey(), ParamType.fromYaml(text(spec, "type")),
+                    plain(spec.get("default")), text(spec, "description")));
+        });
+        List<TaskDef> tasks = new ArrayList<>();
+        for (JsonNode t : root.path("tasks")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> config = (Map<String, Object>) plain(t.get("config"));
+            tasks.add(new TaskDef(text(t, "id"), text(t, "type"), strings(t.path("depends_on")),
+                    TriggerRule.fromYaml(text(t, "trigger_rule")), t.path("retries").asInt(),
+                    Durations.parse(text(t, "retry_delay")), RetryBackoff.fromYaml(text(t, "retry_backoff")),
+                    Durations.parse(text(t, "max_retry_delay")), Durations.parse(text(t, "timeout")),
+                    text(t, "pool"), t.path("priority").asInt(), config));
+        }
+        return new Dag(text(root, "id"), text(root, "description"), text(root, "schedule"), text(root, "timezone"),
+                date(root, "start_date"), date(root, "end_date"), root.path("catchup").asBoolean(),
+                root.path("max_active_runs").asInt(), root.path("max_active_tasks").asInt(),
+                strings(root.path("tags")), params, tasks);
     }
 
+    /** Hex SHA-256 of the canonical JSON: equal DAGs, equal hashes. */
     public static String sha256(Dag dag) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(toJson(dag).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(toJson(dag).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("every JVM has SHA-256", e);
         }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static LocalDate date(JsonNode node, String field) {
+        String s = text(node, field);
+        return s == null ? null : LocalDate.parse(s);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : array) out.add(n.asText());
+        return out;
+    }
+
+    /** A JSON value as plain Java values, normalized the way the parser and builder normalize them. */
+    private static Object plain(JsonNode node) {
+        if (node == null || node.isNull()) return null;
+        return ConfigValues.normalize(MAPPER.convertValue(node, Object.class));
     }
 }

@@ -6,4 +6,9 @@ public enum RetryBackoff {
     public String yamlName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
+
+    public static RetryBackoff fromYaml(String s) {
+        for (RetryBackoff b : values()) if (b.yamlName().equals(s)) return b;
+        return null;
+    }
 }

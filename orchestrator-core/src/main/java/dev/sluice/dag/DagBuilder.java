@@ -1,0 +1,265 @@
+package dev.sluice.dag;
+
+import dev.sluice.dag.ParamSpec.ParamType;
+import dev.sluice.run.TriggerRule;
+import dev.sluice.task.TaskTypeRegistry;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Defines a DAG in Java. Produces the same {@link Dag} as the equivalent YAML file and runs the same checks in
+ * {@link #build}; errors name the file {@code <java>} and line 0.
+ *
+ * <pre>{@code
+ * Dag dag = DagBuilder.dag("nightly_etl").schedule("0 2 * * *")
+ *         .param("threshold", ParamType.NUMBER, 0.8)
+ *         .defaults(d -> d.retries(0).retryDelay("10s"))
+ *         .task("extract", "shell", t -> t.config("command", "echo hi"))
+ *         .task("load", "shell", t -> t.dependsOn("extract").retries(2))
+ *         .build(registry);
+ * }</pre>
+ */
+public final class DagBuilder {
+    public static final String FILE = "<java>";
+
+    private final String id;
+    private String description;
+    private String schedule;
+    private String timezone = "UTC";
+    private LocalDate startDate;
+    private LocalDate endDate;
+    private boolean catchup;
+    private int maxActiveRuns = 16;
+    private int maxActiveTasks = 64;
+    private final List<String> tags = new ArrayList<>();
+    private final Map<String, ParamSpec> params = new LinkedHashMap<>();
+    private final Defaults defaults = new Defaults();
+    private final List<Task> tasks = new ArrayList<>();
+
+    private DagBuilder(String id) {
+        this.id = id;
+    }
+
+    public static DagBuilder dag(String id) {
+        return new DagBuilder(id);
+    }
+
+    public DagBuilder description(String description) {
+        this.description = description;
+        return this;
+    }
+
+    /** 5-field unix cron or {@code @hourly/@daily/@weekly/@monthly/@yearly}; none means manual runs only. */
+    public DagBuilder schedule(String schedule) {
+        this.schedule = schedule;
+        return this;
+    }
+
+    public DagBuilder timezone(String zoneId) {
+        this.timezone = zoneId;
+        return this;
+    }
+
+    public DagBuilder startDate(LocalDate date) {
+        this.startDate = date;
+        return this;
+    }
+
+    public DagBuilder endDate(LocalDate date) {
+        this.endDate = date;
+        return this;
+    }
+
+    public DagBuilder catchup(boolean catchup) {
+        this.catchup = catchup;
+        return this;
+    }
+
+    public DagBuilder maxActiveRuns(int n) {
+        this.maxActiveRuns = n;
+        return this;
+    }
+
+    public DagBuilder maxActiveTasks(int n) {
+        this.maxActiveTasks = n;
+        return this;
+    }
+
+    public DagBuilder tags(String... tags) {
+        this.tags.addAll(Arrays.asList(tags));
+        return this;
+    }
+
+    public DagBuilder param(String name, ParamType type, Object defaultValue) {
+        return param(name, type, defaultValue, null);
+    }
+
+    public DagBuilder param(String name, ParamType type, Object defaultValue, String description) {
+        params.put(name, new ParamSpec(name, type, ConfigValues.normalize(defaultValue), description));
+        return this;
+    }
+
+    /** Settings for every task that does not set them itself, like the YAML {@code defaults:} block. */
+    public DagBuilder defaults(Consumer<Defaults> spec) {
+        spec.accept(defaults);
+        return this;
+    }
+
+    public DagBuilder task(String taskId, String type, Consumer<Task> spec) {
+        Task task = new Task(taskId, type);
+        spec.accept(task);
+        tasks.add(task);
+        return this;
+    }
+
+    public DagBuilder task(String taskId, String type) {
+        return task(taskId, type, t -> {});
+    }
+
+    /** The validated DAG; throws {@link DagValidationException} listing every problem. */
+    public Dag build(TaskTypeRegistry registry) {
+        Problems problems = new Problems(FILE, Map.of());
+        defaults.report("defaults", problems);
+        List<String> paths = DagValidator.taskPaths(tasks.stream().map(t -> t.id).toList());
+        List<TaskDef> defs = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            Task t = tasks.get(i);
+            t.report(paths.get(i), problems);
+            defs.add(t.settings.resolve(t.id, t.type, t.dependsOn, t.triggerRule, t.config, defaults.settings));
+        }
+        Dag dag = new Dag(id, description, schedule, timezone, startDate, endDate, catchup, maxActiveRuns,
+                maxActiveTasks, tags, params, defs);
+        DagValidator.validate(dag, registry, problems);
+        problems.throwIfAny();
+        return dag;
+    }
+
+    /**
+     * The settings both {@code defaults} and a task may set. A bad value (negative retries, "10x") is remembered
+     * and reported by {@link #build} with all the other problems, not thrown from the setter.
+     */
+    public abstract static class Settings<B extends Settings<B>> {
+        final TaskSettings settings = new TaskSettings();
+        private final Map<String, String> problems = new LinkedHashMap<>();
+
+        abstract B self();
+
+        public B retries(int retries) {
+            settings.retries = check("retries", retries, TaskSettings.checkRetries(retries));
+            return self();
+        }
+
+        public B retryDelay(Duration delay) {
+            settings.retryDelay = delay;
+            return self();
+        }
+
+        /** {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 2d}. */
+        public B retryDelay(String delay) {
+            return retryDelay(parse("retry_delay", delay));
+        }
+
+        public B retryBackoff(RetryBackoff backoff) {
+            settings.retryBackoff = backoff;
+            return self();
+        }
+
+        public B maxRetryDelay(Duration max) {
+            settings.maxRetryDelay = max == null ? null : check("max_retry_delay", max, TaskSettings.checkMaxRetryDelay(max));
+            return self();
+        }
+
+        public B maxRetryDelay(String max) {
+            return maxRetryDelay(parse("max_retry_delay", max));
+        }
+
+        public B timeout(Duration timeout) {
+            settings.timeout = timeout == null ? null : check("timeout", timeout, TaskSettings.checkTimeout(timeout));
+            return self();
+        }
+
+        public B timeout(String timeout) {
+            return timeout(parse("timeout", timeout));
+        }
+
+        public B pool(String pool) {
+            settings.pool = pool == null ? null : check("pool", pool, TaskSettings.checkPool(pool));
+            return self();
+        }
+
+        public B priority(int priority) {
+            settings.priority = priority;
+            return self();
+        }
+
+        private <T> T check(String field, T value, String problem) {
+            if (problem == null) return value;
+            problems.put(field, problem);
+            return null;
+        }
+
+        private Duration parse(String field, String text) {
+            try {
+                return Durations.parse(text);
+            } catch (IllegalArgumentException e) {
+                problems.put(field, e.getMessage());
+                return null;
+            }
+        }
+
+        void report(String path, Problems into) {
+            problems.forEach((field, message) -> into.add(path + "." + field, message));
+        }
+    }
+
+    public static final class Defaults extends Settings<Defaults> {
+        @Override
+        Defaults self() {
+            return this;
+        }
+    }
+
+    public static final class Task extends Settings<Task> {
+        private final String id;
+        private final String type;
+        private final List<String> dependsOn = new ArrayList<>();
+        private TriggerRule triggerRule;
+        private final Map<String, Object> config = new LinkedHashMap<>();
+
+        private Task(String id, String type) {
+            this.id = id;
+            this.type = type;
+        }
+
+        @Override
+        Task self() {
+            return this;
+        }
+
+        public Task dependsOn(String... taskIds) {
+            dependsOn.addAll(Arrays.asList(taskIds));
+            return this;
+        }
+
+        public Task triggerRule(TriggerRule rule) {
+            this.triggerRule = rule;
+            return this;
+        }
+
+        public Task config(String key, Object value) {
+            config.put(key, value);
+            return this;
+        }
+
+        public Task config(Map<String, ?> values) {
+            config.putAll(values);
+            return this;
+        }
+    }
+}

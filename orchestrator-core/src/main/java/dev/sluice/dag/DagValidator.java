@@ -1,0 +1,227 @@
+package dev.sluice.dag;
+
+import dev.sluice.task.ConfigField;
+import dev.sluice.task.TaskType;
+import dev.sluice.task.TaskTypeRegistry;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The semantic checks shared by the YAML parser and the Java builder: ids, schedule, timezone, params, task types
+ * and their config, the dependency graph. Works on an assembled {@link Dag}; shape errors (wrong YAML types, bad
+ * durations) are found earlier by whoever assembled it.
+ */
+final class DagValidator {
+    static final Pattern ID = Pattern.compile("[a-z][a-z0-9_]*");
+    private static final Pattern PARAM_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9_-]+");
+
+    private DagValidator() {}
+
+    /**
+     * How error paths name each task: by id when it has a usable one ({@code tasks[load]}), which reads better and
+     * survives reordering the file, else by position ({@code tasks[3]}). A repeated id is named by position, so
+     * the two tasks' errors do not share a name.
+     */
+    static List<String> taskPaths(List<String> ids) {
+        List<String> paths = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
+            boolean byId = id != null && LABEL.matcher(id).matches() && seen.add(id);
+            paths.add("tasks[" + (byId ? id : String.valueOf(i)) + "]");
+        }
+        return paths;
+    }
+
+    static void validate(Dag dag, TaskTypeRegistry registry, Problems problems) {
+        List<String> paths = taskPaths(dag.tasks().stream().map(TaskDef::id).toList());
+        checkDag(dag, problems);
+        checkParams(dag, problems);
+        Map<String, Integer> firstIndex = checkTasks(dag, paths, registry, problems);
+        checkDependencies(dag, paths, firstIndex, problems);
+        new CycleFinder(dag, paths, firstIndex, problems).run();
+    }
+
+    private static void checkDag(Dag dag, Problems p) {
+        if (dag.id() == null) p.addUnlessReported("id", "is required");
+        else if (!ID.matcher(dag.id()).matches())
+            p.add("id", "invalid id '" + dag.id() + "': use lower case letters, digits and _, starting with a letter");
+        if (dag.schedule() != null) {
+            String problem = Schedules.problem(dag.schedule());
+            if (problem != null) p.add("schedule", problem);
+        }
+        if (dag.timezone() != null) {
+            try {
+                ZoneId.of(dag.timezone());
+            } catch (DateTimeException e) {
+                p.add("timezone", "unknown timezone '" + dag.timezone() + "' (use a zone id such as UTC or Europe/Paris)");
+            }
+        }
+        if (dag.startDate() != null && dag.endDate() != null && dag.endDate().isBefore(dag.startDate())) {
+            p.add("end_date", "is before start_date " + dag.startDate());
+        }
+        if (dag.maxActiveRuns() < 1) p.add("max_active_runs", "must be 1 or more, got " + dag.maxActiveRuns());
+        if (dag.maxActiveTasks() < 1) p.add("max_active_tasks", "must be 1 or more, got " + dag.maxActiveTasks());
+    }
+
+    private static void checkParams(Dag dag, Problems p) {
+        for (ParamSpec param : dag.params().values()) {
+            String path = "params." + param.name();
+            if (!PARAM_NAME.matcher(param.name()).matches()) {
+                p.add(path, "invalid param name '" + param.name() + "': use letters, digits and _");
+            }
+            if (param.type() == null) {
+                p.addUnlessReported(path + ".type", "give a type (string, number, integer, boolean, list, object) or a default");
+            } else if (param.defaultValue() != null) {
+                String problem = param.type().check(param.defaultValue());
+                if (problem != null) p.add(path + ".default", problem);
+            }
+        }
+    }
+
+    /** Returns each task id's first position, for the graph checks. */
+    private static Map<String, Integer> checkTasks(Dag dag, List<String> paths, TaskTypeRegistry registry, Problems p) {
+        if (dag.tasks().isEmpty()) p.addUnlessReported("tasks", "a DAG needs at least one task");
+        Map<String, Integer> firstIndex = new LinkedHashMap<>();
+        for (int i = 0; i < dag.tasks().size(); i++) {
+            TaskDef task = dag.tasks().get(i);
+            String path = paths.get(i);
+            if (task.id() == null) {
+                p.addUnlessReported(path + ".id", "is required");
+            } else if (!ID.matcher(task.id()).matches()) {
+                p.add(path + ".id", "invalid task id '" + task.id()
+                        + "': use lower case letters, digits and _, starting with a letter");
+            } else {
+                Integer first = firstIndex.putIfAbsent(task.id(), i);
+                if (first != null) p.add(path + ".id", "duplicate task id '" + task.id() + "' (also tasks[" + first + "])");
+            }
+            checkType(task, path, registry, p);
+        }
+        return firstIndex;
+    }
+
+    private static void checkType(TaskDef task, String path, TaskTypeRegistry registry, Problems p) {
+        if (task.type() == null) {
+            p.addUnlessReported(path + ".type", "is required");
+            return;
+        }
+        TaskType type = registry.get(task.type());
+        if (type == null) {
+            List<String> known = registry.all().stream().map(TaskType::name).toList();
+            String closest = KeySuggestions.closest(task.type(), known);
+            p.add(path + ".type", "unknown task type '" + task.type() + "'"
+                    + (closest != null ? " (did you mean '" + closest + "'?)" : " (known types: " + String.join(", ", known) + ")"));
+            return;
+        }
+        checkConfig(task, type, path + ".config", p);
+    }
+
+    private static void checkConfig(TaskDef task, TaskType type, String path, Problems p) {
+        Map<String, ConfigField> fields = new LinkedHashMap<>();
+        for (ConfigField f : type.configFields()) fields.put(f.name(), f);
+        for (Map.Entry<String, Object> e : task.config().entrySet()) {
+            ConfigField field = fields.get(e.getKey());
+            if (field == null) {
+                p.add(path + "." + e.getKey(), KeySuggestions.unknownKey(e.getKey(), fields.keySet())
+                        + " for task type '" + type.name() + "'");
+                continue;
+            }
+            String problem = field.type().check(e.getValue());
+            if (problem != null) p.add(path + "." + e.getKey(), problem);
+        }
+        for (ConfigField f : fields.values()) {
+            if (f.required() && task.config().get(f.name()) == null) {
+                p.add(path + "." + f.name(), "is required by task type '" + type.name() + "'");
+            }
+        }
+        List<String> messages;
+        try {
+            messages = type.validate(task.config());
+        } catch (RuntimeException e) {
+            // A plugin's bug must not hide the other DAG errors, nor stop other DAGs from loading.
+            messages = List.of("task type '" + type.name() + "' failed to check its config: " + e);
+        }
+        for (String m : messages) p.add(path, m);
+    }
+
+    private static void checkDependencies(Dag dag, List<String> paths, Map<String, Integer> known, Problems p) {
+        for (int i = 0; i < dag.tasks().size(); i++) {
+            TaskDef task = dag.tasks().get(i);
+            String path = paths.get(i) + ".depends_on";
+            Set<String> seen = new HashSet<>();
+            for (int d = 0; d < task.dependsOn().size(); d++) {
+                String dep = task.dependsOn().get(d);
+                String depPath = path + "[" + d + "]";
+                if (!seen.add(dep)) {
+                    p.add(depPath, "lists '" + dep + "' twice");
+                } else if (!known.containsKey(dep)) {
+                    String closest = KeySuggestions.closest(dep, known.keySet());
+                    p.add(depPath, "unknown task '" + dep + "'" + (closest != null ? " (did you mean '" + closest + "'?)" : ""));
+                }
+            }
+        }
+    }
+
+    /**
+     * Depth-first search along "runs before" edges, so a cycle prints in execution order: {@code a -> b} means b
+     * depends on a. Each cycle is reported once, starting from its first-declared task.
+     */
+    private static final class CycleFinder {
+        private final List<String> paths;
+        private final Map<String, Integer> index;
+        private final Problems problems;
+        private final Map<String, List<String>> downstream = new HashMap<>();
+        private final Map<String, Integer> color = new HashMap<>(); // absent: new, 1: on stack, 2: done
+        private final List<String> stack = new ArrayList<>();
+        private final Set<String> reported = new HashSet<>();
+
+        CycleFinder(Dag dag, List<String> paths, Map<String, Integer> index, Problems problems) {
+            this.paths = paths;
+            this.index = index;
+            this.problems = problems;
+            for (String id : index.keySet()) downstream.put(id, new ArrayList<>());
+            for (String id : index.keySet()) {
+                for (String dep : new LinkedHashSet<>(dag.tasks().get(index.get(id)).dependsOn())) {
+                    if (downstream.containsKey(dep)) downstream.get(dep).add(id);
+                }
+            }
+        }
+
+        void run() {
+            for (String id : index.keySet()) if (!color.containsKey(id)) visit(id);
+        }
+
+        private void visit(String id) {
+            color.put(id, 1);
+            stack.add(id);
+            for (String next : downstream.get(id)) {
+                Integer c = color.get(next);
+                if (c == null) visit(next);
+                else if (c == 1) report(new ArrayList<>(stack.subList(stack.indexOf(next), stack.size())));
+            }
+            stack.remove(stack.size() - 1);
+            color.put(id, 2);
+        }
+
+        private void report(List<String> cycle) {
+            int start = 0;
+            for (int i = 1; i < cycle.size(); i++) if (index.get(cycle.get(i)) < index.get(cycle.get(start))) start = i;
+            List<String> rotated = new ArrayList<>(cycle.subList(start, cycle.size()));
+            rotated.addAll(cycle.subList(0, start));
+            if (!reported.add(String.join(",", rotated))) return;
+            rotated.add(rotated.get(0));
+            String first = rotated.get(0);
+            problems.add(paths.get(index.get(first)) + ".depends_on", "cycle: " + String.join(" -> ", rotated));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.sluice.dag;
+
+import dev.sluice.run.TriggerRule;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The retry/timeout/pool settings a task may set and {@code defaults:} may set for all tasks. Null means "not
+ * said here"; {@link #resolve} applies task, then defaults, then the built-in values. Shared by the YAML parser and
+ * the Java builder so both resolve and range-check identically.
+ */
+final class TaskSettings {
+    static final int BUILTIN_RETRIES = 0;
+    static final Duration BUILTIN_RETRY_DELAY = Duration.ofSeconds(10);
+    static final RetryBackoff BUILTIN_BACKOFF = RetryBackoff.EXPONENTIAL;
+    static final Duration BUILTIN_MAX_RETRY_DELAY = Duration.ofHours(1);
+    static final Duration BUILTIN_TIMEOUT = Duration.ofHours(1);
+    static final String BUILTIN_POOL = "default";
+    static final int BUILTIN_PRIORITY = 0;
+
+    Integer retries;
+    Duration retryDelay;
+    RetryBackoff retryBackoff;
+    Duration maxRetryDelay;
+    Duration timeout;
+    String pool;
+    Integer priority;
+
+    TaskDef resolve(String id, String type, List<String> dependsOn, TriggerRule triggerRule,
+            Map<String, Object> config, TaskSettings defaults) {
+        return new TaskDef(id, type, dependsOn,
+                triggerRule != null ? triggerRule : TriggerRule.ALL_SUCCESS,
+                pick(retries, defaults.retries, BUILTIN_RETRIES),
+                pick(retryDelay, defaults.retryDelay, BUILTIN_RETRY_DELAY),
+                pick(retryBackoff, defaults.retryBackoff, BUILTIN_BACKOFF),
+                pick(maxRetryDelay, defaults.maxRetryDelay, BUILTIN_MAX_RETRY_DELAY),
+                pick(timeout, defaults.timeout, BUILTIN_TIMEOUT),
+                pick(pool, defaults.pool, BUILTIN_POOL),
+                pick(priority, defaults.priority, BUILTIN_PRIORITY),
+                ConfigValues.normalizeMap(config));
+    }
+
+    private static <T> T pick(T own, T fromDefaults, T builtin) {
+        return own != null ? own : fromDefaults != null ? fromDefaults : builtin;
+    }
+
+    // Range checks: null when fine, else the message. Checked where the value is written (task or defaults), so an
+    // error points at the line that set it rather than at every task that inherited it.
+
+    static String checkRetries(int retries) {
+        return retries < 0 ? "must be 0 or more, got " + retries : null;
+    }
+
+    static String checkTimeout(Duration timeout) {
+        return timeout.isZero() ? "must be longer than 0" : null;
+    }
+
+    static String checkMaxRetryDelay(Duration d) {
+        return d.isZero() ? "must be longer than 0" : null;
+    }
+
+    static String checkPool(String pool) {
+        return pool.isBlank() ? "must not be blank" : null;
+    }
+}

@@ -1,0 +1,458 @@
+package dev.sluice.dag;
+
+import dev.sluice.dag.ParamSpec.ParamType;
+import dev.sluice.run.TriggerRule;
+import dev.sluice.task.TaskTypeRegistry;
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads one DAG file into a {@link Dag}. Works on SnakeYAML's node tree rather than loaded maps so every problem
+ * can name its line, and reports every problem of the file at once in a {@link DagValidationException}.
+ *
+ * <p>Tasks do not accept {@code description}: {@link TaskDef} has nowhere to keep it, and a key that is accepted
+ * but dropped would be a silent surprise. Use a YAML comment.
+ */
+public final class YamlDagParser {
+    static final List<String> DAG_KEYS = List.of("id", "description", "schedule", "timezone", "start_date", "end_date",
+            "catchup", "max_active_runs", "max_active_tasks", "tags", "params", "defaults", "tasks");
+    static final List<String> DEFAULTS_KEYS = List.of("retries", "retry_delay", "retry_backoff", "max_retry_delay",
+            "timeout", "pool", "priority");
+    static final List<String> TASK_KEYS = concat(List.of("id", "type", "depends_on", "trigger_rule"), DEFAULTS_KEYS, List.of("config"));
+    static final List<String> PARAM_KEYS = List.of("type", "default", "description");
+    private static final Map<String, String> TASK_KEY_HINTS =
+            Map.of("description", "tasks have no description (use a YAML comment)");
+
+    private final TaskTypeRegistry registry;
+
+    public YamlDagParser(TaskTypeRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** @param file how errors name the file; usually its path */
+    public Dag parse(String source, String file) {
+        return parse(source, file, new HashMap<>());
+    }
+
+    public Dag parse(String source, Path file) {
+        return parse(source, file.toString());
+    }
+
+    /** As {@link #parse(String, String)}, also filling {@code lines} with each field path's line. */
+    Dag parse(String source, String file, Map<String, Integer> lines) {
+        Problems problems = new Problems(file, lines);
+        Dag dag = new FileReader(problems, lines).read(source);
+        if (dag != null) DagValidator.validate(dag, registry, problems);
+        problems.throwIfAny();
+        return dag;
+    }
+
+    /** The state of reading one file. */
+    private static final class FileReader {
+        private final Problems problems;
+        private final Map<String, Integer> lines;
+
+        FileReader(Problems problems, Map<String, Integer> lines) {
+            this.problems = problems;
+            this.lines = lines;
+        }
+
+        Dag read(String source) {
+            Node root;
+            try {
+                LoaderOptions options = new LoaderOptions();
+                options.setAllowDuplicateKeys(false);
+                root = new Yaml(options).compose(new StringReader(source));
+            } catch (MarkedYAMLException e) {
+                Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+                String context = e.getContext() == null ? "" : e.getContext() + ": ";
+                problems.addAt("yaml", mark == null ? 1 : mark.getLine() + 1, "syntax error: " + context + e.getProblem());
+                return null;
+            } catch (YAMLException e) {
+                problems.addAt("yaml", 1, "syntax error: " + e.getMessage());
+                return null;
+            }
+            if (root == null) {
+                problems.addAt("yaml", 1, "file is empty");
+                return null;
+            }
+            if (!(root instanceof MappingNode)) {
+                problems.addAt("yaml", line(root), "expected a mapping of DAG keys (id, tasks, ...), got " + describe(root));
+                return null;
+            }
+            lines.put("", line(root));
+            Map<String, Node> top = entries((MappingNode) root, "", DAG_KEYS, Map.of());
+            TaskSettings defaults = top.containsKey("defaults") ? settings(top.get("defaults"), "defaults", DEFAULTS_KEYS, Map.of()) : new TaskSettings();
+            return new Dag(
+                    string(top.get("id"), "id"),
+                    string(top.get("description"), "description"),
+                    string(top.get("schedule"), "schedule"),
+                    or(string(top.get("timezone"), "timezone"), "UTC"),
+                    date(top.get("start_date"), "start_date"),
+                    date(top.get("end_date"), "end_date"),
+                    or(bool(top.get("catchup"), "catchup"), false),
+                    or(integer(top.get("max_active_runs"), "max_active_runs"), 16),
+                    or(integer(top.get("max_active_tasks"), "max_active_tasks"), 64),
+                    or(stringList(top.get("tags"), "tags"), List.of()),
+                    params(top.get("params")),
+                    tasks(top.get("tasks"), defaults));
+        }
+
+        private Map<String, ParamSpec> params(Node node) {
+            Map<String, ParamSpec> params = new LinkedHashMap<>();
+            if (node == null || isNull(node)) return params;
+            if (!(node instanceof MappingNode mapping)) {
+                problems.add("params", "expected a mapping of param names, got " + describe(node));
+                return params;
+            }
+            Map<String, Integer> seen = new HashMap<>();
+            for (NodeTuple t : mapping.getValue()) {
+                String name = keyName(t, "params", seen);
+                if (name == null) continue;
+                String path = "params." + name;
+                if (!(t.getValueNode() instanceof MappingNode spec)) {
+                    problems.add(path, "expected a mapping with type, default and description, got " + describe(t.getValueNode()));
+                    continue;
+                }
+                Map<String, Node> keys = entries(spec, path, PARAM_KEYS, Map.of());
+                ParamType type = enumValue(keys.get("type"), path + ".type", ParamType::fromYaml, ParamType.values(),
+                        ParamType::yamlName, "param type");
+                Object defaultValue = keys.containsKey("default") ? value(keys.get("default"), path + ".default") : null;
+                if (type == null && !keys.containsKey("type")) type = inferType(defaultValue);
+                params.put(name, new ParamSpec(name, type, ConfigValues.normalize(defaultValue),
+                        string(keys.get("description"), path + ".description")));
+            }
+            return params;
+        }
+
+        private static ParamType inferType(Object v) {
+            if (v instanceof String) return ParamType.STRING;
+            if (v instanceof Integer || v instanceof Long) return ParamType.INTEGER;
+            if (v instanceof Number) return ParamType.NUMBER;
+            if (v instanceof Boolean) return ParamType.BOOLEAN;
+            if (v instanceof List) return ParamType.LIST;
+            if (v instanceof Map) return ParamType.OBJECT;
+            return null;
+        }
+
+        private List<TaskDef> tasks(Node node, TaskSettings defaults) {
+            List<TaskDef> tasks = new ArrayList<>();
+            if (node == null || isNull(node)) return tasks;
+            if (!(node instanceof SequenceNode seq)) {
+                problems.add("tasks", "expected a list of tasks, got " + describe(node));
+                return tasks;
+            }
+            List<String> ids = seq.getValue().stream().map(n -> n instanceof MappingNode m ? peekId(m) : null).toList();
+            List<String> paths = DagValidator.taskPaths(ids);
+            for (int i = 0; i < seq.getValue().size(); i++) {
+                Node item = seq.getValue().get(i);
+                if (!(item instanceof MappingNode mapping)) {
+                    problems.addAt(paths.get(i), line(item), "expected a task mapping (id, type, ...), got " + describe(item));
+                    continue;
+                }
+                tasks.add(task(mapping, paths.get(i), defaults));
+            }
+            return tasks;
+        }
+
+        private TaskDef task(MappingNode mapping, String path, TaskSettings defaults) {
+            lines.putIfAbsent(path, line(mapping));
+            Map<String, Node> keys = entries(mapping, path, TASK_KEYS, TASK_KEY_HINTS);
+            TaskSettings own = settings(mapping, path, TASK_KEYS, TASK_KEY_HINTS, keys);
+            Map<String, Object> config = Map.of();
+            Node configNode = keys.get("config");
+            if (configNode != null && !isNull(configNode)) {
+                if (configNode instanceof MappingNode) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> m = (Map<String, Object>) value(configNode, path + ".config");
+                    config = m;
+                } else {
+                    problems.add(path + ".config", "expected a mapping of config keys, got " + describe(configNode));
+                }
+            }
+            TaskDef task = own.resolve(
+                    string(keys.get("id"), path + ".id"),
+                    string(keys.get("type"), path + ".type"),
+                    or(stringList(keys.get("depends_on"), path + ".depends_on"), List.of()),
+                    enumValue(keys.get("trigger_rule"), path + ".trigger_rule", TriggerRule::fromYaml, TriggerRule.values(),
+                            TriggerRule::yamlName, "trigger rule"),
+                    config, defaults);
+            return task;
+        }
+
+        /** The task's id, if it has a string one, so its errors can be named by id even before it is read. */
+        private static String peekId(MappingNode mapping) {
+            for (NodeTuple t : mapping.getValue()) {
+                if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("id")
+                        && t.getValueNode() instanceof ScalarNode v && v.getTag().equals(Tag.STR)) {
+                    return v.getValue();
+                }
+            }
+            return null;
+        }
+
+        private TaskSettings settings(Node node, String path, List<String> validKeys, Map<String, String> hints) {
+            if (isNull(node)) return new TaskSettings();
+            if (!(node instanceof MappingNode mapping)) {
+                problems.add(path, "expected a mapping, got " + describe(node));
+                return new TaskSettings();
+            }
+            return settings(mapping, path, validKeys, hints, entries(mapping, path, validKeys, hints));
+        }
+
+        /** Reads the settings keys of an already-checked mapping ({@code keys}). */
+        private TaskSettings settings(MappingNode mapping, String path, List<String> validKeys, Map<String, String> hints,
+                Map<String, Node> keys) {
+            TaskSettings s = new TaskSettings();
+            s.retries = checked(integer(keys.get("retries"), path + ".retries"), path + ".retries", TaskSettings::checkRetries);
+            s.retryDelay = duration(keys.get("retry_delay"), path + ".retry_delay");
+            s.retryBackoff = enumValue(keys.get("retry_backoff"), path + ".retry_backoff", RetryBackoff::fromYaml,
+                    RetryBackoff.values(), RetryBackoff::yamlName, "retry backoff");
+            s.maxRetryDelay = checked(duration(keys.get("max_retry_delay"), path + ".max_retry_delay"),
+                    path + ".max_retry_delay", TaskSettings::checkMaxRetryDelay);
+            s.timeout = checked(duration(keys.get("timeout"), path + ".timeout"), path + ".timeout", TaskSettings::checkTimeout);
+            s.pool = checked(string(keys.get("pool"), path + ".pool"), path + ".pool", TaskSettings::checkPool);
+            s.priority = integer(keys.get("priority"), path + ".priority");
+            return s;
+        }
+
+        /** {@code value} when the range check passes; null (so the default applies) after reporting otherwise. */
+        private <T> T checked(T value, String path, Function<T, String> check) {
+            if (value == null) return null;
+            String problem = check.apply(value);
+            if (problem == null) return value;
+            problems.add(path, problem);
+            return null;
+        }
+
+        /**
+         * The mapping's entries by key, recording each key's line. Unknown keys are reported with the closest
+         * valid key; duplicate keys too (SnakeYAML's compose does not catch them, only its constructor does).
+         */
+        private Map<String, Node> entries(MappingNode mapping, String path, List<String> validKeys, Map<String, String> hints) {
+            Map<String, Node> out = new LinkedHashMap<>();
+            Map<String, Integer> seen = new HashMap<>();
+            for (NodeTuple t : mapping.getValue()) {
+                String key = keyName(t, path, seen);
+                if (key == null) continue;
+                String keyPath = join(path, key);
+                if (hints.containsKey(key)) {
+                    problems.addAt(keyPath, line(t.getKeyNode()), hints.get(key));
+                } else if (!validKeys.contains(key)) {
+                    problems.addAt(keyPath, line(t.getKeyNode()), KeySuggestions.unknownKey(key, validKeys));
+                } else {
+                    out.put(key, t.getValueNode());
+                }
+            }
+            return out;
+        }
+
+        /**
+         * The tuple's key as a string, recording its line; null (after reporting) for a non-scalar key or one
+         * already in {@code seen} (key to line) — SnakeYAML's compose does not catch duplicates, only its constructor.
+         */
+        private String keyName(NodeTuple t, String path, Map<String, Integer> seen) {
+            if (!(t.getKeyNode() instanceof ScalarNode k)) {
+                problems.addAt(path.isEmpty() ? "yaml" : path, line(t.getKeyNode()),
+                        "keys must be plain strings, got " + describe(t.getKeyNode()));
+                return null;
+            }
+            String keyPath = join(path, k.getValue());
+            Integer first = seen.putIfAbsent(k.getValue(), line(k));
+            if (first != null) {
+                problems.addAt(keyPath, line(k), "duplicate key '" + k.getValue() + "' (first at line " + first + ")");
+                return null;
+            }
+            lines.putIfAbsent(keyPath, line(k));
+            return k.getValue();
+        }
+
+        private Object value(Node node, String path) {
+            if (node instanceof ScalarNode s) return scalar(s);
+            if (node instanceof SequenceNode seq) {
+                List<Object> out = new ArrayList<>();
+                for (int i = 0; i < seq.getValue().size(); i++) {
+                    Node item = seq.getValue().get(i);
+                    lines.putIfAbsent(path + "[" + i + "]", line(item));
+                    out.add(value(item, path + "[" + i + "]"));
+                }
+                return out;
+            }
+            MappingNode mapping = (MappingNode) node;
+            Map<String, Object> out = new LinkedHashMap<>();
+            Map<String, Integer> seen = new HashMap<>();
+            for (NodeTuple t : mapping.getValue()) {
+                String key = keyName(t, path, seen);
+                if (key != null) out.put(key, value(t.getValueNode(), join(path, key)));
+            }
+            return out;
+        }
+
+        // Typed readers: null for an absent key (the caller applies the default), null after reporting a bad value.
+
+        private String string(Node node, String path) {
+            if (node == null || isNull(node)) return null;
+            if (node instanceof ScalarNode s && s.getTag().equals(Tag.STR)) return s.getValue();
+            problems.add(path, "expected a string, got " + describe(node));
+            return null;
+        }
+
+        private Integer integer(Node node, String path) {
+            if (node == null || isNull(node)) return null;
+            if (node instanceof ScalarNode s && scalar(s) instanceof Integer i) return i;
+            problems.add(path, "expected an integer, got " + describe(node));
+            return null;
+        }
+
+        private Boolean bool(Node node, String path) {
+            if (node == null || isNull(node)) return null;
+            if (node instanceof ScalarNode s && s.getTag().equals(Tag.BOOL)) return (Boolean) scalar(s);
+            problems.add(path, "expected true or false, got " + describe(node));
+            return null;
+        }
+
+        private Duration duration(Node node, String path) {
+            if (node == null || isNull(node)) return null;
+            if (node instanceof ScalarNode s) {
+                try {
+                    return Durations.parse(s.getValue());
+                } catch (IllegalArgumentException e) {
+                    problems.add(path, e.getMessage());
+                    return null;
+                }
+            }
+            problems.add(path, "expected a duration such as 10s, got " + describe(node));
+            return null;
+        }
+
+        private LocalDate date(Node node, String path) {
+            if (node == null || isNull(node)) return null;
+            if (node instanceof ScalarNode s) {
+                try {
+                    return LocalDate.parse(s.getValue());
+                } catch (DateTimeParseException e) {
+                    // fall through to the error below
+                }
+            }
+            problems.add(path, "expected a date such as 2026-01-01, got " + describe(node));
+            return null;
+        }
+
+        private List<String> stringList(Node node, String path) {
+            if (node == null || isNull(node)) return null;
+            if (!(node instanceof SequenceNode seq)) {
+                problems.add(path, "expected a list such as [a, b], got " + describe(node));
+                return null;
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < seq.getValue().size(); i++) {
+                String itemPath = path + "[" + i + "]";
+                lines.put(itemPath, line(seq.getValue().get(i)));
+                String s = string(seq.getValue().get(i), itemPath);
+                if (s != null) out.add(s);
+            }
+            return out;
+        }
+
+        private <E> E enumValue(Node node, String path, Function<String, E> fromYaml, E[] values,
+                Function<E, String> yamlName, String what) {
+            String text = string(node, path);
+            if (text == null) return null;
+            E e = fromYaml.apply(text);
+            if (e != null) return e;
+            List<String> names = Arrays.stream(values).map(yamlName).toList();
+            String closest = KeySuggestions.closest(text, names);
+            problems.add(path, "unknown " + what + " '" + text + "' ("
+                    + (closest != null ? "did you mean '" + closest + "'?" : "use one of " + String.join(", ", names)) + ")");
+            return null;
+        }
+
+    }
+
+    /** A scalar as YAML 1.1 resolves it; timestamps stay strings so values round-trip through JSON unchanged. */
+    static Object scalar(ScalarNode s) {
+        String v = s.getValue();
+        Tag tag = s.getTag();
+        if (tag.equals(Tag.NULL)) return null;
+        if (tag.equals(Tag.BOOL)) return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            default -> false;
+        };
+        try {
+            if (tag.equals(Tag.INT)) return ConfigValues.normalize(parseInt(v.replace("_", "")));
+            if (tag.equals(Tag.FLOAT)) return parseFloat(v.replace("_", ""));
+        } catch (NumberFormatException e) {
+            return v; // rare YAML 1.1 forms (sexagesimal) are not worth supporting; keep the text
+        }
+        return v;
+    }
+
+    private static java.math.BigInteger parseInt(String v) {
+        boolean negative = v.startsWith("-");
+        String digits = v.startsWith("-") || v.startsWith("+") ? v.substring(1) : v;
+        java.math.BigInteger n;
+        if (digits.startsWith("0x")) n = new java.math.BigInteger(digits.substring(2), 16);
+        else if (digits.startsWith("0o")) n = new java.math.BigInteger(digits.substring(2), 8);
+        else if (digits.startsWith("0b")) n = new java.math.BigInteger(digits.substring(2), 2);
+        else n = new java.math.BigInteger(digits);
+        return negative ? n.negate() : n;
+    }
+
+    private static Double parseFloat(String v) {
+        String lower = v.toLowerCase(java.util.Locale.ROOT);
+        if (lower.endsWith(".inf")) return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        if (lower.equals(".nan")) return Double.NaN;
+        return Double.parseDouble(v);
+    }
+
+    static boolean isNull(Node node) {
+        return node instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
+    }
+
+    static int line(Node node) {
+        return node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
+    }
+
+    static String describe(Node node) {
+        if (node instanceof MappingNode) return "a mapping";
+        if (node instanceof SequenceNode) return "a list";
+        ScalarNode s = (ScalarNode) node;
+        return s.getTag().equals(Tag.STR) ? "\"" + s.getValue() + "\"" : s.getValue();
+    }
+
+    private static String join(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... lists) {
+        List<String> out = new ArrayList<>();
+        for (List<String> l : lists) out.addAll(l);
+        return List.copyOf(out);
+    }
+}
