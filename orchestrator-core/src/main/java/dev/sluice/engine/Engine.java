@@ -37,6 +37,8 @@ public final class Engine implements AutoCloseable {
     private final TaskInstanceRepository tasks = new TaskInstanceRepository();
     private final WorkerRepository workers;
     private final RunCoordinator coordinator;
+    private final RunControl control;
+    private final DagGraphs graphs;
     private final Worker worker;
     private final ScheduledExecutorService housekeeping;
     private final NotificationListener listener;
@@ -49,10 +51,13 @@ public final class Engine implements AutoCloseable {
         this.workerId = config.workerId() != null ? config.workerId() : defaultWorkerId();
         this.dags = new DagRepository(db.dsl(), clock);
         this.workers = new WorkerRepository(db.dsl());
-        DagGraphs graphs = new DagGraphs(dags);
+        this.graphs = new DagGraphs(dags);
         this.housekeeping = Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("sluice-housekeeping-", 0).daemon().factory());
         Worker[] self = new Worker[1];
         this.coordinator = new RunCoordinator(db.dsl(), dags, graphs, runs, tasks, clock, () -> {
+            if (self[0] != null) self[0].wake();
+        });
+        this.control = new RunControl(db.dsl(), graphs, runs, tasks, coordinator, clock, () -> {
             if (self[0] != null) self[0].wake();
         });
         CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator);
@@ -145,6 +150,19 @@ public final class Engine implements AutoCloseable {
 
     public RunCoordinator runs() {
         return coordinator;
+    }
+
+    /** Operator actions: cancel, clear, mark. */
+    public RunControl control() {
+        return control;
+    }
+
+    public DagGraphs graphs() {
+        return graphs;
+    }
+
+    public Clock clock() {
+        return clock;
     }
 
     public DagRepository dags() {

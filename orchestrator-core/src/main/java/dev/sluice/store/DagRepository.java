@@ -106,6 +106,12 @@ public final class DagRepository {
         return dsl.select(DAG.FILE_PATH).from(DAG).where(DAG.DAG_ID.eq(dagId)).fetchOptional().map(r -> r.value1());
     }
 
+    /** DAG ids last loaded from these files. */
+    public List<String> idsDefinedIn(java.util.Collection<String> files) {
+        if (files.isEmpty()) return List.of();
+        return dsl.select(DAG.DAG_ID).from(DAG).where(DAG.FILE_PATH.in(files)).fetch(DAG.DAG_ID);
+    }
+
     /** Marks DAGs whose files are gone as inactive; their history stays. */
     public void deactivateAllExcept(java.util.Collection<String> present) {
         dsl.update(DAG).set(DAG.IS_ACTIVE, false)
