@@ -18,8 +18,9 @@ import java.util.Map;
 
 /**
  * The canonical JSON form of a {@link Dag}, used to store DAG versions and to notice when a file really changed.
- * Keys use the DAG file's names, durations their short text form, dates ISO; map keys are sorted and there is no
- * whitespace, so equal DAGs give byte-equal JSON and the same {@link #sha256}.
+ * Keys use the DAG file's names, durations their short text form, dates ISO. Every object's keys are sorted (config
+ * written in another order is the same DAG) and there is no whitespace, so equal DAGs give byte-equal JSON and the
+ * same {@link #sha256}. Tasks keep their declared order.
  *
  * <p>The tree is written field by field rather than by reflection over the records, so renaming a Java field
  * cannot silently change the stored format (and every stored hash).

@@ -52,10 +52,6 @@ final class Problems {
         }
     }
 
-    boolean isEmpty() {
-        return errors.isEmpty();
-    }
-
     /** Sorted by line, so a reader can walk the file top to bottom; otherwise in the order found. */
     List<DagError> errors() {
         List<DagError> sorted = new ArrayList<>(errors);

@@ -179,7 +179,7 @@ public final class YamlDagParser {
         private TaskDef task(MappingNode mapping, String path, TaskSettings defaults) {
             lines.putIfAbsent(path, line(mapping));
             Map<String, Node> keys = entries(mapping, path, TASK_KEYS, TASK_KEY_HINTS);
-            TaskSettings own = settings(mapping, path, TASK_KEYS, TASK_KEY_HINTS, keys);
+            TaskSettings own = settings(path, keys);
             Map<String, Object> config = Map.of();
             Node configNode = keys.get("config");
             if (configNode != null && !isNull(configNode)) {
@@ -218,12 +218,11 @@ public final class YamlDagParser {
                 problems.add(path, "expected a mapping, got " + describe(node));
                 return new TaskSettings();
             }
-            return settings(mapping, path, validKeys, hints, entries(mapping, path, validKeys, hints));
+            return settings(path, entries(mapping, path, validKeys, hints));
         }
 
         /** Reads the settings keys of an already-checked mapping ({@code keys}). */
-        private TaskSettings settings(MappingNode mapping, String path, List<String> validKeys, Map<String, String> hints,
-                Map<String, Node> keys) {
+        private TaskSettings settings(String path, Map<String, Node> keys) {
             TaskSettings s = new TaskSettings();
             s.retries = checked(integer(keys.get("retries"), path + ".retries"), path + ".retries", TaskSettings::checkRetries);
             s.retryDelay = duration(keys.get("retry_delay"), path + ".retry_delay");
