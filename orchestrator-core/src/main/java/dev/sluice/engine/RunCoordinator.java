@@ -120,6 +120,20 @@ public final class RunCoordinator {
         }
     }
 
+    public RunState runState(long runKey) {
+        return runs.get(dsl, runKey).orElseThrow(() -> new java.util.NoSuchElementException("no run " + runKey)).state();
+    }
+
+    public record TaskSummary(String taskId, TaskState state, int attempts, String error) {}
+
+    public record RunSummary(String runId, RunState state, java.util.List<TaskSummary> tasks) {}
+
+    /** A run and its tasks in definition order, with attempt counts. */
+    public RunSummary summary(long runKey) {
+        var run = runs.get(dsl, runKey).orElseThrow(() -> new java.util.NoSuchElementException("no run " + runKey));
+        return new RunSummary(run.runId(), run.state(), tasks.summaries(dsl, runKey));
+    }
+
     static Map<String, TaskState> copy(Map<String, TaskState> m) {
         return new HashMap<>(m);
     }

@@ -1,0 +1,78 @@
+package dev.sluice.server;
+
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.engine.DagSync;
+import dev.sluice.engine.Engine;
+import dev.sluice.engine.EngineConfig;
+import dev.sluice.engine.Services;
+import dev.sluice.store.Database;
+import dev.sluice.task.TaskTypeRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Sluice process: database, DAG folder sync, engine and (optionally) HTTP. The CLI's {@code standalone}
+ * and the tests build the same object, so what the tests run is what users run.
+ */
+public final class SluiceApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SluiceApp.class);
+
+    public final SluiceConfig config;
+    public final Database db;
+    public final TaskTypeRegistry types;
+    public final Engine engine;
+    public final DagSync dagSync;
+    private final ScheduledExecutorService resync = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("sluice-dag-sync").factory());
+    private HttpServer http;
+
+    public SluiceApp(SluiceConfig config, Database db, Path dagsDir, EngineConfig engineConfig, Clock clock) {
+        this.config = config;
+        this.db = db;
+        this.types = TaskTypeRegistry.discover();
+        this.engine = new Engine(db, types, engineConfig, clock, new Services());
+        this.dagSync = new DagSync(engine.dags(), types, dagsDir);
+    }
+
+    /** Opens the configured database (starting the embedded one when no URL is set) and migrates it. */
+    public static SluiceApp open(SluiceConfig config, Path dagsDir) {
+        Database db = Database.open(config, 24).migrate();
+        return new SluiceApp(config, db, dagsDir, EngineConfig.defaults(config.home()), Clock.systemUTC());
+    }
+
+    public SluiceApp start() {
+        dagSync.sync();
+        engine.start();
+        // Edits to DAG files take effect without a restart.
+        resync.scheduleWithFixedDelay(() -> {
+            try {
+                dagSync.sync();
+            } catch (Exception e) {
+                log.warn("DAG folder sync failed: {}", e.toString());
+            }
+        }, 5, 5, TimeUnit.SECONDS);
+        return this;
+    }
+
+    public SluiceApp startHttp(int port) {
+        http = HttpServer.start(this, port);
+        return this;
+    }
+
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    @Override
+    public void close() {
+        resync.shutdownNow();
+        if (http != null) http.close();
+        engine.close();
+        db.close();
+    }
+}

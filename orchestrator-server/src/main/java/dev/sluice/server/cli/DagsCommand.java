@@ -1,0 +1,125 @@
+package dev.sluice.server.cli;
+
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.dag.DagError;
+import dev.sluice.dag.DagFolder;
+import dev.sluice.engine.RunParams;
+import dev.sluice.run.RunState;
+import dev.sluice.server.SluiceApp;
+import dev.sluice.store.Json;
+import dev.sluice.task.TaskTypeRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "dags", mixinStandardHelpOptions = true, description = "Check and try out DAG files.",
+        subcommands = {DagsCommand.Validate.class, DagsCommand.Test.class})
+final class DagsCommand {
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Checks every DAG file in DIR. Exit 0 when all are valid; else prints file:line: message and exits 1.")
+    static final class Validate implements Callable<Integer> {
+        @Parameters(index = "0", description = "DAG folder")
+        Path dir;
+
+        @Override
+        public Integer call() {
+            if (!Files.isDirectory(dir)) {
+                System.err.println("error: " + dir + " is not a directory");
+                return 2;
+            }
+            var result = DagFolder.load(dir, TaskTypeRegistry.discover());
+            for (List<DagError> errors : result.importErrors().values()) {
+                for (DagError e : errors) System.out.println(e);
+            }
+            System.err.printf("%d valid DAG(s), %d file(s) with errors%n", result.dags().size(), result.importErrors().size());
+            return result.importErrors().isEmpty() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "test", mixinStandardHelpOptions = true,
+            description = "Runs one run of DAG_ID to completion in this process against the configured database. "
+                    + "Exit 0 when it succeeded, 1 when it failed, 2 for bad input.")
+    static final class Test implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DAG_ID")
+        String dagId;
+
+        @Option(names = "--dags", description = "DAG folder (default: the repository's examples)")
+        Path dags;
+
+        @Option(names = "--param", description = "run parameter k=v (repeatable)")
+        Map<String, String> params = new LinkedHashMap<>();
+
+        @Option(names = "--json", description = "print the summary as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Path folder = dags != null ? dags.toAbsolutePath() : SluiceCli.defaultDags();
+            var loaded = DagFolder.load(folder, TaskTypeRegistry.discover());
+            var dag = loaded.dags().get(dagId);
+            if (dag == null) {
+                loaded.importErrors().values().forEach(errs -> errs.forEach(e -> System.err.println(e)));
+                System.err.println("error: no valid DAG \"" + dagId + "\" in " + folder
+                        + (loaded.dags().isEmpty() ? "" : " (found: " + loaded.dags().keySet() + ")"));
+                return 2;
+            }
+            Map<String, Object> typed = new LinkedHashMap<>();
+            for (var p : params.entrySet()) {
+                var spec = dag.dag().params().get(p.getKey());
+                if (spec == null) {
+                    System.err.println("error: param '" + p.getKey() + "' is not declared by DAG " + dagId);
+                    return 2;
+                }
+                try {
+                    typed.put(p.getKey(), spec.type().parse(p.getValue()));
+                } catch (IllegalArgumentException e) {
+                    System.err.println("error: param '" + p.getKey() + "': " + e.getMessage());
+                    return 2;
+                }
+            }
+            try {
+                RunParams.resolve(dag.dag(), typed);
+            } catch (RunParams.InvalidParamException e) {
+                System.err.println("error: " + e.getMessage());
+                return 2;
+            }
+            try (SluiceApp app = SluiceApp.open(SluiceConfig.fromEnvironment(), folder)) {
+                app.dagSync.sync();
+                app.engine.start();
+                Instant date = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+                long runKey = app.engine.runs().createRun(dagId, "test", date, date, date, typed, "cli");
+                RunState state;
+                while (!(state = app.engine.runs().runState(runKey)).isTerminal()) Thread.sleep(50);
+                var summary = app.engine.runs().summary(runKey);
+                if (json) {
+                    Map<String, Object> tasks = new LinkedHashMap<>();
+                    summary.tasks().forEach(t -> tasks.put(t.taskId(), Map.of("state", t.state().dbName(), "attempts", t.attempts())));
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("run_id", summary.runId());
+                    out.put("state", state.dbName());
+                    out.put("tasks", tasks);
+                    System.out.println(Json.write(out));
+                } else {
+                    System.out.printf("run %s: %s%n", summary.runId(), state.dbName());
+                    summary.tasks().forEach(t -> System.out.printf("  %-30s %-16s attempts=%d%s%n", t.taskId(),
+                            t.state().dbName(), t.attempts(), t.error() == null ? "" : "  " + firstLine(t.error())));
+                }
+                return state == RunState.SUCCESS ? 0 : 1;
+            }
+        }
+
+        private static String firstLine(String s) {
+            int i = s.indexOf('\n');
+            return i < 0 ? s : s.substring(0, i);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.sluice.server.cli;
+
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.server.SluiceApp;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "standalone", mixinStandardHelpOptions = true,
+        description = "Runs database (embedded unless SLUICE_DB_URL is set), scheduler, workers and HTTP in one process.")
+final class StandaloneCommand implements Callable<Integer> {
+    @Option(names = "--dags", description = "DAG folder (default: the repository's examples)")
+    Path dags;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Override
+    public Integer call() throws Exception {
+        SluiceConfig config = SluiceConfig.fromEnvironment();
+        Path folder = dags != null ? dags.toAbsolutePath() : SluiceCli.defaultDags();
+        SluiceApp app = SluiceApp.open(config, folder).start().startHttp(port);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            stopped.countDown();
+        }));
+        var sync = app.dagSync.last();
+        System.out.printf("Sluice is running: http://localhost:%d/ui/  (API: http://localhost:%d/api/v1/health)%n",
+                app.httpPort(), app.httpPort());
+        System.out.printf("DAGs from %s: %s%s%n", folder, sync.dags().keySet(),
+                sync.importErrors().isEmpty() ? "" : "; import errors in " + sync.importErrors().keySet());
+        System.out.println("Data in " + config.home() + ". Press Ctrl+C to stop.");
+        stopped.await();
+        return 0;
+    }
+}
