@@ -106,6 +106,17 @@ public final class DagRepository {
         return dsl.select(DAG.FILE_PATH).from(DAG).where(DAG.DAG_ID.eq(dagId)).fetchOptional().map(r -> r.value1());
     }
 
+    /** Pauses or unpauses a DAG; false when there is no such DAG. A paused DAG creates no scheduled runs. */
+    public boolean setPaused(String dagId, boolean paused) {
+        return dsl.update(DAG).set(DAG.IS_PAUSED, paused).set(DAG.UPDATED_AT, OffsetDateTime.now(clock))
+                .where(DAG.DAG_ID.eq(dagId)).execute() == 1;
+    }
+
+    public boolean isPaused(String dagId) {
+        return dsl.select(DAG.IS_PAUSED).from(DAG).where(DAG.DAG_ID.eq(dagId)).fetchOptional()
+                .map(r -> r.value1()).orElse(false);
+    }
+
     /** DAG ids last loaded from these files. */
     public List<String> idsDefinedIn(java.util.Collection<String> files) {
         if (files.isEmpty()) return List.of();
