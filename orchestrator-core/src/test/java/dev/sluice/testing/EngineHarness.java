@@ -51,6 +51,18 @@ public final class EngineHarness implements AutoCloseable {
         return engine(config(), Clock.systemUTC());
     }
 
+    /** Parses {@code scenarios/NAME.yaml} from the test resources and stores it; returns the DAG id. */
+    public String fixture(Engine e, String name) throws Exception {
+        String file = "scenarios/" + name + ".yaml";
+        try (var in = EngineHarness.class.getClassLoader().getResourceAsStream(file)) {
+            if (in == null) throw new IllegalArgumentException("no fixture " + file);
+            String source = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            Dag dag = new dev.sluice.dag.YamlDagParser(types).parse(source, file);
+            e.dags().save(dag, home.resolve(name + ".yaml").toString(), source);
+            return dag.id();
+        }
+    }
+
     public void save(Engine e, Dag dag) {
         e.dags().save(dag, home.resolve(dag.id() + ".yaml").toString(), null);
     }
