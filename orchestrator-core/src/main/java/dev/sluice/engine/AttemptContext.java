@@ -19,7 +19,7 @@ final class AttemptContext implements TaskContext {
     private final Claimed c;
     private final AttemptHandle handle;
     private final Map<String, Object> config;
-    private final Map<String, Map<String, Object>> upstreamOutputs;
+    private final java.util.function.Supplier<Map<String, Map<String, Object>>> upstreamOutputs;
     private final Path logFile;
     private final Path dagDir;
     private final Path home;
@@ -29,7 +29,7 @@ final class AttemptContext implements TaskContext {
     private PrintWriter log;
 
     AttemptContext(Claimed c, AttemptHandle handle, Map<String, Object> config,
-                   Map<String, Map<String, Object>> upstreamOutputs, Path logFile, Path dagDir, Path home,
+                   java.util.function.Supplier<Map<String, Map<String, Object>>> upstreamOutputs, Path logFile, Path dagDir, Path home,
                    Clock clock, Services services, long attemptKey) {
         this.c = c;
         this.handle = handle;
@@ -51,7 +51,7 @@ final class AttemptContext implements TaskContext {
     @Override public Instant logicalDate() { return c.logicalDate(); }
     @Override public Map<String, Object> params() { return c.params(); }
     @Override public Map<String, Object> config() { return config; }
-    @Override public Map<String, Map<String, Object>> upstreamOutputs() { return upstreamOutputs; }
+    @Override public Map<String, Map<String, Object>> upstreamOutputs() { return upstreamOutputs.get(); }
     @Override public Path logFile() { return logFile; }
     @Override public Path dagDirectory() { return dagDir; }
     @Override public Path home() { return home; }

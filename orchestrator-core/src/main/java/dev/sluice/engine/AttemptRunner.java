@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,9 +63,11 @@ final class AttemptRunner {
             TaskType type = types.get(def.type());
             if (type == null) throw new TaskFailedException("unknown task type \"" + def.type() + "\" on this worker");
             Map<String, Object> config = withDefaults(type, def.config());
-            Map<String, Map<String, Object>> outputs = needsOutputs(def) ? tasks.outputs(dsl, c.runKey()) : Map.of();
+            // Outputs cost a query: load them only when a template or the task itself reads them.
+            Supplier<Map<String, Map<String, Object>>> outputs = memoize(() -> tasks.outputs(dsl, c.runKey()));
             Map<String, Object> vars = TemplateContext.build(c.runId(), c.logicalDate(), c.dataIntervalStart(),
-                    c.dataIntervalEnd(), c.tryNumber(), c.params(), outputs, c.dagId(), c.taskId());
+                    c.dataIntervalEnd(), c.tryNumber(), c.params(),
+                    mentionsTaskOutputs(def) ? outputs.get() : Map.of(), c.dagId(), c.taskId());
             Map<String, Object> rendered = renderer.renderConfig(config, vars);
             ctx = new AttemptContext(c, handle, rendered, outputs, Path.of(c.logPath()), dagDirectories.of(c.dagId()),
                     home, clock, services, c.attemptKey());
@@ -102,9 +105,20 @@ final class AttemptRunner {
         return new Completion(handle.claimed, workerId, o, null, error, null, clock.instant());
     }
 
-    /** A template can read any task's output; other tasks get upstream outputs only when they ask through the context. */
-    private static boolean needsOutputs(TaskDef def) {
-        return !def.dependsOn().isEmpty();
+    private static boolean mentionsTaskOutputs(TaskDef def) {
+        return dev.sluice.store.Json.write(def.config()).contains("tasks.");
+    }
+
+    static <T> Supplier<T> memoize(Supplier<T> s) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) value = s.get();
+                return value;
+            }
+        };
     }
 
     static Map<String, Object> withDefaults(TaskType type, Map<String, Object> config) {

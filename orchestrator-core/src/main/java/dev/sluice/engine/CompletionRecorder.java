@@ -127,12 +127,7 @@ final class CompletionRecorder {
             if (anyDownstream || !tasks.hasUnfinished(tx, e.getKey())) toDecide.add(e.getKey());
         }
         if (toDecide.isEmpty()) return false;
-        boolean queued = false;
-        var states = tasks.states(tx, toDecide);
-        for (long runKey : toDecide) {
-            queued |= coordinator.decide(tx, runKey, versionByRun.get(runKey), states.get(runKey), now);
-        }
-        return queued;
+        return coordinator.decideAll(tx, versionByRun, tasks.states(tx, toDecide), now);
     }
 
     /** The task instance's state after this attempt; null when the attempt was cancelled (nothing to record). */

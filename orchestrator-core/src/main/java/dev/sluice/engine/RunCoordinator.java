@@ -89,15 +89,29 @@ public final class RunCoordinator {
      * can no longer be met, and finishes the run when every task is done. True when any task became queued.
      */
     boolean decide(DSLContext tx, long runKey, long versionId, Map<String, TaskState> states, Instant now) {
-        DagGraph graph = graphs.graph(versionId);
-        Decider.Decision d = Decider.decide(graph, states);
-        if (!d.changes().isEmpty()) {
-            var queries = tasks.decisionUpdates(tx, runKey, d.changes(), now);
-            if (queries.size() == 1) queries.get(0).execute();
-            else tx.batch(queries.toArray(Query[]::new)).execute();
+        return decideAll(tx, Map.of(runKey, versionId), Map.of(runKey, states), now);
+    }
+
+    /**
+     * The decider for several runs at once: the resulting updates go to the database as one JDBC batch, not a
+     * round trip per run (a completion batch often touches a hundred runs).
+     */
+    boolean decideAll(DSLContext tx, Map<Long, Long> versionByRun, Map<Long, Map<String, TaskState>> statesByRun,
+                      Instant now) {
+        java.util.List<Query> updates = new java.util.ArrayList<>();
+        java.util.List<Map.Entry<Long, RunState>> finished = new java.util.ArrayList<>();
+        boolean queued = false;
+        for (var e : statesByRun.entrySet()) {
+            long runKey = e.getKey();
+            Decider.Decision d = Decider.decide(graphs.graph(versionByRun.get(runKey)), e.getValue());
+            if (!d.changes().isEmpty()) updates.addAll(tasks.decisionUpdates(tx, runKey, d.changes(), now));
+            if (d.runFinished()) finished.add(Map.entry(runKey, d.runOutcome()));
+            queued |= d.changes().containsValue(TaskState.QUEUED);
         }
-        if (d.runFinished()) finish(tx, runKey, d.runOutcome(), now);
-        return d.changes().containsValue(TaskState.QUEUED);
+        if (updates.size() == 1) updates.get(0).execute();
+        else if (!updates.isEmpty()) tx.batch(updates.toArray(Query[]::new)).execute();
+        for (var f : finished) finish(tx, f.getKey(), f.getValue(), now);
+        return queued;
     }
 
     void finish(DSLContext tx, long runKey, RunState outcome, Instant now) {
