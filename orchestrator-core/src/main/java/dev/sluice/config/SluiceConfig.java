@@ -9,8 +9,14 @@ import java.util.Map;
  */
 public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort) {
 
+    /** Environment variables, each overridable by a system property of the same name (for tests and embedding). */
     public static SluiceConfig fromEnvironment() {
-        return from(System.getenv());
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        for (String key : new String[] {"SLUICE_HOME", "SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_EMBEDDED_DB_PORT"}) {
+            String v = System.getProperty(key);
+            if (v != null) env.put(key, v);
+        }
+        return from(env);
     }
 
     public static SluiceConfig from(Map<String, String> env) {

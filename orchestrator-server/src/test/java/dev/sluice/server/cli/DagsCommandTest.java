@@ -1,0 +1,104 @@
+package dev.sluice.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.store.Database;
+import dev.sluice.store.Json;
+import dev.sluice.testing.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The CLI contract: exit codes, file:line: messages, and the exact --json summary. */
+class DagsCommandTest {
+    static Database db;
+    static Path dags;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        db = TestDatabase.fresh();
+        System.setProperty("SLUICE_DB_URL", db.url());
+        System.setProperty("SLUICE_DB_USER", "postgres");
+        System.setProperty("SLUICE_DB_PASSWORD", "");
+        System.setProperty("SLUICE_HOME", Files.createTempDirectory("sluice-cli").toString());
+        dags = Files.createTempDirectory("dags");
+        Files.writeString(dags.resolve("ok.yaml"), """
+                id: ok_dag
+                params:
+                  n: { type: integer, default: 2 }
+                tasks:
+                  - { id: first, type: shell, config: { command: "echo {{ params.n }}" } }
+                  - { id: second, type: noop, depends_on: [first] }
+                """);
+        Files.writeString(dags.resolve("fails.yaml"), """
+                id: failing_dag
+                tasks:
+                  - { id: boom, type: shell, retries: 1, retry_delay: 10ms, config: { command: "exit 3" } }
+                  - { id: after, type: noop, depends_on: [boom] }
+                """);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        for (String k : new String[] {"SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_HOME"}) System.clearProperty(k);
+        db.close();
+    }
+
+    record Result(int exit, String out) {}
+
+    static Result run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        try {
+            int exit = SluiceCli.run(args);
+            return new Result(exit, buf.toString());
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    @Test
+    void validate_passes_a_valid_folder_and_names_file_and_line_of_errors() throws Exception {
+        assertThat(run("dags", "validate", dags.toString()).exit()).isEqualTo(0);
+        Path bad = Files.createTempDirectory("bad-dags");
+        Files.writeString(bad.resolve("typo.yaml"), "id: typo\ntasks:\n  - id: a\n    type: noop\n    depend_on: [x]\n");
+        Result r = run("dags", "validate", bad.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("typo.yaml:5:").contains("depend_on").contains("depends_on");
+    }
+
+    @Test
+    void test_runs_a_dag_to_success_and_prints_the_json_summary() throws Exception {
+        Result r = run("dags", "test", "ok_dag", "--dags", dags.toString(), "--param", "n=5", "--json");
+        assertThat(r.exit()).isEqualTo(0);
+        Map<String, Object> json = Json.map(r.out().trim());
+        assertThat(json).containsKeys("run_id", "state", "tasks").containsEntry("state", "success");
+        assertThat(json.get("tasks")).isEqualTo(Map.of(
+                "first", Map.of("state", "success", "attempts", 1),
+                "second", Map.of("state", "success", "attempts", 1)));
+    }
+
+    @Test
+    void test_exits_1_for_a_failed_run_with_attempt_counts() {
+        Result r = run("dags", "test", "failing_dag", "--dags", dags.toString(), "--json");
+        assertThat(r.exit()).isEqualTo(1);
+        Map<String, Object> json = Json.map(r.out().trim());
+        assertThat(json).containsEntry("state", "failed");
+        assertThat(json.get("tasks")).isEqualTo(Map.of(
+                "boom", Map.of("state", "failed", "attempts", 2),
+                "after", Map.of("state", "upstream_failed", "attempts", 0)));
+    }
+
+    @Test
+    void test_exits_2_for_bad_input() {
+        assertThat(run("dags", "test", "no_such_dag", "--dags", dags.toString()).exit()).isEqualTo(2);
+        assertThat(run("dags", "test", "ok_dag", "--dags", dags.toString(), "--param", "n=many").exit()).isEqualTo(2);
+        assertThat(run("dags", "test", "ok_dag", "--dags", dags.toString(), "--param", "m=1").exit()).isEqualTo(2);
+    }
+}
