@@ -64,8 +64,12 @@ public final class DagSync {
         }
         Map<String, List<String>> errors = new LinkedHashMap<>();
         loaded.importErrors().forEach((file, errs) -> {
-            errors.put(file.toString(), errs.stream().map(DagError::toString).toList());
-            log.warn("Import errors in {}:\n  {}", file, String.join("\n  ", errors.get(file.toString())));
+            List<String> lines = errs.stream().map(DagError::toString).toList();
+            errors.put(file.toString(), lines);
+            // the folder is re-read every few seconds: report a broken file once, not on every pass
+            if (last == null || !lines.equals(last.importErrors().get(file.toString()))) {
+                log.warn("Import errors in {}:\n  {}", file, String.join("\n  ", lines));
+            }
         });
         dags.replaceImportErrors(errors);
         // A DAG whose file is broken keeps its last good version active: a typo must not stop its schedule.

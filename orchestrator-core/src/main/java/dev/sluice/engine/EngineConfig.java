@@ -31,6 +31,11 @@ public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Dur
         return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, id);
     }
 
+    /** An engine that schedules and records but runs no tasks (e.g. an API-only node). */
+    public EngineConfig withoutWorker() {
+        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, false, workerId);
+    }
+
     public Duration deadAfter() {
         return heartbeatInterval.multipliedBy(5);
     }
