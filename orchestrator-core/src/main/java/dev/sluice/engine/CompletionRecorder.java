@@ -8,6 +8,8 @@ import dev.sluice.dag.TaskDef;
 import dev.sluice.run.DagGraph;
 import dev.sluice.run.TaskState;
 import dev.sluice.store.Json;
+import dev.sluice.store.LogStore;
+import dev.sluice.store.TaskInstanceRepository.Claimed;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.TaskInstanceRepository;
 import java.time.Instant;
@@ -35,7 +37,7 @@ import org.jooq.impl.DSL;
  */
 final class CompletionRecorder {
     /** What a recorded batch means for the engine: the earliest retry to wake up for, and whether work was queued. */
-    record Result(boolean queuedWork, Instant earliestRetry, int recorded) {}
+    record Result(boolean queuedWork, Instant earliestRetry, int recorded, List<Claimed> claimed) {}
 
     private final DSLContext dsl;
     private final DagGraphs graphs;
@@ -53,10 +55,19 @@ final class CompletionRecorder {
     }
 
     Result record(List<Completion> batch, Instant now) {
-        return dsl.transactionResult(cfg -> recordIn(DSL.using(cfg), batch, now));
+        return record(batch, now, null, 0, null);
     }
 
-    private Result recordIn(DSLContext tx, List<Completion> batch, Instant now) {
+    /**
+     * Records the batch and, when it made work ready and {@code claimFor} has free slots, claims that work in the
+     * same transaction: the hand-off from upstream end to downstream start then costs one commit, not two.
+     */
+    Result record(List<Completion> batch, Instant now, String claimFor, int freeSlots, LogStore logs) {
+        return dsl.transactionResult(cfg -> recordIn(DSL.using(cfg), batch, now, claimFor, freeSlots, logs));
+    }
+
+    private Result recordIn(DSLContext tx, List<Completion> batch, Instant now, String claimFor, int freeSlots,
+                            LogStore logs) {
         Set<Long> runKeys = new TreeSet<>();
         for (Completion c : batch) runKeys.add(c.claimed().runKey());
         runs.lock(tx, runKeys);
@@ -135,8 +146,11 @@ final class CompletionRecorder {
                 .execute();
 
         boolean queued = decideRuns(tx, finishedByRun, versionByRun, now);
+        List<Claimed> claimed = List.of();
+        if (queued && claimFor != null && freeSlots > 0) claimed = tasks.claimIn(tx, claimFor, freeSlots, now, logs);
+        // other engines may have free slots too, or this one claimed only part of what became ready
         if (queued) RunCoordinator.notifyWorkers(tx);
-        return new Result(queued, earliestRetry, batch.size());
+        return new Result(queued, earliestRetry, batch.size(), claimed);
     }
 
     /**

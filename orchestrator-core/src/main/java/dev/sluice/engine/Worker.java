@@ -129,8 +129,12 @@ final class Worker {
                 if (first == null) continue;
                 batch.add(first);
                 completions.drainTo(batch, config.completionBatch() - 1);
-                CompletionRecorder.Result r = recordWithRetry(batch);
+                // the slots of this batch are free again once it is recorded: offer them to what it makes ready
+                int offer = claiming ? free.get() + batch.size() : 0;
+                CompletionRecorder.Result r = recordWithRetry(batch, offer);
                 for (Completion c : batch) running.remove(c.claimed().tiId());
+                // launch first (taking slots), then release the batch's slots: the claim loop never sees a slot twice
+                if (r != null) for (Claimed c : r.claimed()) launch(c);
                 free.addAndGet(batch.size());
                 if (r != null && r.earliestRetry() != null) {
                     nextRetry.accumulateAndGet(r.earliestRetry(), (a, b) -> a == null || b.isBefore(a) ? b : a);
@@ -149,10 +153,10 @@ final class Worker {
      * back whole, so trying again is safe. After repeated failure the attempts stay "running" and the reaper
      * retries them once this worker is gone.
      */
-    private CompletionRecorder.Result recordWithRetry(List<Completion> batch) throws InterruptedException {
+    private CompletionRecorder.Result recordWithRetry(List<Completion> batch, int offer) throws InterruptedException {
         for (int i = 1; ; i++) {
             try {
-                return recorder.record(batch, clock.instant());
+                return recorder.record(batch, clock.instant(), workerId, offer, logs);
             } catch (RuntimeException e) {
                 if (i >= 10 || stopped && i >= 3) {
                     log.error("Could not record {} finished attempts: {}", batch.size(), e.toString());

@@ -96,9 +96,14 @@ public final class TaskInstanceRepository {
      */
     public List<Claimed> claim(DSLContext dsl, String workerId, int limit, Instant now, LogStore logs) {
         if (limit <= 0) return List.of();
+        return dsl.transactionResult(cfg -> claimIn(DSL.using(cfg), workerId, limit, now, logs));
+    }
+
+    /** The claim inside a caller's transaction (the completion path claims what it just made ready). */
+    public List<Claimed> claimIn(DSLContext tx, String workerId, int limit, Instant now, LogStore logs) {
+        if (limit <= 0) return List.of();
         OffsetDateTime t = utc(now);
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
+        {
             var candidates = DSL.select(TASK_INSTANCE.ID).from(TASK_INSTANCE)
                     .where(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(), TaskState.UP_FOR_RETRY.dbName()))
                     .and(TASK_INSTANCE.READY_AT.le(t))
@@ -140,7 +145,7 @@ public final class TaskInstanceRepository {
                         attemptIds.get(r.value1()), logPaths.get(r.value1())));
             }
             return claimed;
-        });
+        }
     }
 
     /** Outputs of a run's successful tasks, for {@code {{ tasks.ID.output.KEY }}}. */
