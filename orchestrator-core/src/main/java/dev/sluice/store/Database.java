@@ -65,10 +65,17 @@ public final class Database implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     .setPort(config.embeddedPort() == 0 ? 54329 : config.embeddedPort())
                     .setServerConfig("max_connections", "200")
+                    // zonky turns off fsync and durable commits for test speed; a scheduler's state must survive a crash
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("fsync", "on")
+                    // we stop it ourselves, after the engine: its own hook would pull the database away first
+                    .setRegisterShutdownHook(false)
                     .start();
             log.info("Started embedded PostgreSQL, data in {}", dataDir);
             String url = pg.getJdbcUrl("postgres", "postgres");
-            return new Database(url, "postgres", "", poolSize, pg);
+            Database db = new Database(url, "postgres", "", poolSize, pg);
+            Runtime.getRuntime().addShutdownHook(new Thread(db::stopEmbeddedAfterGrace, "sluice-embedded-pg-stop"));
+            return db;
         } catch (IOException e) {
             throw new IllegalStateException("cannot start embedded PostgreSQL in " + dataDir + ": " + e.getMessage()
                     + " (is another Sluice using it? set SLUICE_HOME or SLUICE_DB_URL)", e);
@@ -108,8 +115,27 @@ public final class Database implements AutoCloseable {
         return DriverManager.getConnection(url, p);
     }
 
+    /**
+     * Shutdown hook: gives the application's own shutdown (engine first) a few seconds to close this database,
+     * then stops the embedded server regardless, so a process killed during start-up leaves no PostgreSQL behind.
+     */
+    private void stopEmbeddedAfterGrace() {
+        for (int i = 0; i < 100 && !closed; i++) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        close();
+    }
+
+    private volatile boolean closed;
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         pool.close();
         if (embedded != null) {
             try {

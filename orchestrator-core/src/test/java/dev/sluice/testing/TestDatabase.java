@@ -20,8 +20,12 @@ public final class TestDatabase {
         String external = System.getenv("SLUICE_TEST_DB_URL");
         if (external != null && !external.isBlank()) return external;
         if (embedded == null) {
+            // Tests keep zonky's non-durable settings (fsync off) for speed; benchmarks pass -Dsluice.test.durable=true
+            // to measure with the durable commits production uses.
+            boolean durable = Boolean.getBoolean("sluice.test.durable");
             embedded = EmbeddedPostgres.builder().setServerConfig("max_connections", "300")
-                    .setServerConfig("fsync", "on").start();
+                    .setServerConfig("synchronous_commit", durable ? "on" : "off")
+                    .setServerConfig("fsync", durable ? "on" : "off").start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     embedded.close();
