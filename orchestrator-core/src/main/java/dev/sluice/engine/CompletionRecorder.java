@@ -36,9 +36,11 @@ final class CompletionRecorder {
     private final RunRepository runs;
     private final TaskInstanceRepository tasks;
     private final RunCoordinator coordinator;
+    private final RunEventBus events;
 
     CompletionRecorder(DSLContext dsl, DagGraphs graphs, RunRepository runs, TaskInstanceRepository tasks,
-                       RunCoordinator coordinator) {
+                       RunCoordinator coordinator, RunEventBus events) {
+        this.events = events;
         this.dsl = dsl;
         this.graphs = graphs;
         this.runs = runs;
@@ -47,7 +49,7 @@ final class CompletionRecorder {
     }
 
     Result record(List<Completion> batch, Instant now) {
-        return dsl.transactionResult(cfg -> recordIn(DSL.using(cfg), batch, now));
+        return events.publishingAfter(() -> dsl.transactionResult(cfg -> recordIn(DSL.using(cfg), batch, now)));
     }
 
     private Result recordIn(DSLContext tx, List<Completion> batch, Instant now) {
@@ -102,6 +104,7 @@ final class CompletionRecorder {
                     .set(ATTEMPT.ERROR, c.error())
                     .where(ATTEMPT.TASK_INSTANCE_ID.eq(c.claimed().tiId()), ATTEMPT.TRY_NUMBER.eq(c.claimed().tryNumber()),
                             ATTEMPT.STATE.eq("running")));
+            if (won && events.active()) raiseTaskFinished(c, newStates.get(i));
             if (won && newStates.get(i).isTerminal()) {
                 finishedByRun.computeIfAbsent(c.claimed().runKey(), k -> new ArrayList<>()).add(c.claimed().taskId());
                 versionByRun.put(c.claimed().runKey(), c.claimed().dagVersionId());
@@ -133,6 +136,13 @@ final class CompletionRecorder {
             queued |= coordinator.decide(tx, runKey, versionByRun.get(runKey), states.get(runKey), now);
         }
         return queued;
+    }
+
+    private void raiseTaskFinished(Completion c, TaskState state) {
+        var cl = c.claimed();
+        var e = new RunEvents.TaskFinished(cl.dagId(), cl.dagVersionId(), cl.runKey(), cl.runId(), cl.logicalDate(),
+                cl.taskId(), cl.tryNumber(), cl.maxTries(), state, c.error());
+        events.raise(l -> l.taskFinished(e));
     }
 
     /** The task instance's state after this attempt; null when the attempt was cancelled (nothing to record). */
