@@ -32,13 +32,18 @@ public final class SchedulerService implements AutoCloseable {
     private volatile boolean started;
 
     public SchedulerService(Engine engine, SchedulerConfig config) {
+        this(engine, config, java.util.function.UnaryOperator.identity());
+    }
+
+    /** {@code observe} wraps what Quartz calls, so the cluster test can count fires per member. */
+    SchedulerService(Engine engine, SchedulerConfig config, java.util.function.UnaryOperator<ScheduleFiring> observe) {
         this.engine = engine;
         this.clock = engine.clock();
         var dsl = engine.database().dsl();
         this.schedules = new ScheduleRepository(dsl);
         this.pools = new PoolRepository(dsl);
         this.firing = new ScheduledRunCreator(schedules, engine.dags(), engine.runs(), clock);
-        this.triggers = new QuartzTriggers(engine.database().dataSource(), firing, clock, config);
+        this.triggers = new QuartzTriggers(engine.database().dataSource(), observe.apply(firing), clock, config);
     }
 
     /** The fire logic without Quartz: what tests (and a "run the schedule now" button) call. */
