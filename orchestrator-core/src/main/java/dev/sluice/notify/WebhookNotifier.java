@@ -47,7 +47,8 @@ public final class WebhookNotifier implements RunEvents, AutoCloseable {
     public WebhookNotifier(WebhookConfig config, LongFunction<Dag> dagVersions) {
         this.config = config;
         this.dagVersions = dagVersions;
-        this.http = HttpClient.newBuilder().connectTimeout(config.timeout()).build();
+        // HTTP/1.1: no h2c upgrade dance with simple webhook receivers.
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(config.timeout()).build();
     }
 
     @Override
