@@ -20,12 +20,22 @@ public record Dag(
         int maxActiveTasks,
         List<String> tags,
         Map<String, ParamSpec> params,
-        List<TaskDef> tasks) {
+        List<TaskDef> tasks,
+        Notifications notifications) {
 
     public Dag {
         tags = List.copyOf(tags);
+        notifications = notifications == null ? Notifications.NONE : notifications;
         params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
         tasks = List.copyOf(tasks);
+    }
+
+    /** A DAG without a {@code notifications:} block. */
+    public Dag(String id, String description, String schedule, String timezone, LocalDate startDate,
+               LocalDate endDate, boolean catchup, int maxActiveRuns, int maxActiveTasks, List<String> tags,
+               Map<String, ParamSpec> params, List<TaskDef> tasks) {
+        this(id, description, schedule, timezone, startDate, endDate, catchup, maxActiveRuns, maxActiveTasks, tags,
+                params, tasks, Notifications.NONE);
     }
 
     public TaskDef task(String taskId) {

@@ -38,6 +38,7 @@ public final class DagBuilder {
     private int maxActiveRuns = 16;
     private int maxActiveTasks = 64;
     private final List<String> tags = new ArrayList<>();
+    private Notifications notifications = Notifications.NONE;
     private final Map<String, ParamSpec> params = new LinkedHashMap<>();
     private final Defaults defaults = new Defaults();
     private final List<Task> tasks = new ArrayList<>();
@@ -91,6 +92,12 @@ public final class DagBuilder {
         return this;
     }
 
+    /** Where to POST failure and retry events; a null URL means the server-wide {@code SLUICE_WEBHOOK_URL}. */
+    public DagBuilder notifications(String webhookUrl, Notifications.Event... on) {
+        this.notifications = new Notifications(webhookUrl, on.length == 0 ? null : java.util.Set.of(on));
+        return this;
+    }
+
     public DagBuilder tags(String... tags) {
         this.tags.addAll(Arrays.asList(tags));
         return this;
@@ -134,7 +141,7 @@ public final class DagBuilder {
             defs.add(t.settings.resolve(t.id, t.type, t.dependsOn, t.triggerRule, t.config, defaults.settings));
         }
         Dag dag = new Dag(id, description, schedule, timezone, startDate, endDate, catchup, maxActiveRuns,
-                maxActiveTasks, tags, params, defs);
+                maxActiveTasks, tags, params, defs, notifications);
         DagValidator.validate(dag, registry, problems);
         problems.throwIfAny();
         return dag;

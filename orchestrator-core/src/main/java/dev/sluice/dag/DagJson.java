@@ -70,6 +70,13 @@ public final class DagJson {
             tasks.add(task);
         }
         m.put("tasks", tasks);
+        // Written only when set, so DAGs without the block keep the JSON (and hash) they had before it existed.
+        if (!dag.notifications().isDefault()) {
+            Map<String, Object> n = new LinkedHashMap<>();
+            n.put("webhook_url", dag.notifications().webhookUrl());
+            n.put("on", dag.notifications().on().stream().map(Notifications.Event::yamlName).sorted().toList());
+            m.put("notifications", n);
+        }
         try {
             return MAPPER.writeValueAsString(m);
         } catch (JsonProcessingException e) {
@@ -104,7 +111,14 @@ public final class DagJson {
         return new Dag(text(root, "id"), text(root, "description"), text(root, "schedule"), text(root, "timezone"),
                 date(root, "start_date"), date(root, "end_date"), root.path("catchup").asBoolean(),
                 root.path("max_active_runs").asInt(), root.path("max_active_tasks").asInt(),
-                strings(root.path("tags")), params, tasks);
+                strings(root.path("tags")), params, tasks, notifications(root.get("notifications")));
+    }
+
+    private static Notifications notifications(JsonNode n) {
+        if (n == null || n.isNull()) return Notifications.NONE;
+        java.util.Set<Notifications.Event> on = java.util.EnumSet.noneOf(Notifications.Event.class);
+        for (JsonNode e : n.path("on")) on.add(Notifications.Event.fromYaml(e.asText()));
+        return new Notifications(text(n, "webhook_url"), on);
     }
 
     /** Hex SHA-256 of the canonical JSON: equal DAGs, equal hashes. */

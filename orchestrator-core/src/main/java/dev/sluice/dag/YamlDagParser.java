@@ -36,7 +36,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class YamlDagParser {
     static final List<String> DAG_KEYS = List.of("id", "description", "schedule", "timezone", "start_date", "end_date",
-            "catchup", "max_active_runs", "max_active_tasks", "tags", "params", "defaults", "tasks");
+            "catchup", "max_active_runs", "max_active_tasks", "tags", "params", "defaults", "tasks", "notifications");
+    static final List<String> NOTIFICATION_KEYS = List.of("webhook_url", "on");
     static final List<String> DEFAULTS_KEYS = List.of("retries", "retry_delay", "retry_backoff", "max_retry_delay",
             "timeout", "pool", "priority");
     static final List<String> TASK_KEYS = concat(List.of("id", "type", "depends_on", "trigger_rule"), DEFAULTS_KEYS, List.of("config"));
@@ -116,7 +117,33 @@ public final class YamlDagParser {
                     or(integer(top.get("max_active_tasks"), "max_active_tasks"), 64),
                     or(stringList(top.get("tags"), "tags"), List.of()),
                     params(top.get("params")),
-                    tasks(top.get("tasks"), defaults));
+                    tasks(top.get("tasks"), defaults),
+                    notifications(top.get("notifications")));
+        }
+
+        private Notifications notifications(Node node) {
+            if (node == null || isNull(node)) return Notifications.NONE;
+            if (!(node instanceof MappingNode mapping)) {
+                problems.add("notifications", "expected a mapping with webhook_url and on, got " + describe(node));
+                return Notifications.NONE;
+            }
+            Map<String, Node> keys = entries(mapping, "notifications", NOTIFICATION_KEYS, Map.of());
+            String url = string(keys.get("webhook_url"), "notifications.webhook_url");
+            if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+                problems.add("notifications.webhook_url", "expected an http:// or https:// URL, got '" + url + "'");
+            }
+            java.util.Set<Notifications.Event> on = null;
+            List<String> names = stringList(keys.get("on"), "notifications.on");
+            if (names != null) {
+                on = java.util.EnumSet.noneOf(Notifications.Event.class);
+                for (int i = 0; i < names.size(); i++) {
+                    Notifications.Event e = Notifications.Event.fromYaml(names.get(i));
+                    if (e != null) on.add(e);
+                    else problems.add("notifications.on[" + i + "]", "unknown event '" + names.get(i)
+                            + "' (use task_failed, task_retry or run_failed)");
+                }
+            }
+            return new Notifications(url, on);
         }
 
         private Map<String, ParamSpec> params(Node node) {

@@ -44,9 +44,11 @@ final class CompletionRecorder {
     private final RunRepository runs;
     private final TaskInstanceRepository tasks;
     private final RunCoordinator coordinator;
+    private final RunEventBus events;
 
     CompletionRecorder(DSLContext dsl, DagGraphs graphs, RunRepository runs, TaskInstanceRepository tasks,
-                       RunCoordinator coordinator) {
+                       RunCoordinator coordinator, RunEventBus events) {
+        this.events = events;
         this.dsl = dsl;
         this.graphs = graphs;
         this.runs = runs;
@@ -63,7 +65,8 @@ final class CompletionRecorder {
      * same transaction: the hand-off from upstream end to downstream start then costs one commit, not two.
      */
     Result record(List<Completion> batch, Instant now, String claimFor, int freeSlots, LogStore logs) {
-        return dsl.transactionResult(cfg -> recordIn(DSL.using(cfg), batch, now, claimFor, freeSlots, logs));
+        return events.publishingAfter(() -> dsl.transactionResult(
+                cfg -> recordIn(DSL.using(cfg), batch, now, claimFor, freeSlots, logs)));
     }
 
     private Result recordIn(DSLContext tx, List<Completion> batch, Instant now, String claimFor, int freeSlots,
@@ -126,6 +129,7 @@ final class CompletionRecorder {
             attemptRows.add(DSL.row(DSL.val(c.claimed().tiId()), DSL.val(c.claimed().tryNumber()), DSL.val(attemptState),
                     DSL.val(utc(c.endedAt()), SQLDataType.TIMESTAMPWITHTIMEZONE), DSL.val(c.exitCode(), SQLDataType.INTEGER),
                     DSL.val(c.error(), SQLDataType.CLOB)));
+            if (recorded && events.active()) raiseTaskFinished(c, newStates.get(i));
             if (recorded && newStates.get(i).isTerminal()) {
                 finishedByRun.computeIfAbsent(c.claimed().runKey(), k -> new ArrayList<>()).add(c.claimed().taskId());
                 versionByRun.put(c.claimed().runKey(), c.claimed().dagVersionId());
@@ -167,6 +171,13 @@ final class CompletionRecorder {
         }
         if (toDecide.isEmpty()) return false;
         return coordinator.decideAll(tx, versionByRun, tasks.states(tx, toDecide), now);
+    }
+
+    private void raiseTaskFinished(Completion c, TaskState state) {
+        var cl = c.claimed();
+        var e = new RunEvents.TaskFinished(cl.dagId(), cl.dagVersionId(), cl.runKey(), cl.runId(), cl.logicalDate(),
+                cl.taskId(), cl.tryNumber(), cl.maxTries(), state, c.error());
+        events.raise(l -> l.taskFinished(e));
     }
 
     /** The task instance's state after this attempt; null when the attempt was cancelled (nothing to record). */

@@ -42,6 +42,7 @@ public final class Engine implements AutoCloseable {
     private final Worker worker;
     private final ScheduledExecutorService housekeeping;
     private final NotificationListener listener;
+    private final RunEventBus events = new RunEventBus();
     private volatile boolean started;
 
     public Engine(Database db, TaskTypeRegistry types, EngineConfig config, Clock clock, Services services) {
@@ -56,11 +57,11 @@ public final class Engine implements AutoCloseable {
         Worker[] self = new Worker[1];
         this.coordinator = new RunCoordinator(db.dsl(), dags, graphs, runs, tasks, clock, () -> {
             if (self[0] != null) self[0].wake();
-        });
+        }, events);
         this.control = new RunControl(db.dsl(), graphs, runs, tasks, coordinator, clock, () -> {
             if (self[0] != null) self[0].wake();
         });
-        CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator);
+        CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator, events);
         services.put(DataSource.class, db.dataSource());
         AttemptRunner runner = new AttemptRunner(db.dsl(), graphs, types, tasks, housekeeping, clock, config.home(),
                 services, new DagDirectories(dags, config.home()));
@@ -141,6 +142,12 @@ public final class Engine implements AutoCloseable {
         var result = worker.record(batch);
         log.warn("Recorded {} attempts of dead workers as lost", result.recorded());
         worker.wake();
+    }
+
+    /** Adds a listener told, after commit, of finished tasks and runs (webhooks, backfill progress). */
+    public Engine onEvents(RunEvents listener) {
+        events.add(listener);
+        return this;
     }
 
     /** Wakes the worker now (tests with an injected clock call this after moving time). */

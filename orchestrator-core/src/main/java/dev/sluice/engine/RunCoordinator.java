@@ -31,9 +31,16 @@ public final class RunCoordinator {
     private final TaskInstanceRepository tasks;
     private final Clock clock;
     private final Runnable localWake;
+    private final RunEventBus events;
 
     public RunCoordinator(DSLContext dsl, DagRepository dags, DagGraphs graphs, RunRepository runs,
                           TaskInstanceRepository tasks, Clock clock, Runnable localWake) {
+        this(dsl, dags, graphs, runs, tasks, clock, localWake, new RunEventBus());
+    }
+
+    RunCoordinator(DSLContext dsl, DagRepository dags, DagGraphs graphs, RunRepository runs,
+                   TaskInstanceRepository tasks, Clock clock, Runnable localWake, RunEventBus events) {
+        this.events = events;
         this.dsl = dsl;
         this.dags = dags;
         this.graphs = graphs;
@@ -117,6 +124,8 @@ public final class RunCoordinator {
     void finish(DSLContext tx, long runKey, RunState outcome, Instant now) {
         if (runs.transition(tx, runKey, outcome, now)) {
             var run = runs.get(tx, runKey).orElseThrow();
+            var e = new RunEvents.RunFinished(run.dagId(), run.versionId(), runKey, run.runId(), run.logicalDate(), outcome);
+            events.raise(l -> l.runFinished(e));
             promote(tx, run.dagId(), now);
         }
     }

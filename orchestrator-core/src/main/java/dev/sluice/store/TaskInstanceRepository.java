@@ -26,6 +26,7 @@ import org.jooq.impl.DSL;
  * {@link TaskState#allowedFrom()} lists; zero rows updated means another engine won the race.
  */
 public final class TaskInstanceRepository {
+    private final ClaimLimits limits = new ClaimLimits();
 
     public static OffsetDateTime utc(Instant t) {
         return t == null ? null : t.atOffset(ZoneOffset.UTC);
@@ -104,12 +105,19 @@ public final class TaskInstanceRepository {
         if (limit <= 0) return List.of();
         OffsetDateTime t = utc(now);
         {
-            var candidates = DSL.select(TASK_INSTANCE.ID).from(TASK_INSTANCE)
-                    .where(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(), TaskState.UP_FOR_RETRY.dbName()))
-                    .and(TASK_INSTANCE.READY_AT.le(t))
-                    .orderBy(TASK_INSTANCE.READY_AT, TASK_INSTANCE.ID)
-                    .limit(limit)
-                    .forUpdate().skipLocked();
+            org.jooq.Select<? extends org.jooq.Record1<Long>> candidates;
+            if (limits.mayBind(tx)) {
+                // Some pool or max_active_tasks is below the cluster's capacity: take only what fits (ClaimLimits).
+                limits.lock(tx);
+                candidates = limits.candidates(tx, t, limit);
+            } else {
+                candidates = DSL.select(TASK_INSTANCE.ID).from(TASK_INSTANCE)
+                        .where(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(), TaskState.UP_FOR_RETRY.dbName()))
+                        .and(TASK_INSTANCE.READY_AT.le(t))
+                        .orderBy(TASK_INSTANCE.READY_AT, TASK_INSTANCE.ID)
+                        .limit(limit)
+                        .forUpdate().skipLocked();
+            }
             var rows = tx.update(TASK_INSTANCE)
                     .set(TASK_INSTANCE.STATE, TaskState.RUNNING.dbName())
                     .set(TASK_INSTANCE.TRY_NUMBER, TASK_INSTANCE.TRY_NUMBER.plus(1))
@@ -146,6 +154,11 @@ public final class TaskInstanceRepository {
             }
             return claimed;
         }
+    }
+
+    /** Makes the next claim re-read pool and DAG limits now rather than within a second. */
+    public void limitsChanged() {
+        limits.invalidate();
     }
 
     /** Outputs of a run's successful tasks, for {@code {{ tasks.ID.output.KEY }}}. */

@@ -5,6 +5,11 @@ import dev.sluice.engine.DagSync;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineConfig;
 import dev.sluice.engine.Services;
+import dev.sluice.notify.WebhookConfig;
+import dev.sluice.notify.WebhookNotifier;
+import dev.sluice.schedule.BackfillService;
+import dev.sluice.schedule.SchedulerConfig;
+import dev.sluice.schedule.SchedulerService;
 import dev.sluice.store.Database;
 import dev.sluice.task.TaskTypeRegistry;
 import java.nio.file.Path;
@@ -27,6 +32,9 @@ public final class SluiceApp implements AutoCloseable {
     public final TaskTypeRegistry types;
     public final Engine engine;
     public final DagSync dagSync;
+    public final SchedulerService scheduler;
+    public final BackfillService backfills;
+    private final WebhookNotifier webhooks;
     private final ScheduledExecutorService resync = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("sluice-dag-sync").factory());
     private HttpServer http;
@@ -37,6 +45,12 @@ public final class SluiceApp implements AutoCloseable {
         this.types = TaskTypeRegistry.discover();
         this.engine = new Engine(db, types, engineConfig, clock, new Services());
         this.dagSync = new DagSync(engine.dags(), types, dagsDir);
+        this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
+        engine.onEvents(webhooks);
+        this.scheduler = new SchedulerService(engine, SchedulerConfig.defaults());
+        this.backfills = new BackfillService(engine);
+        // Schedule edits in DAG files take effect at the next sync, without a restart.
+        dagSync.onSync(scheduler::onSync);
     }
 
     /** Opens the configured database (starting the embedded one when no URL is set) and migrates it. */
@@ -48,6 +62,9 @@ public final class SluiceApp implements AutoCloseable {
     public SluiceApp start() {
         dagSync.sync();
         engine.start();
+        // After the engine: fired schedules create runs the engine must be ready to take.
+        scheduler.start();
+        backfills.start(SchedulerConfig.defaults().backfillTick());
         // Edits to DAG files take effect without a restart.
         resync.scheduleWithFixedDelay(() -> {
             try {
@@ -72,7 +89,11 @@ public final class SluiceApp implements AutoCloseable {
     public void close() {
         resync.shutdownNow();
         if (http != null) http.close();
+        // Before the engine: no run may be created into an engine that is going away.
+        backfills.close();
+        scheduler.close();
         engine.close();
+        webhooks.close();
         db.close();
     }
 }
