@@ -1,4 +1,4 @@
--- The HTTP API's own tables (users, sessions, API tokens, audit log, backfills) and the live-event trigger.
+-- The HTTP API's own tables (users, sessions, API tokens, audit log) and the live-event trigger.
 -- Secrets are never stored: passwords as BCrypt hashes, session ids and API tokens as SHA-256 hex.
 
 create table app_user (
@@ -38,22 +38,7 @@ create table audit_log (
     details  jsonb        not null default '{}'
 );
 
-create table backfill (
-    id               bigserial    primary key,
-    dag_id           varchar(250) not null references dag (dag_id),
-    from_date        date         not null,
-    to_date          date         not null,
-    max_active_runs  integer      not null,
-    rerun_existing   boolean      not null default false,
-    runs_created     integer      not null default 0,
-    created_by       varchar(250),
-    created_at       timestamptz  not null default now()
-);
-create index backfill_dag_ix on backfill (dag_id, id desc);
-
--- Which runs a backfill created, so its state can be read from them.
-alter table dag_run add column backfill_id bigint references backfill (id);
-create index dag_run_backfill_ix on dag_run (backfill_id) where backfill_id is not null;
+-- Backfills (table backfill, dag_run.backfill_id) are created by V31 with the scheduler that drives them.
 
 -- The failure list pages by (ended_at, id) across all DAGs; this index serves it per DAG too.
 create index task_instance_failed_dag_ix on task_instance (dag_id, ended_at desc, id desc) where state = 'failed';

@@ -1,6 +1,5 @@
 package dev.sluice.server;
 
-import dev.sluice.engine.BackfillService;
 import dev.sluice.server.api.AdminRoutes;
 import dev.sluice.server.api.AuthRoutes;
 import dev.sluice.server.api.DagRoutes;
@@ -91,11 +90,12 @@ public final class HttpServer implements AutoCloseable {
         events.onNotification(metrics::observe);
 
         AuthRoutes.register(routes, users, audit);
-        DagRoutes.register(routes, dags, runs, engine.dags(), audit);
+        DagRoutes.register(routes, dags, runs,
+                (dagId, paused) -> paused ? sluice.scheduler.pause(dagId) : sluice.scheduler.unpause(dagId), audit);
         RunRoutes.register(routes, runs, dags, engine.runs(), engine.control(), audit, engine.clock());
         TaskRoutes.register(routes, tasks, runs, engine.control(), audit);
         OperationsRoutes.register(routes, new FailureQueries(dsl), new BackfillQueries(dsl),
-                new BackfillService(dsl, engine.dags(), engine.runs(), engine.control()), dags, audit);
+                sluice.backfills, dags, audit);
         AdminRoutes.register(routes, users, tokens, audit);
         SystemRoutes.register(routes, sluice.db, metrics, events);
         app.get("/", ctx -> ctx.redirect("/ui/"));

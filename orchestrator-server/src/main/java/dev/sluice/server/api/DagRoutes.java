@@ -9,7 +9,6 @@ import dev.sluice.server.http.RouteTable;
 import dev.sluice.server.http.Types;
 import dev.sluice.server.query.DagQueries;
 import dev.sluice.server.query.RunQueries;
-import dev.sluice.store.DagRepository;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
@@ -17,7 +16,12 @@ import java.util.NoSuchElementException;
 public final class DagRoutes {
     private DagRoutes() {}
 
-    public static void register(RouteTable routes, DagQueries dags, RunQueries runs, DagRepository repo, AuditLog audit) {
+    /** Pauses (true) or unpauses a DAG; false for an unknown DAG. The scheduler does it, so unpausing fires at once. */
+    public interface Pauser {
+        boolean setPaused(String dagId, boolean paused);
+    }
+
+    public static void register(RouteTable routes, DagQueries dags, RunQueries runs, Pauser pauser, AuditLog audit) {
         routes.add(Endpoint.get("/dags", Role.VIEWER, "DAGs with their last runs").query("tag", "q", "limit", "cursor")
                         .returns(Types.page(DagQueries.DagSummary.class)),
                 (ctx, who) -> dags.list(Params.string(ctx, "tag"), Params.string(ctx, "q"), Params.limit(ctx, Params.DEFAULT_LIMIT),
@@ -35,7 +39,7 @@ public final class DagRoutes {
                 Requests.Pause.class, false, (ctx, who, body) -> {
                     String dagId = ctx.pathParam("dag_id");
                     boolean paused = Requests.required(body.isPaused(), "is_paused");
-                    if (!repo.setPaused(dagId, paused)) throw new NoSuchElementException("no DAG " + dagId);
+                    if (!pauser.setPaused(dagId, paused)) throw new NoSuchElementException("no DAG " + dagId);
                     audit.record(who, paused ? "dag.pause" : "dag.unpause", dagId, Map.of());
                     return dags.detail(dagId);
                 });

@@ -1,6 +1,6 @@
 package dev.sluice.server.api;
 
-import dev.sluice.engine.BackfillService;
+import dev.sluice.schedule.BackfillService;
 import dev.sluice.server.auth.AuditLog;
 import dev.sluice.server.auth.Role;
 import dev.sluice.server.http.Endpoint;
@@ -32,14 +32,17 @@ public final class OperationsRoutes {
                 Requests.Backfill.class, false, (ctx, who, body) -> {
                     String dagId = ctx.pathParam("dag_id");
                     dags.requireExists(dagId);
-                    var created = service.create(dagId, Requests.required(body.from(), "from"), Requests.required(body.to(), "to"),
-                            body.maxActiveRuns() == null ? 1 : body.maxActiveRuns(), body.rerunExisting(), who.name());
+                    // dates are whole UTC days: [from 00:00, to 23:59:59.999]
+                    var from = Requests.required(body.from(), "from").atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+                    var to = Requests.required(body.to(), "to").plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().minusMillis(1);
+                    var created = service.create(dagId, from, to, body.maxActiveRuns() == null ? 1 : body.maxActiveRuns(),
+                            body.rerunExisting() ? BackfillService.Reprocess.ALL : BackfillService.Reprocess.NONE, who.name());
                     Map<String, Object> details = new LinkedHashMap<>();
                     details.put("from", body.from().toString());
                     details.put("to", body.to().toString());
-                    details.put("runs_created", created.runsCreated());
+                    details.put("backfill_id", created.id());
                     audit.record(who, "backfill.create", dagId, details);
-                    return backfills.get(created.backfillId());
+                    return backfills.get(created.id());
                 });
     }
 }

@@ -94,8 +94,9 @@ final class ClientCommands {
             return report(() -> {
                 JsonNode b = api.post("/dags/" + ApiClient.enc(dagId) + "/backfills", Map.of("from", from.toString(),
                         "to", to.toString(), "max_active_runs", maxActiveRuns, "rerun_existing", rerunExisting));
-                System.out.printf("backfill %d of %s: %d run(s) created, %s%n", b.path("backfill_id").asLong(), dagId,
-                        b.path("runs_created").asInt(), b.path("state").asText());
+                System.out.printf("backfill %d of %s: %d run(s) created so far (at most %d at a time), %s%n",
+                        b.path("backfill_id").asLong(), dagId, b.path("runs_created").asInt(),
+                        b.path("max_active_runs").asInt(), b.path("state").asText());
                 return 0;
             });
         }

@@ -18,8 +18,9 @@ public final class BackfillQueries {
         this.dsl = dsl;
     }
 
-    /** {@code state}: running while any of its runs is unfinished, then failed if any failed, else success. */
-    public record BackfillView(long backfillId, String dagId, LocalDate from, LocalDate to, int runsCreated, String state) {}
+    /** {@code runs_created}: runs the backfill created or re-ran so far; {@code state} is the backfill's own. */
+    public record BackfillView(long backfillId, String dagId, LocalDate from, LocalDate to, int runsCreated,
+                               int maxActiveRuns, String state) {}
 
     public List<BackfillView> list(String dagId) {
         return query(dagId == null ? DSL.noCondition() : BACKFILL.DAG_ID.eq(dagId), 500);
@@ -30,12 +31,15 @@ public final class BackfillQueries {
     }
 
     private List<BackfillView> query(Condition cond, int limit) {
-        var unfinished = DSL.count().filterWhere(DAG_RUN.STATE.in("queued", "running"));
-        var failed = DSL.count().filterWhere(DAG_RUN.STATE.in("failed", "cancelled"));
-        return dsl.select(BACKFILL.ID, BACKFILL.DAG_ID, BACKFILL.FROM_DATE, BACKFILL.TO_DATE, BACKFILL.RUNS_CREATED, unfinished, failed)
+        return dsl.select(BACKFILL.ID, BACKFILL.DAG_ID, BACKFILL.FROM_DATE, BACKFILL.TO_DATE, DSL.count(DAG_RUN.ID),
+                        BACKFILL.MAX_ACTIVE_RUNS, BACKFILL.STATE)
                 .from(BACKFILL).leftJoin(DAG_RUN).on(DAG_RUN.BACKFILL_ID.eq(BACKFILL.ID))
                 .where(cond).groupBy(BACKFILL.ID).orderBy(BACKFILL.ID.desc()).limit(limit)
-                .fetch(r -> new BackfillView(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(),
-                        r.value6() > 0 ? "running" : r.value7() > 0 ? "failed" : "success"));
+                .fetch(r -> new BackfillView(r.value1(), r.value2(), utcDate(r.value3()), utcDate(r.value4()),
+                        r.value5(), r.value6(), r.value7()));
+    }
+
+    private static LocalDate utcDate(java.time.OffsetDateTime t) {
+        return t.withOffsetSameInstant(java.time.ZoneOffset.UTC).toLocalDate();
     }
 }

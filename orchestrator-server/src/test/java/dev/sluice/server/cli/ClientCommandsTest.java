@@ -83,9 +83,10 @@ class ClientCommandsTest {
 
     @Test
     void backfill_creates_runs_and_errors_are_reported_with_exit_code_1() {
-        var b = run("backfill", "daily", "--from", "2025-05-01", "--to", "2025-05-02", "--url", url, "--token", token);
+        var b = run("backfill", "daily", "--from", "2025-05-01", "--to", "2025-05-02", "--max-active-runs", "2",
+                "--url", url, "--token", token);
         assertThat(b.code()).as(b.err()).isZero();
-        assertThat(b.out()).contains("2 run(s) created");
+        assertThat(b.out()).contains("2 run(s) created so far (at most 2 at a time)");
         var denied = run("trigger", "daily", "--url", url, "--token", viewerToken);
         assertThat(denied.code()).isEqualTo(1);
         assertThat(denied.err()).contains("HTTP 403");
