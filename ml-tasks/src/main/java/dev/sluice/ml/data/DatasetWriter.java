@@ -2,7 +2,6 @@ package dev.sluice.ml.data;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.LocalDateTime;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +46,7 @@ public final class DatasetWriter implements AutoCloseable {
                 case NUMBER -> appender.append(((Number) v).doubleValue());
                 case STRING -> appender.append(v.toString());
                 case BOOLEAN -> appender.append((Boolean) v);
-                case TIMESTAMP -> appender.append(Timestamp.valueOf((LocalDateTime) v).toString());
+                case TIMESTAMP -> appender.append((LocalDateTime) v);
             }
         }
         appender.endRow();

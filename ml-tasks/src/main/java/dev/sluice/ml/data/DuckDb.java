@@ -47,7 +47,7 @@ public final class DuckDb implements AutoCloseable {
     }
 
     public long count(String relationSql) throws SQLException {
-        return queryLong("SELECT count(*) FROM (" + relationSql + ")");
+        return queryLong("SELECT count(*) FROM " + relationSql);
     }
 
     public long queryLong(String sql) throws SQLException {
