@@ -1,7 +1,9 @@
 package dev.sluice.ml.data;
 
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.LocalDateTime;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,14 +16,15 @@ import org.duckdb.DuckDBConnection;
  */
 public final class DatasetWriter implements AutoCloseable {
     private static final AtomicInteger SEQ = new AtomicInteger();
-    private final DuckDb db;
+    // Its own connection to the same database: a streaming read on the task's connection may be feeding it.
+    private final Connection conn;
     private final DatasetSchema schema;
     private final String table;
     private final DuckDBAppender appender;
     private long rows;
 
     public DatasetWriter(DuckDb db, DatasetSchema schema) throws SQLException {
-        this.db = db;
+        this.conn = db.connection().unwrap(DuckDBConnection.class).duplicate();
         this.schema = schema;
         this.table = "w_" + SEQ.incrementAndGet();
         StringBuilder ddl = new StringBuilder("CREATE TABLE ").append(table).append(" (");
@@ -30,8 +33,8 @@ public final class DatasetWriter implements AutoCloseable {
             if (i > 0) ddl.append(", ");
             ddl.append(DuckDb.ident(c.name())).append(' ').append(c.type().duckDbType());
         }
-        db.exec(ddl.append(')').toString());
-        this.appender = db.connection().unwrap(DuckDBConnection.class).createAppender(DuckDBConnection.DEFAULT_SCHEMA, table);
+        exec(ddl.append(')').toString());
+        this.appender = conn.unwrap(DuckDBConnection.class).createAppender(DuckDBConnection.DEFAULT_SCHEMA, table);
     }
 
     public void append(Map<String, Object> row) throws SQLException {
@@ -60,13 +63,23 @@ public final class DatasetWriter implements AutoCloseable {
     /** Flushes and writes the Parquet file; the writer is finished afterwards. */
     public void finish(Path parquet) throws SQLException {
         appender.close();
-        db.exec("COPY (SELECT * FROM " + table + ") TO " + DuckDb.literal(parquet.toAbsolutePath().toString())
+        exec("COPY (SELECT * FROM " + table + ") TO " + DuckDb.literal(parquet.toAbsolutePath().toString())
                 + " (FORMAT parquet, COMPRESSION zstd)");
-        db.exec("DROP TABLE " + table);
+        exec("DROP TABLE " + table);
+    }
+
+    private void exec(String sql) throws SQLException {
+        try (Statement s = conn.createStatement()) {
+            s.execute(sql);
+        }
     }
 
     @Override
     public void close() throws SQLException {
-        if (!appender.isClosed()) appender.close();
+        try {
+            if (!appender.isClosed()) appender.close();
+        } finally {
+            conn.close();
+        }
     }
 }
