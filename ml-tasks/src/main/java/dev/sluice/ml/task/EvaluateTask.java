@@ -148,13 +148,19 @@ public final class EvaluateTask extends MlTask {
 
     private static Map<String, Object> check(Map<String, Object> metrics, String metric, Object limit, boolean isMin) throws TaskFailedException {
         if (!(metrics.get(metric) instanceof Number v)) throw new TaskFailedException("gate names unknown metric " + metric + "; known: " + metrics.keySet());
-        if (!(limit instanceof Number l)) throw new TaskFailedException("gate limit for " + metric + " must be a number, got " + limit);
+        // Templates such as {{ params.min_roc_auc }} render to text.
+        double l;
+        try {
+            l = limit instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(limit));
+        } catch (NumberFormatException e) {
+            throw new TaskFailedException("gate limit for " + metric + " must be a number, got \"" + limit + "\"");
+        }
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("check", isMin ? "min" : "max");
         c.put("metric", metric);
         c.put("value", v.doubleValue());
-        c.put("limit", l.doubleValue());
-        c.put("passed", isMin ? v.doubleValue() >= l.doubleValue() : v.doubleValue() <= l.doubleValue());
+        c.put("limit", l);
+        c.put("passed", isMin ? v.doubleValue() >= l : v.doubleValue() <= l);
         return c;
     }
 

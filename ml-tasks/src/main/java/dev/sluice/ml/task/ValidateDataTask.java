@@ -83,7 +83,7 @@ public final class ValidateDataTask extends MlTask {
                 Object limit = maxNull.containsKey(c.name()) ? maxNull.get(c.name()) : maxNull.get("*");
                 if (limit == null) continue;
                 double ratio = (double) ((Map<?, ?>) stats.get(c.name())).get("null_ratio");
-                if (ratio > ((Number) limit).doubleValue()) {
+                if (ratio > number("max_null_ratio." + c.name(), limit)) {
                     failures.add(String.format(Locale.ROOT, "nulls: %s has %.4f missing, more than %s", c.name(), ratio, limit));
                 }
             }
@@ -95,8 +95,8 @@ public final class ValidateDataTask extends MlTask {
                 }
                 if (!(e.getValue() instanceof Map<?, ?> r)) throw new TaskFailedException("ranges." + e.getKey() + " must be {min: x, max: y}");
                 List<String> cond = new ArrayList<>();
-                if (r.get("min") instanceof Number min) cond.add(ident(e.getKey()) + " < " + min.doubleValue());
-                if (r.get("max") instanceof Number max) cond.add(ident(e.getKey()) + " > " + max.doubleValue());
+                if (r.get("min") != null) cond.add(ident(e.getKey()) + " < " + number("ranges." + e.getKey() + ".min", r.get("min")));
+                if (r.get("max") != null) cond.add(ident(e.getKey()) + " > " + number("ranges." + e.getKey() + ".max", r.get("max")));
                 if (cond.isEmpty()) continue;
                 long out = db.queryLong("SELECT count(*) FROM " + rel + " WHERE " + String.join(" OR ", cond));
                 if (out > 0) failures.add("range: " + out + " values of " + e.getKey() + " outside " + r);
@@ -162,6 +162,16 @@ public final class ValidateDataTask extends MlTask {
             out.put("report", reportArtifact.ref());
             out.put("passed", true);
             return TaskResult.of(out);
+        }
+    }
+
+    /** A number from config; templates render to text, so "0.1" is accepted too. */
+    private static double number(String key, Object v) throws TaskFailedException {
+        if (v instanceof Number n) return n.doubleValue();
+        try {
+            return Double.parseDouble(String.valueOf(v));
+        } catch (NumberFormatException e) {
+            throw new TaskFailedException(key + " must be a number, got \"" + v + "\"");
         }
     }
 
