@@ -76,16 +76,50 @@ public sealed interface Step {
 
     /**
      * One 0/1 column {@code column=category} per training category. A category never seen in training (or a
-     * null) gives all zeros, unless {@code failOnUnseen}.
+     * null) gives all zeros, unless {@code failOnUnseen}. A class rather than a record so the output column names
+     * are built once, not per row.
      */
-    record OneHot(String column, List<String> categories, boolean failOnUnseen) implements Step {
+    final class OneHot implements Step {
+        private final String column;
+        private final List<String> categories;
+        private final boolean failOnUnseen;
+        private final String[] names;
+        private final Map<String, Integer> index = new java.util.HashMap<>();
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public OneHot(@com.fasterxml.jackson.annotation.JsonProperty("column") String column,
+                      @com.fasterxml.jackson.annotation.JsonProperty("categories") List<String> categories,
+                      @com.fasterxml.jackson.annotation.JsonProperty("failOnUnseen") boolean failOnUnseen) {
+            this.column = column;
+            this.categories = List.copyOf(categories);
+            this.failOnUnseen = failOnUnseen;
+            this.names = new String[categories.size()];
+            for (int i = 0; i < names.length; i++) {
+                names[i] = column + "=" + categories.get(i);
+                index.put(categories.get(i), i);
+            }
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public String column() {
+            return column;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public List<String> categories() {
+            return categories;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public boolean failOnUnseen() {
+            return failOnUnseen;
+        }
+
         public void apply(Map<String, Object> row) {
             Object v = row.remove(column);
-            String s = v == null ? null : v.toString();
-            if (failOnUnseen && s != null && !categories.contains(s)) {
-                throw new UnseenCategoryException(column, s);
-            }
-            for (String c : categories) row.put(column + "=" + c, c.equals(s) ? 1.0 : 0.0);
+            Integer hit = v == null ? null : index.get(v.toString());
+            if (failOnUnseen && v != null && hit == null) throw new UnseenCategoryException(column, v.toString());
+            for (int i = 0; i < names.length; i++) row.put(names[i], hit != null && hit == i ? 1.0 : 0.0);
         }
 
         public DatasetSchema outputSchema(DatasetSchema in) {
@@ -93,8 +127,23 @@ public sealed interface Step {
             for (Column c : in.columns()) {
                 if (!c.name().equals(column)) out.add(c);
             }
-            for (String c : categories) out.add(new Column(column + "=" + c, ColumnType.NUMBER));
+            for (String n : names) out.add(new Column(n, ColumnType.NUMBER));
             return new DatasetSchema(out);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof OneHot h && h.column.equals(column) && h.categories.equals(categories) && h.failOnUnseen == failOnUnseen;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(column, categories, failOnUnseen);
+        }
+
+        @Override
+        public String toString() {
+            return "OneHot[" + column + ", " + categories + "]";
         }
     }
 
