@@ -4,7 +4,6 @@ Usage: OMP_NUM_THREADS=2 /usr/bin/python3 sklearn_bench.py bench.csv
 Prints one JSON object with per-stage seconds, ROC-AUC and peak memory.
 """
 import json
-import resource
 import sys
 import time
 
@@ -65,5 +64,7 @@ out["lr_fit_s"] = time.perf_counter() - t
 t = time.perf_counter()
 out["lr_roc_auc"] = roc_auc_score(y[te], lr.predict_proba(Xte)[:, 1])
 out["lr_eval_s"] = time.perf_counter() - t
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: after exec from the JVM, ru_maxrss keeps the parent's high-water mark.
+with open("/proc/self/status") as f:
+    out["peak_rss_mb"] = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
 print(json.dumps(out))

@@ -67,19 +67,22 @@ public final class EvaluateTask extends MlTask {
         Problem problem = candidate.bundle().problem();
         double threshold = cfg.dbl("threshold");
 
-        List<Map<String, Object>> rows = new ArrayList<>();
-        try (DuckDb db = duck(ctx, cfg)) {
-            Rows.forEach(db, DuckDb.parquet(store(ctx).localPath(datasetRef)), r -> {
-                if (r.get(candidate.bundle().label().column()) != null) rows.add(r);
-            });
+        // The champion is resolved first so both models score the very same rows in one streaming pass.
+        LoadedModel champion = null;
+        ModelVersion championVersion = null;
+        if (cfg.has("model_name")) {
+            Optional<DataSource> ds = ctx.service(DataSource.class);
+            if (ds.isEmpty()) throw new TaskFailedException("model_name is set but the model registry (application database) is not available");
+            championVersion = new ModelRegistry(ds.get()).byAlias(cfg.str("model_name"), ModelRegistry.CHAMPION).orElse(null);
+            if (championVersion != null) champion = LoadedModel.load(store(ctx), championVersion.bundleRef());
         }
-        float[] y = new float[rows.size()];
-        try {
-            for (int i = 0; i < y.length; i++) y[i] = candidate.bundle().label().encode(rows.get(i).get(candidate.bundle().label().column()));
+        Scores scores;
+        try (DuckDb db = duck(ctx, cfg)) {
+            scores = Scores.of(db, DuckDb.parquet(store(ctx).localPath(datasetRef)), candidate, champion);
         } catch (IllegalArgumentException e) {
             throw new TaskFailedException(e.getMessage());
         }
-        Map<String, Object> metrics = metrics(candidate, rows, y, threshold);
+        Map<String, Object> metrics = metrics(problem, scores.labels(), scores.candidate(), threshold);
 
         List<Map<String, Object>> checks = new ArrayList<>();
         for (var e : cfg.map("min").entrySet()) checks.add(check(metrics, e.getKey(), e.getValue(), true));
@@ -87,18 +90,14 @@ public final class EvaluateTask extends MlTask {
 
         Map<String, Object> championInfo = null;
         if (cfg.has("model_name")) {
-            Optional<DataSource> ds = ctx.service(DataSource.class);
-            if (ds.isEmpty()) throw new TaskFailedException("model_name is set but the model registry (application database) is not available");
-            Optional<ModelVersion> champ = new ModelRegistry(ds.get()).byAlias(cfg.str("model_name"), ModelRegistry.CHAMPION);
             String metric = cfg.str("champion_metric", problem == Problem.CLASSIFICATION ? "roc_auc" : "rmse");
-            if (champ.isPresent()) {
-                LoadedModel champion = LoadedModel.load(store(ctx), champ.get().bundleRef());
-                Map<String, Object> cm = metrics(champion, rows, y, threshold);
+            if (champion != null) {
+                Map<String, Object> cm = metrics(champion.bundle().problem(), scores.labels(), scores.champion(), threshold);
                 double a = number(metrics, metric);
                 double b = number(cm, metric);
                 boolean ok = Metrics.atLeastAsGood(metric, a, b, cfg.dbl("champion_tolerance"));
                 championInfo = new LinkedHashMap<>();
-                championInfo.put("version", champ.get().version());
+                championInfo.put("version", championVersion.version());
                 championInfo.put("metric", metric);
                 championInfo.put("candidate", a);
                 championInfo.put("champion", b);
@@ -141,9 +140,64 @@ public final class EvaluateTask extends MlTask {
         return TaskResult.of(out);
     }
 
-    private static Map<String, Object> metrics(LoadedModel m, List<Map<String, Object>> rows, float[] y, double threshold) {
-        double[] p = m.score(rows);
-        return m.bundle().problem() == Problem.CLASSIFICATION ? Metrics.classification(y, p, threshold) : Metrics.regression(y, p);
+    private static Map<String, Object> metrics(Problem problem, float[] y, double[] p, double threshold) {
+        return problem == Problem.CLASSIFICATION ? Metrics.classification(y, p, threshold) : Metrics.regression(y, p);
+    }
+
+    /** Labels and scores of one streaming pass over the raw rows, in batches, so memory stays bounded. */
+    record Scores(float[] labels, double[] candidate, double[] champion) {
+        private static final int BATCH = 8192;
+
+        static Scores of(DuckDb db, String relation, LoadedModel candidate, LoadedModel champion) throws Exception {
+            String labelColumn = candidate.bundle().label().column();
+            FloatList y = new FloatList();
+            DoubleList a = new DoubleList();
+            DoubleList b = new DoubleList();
+            List<Map<String, Object>> batch = new ArrayList<>(BATCH);
+            Rows.RowConsumer flush = ignored -> {
+                a.addAll(candidate.score(batch));
+                if (champion != null) b.addAll(champion.score(batch));
+                batch.clear();
+            };
+            Rows.forEach(db, relation, r -> {
+                float label = candidate.bundle().label().encode(r.get(labelColumn));
+                if (Float.isNaN(label)) return; // unlabeled rows cannot be scored against anything
+                y.add(label);
+                batch.add(r);
+                if (batch.size() == BATCH) flush.accept(null);
+            });
+            if (!batch.isEmpty()) flush.accept(null);
+            return new Scores(y.toArray(), a.toArray(), champion == null ? null : b.toArray());
+        }
+    }
+
+    private static final class FloatList {
+        private float[] v = new float[1024];
+        private int n;
+
+        void add(float x) {
+            if (n == v.length) v = java.util.Arrays.copyOf(v, n * 2);
+            v[n++] = x;
+        }
+
+        float[] toArray() {
+            return java.util.Arrays.copyOf(v, n);
+        }
+    }
+
+    private static final class DoubleList {
+        private double[] v = new double[1024];
+        private int n;
+
+        void addAll(double[] xs) {
+            if (n + xs.length > v.length) v = java.util.Arrays.copyOf(v, Math.max(v.length * 2, n + xs.length));
+            System.arraycopy(xs, 0, v, n, xs.length);
+            n += xs.length;
+        }
+
+        double[] toArray() {
+            return java.util.Arrays.copyOf(v, n);
+        }
     }
 
     private static Map<String, Object> check(Map<String, Object> metrics, String metric, Object limit, boolean isMin) throws TaskFailedException {
