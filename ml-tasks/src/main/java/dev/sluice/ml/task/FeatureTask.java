@@ -69,7 +69,7 @@ public final class FeatureTask extends MlTask {
             for (String split : List.of("train", "validation", "test")) {
                 String ref = split.equals("train") ? train : inputRef(ctx, cfg, split, false);
                 if (ref == null) continue;
-                Datasets.Stored st = TransformApplier.apply(ctx, this, db, ref, row -> {
+                Datasets.Stored st = TransformApplier.applySql(ctx, this, db, ref, base.output(), steps, row -> {
                     Map<String, Object> r = new LinkedHashMap<>(row);
                     for (Step s : steps) s.apply(r);
                     r.remove(label);

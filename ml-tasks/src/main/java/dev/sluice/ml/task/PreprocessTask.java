@@ -98,6 +98,12 @@ public final class PreprocessTask extends MlTask {
             for (String c : concat(numeric, categorical, pass)) {
                 if (schema.column(c).isEmpty()) throw new TaskFailedException("column " + c + " is not in the training split " + schema.names());
             }
+            for (String c : categorical) {
+                // Categories are matched as text; a numeric code would read "1" when fitted and "1.0" when served.
+                if (schema.column(c).get().type() != ColumnType.STRING) {
+                    throw new TaskFailedException("categorical column " + c + " is not text: cast it in ml.ingest's sql (e.g. CAST(" + c + " AS VARCHAR))");
+                }
+            }
             for (String c : numeric) {
                 if (schema.column(c).get().type() != ColumnType.NUMBER) throw new TaskFailedException("numeric column " + c + " is not numeric in the training split");
             }
@@ -117,7 +123,7 @@ public final class PreprocessTask extends MlTask {
             for (String split : List.of("train", "validation", "test")) {
                 String ref = split.equals("train") ? train : inputRef(ctx, cfg, split, false);
                 if (ref == null) continue;
-                Datasets.Stored st = TransformApplier.apply(ctx, this, db, ref, t::apply, t.output(), label, split);
+                Datasets.Stored st = TransformApplier.applySql(ctx, this, db, ref, t.input(), t.steps(), t::apply, t.output(), label, split);
                 out.put(split, st.artifact().ref());
                 out.put(split + "_rows", st.rows());
             }

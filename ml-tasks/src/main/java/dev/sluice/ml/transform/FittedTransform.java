@@ -5,7 +5,6 @@ import dev.sluice.ml.data.DatasetSchema;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +22,8 @@ public record FittedTransform(DatasetSchema input, List<Step> steps, DatasetSche
 
     /** The transformed copy of one raw row; only input columns are read, everything else is ignored. */
     public Map<String, Object> apply(Map<String, Object> raw) {
-        Map<String, Object> row = new LinkedHashMap<>();
+        // Sized for the output so one-hot expansion does not rehash row after row.
+        Map<String, Object> row = new java.util.HashMap<>((input.columns().size() + output.columns().size()) * 2);
         for (var c : input.columns()) {
             Object v = raw.get(c.name());
             row.put(c.name(), v instanceof Number n ? (Object) n.doubleValue() : v);

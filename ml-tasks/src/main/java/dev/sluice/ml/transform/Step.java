@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -261,17 +260,42 @@ public sealed interface Step {
         }
     }
 
-    /** Keeps exactly these columns, in this order: the transform's output contract. */
-    record Select(List<Column> columns) implements Step {
+    /**
+     * Keeps exactly these columns: the transform's output contract. Consumers read features by name, so this only
+     * drops extra keys, which is much cheaper per row than rebuilding the map in order.
+     */
+    final class Select implements Step {
+        private final List<Column> columns;
+        private final java.util.Set<String> names;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public Select(@com.fasterxml.jackson.annotation.JsonProperty("columns") List<Column> columns) {
+            this.columns = List.copyOf(columns);
+            this.names = new java.util.HashSet<>(columns.stream().map(Column::name).toList());
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public List<Column> columns() {
+            return columns;
+        }
+
         public void apply(Map<String, Object> row) {
-            Map<String, Object> kept = new LinkedHashMap<>();
-            for (Column c : columns) kept.put(c.name(), row.get(c.name()));
-            row.clear();
-            row.putAll(kept);
+            // Steps build exactly the declared output, so equal sizes mean equal keys; absent keys read as null.
+            if (row.size() != names.size()) row.keySet().retainAll(names);
         }
 
         public DatasetSchema outputSchema(DatasetSchema in) {
             return new DatasetSchema(columns);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Select s && s.columns.equals(columns);
+        }
+
+        @Override
+        public int hashCode() {
+            return columns.hashCode();
         }
     }
 

@@ -99,8 +99,14 @@ class PreprocessTaskTest {
     void unseen_categories_can_be_refused() throws Exception {
         Map<String, Object> s = splits();
         assertThatThrownBy(() -> preprocess(s, Map.of("unseen", "error")))
-                .isInstanceOf(UnseenCategoryException.class)
+                .isInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("cannot transform the test split")
                 .hasMessageContaining("\"green\" of colour was not seen in training");
+        // Serving uses the Java path of the same transform, which refuses it too.
+        FittedTransform t = transform(preprocess(s, Map.of()));
+        FittedTransform strict = new FittedTransform(t.input(), t.steps().stream()
+                .map(x -> x instanceof Step.OneHot h ? new Step.OneHot(h.column(), h.categories(), true) : x).toList(), t.output(), t.fittedOn(), t.fittedRows());
+        assertThatThrownBy(() -> strict.apply(Map.of("x", 1, "colour", "green"))).isInstanceOf(UnseenCategoryException.class);
     }
 
     @Test
