@@ -19,9 +19,17 @@ import java.util.Properties;
  */
 public final class DuckDb implements AutoCloseable {
     private final Connection conn;
+    private Path ownedSpillDir;
 
     private DuckDb(Connection conn) {
         this.conn = conn;
+    }
+
+    /** Like {@link #open}, and deletes {@code spillDir} on close. */
+    public static DuckDb openOwning(Path spillDir, String memoryLimit, int threads) throws SQLException {
+        DuckDb db = open(spillDir, memoryLimit, threads);
+        db.ownedSpillDir = spillDir;
+        return db;
     }
 
     public static DuckDb open(Path spillDir, String memoryLimit, int threads) throws SQLException {
@@ -82,5 +90,12 @@ public final class DuckDb implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         conn.close();
+        if (ownedSpillDir != null) {
+            try (var files = java.nio.file.Files.walk(ownedSpillDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // Leftover spill files are harmless; the next clean-up of SLUICE_HOME/tmp takes them.
+            }
+        }
     }
 }

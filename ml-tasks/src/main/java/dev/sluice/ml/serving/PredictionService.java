@@ -54,7 +54,7 @@ public final class PredictionService {
         try {
             scores = m.score(rows);
         } catch (UnseenCategoryException e) {
-            throw new InvalidInputException(-1, e.column(), e.getMessage());
+            throw new InvalidInputException(failingRow(m, rows), e.column(), e.getMessage());
         }
         List<Prediction> out = new ArrayList<>(scores.length);
         boolean classification = m.bundle().problem() == Problem.CLASSIFICATION;
@@ -75,6 +75,18 @@ public final class PredictionService {
     /** Drops a loaded version, e.g. one no alias points at any more. */
     public void evict(long versionId) {
         cache.remove(versionId);
+    }
+
+    /** Error path only: which row the transform refuses. */
+    private static int failingRow(LoadedModel m, List<Map<String, Object>> rows) {
+        for (int i = 0; i < rows.size(); i++) {
+            try {
+                m.transform().apply(rows.get(i));
+            } catch (UnseenCategoryException e) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private LoadedModel load(ModelVersion v) {

@@ -19,7 +19,7 @@ import java.util.Map;
 /** What every ML task type shares: the artifact store, DuckDB settings and finding input artifacts. */
 abstract class MlTask implements TaskType {
     static final ConfigField MEMORY_LIMIT = ConfigField.optional("memory_limit", FieldType.STRING, "1GB",
-            "DuckDB memory limit; larger intermediate data spills to SLUICE_HOME/tmp.");
+            "DuckDB memory limit; larger intermediate data spills to SLUICE_HOME/tmp/duckdb.");
     static final ConfigField THREADS = ConfigField.optional("threads", FieldType.INTEGER, 2,
             "Threads for DuckDB and training.");
 
@@ -36,9 +36,11 @@ abstract class MlTask implements TaskType {
     }
 
     DuckDb duck(TaskContext ctx, Cfg cfg) throws Exception {
-        Path spill = ctx.home().resolve("tmp").resolve("duckdb");
-        Files.createDirectories(spill);
-        return DuckDb.open(spill, cfg.str("memory_limit", "1GB"), Math.toIntExact(cfg.has("threads") ? cfg.lng("threads") : 2));
+        // One spill directory per attempt: concurrent attempts must not share (and clean up) each other's files.
+        Path base = ctx.home().resolve("tmp").resolve("duckdb");
+        Files.createDirectories(base);
+        Path spill = Files.createTempDirectory(base, "attempt-" + ctx.attemptKey() + "-");
+        return DuckDb.openOwning(spill, cfg.str("memory_limit", "1GB"), Math.toIntExact(cfg.has("threads") ? cfg.lng("threads") : 2));
     }
 
     /**

@@ -78,12 +78,15 @@ public final class SplitTask extends MlTask {
             // DuckDB's hash() is stable for a given DuckDB version; the row position makes it independent of content.
             String key = method.equals("time") ? ident(cfg.str("time_column")) + ", file_row_number"
                     : "hash(file_row_number, " + cfg.lng("seed") + "), file_row_number";
-            db.exec("CREATE TABLE s AS SELECT *, CASE WHEN __f < " + tr + " THEN 'train' WHEN __f < " + (tr + va)
-                    + " THEN 'validation' ELSE 'test' END AS __split FROM (SELECT *, (row_number() OVER (" + partition
-                    + " ORDER BY " + key + ") - 1)::DOUBLE / count(*) OVER (" + partition + ") AS __f FROM " + src + ")");
+            // Rank on a narrow projection (row position, stratum, key): Parquet reads only those columns, and the
+            // sort never carries the full rows. The assignment table is kept in row order.
+            db.exec("CREATE TABLE assignment AS SELECT CASE WHEN __f < " + tr + " THEN 'train' WHEN __f < " + (tr + va)
+                    + " THEN 'validation' ELSE 'test' END AS __split FROM (SELECT file_row_number, (row_number() OVER (" + partition
+                    + " ORDER BY " + key + ") - 1)::DOUBLE / count(*) OVER (" + partition + ") AS __f FROM " + src + ") ORDER BY file_row_number");
             Map<String, Object> out = new LinkedHashMap<>();
             for (String split : va > 0 ? List.of("train", "validation", "test") : List.of("train", "test")) {
-                String rel = "(SELECT * EXCLUDE (file_row_number, __f, __split) FROM s WHERE __split = '" + split + "' ORDER BY file_row_number)";
+                // POSITIONAL JOIN pairs the n-th row with the n-th assignment and keeps the file's row order.
+                String rel = "(SELECT t.* EXCLUDE (file_row_number) FROM " + src + " t POSITIONAL JOIN assignment a WHERE a.__split = '" + split + "')";
                 Datasets.Stored st = Datasets.storeRelation(ctx, this, db, rel, split);
                 if (st.rows() == 0) throw new TaskFailedException("the " + split + " split is empty: too few rows for these ratios");
                 out.put(split, st.artifact().ref());

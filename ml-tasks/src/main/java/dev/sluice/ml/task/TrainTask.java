@@ -165,30 +165,33 @@ public final class TrainTask extends MlTask {
         if (!nonNumeric.isEmpty()) {
             throw new TaskFailedException("columns " + nonNumeric + " are not numeric: encode them in ml.preprocess or ml.feature first");
         }
-        // Straight into a growing float array: a million rows must not become a million maps.
+        // Straight from the result set into a growing float array: a million rows must not become a million maps.
         int cols = features.size();
         float[][] data = {new float[1024 * cols]};
         float[][] ys = {new float[1024]};
         int[] n = {0};
         long[] skipped = {0};
-        try {
-            Rows.forEach(db, rel, r -> {
-                float y = label.encode(r.get(label.column()));
+        StringBuilder select = new StringBuilder("SELECT ").append(DuckDb.ident(label.column()));
+        for (String f : features) select.append(", CAST(").append(DuckDb.ident(f)).append(" AS DOUBLE)");
+        try (java.sql.Statement st = db.connection().createStatement(); java.sql.ResultSet r = st.executeQuery(select + " FROM " + rel)) {
+            while (r.next()) {
+                float y = label.encode(Rows.normalise(r.getObject(1)));
                 if (Float.isNaN(y)) {
                     skipped[0]++;
-                    return;
+                    continue;
                 }
                 if (n[0] == ys[0].length) {
                     ys[0] = java.util.Arrays.copyOf(ys[0], n[0] * 2);
                     data[0] = java.util.Arrays.copyOf(data[0], n[0] * 2 * cols);
                 }
                 ys[0][n[0]] = y;
+                int base = n[0] * cols;
                 for (int c = 0; c < cols; c++) {
-                    Object v = r.get(features.get(c));
-                    data[0][n[0] * cols + c] = v == null ? Float.NaN : ((Number) v).floatValue();
+                    double v = r.getDouble(c + 2);
+                    data[0][base + c] = r.wasNull() ? Float.NaN : (float) v;
                 }
                 n[0]++;
-            });
+            }
         } catch (IllegalArgumentException e) {
             throw new TaskFailedException(e.getMessage());
         }
