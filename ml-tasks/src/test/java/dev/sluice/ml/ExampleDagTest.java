@@ -74,6 +74,10 @@ class ExampleDagTest {
         assertThat(outputs.get("deploy")).containsEntry("model_name", "adult_income_example").containsEntry("version", 1);
         Map<String, Object> metrics = (Map<String, Object>) outputs.get("evaluate").get("metrics");
         assertThat((double) metrics.get("roc_auc")).isGreaterThan(0.9);
+        assertThat(new dev.sluice.ml.registry.ModelRegistry(ds).models()).anySatisfy(m -> {
+            assertThat(m.name()).isEqualTo("adult_income_example");
+            assertThat(m.description()).isEqualTo("UCI Adult, income above 50K a year");
+        });
         System.out.println("example DAG test metrics: " + metrics);
     }
 

@@ -32,11 +32,12 @@ public final class ModelRegistry {
     }
 
     /** Registers a new version; the number is the model's highest plus one, assigned under a row lock. */
-    public ModelVersion register(String name, String bundleRef, String algorithm, String problem, Map<String, Object> inputSchema,
-                                 Map<String, Object> metrics, Map<String, Object> details) {
+    public ModelVersion register(String name, String description, String bundleRef, String algorithm, String problem,
+                                 Map<String, Object> inputSchema, Map<String, Object> metrics, Map<String, Object> details) {
         return db.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            tx.insertInto(MODEL).set(MODEL.NAME, name).onConflictDoNothing().execute();
+            // The description is set when the model is first registered; later versions leave it alone.
+            tx.insertInto(MODEL).set(MODEL.NAME, name).set(MODEL.DESCRIPTION, description).onConflictDoNothing().execute();
             tx.selectFrom(MODEL).where(MODEL.NAME.eq(name)).forUpdate().fetchOne();
             Integer max = tx.select(DSL.max(MODEL_VERSION.VERSION)).from(MODEL_VERSION).where(MODEL_VERSION.MODEL_NAME.eq(name)).fetchOne(0, Integer.class);
             ModelVersionRecord r = tx.insertInto(MODEL_VERSION)

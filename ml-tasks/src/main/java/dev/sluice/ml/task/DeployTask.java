@@ -63,7 +63,7 @@ public final class DeployTask extends MlTask {
         details.put("params", bundle.params());
         details.put("seed", bundle.seed());
         ModelRegistry registry = new ModelRegistry(ds);
-        ModelVersion v = registry.register(name, bundleRef, bundle.algorithm(), bundle.problem().lower(), bundle.inputSchema().toMap(), metrics, details);
+        ModelVersion v = registry.register(name, cfg.str("description", null), bundleRef, bundle.algorithm(), bundle.problem().lower(), bundle.inputSchema().toMap(), metrics, details);
         String alias = cfg.str("alias");
         registry.setAlias(name, alias, v.version(), "deployed by " + ctx.dagId() + "/" + ctx.runId());
         ctx.log().printf("registered %s version %d and moved %s to it%n", name, v.version(), alias);
