@@ -1,0 +1,76 @@
+package dev.sluice.ml.artifact;
+
+import static dev.sluice.db.jooq.Tables.ARTIFACT;
+import static dev.sluice.db.jooq.Tables.ARTIFACT_LINEAGE;
+
+import dev.sluice.ml.Json;
+import dev.sluice.task.TaskContext;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+/**
+ * Records artifacts and their lineage in PostgreSQL: what each artifact is (kind, schema, rows, bytes, hash), which
+ * attempt produced it and which consumed it. Without a database (unit tests) it records nothing.
+ */
+public final class ArtifactCatalog {
+    private final DSLContext db;
+
+    private ArtifactCatalog(DSLContext db) {
+        this.db = db;
+    }
+
+    public static ArtifactCatalog of(TaskContext ctx) {
+        return ctx.service(DataSource.class).map(ArtifactCatalog::on).orElseGet(() -> new ArtifactCatalog(null));
+    }
+
+    public static ArtifactCatalog on(DataSource ds) {
+        return new ArtifactCatalog(DSL.using(ds, SQLDialect.POSTGRES));
+    }
+
+    public boolean enabled() {
+        return db != null;
+    }
+
+    /** Records {@code a} (once per hash) and that the current attempt produced it under {@code role}. */
+    public void produced(TaskContext ctx, String role, Artifact a, Long rows, Map<String, Object> schema,
+                         Map<String, Object> stats) {
+        if (db == null) return;
+        db.insertInto(ARTIFACT)
+                .set(ARTIFACT.HASH, a.hash())
+                .set(ARTIFACT.URI, a.uri())
+                .set(ARTIFACT.KIND, a.kind().dbName())
+                .set(ARTIFACT.MEDIA_TYPE, a.mediaType())
+                .set(ARTIFACT.BYTES, a.bytes())
+                .set(ARTIFACT.ROWS, rows)
+                .set(ARTIFACT.SCHEMA_JSON, schema == null ? null : JSONB.valueOf(Json.write(schema)))
+                .set(ARTIFACT.STATS, stats == null ? null : JSONB.valueOf(Json.write(stats)))
+                .onConflict(ARTIFACT.HASH).doNothing()
+                .execute();
+        link(ctx, "produced", role, a.hash());
+    }
+
+    /** Records that the current attempt read the artifact {@code ref} as {@code role}. */
+    public void consumed(TaskContext ctx, String role, String ref) {
+        if (db == null) return;
+        link(ctx, "consumed", role, Artifact.hashOf(ref));
+    }
+
+    private void link(TaskContext ctx, String direction, String role, String hash) {
+        Long id = db.select(ARTIFACT.ID).from(ARTIFACT).where(ARTIFACT.HASH.eq(hash)).fetchOne(ARTIFACT.ID);
+        if (id == null) return; // produced before the catalog existed: nothing to link to
+        db.insertInto(ARTIFACT_LINEAGE)
+                .set(ARTIFACT_LINEAGE.ARTIFACT_ID, id)
+                .set(ARTIFACT_LINEAGE.DIRECTION, direction)
+                .set(ARTIFACT_LINEAGE.ATTEMPT_ID, ctx.attemptKey())
+                .set(ARTIFACT_LINEAGE.RUN_ID, ctx.runKey())
+                .set(ARTIFACT_LINEAGE.DAG_ID, ctx.dagId())
+                .set(ARTIFACT_LINEAGE.TASK_ID, ctx.taskId())
+                .set(ARTIFACT_LINEAGE.ROLE, role)
+                .onConflictDoNothing()
+                .execute();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.sluice.ml.model;
+
+import dev.sluice.ml.Json;
+import dev.sluice.ml.artifact.ArtifactStore;
+import dev.sluice.ml.transform.FittedTransform;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A bundle with its transform and predictor loaded: the single scoring path used by evaluation and serving, so a
+ * model is judged on exactly what it will later compute for callers.
+ */
+public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform transform, Predictor predictor) {
+
+    public static LoadedModel load(ArtifactStore store, String bundleRef) throws IOException {
+        ModelBundle b = Json.read(store.localPath(bundleRef), ModelBundle.class);
+        if (b.format() != ModelBundle.FORMAT) throw new IOException("unsupported bundle format " + b.format() + " in " + bundleRef);
+        FittedTransform t = FittedTransform.load(store.localPath(b.transformRef()));
+        byte[] bytes = Files.readAllBytes(store.localPath(b.modelRef()));
+        Predictor p = switch (b.algorithm()) {
+            case ModelBundle.XGBOOST -> XgbPredictor.load(bytes);
+            case ModelBundle.LOGISTIC_REGRESSION -> LogisticRegression.load(bytes);
+            default -> throw new IOException("unknown algorithm " + b.algorithm() + " in " + bundleRef);
+        };
+        return new LoadedModel(bundleRef, b, t, p);
+    }
+
+    /** Applies the stored transform to raw rows and scores them. */
+    public double[] score(List<Map<String, Object>> rawRows) {
+        List<Map<String, Object>> features = new ArrayList<>(rawRows.size());
+        for (Map<String, Object> r : rawRows) features.add(transform.apply(r));
+        return scoreTransformed(features);
+    }
+
+    /** Scores rows already in feature space (e.g. read back from a transformed dataset). */
+    public double[] scoreTransformed(List<Map<String, Object>> featureRows) {
+        FeatureMatrix m = FeatureMatrix.of(featureRows, bundle.features(), new float[0]);
+        return predictor.predict(m.data(), m.rows(), m.cols());
+    }
+}

@@ -1,0 +1,128 @@
+package dev.sluice.ml.model;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Evaluation metrics from labels and scores. Rows with a missing (NaN) label are left out by the caller. */
+public final class Metrics {
+    /** Metrics where a smaller value is better; all others are better when larger. */
+    public static final Set<String> LOWER_IS_BETTER = Set.of("log_loss", "rmse", "mae");
+
+    private Metrics() {}
+
+    public static Map<String, Object> classification(float[] y, double[] p, double threshold) {
+        long tp = 0, fp = 0, tn = 0, fn = 0;
+        double logLoss = 0;
+        for (int i = 0; i < y.length; i++) {
+            boolean pos = y[i] == 1f;
+            boolean pred = p[i] >= threshold;
+            if (pos && pred) tp++;
+            else if (pos) fn++;
+            else if (pred) fp++;
+            else tn++;
+            double q = Math.min(1 - 1e-15, Math.max(1e-15, p[i]));
+            logLoss -= pos ? Math.log(q) : Math.log(1 - q);
+        }
+        int n = y.length;
+        double precision = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
+        double recall = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rows", n);
+        m.put("accuracy", n == 0 ? 0 : (double) (tp + tn) / n);
+        m.put("precision", precision);
+        m.put("recall", recall);
+        m.put("f1", precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall));
+        m.put("roc_auc", rocAuc(y, p));
+        m.put("pr_auc", averagePrecision(y, p));
+        m.put("log_loss", n == 0 ? 0 : logLoss / n);
+        m.put("threshold", threshold);
+        m.put("confusion_matrix", Map.of("tp", tp, "fp", fp, "tn", tn, "fn", fn));
+        return m;
+    }
+
+    public static Map<String, Object> regression(float[] y, double[] p) {
+        double se = 0, ae = 0, mean = 0;
+        for (float v : y) mean += v;
+        mean /= Math.max(1, y.length);
+        double tot = 0;
+        for (int i = 0; i < y.length; i++) {
+            double d = p[i] - y[i];
+            se += d * d;
+            ae += Math.abs(d);
+            tot += (y[i] - mean) * (y[i] - mean);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rows", y.length);
+        m.put("rmse", Math.sqrt(se / Math.max(1, y.length)));
+        m.put("mae", ae / Math.max(1, y.length));
+        m.put("r2", tot == 0 ? 0 : 1 - se / tot);
+        return m;
+    }
+
+    /** ROC-AUC as the Mann-Whitney statistic with average ranks for ties. */
+    static double rocAuc(float[] y, double[] p) {
+        Integer[] idx = order(p);
+        double rankSumPos = 0;
+        long pos = 0;
+        int i = 0;
+        while (i < idx.length) {
+            int j = i;
+            while (j + 1 < idx.length && p[idx[j + 1]] == p[idx[i]]) j++;
+            double avgRank = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) {
+                if (y[idx[k]] == 1f) {
+                    rankSumPos += avgRank;
+                    pos++;
+                }
+            }
+            i = j + 1;
+        }
+        long neg = y.length - pos;
+        if (pos == 0 || neg == 0) return Double.NaN;
+        return (rankSumPos - pos * (pos + 1) / 2.0) / ((double) pos * neg);
+    }
+
+    /** PR-AUC as average precision (scikit-learn's definition), tied scores taken together. */
+    static double averagePrecision(float[] y, double[] p) {
+        Integer[] idx = order(p);
+        long totalPos = 0;
+        for (float v : y) if (v == 1f) totalPos++;
+        if (totalPos == 0) return Double.NaN;
+        double ap = 0, prevRecall = 0;
+        long tp = 0, seen = 0;
+        int i = idx.length - 1;
+        while (i >= 0) {
+            int j = i;
+            while (j - 1 >= 0 && p[idx[j - 1]] == p[idx[i]]) j--;
+            for (int k = j; k <= i; k++) {
+                seen++;
+                if (y[idx[k]] == 1f) tp++;
+            }
+            double recall = (double) tp / totalPos;
+            ap += (recall - prevRecall) * ((double) tp / seen);
+            prevRecall = recall;
+            i = j - 1;
+        }
+        return ap;
+    }
+
+    private static Integer[] order(double[] p) {
+        Integer[] idx = new Integer[p.length];
+        for (int i = 0; i < p.length; i++) idx[i] = i;
+        Arrays.sort(idx, Comparator.comparingDouble(i -> p[i]));
+        return idx;
+    }
+
+    /** True when {@code a} is at least as good as {@code b} within {@code tolerance}. */
+    public static boolean atLeastAsGood(String metric, double a, double b, double tolerance) {
+        return LOWER_IS_BETTER.contains(metric) ? a <= b + tolerance : a >= b - tolerance;
+    }
+
+    public static List<String> classificationNames() {
+        return List.of("accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "log_loss");
+    }
+}

@@ -1,0 +1,17 @@
+package dev.sluice.ml.model;
+
+import dev.sluice.ml.data.DatasetSchema;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything needed to serve a model, as one JSON artifact: the model bytes and the fitted transform (by artifact
+ * reference), the raw input schema callers must send, the feature order the model expects, and where it came from.
+ */
+public record ModelBundle(int format, String algorithm, Problem problem, Label label, List<String> features,
+                          String modelRef, String transformRef, DatasetSchema inputSchema, Map<String, Object> params,
+                          long seed, String trainedOn, long trainedRows) {
+    public static final int FORMAT = 1;
+    public static final String XGBOOST = "xgboost";
+    public static final String LOGISTIC_REGRESSION = "logistic_regression";
+}

@@ -1,0 +1,9 @@
+package dev.sluice.ml.registry;
+
+import java.time.OffsetDateTime;
+import java.util.Map;
+
+/** One registered version of a named model: its bundle, input schema, metrics and lineage. */
+public record ModelVersion(long id, String modelName, int version, String bundleRef, String algorithm, String problem,
+                           Map<String, Object> inputSchema, Map<String, Object> metrics, Map<String, Object> details,
+                           OffsetDateTime createdAt) {}

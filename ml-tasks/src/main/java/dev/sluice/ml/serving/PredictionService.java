@@ -1,0 +1,110 @@
+package dev.sluice.ml.serving;
+
+import static dev.sluice.db.jooq.Tables.PREDICTION_LOG;
+
+import dev.sluice.ml.Json;
+import dev.sluice.ml.artifact.ArtifactStore;
+import dev.sluice.ml.model.LoadedModel;
+import dev.sluice.ml.model.Problem;
+import dev.sluice.ml.registry.ModelRegistry;
+import dev.sluice.ml.registry.ModelVersion;
+import dev.sluice.ml.transform.UnseenCategoryException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.random.RandomGenerator;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+/**
+ * Online predictions from registered models, applying exactly the stored transform. Loaded models are cached by
+ * version id and immutable; each request resolves its alias once and keeps that model to the end, so moving
+ * {@code champion} swaps models atomically for new requests while requests in flight finish on the old one.
+ * A sample of requests (rate 0..1) is written to {@code prediction_log}.
+ */
+public final class PredictionService {
+    private final ModelRegistry registry;
+    private final ArtifactStore store;
+    private final DSLContext db;
+    private final double sampleRate;
+    private final RandomGenerator random;
+    private final Map<Long, LoadedModel> cache = new ConcurrentHashMap<>();
+
+    public PredictionService(ModelRegistry registry, ArtifactStore store, DataSource ds, double sampleRate, RandomGenerator random) {
+        if (sampleRate < 0 || sampleRate > 1) throw new IllegalArgumentException("sample rate must be in [0, 1]");
+        this.registry = registry;
+        this.store = store;
+        this.db = DSL.using(ds, SQLDialect.POSTGRES);
+        this.sampleRate = sampleRate;
+        this.random = random;
+    }
+
+    public PredictionResult predict(String modelName, String aliasOrVersion, List<Map<String, Object>> rows) {
+        ModelVersion v = registry.resolve(modelName, aliasOrVersion);
+        LoadedModel m = cache.computeIfAbsent(v.id(), id -> load(v));
+        InputSchemaCheck.check(m.bundle().inputSchema(), rows);
+        double[] scores;
+        try {
+            scores = m.score(rows);
+        } catch (UnseenCategoryException e) {
+            throw new InvalidInputException(failingRow(m, rows), e.column(), e.getMessage());
+        }
+        List<Prediction> out = new ArrayList<>(scores.length);
+        boolean classification = m.bundle().problem() == Problem.CLASSIFICATION;
+        String positive = m.bundle().label().positiveClass() == null ? "1" : m.bundle().label().positiveClass();
+        for (double s : scores) {
+            out.add(classification ? new Prediction(s >= 0.5 ? positive : "not " + positive, s, s >= 0.5 ? 1 : 0) : new Prediction(null, null, s));
+        }
+        PredictionResult result = new PredictionResult(modelName, v.version(), out);
+        if (sampleRate > 0 && random.nextDouble() < sampleRate) log(v, rows, out);
+        return result;
+    }
+
+    /** Number of model versions currently loaded; old versions stay until {@link #evict}. */
+    public int loadedVersions() {
+        return cache.size();
+    }
+
+    /** Drops a loaded version, e.g. one no alias points at any more. */
+    public void evict(long versionId) {
+        cache.remove(versionId);
+    }
+
+    /** Error path only: which row the transform refuses. */
+    private static int failingRow(LoadedModel m, List<Map<String, Object>> rows) {
+        for (int i = 0; i < rows.size(); i++) {
+            try {
+                m.transform().apply(rows.get(i));
+            } catch (UnseenCategoryException e) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private LoadedModel load(ModelVersion v) {
+        try {
+            return LoadedModel.load(store, v.bundleRef());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load " + v.modelName() + " version " + v.version(), e);
+        }
+    }
+
+    private void log(ModelVersion v, List<Map<String, Object>> rows, List<Prediction> out) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("rows", rows);
+        db.insertInto(PREDICTION_LOG)
+                .set(PREDICTION_LOG.MODEL_NAME, v.modelName())
+                .set(PREDICTION_LOG.VERSION_ID, v.id())
+                .set(PREDICTION_LOG.PAYLOAD, JSONB.valueOf(Json.write(payload)))
+                .set(PREDICTION_LOG.OUTPUT, JSONB.valueOf(Json.write(Map.of("predictions", out))))
+                .execute();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.sluice.ml.task;
+
+import dev.sluice.ml.Json;
+import dev.sluice.ml.model.ModelBundle;
+import dev.sluice.ml.registry.ModelRegistry;
+import dev.sluice.ml.registry.ModelVersion;
+import dev.sluice.task.ConfigField;
+import dev.sluice.task.FieldType;
+import dev.sluice.task.TaskContext;
+import dev.sluice.task.TaskFailedException;
+import dev.sluice.task.TaskResult;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * ml.deploy: registers the bundle as the next version of a named model (model + fitted transform + input schema +
+ * metrics + lineage) and moves an alias, {@code champion} by default, onto it. Put it after ml.evaluate so a
+ * failed gate stops it.
+ */
+public final class DeployTask extends MlTask {
+    private static final List<ConfigField> FIELDS = with(List.of(
+            ConfigField.required("model_name", FieldType.STRING, "Registered model name."),
+            ConfigField.optional("bundle", FieldType.STRING, null, "Model bundle; default: upstream \"bundle\"."),
+            ConfigField.optional("metrics", FieldType.MAP, null, "Metrics to record; default: upstream \"metrics\" (ml.evaluate's)."),
+            ConfigField.optional("alias", FieldType.STRING, ModelRegistry.CHAMPION, "Alias moved to the new version."),
+            ConfigField.optional("description", FieldType.STRING, null, "Model description, set when the model is first registered.")));
+
+    @Override
+    public String name() {
+        return "ml.deploy";
+    }
+
+    @Override
+    public String description() {
+        return "Register a model version and move the champion alias to it.";
+    }
+
+    @Override
+    public List<ConfigField> configFields() {
+        return FIELDS;
+    }
+
+    @Override
+    public TaskResult execute(TaskContext ctx) throws Exception {
+        Cfg cfg = cfg(ctx);
+        DataSource ds = ctx.service(DataSource.class)
+                .orElseThrow(() -> new TaskFailedException("ml.deploy needs the model registry (application database), which is not available"));
+        String name = cfg.str("model_name");
+        String bundleRef = inputRef(ctx, cfg, "bundle", true);
+        ModelBundle bundle = Json.read(store(ctx).localPath(bundleRef), ModelBundle.class);
+        Map<String, Object> metrics = cfg.has("metrics") ? cfg.map("metrics") : upstreamMetrics(ctx);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("dag_id", ctx.dagId());
+        details.put("run_id", ctx.runId());
+        details.put("run_key", ctx.runKey());
+        details.put("attempt_key", ctx.attemptKey());
+        details.put("model", bundle.modelRef());
+        details.put("transform", bundle.transformRef());
+        details.put("trained_on", bundle.trainedOn());
+        details.put("trained_rows", bundle.trainedRows());
+        details.put("params", bundle.params());
+        details.put("seed", bundle.seed());
+        ModelRegistry registry = new ModelRegistry(ds);
+        ModelVersion v = registry.register(name, cfg.str("description", null), bundleRef, bundle.algorithm(), bundle.problem().lower(), bundle.inputSchema().toMap(), metrics, details);
+        String alias = cfg.str("alias");
+        registry.setAlias(name, alias, v.version(), "deployed by " + ctx.dagId() + "/" + ctx.runId());
+        ctx.log().printf("registered %s version %d and moved %s to it%n", name, v.version(), alias);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model_name", name);
+        out.put("version", v.version());
+        out.put("version_id", v.id());
+        out.put("alias", alias);
+        out.put("bundle", bundleRef);
+        return TaskResult.of(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> upstreamMetrics(TaskContext ctx) {
+        for (Map<String, Object> o : ctx.upstreamOutputs().values()) {
+            if (o != null && o.get("metrics") instanceof Map<?, ?> m && o.containsKey("report")) return (Map<String, Object>) m;
+        }
+        return Map.of();
+    }
+}

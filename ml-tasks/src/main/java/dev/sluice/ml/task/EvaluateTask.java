@@ -1,0 +1,229 @@
+package dev.sluice.ml.task;
+
+import dev.sluice.ml.Json;
+import dev.sluice.ml.artifact.Artifact;
+import dev.sluice.ml.artifact.ArtifactKind;
+import dev.sluice.ml.data.DuckDb;
+import dev.sluice.ml.data.Rows;
+import dev.sluice.ml.model.LoadedModel;
+import dev.sluice.ml.model.Metrics;
+import dev.sluice.ml.model.Problem;
+import dev.sluice.ml.registry.ModelRegistry;
+import dev.sluice.ml.registry.ModelVersion;
+import dev.sluice.ml.tracking.ExperimentLog;
+import dev.sluice.task.ConfigField;
+import dev.sluice.task.FieldType;
+import dev.sluice.task.TaskContext;
+import dev.sluice.task.TaskFailedException;
+import dev.sluice.task.TaskResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * ml.evaluate: scores a model bundle on RAW test rows through its own stored transform (the serving path), computes
+ * metrics, and applies the gate: absolute thresholds, and "at least as good as the deployed champion on the same
+ * rows". A failed gate throws with a report artifact, so a downstream ml.deploy never runs.
+ */
+public final class EvaluateTask extends MlTask {
+    private static final List<ConfigField> FIELDS = with(List.of(
+            ConfigField.optional("bundle", FieldType.STRING, null, "Model bundle to evaluate; default: upstream \"bundle\"."),
+            ConfigField.optional("dataset", FieldType.STRING, null,
+                    "RAW test rows (before preprocessing), e.g. {{ tasks.split.output.test }}; default: upstream \"test\"."),
+            ConfigField.optional("threshold", FieldType.NUMBER, 0.5, "Probability above which a row is predicted positive."),
+            ConfigField.optional("min", FieldType.MAP, Map.of(), "Gate: metric: lowest acceptable value, e.g. {roc_auc: 0.85}."),
+            ConfigField.optional("max", FieldType.MAP, Map.of(), "Gate: metric: highest acceptable value, e.g. {log_loss: 0.4}."),
+            ConfigField.optional("model_name", FieldType.STRING, null,
+                    "Registered model whose champion the candidate must match or beat on the same rows."),
+            ConfigField.optional("champion_metric", FieldType.STRING, null, "Metric compared with the champion; default roc_auc or rmse."),
+            ConfigField.optional("champion_tolerance", FieldType.NUMBER, 0.0, "How much worse than the champion is still accepted.")));
+
+    @Override
+    public String name() {
+        return "ml.evaluate";
+    }
+
+    @Override
+    public String description() {
+        return "Compute test metrics and gate the model on thresholds and on the deployed champion.";
+    }
+
+    @Override
+    public List<ConfigField> configFields() {
+        return FIELDS;
+    }
+
+    @Override
+    public TaskResult execute(TaskContext ctx) throws Exception {
+        Cfg cfg = cfg(ctx);
+        String bundleRef = inputRef(ctx, cfg, "bundle", true);
+        String datasetRef = inputRef(ctx, cfg, "dataset", false);
+        if (datasetRef == null) datasetRef = inputRef(ctx, cfg, "test", true);
+        LoadedModel candidate = LoadedModel.load(store(ctx), bundleRef);
+        Problem problem = candidate.bundle().problem();
+        double threshold = cfg.dbl("threshold");
+
+        // The champion is resolved first so both models score the very same rows in one streaming pass.
+        LoadedModel champion = null;
+        ModelVersion championVersion = null;
+        if (cfg.has("model_name")) {
+            Optional<DataSource> ds = ctx.service(DataSource.class);
+            if (ds.isEmpty()) throw new TaskFailedException("model_name is set but the model registry (application database) is not available");
+            championVersion = new ModelRegistry(ds.get()).byAlias(cfg.str("model_name"), ModelRegistry.CHAMPION).orElse(null);
+            if (championVersion != null) champion = LoadedModel.load(store(ctx), championVersion.bundleRef());
+        }
+        Scores scores;
+        try (DuckDb db = duck(ctx, cfg)) {
+            scores = Scores.of(db, DuckDb.parquet(store(ctx).localPath(datasetRef)), candidate, champion);
+        } catch (IllegalArgumentException e) {
+            throw new TaskFailedException(e.getMessage());
+        }
+        Map<String, Object> metrics = metrics(problem, scores.labels(), scores.candidate(), threshold);
+
+        List<Map<String, Object>> checks = new ArrayList<>();
+        for (var e : cfg.map("min").entrySet()) checks.add(check(metrics, e.getKey(), e.getValue(), true));
+        for (var e : cfg.map("max").entrySet()) checks.add(check(metrics, e.getKey(), e.getValue(), false));
+
+        Map<String, Object> championInfo = null;
+        if (cfg.has("model_name")) {
+            String metric = cfg.str("champion_metric", problem == Problem.CLASSIFICATION ? "roc_auc" : "rmse");
+            if (champion != null) {
+                Map<String, Object> cm = metrics(champion.bundle().problem(), scores.labels(), scores.champion(), threshold);
+                double a = number(metrics, metric);
+                double b = number(cm, metric);
+                boolean ok = Metrics.atLeastAsGood(metric, a, b, cfg.dbl("champion_tolerance"));
+                championInfo = new LinkedHashMap<>();
+                championInfo.put("version", championVersion.version());
+                championInfo.put("metric", metric);
+                championInfo.put("candidate", a);
+                championInfo.put("champion", b);
+                championInfo.put("passed", ok);
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("check", "champion");
+                c.put("metric", metric);
+                c.put("value", a);
+                c.put("limit", b);
+                c.put("passed", ok);
+                checks.add(c);
+            } else {
+                championInfo = Map.of("version", "none", "note", "no champion yet: the candidate is compared with thresholds only");
+            }
+        }
+        boolean passed = checks.stream().allMatch(c -> Boolean.TRUE.equals(c.get("passed")));
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("bundle", bundleRef);
+        report.put("dataset", datasetRef);
+        report.put("metrics", metrics);
+        report.put("checks", checks);
+        if (championInfo != null) report.put("champion", championInfo);
+        report.put("passed", passed);
+        Path tmp = store(ctx).newTempFile(".json");
+        Json.write(tmp, report);
+        Artifact reportArtifact = store(ctx).put(tmp, ArtifactKind.REPORT, "application/json");
+        catalog(ctx).produced(ctx, "report", reportArtifact, null, null, metrics);
+        ExperimentLog.record(ctx, "evaluate", Map.of("bundle", bundleRef, "dataset", datasetRef), metrics);
+        ctx.log().println("evaluation report: " + Json.write(report));
+        if (!passed) {
+            List<String> failed = checks.stream().filter(c -> !Boolean.TRUE.equals(c.get("passed")))
+                    .map(c -> c.get("check") + " " + c.get("metric") + " = " + fmt(c.get("value")) + " vs " + fmt(c.get("limit"))).toList();
+            throw new TaskFailedException("evaluation gate failed: " + String.join("; ", failed) + " (report " + reportArtifact.ref() + ")");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("bundle", bundleRef);
+        out.put("metrics", metrics);
+        out.put("report", reportArtifact.ref());
+        out.put("passed", true);
+        return TaskResult.of(out);
+    }
+
+    private static Map<String, Object> metrics(Problem problem, float[] y, double[] p, double threshold) {
+        return problem == Problem.CLASSIFICATION ? Metrics.classification(y, p, threshold) : Metrics.regression(y, p);
+    }
+
+    /** Labels and scores of one streaming pass over the raw rows, in batches, so memory stays bounded. */
+    record Scores(float[] labels, double[] candidate, double[] champion) {
+        private static final int BATCH = 8192;
+
+        static Scores of(DuckDb db, String relation, LoadedModel candidate, LoadedModel champion) throws Exception {
+            String labelColumn = candidate.bundle().label().column();
+            FloatList y = new FloatList();
+            DoubleList a = new DoubleList();
+            DoubleList b = new DoubleList();
+            List<Map<String, Object>> batch = new ArrayList<>(BATCH);
+            Rows.RowConsumer flush = ignored -> {
+                a.addAll(candidate.score(batch));
+                if (champion != null) b.addAll(champion.score(batch));
+                batch.clear();
+            };
+            Rows.forEach(db, relation, r -> {
+                float label = candidate.bundle().label().encode(r.get(labelColumn));
+                if (Float.isNaN(label)) return; // unlabeled rows cannot be scored against anything
+                y.add(label);
+                batch.add(r);
+                if (batch.size() == BATCH) flush.accept(null);
+            });
+            if (!batch.isEmpty()) flush.accept(null);
+            return new Scores(y.toArray(), a.toArray(), champion == null ? null : b.toArray());
+        }
+    }
+
+    private static final class FloatList {
+        private float[] v = new float[1024];
+        private int n;
+
+        void add(float x) {
+            if (n == v.length) v = java.util.Arrays.copyOf(v, n * 2);
+            v[n++] = x;
+        }
+
+        float[] toArray() {
+            return java.util.Arrays.copyOf(v, n);
+        }
+    }
+
+    private static final class DoubleList {
+        private double[] v = new double[1024];
+        private int n;
+
+        void addAll(double[] xs) {
+            if (n + xs.length > v.length) v = java.util.Arrays.copyOf(v, Math.max(v.length * 2, n + xs.length));
+            System.arraycopy(xs, 0, v, n, xs.length);
+            n += xs.length;
+        }
+
+        double[] toArray() {
+            return java.util.Arrays.copyOf(v, n);
+        }
+    }
+
+    private static Map<String, Object> check(Map<String, Object> metrics, String metric, Object limit, boolean isMin) throws TaskFailedException {
+        if (!(metrics.get(metric) instanceof Number v)) throw new TaskFailedException("gate names unknown metric " + metric + "; known: " + metrics.keySet());
+        // Templates such as {{ params.min_roc_auc }} render to text.
+        double l;
+        try {
+            l = limit instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(limit));
+        } catch (NumberFormatException e) {
+            throw new TaskFailedException("gate limit for " + metric + " must be a number, got \"" + limit + "\"");
+        }
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("check", isMin ? "min" : "max");
+        c.put("metric", metric);
+        c.put("value", v.doubleValue());
+        c.put("limit", l);
+        c.put("passed", isMin ? v.doubleValue() >= l : v.doubleValue() <= l);
+        return c;
+    }
+
+    private static double number(Map<String, Object> m, String metric) throws TaskFailedException {
+        if (m.get(metric) instanceof Number n) return n.doubleValue();
+        throw new TaskFailedException("champion_metric " + metric + " is not a metric; known: " + m.keySet());
+    }
+
+    private static String fmt(Object o) {
+        return o instanceof Double d ? String.format(java.util.Locale.ROOT, "%.4f", d) : String.valueOf(o);
+    }
+}

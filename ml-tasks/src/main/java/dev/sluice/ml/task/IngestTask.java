@@ -1,0 +1,284 @@
+package dev.sluice.ml.task;
+
+import static dev.sluice.ml.data.DuckDb.ident;
+import static dev.sluice.ml.data.DuckDb.literal;
+
+import dev.sluice.ml.artifact.Artifact;
+import dev.sluice.ml.artifact.ArtifactKind;
+import dev.sluice.ml.data.Column;
+import dev.sluice.ml.data.ColumnType;
+import dev.sluice.ml.data.DatasetSchema;
+import dev.sluice.ml.data.DatasetWriter;
+import dev.sluice.ml.data.DuckDb;
+import dev.sluice.ml.data.Rows;
+import dev.sluice.task.ConfigField;
+import dev.sluice.task.FieldType;
+import dev.sluice.task.TaskContext;
+import dev.sluice.task.TaskFailedException;
+import dev.sluice.task.TaskResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+
+/**
+ * ml.ingest: reads CSV, Parquet or JSON lines with DuckDB's readers, or a query on the application's PostgreSQL,
+ * optionally reshapes it with SQL, and stores it as a Parquet dataset artifact. Malformed CSV rows (wrong column
+ * count, values that do not parse as the declared type) follow the bad_rows policy and are counted in the output.
+ */
+public final class IngestTask extends MlTask {
+    private static final List<ConfigField> FIELDS = with(List.of(
+            ConfigField.optional("source", FieldType.STRING, null,
+                    "csv | parquet | jsonl | postgres; by default from the path's extension."),
+            ConfigField.optional("path", FieldType.STRING, null,
+                    "File or glob to read, relative to the DAG file's directory."),
+            ConfigField.optional("query", FieldType.STRING, null,
+                    "SQL query on the application's PostgreSQL (source: postgres)."),
+            ConfigField.optional("separator", FieldType.STRING, ",", "CSV field separator, up to 4 characters (\", \" for UCI Adult)."),
+            ConfigField.optional("header", FieldType.BOOLEAN, true, "Whether the CSV's first line holds column names."),
+            ConfigField.optional("columns", FieldType.ANY, null,
+                    "Column names (a list) or names with types (a mapping name: number|string|boolean|timestamp)."),
+            ConfigField.optional("null_values", FieldType.LIST, List.of(), "Strings read as missing, e.g. [\"?\"]."),
+            ConfigField.optional("bad_rows", FieldType.STRING, "fail",
+                    "fail | skip | quarantine: what to do with CSV rows that do not parse."),
+            ConfigField.optional("max_bad_rows", FieldType.INTEGER, null,
+                    "With skip or quarantine, fail anyway when more rows than this are bad."),
+            ConfigField.optional("sql", FieldType.STRING, null,
+                    "SQL applied to the data read, which is visible as the table \"input\"."),
+            ConfigField.optional("incremental_column", FieldType.STRING, null,
+                    "Keep only rows whose timestamp in this column lies in the run's day: [logical date, +1 day).")));
+
+    @Override
+    public String name() {
+        return "ml.ingest";
+    }
+
+    @Override
+    public String description() {
+        return "Read CSV, Parquet, JSON lines or a PostgreSQL query into a Parquet dataset artifact.";
+    }
+
+    @Override
+    public List<ConfigField> configFields() {
+        return FIELDS;
+    }
+
+    @Override
+    public List<String> validate(Map<String, Object> config) {
+        List<String> errors = new ArrayList<>();
+        Object path = config.get("path");
+        Object query = config.get("query");
+        if ((path == null) == (query == null)) errors.add("exactly one of path or query is required");
+        Object source = config.get("source");
+        if (source != null && !List.of("csv", "parquet", "jsonl", "postgres").contains(source)) {
+            errors.add("source must be csv, parquet, jsonl or postgres, got \"" + source + "\"");
+        }
+        Object bad = config.getOrDefault("bad_rows", "fail");
+        if (!List.of("fail", "skip", "quarantine").contains(bad)) {
+            errors.add("bad_rows must be fail, skip or quarantine, got \"" + bad + "\"");
+        }
+        if ("jsonl".equals(source) && "quarantine".equals(bad)) errors.add("bad_rows: quarantine is supported for csv only");
+        Object cols = config.get("columns");
+        if (cols != null && !(cols instanceof List) && !(cols instanceof Map)) {
+            errors.add("columns must be a list of names or a mapping of name to type");
+        }
+        if (cols instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                try {
+                    ColumnType.parse(String.valueOf(e.getValue()));
+                } catch (IllegalArgumentException ex) {
+                    errors.add("columns." + e.getKey() + ": " + ex.getMessage());
+                }
+            }
+        }
+        return errors;
+    }
+
+    @Override
+    public TaskResult execute(TaskContext ctx) throws Exception {
+        Cfg cfg = cfg(ctx);
+        List<String> errors = validate(ctx.config());
+        if (!errors.isEmpty()) throw new TaskFailedException("invalid ml.ingest config: " + String.join("; ", errors));
+        String source = cfg.has("source") ? cfg.str("source") : sourceFromPath(cfg.str("path", ""));
+        String policy = cfg.str("bad_rows", "fail");
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (DuckDb db = duck(ctx, cfg)) {
+            long bad = 0;
+            switch (source) {
+                case "csv" -> bad = readCsv(ctx, cfg, db, policy, out);
+                case "parquet" -> db.exec("CREATE TABLE raw AS SELECT * FROM read_parquet(" + literal(path(ctx, cfg)) + ")");
+                case "jsonl" -> bad = readJsonl(ctx, cfg, db, policy);
+                case "postgres" -> readPostgres(ctx, cfg, db);
+                default -> throw new TaskFailedException("unknown source " + source);
+            }
+            if (bad > 0 && cfg.has("max_bad_rows") && bad > cfg.lng("max_bad_rows")) {
+                throw new TaskFailedException(bad + " bad rows, more than max_bad_rows " + cfg.lng("max_bad_rows")
+                        + (out.containsKey("quarantine") ? " (rejected rows: " + out.get("quarantine") + ")" : ""));
+            }
+            String rel = "raw";
+            if (cfg.has("incremental_column") && !"postgres".equals(source)) {
+                var from = ctx.logicalDate().atOffset(ZoneOffset.UTC).toLocalDateTime();
+                var to = from.plus(Duration.ofDays(1));
+                rel = "(SELECT * FROM raw WHERE " + ident(cfg.str("incremental_column")) + " >= TIMESTAMP " + literal(from.toString())
+                        + " AND " + ident(cfg.str("incremental_column")) + " < TIMESTAMP " + literal(to.toString()) + ")";
+            }
+            if (cfg.has("sql")) {
+                db.exec("CREATE VIEW input AS SELECT * FROM " + rel);
+                rel = "(" + cfg.str("sql") + ")";
+            }
+            Datasets.Stored ds = Datasets.storeRelation(ctx, this, db, rel, "dataset");
+            ctx.log().printf("ingested %d rows (%d bad, policy %s) into %s%n", ds.rows(), bad, policy, ds.artifact().ref());
+            out.put("dataset", ds.artifact().ref());
+            out.put("rows", ds.rows());
+            out.put("bad_rows", bad);
+            out.put("columns", ds.schema().toMap());
+            return TaskResult.of(out);
+        }
+    }
+
+    private static String sourceFromPath(String path) throws TaskFailedException {
+        String p = path.toLowerCase(Locale.ROOT);
+        if (p.endsWith(".csv") || p.endsWith(".data") || p.endsWith(".test") || p.endsWith(".csv.gz")) return "csv";
+        if (p.endsWith(".parquet")) return "parquet";
+        if (p.endsWith(".jsonl") || p.endsWith(".ndjson") || p.endsWith(".json")) return "jsonl";
+        throw new TaskFailedException("cannot tell the format of \"" + path + "\" from its extension: set source");
+    }
+
+    private static String path(TaskContext ctx, Cfg cfg) throws TaskFailedException {
+        String p = resolve(ctx, cfg.str("path")).toString();
+        if (!p.contains("*") && !Files.isRegularFile(Path.of(p))) throw new TaskFailedException("input file not found: " + p);
+        return p;
+    }
+
+    private long readCsv(TaskContext ctx, Cfg cfg, DuckDb db, String policy, Map<String, Object> out) throws Exception {
+        StringBuilder opts = new StringBuilder();
+        opts.append("delim = ").append(literal(cfg.str("separator", ",")));
+        opts.append(", header = ").append(cfg.bool("header"));
+        List<String> nulls = cfg.strings("null_values");
+        if (!nulls.isEmpty()) opts.append(", nullstr = [").append(String.join(", ", nulls.stream().map(DuckDb::literal).toList())).append(']');
+        Object cols = cfg.raw("columns");
+        if (cols instanceof Map<?, ?> m) {
+            List<String> defs = new ArrayList<>();
+            m.forEach((k, v) -> defs.add(literal(k.toString()) + ": " + literal(ColumnType.parse(v.toString()).duckDbType())));
+            opts.append(", columns = {").append(String.join(", ", defs)).append('}');
+        } else if (cols instanceof List<?> l) {
+            opts.append(", names = [").append(String.join(", ", l.stream().map(o -> literal(o.toString())).toList())).append(']');
+        }
+        // Always collect rejects, so even the fail policy can say which lines were bad and why.
+        opts.append(", ignore_errors = true, store_rejects = true");
+        try {
+            db.exec("CREATE TABLE raw AS SELECT * FROM read_csv(" + literal(path(ctx, cfg)) + ", " + opts + ")");
+        } catch (SQLException e) {
+            throw new TaskFailedException("cannot read CSV " + cfg.str("path") + ": " + e.getMessage());
+        }
+        long bad = db.queryLong("SELECT count(*) FROM (SELECT DISTINCT file_id, line FROM reject_errors)");
+        if (bad == 0) return 0;
+        if (policy.equals("fail")) {
+            List<String> first = new ArrayList<>();
+            try (Statement s = db.connection().createStatement();
+                 ResultSet r = s.executeQuery("SELECT line, error_message FROM reject_errors ORDER BY line LIMIT 5")) {
+                while (r.next()) first.add("line " + r.getLong(1) + ": " + r.getString(2));
+            }
+            throw new TaskFailedException(bad + " bad rows in " + cfg.str("path") + " (bad_rows: fail); first: "
+                    + String.join("; ", first));
+        }
+        if (policy.equals("quarantine")) {
+            Path tmp = store(ctx).newTempFile(".csv");
+            db.exec("COPY (SELECT file_id, line, string_agg(DISTINCT error_message, '; ') AS error, any_value(csv_line) AS csv_line "
+                    + "FROM reject_errors GROUP BY file_id, line ORDER BY file_id, line) TO " + literal(tmp.toString()) + " (FORMAT csv, HEADER)");
+            Artifact q = store(ctx).put(tmp, ArtifactKind.QUARANTINE, "text/csv");
+            catalog(ctx).produced(ctx, "quarantine", q, bad, null, null);
+            out.put("quarantine", q.ref());
+            ctx.log().printf("quarantined %d bad rows to %s%n", bad, q.ref());
+        }
+        return bad;
+    }
+
+    private long readJsonl(TaskContext ctx, Cfg cfg, DuckDb db, String policy) throws Exception {
+        String p = path(ctx, cfg);
+        boolean skip = !policy.equals("fail");
+        try {
+            db.exec("CREATE TABLE raw AS SELECT * FROM read_json(" + literal(p) + ", format = 'newline_delimited'"
+                    + (skip ? ", ignore_errors = true" : "") + ")");
+        } catch (SQLException e) {
+            throw new TaskFailedException("cannot read JSON lines " + cfg.str("path") + ": " + e.getMessage());
+        }
+        if (!skip || p.contains("*")) return 0;
+        long lines;
+        try (Stream<String> s = Files.lines(Path.of(p))) {
+            lines = s.filter(l -> !l.isBlank()).count();
+        }
+        return Math.max(0, lines - db.count("raw"));
+    }
+
+    /** Streams the query result from PostgreSQL into DuckDB; the incremental window uses bind values. */
+    private void readPostgres(TaskContext ctx, Cfg cfg, DuckDb db) throws Exception {
+        DataSource ds = ctx.service(DataSource.class)
+                .orElseThrow(() -> new TaskFailedException("source postgres needs the application database, which this worker has not got"));
+        String sql = cfg.str("query");
+        boolean incremental = cfg.has("incremental_column");
+        if (incremental) {
+            sql = "SELECT * FROM (" + sql + ") q WHERE q." + ident(cfg.str("incremental_column")) + " >= ? AND q."
+                    + ident(cfg.str("incremental_column")) + " < ?";
+        }
+        try (Connection c = ds.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false); // PostgreSQL only streams (honours fetch size) inside a transaction
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setFetchSize(10_000);
+                if (incremental) {
+                    ps.setTimestamp(1, Timestamp.from(ctx.logicalDate()));
+                    ps.setTimestamp(2, Timestamp.from(ctx.logicalDate().plus(Duration.ofDays(1))));
+                }
+                try (ResultSet r = ps.executeQuery()) {
+                    ResultSetMetaData md = r.getMetaData();
+                    List<Column> cols = new ArrayList<>();
+                    for (int i = 1; i <= md.getColumnCount(); i++) cols.add(new Column(md.getColumnLabel(i), typeOf(md.getColumnType(i))));
+                    DatasetSchema schema = new DatasetSchema(cols);
+                    try (DatasetWriter w = new DatasetWriter(db, schema)) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        while (r.next()) {
+                            for (int i = 0; i < cols.size(); i++) {
+                                Object v = Rows.normalise(r.getObject(i + 1));
+                                row.put(cols.get(i).name(), cols.get(i).type() == ColumnType.STRING && v != null ? v.toString() : v);
+                            }
+                            w.append(row);
+                        }
+                        Path tmp = store(ctx).newTempFile(".parquet");
+                        w.finish(tmp);
+                        db.exec("CREATE TABLE raw AS SELECT * FROM " + DuckDb.parquet(tmp));
+                        Files.deleteIfExists(tmp);
+                    }
+                }
+            } finally {
+                c.rollback();
+                c.setAutoCommit(auto);
+            }
+        }
+    }
+
+    private static ColumnType typeOf(int sqlType) {
+        return switch (sqlType) {
+            case Types.TINYINT, Types.SMALLINT, Types.INTEGER, Types.BIGINT, Types.REAL, Types.FLOAT, Types.DOUBLE,
+                 Types.NUMERIC, Types.DECIMAL -> ColumnType.NUMBER;
+            case Types.BOOLEAN, Types.BIT -> ColumnType.BOOLEAN;
+            case Types.DATE, Types.TIMESTAMP, Types.TIMESTAMP_WITH_TIMEZONE -> ColumnType.TIMESTAMP;
+            default -> ColumnType.STRING;
+        };
+    }
+}

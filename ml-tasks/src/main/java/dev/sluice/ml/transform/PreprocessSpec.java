@@ -1,0 +1,18 @@
+package dev.sluice.ml.transform;
+
+import java.util.List;
+
+/**
+ * What ml.preprocess should fit, already checked: column groups and one strategy per concern.
+ *
+ * @param numericImpute mean | median | most_frequent | constant | none
+ * @param categoricalImpute most_frequent | constant | none
+ * @param outliers none | quantile | iqr
+ * @param scaling none | standard | minmax | robust
+ * @param encoding onehot | ordinal
+ */
+public record PreprocessSpec(List<String> numeric, List<String> categorical, List<String> passthrough,
+                             String numericImpute, Object numericFill, String categoricalImpute,
+                             String categoricalFill, String outliers, double lowerQuantile, double upperQuantile,
+                             double iqrFactor, String scaling, String encoding, boolean failOnUnseen,
+                             int maxCategories, long minFrequency) {}

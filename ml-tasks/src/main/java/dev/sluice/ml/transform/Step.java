@@ -1,0 +1,317 @@
+package dev.sluice.ml.transform;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.sluice.ml.data.Column;
+import dev.sluice.ml.data.ColumnType;
+import dev.sluice.ml.data.DatasetSchema;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One fitted, parameter-only operation of a {@link FittedTransform}. Parameters are learnt on the training split
+ * by the fitters and then frozen: applying a step never looks at other rows, so training, evaluation and serving
+ * compute exactly the same thing.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = Step.Impute.class, name = "impute"),
+        @JsonSubTypes.Type(value = Step.Clip.class, name = "clip"),
+        @JsonSubTypes.Type(value = Step.Scale.class, name = "scale"),
+        @JsonSubTypes.Type(value = Step.OneHot.class, name = "one_hot"),
+        @JsonSubTypes.Type(value = Step.Ordinal.class, name = "ordinal"),
+        @JsonSubTypes.Type(value = Step.Interaction.class, name = "interaction"),
+        @JsonSubTypes.Type(value = Step.Log.class, name = "log"),
+        @JsonSubTypes.Type(value = Step.Bin.class, name = "bin"),
+        @JsonSubTypes.Type(value = Step.DateParts.class, name = "date_parts"),
+        @JsonSubTypes.Type(value = Step.Hash.class, name = "hash"),
+        @JsonSubTypes.Type(value = Step.Select.class, name = "select")})
+public sealed interface Step {
+
+    /** Changes {@code row} in place. */
+    void apply(Map<String, Object> row);
+
+    /** The columns after this step, given those before it. */
+    DatasetSchema outputSchema(DatasetSchema in);
+
+    /** Replaces a missing value with a value learnt on the training split (mean, median, mode) or a constant. */
+    record Impute(String column, Object value) implements Step {
+        public void apply(Map<String, Object> row) {
+            if (row.get(column) == null) row.put(column, value);
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return in;
+        }
+    }
+
+    /** Limits a numeric column to [lower, upper], bounds from training quantiles or IQR fences. */
+    record Clip(String column, double lower, double upper) implements Step {
+        public void apply(Map<String, Object> row) {
+            Double x = num(row.get(column));
+            if (x != null) row.put(column, Math.min(upper, Math.max(lower, x)));
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return in;
+        }
+    }
+
+    /** (x - center) / scale: standard (mean, sd), min-max (min, range) or robust (median, IQR) scaling. */
+    record Scale(String column, double center, double scale) implements Step {
+        public void apply(Map<String, Object> row) {
+            Double x = num(row.get(column));
+            if (x != null) row.put(column, (x - center) / scale);
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return in;
+        }
+    }
+
+    /**
+     * One 0/1 column {@code column=category} per training category. A category never seen in training (or a
+     * null) gives all zeros, unless {@code failOnUnseen}. A class rather than a record so the output column names
+     * are built once, not per row.
+     */
+    final class OneHot implements Step {
+        private final String column;
+        private final List<String> categories;
+        private final boolean failOnUnseen;
+        private final String[] names;
+        private final Map<String, Integer> index = new java.util.HashMap<>();
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public OneHot(@com.fasterxml.jackson.annotation.JsonProperty("column") String column,
+                      @com.fasterxml.jackson.annotation.JsonProperty("categories") List<String> categories,
+                      @com.fasterxml.jackson.annotation.JsonProperty("failOnUnseen") boolean failOnUnseen) {
+            this.column = column;
+            this.categories = List.copyOf(categories);
+            this.failOnUnseen = failOnUnseen;
+            this.names = new String[categories.size()];
+            for (int i = 0; i < names.length; i++) {
+                names[i] = column + "=" + categories.get(i);
+                index.put(categories.get(i), i);
+            }
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public String column() {
+            return column;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public List<String> categories() {
+            return categories;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public boolean failOnUnseen() {
+            return failOnUnseen;
+        }
+
+        public void apply(Map<String, Object> row) {
+            Object v = row.remove(column);
+            Integer hit = v == null ? null : index.get(v.toString());
+            if (failOnUnseen && v != null && hit == null) throw new UnseenCategoryException(column, v.toString());
+            for (int i = 0; i < names.length; i++) row.put(names[i], hit != null && hit == i ? 1.0 : 0.0);
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            List<Column> out = new ArrayList<>();
+            for (Column c : in.columns()) {
+                if (!c.name().equals(column)) out.add(c);
+            }
+            for (String n : names) out.add(new Column(n, ColumnType.NUMBER));
+            return new DatasetSchema(out);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof OneHot h && h.column.equals(column) && h.categories.equals(categories) && h.failOnUnseen == failOnUnseen;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(column, categories, failOnUnseen);
+        }
+
+        @Override
+        public String toString() {
+            return "OneHot[" + column + ", " + categories + "]";
+        }
+    }
+
+    /** The index of the category in {@code categories} (training order), -1 for unseen or missing. */
+    record Ordinal(String column, List<String> categories) implements Step {
+        public void apply(Map<String, Object> row) {
+            Object v = row.get(column);
+            row.put(column, v == null ? -1.0 : (double) categories.indexOf(v.toString()));
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return retype(in, column, ColumnType.NUMBER);
+        }
+    }
+
+    /** A new column {@code a*b}: a product of two numeric columns (a square when a equals b). */
+    record Interaction(String a, String b) implements Step {
+        public void apply(Map<String, Object> row) {
+            Double x = num(row.get(a));
+            Double y = num(row.get(b));
+            row.put(a + "*" + b, x == null || y == null ? null : x * y);
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return add(in, a + "*" + b);
+        }
+    }
+
+    /** A new column {@code log(column)} = ln(1 + max(0, x - shift)), shift = the training minimum. */
+    record Log(String column, double shift) implements Step {
+        public void apply(Map<String, Object> row) {
+            Double x = num(row.get(column));
+            row.put("log(" + column + ")", x == null ? null : Math.log1p(Math.max(0, x - shift)));
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return add(in, "log(" + column + ")");
+        }
+    }
+
+    /** A new column {@code column_bin}: how many training-quantile edges lie at or below x. */
+    record Bin(String column, List<Double> edges) implements Step {
+        public void apply(Map<String, Object> row) {
+            Double x = num(row.get(column));
+            if (x == null) {
+                row.put(column + "_bin", null);
+                return;
+            }
+            int b = 0;
+            while (b < edges.size() && edges.get(b) <= x) b++;
+            row.put(column + "_bin", (double) b);
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return add(in, column + "_bin");
+        }
+    }
+
+    /** Replaces a timestamp column with numeric parts: year, month, day, day_of_week, hour. */
+    record DateParts(String column, List<String> parts) implements Step {
+        public void apply(Map<String, Object> row) {
+            Object v = row.remove(column);
+            LocalDateTime t = v == null ? null : toDateTime(v);
+            for (String p : parts) {
+                Double x = t == null ? null : switch (p) {
+                    case "year" -> (double) t.getYear();
+                    case "month" -> (double) t.getMonthValue();
+                    case "day" -> (double) t.getDayOfMonth();
+                    case "day_of_week" -> (double) t.getDayOfWeek().getValue();
+                    case "hour" -> (double) t.getHour();
+                    default -> throw new IllegalStateException("unknown date part " + p);
+                };
+                row.put(column + "_" + p, x);
+            }
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            List<Column> out = new ArrayList<>(in.columns().stream().filter(c -> !c.name().equals(column)).toList());
+            for (String p : parts) out.add(new Column(column + "_" + p, ColumnType.NUMBER));
+            return new DatasetSchema(out);
+        }
+
+        private static LocalDateTime toDateTime(Object v) {
+            if (v instanceof LocalDateTime t) return t;
+            if (v instanceof OffsetDateTime o) return o.toLocalDateTime();
+            String s = v.toString();
+            return s.length() == 10 ? java.time.LocalDate.parse(s).atStartOfDay() : LocalDateTime.parse(s.replace(' ', 'T'));
+        }
+    }
+
+    /**
+     * The hashing trick for a high-cardinality categorical: FNV-1a of the UTF-8 value modulo {@code buckets}, one
+     * 0/1 column per bucket. Needs no vocabulary, so unseen values still land in some bucket.
+     */
+    record Hash(String column, int buckets) implements Step {
+        public void apply(Map<String, Object> row) {
+            Object v = row.remove(column);
+            int hit = v == null ? -1 : bucket(v.toString(), buckets);
+            for (int i = 0; i < buckets; i++) row.put(column + "#" + i, i == hit ? 1.0 : 0.0);
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            List<Column> out = new ArrayList<>(in.columns().stream().filter(c -> !c.name().equals(column)).toList());
+            for (int i = 0; i < buckets; i++) out.add(new Column(column + "#" + i, ColumnType.NUMBER));
+            return new DatasetSchema(out);
+        }
+
+        static int bucket(String s, int buckets) {
+            int h = 0x811c9dc5;
+            for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+                h ^= (b & 0xff);
+                h *= 0x01000193;
+            }
+            return Math.floorMod(h, buckets);
+        }
+    }
+
+    /**
+     * Keeps exactly these columns: the transform's output contract. Consumers read features by name, so this only
+     * drops extra keys, which is much cheaper per row than rebuilding the map in order.
+     */
+    final class Select implements Step {
+        private final List<Column> columns;
+        private final java.util.Set<String> names;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public Select(@com.fasterxml.jackson.annotation.JsonProperty("columns") List<Column> columns) {
+            this.columns = List.copyOf(columns);
+            this.names = new java.util.HashSet<>(columns.stream().map(Column::name).toList());
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public List<Column> columns() {
+            return columns;
+        }
+
+        public void apply(Map<String, Object> row) {
+            // Steps build exactly the declared output, so equal sizes mean equal keys; absent keys read as null.
+            if (row.size() != names.size()) row.keySet().retainAll(names);
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return new DatasetSchema(columns);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Select s && s.columns.equals(columns);
+        }
+
+        @Override
+        public int hashCode() {
+            return columns.hashCode();
+        }
+    }
+
+    private static Double num(Object v) {
+        if (v == null) return null;
+        if (v instanceof Number n) return n.doubleValue();
+        throw new IllegalArgumentException("expected a number, got \"" + v + "\"");
+    }
+
+    private static DatasetSchema add(DatasetSchema in, String name) {
+        List<Column> out = new ArrayList<>(in.columns());
+        out.add(new Column(name, ColumnType.NUMBER));
+        return new DatasetSchema(out);
+    }
+
+    private static DatasetSchema retype(DatasetSchema in, String name, ColumnType type) {
+        return new DatasetSchema(in.columns().stream().map(c -> c.name().equals(name) ? new Column(name, type) : c).toList());
+    }
+}

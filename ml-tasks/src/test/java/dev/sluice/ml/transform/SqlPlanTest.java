@@ -1,0 +1,78 @@
+package dev.sluice.ml.transform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.sluice.ml.data.Column;
+import dev.sluice.ml.data.ColumnType;
+import dev.sluice.ml.data.DatasetSchema;
+import dev.sluice.ml.data.DuckDb;
+import dev.sluice.ml.data.Rows;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The SQL form of every step computes what the Java form computes, nulls included. */
+class SqlPlanTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sql_and_java_agree_on_every_step_with_a_sql_form() throws Exception {
+        DatasetSchema input = new DatasetSchema(List.of(new Column("x", ColumnType.NUMBER), new Column("y", ColumnType.NUMBER),
+                new Column("c", ColumnType.STRING), new Column("d", ColumnType.STRING), new Column("t", ColumnType.TIMESTAMP)));
+        List<Step> steps = List.of(
+                new Step.Impute("x", 2.5), new Step.Clip("x", 0, 10), new Step.Scale("x", 1, 4),
+                new Step.Clip("y", -1, 1), new Step.Log("y", -1), new Step.Bin("y", List.of(-0.5, 0.0, 0.5)),
+                new Step.Interaction("x", "y"), new Step.Interaction("x", "x"),
+                new Step.Impute("c", "red"), new Step.OneHot("c", List.of("red", "blue"), false),
+                new Step.Ordinal("d", List.of("lo", "hi")), new Step.DateParts("t", List.of("year", "month", "day", "day_of_week", "hour")));
+        FittedTransform t = FittedTransform.of(input, steps, "sha256:test", 3);
+
+        List<Map<String, Object>> sql = new ArrayList<>();
+        try (DuckDb db = DuckDb.open(tmp, "128MB", 1)) {
+            db.exec("CREATE TABLE raw AS SELECT * FROM (VALUES (20, 0.7, 'blue', 'hi', TIMESTAMP '2026-11-26 07:30:00'), "
+                    + "(NULL, NULL, NULL, NULL, NULL), (-3, -5, 'green', 'zz', TIMESTAMP '2024-02-29 23:00:00')) v(x, y, c, d, t)");
+            String select = SqlPlan.selectList(t.input(), t.steps(), t.output()).orElseThrow();
+            Rows.forEach(db, "(SELECT " + select + " FROM raw)", sql::add);
+        }
+        List<Map<String, Object>> raw = new ArrayList<>();
+        raw.add(row(20, 0.7, "blue", "hi", LocalDateTime.parse("2026-11-26T07:30:00")));
+        raw.add(row(null, null, null, null, null));
+        raw.add(row(-3, -5, "green", "zz", LocalDateTime.parse("2024-02-29T23:00:00")));
+
+        assertThat(sql).hasSize(3);
+        for (int i = 0; i < raw.size(); i++) {
+            Map<String, Object> java = t.apply(raw.get(i));
+            assertThat(sql.get(i).keySet()).as("row %d", i).containsExactlyInAnyOrderElementsOf(java.keySet());
+            for (String k : java.keySet()) {
+                Object j = java.get(k);
+                Object s = sql.get(i).get(k);
+                if (j == null) assertThat(s).as("row %d %s", i, k).isNull();
+                else assertThat((Double) s).as("row %d %s", i, k).isCloseTo((Double) j, within(1e-12));
+            }
+        }
+    }
+
+    @Test
+    void hashing_has_no_sql_form_so_callers_fall_back_to_java() {
+        DatasetSchema input = new DatasetSchema(List.of(new Column("c", ColumnType.STRING)));
+        FittedTransform t = FittedTransform.of(input, List.of(new Step.Hash("c", 4)), "sha256:test", 1);
+        assertThat(SqlPlan.selectList(t.input(), t.steps(), t.output())).isEmpty();
+    }
+
+    private static Map<String, Object> row(Object x, Object y, Object c, Object d, Object t) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("x", x);
+        m.put("y", y);
+        m.put("c", c);
+        m.put("d", d);
+        m.put("t", t);
+        return m;
+    }
+}
