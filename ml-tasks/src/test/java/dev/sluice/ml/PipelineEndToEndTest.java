@@ -3,6 +3,7 @@ package dev.sluice.ml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import dev.sluice.ml.artifact.LocalArtifactStore;
 import dev.sluice.ml.data.DuckDb;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -195,38 +197,49 @@ class PipelineEndToEndTest {
     void moving_the_champion_under_load_drops_no_request_and_logs_a_sample() throws Exception {
         PredictionService service = new PredictionService(registry, store, p.ds, 0.5, new Random(3));
         AtomicBoolean stop = new AtomicBoolean();
+        Map<Integer, java.util.concurrent.atomic.AtomicInteger> served = new java.util.concurrent.ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(4);
-        List<Future<Map<Integer, Integer>>> clients = new ArrayList<>();
+        List<Future<Integer>> clients = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
             clients.add(pool.submit(() -> {
-                Map<Integer, Integer> seen = new HashMap<>();
+                int n = 0;
                 while (!stop.get()) {
                     PredictionResult r = service.predict("adult_income", "champion", List.of(validRow()));
                     assertThat(r.predictions()).hasSize(1);
-                    seen.merge(r.version(), 1, Integer::sum);
+                    served.computeIfAbsent(r.version(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                    n++;
                 }
-                return seen;
+                return n;
             }));
         }
-        Thread.sleep(200); // let requests flow on the current champion
+        // Requests flow on version 2, then on 1 after the move, then on 2 again; a failed request fails its client.
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(served, 2) >= 50);
         registry.setAlias("adult_income", "champion", 1, "swap under load");
-        Thread.sleep(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(served, 1) >= 50);
+        int before = count(served, 2);
         registry.setAlias("adult_income", "champion", 2, "swap back");
-        Thread.sleep(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(served, 2) >= before + 50);
         stop.set(true);
-        Map<Integer, Integer> total = new HashMap<>();
-        for (Future<Map<Integer, Integer>> f : clients) f.get().forEach((k, v) -> total.merge(k, v, Integer::sum));
+        int requests = 0;
+        for (Future<Integer> f : clients) requests += f.get();
         pool.shutdown();
+        Map<Integer, Integer> total = new HashMap<>();
+        served.forEach((k, v) -> total.put(k, v.get()));
+        assertThat(total.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(requests);
 
         assertThat(total).containsKeys(1, 2);
         assertThat(service.loadedVersions()).isEqualTo(2);
         try (Connection c = p.ds.getConnection(); ResultSet r = c.createStatement().executeQuery(
                 "SELECT count(*), min(payload->'rows'->0->>'age') FROM prediction_log WHERE model_name = 'adult_income'")) {
             r.next();
-            int requests = total.values().stream().mapToInt(Integer::intValue).sum();
             assertThat(r.getInt(1)).isBetween(1, requests - 1);
             assertThat(r.getString(2)).isEqualTo("39");
         }
+    }
+
+    private static int count(Map<Integer, java.util.concurrent.atomic.AtomicInteger> served, int version) {
+        var c = served.get(version);
+        return c == null ? 0 : c.get();
     }
 
     private static Map<String, Object> validRow() {

@@ -63,8 +63,15 @@ public final class PredictionService {
             out.add(classification ? new Prediction(s >= 0.5 ? positive : "not " + positive, s, s >= 0.5 ? 1 : 0) : new Prediction(null, null, s));
         }
         PredictionResult result = new PredictionResult(modelName, v.version(), out);
-        if (sampleRate > 0 && random.nextDouble() < sampleRate) log(v, rows, out);
+        if (sampleRate > 0 && sampled()) log(v, rows, out);
         return result;
+    }
+
+    /** The generator may not be thread-safe (SplittableRandom); requests arrive on many threads. */
+    private boolean sampled() {
+        synchronized (random) {
+            return random.nextDouble() < sampleRate;
+        }
     }
 
     /** Number of model versions currently loaded; old versions stay until {@link #evict}. */
