@@ -19,6 +19,8 @@ public final class HttpServer implements AutoCloseable {
                 s.directory = "/sluice-ui";
                 s.location = io.javalin.http.staticfiles.Location.CLASSPATH;
             });
+            // The dashboard's JS libraries (cytoscape, dagre, chart.js) are WebJars on the classpath.
+            cfg.staticFiles.enableWebjars();
         });
         app.get("/", ctx -> ctx.redirect("/ui/"));
         app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));

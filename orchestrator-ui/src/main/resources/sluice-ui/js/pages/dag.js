@@ -1,0 +1,37 @@
+// One DAG: header (schedule, pause, trigger) and the tabs Grid, Graph, Gantt, Code, Runs, each a deep link
+// (#/dags/ID/grid, #/dags/ID/graph?run=RUN, ...).
+import { get, enc } from '../api.js';
+import { h } from '../dom.js';
+import { link } from '../router.js';
+import { can } from '../session.js';
+import { pauseToggle } from '../components/pause.js';
+import { openTriggerDialog } from '../components/trigger.js';
+import { gridTab } from './grid.js';
+import { graphTab } from './graph.js';
+import { ganttTab } from './gantt.js';
+import { codeTab } from './code.js';
+import { runsTab } from './runs.js';
+
+const TABS = { grid: ['Grid', gridTab], graph: ['Graph', graphTab], gantt: ['Gantt', ganttTab], code: ['Code', codeTab], runs: ['Runs', runsTab] };
+
+export async function dagPage({ params, query, main }) {
+  const tab = TABS[params.tab] ? params.tab : 'grid';
+  const dagId = params.dag;
+  const dag = await get(`/dags/${enc(dagId)}`);
+  const body = h('section', { 'aria-label': TABS[tab][0] });
+  main.append(
+    h('div.page-head',
+      h('div',
+        h('div.small', h('a', { href: link('dags') }, 'DAGs'), ' / '),
+        h('h1', dag.dag_id),
+        dag.description ? h('div.muted', dag.description) : null,
+        h('div.small.muted', dag.schedule ? [dag.schedule_description || dag.schedule, ' · ', h('code', dag.schedule)] : 'manual only',
+          ` · ${dag.tasks.length} tasks · version ${dag.latest_version}`, dag.file_path ? [' · ', h('code', dag.file_path)] : null)),
+      h('div.spacer'),
+      h('div.row', pauseToggle(dag),
+        can('operator') ? h('button.btn#trigger-btn', { type: 'button', onclick: () => openTriggerDialog(dag) }, '▶ Trigger') : null)),
+    h('nav.tabs', { 'aria-label': 'DAG views' }, Object.entries(TABS).map(([k, [name]]) =>
+      h('a' + (k === tab ? '.on' : ''), { href: link('dags', dagId, k, query.run ? { run: query.run } : undefined), 'aria-current': k === tab ? 'page' : null, 'data-tab': k }, name))),
+    body);
+  return TABS[tab][1]({ dag, query, el: body });
+}

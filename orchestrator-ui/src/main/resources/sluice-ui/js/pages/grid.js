@@ -1,0 +1,92 @@
+// Grid: runs as columns (oldest left), tasks as rows; a cell is a button with the state's colour, icon and
+// label. One page of runs at a time (cursor paging); task and run events recolour cells in place.
+import { get, enc } from '../api.js';
+import { h, toast, debounce } from '../dom.js';
+import { link, go, setQuery } from '../router.js';
+import { icon, label, legend } from '../states.js';
+import { onEvent } from '../events.js';
+import { makePager } from '../components/pager.js';
+
+const PAGE = 25;
+
+export async function gridTab({ dag, query, el }) {
+  let cursor = query.cursor || '';
+  let page = null;
+  const wrap = h('div.grid-wrap');
+  const nav = h('div');
+  const pager = makePager((c) => { cursor = c; setQuery({ cursor }); load().catch(fail); });
+  el.append(legend(), wrap, nav);
+
+  async function load() {
+    page = await get(`/dags/${enc(dag.dag_id)}/grid`, { limit: PAGE, cursor });
+    draw();
+    nav.replaceChildren(pager(page.next_cursor, cursor));
+  }
+
+  function draw() {
+    const runs = [...page.runs].reverse();
+    if (!runs.length) {
+      wrap.replaceChildren(h('p.pad.muted', 'No runs yet.', ' ', h('span', 'Trigger one with the ▶ Trigger button, or wait for the schedule.')));
+      return;
+    }
+    const head = h('tr', h('th.task', h('span.muted.small', 'task \\ run')), runs.map((r) =>
+      h('th', h('a.cell.runhead.st-' + r.state, {
+        href: link('dags', dag.dag_id, 'graph', { run: r.run_id }), 'data-run': r.run_id,
+        title: `Run ${r.run_id}\n${label(r.state)}\nlogical date (UTC): ${r.logical_date}`,
+        'aria-label': `Run ${r.run_id}, ${label(r.state)}, open its graph`,
+      }, icon(r.state)))));
+    const rows = page.tasks.map((t, ri) => h('tr', h('th.task', { scope: 'row' }, t), runs.map((r, ci) => {
+      const ti = r.tasks[t];
+      return h('td', ti ? h('button.cell.st-' + ti.state, {
+        type: 'button', 'data-run': r.run_id, 'data-task': t, 'data-state': ti.state, 'data-r': ri, 'data-c': ci,
+        title: title(t, r, ti), 'aria-label': title(t, r, ti),
+      }, icon(ti.state)) : h('span.cell.st-none', { title: `${t}: no task instance in ${r.run_id}` }, ''));
+    })));
+    const table = h('table.grid#grid', { 'data-dag': dag.dag_id }, h('thead', head), h('tbody', rows));
+    wrap.replaceChildren(table);
+  }
+
+  const title = (t, r, ti) => `${t} · ${label(ti.state)}${ti.try_number > 1 ? ` · attempt ${ti.try_number}` : ''} · run ${r.run_id}`;
+
+  // Click opens the task instance; arrow keys move between cells (rows = tasks, columns = runs).
+  wrap.addEventListener('click', (e) => {
+    const b = e.target.closest('button.cell');
+    if (b) go(link('dags', dag.dag_id, 'runs', b.dataset.run, 'tasks', b.dataset.task));
+  });
+  wrap.addEventListener('keydown', (e) => {
+    const b = e.target.closest('button.cell');
+    const d = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
+    if (!b || !d) return;
+    const next = wrap.querySelector(`button.cell[data-r="${+b.dataset.r + d[0]}"][data-c="${+b.dataset.c + d[1]}"]`);
+    if (next) { e.preventDefault(); next.focus(); }
+  });
+
+  function fail(e) { toast('Grid: ' + e.message, 'err'); }
+  const reload = debounce(() => load().catch(fail), 300);
+
+  await load();
+  // A marker for the first paint of the grid (measured by the browser test, see BENCHMARKS-ui.md).
+  requestAnimationFrame(() => { performance.mark('grid-painted'); document.body.dataset.gridPainted = '1'; });
+
+  return onEvent((type, ev) => {
+    if (type === 'resync') return reload();
+    if (ev.dag_id !== dag.dag_id || !page) return;
+    const run = page.runs.find((r) => r.run_id === ev.run_id);
+    if (!run) { if (!cursor && type === 'run') reload(); return; } // a new run appears on the first page
+    if (type === 'run') {
+      run.state = ev.state;
+    } else if (type === 'task') {
+      if (!run.tasks[ev.task_id]) return reload();
+      Object.assign(run.tasks[ev.task_id], { state: ev.state, try_number: ev.try_number });
+    }
+    // Recolour in place rather than redraw, so keyboard focus stays where it is.
+    const sel = type === 'run' ? `a.runhead[data-run="${CSS.escape(ev.run_id)}"]`
+      : `button.cell[data-run="${CSS.escape(ev.run_id)}"][data-task="${CSS.escape(ev.task_id)}"]`;
+    const cell = wrap.querySelector(sel);
+    if (!cell) return;
+    cell.className = cell.className.replace(/\bst-\S+/, 'st-' + ev.state);
+    cell.dataset.state = ev.state;
+    cell.textContent = icon(ev.state);
+    if (type === 'task') { const t = title(ev.task_id, run, run.tasks[ev.task_id]); cell.title = t; cell.setAttribute('aria-label', t); }
+  });
+}
