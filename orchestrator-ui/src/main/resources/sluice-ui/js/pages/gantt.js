@@ -46,7 +46,7 @@ export async function ganttTab({ dag, query, el }) {
       data: { labels: order, datasets: [{ label: 'attempts', data, backgroundColor: data.map((d) => colour(d.b.state)), borderColor: '#1d2330', borderWidth: 0.5, barPercentage: 0.7, minBarLength: 3 }] },
       options: {
         indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false, grouped: false,
-        scales: { x: { min: 0, title: { display: true, text: 'seconds since the run started' }, ticks: { callback: (v) => (v / 1000).toFixed(v < 10000 ? 1 : 0) + ' s' } },
+        scales: { x: { min: 0, title: { display: true, text: 'time since the run started' }, ticks: { callback: (v) => duration(v) } },
                   y: { ticks: { autoSkip: false } } },
         plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => {
           const b = c.raw.b;

@@ -26,7 +26,7 @@ export async function graphTab({ dag, query, el }) {
   const cy = cytoscape({
     container: box,
     elements: [
-      ...dag.tasks.map((t) => ({ data: { id: t.task_id, w: g.node(t.task_id).width }, position: { x: g.node(t.task_id).x, y: g.node(t.task_id).y } })),
+      ...dag.tasks.map((t) => ({ data: { id: t.task_id, w: g.node(t.task_id).width, bg: '#ffffff', fg: '#1d2330', text: t.task_id }, position: { x: g.node(t.task_id).x, y: g.node(t.task_id).y } })),
       ...dag.tasks.flatMap((t) => t.depends_on.map((up) => ({ data: { id: up + '->' + t.task_id, source: up, target: t.task_id } }))),
     ],
     layout: { name: 'preset' },
@@ -36,7 +36,6 @@ export async function graphTab({ dag, query, el }) {
         'border-width': 1, 'border-color': '#5d6677', 'font-family': 'system-ui, sans-serif' } },
       { selector: 'edge', style: { width: 1.5, 'line-color': '#9aa4b2', 'target-arrow-color': '#9aa4b2', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
     ],
-    wheelSensitivity: 0.3,
     minZoom: 0.2,
     maxZoom: 2,
   });
@@ -53,7 +52,8 @@ export async function graphTab({ dag, query, el }) {
           text: `${t.task_id}\n${icon(s)} ${label(s)}`, state: s });
       }
     });
-    box.dataset.states = JSON.stringify(states); // lets tests and screen readers confirm what the canvas shows
+    // What the canvas shows, as text: for tests and assistive tools ("task=state ...", in DAG order).
+    box.dataset.states = dag.tasks.map((t) => `${t.task_id}=${states[t.task_id] || 'none'}`).join(' ');
     list.replaceChildren(...dag.tasks.map((t) => h('li', picker.selected()
       ? h('a', { href: link('dags', dag.dag_id, 'runs', picker.selected(), 'tasks', t.task_id), 'data-task': t.task_id }, t.task_id, ' ', badge(states[t.task_id]))
       : h('span', t.task_id))));

@@ -31,10 +31,10 @@ export async function gridTab({ dag, query, el }) {
     }
     const head = h('tr', h('th.task', h('span.muted.small', 'task \\ run')), runs.map((r) =>
       h('th', h('a.cell.runhead.st-' + r.state, {
-        href: link('dags', dag.dag_id, 'graph', { run: r.run_id }), 'data-run': r.run_id,
+        href: link('dags', dag.dag_id, 'graph', { run: r.run_id }), 'data-run': r.run_id, 'data-state': r.state,
         title: `Run ${r.run_id}\n${label(r.state)}\nlogical date (UTC): ${r.logical_date}`,
         'aria-label': `Run ${r.run_id}, ${label(r.state)}, open its graph`,
-      }, icon(r.state)))));
+      }, icon(r.state)), h('div.rundate', { 'aria-hidden': 'true' }, shortDate(r.logical_date)))));
     const rows = page.tasks.map((t, ri) => h('tr', h('th.task', { scope: 'row' }, t), runs.map((r, ci) => {
       const ti = r.tasks[t];
       return h('td', ti ? h('button.cell.st-' + ti.state, {
@@ -46,6 +46,7 @@ export async function gridTab({ dag, query, el }) {
     wrap.replaceChildren(table);
   }
 
+  const shortDate = (iso) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   const title = (t, r, ti) => `${t} · ${label(ti.state)}${ti.try_number > 1 ? ` · attempt ${ti.try_number}` : ''} · run ${r.run_id}`;
 
   // Click opens the task instance; arrow keys move between cells (rows = tasks, columns = runs).
