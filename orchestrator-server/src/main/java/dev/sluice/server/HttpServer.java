@@ -1,47 +1,133 @@
 package dev.sluice.server;
 
+import dev.sluice.engine.BackfillService;
+import dev.sluice.server.api.AdminRoutes;
+import dev.sluice.server.api.AuthRoutes;
+import dev.sluice.server.api.DagRoutes;
+import dev.sluice.server.api.OperationsRoutes;
+import dev.sluice.server.api.RunRoutes;
+import dev.sluice.server.api.SystemRoutes;
+import dev.sluice.server.api.TaskRoutes;
+import dev.sluice.server.auth.AdminBootstrap;
+import dev.sluice.server.auth.AuditLog;
+import dev.sluice.server.auth.Authenticator;
+import dev.sluice.server.auth.TokenStore;
+import dev.sluice.server.auth.UserStore;
+import dev.sluice.server.events.EventHub;
+import dev.sluice.server.http.ApiError;
+import dev.sluice.server.http.ApiJson;
+import dev.sluice.server.http.Bodies;
+import dev.sluice.server.http.Endpoint;
+import dev.sluice.server.http.ErrorTable;
+import dev.sluice.server.http.RouteTable;
+import dev.sluice.server.metrics.EngineMetrics;
+import dev.sluice.server.query.BackfillQueries;
+import dev.sluice.server.query.DagQueries;
+import dev.sluice.server.query.FailureQueries;
+import dev.sluice.server.query.RunQueries;
+import dev.sluice.server.query.TaskQueries;
 import io.javalin.Javalin;
-import java.util.Map;
+import io.javalin.json.JavalinJackson;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
-/** The HTTP face of a Sluice process. */
+/** The HTTP face of a Sluice process: the REST API under /api/v1, live events, metrics and the dashboard. */
 public final class HttpServer implements AutoCloseable {
     private final Javalin app;
+    private final RouteTable routes;
+    private final EventHub events;
+    private final List<String> registered;
+    private final ScheduledExecutorService heartbeat;
 
-    private HttpServer(Javalin app) {
+    private HttpServer(Javalin app, RouteTable routes, EventHub events, List<String> registered, ScheduledExecutorService heartbeat) {
         this.app = app;
+        this.routes = routes;
+        this.events = events;
+        this.registered = registered;
+        this.heartbeat = heartbeat;
     }
 
     public static HttpServer start(SluiceApp sluice, int port) {
+        var dsl = sluice.db.dsl();
+        var engine = sluice.engine;
+        // Every handler Javalin accepts, as Javalin saw it: the OpenAPI test compares these with the document.
+        List<String> registered = new CopyOnWriteArrayList<>();
         Javalin app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
+            cfg.http.maxRequestSize = Bodies.MAX_BYTES;
+            cfg.jsonMapper(new JavalinJackson(ApiJson.MAPPER, false));
+            cfg.staticFiles.enableWebjars();
             cfg.staticFiles.add(s -> {
                 s.hostedPath = "/ui";
                 s.directory = "/sluice-ui";
                 s.location = io.javalin.http.staticfiles.Location.CLASSPATH;
             });
-            // The dashboard's JS libraries (cytoscape, dagre, chart.js) are WebJars on the classpath.
-            cfg.staticFiles.enableWebjars();
+            cfg.events(e -> e.handlerAdded(h -> registered.add(h.getHttpMethod().name() + " " + h.getPath())));
         });
-        app.get("/", ctx -> ctx.redirect("/ui/"));
-        app.get("/api/v1/health", ctx -> ctx.json(Map.of("status", "ok")));
-        app.get("/api/v1/health/ready", ctx -> {
-            try {
-                sluice.db.dsl().selectOne().fetch();
-                ctx.json(Map.of("status", "ready", "database", "ok"));
-            } catch (Exception e) {
-                ctx.status(503).json(Map.of("status", "unavailable", "database", e.getClass().getSimpleName()));
+        app.exception(Exception.class, ErrorTable::handle);
+        app.error(404, ctx -> {
+            if (ctx.path().startsWith(RouteTable.PREFIX) && ctx.result() == null) {
+                ctx.json(new ApiError("no such endpoint: " + ctx.method() + " " + ctx.path(), null, false));
             }
         });
+        app.error(405, ctx -> ctx.json(new ApiError("method not allowed", null, false)));
+
+        UserStore users = new UserStore(dsl);
+        TokenStore tokens = new TokenStore(dsl);
+        AuditLog audit = new AuditLog(dsl);
+        AdminBootstrap.ensureAdmin(users, System.getenv("SLUICE_ADMIN_PASSWORD"), System.out);
+        RouteTable routes = new RouteTable(app, new Authenticator(users, tokens));
+
+        TaskQueries tasks = new TaskQueries(dsl, engine.dags());
+        RunQueries runs = new RunQueries(dsl, engine.dags(), tasks);
+        DagQueries dags = new DagQueries(dsl, engine.dags(), engine.clock());
+        EventHub events = new EventHub(sluice.db);
+        EngineMetrics metrics = new EngineMetrics(dsl);
+        events.onNotification(metrics::observe);
+
+        AuthRoutes.register(routes, users, audit);
+        DagRoutes.register(routes, dags, runs, engine.dags(), audit);
+        RunRoutes.register(routes, runs, dags, engine.runs(), engine.control(), audit, engine.clock());
+        TaskRoutes.register(routes, tasks, runs, engine.control(), audit);
+        OperationsRoutes.register(routes, new FailureQueries(dsl), new BackfillQueries(dsl),
+                new BackfillService(dsl, engine.dags(), engine.runs(), engine.control()), dags, audit);
+        AdminRoutes.register(routes, users, tokens, audit);
+        SystemRoutes.register(routes, sluice.db, metrics, events);
+        app.get("/", ctx -> ctx.redirect("/ui/"));
+
+        events.start();
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("sluice-sse-heartbeat").factory());
+        heartbeat.scheduleWithFixedDelay(events::heartbeat, 15, 15, TimeUnit.SECONDS);
         app.start(port);
-        return new HttpServer(app);
+        return new HttpServer(app, routes, events, registered, heartbeat);
     }
 
     public int port() {
         return app.port();
     }
 
+    /** What the route table declared (documented in OpenAPI). */
+    public List<Endpoint> endpoints() {
+        return routes.endpoints();
+    }
+
+    /** "METHOD /path" of every handler Javalin registered, whichever way it was added. */
+    public List<String> registeredHandlers() {
+        return List.copyOf(registered);
+    }
+
+    public EventHub events() {
+        return events;
+    }
+
     @Override
     public void close() {
+        heartbeat.shutdownNow();
+        events.close();
         app.stop();
     }
 }

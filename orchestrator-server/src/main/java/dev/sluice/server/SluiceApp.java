@@ -64,6 +64,11 @@ public final class SluiceApp implements AutoCloseable {
         return this;
     }
 
+    /** The running HTTP server, or null before {@link #startHttp}. */
+    public HttpServer http() {
+        return http;
+    }
+
     public int httpPort() {
         return http == null ? -1 : http.port();
     }

@@ -1,0 +1,45 @@
+package dev.sluice.server.api;
+
+import dev.sluice.engine.BackfillService;
+import dev.sluice.server.auth.AuditLog;
+import dev.sluice.server.auth.Role;
+import dev.sluice.server.http.Endpoint;
+import dev.sluice.server.http.Items;
+import dev.sluice.server.http.Params;
+import dev.sluice.server.http.RouteTable;
+import dev.sluice.server.http.Types;
+import dev.sluice.server.query.BackfillQueries;
+import dev.sluice.server.query.DagQueries;
+import dev.sluice.server.query.FailureQueries;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Failures across DAGs and backfills. */
+public final class OperationsRoutes {
+    private OperationsRoutes() {}
+
+    public static void register(RouteTable routes, FailureQueries failures, BackfillQueries backfills, BackfillService service,
+                                DagQueries dags, AuditLog audit) {
+        routes.add(Endpoint.get("/failures", Role.VIEWER, "Failed task instances, newest first").query("dag_id", "since", "limit", "cursor")
+                        .returns(Types.page(FailureQueries.Failure.class)),
+                (ctx, who) -> failures.page(Params.string(ctx, "dag_id"), Params.instant(ctx, "since"),
+                        Params.limit(ctx, Params.DEFAULT_LIMIT), Params.string(ctx, "cursor")));
+        routes.add(Endpoint.get("/backfills", Role.VIEWER, "Backfills, newest first").query("dag_id")
+                        .returns(Types.items(BackfillQueries.BackfillView.class)),
+                (ctx, who) -> new Items<>(backfills.list(Params.string(ctx, "dag_id"))));
+        routes.add(Endpoint.post("/dags/{dag_id}/backfills", Role.OPERATOR, "Create the runs of a date range").status(201)
+                        .returns(BackfillQueries.BackfillView.class),
+                Requests.Backfill.class, false, (ctx, who, body) -> {
+                    String dagId = ctx.pathParam("dag_id");
+                    dags.requireExists(dagId);
+                    var created = service.create(dagId, Requests.required(body.from(), "from"), Requests.required(body.to(), "to"),
+                            body.maxActiveRuns() == null ? 1 : body.maxActiveRuns(), body.rerunExisting(), who.name());
+                    Map<String, Object> details = new LinkedHashMap<>();
+                    details.put("from", body.from().toString());
+                    details.put("to", body.to().toString());
+                    details.put("runs_created", created.runsCreated());
+                    audit.record(who, "backfill.create", dagId, details);
+                    return backfills.get(created.backfillId());
+                });
+    }
+}

@@ -1,0 +1,54 @@
+package dev.sluice.server.api;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Map;
+
+/** Request bodies. Every field is checked: unknown fields and wrong types are a 400 naming the field. */
+public final class Requests {
+    private Requests() {}
+
+    public record Login(String username, String password) {
+        /** Never print a password, even by accident. */
+        @Override
+        public String toString() {
+            return "Login[username=" + username + "]";
+        }
+    }
+
+    public record Trigger(Map<String, Object> params, Instant logicalDate) {}
+
+    public record Pause(Boolean isPaused) {}
+
+    public record Mark(String state) {}
+
+    public record ClearTask(boolean downstream, boolean upstream) {}
+
+    public record Backfill(LocalDate from, LocalDate to, Integer maxActiveRuns, boolean rerunExisting) {}
+
+    public record NewUser(String username, String password, String role) {
+        @Override
+        public String toString() {
+            return "NewUser[username=" + username + ", role=" + role + "]";
+        }
+    }
+
+    public record UpdateUser(String role, String password) {
+        @Override
+        public String toString() {
+            return "UpdateUser[role=" + role + "]";
+        }
+    }
+
+    public record NewToken(String name, String role) {}
+
+    static <T> T required(T value, String field) {
+        if (value == null) throw dev.sluice.server.http.ApiException.badRequest(field, "field '" + field + "' is required");
+        return value;
+    }
+
+    static String requiredText(String value, String field) {
+        if (value == null || value.isBlank()) throw dev.sluice.server.http.ApiException.badRequest(field, "field '" + field + "' is required");
+        return value;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.sluice.server.query;
+
+import static dev.sluice.db.jooq.Tables.ATTEMPT;
+import static dev.sluice.db.jooq.Tables.DAG_RUN;
+import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.TaskDef;
+import dev.sluice.store.DagRepository;
+import dev.sluice.store.Json;
+import dev.sluice.store.LogStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+/** Read side of task instances: the instance, its attempts, and its attempt logs by byte offset. */
+public final class TaskQueries {
+    static final int LOG_CHUNK = 64 * 1024;
+
+    private final DSLContext dsl;
+    private final DagRepository dags;
+
+    public TaskQueries(DSLContext dsl, DagRepository dags) {
+        this.dsl = dsl;
+        this.dags = dags;
+    }
+
+    /**
+     * {@code renderedConfig} is null: the engine renders templates at attempt start and does not store the
+     * result; the log of the attempt shows what ran.
+     */
+    public record TaskInstanceView(String taskId, String state, int tryNumber, int maxTries, Instant startedAt,
+                                   Instant endedAt, Long durationMs, String workerId, String error,
+                                   Map<String, Object> output, String type, Map<String, Object> renderedConfig) {}
+
+    public record AttemptView(int tryNumber, String state, String workerId, Instant startedAt, Instant endedAt,
+                              Integer exitCode, String error) {}
+
+    public record TaskInstanceDetail(String taskId, String state, int tryNumber, int maxTries, Instant startedAt,
+                                     Instant endedAt, Long durationMs, String workerId, String error,
+                                     Map<String, Object> output, String type, Map<String, Object> renderedConfig,
+                                     List<AttemptView> attempts) {}
+
+    public record LogChunk(String text, long nextOffset, boolean complete) {}
+
+    List<TaskInstanceView> ofRun(long runKey, long versionId) {
+        Dag dag = dags.version(versionId);
+        return dsl.selectFrom(TASK_INSTANCE).where(TASK_INSTANCE.RUN_ID.eq(runKey)).orderBy(TASK_INSTANCE.ID)
+                .fetch(r -> view(r, dag));
+    }
+
+    private static TaskInstanceView view(Record r, Dag dag) {
+        Instant started = RunQueries.t(r.get(TASK_INSTANCE.STARTED_AT)), ended = RunQueries.t(r.get(TASK_INSTANCE.ENDED_AT));
+        TaskDef def = dag.task(r.get(TASK_INSTANCE.TASK_ID));
+        return new TaskInstanceView(r.get(TASK_INSTANCE.TASK_ID), r.get(TASK_INSTANCE.STATE), r.get(TASK_INSTANCE.TRY_NUMBER),
+                r.get(TASK_INSTANCE.MAX_TRIES), started, ended,
+                started != null && ended != null && !ended.isBefore(started) ? Duration.between(started, ended).toMillis() : null,
+                r.get(TASK_INSTANCE.WORKER_ID), r.get(TASK_INSTANCE.ERROR), Json.map(r.get(TASK_INSTANCE.OUTPUT)),
+                def == null ? null : def.type(), null);
+    }
+
+    private Record row(String dagId, String runId, String taskId) {
+        return dsl.select(TASK_INSTANCE.asterisk(), DAG_RUN.DAG_VERSION_ID).from(TASK_INSTANCE)
+                .join(DAG_RUN).on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
+                .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_ID.eq(runId), TASK_INSTANCE.TASK_ID.eq(taskId))
+                .fetchOptional().orElseThrow(() -> new NoSuchElementException("no task " + taskId + " in run " + runId + " of DAG " + dagId));
+    }
+
+    public TaskInstanceView instance(String dagId, String runId, String taskId) {
+        Record r = row(dagId, runId, taskId);
+        return view(r, dags.version(r.get(DAG_RUN.DAG_VERSION_ID)));
+    }
+
+    public TaskInstanceDetail detail(String dagId, String runId, String taskId) {
+        Record r = row(dagId, runId, taskId);
+        TaskInstanceView v = view(r, dags.version(r.get(DAG_RUN.DAG_VERSION_ID)));
+        var attempts = dsl.selectFrom(ATTEMPT).where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)))
+                .orderBy(ATTEMPT.TRY_NUMBER).fetch(a -> new AttemptView(a.getTryNumber(), a.getState(), a.getWorkerId(),
+                        RunQueries.t(a.getStartedAt()), RunQueries.t(a.getEndedAt()), a.getExitCode(), a.getError()));
+        return new TaskInstanceDetail(v.taskId(), v.state(), v.tryNumber(), v.maxTries(), v.startedAt(), v.endedAt(),
+                v.durationMs(), v.workerId(), v.error(), v.output(), v.type(), v.renderedConfig(), attempts);
+    }
+
+    public record AttemptLog(Path file, boolean finished) {}
+
+    /** The log file of try {@code tryNumber} (the latest when null). */
+    public AttemptLog log(String dagId, String runId, String taskId, Integer tryNumber) {
+        Record r = row(dagId, runId, taskId);
+        int n = tryNumber != null ? tryNumber : r.get(TASK_INSTANCE.TRY_NUMBER);
+        var a = dsl.select(ATTEMPT.LOG_PATH, ATTEMPT.STATE).from(ATTEMPT)
+                .where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)), ATTEMPT.TRY_NUMBER.eq(n)).fetchOptional()
+                .orElseThrow(() -> new NoSuchElementException("task " + taskId + " has no attempt " + n));
+        return new AttemptLog(a.value1() == null ? null : Path.of(a.value1()), !"running".equals(a.value2()));
+    }
+
+    /** Complete once the attempt has finished and the reader has everything the file holds. */
+    public static LogChunk read(AttemptLog log, long offset) throws IOException {
+        LogStore.Chunk c = LogStore.read(log.file(), offset, LOG_CHUNK);
+        long size = log.file() != null && Files.exists(log.file()) ? Files.size(log.file()) : 0;
+        return new LogChunk(c.text(), c.nextOffset(), log.finished() && c.nextOffset() >= size);
+    }
+}
