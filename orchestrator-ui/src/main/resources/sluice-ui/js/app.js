@@ -41,7 +41,7 @@ async function render() {
     const c = await m.handler({ params: m.params, query, main, rerender: render });
     if (seq === renderSeq) cleanup = typeof c === 'function' ? c : null; else if (typeof c === 'function') c();
   } catch (e) {
-    console.error(e);
+    console.warn('page failed', e); // shown to the viewer below; a warning, not an uncaught error
     if (seq === renderSeq) main.append(errorBox(e, e instanceof ApiError && e.status === 403 ? 'Not allowed' : 'Could not load this page'));
   }
 }

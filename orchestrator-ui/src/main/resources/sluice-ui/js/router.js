@@ -25,6 +25,7 @@ export function match(path) {
 /** Builds a hash link; path segments are encoded so IDs with odd characters still round-trip. */
 export function link(...segments) {
   let query = '';
+  while (segments.length && (segments[segments.length - 1] === undefined || segments[segments.length - 1] === null)) segments.pop();
   if (segments.length && typeof segments[segments.length - 1] === 'object') {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(segments.pop())) if (v !== undefined && v !== null && v !== '') p.set(k, v);

@@ -59,13 +59,22 @@ export async function graphTab({ dag, query, el }) {
       : h('span', t.task_id))));
   }
 
+  // An event that arrives while a snapshot is in flight may be older or newer than the snapshot; rather than
+  // guess, fetch once more afterwards, so the picture always ends on the latest state.
+  let loading = 0, dirty = false;
   async function loadRun(runId) {
-    for (const k of Object.keys(states)) delete states[k];
-    if (runId) {
-      const run = await get(`/dags/${enc(dag.dag_id)}/runs/${enc(runId)}`);
-      for (const t of run.tasks) states[t.task_id] = t.state;
+    loading++;
+    dirty = false;
+    let run = null;
+    try {
+      if (runId) run = await get(`/dags/${enc(dag.dag_id)}/runs/${enc(runId)}`);
+    } finally {
+      loading--;
     }
+    for (const k of Object.keys(states)) delete states[k];
+    if (run) for (const t of run.tasks) states[t.task_id] = t.state;
     paint();
+    if (dirty && !loading) reload();
   }
 
   function fail(e) { toast('Graph: ' + e.message, 'err'); }
@@ -73,7 +82,7 @@ export async function graphTab({ dag, query, el }) {
   const reload = debounce(() => loadRun(picker.selected()).catch(fail), 300);
   const off = onEvent((type, ev) => {
     if (type === 'resync') return reload();
-    if (type === 'task' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) { states[ev.task_id] = ev.state; paint(); }
+    if (type === 'task' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) { states[ev.task_id] = ev.state; if (loading) dirty = true; paint(); }
   });
   return () => { off(); cy.destroy(); };
 }

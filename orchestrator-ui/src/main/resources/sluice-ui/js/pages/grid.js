@@ -17,10 +17,19 @@ export async function gridTab({ dag, query, el }) {
   const pager = makePager((c) => { cursor = c; setQuery({ cursor }); load().catch(fail); });
   el.append(legend(), wrap, nav);
 
+  // Events that arrive while a page is in flight may predate or postdate it: fetch again afterwards.
+  let loading = 0, dirty = false;
   async function load() {
-    page = await get(`/dags/${enc(dag.dag_id)}/grid`, { limit: PAGE, cursor });
+    loading++;
+    dirty = false;
+    try {
+      page = await get(`/dags/${enc(dag.dag_id)}/grid`, { limit: PAGE, cursor });
+    } finally {
+      loading--;
+    }
     draw();
     nav.replaceChildren(pager(page.next_cursor, cursor));
+    if (dirty && !loading) reload();
   }
 
   function draw() {
@@ -71,7 +80,9 @@ export async function gridTab({ dag, query, el }) {
 
   return onEvent((type, ev) => {
     if (type === 'resync') return reload();
-    if (ev.dag_id !== dag.dag_id || !page) return;
+    if (ev.dag_id !== dag.dag_id) return;
+    if (loading) dirty = true;
+    if (!page) return;
     const run = page.runs.find((r) => r.run_id === ev.run_id);
     if (!run) { if (!cursor && type === 'run') reload(); return; } // a new run appears on the first page
     if (type === 'run') {

@@ -24,6 +24,8 @@ final class Browser implements AutoCloseable {
     private final com.microsoft.playwright.Browser browser;
     /** Uncaught page errors and console errors: a test ends by asserting there were none it did not expect. */
     final List<String> pageErrors = new CopyOnWriteArrayList<>();
+    /** The page opened last, for a screenshot when a test ends. */
+    Page lastPage;
 
     Browser() {
         if (!Files.isExecutable(CHROMIUM)) {
@@ -45,6 +47,7 @@ final class Browser implements AutoCloseable {
                 .setViewportSize(1440, 900).setTimezoneId("Europe/Paris").setLocale("en-GB"));
         ctx.setDefaultTimeout(15_000);
         Page page = ctx.newPage();
+        lastPage = page;
         page.onPageError(e -> pageErrors.add("pageerror: " + e));
         page.onConsoleMessage(m -> {
             // Chromium logs every 4xx/5xx response as a console error; those are tested through the UI instead.

@@ -37,7 +37,9 @@ final class UiServer implements AutoCloseable {
         UserStore users = new UserStore(app.db.dsl());
         for (Role r : Role.values()) {
             String name = r.apiName();
+            // "admin" already exists (the server creates it with a generated password): set a known one.
             if (users.get(name).isEmpty()) users.create(name, "pw-" + name, r);
+            else users.update(name, r, "pw-" + name);
         }
         return new UiServer(app, home, dags);
     }
