@@ -14,7 +14,13 @@ function setLive(state) {
   dot.setAttribute('aria-label', dot.title);
 }
 
+const perDag = new Map(); // events seen per DAG, so a page can tell whether any arrived since a fetch began
+
+/** How many events for dagId arrived so far (compare two readings to detect events during a fetch). */
+export function eventsSeen(dagId) { return perDag.get(dagId) || 0; }
+
 function dispatch(type, data) {
+  if (data && data.dag_id) perDag.set(data.dag_id, eventsSeen(data.dag_id) + 1);
   for (const l of [...listeners]) {
     try { l(type, data); } catch (e) { console.error('event listener failed', e); }
   }

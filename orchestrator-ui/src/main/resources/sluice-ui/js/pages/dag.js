@@ -1,12 +1,13 @@
 // One DAG: header (schedule, pause, trigger) and the tabs Grid, Graph, Gantt, Code, Runs, each a deep link
 // (#/dags/ID/grid, #/dags/ID/graph?run=RUN, ...).
 import { get, enc } from '../api.js';
+import { eventsSeen } from '../events.js';
 import { h } from '../dom.js';
 import { link } from '../router.js';
 import { can } from '../session.js';
 import { pauseToggle } from '../components/pause.js';
 import { openTriggerDialog } from '../components/trigger.js';
-import { gridTab } from './grid.js';
+import { gridTab, GRID_PAGE } from './grid.js';
 import { graphTab } from './graph.js';
 import { ganttTab } from './gantt.js';
 import { codeTab } from './code.js';
@@ -17,7 +18,12 @@ const TABS = { grid: ['Grid', gridTab], graph: ['Graph', graphTab], gantt: ['Gan
 export async function dagPage({ params, query, main }) {
   const tab = TABS[params.tab] ? params.tab : 'grid';
   const dagId = params.dag;
-  const dag = await get(`/dags/${enc(dagId)}`);
+  const seenBefore = eventsSeen(dagId);
+  const dagAnswer = get(`/dags/${enc(dagId)}`);
+  // The grid is the default view: ask for its first page together with the DAG, not after it.
+  const early = tab === 'grid' && !query.cursor ? get(`/dags/${enc(dagId)}/grid`, { limit: GRID_PAGE }) : null;
+  if (early) early.catch(() => {}); // if it fails, the grid's own load reports it
+  const dag = await dagAnswer;
   const body = h('section', { 'aria-label': TABS[tab][0] });
   main.append(
     h('div.page-head',
@@ -33,5 +39,5 @@ export async function dagPage({ params, query, main }) {
     h('nav.tabs', { 'aria-label': 'DAG views' }, Object.entries(TABS).map(([k, [name]]) =>
       h('a' + (k === tab ? '.on' : ''), { href: link('dags', dagId, k, query.run ? { run: query.run } : undefined), 'aria-current': k === tab ? 'page' : null, 'data-tab': k }, name))),
     body);
-  return TABS[tab][1]({ dag, query, el: body });
+  return TABS[tab][1]({ dag, query, el: body, early, seenBefore });
 }

@@ -68,5 +68,5 @@ export async function ganttTab({ dag, query, el }) {
   const off = onEvent((type, ev) => {
     if (type === 'resync' || (ev.dag_id === dag.dag_id && ev.run_id === picker.selected())) reload();
   });
-  return () => { off(); if (chart) chart.destroy(); };
+  return () => { off(); picker.off(); if (chart) chart.destroy(); };
 }

@@ -78,11 +78,18 @@ export async function graphTab({ dag, query, el }) {
   }
 
   function fail(e) { toast('Graph: ' + e.message, 'err'); }
-  await loadRun(picker.selected());
   const reload = debounce(() => loadRun(picker.selected()).catch(fail), 300);
+  // Subscribed before the first snapshot, so no change falls between the two.
   const off = onEvent((type, ev) => {
     if (type === 'resync') return reload();
     if (type === 'task' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) { states[ev.task_id] = ev.state; if (loading) dirty = true; paint(); }
   });
-  return () => { off(); cy.destroy(); };
+  const cleanup = () => { off(); picker.off(); cy.destroy(); };
+  try {
+    await loadRun(picker.selected());
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  return cleanup;
 }
