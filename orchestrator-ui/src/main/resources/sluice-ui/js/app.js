@@ -5,13 +5,16 @@ import { h, clear, errorBox, toast, debounce } from './dom.js';
 import { route, current, match, go, link } from './router.js';
 import { session, can } from './session.js';
 import { connect, disconnect } from './events.js';
-import { signInPage } from './pages/signin.js';
-import { dagsPage } from './pages/dags.js';
-import { dagPage } from './pages/dag.js';
-import { taskPage } from './pages/task.js';
-import { failuresPage } from './pages/failures.js';
-import { modelsPage } from './pages/models.js';
-import { adminPage } from './pages/admin.js';
+
+// Pages load on first use, so opening one page does not fetch the modules of all the others.
+const lazy = (load, name) => async (ctx) => (await load())[name](ctx);
+const signInPage = lazy(() => import('./pages/signin.js'), 'signInPage');
+const dagsPage = lazy(() => import('./pages/dags.js'), 'dagsPage');
+const dagPage = lazy(() => import('./pages/dag.js'), 'dagPage');
+const taskPage = lazy(() => import('./pages/task.js'), 'taskPage');
+const failuresPage = lazy(() => import('./pages/failures.js'), 'failuresPage');
+const modelsPage = lazy(() => import('./pages/models.js'), 'modelsPage');
+const adminPage = lazy(() => import('./pages/admin.js'), 'adminPage');
 
 const main = document.getElementById('main');
 let cleanup = null;

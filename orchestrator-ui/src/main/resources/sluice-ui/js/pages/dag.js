@@ -6,14 +6,17 @@ import { h } from '../dom.js';
 import { link } from '../router.js';
 import { can } from '../session.js';
 import { pauseToggle } from '../components/pause.js';
-import { openTriggerDialog } from '../components/trigger.js';
 import { gridTab, GRID_PAGE } from './grid.js';
-import { graphTab } from './graph.js';
-import { ganttTab } from './gantt.js';
-import { codeTab } from './code.js';
-import { runsTab } from './runs.js';
 
-const TABS = { grid: ['Grid', gridTab], graph: ['Graph', graphTab], gantt: ['Gantt', ganttTab], code: ['Code', codeTab], runs: ['Runs', runsTab] };
+// The grid is the default view and is loaded with this module; the other tabs load when opened.
+const TABS = {
+  grid: ['Grid', async () => gridTab],
+  graph: ['Graph', async () => (await import('./graph.js')).graphTab],
+  gantt: ['Gantt', async () => (await import('./gantt.js')).ganttTab],
+  code: ['Code', async () => (await import('./code.js')).codeTab],
+  runs: ['Runs', async () => (await import('./runs.js')).runsTab],
+};
+const openTrigger = async (dag) => (await import('../components/trigger.js')).openTriggerDialog(dag);
 
 export async function dagPage({ params, query, main }) {
   const tab = TABS[params.tab] ? params.tab : 'grid';
@@ -35,9 +38,10 @@ export async function dagPage({ params, query, main }) {
           ` · ${dag.tasks.length} tasks · version ${dag.latest_version}`, dag.file_path ? [' · ', h('code', dag.file_path)] : null)),
       h('div.spacer'),
       h('div.row', pauseToggle(dag),
-        can('operator') ? h('button.btn#trigger-btn', { type: 'button', onclick: () => openTriggerDialog(dag) }, '▶ Trigger') : null)),
+        can('operator') ? h('button.btn#trigger-btn', { type: 'button', onclick: () => openTrigger(dag) }, '▶ Trigger') : null)),
     h('nav.tabs', { 'aria-label': 'DAG views' }, Object.entries(TABS).map(([k, [name]]) =>
       h('a' + (k === tab ? '.on' : ''), { href: link('dags', dagId, k, query.run ? { run: query.run } : undefined), 'aria-current': k === tab ? 'page' : null, 'data-tab': k }, name))),
     body);
-  return TABS[tab][1]({ dag, query, el: body, early, seenBefore });
+  const render = await TABS[tab][1]();
+  return render({ dag, query, el: body, early, seenBefore });
 }

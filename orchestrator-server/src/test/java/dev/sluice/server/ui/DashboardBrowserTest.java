@@ -202,10 +202,20 @@ class DashboardBrowserTest {
 
     @Test
     @Order(6)
-    void screenshotsOfEveryPage() {
+    void screenshotsOfEveryPage() throws Exception {
         Page page = Browser.signIn(browser.newPage(), base, "admin");
         shot(page, "#/dags/ui_params/gantt", "#gantt-table tbody tr", "09-gantt");
         shot(page, "#/dags/ui_params/code", "#source", "10-code");
+        // A new version of the file: the Code tab lists both and shows the change as a diff.
+        Files.writeString(server.dags.resolve("ui_params.yaml"), UiDags.PARAMS.replace("params drive the form", "params drive the trigger form"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> get(page, "/api/v1/dags/ui_params/versions").get("items").size() == 2);
+        page.reload(); // same hash as before: reload to fetch the versions again
+        page.locator("#versions li").nth(1).waitFor();
+        page.getByText("Diff from v1").click();
+        assertThat(page.locator("#diff .add")).containsText("params drive the trigger form");
+        assertThat(page.locator("#diff .del")).containsText("params drive the form");
+        Browser.screenshot(page, "10-code-diff");
         shot(page, "#/dags/ui_params/runs", "#runs-table tbody tr", "11-runs");
         // The registry's endpoints come from another branch; either way the page shows content or a readable error.
         shot(page, "#/models", "main h1, main .banner.err", "12-models");
@@ -224,6 +234,24 @@ class DashboardBrowserTest {
         assertThat(page.locator("button.cell[data-r='1'][data-c='0']")).isFocused();
         page.keyboard().press("Enter");
         assertThat(page.locator("#task-state")).isVisible();
+    }
+
+    @Test
+    @Order(7)
+    void exampleDagScreenshotsForTheDocs() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        String last = null;
+        for (int rows : new int[] {5, 20, 100}) {
+            APIResponse r = page.request().post(base + "/api/v1/dags/hello_sluice/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", rows))));
+            assertThat(r.status()).isEqualTo(201);
+            last = JSON.readTree(r.text()).get("run_id").asText();
+        }
+        page.navigate(base + "/ui/#/dags/hello_sluice/grid");
+        assertThat(page.locator("a.runhead[data-run='" + last + "']")).hasAttribute("data-state", "success", SLOW);
+        Browser.screenshot(page, "docs-grid");
+        page.locator("a[data-tab=graph]").click();
+        assertThat(page.locator("#graph")).hasAttribute("data-states", Pattern.compile("^(\\S+=success ?){4}$"));
+        Browser.screenshot(page, "docs-graph");
     }
 
     private void shot(Page page, String hash, String waitFor, String name) {

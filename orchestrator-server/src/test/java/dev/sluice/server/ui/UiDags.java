@@ -72,7 +72,16 @@ final class UiDags {
                 type: no_such_type
             """;
 
+    /** The example users start with (examples/dags), for the screenshots in docs/. */
+    static String example() {
+        try {
+            return java.nio.file.Files.readString(Path.of("..", "examples", "dags", "hello_sluice.yaml"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static Map<String, String> all(Path marker) {
-        return Map.of("ui_params.yaml", PARAMS, "ui_flaky.yaml", flaky(marker), "ui_broken.yaml", BROKEN);
+        return Map.of("ui_params.yaml", PARAMS, "ui_flaky.yaml", flaky(marker), "ui_broken.yaml", BROKEN, "hello_sluice.yaml", example());
     }
 }
