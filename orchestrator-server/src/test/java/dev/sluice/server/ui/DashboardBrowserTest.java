@@ -254,6 +254,36 @@ class DashboardBrowserTest {
         Browser.screenshot(page, "docs-graph");
     }
 
+    @Test
+    @Order(8)
+    void droppedLiveConnectionReconnectsAndCatchesUp() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        page.navigate(base + "/ui/#/dags/ui_params/grid");
+        assertThat(page.locator("#live")).hasClass(Pattern.compile("\\bon\\b"));
+        page.evaluate("() => { window.__noReload = 7; }");
+        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        assertThat(created.status()).isEqualTo(201);
+        String runId = JSON.readTree(created.text()).get("run_id").asText();
+        assertThat(page.locator("a.runhead[data-run='" + runId + "']")).isVisible();
+
+        // The HTTP server goes away (as in a restart) while the run goes on: the browser misses its events.
+        int port = server.app.httpPort();
+        server.app.http().close();
+        assertThat(page.locator("#live")).hasClass(Pattern.compile("\\boff\\b"), new LocatorAssertions.HasClassOptions().setTimeout(20_000));
+        var dsl = server.app.db.dsl();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(300))
+                .until(() -> "success".equals(dsl.select(dev.sluice.db.jooq.Tables.DAG_RUN.STATE).from(dev.sluice.db.jooq.Tables.DAG_RUN)
+                        .where(dev.sluice.db.jooq.Tables.DAG_RUN.RUN_ID.eq(runId)).fetchOne(dev.sluice.db.jooq.Tables.DAG_RUN.STATE)));
+        assertThat(page.locator("a.runhead[data-run='" + runId + "']")).not().hasAttribute("data-state", "success");
+
+        // Back on the same port: EventSource reconnects by itself, the new server cannot replay, the page refetches.
+        server.app.startHttp(port);
+        assertThat(page.locator("#live")).hasClass(Pattern.compile("\\bon\\b"), new LocatorAssertions.HasClassOptions().setTimeout(30_000));
+        assertThat(page.locator("a.runhead[data-run='" + runId + "']")).hasAttribute("data-state", "success", SLOW);
+        assertThat(page.locator("button.cell[data-run='" + runId + "'][data-task=publish]")).hasAttribute("data-state", "success");
+        assertThat(page.evaluate("() => window.__noReload")).isEqualTo(7);
+    }
+
     private void shot(Page page, String hash, String waitFor, String name) {
         page.navigate(base + "/ui/" + hash);
         page.locator(waitFor).first().waitFor();
