@@ -69,7 +69,9 @@ public final class HttpServer implements AutoCloseable {
         });
         app.exception(Exception.class, ErrorTable::handle);
         app.error(404, ctx -> {
-            if (ctx.path().startsWith(RouteTable.PREFIX) && ctx.result() == null) {
+            // Javalin answers unknown paths in plain text; API clients get the usual JSON error instead.
+            String type = ctx.res().getContentType();
+            if (ctx.path().startsWith(RouteTable.PREFIX) && (type == null || !type.startsWith("application/json"))) {
                 ctx.json(new ApiError("no such endpoint: " + ctx.method() + " " + ctx.path(), null, false));
             }
         });

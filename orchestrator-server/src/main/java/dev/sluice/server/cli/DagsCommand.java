@@ -20,8 +20,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "dags", mixinStandardHelpOptions = true, description = "Check and try out DAG files.",
-        subcommands = {DagsCommand.Validate.class, DagsCommand.Test.class})
+@Command(name = "dags", mixinStandardHelpOptions = true, description = "Check and try out DAG files; list the DAGs of a running server.",
+        subcommands = {DagsCommand.Validate.class, DagsCommand.Test.class, ClientCommands.DagList.class})
 final class DagsCommand {
 
     @Command(name = "validate", mixinStandardHelpOptions = true,

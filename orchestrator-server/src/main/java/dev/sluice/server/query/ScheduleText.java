@@ -10,16 +10,26 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** A schedule in words ("at 02:00") and its next firing, for the DAG list. */
 final class ScheduleText {
     private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
     private static final CronDescriptor WORDS = CronDescriptor.instance(Locale.ENGLISH);
 
+    // A handful of distinct schedules, asked for on every DAG list: parse and describe each once.
+    private static final Map<String, String> WORDS_CACHE = new ConcurrentHashMap<>();
+    private static final Map<String, ExecutionTime> TIMES = new ConcurrentHashMap<>();
+
     private ScheduleText() {}
 
     static String describe(String schedule) {
         if (schedule == null) return null;
+        return WORDS_CACHE.computeIfAbsent(schedule, ScheduleText::words);
+    }
+
+    private static String words(String schedule) {
         try {
             String words = WORDS.describe(UNIX.parse(Schedules.toUnixCron(schedule)));
             return words.isEmpty() ? schedule : Character.toUpperCase(words.charAt(0)) + words.substring(1);
@@ -33,7 +43,7 @@ final class ScheduleText {
         if (schedule == null || paused || !active) return null;
         try {
             ZoneId zone = timezone == null ? ZoneId.of("UTC") : ZoneId.of(timezone);
-            return ExecutionTime.forCron(UNIX.parse(Schedules.toUnixCron(schedule)))
+            return TIMES.computeIfAbsent(schedule, sch -> ExecutionTime.forCron(UNIX.parse(Schedules.toUnixCron(sch))))
                     .nextExecution(ZonedDateTime.ofInstant(now, zone)).map(ZonedDateTime::toInstant).orElse(null);
         } catch (RuntimeException e) {
             return null;

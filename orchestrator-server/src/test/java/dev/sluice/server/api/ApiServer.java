@@ -55,6 +55,18 @@ final class ApiServer implements AutoCloseable {
                 config: { duration: 60s }
             """;
 
+    private static ApiServer shared;
+
+    /**
+     * One server for the whole test JVM: tests use their own DAG ids or date ranges, so they do not collide. It is
+     * not closed at exit: shutdown hooks run concurrently, and closing the engine while the embedded database's
+     * own hook stops PostgreSQL would wait out connection timeouts.
+     */
+    static synchronized ApiServer shared() throws Exception {
+        if (shared == null) shared = new ApiServer();
+        return shared;
+    }
+
     final SluiceApp app;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final String base;

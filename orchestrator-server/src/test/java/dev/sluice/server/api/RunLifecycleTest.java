@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,12 +22,7 @@ class RunLifecycleTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = new ApiServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+        server = ApiServer.shared();
     }
 
     static String enc(String s) {
@@ -145,7 +139,7 @@ class RunLifecycleTest {
         var req = HttpRequest.newBuilder(URI.create(server.base + "/events"))
                 .header("Accept", "text/event-stream").header("Authorization", "Bearer " + server.tokens.get(Role.VIEWER)).build();
         var stream = server.http.sendAsync(req, HttpResponse.BodyHandlers.ofLines());
-        stream.thenAccept(r -> r.body().forEach(lines::add));
+        stream.thenAcceptAsync(r -> r.body().forEach(lines::add));
         Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> server.app.http().events().clientCount() > 0);
         String runId = server.post("/dags/ok_dag/runs", Role.OPERATOR, "{}").json().path("run_id").asText();
         Awaitility.await().atMost(15, TimeUnit.SECONDS).until(() -> {
@@ -166,7 +160,7 @@ class RunLifecycleTest {
                 .header("Accept", "text/event-stream").header("Authorization", "Bearer " + server.tokens.get(Role.VIEWER)).header("Last-Event-ID", firstId).build();
         List<String> replayed = java.util.Collections.synchronizedList(new ArrayList<>());
         var second = server.http.sendAsync(replay, HttpResponse.BodyHandlers.ofLines());
-        second.thenAccept(r -> r.body().forEach(replayed::add));
+        second.thenAcceptAsync(r -> r.body().forEach(replayed::add));
         Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> {
             synchronized (replayed) {
                 return replayed.stream().anyMatch(l -> l.contains(runId) && l.contains("\"task_id\":\"second\""));
