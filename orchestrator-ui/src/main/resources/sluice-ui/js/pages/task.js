@@ -29,7 +29,7 @@ export async function taskPage({ params, query, main }) {
   function section(title, value, id) {
     const pre = h('pre.code', { id, tabindex: 0 });
     const el = h('div.panel', h('h2', { style: { marginTop: 0 } }, title), pre);
-    el.refresh = () => { const v = value(); pre.textContent = v === null || v === undefined ? '(none)' : JSON.stringify(v, null, 2); };
+    el.refresh = () => { const v = value(); pre.textContent = v === null || v === undefined ? '(not recorded)' : JSON.stringify(v, null, 2); };
     sections.push(el);
     return el;
   }

@@ -284,6 +284,42 @@ class DashboardBrowserTest {
         assertThat(page.evaluate("() => window.__noReload")).isEqualTo(7);
     }
 
+    @Test
+    @Order(9)
+    void operatorPausesBackfillsAndMarksBehindConfirmations() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        page.navigate(base + "/ui/#/dags");
+        Locator toggle = page.locator("tr[data-dag=ui_params] button.toggle");
+        assertThat(toggle).hasAttribute("aria-checked", "false");
+        toggle.click();
+        assertThat(toggle).hasAttribute("aria-checked", "true");
+        assertThat(get(page, "/api/v1/dags/ui_params").get("is_paused").asBoolean()).isTrue();
+        toggle.click();
+        assertThat(toggle).hasAttribute("aria-checked", "false");
+
+        page.navigate(base + "/ui/#/dags/ui_params/runs");
+        page.getByText("Backfill…").click();
+        page.locator("#backfill-from").fill("2026-01-01");
+        page.locator("#backfill-to").fill("2026-01-02");
+        page.locator("#backfill-form button[type=submit]").click();
+        assertThat(page.locator(".toast")).containsText("2 runs created");
+        assertThat(page.locator("#runs-table tbody tr td:nth-child(3)", new Page.LocatorOptions().setHasText("backfill")).first()).isVisible();
+
+        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        assertThat(created.status()).isEqualTo(201);
+        String run = JSON.readTree(created.text()).get("run_id").asText();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(300))
+                .until(() -> "success".equals(get(page, "/api/v1/dags/ui_params/runs/" + run).get("state").asText()));
+        page.navigate(base + "/ui/#/dags/ui_params/runs/" + run + "/tasks/publish");
+        page.locator("#mark-failed-btn").click();
+        page.locator("#confirm").getByText("Cancel").click(); // nothing happens without confirmation
+        assertThat(page.locator("#task-state .st")).hasAttribute("data-state", "success");
+        page.locator("#mark-failed-btn").click();
+        page.locator("#confirm-yes").click();
+        assertThat(page.locator("#task-state .st")).hasAttribute("data-state", "failed");
+        Browser.screenshot(page, "17-task-marked-failed");
+    }
+
     private void shot(Page page, String hash, String waitFor, String name) {
         page.navigate(base + "/ui/" + hash);
         page.locator(waitFor).first().waitFor();
