@@ -1,9 +1,9 @@
 // DAGs list: schedule in words and cron, next run, latest run states, pause toggle (operators), tag filter,
 // import-error banner. Updates live on run/dag events.
-import { get, enc } from '../api.js';
+import { get } from '../api.js';
 import { h, time, toast, debounce } from '../dom.js';
 import { link, setQuery } from '../router.js';
-import { badge, icon, label } from '../states.js';
+import { icon, label } from '../states.js';
 import { onEvent } from '../events.js';
 import { pauseToggle } from '../components/pause.js';
 import { makePager } from '../components/pager.js';
