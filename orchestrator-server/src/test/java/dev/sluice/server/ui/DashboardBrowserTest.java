@@ -1,0 +1,336 @@
+package dev.sluice.server.ui;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.playwright.APIResponse;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.options.RequestOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** The dashboard in a real headless Chromium against a real Sluice process (engine running real tasks). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardBrowserTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final LocatorAssertions.HasAttributeOptions SLOW = new LocatorAssertions.HasAttributeOptions().setTimeout(30_000);
+    private static final Pattern ALL_SUCCESS = Pattern.compile("^(\\S+=success ?){4}$");
+    private UiServer server;
+    private Browser browser;
+    private String base;
+
+    @BeforeAll
+    void start() throws Exception {
+        browser = new Browser(); // first: fails fast and clearly without chromium
+        Path marker = Files.createTempDirectory("sluice-flaky").resolve("marker");
+        server = UiServer.start(UiDags.all(marker));
+        base = server.base();
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) browser.close();
+        if (server != null) server.close();
+    }
+
+    @AfterEach
+    void noScriptErrors(org.junit.jupiter.api.TestInfo info) {
+        // The last page of every test, pass or fail: what it looked like when the test ended.
+        if (browser.lastPage != null) Browser.screenshot(browser.lastPage, "last-" + info.getTestMethod().orElseThrow().getName());
+        var errors = java.util.List.copyOf(browser.pageErrors);
+        browser.pageErrors.clear();
+        assertThat(errors).as("uncaught errors in the page").isEmpty();
+    }
+
+    @Test
+    @Order(1)
+    void signInThenDagListWithScheduleStripAndImportErrors() {
+        Page page = browser.newPage();
+        page.navigate(base + "/ui/#/dags");
+        assertThat(page.locator("#signin-title")).isVisible();
+        Browser.screenshot(page, "01-signin");
+        page.locator("#username").fill("operator");
+        page.locator("#password").fill("wrong");
+        page.locator("button[type=submit]").click();
+        assertThat(page.locator(".banner.err")).containsText("Wrong username or password");
+
+        page.locator("#password").fill("pw-operator");
+        page.locator("button[type=submit]").click();
+        assertThat(page.locator("#who-role")).hasText("operator");
+        Locator row = page.locator("tr[data-dag=ui_params]");
+        assertThat(row).containsText("0 2 * * *");
+        assertThat(row.locator("button.toggle")).isVisible(); // operators may pause
+        assertThat(page.locator("#import-errors")).containsText("ui_broken.yaml");
+        assertThat(page.locator("[data-nav=admin]")).isHidden();
+        Browser.screenshot(page, "02-dags");
+    }
+
+    @Test
+    @Order(2)
+    void triggerWithParamsThenGridAndGraphTurnGreenWithoutReload() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        page.navigate(base + "/ui/#/dags/ui_params/grid");
+        assertThat(page.locator("h1")).hasText("ui_params");
+        // A reload would drop this value and the observer: both must survive to the end.
+        page.evaluate("""
+                () => { window.__noReload = 42; window.__seen = new Set();
+                  new MutationObserver((ms) => ms.forEach((m) => { const s = m.target.dataset && m.target.dataset.state; if (s) window.__seen.add(s); }))
+                    .observe(document.getElementById('main'), { subtree: true, attributes: true, attributeFilter: ['data-state'] }); }""");
+
+        page.locator("#trigger-btn").click();
+        assertThat(page.locator("#trigger")).isVisible();
+        assertThat(page.locator("#param-rows")).hasValue("3"); // the declared default
+        page.locator("#param-rows").fill("2.5");
+        page.locator("#trigger-submit").click();
+        // The API's validation message, shown under the input it names.
+        assertThat(page.locator("#param-rows-error")).isVisible();
+        assertThat(page.locator("#param-rows-error")).containsText(Pattern.compile("rows|integer"));
+        Browser.screenshot(page, "03-trigger-validation");
+
+        page.locator("#param-rows").fill("7");
+        page.locator("#param-label").fill("from-the-browser");
+        page.locator("#trigger-submit").click();
+        assertThat(page.locator("#trigger")).hasCount(0);
+        Locator publish = page.locator("button.cell[data-task=publish]").first();
+        assertThat(publish).isVisible();
+        String runId = publish.getAttribute("data-run");
+        for (String task : new String[] {"prepare", "train", "evaluate", "publish"}) {
+            assertThat(page.locator("button.cell[data-run='" + runId + "'][data-task=" + task + "]")).hasAttribute("data-state", "success", SLOW);
+        }
+        assertThat((Boolean) page.evaluate("() => window.__seen.has('running')")).as("saw a cell go through running, live").isTrue();
+        JsonNode run = get(page, "/api/v1/dags/ui_params/runs/" + runId);
+        assertThat(run.at("/params/rows").asInt()).isEqualTo(7);
+        assertThat(run.at("/params/label").asText()).isEqualTo("from-the-browser");
+        Browser.screenshot(page, "04-grid");
+
+        // Graph: a second run triggered elsewhere (the API), watched on the graph tab as it happens.
+        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs",
+                RequestOptions.create().setData(Map.of("params", Map.of("rows", 2))));
+        assertThat(created.status()).isEqualTo(201);
+        String second = JSON.readTree(created.text()).get("run_id").asText();
+        page.locator("a[data-tab=graph]").click();
+        assertThat(page.locator("#run-picker")).hasValue(second);
+        Locator graph = page.locator("#graph");
+        assertThat(graph).hasAttribute("data-states", Pattern.compile("prepare=.*"));
+        String first = graph.getAttribute("data-states");
+        assertThat(first).as("the run was not finished when the graph opened").doesNotMatch(ALL_SUCCESS);
+        assertThat(graph).hasAttribute("data-states", ALL_SUCCESS, SLOW);
+        assertThat(page.locator("#graph-list a[data-task=publish] .st")).hasAttribute("data-state", "success");
+        Browser.screenshot(page, "05-graph");
+        assertThat(page.evaluate("() => window.__noReload")).isEqualTo(42);
+    }
+
+    @Test
+    @Order(3)
+    void failuresPageOpensTheLogAndClearReruns() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        page.navigate(base + "/ui/#/failures");
+        assertThat(page.locator("#failures-table")).isVisible();
+        APIResponse created = page.request().post(base + "/api/v1/dags/ui_flaky/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        assertThat(created.status()).isEqualTo(201);
+        String runId = JSON.readTree(created.text()).get("run_id").asText();
+
+        // Arrives live (task event → the list refetches), newest first.
+        Locator row = page.locator("#failures-table tr[data-task=flaky_step][data-run='" + runId + "']");
+        assertThat(row).isVisible(new LocatorAssertions.IsVisibleOptions().setTimeout(30_000));
+        assertThat(page.locator("#failures-table tbody tr").first()).hasAttribute("data-run", runId);
+        Browser.screenshot(page, "06-failures");
+        row.locator("a.log-link").click();
+
+        assertThat(page.locator("#task-state .st")).hasAttribute("data-state", "failed");
+        assertThat(page.locator("#log")).containsText("ValueError: boom", new LocatorAssertions.ContainsTextOptions().setTimeout(15_000));
+        page.locator("#log-search").fill("boom");
+        assertThat(page.locator("#log mark").first()).hasText("boom");
+        assertThat(page.locator("#log-download")).hasAttribute("href", Pattern.compile("download=true"));
+        Browser.screenshot(page, "07-task-failed");
+
+        page.locator("#clear-btn").click();
+        assertThat(page.locator("#confirm")).isVisible();
+        assertThat(page.locator("#clear-downstream")).isChecked();
+        page.locator("#confirm-yes").click();
+        assertThat(page.locator("#task-state .st")).hasAttribute("data-state", "success", SLOW);
+        assertThat(page.locator("#attempts tbody tr")).hasCount(2);
+        assertThat(page.locator("#log")).containsText("marker found", new LocatorAssertions.ContainsTextOptions().setTimeout(15_000));
+        Browser.screenshot(page, "08-task-rerun");
+    }
+
+    @Test
+    @Order(4)
+    void viewerSeesNoTriggerAndTheApiRefuses() {
+        Page page = Browser.signIn(browser.newPage(), base, "viewer");
+        page.navigate(base + "/ui/#/dags/ui_params/runs");
+        assertThat(page.locator("#runs-table")).isVisible();
+        assertThat(page.locator("#trigger-btn")).hasCount(0);
+        assertThat(page.locator("#runs-trigger")).hasCount(0);
+        assertThat(page.locator("button.toggle")).hasCount(0);
+        assertThat(page.locator("[data-nav=admin]")).isHidden();
+        APIResponse refused = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        assertThat(refused.status()).isEqualTo(403);
+
+        String run = page.locator("#runs-table tbody tr").first().getAttribute("data-run");
+        page.navigate(base + "/ui/#/dags/ui_params/runs/" + run + "/tasks/prepare");
+        assertThat(page.locator("#task-state")).isVisible();
+        assertThat(page.locator("#clear-btn")).hasCount(0);
+        assertThat(page.locator("#mark-success-btn")).hasCount(0);
+    }
+
+    @Test
+    @Order(5)
+    void apiErrorsShowAsReadableMessages() {
+        Page page = Browser.signIn(browser.newPage(), base, "viewer");
+        page.navigate(base + "/ui/#/dags/no_such_dag/grid");
+        assertThat(page.locator(".banner.err")).isVisible();
+        assertThat(page.locator(".banner.err")).containsText("no_such_dag");
+        page.navigate(base + "/ui/#/admin/users");
+        assertThat(page.locator(".banner")).containsText("for admins");
+    }
+
+    @Test
+    @Order(6)
+    void screenshotsOfEveryPage() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "admin");
+        shot(page, "#/dags/ui_params/gantt", "#gantt-table tbody tr", "09-gantt");
+        shot(page, "#/dags/ui_params/code", "#source", "10-code");
+        // A new version of the file: the Code tab lists both and shows the change as a diff.
+        Files.writeString(server.dags.resolve("ui_params.yaml"), UiDags.PARAMS.replace("params drive the form", "params drive the trigger form"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> get(page, "/api/v1/dags/ui_params/versions").get("items").size() == 2);
+        page.reload(); // same hash as before: reload to fetch the versions again
+        page.locator("#versions li").nth(1).waitFor();
+        page.getByText("Diff from v1").click();
+        assertThat(page.locator("#diff .add")).containsText("params drive the trigger form");
+        assertThat(page.locator("#diff .del")).containsText("params drive the form");
+        Browser.screenshot(page, "10-code-diff");
+        shot(page, "#/dags/ui_params/runs", "#runs-table tbody tr", "11-runs");
+        // The registry's endpoints come from another branch; either way the page shows content or a readable error.
+        shot(page, "#/models", "main h1, main .banner.err", "12-models");
+        shot(page, "#/admin/users", "#users-table tbody tr", "13-admin-users");
+        page.navigate(base + "/ui/#/admin/tokens");
+        page.locator("#token-name").fill("ci");
+        page.locator("#token-form button[type=submit]").click();
+        assertThat(page.locator("#new-token")).hasText(Pattern.compile("\\S{16,}"));
+        Browser.screenshot(page, "14-admin-tokens");
+        shot(page, "#/admin/audit", "#audit-table tbody tr", "15-admin-audit");
+        // Keyboard: arrows move between grid cells, Enter opens the task.
+        page.navigate(base + "/ui/#/dags/ui_params/grid");
+        Locator firstCell = page.locator("button.cell[data-r='0'][data-c='0']");
+        firstCell.focus();
+        page.keyboard().press("ArrowDown");
+        assertThat(page.locator("button.cell[data-r='1'][data-c='0']")).isFocused();
+        page.keyboard().press("Enter");
+        assertThat(page.locator("#task-state")).isVisible();
+    }
+
+    @Test
+    @Order(7)
+    void exampleDagScreenshotsForTheDocs() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        String last = null;
+        for (int rows : new int[] {5, 20, 100}) {
+            APIResponse r = page.request().post(base + "/api/v1/dags/hello_sluice/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", rows))));
+            assertThat(r.status()).isEqualTo(201);
+            last = JSON.readTree(r.text()).get("run_id").asText();
+        }
+        page.navigate(base + "/ui/#/dags/hello_sluice/grid");
+        assertThat(page.locator("a.runhead[data-run='" + last + "']")).hasAttribute("data-state", "success", SLOW);
+        Browser.screenshot(page, "docs-grid");
+        page.locator("a[data-tab=graph]").click();
+        assertThat(page.locator("#graph")).hasAttribute("data-states", Pattern.compile("^(\\S+=success ?){4}$"));
+        Browser.screenshot(page, "docs-graph");
+    }
+
+    @Test
+    @Order(8)
+    void droppedLiveConnectionReconnectsAndCatchesUp() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        page.navigate(base + "/ui/#/dags/ui_params/grid");
+        assertThat(page.locator("#live")).hasClass(Pattern.compile("\\bon\\b"));
+        page.evaluate("() => { window.__noReload = 7; }");
+        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        assertThat(created.status()).isEqualTo(201);
+        String runId = JSON.readTree(created.text()).get("run_id").asText();
+        assertThat(page.locator("a.runhead[data-run='" + runId + "']")).isVisible();
+
+        // The HTTP server goes away (as in a restart) while the run goes on: the browser misses its events.
+        int port = server.app.httpPort();
+        server.app.http().close();
+        assertThat(page.locator("#live")).hasClass(Pattern.compile("\\boff\\b"), new LocatorAssertions.HasClassOptions().setTimeout(20_000));
+        var dsl = server.app.db.dsl();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(300))
+                .until(() -> "success".equals(dsl.select(dev.sluice.db.jooq.Tables.DAG_RUN.STATE).from(dev.sluice.db.jooq.Tables.DAG_RUN)
+                        .where(dev.sluice.db.jooq.Tables.DAG_RUN.RUN_ID.eq(runId)).fetchOne(dev.sluice.db.jooq.Tables.DAG_RUN.STATE)));
+        assertThat(page.locator("a.runhead[data-run='" + runId + "']")).not().hasAttribute("data-state", "success");
+
+        // Back on the same port: EventSource reconnects by itself, the new server cannot replay, the page refetches.
+        server.app.startHttp(port);
+        assertThat(page.locator("#live")).hasClass(Pattern.compile("\\bon\\b"), new LocatorAssertions.HasClassOptions().setTimeout(30_000));
+        assertThat(page.locator("a.runhead[data-run='" + runId + "']")).hasAttribute("data-state", "success", SLOW);
+        assertThat(page.locator("button.cell[data-run='" + runId + "'][data-task=publish]")).hasAttribute("data-state", "success");
+        assertThat(page.evaluate("() => window.__noReload")).isEqualTo(7);
+    }
+
+    @Test
+    @Order(9)
+    void operatorPausesBackfillsAndMarksBehindConfirmations() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        page.navigate(base + "/ui/#/dags");
+        Locator toggle = page.locator("tr[data-dag=ui_params] button.toggle");
+        assertThat(toggle).hasAttribute("aria-checked", "false");
+        toggle.click();
+        assertThat(toggle).hasAttribute("aria-checked", "true");
+        assertThat(get(page, "/api/v1/dags/ui_params").get("is_paused").asBoolean()).isTrue();
+        toggle.click();
+        assertThat(toggle).hasAttribute("aria-checked", "false");
+
+        page.navigate(base + "/ui/#/dags/ui_params/runs");
+        page.getByText("Backfill…").click();
+        page.locator("#backfill-from").fill("2026-01-01");
+        page.locator("#backfill-to").fill("2026-01-02");
+        page.locator("#backfill-form button[type=submit]").click();
+        assertThat(page.locator(".toast")).containsText("2 runs created");
+        assertThat(page.locator("#runs-table tbody tr td:nth-child(3)", new Page.LocatorOptions().setHasText("backfill")).first()).isVisible();
+
+        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        assertThat(created.status()).isEqualTo(201);
+        String run = JSON.readTree(created.text()).get("run_id").asText();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(300))
+                .until(() -> "success".equals(get(page, "/api/v1/dags/ui_params/runs/" + run).get("state").asText()));
+        page.navigate(base + "/ui/#/dags/ui_params/runs/" + run + "/tasks/publish");
+        page.locator("#mark-failed-btn").click();
+        page.locator("#confirm").getByText("Cancel").click(); // nothing happens without confirmation
+        assertThat(page.locator("#task-state .st")).hasAttribute("data-state", "success");
+        page.locator("#mark-failed-btn").click();
+        page.locator("#confirm-yes").click();
+        assertThat(page.locator("#task-state .st")).hasAttribute("data-state", "failed");
+        Browser.screenshot(page, "17-task-marked-failed");
+    }
+
+    private void shot(Page page, String hash, String waitFor, String name) {
+        page.navigate(base + "/ui/" + hash);
+        page.locator(waitFor).first().waitFor();
+        page.waitForTimeout(300); // let charts finish their first draw
+        Browser.screenshot(page, name);
+    }
+
+
+    private JsonNode get(Page page, String path) throws Exception {
+        APIResponse r = page.request().get(base + path);
+        assertThat(r.status()).as("GET " + path).isEqualTo(200);
+        return JSON.readTree(r.text());
+    }
+}

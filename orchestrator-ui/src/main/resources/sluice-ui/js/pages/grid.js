@@ -1,0 +1,115 @@
+// Grid: runs as columns (oldest left), tasks as rows; a cell is a button with the state's colour, icon and
+// label. One page of runs at a time (cursor paging); task and run events recolour cells in place.
+import { get, enc } from '../api.js';
+import { h, toast, debounce } from '../dom.js';
+import { link, go, setQuery } from '../router.js';
+import { icon, label, legend } from '../states.js';
+import { onEvent, eventsSeen } from '../events.js';
+import { makePager } from '../components/pager.js';
+
+export const GRID_PAGE = 25;
+
+export async function gridTab({ dag, query, el, early, seenBefore }) {
+  let cursor = query.cursor || '';
+  let page = null;
+  const wrap = h('div.grid-wrap');
+  const nav = h('div');
+  const pager = makePager((c) => { cursor = c; setQuery({ cursor }); load().catch(fail); });
+  el.append(legend(), wrap, nav);
+
+  // Events that arrive while a page is in flight may predate or postdate it: fetch again afterwards.
+  let loading = 0, dirty = false;
+  async function load() {
+    loading++;
+    dirty = false;
+    try {
+      const prefetched = early;
+      early = null; // only the first load may use the page fetched alongside the DAG
+      page = await (prefetched ? prefetched.catch(() => get(`/dags/${enc(dag.dag_id)}/grid`, { limit: GRID_PAGE, cursor }))
+        : get(`/dags/${enc(dag.dag_id)}/grid`, { limit: GRID_PAGE, cursor }));
+    } finally {
+      loading--;
+    }
+    draw();
+    nav.replaceChildren(pager(page.next_cursor, cursor));
+    if (dirty && !loading) reload();
+  }
+
+  function draw() {
+    const runs = [...page.runs].reverse();
+    if (!runs.length) {
+      wrap.replaceChildren(h('p.pad.muted', 'No runs yet.', ' ', h('span', 'Trigger one with the ▶ Trigger button, or wait for the schedule.')));
+      return;
+    }
+    // Built as one escaped HTML string: 25 runs x 50 tasks is 1,250 cells, and one innerHTML parse is several
+    // times faster than creating them node by node (the first paint budget is 1 s). Every value goes through esc().
+    const head = runs.map((r) => `<th><a class="cell runhead st-${esc(r.state)}" data-run="${esc(r.run_id)}" data-state="${esc(r.state)}"
+      href="${esc(link('dags', dag.dag_id, 'graph', { run: r.run_id }))}" title="${esc(`Run ${r.run_id}\n${label(r.state)}\nlogical date (UTC): ${r.logical_date}`)}"
+      aria-label="${esc(`Run ${r.run_id}, ${label(r.state)}, open its graph`)}">${icon(r.state)}</a><div class="rundate" aria-hidden="true">${esc(shortDate(r.logical_date))}</div></th>`).join('');
+    const rows = page.tasks.map((t, ri) => `<tr><th class="task" scope="row">${esc(t)}</th>${runs.map((r, ci) => {
+      const ti = r.tasks[t];
+      if (!ti) return `<td><span class="cell st-none" title="${esc(`${t}: no task instance in ${r.run_id}`)}"></span></td>`;
+      const tt = esc(title(t, r, ti));
+      return `<td><button type="button" class="cell st-${esc(ti.state)}" data-run="${esc(r.run_id)}" data-task="${esc(t)}" data-state="${esc(ti.state)}" data-r="${ri}" data-c="${ci}" title="${tt}" aria-label="${tt}">${icon(ti.state)}</button></td>`;
+    }).join('')}</tr>`).join('');
+    wrap.innerHTML = `<table class="grid" id="grid" data-dag="${esc(dag.dag_id)}"><thead><tr><th class="task"><span class="muted small">task \\ run</span></th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+  }
+
+  const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+  const shortDate = (iso) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const title = (t, r, ti) => `${t} · ${label(ti.state)}${ti.try_number > 1 ? ` · attempt ${ti.try_number}` : ''} · run ${r.run_id}`;
+
+  // Click opens the task instance; arrow keys move between cells (rows = tasks, columns = runs).
+  wrap.addEventListener('click', (e) => {
+    const b = e.target.closest('button.cell');
+    if (b) go(link('dags', dag.dag_id, 'runs', b.dataset.run, 'tasks', b.dataset.task));
+  });
+  wrap.addEventListener('keydown', (e) => {
+    const b = e.target.closest('button.cell');
+    const d = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
+    if (!b || !d) return;
+    const next = wrap.querySelector(`button.cell[data-r="${+b.dataset.r + d[0]}"][data-c="${+b.dataset.c + d[1]}"]`);
+    if (next) { e.preventDefault(); next.focus(); }
+  });
+
+  function fail(e) { toast('Grid: ' + e.message, 'err'); }
+  const reload = debounce(() => load().catch(fail), 300);
+
+  // Subscribe before the first load so nothing falls between the snapshot and the stream.
+  const off = onEvent((type, ev) => {
+    if (type === 'resync') return reload();
+    if (ev.dag_id !== dag.dag_id) return;
+    if (loading) dirty = true;
+    if (!page) return;
+    const run = page.runs.find((r) => r.run_id === ev.run_id);
+    if (!run) { if (!cursor && type === 'run') reload(); return; } // a new run appears on the first page
+    if (type === 'run') {
+      run.state = ev.state;
+    } else if (type === 'task') {
+      if (!run.tasks[ev.task_id]) return reload();
+      Object.assign(run.tasks[ev.task_id], { state: ev.state, try_number: ev.try_number });
+    }
+    // Recolour in place rather than redraw, so keyboard focus stays where it is.
+    const sel = type === 'run' ? `a.runhead[data-run="${CSS.escape(ev.run_id)}"]`
+      : `button.cell[data-run="${CSS.escape(ev.run_id)}"][data-task="${CSS.escape(ev.task_id)}"]`;
+    const cell = wrap.querySelector(sel);
+    if (!cell) return;
+    cell.className = cell.className.replace(/\bst-\S+/, 'st-' + ev.state);
+    cell.dataset.state = ev.state;
+    cell.textContent = icon(ev.state);
+    if (type === 'task') { const t = title(ev.task_id, run, run.tasks[ev.task_id]); cell.title = t; cell.setAttribute('aria-label', t); }
+  });
+  try {
+    await load();
+    performance.mark('grid-drawn'); // cells are in the DOM; 'grid-painted' follows at the next frame
+  } catch (e) {
+    off();
+    throw e;
+  }
+  // Events for this DAG that came while the prefetched page was in flight, before we subscribed.
+  if (eventsSeen(dag.dag_id) !== seenBefore) reload();
+  // A marker for the first paint of the grid (measured by the browser test, see BENCHMARKS-ui.md).
+  requestAnimationFrame(() => { performance.mark('grid-painted'); document.body.dataset.gridPainted = '1'; });
+  return off;
+}

@@ -1,0 +1,63 @@
+// Models: the registry's models, the versions of one with their metrics, which is champion, and a chart of a
+// metric across versions. Operators can promote a version to champion (rollback is the same action).
+import { get, post, enc } from '../api.js';
+import { h, time, toast } from '../dom.js';
+import { link, setQuery } from '../router.js';
+import { can } from '../session.js';
+import { chartJs } from '../lib.js';
+import { confirmAction } from '../components/dialog.js';
+
+export async function modelsPage({ params, query, main, rerender }) {
+  const models = await get('/models');
+  const side = h('nav.panel', { 'aria-label': 'Models', style: { alignSelf: 'start' } }, h('h2', { style: { marginTop: 0 } }, 'Models'),
+    models.items.length ? h('ul#models-list', { style: { listStyle: 'none', padding: 0, margin: 0 } }, models.items.map((m) => h('li', { style: { marginBottom: '8px' } },
+      h('a', { href: link('models', m.name), 'aria-current': m.name === params.model ? 'page' : null }, h('strong', m.name)),
+      h('div.small.muted', `latest v${m.latest_version}`, m.champion_version ? ` · champion v${m.champion_version}` : ' · no champion', ' · ', time(m.updated_at, { short: true })))))
+      : h('p.muted', 'No model registered yet. A DAG registers one with a train task.'));
+  const content = h('div');
+  main.append(h('div.page-head', h('div', h('h1', 'Models'), h('div.muted', 'Registry: versions, metrics and the champion'))),
+    h('div.cols', { style: { gridTemplateColumns: '280px 1fr' } }, side, content));
+  const name = params.model || (models.items[0] && models.items[0].name);
+  if (!name) return;
+  const versions = (await get(`/models/${enc(name)}/versions`)).items;
+  const metricNames = [...new Set(versions.flatMap((v) => Object.keys(v.metrics || {})))].sort();
+  let metric = query.metric && metricNames.includes(query.metric) ? query.metric : metricNames[0];
+  const metricSel = h('select#metric', { 'aria-label': 'Metric' }, metricNames.map((m) => h('option', { value: m, selected: m === metric }, m)));
+  const canvas = h('canvas#metric-chart', { role: 'img', 'aria-label': `Metric across versions of ${name}` });
+  content.append(h('div.panel', h('div.row', h('h2', { style: { margin: 0 } }, name), h('div.spacer'), metricNames.length ? [h('span.muted', 'Metric'), metricSel] : null),
+    h('div.chart-box', { style: { height: '280px', marginTop: '10px', border: 0 } }, canvas)),
+    h('table.list#versions-table', h('thead', h('tr', h('th', 'Version'), h('th', 'Aliases'), metricNames.map((m) => h('th', m)), h('th', 'Created'), h('th', 'From run'), h('th', ''))),
+      h('tbody', versions.map((v) => h('tr',
+        h('td', h('strong', 'v' + v.version)),
+        h('td', v.aliases.map((a) => h('span.tag', a === 'champion' ? '★ champion' : a))),
+        metricNames.map((m) => h('td.mono', v.metrics && v.metrics[m] !== undefined ? fmt(v.metrics[m]) : '—')),
+        h('td', time(v.created_at)),
+        h('td', v.run_id ? h('a', { href: link('dags', v.dag_id, 'graph', { run: v.run_id }) }, v.run_id) : '—'),
+        h('td', can('operator') && !v.aliases.includes('champion') ? h('button.btn.ghost.small', { type: 'button', onclick: () => promote(v.version) }, 'Make champion…') : null))))));
+
+  async function promote(version) {
+    if (!(await confirmAction(`Make v${version} champion`, `Predictions of ${name} with alias "champion" will use version ${version}.`, { confirm: 'Make champion' }))) return;
+    try { await post(`/models/${enc(name)}/aliases/champion`, { version }); toast(`${name}: v${version} is champion`); rerender(); } catch (e) { toast(e.message, 'err'); }
+  }
+
+  if (!metric) { canvas.replaceWith(h('p.muted', 'No metrics recorded.')); return; }
+  const Chart = await chartJs();
+  const sorted = [...versions].sort((a, b) => a.version - b.version);
+  const champ = sorted.map((v) => v.aliases.includes('champion'));
+  const chart = new Chart(canvas, {
+    type: 'line',
+    data: { labels: sorted.map((v) => 'v' + v.version), datasets: [{ label: metric, data: sorted.map((v) => v.metrics ? v.metrics[metric] ?? null : null),
+      borderColor: '#2456c9', backgroundColor: '#2456c9', pointRadius: champ.map((c) => (c ? 8 : 4)), pointStyle: champ.map((c) => (c ? 'star' : 'circle')), spanGaps: true }] },
+    options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false },
+      tooltip: { callbacks: { afterLabel: (c) => (champ[c.dataIndex] ? '★ champion' : '') } } } },
+  });
+  metricSel.addEventListener('change', () => {
+    metric = metricSel.value; setQuery({ metric });
+    chart.data.datasets[0].label = metric;
+    chart.data.datasets[0].data = sorted.map((v) => v.metrics ? v.metrics[metric] ?? null : null);
+    chart.update();
+  });
+  return () => chart.destroy();
+}
+
+const fmt = (x) => (typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(4)) : String(x));

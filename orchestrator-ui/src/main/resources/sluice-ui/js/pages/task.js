@@ -1,0 +1,99 @@
+// Task instance: state, attempts with durations and errors, rendered config, output, the log with live tail,
+// and (operators only) clear / mark success / mark failed behind a confirmation.
+import { get, post, enc } from '../api.js';
+import { h, time, duration, durationBetween, toast, debounce } from '../dom.js';
+import { link, setQuery } from '../router.js';
+import { badge } from '../states.js';
+import { can } from '../session.js';
+import { onEvent } from '../events.js';
+import { confirmAction } from '../components/dialog.js';
+import { logViewer } from '../components/logview.js';
+
+export async function taskPage({ params, query, main }) {
+  const base = `/dags/${enc(params.dag)}/runs/${enc(params.run)}/tasks/${enc(params.task)}`;
+  let ti = await get(base);
+  let tryNo = +query.try || ti.try_number || 1;
+  let log = null;
+  const sections = []; // filled by section() below, refreshed with the task instance
+  const head = h('div');
+  const facts = h('div.panel');
+  const attempts = h('tbody');
+  const logBox = h('div');
+  const trySel = h('select#log-try', { 'aria-label': 'Attempt' });
+  main.append(head,
+    h('div.cols', facts, h('div.panel', h('h2', { style: { marginTop: 0 } }, 'Attempts'),
+      h('table.list#attempts', h('thead', h('tr', h('th', '#'), h('th', 'State'), h('th', 'Started'), h('th', 'Duration'), h('th', 'Worker'), h('th', 'Exit'), h('th', 'Error'))), attempts))),
+    h('div.panel', h('div.row', h('h2', { style: { margin: 0 } }, 'Log'), h('span.muted', 'attempt'), trySel), logBox),
+    h('div.cols', section('Rendered config', () => ti.rendered_config, 'rendered-config'), section('Output', () => ti.output, 'output')));
+
+  function section(title, value, id) {
+    const pre = h('pre.code', { id, tabindex: 0 });
+    const el = h('div.panel', h('h2', { style: { marginTop: 0 } }, title), pre);
+    el.refresh = () => { const v = value(); pre.textContent = v === null || v === undefined ? '(not recorded)' : JSON.stringify(v, null, 2); };
+    sections.push(el);
+    return el;
+  }
+
+  function drawHead() {
+    head.replaceChildren(h('div.page-head',
+      h('div', h('div.small', h('a', { href: link('dags') }, 'DAGs'), ' / ', h('a', { href: link('dags', params.dag, 'grid') }, params.dag), ' / ',
+        h('a', { href: link('dags', params.dag, 'graph', { run: params.run }) }, params.run), ' /'),
+        h('h1', params.task, ' ', h('span#task-state', badge(ti.state)))),
+      h('div.spacer'), can('operator') ? actions() : null));
+    facts.replaceChildren(h('h2', { style: { marginTop: 0 } }, 'Task instance'), h('dl.facts',
+      h('dt', 'State'), h('dd', badge(ti.state)), h('dt', 'Type'), h('dd', ti.type || '—'),
+      h('dt', 'Attempts'), h('dd', `${ti.try_number} of ${ti.max_tries}`), h('dt', 'Started'), h('dd', time(ti.started_at)),
+      h('dt', 'Ended'), h('dd', time(ti.ended_at)), h('dt', 'Duration'), h('dd', duration(ti.duration_ms ?? durationBetween(ti.started_at, ti.ended_at))),
+      h('dt', 'Worker'), h('dd', ti.worker_id || '—'),
+      ti.error ? [h('dt', 'Error'), h('dd', h('pre.error-head', ti.error))] : null));
+    attempts.replaceChildren(...(ti.attempts.length ? ti.attempts.map((a) => h('tr',
+      h('td', h('a', { href: '#', onclick: (e) => { e.preventDefault(); showLog(a.try_number); } }, '#' + a.try_number)), h('td', badge(attemptState(a.state))),
+      h('td', time(a.started_at)), h('td', duration(durationBetween(a.started_at, a.ended_at))), h('td.small', a.worker_id),
+      h('td', a.exit_code ?? '—'), h('td', a.error ? h('pre.error-head.small', a.error.split('\n').slice(0, 3).join('\n')) : '—')))
+      : [h('tr', h('td', { colspan: 7 }, h('span.muted', 'No attempt yet.')))]));
+    trySel.replaceChildren(...(ti.attempts.length ? ti.attempts : [{ try_number: 1 }]).map((a) => h('option', { value: a.try_number, selected: a.try_number === tryNo }, '#' + a.try_number)));
+    sections.forEach((s) => s.refresh());
+  }
+  const attemptState = (s) => ({ timed_out: 'failed', lost: 'failed' }[s] || s);
+
+  function actions() {
+    const downstream = h('input#clear-downstream', { type: 'checkbox', checked: true });
+    return h('div.row',
+      h('button.btn#clear-btn', { type: 'button', onclick: () => act('Clear', 'clear', () => ({ downstream: downstream.checked, upstream: false }),
+        `Clear ${params.task} so it runs again? Its state is reset and a new attempt starts.`, h('label.check', downstream, 'also clear the tasks downstream of it')) }, '↻ Clear…'),
+      h('button.btn.ghost#mark-success-btn', { type: 'button', onclick: () => act('Mark success', 'mark', () => ({ state: 'success' }), `Mark ${params.task} as success without running it?`) }, '✓ Mark success…'),
+      h('button.btn.ghost#mark-failed-btn', { type: 'button', onclick: () => act('Mark failed', 'mark', () => ({ state: 'failed' }), `Mark ${params.task} as failed?`, null, true) }, '✕ Mark failed…'));
+  }
+
+  async function act(title, verb, body, message, extra = null, danger = false) {
+    if (!(await confirmAction(title, message, { confirm: title, extra, danger }))) return;
+    try { await post(`${base}/${verb}`, body()); toast(`${title}: ${params.task}`); await refresh(); } catch (e) { toast(`${title} failed: ${e.message}`, 'err'); }
+  }
+
+  function showLog(n) {
+    tryNo = n;
+    if (log) log.stop();
+    log = logViewer(base, n);
+    logBox.replaceChildren(log.el);
+    trySel.value = String(n);
+    setQuery({ try: n });
+  }
+  trySel.addEventListener('change', () => showLog(+trySel.value));
+
+  async function refresh() {
+    const prevTry = ti.try_number;
+    ti = await get(base);
+    drawHead();
+    // A new attempt started (retry or clear): follow it if the viewer was looking at the latest one.
+    if (ti.try_number > prevTry && tryNo === prevTry) showLog(ti.try_number);
+    else if (log === null && ti.try_number > 0) showLog(ti.try_number);
+  }
+
+  drawHead();
+  if (ti.try_number > 0) showLog(tryNo); else logBox.replaceChildren(h('p.muted', 'No attempt has started yet.'));
+  const reload = debounce(() => refresh().catch((e) => toast(e.message, 'err')), 250);
+  const off = onEvent((type, ev) => {
+    if (type === 'resync' || (ev.dag_id === params.dag && ev.run_id === params.run && (type === 'run' || ev.task_id === params.task))) reload();
+  });
+  return () => { off(); if (log) log.stop(); };
+}

@@ -1,0 +1,29 @@
+// Every state has a colour, an icon and a label, so it is readable without colour vision.
+import { h } from './dom.js';
+
+const ICONS = {
+  success: '✓', failed: '✕', running: '▶', queued: '…', pending: '○', up_for_retry: '↻',
+  upstream_failed: '⤓', skipped: '»', cancelled: '⊘', none: '·',
+};
+const LABELS = { up_for_retry: 'up for retry', upstream_failed: 'upstream failed', none: 'no run' };
+
+export const TASK_STATES = ['pending', 'queued', 'running', 'success', 'failed', 'up_for_retry', 'upstream_failed', 'skipped', 'cancelled'];
+export const RUN_STATES = ['queued', 'running', 'success', 'failed', 'cancelled'];
+export const TERMINAL = new Set(['success', 'failed', 'upstream_failed', 'skipped', 'cancelled']);
+
+export const icon = (s) => ICONS[s] || '?';
+export const label = (s) => LABELS[s] || s || 'no run';
+
+/** Colours as hex for canvas libraries (cytoscape, chart.js), read from the CSS so there is one source. */
+export function colour(s) {
+  return getComputedStyle(document.documentElement).getPropertyValue('--s-' + s).trim() || '#eceff3';
+}
+
+export function badge(state) {
+  const s = state || 'none';
+  return h('span.st.st-' + s, { 'data-state': s }, h('span.ic', { 'aria-hidden': 'true' }, icon(s)), label(s));
+}
+
+export function legend(states = TASK_STATES) {
+  return h('div.legend', { 'aria-label': 'Legend' }, states.map(badge));
+}
