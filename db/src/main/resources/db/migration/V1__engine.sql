@@ -23,7 +23,8 @@ create table dag_version (
     -- sha-256 of the canonical definition: the same definition is stored once.
     hash        varchar(64)  not null,
     source      text,
-    definition  jsonb        not null,
+    -- json, not jsonb: jsonb reorders object keys, and order in task config can matter (a CSV's column list)
+    definition  json         not null,
     created_at  timestamptz  not null default now(),
     constraint dag_version_hash_uq unique (dag_id, hash),
     constraint dag_version_no_uq unique (dag_id, version_no)

@@ -18,16 +18,16 @@ import java.util.Map;
 
 /**
  * The canonical JSON form of a {@link Dag}, used to store DAG versions and to notice when a file really changed.
- * Keys use the DAG file's names, durations their short text form, dates ISO. Every object's keys are sorted (config
- * written in another order is the same DAG) and there is no whitespace, so equal DAGs give byte-equal JSON and the
- * same {@link #sha256}. Tasks keep their declared order.
+ * Keys use the DAG file's names, durations their short text form, dates ISO; fields come in a fixed order and
+ * config maps in the order they were written (in config, order can matter: a CSV's column list), with no
+ * whitespace, so equal DAGs give byte-equal JSON and the same {@link #sha256}. Tasks keep their declared order.
  *
  * <p>The tree is written field by field rather than by reflection over the records, so renaming a Java field
  * cannot silently change the stored format (and every stored hash).
  */
 public final class DagJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    // Map entries keep their written order: in task config order can carry meaning (a CSV's column list).
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private DagJson() {}
 

@@ -69,7 +69,17 @@ final class AttemptRunner {
                     c.dataIntervalEnd(), c.tryNumber(), c.params(),
                     mentionsTaskOutputs(def) ? outputs.get() : Map.of(), c.dagId(), c.taskId());
             Map<String, Object> rendered = renderer.renderConfig(config, vars);
-            ctx = new AttemptContext(c, handle, rendered, outputs, Path.of(c.logPath()), dagDirectories.of(c.dagId()),
+            // Templates may read any task's output; the context offers the task's direct upstreams only.
+            final TaskDef task = def;
+            Supplier<Map<String, Map<String, Object>>> upstream = memoize(() -> {
+                Map<String, Map<String, Object>> direct = new LinkedHashMap<>();
+                for (String up : task.dependsOn()) {
+                    Map<String, Object> out = outputs.get().get(up);
+                    if (out != null) direct.put(up, out);
+                }
+                return direct;
+            });
+            ctx = new AttemptContext(c, handle, rendered, upstream, Path.of(c.logPath()), dagDirectories.of(c.dagId()),
                     home, clock, services, c.attemptKey());
             final TaskDef d = def;
             timeout = timer.schedule(() -> handle.stop(Outcome.TIMED_OUT), d.timeout().toMillis(), TimeUnit.MILLISECONDS);

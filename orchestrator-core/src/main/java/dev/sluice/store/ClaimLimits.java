@@ -61,7 +61,7 @@ final class ClaimLimits {
     }
 
     private static Field<Integer> maxActiveTasks() {
-        return DSL.jsonbGetAttributeAsText(DAG_VERSION.DEFINITION, "max_active_tasks").cast(SQLDataType.INTEGER);
+        return DSL.jsonGetAttributeAsText(DAG_VERSION.DEFINITION, "max_active_tasks").cast(SQLDataType.INTEGER);
     }
 
     /** Serialises limited claims until the transaction ends. Must be its own statement (see the class comment). */

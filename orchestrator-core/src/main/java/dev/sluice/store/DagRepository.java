@@ -77,7 +77,7 @@ public final class DagRepository {
                         .set(DAG_VERSION.VERSION_NO, versionNo)
                         .set(DAG_VERSION.HASH, hash)
                         .set(DAG_VERSION.SOURCE, source)
-                        .set(DAG_VERSION.DEFINITION, org.jooq.JSONB.valueOf(json))
+                        .set(DAG_VERSION.DEFINITION, org.jooq.JSON.valueOf(json))
                         .set(DAG_VERSION.CREATED_AT, now)
                         .returningResult(DAG_VERSION.ID).fetchOne().value1();
                 created = true;

@@ -27,15 +27,15 @@ class DagJsonTest {
     void writesTheStoredFormatExactly() {
         // Pinned: stored versions and their hashes depend on this text. Change it only with a migration in mind.
         assertThat(DagJson.toJson(parseFixture("minimal_manual.yaml"))).isEqualTo(
-                "{\"catchup\":false,\"description\":null,\"end_date\":null,\"id\":\"minimal_manual\","
-                        + "\"max_active_runs\":16,\"max_active_tasks\":64,\"params\":{},\"schedule\":null,"
-                        + "\"start_date\":null,\"tags\":[],\"tasks\":[{\"config\":{\"command\":\"echo hi\"},"
-                        + "\"depends_on\":[],\"id\":\"only\",\"max_retry_delay\":\"1h\",\"pool\":\"default\","
-                        + "\"priority\":0,\"retries\":0,\"retry_backoff\":\"exponential\",\"retry_delay\":\"10s\","
-                        + "\"timeout\":\"1h\",\"trigger_rule\":\"all_success\",\"type\":\"shell\"}],\"timezone\":\"UTC\"}");
+                "{\"id\":\"minimal_manual\",\"description\":null,\"schedule\":null,\"timezone\":\"UTC\","
+                        + "\"start_date\":null,\"end_date\":null,\"catchup\":false,\"max_active_runs\":16,"
+                        + "\"max_active_tasks\":64,\"tags\":[],\"params\":{},\"tasks\":[{\"id\":\"only\",\"type\":\"shell\","
+                        + "\"depends_on\":[],\"trigger_rule\":\"all_success\",\"retries\":0,\"retry_delay\":\"10s\","
+                        + "\"retry_backoff\":\"exponential\",\"max_retry_delay\":\"1h\",\"timeout\":\"1h\","
+                        + "\"pool\":\"default\",\"priority\":0,\"config\":{\"command\":\"echo hi\"}}]}");
         assertThat(DagJson.toJson(parseFixture("nightly_etl.yaml")))
                 .contains("\"start_date\":\"2026-01-01\"", "\"retry_delay\":\"1s\"", "\"timeout\":\"30s\"",
-                        "\"params\":{\"threshold\":{\"default\":0.8,\"description\":\"...\",\"type\":\"number\"}}");
+                        "\"params\":{\"threshold\":{\"type\":\"number\",\"default\":0.8,\"description\":\"...\"}}");
     }
 
     @Test
@@ -51,17 +51,22 @@ class DagJsonTest {
     }
 
     @Test
-    void configKeyOrderDoesNotChangeTheHash() {
-        Map<String, Object> ab = new LinkedHashMap<>();
-        ab.put("command", "x");
-        ab.put("env", Map.of("B", "2", "A", "1"));
-        Map<String, Object> ba = new LinkedHashMap<>();
-        ba.put("env", Map.of("A", "1", "B", "2"));
-        ba.put("command", "x");
+    void configKeyOrderIsKeptThroughStorageBecauseItCanMatter() {
+        // e.g. ml.ingest's columns: the CSV's columns in file order; sorting them would misalign every row
+        Map<String, Object> columns = new LinkedHashMap<>();
+        columns.put("zeta", "number");
+        columns.put("alpha", "string");
+        Map<String, Object> reversed = new LinkedHashMap<>();
+        reversed.put("alpha", "string");
+        reversed.put("zeta", "number");
 
-        Dag first = DagBuilder.dag("ordered").task("t", "shell", t -> t.config(ab)).build(registry());
-        Dag second = DagBuilder.dag("ordered").task("t", "shell", t -> t.config(ba)).build(registry());
+        Dag first = DagBuilder.dag("ordered").task("t", "shell", t -> t.config("command", "x").config("env", columns)).build(registry());
+        Dag second = DagBuilder.dag("ordered").task("t", "shell", t -> t.config("command", "x").config("env", reversed)).build(registry());
 
-        assertThat(DagJson.sha256(first)).isEqualTo(DagJson.sha256(second));
+        Dag stored = DagJson.fromJson(DagJson.toJson(first));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> env = (Map<String, Object>) stored.tasks().get(0).config().get("env");
+        assertThat(env.keySet()).containsExactly("zeta", "alpha");
+        assertThat(DagJson.sha256(first)).isNotEqualTo(DagJson.sha256(second));
     }
 }
