@@ -46,7 +46,13 @@ final class Worker {
     private volatile boolean claiming = true;
     private volatile boolean stopped;
     private Thread claimThread;
-    private Thread completionThread;
+    /**
+     * Several recorders: a batch's transaction mostly waits on PostgreSQL (statements, then the commit's fsync),
+     * so a second batch can be on its way meanwhile and commits group together. Runs are locked in id order,
+     * so concurrent batches touching one run serialise there instead of deadlocking.
+     */
+    private static final int RECORDERS = 3;
+    private final List<Thread> completionThreads = new ArrayList<>();
 
     Worker(String workerId, DSLContext dsl, TaskInstanceRepository tasks, CompletionRecorder recorder,
            AttemptRunner runner, LogStore logs, Clock clock, EngineConfig config) {
@@ -63,7 +69,9 @@ final class Worker {
 
     void start() {
         claimThread = Thread.ofPlatform().name("sluice-claim-" + workerId).start(this::claimLoop);
-        completionThread = Thread.ofPlatform().name("sluice-complete-" + workerId).start(this::completionLoop);
+        for (int i = 0; i < RECORDERS; i++) {
+            completionThreads.add(Thread.ofPlatform().name("sluice-complete-" + i + "-" + workerId).start(this::completionLoop));
+        }
     }
 
     void wake() {
@@ -116,6 +124,11 @@ final class Worker {
 
     private void launch(Claimed c) {
         free.decrementAndGet();
+        start(c);
+    }
+
+    /** Starts an attempt whose slot is already taken. */
+    private void start(Claimed c) {
         AttemptHandle h = new AttemptHandle(c);
         running.put(c.tiId(), h);
         executor.execute(() -> completions.add(runner.run(h, workerId)));
@@ -129,13 +142,18 @@ final class Worker {
                 if (first == null) continue;
                 batch.add(first);
                 completions.drainTo(batch, config.completionBatch() - 1);
-                // the slots of this batch are free again once it is recorded: offer them to what it makes ready
-                int offer = claiming ? free.get() + batch.size() : 0;
+                // The batch's slots, plus any idle ones taken now, are offered to the work it makes ready; taking
+                // them from the shared count first means two recorders never offer the same slot.
+                int extra = claiming ? takeFree() : 0;
+                int offer = claiming ? batch.size() + extra : 0;
                 CompletionRecorder.Result r = recordWithRetry(batch, offer);
                 for (Completion c : batch) running.remove(c.claimed().tiId());
-                // launch first (taking slots), then release the batch's slots: the claim loop never sees a slot twice
-                if (r != null) for (Claimed c : r.claimed()) launch(c);
-                free.addAndGet(batch.size());
+                int launched = 0;
+                if (r != null) {
+                    for (Claimed c : r.claimed()) start(c);
+                    launched = r.claimed().size();
+                }
+                free.addAndGet(batch.size() + extra - launched);
                 if (r != null && r.earliestRetry() != null) {
                     nextRetry.accumulateAndGet(r.earliestRetry(), (a, b) -> a == null || b.isBefore(a) ? b : a);
                 }
@@ -145,6 +163,14 @@ final class Worker {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    private int takeFree() {
+        while (true) {
+            int f = free.get();
+            if (f <= 0) return 0;
+            if (free.compareAndSet(f, 0)) return f;
         }
     }
 
@@ -180,7 +206,7 @@ final class Worker {
         stopped = true;
         waiter.wake();
         joinQuietly(claimThread);
-        joinQuietly(completionThread);
+        for (Thread t : completionThreads) joinQuietly(t);
         executor.shutdownNow();
     }
 
