@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the API list/detail benchmark (1,000,000 task instances on the embedded PostgreSQL). See BENCHMARKS-api.md.
+# Runs the API list/detail benchmark (1,000,000 task instances on the embedded PostgreSQL). See BENCHMARKS.md, section 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
