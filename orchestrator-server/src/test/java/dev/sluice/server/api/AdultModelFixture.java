@@ -95,7 +95,7 @@ final class AdultModelFixture {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private static Path examples() {
+    static Path examples() {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.isDirectory(p.resolve("examples/data/adult"))) p = p.getParent();
         if (p == null) throw new IllegalStateException("examples/data/adult not found above " + Path.of("").toAbsolutePath());

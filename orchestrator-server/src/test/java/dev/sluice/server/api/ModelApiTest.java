@@ -120,6 +120,17 @@ class ModelApiTest {
     }
 
     @Test
+    void the_readme_predict_example_is_a_valid_request() throws Exception {
+        String readme = Files.readString(AdultModelFixture.examples().getParent().resolve("README.md"));
+        String start = "/predict?alias=champion\" -d '";
+        int from = readme.indexOf(start) + start.length();
+        String body = readme.substring(from, readme.indexOf("' | jq", from));
+        var a = server.post("/models/" + MODEL + "/predict", Role.VIEWER, body);
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        assertThat(a.json().path("predictions").get(0).asText()).isIn(">50K", "not >50K");
+    }
+
+    @Test
     void unknown_model_version_or_alias_is_a_404() throws Exception {
         String rows = body(testRows(run2, 1));
         assertError(server.post("/models/no_such_model/predict", Role.VIEWER, rows), 404, null, "model");
