@@ -1,8 +1,12 @@
 package dev.sluice.server;
 
+import dev.sluice.ml.artifact.LocalArtifactStore;
+import dev.sluice.ml.registry.ModelRegistry;
+import dev.sluice.ml.serving.PredictionService;
 import dev.sluice.server.api.AdminRoutes;
 import dev.sluice.server.api.AuthRoutes;
 import dev.sluice.server.api.DagRoutes;
+import dev.sluice.server.api.ModelRoutes;
 import dev.sluice.server.api.OperationsRoutes;
 import dev.sluice.server.api.RunRoutes;
 import dev.sluice.server.api.SystemRoutes;
@@ -23,6 +27,7 @@ import dev.sluice.server.metrics.EngineMetrics;
 import dev.sluice.server.query.BackfillQueries;
 import dev.sluice.server.query.DagQueries;
 import dev.sluice.server.query.FailureQueries;
+import dev.sluice.server.query.ModelQueries;
 import dev.sluice.server.query.RunQueries;
 import dev.sluice.server.query.TaskQueries;
 import io.javalin.Javalin;
@@ -35,6 +40,8 @@ import java.util.concurrent.TimeUnit;
 
 /** The HTTP face of a Sluice process: the REST API under /api/v1, live events, metrics and the dashboard. */
 public final class HttpServer implements AutoCloseable {
+    /** Share of prediction requests written to prediction_log: enough to audit inputs without a write per request. */
+    private static final double PREDICTION_LOG_RATE = 0.01;
     private final Javalin app;
     private final RouteTable routes;
     private final EventHub events;
@@ -97,6 +104,8 @@ public final class HttpServer implements AutoCloseable {
         OperationsRoutes.register(routes, new FailureQueries(dsl), new BackfillQueries(dsl),
                 sluice.backfills, dags, audit);
         AdminRoutes.register(routes, users, tokens, audit);
+        ModelRegistry registry = new ModelRegistry(sluice.db.dataSource());
+        ModelRoutes.register(routes, new ModelQueries(registry, dsl), registry, predictions(sluice, registry), audit);
         SystemRoutes.register(routes, sluice.db, metrics, events);
         app.get("/", ctx -> ctx.redirect("/ui/"));
 
@@ -106,6 +115,16 @@ public final class HttpServer implements AutoCloseable {
         heartbeat.scheduleWithFixedDelay(events::heartbeat, 15, 15, TimeUnit.SECONDS);
         app.start(port);
         return new HttpServer(app, routes, events, registered, heartbeat);
+    }
+
+    /**
+     * One service for the whole process: its cache of loaded models is what makes a champion move a hot swap
+     * rather than a reload per request. It reads the artifact store the ML tasks write (SLUICE_HOME/artifacts).
+     */
+    private static PredictionService predictions(SluiceApp sluice, ModelRegistry registry) {
+        return new PredictionService(registry, LocalArtifactStore.inHome(sluice.config.home()), sluice.db.dataSource(),
+                // java.util.Random, not ThreadLocalRandom: the generator is shared by all request threads.
+                PREDICTION_LOG_RATE, new java.util.Random());
     }
 
     public int port() {

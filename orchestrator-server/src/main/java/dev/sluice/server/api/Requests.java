@@ -2,6 +2,7 @@ package dev.sluice.server.api;
 
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 
 /** Request bodies. Every field is checked: unknown fields and wrong types are a 400 naming the field. */
@@ -41,6 +42,11 @@ public final class Requests {
     }
 
     public record NewToken(String name, String role) {}
+
+    public record SetAlias(Integer version) {}
+
+    /** Raw rows as the model's input schema names them; the model's own stored transform is applied to them. */
+    public record Predict(List<Map<String, Object>> rows) {}
 
     static <T> T required(T value, String field) {
         if (value == null) throw dev.sluice.server.http.ApiException.badRequest(field, "field '" + field + "' is required");

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.sluice.engine.RunParams;
+import dev.sluice.ml.registry.ModelNotFoundException;
+import dev.sluice.ml.serving.InvalidInputException;
 import dev.sluice.store.RunRepository;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -39,6 +41,8 @@ public final class ErrorTable {
                     new ApiError(e.getMessage(), ((ApiException) e).field(), false))),
             row(RunRepository.RunExistsException.class, 409, e -> "logical_date"),
             row(RunParams.InvalidParamException.class, 400, e -> "params." + ((RunParams.InvalidParamException) e).param()),
+            row(ModelNotFoundException.class, 404, e -> null),
+            row(InvalidInputException.class, 400, e -> rowField((InvalidInputException) e)),
             row(NoSuchElementException.class, 404, e -> null),
             row(IllegalStateException.class, 409, e -> null),
             row(IllegalArgumentException.class, 400, e -> null),
@@ -67,6 +71,12 @@ public final class ErrorTable {
         if (a.status() >= 500) log.error("{} {} -> {}", ctx.method(), ctx.path(), a.status(), e);
         else log.warn("{} {} -> {}: {}", ctx.method(), ctx.path(), a.status(), a.body().error());
         ctx.status(a.status()).json(a.body());
+    }
+
+    /** A prediction row's field in the same path form as JSON errors: {@code rows[2].age}. */
+    private static String rowField(InvalidInputException e) {
+        String row = e.row() >= 0 ? "rows[" + e.row() + "]" : "rows";
+        return "*".equals(e.field()) ? row : row + "." + e.field();
     }
 
     private static String path(JsonMappingException e) {

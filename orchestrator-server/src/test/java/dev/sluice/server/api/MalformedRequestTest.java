@@ -25,7 +25,9 @@ class MalformedRequestTest {
             Map.entry("POST /dags/{dag_id}/backfills", "{\"from\":\"2025-01-01\",\"to\":\"2025-01-01\"}"),
             Map.entry("POST /users", "{\"username\":\"u\",\"password\":\"password-1\",\"role\":\"viewer\"}"),
             Map.entry("PATCH /users/{username}", "{\"role\":\"viewer\"}"),
-            Map.entry("POST /tokens", "{\"name\":\"t\",\"role\":\"viewer\"}"));
+            Map.entry("POST /tokens", "{\"name\":\"t\",\"role\":\"viewer\"}"),
+            Map.entry("POST /models/{name}/aliases/{alias}", "{\"version\":1}"),
+            Map.entry("POST /models/{name}/predict", "{\"rows\":[{\"age\":39}]}"));
 
     static String key(Endpoint e) {
         return e.method() + " " + e.path();
@@ -71,6 +73,14 @@ class MalformedRequestTest {
     Stream<DynamicTest> every_run_route_answers_404_for_an_unknown_run() throws Exception {
         ApiServer server = ApiServer.shared();
         return server.app.http().endpoints().stream().filter(e -> e.path().contains("{run_id}")).map(e ->
+                DynamicTest.dynamicTest(key(e), () -> assertError(server.send(e.method(), RouteAuthTest.concrete(e.path()),
+                        Role.ADMIN, VALID.get(key(e))), 404, null, key(e))));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> every_model_route_answers_404_for_an_unknown_model() throws Exception {
+        ApiServer server = ApiServer.shared();
+        return server.app.http().endpoints().stream().filter(e -> e.path().contains("{name}")).map(e ->
                 DynamicTest.dynamicTest(key(e), () -> assertError(server.send(e.method(), RouteAuthTest.concrete(e.path()),
                         Role.ADMIN, VALID.get(key(e))), 404, null, key(e))));
     }

@@ -19,7 +19,8 @@ class RouteAuthTest {
 
     static String concrete(String path) {
         return path.replace("{dag_id}", "ok_dag").replace("{run_id}", "no_such_run").replace("{task_id}", "first")
-                .replace("{username}", "nobody").replace("{id}", "999999");
+                .replace("{username}", "nobody").replace("{id}", "999999")
+                .replace("{name}", "no_such_model").replace("{alias}", "champion");
     }
 
     @TestFactory

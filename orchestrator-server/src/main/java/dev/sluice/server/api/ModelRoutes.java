@@ -1,0 +1,93 @@
+package dev.sluice.server.api;
+
+import dev.sluice.ml.registry.ModelRegistry;
+import dev.sluice.ml.registry.ModelVersion;
+import dev.sluice.ml.serving.Prediction;
+import dev.sluice.ml.serving.PredictionResult;
+import dev.sluice.ml.serving.PredictionService;
+import dev.sluice.server.auth.AuditLog;
+import dev.sluice.server.auth.Role;
+import dev.sluice.server.http.ApiException;
+import dev.sluice.server.http.Endpoint;
+import dev.sluice.server.http.Items;
+import dev.sluice.server.http.Params;
+import dev.sluice.server.http.RouteTable;
+import dev.sluice.server.http.Types;
+import dev.sluice.server.query.ModelQueries;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** The model registry and online predictions. Aliases move through the registry, predictions through one PredictionService. */
+public final class ModelRoutes {
+    /**
+     * Aliases start with a letter and are never "v3": the registry reads digits and "v"+digits as version numbers,
+     * so such an alias could be set but never resolved.
+     */
+    private static final Pattern ALIAS = Pattern.compile("(?!v\\d+$)[A-Za-z][A-Za-z0-9_-]{0,99}");
+
+    private ModelRoutes() {}
+
+    /** Classification: labels and P(positive class); regression: values and no probabilities. */
+    public record PredictionView(String model, int version, List<Object> predictions, List<Double> probabilities) {
+        static PredictionView of(PredictionResult r) {
+            boolean classification = !r.predictions().isEmpty() && r.predictions().get(0).probability() != null;
+            List<Object> predictions = r.predictions().stream()
+                    .map(p -> classification ? (Object) p.label() : (Object) p.value()).toList();
+            List<Double> probabilities = classification ? r.predictions().stream().map(Prediction::probability).toList() : null;
+            return new PredictionView(r.modelName(), r.version(), predictions, probabilities);
+        }
+    }
+
+    public static void register(RouteTable routes, ModelQueries models, ModelRegistry registry, PredictionService predictions,
+                                AuditLog audit) {
+        routes.add(Endpoint.get("/models", Role.VIEWER, "Registered models with their latest and champion versions")
+                        .returns(Types.items(ModelQueries.ModelSummary.class)),
+                (ctx, who) -> new Items<>(models.models()));
+        routes.add(Endpoint.get("/models/{name}/versions", Role.VIEWER, "Versions of a model, newest first")
+                        .returns(Types.items(ModelQueries.VersionView.class)),
+                (ctx, who) -> new Items<>(models.versions(ctx.pathParam("name"))));
+        routes.add(Endpoint.post("/models/{name}/aliases/{alias}", Role.OPERATOR, "Point an alias at a version (promote or roll back)")
+                        .returns(ModelQueries.VersionView.class),
+                Requests.SetAlias.class, false, (ctx, who, body) -> {
+                    String name = ctx.pathParam("name");
+                    String alias = alias(ctx.pathParam("alias"));
+                    int version = Requests.required(body.version(), "version");
+                    if (version < 1) throw ApiException.badRequest("version", "version must be 1 or more");
+                    Integer from = registry.byAlias(name, alias).map(ModelVersion::version).orElse(null);
+                    registry.setAlias(name, alias, version, "set through the API by " + who.name());
+                    Map<String, Object> details = new LinkedHashMap<>();
+                    details.put("version", version);
+                    details.put("from_version", from);
+                    audit.record(who, "model.alias", name + "/" + alias, details);
+                    return models.version(name, version);
+                });
+        // A POST only because rows do not fit a query string: nothing changes, so viewers may predict.
+        routes.add(Endpoint.post("/models/{name}/predict", Role.VIEWER, "Predict rows with a version or alias (champion by default)")
+                        .query("alias", "version").returns(PredictionView.class).readOnly(),
+                Requests.Predict.class, false, (ctx, who, body) -> {
+                    String target = target(Params.string(ctx, "alias"), Params.integer(ctx, "version"));
+                    List<Map<String, Object>> rows = Requests.required(body.rows(), "rows");
+                    if (rows.isEmpty()) throw ApiException.badRequest("rows", "rows must hold at least one row");
+                    return PredictionView.of(predictions.predict(ctx.pathParam("name"), target, rows));
+                });
+    }
+
+    /** What PredictionService resolves: a version number as digits, else an alias. */
+    private static String target(String alias, Integer version) {
+        if (alias != null && version != null) throw ApiException.badRequest("version", "give alias or version, not both");
+        if (version != null) {
+            if (version < 1) throw ApiException.badRequest("version", "version must be 1 or more");
+            return Integer.toString(version);
+        }
+        return alias == null ? ModelRegistry.CHAMPION : alias(alias);
+    }
+
+    private static String alias(String alias) {
+        if (!ALIAS.matcher(alias).matches()) {
+            throw ApiException.badRequest("alias", "alias must start with a letter, hold letters, digits, _ or - (at most 100), and not look like a version (v3)");
+        }
+        return alias;
+    }
+}
