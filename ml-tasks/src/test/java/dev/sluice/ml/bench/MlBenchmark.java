@@ -20,7 +20,7 @@ import java.util.Map;
 /**
  * Not a unit test: times the ML task types on a generated table (default 1,000,000 rows x 23 columns: 20 numeric,
  * one with 1 % missing, and 3 categorical) and runs scikit-learn on the same CSV for comparison. Prints a
- * Markdown table. See ml-tasks/BENCHMARKS-ml.md for the command and results.
+ * Markdown table. See BENCHMARKS.md (section 4) for the command and results.
  *
  * <p>Args: [rows] [work dir] [python]. Both sides use 2 threads.
  */

@@ -23,7 +23,7 @@ import java.util.Map;
 /**
  * Latency of the list and detail endpoints over 1,000,000 task instances (10 DAGs × 10,000 runs × 10 tasks), on
  * the embedded PostgreSQL, through real HTTP. Not a unit test: run it with scripts/bench-api.sh and copy the
- * table into BENCHMARKS-api.md.
+ * table into BENCHMARKS.md (section 2).
  */
 public final class ApiListBenchmark {
     static final int DAGS = 10, RUNS_PER_DAG = 10_000, TASKS = 10, WARMUP = 300, SAMPLES = 500;

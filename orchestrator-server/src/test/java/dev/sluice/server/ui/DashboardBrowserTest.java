@@ -89,8 +89,12 @@ class DashboardBrowserTest {
         // A reload would drop this value and the observer: both must survive to the end.
         page.evaluate("""
                 () => { window.__noReload = 42; window.__seen = new Set();
-                  new MutationObserver((ms) => ms.forEach((m) => { const s = m.target.dataset && m.target.dataset.state; if (s) window.__seen.add(s); }))
-                    .observe(document.getElementById('main'), { subtree: true, attributes: true, attributeFilter: ['data-state'] }); }""");
+                  const note = (el) => { const s = el.dataset && el.dataset.state; if (s) window.__seen.add(s); };
+                  // cells may be recoloured in place (attribute) or re-rendered (added nodes): watch both
+                  // kept on window: an observer nobody references may be garbage-collected mid-test
+                  window.__observer = new MutationObserver((ms) => ms.forEach((m) => { note(m.target);
+                      m.addedNodes.forEach((n) => { if (n.nodeType === 1) { note(n); n.querySelectorAll('[data-state]').forEach(note); } }); }));
+                  window.__observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] }); }""");
 
         page.locator("#trigger-btn").click();
         assertThat(page.locator("#trigger")).isVisible();
@@ -106,9 +110,16 @@ class DashboardBrowserTest {
         page.locator("#param-label").fill("from-the-browser");
         page.locator("#trigger-submit").click();
         assertThat(page.locator("#trigger")).hasCount(0);
-        Locator publish = page.locator("button.cell[data-task=publish]").first();
-        assertThat(publish).isVisible();
-        String runId = publish.getAttribute("data-run");
+        // The run the form created (the scheduler may also have created one for the last interval): ask the API,
+        // then watch that run's column appear and fill in, live.
+        String runId = null;
+        for (int i = 0; i < 100 && runId == null; i++) {
+            for (JsonNode r : get(page, "/api/v1/runs?dag_id=ui_params&limit=10").path("items")) {
+                if (r.path("run_type").asText().equals("manual")) runId = r.path("run_id").asText();
+            }
+            if (runId == null) page.waitForTimeout(50);
+        }
+        assertThat(runId).as("the triggered run").isNotNull();
         for (String task : new String[] {"prepare", "train", "evaluate", "publish"}) {
             assertThat(page.locator("button.cell[data-run='" + runId + "'][data-task=" + task + "]")).hasAttribute("data-state", "success", SLOW);
         }

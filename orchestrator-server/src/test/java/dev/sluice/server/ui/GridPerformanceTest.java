@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * With 10,000 runs of a 50-task DAG stored, the DAG page's grid paints in under a second. The figure is the
  * "grid-painted" performance mark (js/pages/grid.js), i.e. from the start of navigation (HTML, scripts,
- * /auth/me, /dags/ID, /dags/ID/grid) to the frame after the cells are in the DOM. See BENCHMARKS-ui.md.
+ * /auth/me, /dags/ID, /dags/ID/grid) to the frame after the cells are in the DOM. See BENCHMARKS.md, section 3.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GridPerformanceTest {
@@ -124,7 +124,7 @@ class GridPerformanceTest {
         Files.writeString(out, report);
         // The budget holds for the median of five page loads after the first one. The very first load also pays
         // for the server's JIT and PostgreSQL's cold cache, and on a shared 2-core machine single loads vary with
-        // whatever else runs, so that figure is reported (BENCHMARKS-ui.md) rather than asserted.
+        // whatever else runs, so that figure is reported (BENCHMARKS.md, section 3) rather than asserted.
         assertThat(median).as("median first paint of the grid, ms").isLessThan(BUDGET_MS);
         assertThat(browser.pageErrors).isEmpty();
     }
