@@ -339,6 +339,50 @@ class DashboardBrowserTest {
     }
 
 
+    @Test
+    @Order(10)
+    void modelsPageListsVersionsWithMetricsChampionAndChartAndAnOperatorCanPromote() throws Exception {
+        // Versions registered straight through the registry: this page reads the registry, not the training.
+        var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
+        double[] aucs = {0.901, 0.917, 0.912};
+        for (double auc : aucs) {
+            registry.register("ui_model", "Income classifier", "sha256:" + "ab".repeat(32), "xgboost", "classification",
+                    Map.of("columns", java.util.List.of()), Map.of("roc_auc", auc, "accuracy", auc - 0.05), Map.of());
+        }
+        registry.setAlias("ui_model", "champion", 2, "test");
+
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        page.navigate(base + "/ui/#/models/ui_model");
+        Locator rows = page.locator("#versions-table tbody tr");
+        assertThat(rows).hasCount(3);
+        assertThat(page.locator("#versions-table")).containsText("★ champion");
+        assertThat(page.locator("#versions-table")).containsText("0.917");
+        assertThat(page.locator("#metric-chart")).isVisible();
+        Browser.screenshot(page, "12-models");
+
+        // Promote v3: confirmation first, then the champion moves (and the API agrees).
+        page.locator("#versions-table tbody tr", new Page.LocatorOptions().setHasText("0.912"))
+                .getByText("Make champion…").click();
+        assertThat(page.locator("#confirm")).isVisible();
+        page.locator("#confirm-yes").click();
+        JsonNode versions = null;
+        for (int i = 0; i < 100; i++) {
+            versions = get(page, "/api/v1/models/ui_model/versions");
+            boolean moved = false;
+            for (JsonNode v : versions.path("items")) {
+                if (v.path("version").asInt() == 3 && v.path("aliases").toString().contains("champion")) moved = true;
+            }
+            if (moved) break;
+            page.waitForTimeout(50);
+        }
+        assertThat(versions.toString()).contains("\"version\":3");
+        boolean v3Champion = false;
+        for (JsonNode v : versions.path("items")) {
+            if (v.path("version").asInt() == 3) v3Champion = v.path("aliases").toString().contains("champion");
+        }
+        assertThat(v3Champion).as("v3 is champion after the promotion").isTrue();
+    }
+
     private JsonNode get(Page page, String path) throws Exception {
         APIResponse r = page.request().get(base + path);
         assertThat(r.status()).as("GET " + path).isEqualTo(200);
