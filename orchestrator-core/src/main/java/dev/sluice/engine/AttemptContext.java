@@ -4,7 +4,6 @@ import dev.sluice.store.TaskInstanceRepository.Claimed;
 import dev.sluice.task.TaskContext;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,11 +106,4 @@ final class AttemptContext implements TaskContext {
         }
     }
 
-    static void ensureParent(Path p) {
-        try {
-            Files.createDirectories(p.getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

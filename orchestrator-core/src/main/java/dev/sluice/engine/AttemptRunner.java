@@ -12,7 +12,6 @@ import dev.sluice.task.TaskTypeRegistry;
 import dev.sluice.template.TemplateContext;
 import dev.sluice.template.TemplateRenderer;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -141,8 +140,6 @@ final class AttemptRunner {
     static String describe(Throwable e) {
         if (e instanceof TaskFailedException) return e.getMessage();
         String m = e.getMessage();
-        StringWriter sw = new StringWriter();
-        sw.append(e.getClass().getSimpleName()).append(m == null ? "" : ": " + m);
-        return sw.toString();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 }

@@ -13,7 +13,6 @@ import dev.sluice.store.RunRepository.RunRow;
 import dev.sluice.store.TaskInstanceRepository;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -190,7 +189,4 @@ public final class RunControl {
         return r;
     }
 
-    static List<String> ids(Map<String, TaskState> m) {
-        return new ArrayList<>(m.keySet());
-    }
 }

@@ -11,7 +11,6 @@ import dev.sluice.store.RunRepository.NewRun;
 import dev.sluice.store.TaskInstanceRepository;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import org.jooq.DSLContext;
 import org.jooq.Query;
@@ -157,7 +156,4 @@ public final class RunCoordinator {
         return new RunSummary(run.runId(), run.state(), tasks.summaries(dsl, runKey));
     }
 
-    static Map<String, TaskState> copy(Map<String, TaskState> m) {
-        return new HashMap<>(m);
-    }
 }

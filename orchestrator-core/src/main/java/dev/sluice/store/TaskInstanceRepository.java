@@ -84,8 +84,10 @@ public final class TaskInstanceRepository {
             var update = tx.update(TASK_INSTANCE).set(TASK_INSTANCE.STATE, state.dbName());
             if (state == TaskState.QUEUED) update = update.set(TASK_INSTANCE.READY_AT, utc(now));
             else update = update.set(TASK_INSTANCE.ENDED_AT, utc(now));
+            // the decider only ever moves pending tasks
+            dev.sluice.run.IllegalTransitionException.check("tasks " + tasks, TaskState.PENDING, state);
             queries.add(update.where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.in(tasks),
-                    TASK_INSTANCE.STATE.in(dbNames(state.allowedFrom()))).and(TASK_INSTANCE.STATE.eq(TaskState.PENDING.dbName())));
+                    TASK_INSTANCE.STATE.eq(TaskState.PENDING.dbName())));
         });
         return queries;
     }

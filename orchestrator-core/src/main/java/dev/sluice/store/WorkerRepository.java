@@ -3,7 +3,6 @@ package dev.sluice.store;
 import static dev.sluice.db.jooq.Tables.WORKER;
 import static dev.sluice.store.TaskInstanceRepository.utc;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.jooq.DSLContext;
@@ -43,7 +42,4 @@ public final class WorkerRepository {
                 .where(WORKER.WORKER_ID.eq(workerId), WORKER.STOPPED_AT.isNull()).execute() == 1;
     }
 
-    public static Duration deadAfter(Duration heartbeatInterval) {
-        return heartbeatInterval.multipliedBy(5);
-    }
 }
