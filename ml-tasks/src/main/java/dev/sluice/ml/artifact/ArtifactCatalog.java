@@ -2,10 +2,15 @@ package dev.sluice.ml.artifact;
 
 import static dev.sluice.db.jooq.Tables.ARTIFACT;
 import static dev.sluice.db.jooq.Tables.ARTIFACT_LINEAGE;
+import static dev.sluice.db.jooq.Tables.ATTEMPT;
+import static dev.sluice.db.jooq.Tables.DAG_RUN;
 
 import dev.sluice.ml.Json;
 import dev.sluice.task.TaskContext;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
@@ -57,6 +62,32 @@ public final class ArtifactCatalog {
     public void consumed(TaskContext ctx, String role, String ref) {
         if (db == null) return;
         link(ctx, "consumed", role, Artifact.hashOf(ref));
+    }
+
+    /** Statistics an earlier run recorded, with the run they came from. */
+    public record PastStats(String ref, String runId, Instant logicalDate, Map<String, Object> stats) {}
+
+    /**
+     * The statistics this DAG's task recorded under {@code role} in the latest successful run at or before the
+     * current run's logical date (so a backfill compares with the day before it, not with today). Only runs that
+     * succeeded count: data a failed run was trained or gated on is no baseline.
+     */
+    public Optional<PastStats> lastSuccessfulRun(TaskContext ctx, String role) {
+        if (db == null) return Optional.empty();
+        return db.select(ARTIFACT.HASH, ARTIFACT.STATS, DAG_RUN.RUN_ID, DAG_RUN.LOGICAL_DATE)
+                .from(ARTIFACT_LINEAGE)
+                .join(ARTIFACT).on(ARTIFACT.ID.eq(ARTIFACT_LINEAGE.ARTIFACT_ID))
+                .join(DAG_RUN).on(DAG_RUN.ID.eq(ARTIFACT_LINEAGE.RUN_ID))
+                .join(ATTEMPT).on(ATTEMPT.ID.eq(ARTIFACT_LINEAGE.ATTEMPT_ID))
+                .where(ARTIFACT_LINEAGE.DAG_ID.eq(ctx.dagId()), ARTIFACT_LINEAGE.TASK_ID.eq(ctx.taskId()),
+                        ARTIFACT_LINEAGE.ROLE.eq(role), ARTIFACT_LINEAGE.DIRECTION.eq("produced"),
+                        ARTIFACT_LINEAGE.RUN_ID.ne(ctx.runKey()), ARTIFACT.STATS.isNotNull(),
+                        DAG_RUN.STATE.eq("success"), ATTEMPT.STATE.eq("success"),
+                        DAG_RUN.LOGICAL_DATE.le(ctx.logicalDate().atOffset(ZoneOffset.UTC)))
+                .orderBy(DAG_RUN.LOGICAL_DATE.desc(), DAG_RUN.ID.desc())
+                .limit(1)
+                .fetchOptional(r -> new PastStats(Artifact.REF_PREFIX + r.value1(), r.value3(), r.value4().toInstant(),
+                        Json.readMap(r.value2().data())));
     }
 
     private void link(TaskContext ctx, String direction, String role, String hash) {

@@ -27,8 +27,9 @@ import java.util.Map;
 
 /**
  * ml.validate_data: checks a dataset against expectations (schema, null ratios, ranges, allowed categories, row
- * count) and for drift against a reference dataset (population stability index per column). Always stores a
- * stats artifact and a report; fails with a readable summary when any check fails.
+ * count) and for drift (population stability index per column) against a reference dataset or against the
+ * statistics of the DAG's last successful run. Always stores a stats artifact, with a histogram per column that
+ * later runs compare with, and a report; fails with a readable summary when any check fails.
  */
 public final class ValidateDataTask extends MlTask {
     private static final List<ConfigField> FIELDS = with(List.of(
@@ -40,6 +41,9 @@ public final class ValidateDataTask extends MlTask {
             ConfigField.optional("min_rows", FieldType.INTEGER, null, "Fewest rows accepted."),
             ConfigField.optional("max_rows", FieldType.INTEGER, null, "Most rows accepted."),
             ConfigField.optional("reference", FieldType.STRING, null, "Reference dataset (e.g. the previous training data) for drift."),
+            ConfigField.optional("drift_baseline", FieldType.STRING, null,
+                    "last_success: measure drift against the statistics this task stored in the DAG's latest successful run"
+                            + " at or before this run's logical date (the first run has none and passes); none: no drift check."),
             ConfigField.optional("drift_columns", FieldType.LIST, null, "Columns checked for drift; default: all shared columns."),
             ConfigField.optional("max_psi", FieldType.NUMBER, 0.2, "Highest population stability index accepted per column.")));
 
@@ -61,6 +65,8 @@ public final class ValidateDataTask extends MlTask {
     @Override
     public TaskResult execute(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
+        List<String> invalid = validate(ctx.config());
+        if (!invalid.isEmpty()) throw new TaskFailedException("invalid ml.validate_data config: " + String.join("; ", invalid));
         String ref = inputRef(ctx, cfg, "dataset", true);
         List<String> failures = new ArrayList<>();
         Map<String, Object> report = new LinkedHashMap<>();
@@ -118,27 +124,7 @@ public final class ValidateDataTask extends MlTask {
             if (cfg.has("min_rows") && rows < cfg.lng("min_rows")) failures.add("rows: " + rows + " rows, fewer than min_rows " + cfg.lng("min_rows"));
             if (cfg.has("max_rows") && rows > cfg.lng("max_rows")) failures.add("rows: " + rows + " rows, more than max_rows " + cfg.lng("max_rows"));
 
-            if (cfg.has("reference")) {
-                String refRef = inputRef(ctx, cfg, "reference", true);
-                String refRel = DuckDb.parquet(store(ctx).localPath(refRef));
-                DatasetSchema refSchema = db.schemaOf("SELECT * FROM " + refRel);
-                List<String> cols = cfg.has("drift_columns") ? cfg.strings("drift_columns")
-                        : schema.names().stream().filter(n -> refSchema.column(n).isPresent()).toList();
-                Map<String, Object> psi = new LinkedHashMap<>();
-                double max = cfg.dbl("max_psi");
-                for (String c : cols) {
-                    var col = schema.column(c);
-                    if (col.isEmpty() || refSchema.column(c).isEmpty()) {
-                        failures.add("drift: column " + c + " is not in both datasets");
-                        continue;
-                    }
-                    double v = Psi.of(db, refRel, rel, col.get());
-                    psi.put(c, v);
-                    if (v > max) failures.add(String.format(Locale.ROOT, "drift: PSI of %s is %.4f, above %.4f", c, v, max));
-                }
-                report.put("reference", refRef);
-                report.put("psi", psi);
-            }
+            Map<String, Object> psi = drift(ctx, cfg, db, rel, schema, report, failures);
             report.put("failures", failures);
             report.put("passed", failures.isEmpty());
 
@@ -160,9 +146,88 @@ public final class ValidateDataTask extends MlTask {
             out.put("rows", rows);
             out.put("stats", statsArtifact.ref());
             out.put("report", reportArtifact.ref());
+            if (psi != null) out.put("psi", psi);
             out.put("passed", true);
             return TaskResult.of(out);
         }
+    }
+
+    /**
+     * Drift per column (PSI) against the baseline: a reference dataset, or the statistics this task stored in the
+     * DAG's last successful run. Returns the PSI per column, or null when there is nothing to compare with.
+     */
+    private Map<String, Object> drift(TaskContext ctx, Cfg cfg, DuckDb db, String rel, DatasetSchema schema,
+                                      Map<String, Object> report, List<String> failures) throws Exception {
+        String mode = baselineMode(cfg);
+        if (mode.equals("none")) return null;
+        Map<String, Object> baseline = new LinkedHashMap<>();
+        Map<String, Histogram> histograms = new LinkedHashMap<>();
+        if (mode.equals("reference")) {
+            String refRef = inputRef(ctx, cfg, "reference", true);
+            String refRel = DuckDb.parquet(store(ctx).localPath(refRef));
+            for (Column c : db.schemaOf("SELECT * FROM " + refRel).columns()) histograms.put(c.name(), Histogram.of(db, refRel, c));
+            baseline.put("kind", "reference");
+            baseline.put("dataset", refRef);
+            report.put("reference", refRef);
+        } else {
+            var past = catalog(ctx).lastSuccessfulRun(ctx, "stats");
+            if (past.isEmpty()) {
+                ctx.log().println("drift: no earlier successful run of " + ctx.dagId() + " recorded statistics; nothing to compare with yet");
+                report.put("baseline", null);
+                return null;
+            }
+            past.get().stats().forEach((col, s) -> {
+                Histogram h = s instanceof Map<?, ?> m ? Histogram.fromMap(m.get("histogram")) : null;
+                if (h != null) histograms.put(col, h);
+            });
+            baseline.put("kind", "last_success");
+            baseline.put("run_id", past.get().runId());
+            baseline.put("logical_date", past.get().logicalDate().toString());
+            baseline.put("stats", past.get().ref());
+            ctx.log().printf("drift: comparing with run %s (logical date %s, stats %s)%n",
+                    past.get().runId(), past.get().logicalDate(), past.get().ref());
+        }
+        report.put("baseline", baseline);
+        List<String> cols = cfg.has("drift_columns") ? cfg.strings("drift_columns")
+                : schema.names().stream().filter(histograms::containsKey).toList();
+        Map<String, Object> psi = new LinkedHashMap<>();
+        double max = cfg.dbl("max_psi");
+        for (String c : cols) {
+            var col = schema.column(c);
+            Histogram h = histograms.get(c);
+            if (col.isEmpty() || h == null) {
+                failures.add("drift: column " + c + " is not in both the data and the baseline");
+                continue;
+            }
+            if (h.numeric() != (col.get().type() == ColumnType.NUMBER)) {
+                failures.add("drift: column " + c + " is " + col.get().type().lower() + " now but was " + (h.numeric() ? "numeric" : "categorical") + " in the baseline");
+                continue;
+            }
+            double v = Psi.of(h, db, rel, c);
+            psi.put(c, v);
+            if (v > max) failures.add(String.format(Locale.ROOT, "drift: PSI of %s is %.4f, above %.4f", c, v, max));
+        }
+        report.put("psi", psi);
+        ctx.log().println("drift (PSI): " + psi);
+        return psi;
+    }
+
+    private static String baselineMode(Cfg cfg) {
+        if (cfg.has("reference")) return "reference";
+        return cfg.str("drift_baseline", "none");
+    }
+
+    @Override
+    public List<String> validate(Map<String, Object> config) {
+        List<String> errors = new ArrayList<>();
+        Object mode = config.get("drift_baseline");
+        if (mode != null && !List.of("none", "last_success").contains(String.valueOf(mode))) {
+            errors.add("drift_baseline must be none or last_success, got \"" + mode + "\"");
+        }
+        if (config.get("reference") != null && mode != null && !"none".equals(String.valueOf(mode))) {
+            errors.add("set either reference (a dataset) or drift_baseline: last_success, not both");
+        }
+        return errors;
     }
 
     /** A number from config; templates render to text, so "0.1" is accepted too. */
@@ -202,6 +267,12 @@ public final class ValidateDataTask extends MlTask {
                 }
                 out.put(c.name(), m);
             }
+        }
+        // Kept with the stats so that a later run can measure drift against this data without reading it again.
+        for (Column c : schema.columns()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) out.get(c.name());
+            m.put("histogram", Histogram.of(db, rel, c).toMap());
         }
         return out;
     }
