@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.sluice.ml.artifact.LocalArtifactStore;
 import dev.sluice.ml.data.DuckDb;
 import dev.sluice.ml.data.Rows;
+import dev.sluice.ml.drift.PredictionDrift;
 import dev.sluice.ml.model.LoadedModel;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -235,6 +237,38 @@ class PipelineEndToEndTest {
             assertThat(r.getInt(1)).isBetween(1, requests - 1);
             assertThat(r.getString(2)).isEqualTo("39");
         }
+    }
+
+    @Test
+    @Order(9)
+    void served_inputs_are_compared_with_the_training_rows() throws Exception {
+        PredictionService service = new PredictionService(registry, store, p.ds, 1.0, new Random(5));
+        PredictionDrift drift = new PredictionDrift(registry, store, p.ds, p.home.resolve("tmp"));
+        List<Map<String, Object>> rows = readRows((String) p.outputs.get("split").get("test"), 1000);
+        rows.forEach(r -> r.remove("income"));
+
+        Instant likeTraining = Instant.now();
+        for (int i = 0; i < rows.size(); i += 50) service.predict("adult_income", "champion", rows.subList(i, i + 50));
+        PredictionDrift.Report same = drift.report("adult_income", "champion", likeTraining, 10_000, 0.2);
+        assertThat(same.requests()).isEqualTo(20);
+        assertThat(same.rows()).isEqualTo(1000);
+        assertThat(same.baselineDataset()).isEqualTo(p.outputs.get("split").get("train"));
+        assertThat(same.psi()).containsOnlyKeys(registry.byAlias("adult_income", "champion").orElseThrow().inputSchema().keySet());
+        assertThat(same.drifted()).isEmpty();
+        assertThat(same.psi().values()).allSatisfy(v -> assertThat(v).isLessThan(0.1));
+
+        Instant older = Instant.now();
+        List<Map<String, Object>> aged = new ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            Map<String, Object> copy = new LinkedHashMap<>(r);
+            copy.put("age", ((Number) r.get("age")).doubleValue() + 25);
+            aged.add(copy);
+        }
+        for (int i = 0; i < aged.size(); i += 50) service.predict("adult_income", "champion", aged.subList(i, i + 50));
+        PredictionDrift.Report shifted = drift.report("adult_income", "champion", older, 10_000, 0.2);
+        assertThat(shifted.rows()).isEqualTo(1000);
+        assertThat(shifted.drifted()).containsExactly("age");
+        assertThat(shifted.psi().get("age")).isGreaterThan(1.0);
     }
 
     private static int count(Map<Integer, java.util.concurrent.atomic.AtomicInteger> served, int version) {

@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.ml.artifact.LocalArtifactStore;
+import dev.sluice.ml.drift.PredictionDrift;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.serving.PredictionService;
 import dev.sluice.server.api.AdminRoutes;
@@ -40,8 +41,6 @@ import java.util.concurrent.TimeUnit;
 
 /** The HTTP face of a Sluice process: the REST API under /api/v1, live events, metrics and the dashboard. */
 public final class HttpServer implements AutoCloseable {
-    /** Share of prediction requests written to prediction_log: enough to audit inputs without a write per request. */
-    private static final double PREDICTION_LOG_RATE = 0.01;
     private final Javalin app;
     private final RouteTable routes;
     private final EventHub events;
@@ -105,7 +104,9 @@ public final class HttpServer implements AutoCloseable {
                 sluice.backfills, dags, audit);
         AdminRoutes.register(routes, users, tokens, audit);
         ModelRegistry registry = new ModelRegistry(sluice.db.dataSource());
-        ModelRoutes.register(routes, new ModelQueries(registry, dsl), registry, predictions(sluice, registry), audit);
+        ModelRoutes.register(routes, new ModelQueries(registry, dsl), registry, predictions(sluice, registry),
+                new PredictionDrift(registry, LocalArtifactStore.inHome(sluice.config.home()), sluice.db.dataSource(),
+                        sluice.config.home().resolve("tmp").resolve("drift")), audit);
         SystemRoutes.register(routes, sluice.db, metrics, events);
         app.get("/", ctx -> ctx.redirect("/ui/"));
 
@@ -124,7 +125,7 @@ public final class HttpServer implements AutoCloseable {
     private static PredictionService predictions(SluiceApp sluice, ModelRegistry registry) {
         return new PredictionService(registry, LocalArtifactStore.inHome(sluice.config.home()), sluice.db.dataSource(),
                 // java.util.Random, not ThreadLocalRandom: the generator is shared by all request threads.
-                PREDICTION_LOG_RATE, new java.util.Random());
+                sluice.config.predictionLogRate(), new java.util.Random());
     }
 
     public int port() {

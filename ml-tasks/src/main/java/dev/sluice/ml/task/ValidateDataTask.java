@@ -10,6 +10,8 @@ import dev.sluice.ml.data.Column;
 import dev.sluice.ml.data.ColumnType;
 import dev.sluice.ml.data.DatasetSchema;
 import dev.sluice.ml.data.DuckDb;
+import dev.sluice.ml.drift.Histogram;
+import dev.sluice.ml.drift.Psi;
 import dev.sluice.task.ConfigField;
 import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;

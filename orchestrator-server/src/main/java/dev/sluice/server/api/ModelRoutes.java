@@ -1,5 +1,6 @@
 package dev.sluice.server.api;
 
+import dev.sluice.ml.drift.PredictionDrift;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
 import dev.sluice.ml.serving.Prediction;
@@ -14,6 +15,8 @@ import dev.sluice.server.http.Params;
 import dev.sluice.server.http.RouteTable;
 import dev.sluice.server.http.Types;
 import dev.sluice.server.query.ModelQueries;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,8 @@ import java.util.regex.Pattern;
 
 /** The model registry and online predictions. Aliases move through the registry, predictions through one PredictionService. */
 public final class ModelRoutes {
+    /** Newest logged requests a drift report reads at most: at the default 1 % sampling, a million requests. */
+    private static final int DRIFT_MAX_REQUESTS = 10_000;
     /**
      * Aliases start with a letter and are never "v3": the registry reads digits and "v"+digits as version numbers,
      * so such an alias could be set but never resolved.
@@ -41,7 +46,7 @@ public final class ModelRoutes {
     }
 
     public static void register(RouteTable routes, ModelQueries models, ModelRegistry registry, PredictionService predictions,
-                                AuditLog audit) {
+                                PredictionDrift drift, AuditLog audit) {
         routes.add(Endpoint.get("/models", Role.VIEWER, "Registered models with their latest and champion versions")
                         .returns(Types.items(ModelQueries.ModelSummary.class)),
                 (ctx, who) -> new Items<>(models.models()));
@@ -72,6 +77,28 @@ public final class ModelRoutes {
                     if (rows.isEmpty()) throw ApiException.badRequest("rows", "rows must hold at least one row");
                     return PredictionView.of(predictions.predict(ctx.pathParam("name"), target, rows));
                 });
+        routes.add(Endpoint.get("/models/{name}/drift", Role.VIEWER,
+                                "Drift (PSI per input column) of the sampled served rows against the version's training rows")
+                        .query("alias", "version", "hours", "max_psi").returns(PredictionDrift.Report.class),
+                (ctx, who) -> {
+                    String target = target(Params.string(ctx, "alias"), Params.integer(ctx, "version"));
+                    Integer hours = Params.integer(ctx, "hours");
+                    if (hours != null && (hours < 1 || hours > 24 * 366)) throw ApiException.badRequest("hours", "hours must be between 1 and 8784");
+                    double maxPsi = maxPsi(Params.string(ctx, "max_psi"));
+                    Instant since = Instant.now().minus(Duration.ofHours(hours == null ? 24 * 7 : hours));
+                    return drift.report(ctx.pathParam("name"), target, since, DRIFT_MAX_REQUESTS, maxPsi);
+                });
+    }
+
+    private static double maxPsi(String s) {
+        if (s == null) return 0.2;
+        try {
+            double v = Double.parseDouble(s);
+            if (v > 0 && Double.isFinite(v)) return v;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw ApiException.badRequest("max_psi", "max_psi must be a positive number, got \"" + s + "\"");
     }
 
     /** What PredictionService resolves: a version number as digits, else an alias. */

@@ -79,7 +79,9 @@ final class ApiServer implements AutoCloseable {
         Files.writeString(dags.resolve("fail_dag.yaml"), FAIL_DAG);
         Files.writeString(dags.resolve("slow_dag.yaml"), SLOW_DAG);
         Files.writeString(dags.resolve("broken.yaml"), "id: broken\ntasks: 3\n");
-        var config = SluiceConfig.from(Map.of("SLUICE_HOME", home.toString()));
+        var config = SluiceConfig.from(Map.of("SLUICE_HOME", home.toString(),
+                // every prediction logged, so drift reports have rows to read
+                "SLUICE_PREDICTION_LOG_RATE", "1"));
         var engine = EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200));
         app = new SluiceApp(config, TestDatabase.fresh(24), dags, engine, Clock.systemUTC()).start().startHttp(0);
         base = "http://localhost:" + app.httpPort() + "/api/v1";

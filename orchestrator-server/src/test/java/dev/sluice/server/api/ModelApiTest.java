@@ -140,6 +140,30 @@ class ModelApiTest {
         assertError(server.post("/models/" + MODEL + "/aliases/champion", Role.OPERATOR, "{\"version\":99}"), 404, null, "alias to nothing");
     }
 
+    @Test
+    void the_drift_report_compares_served_rows_with_the_training_rows() throws Exception {
+        // Version 1 serves its test rows, everyone 40 years older: age drifts, the other inputs do not.
+        List<Map<String, Object>> rows = testRows(run1, 500);
+        assertThat(rows).hasSizeGreaterThan(200);
+        rows.forEach(r -> r.put("age", ((Number) r.get("age")).doubleValue() + 40));
+        for (int i = 0; i < rows.size(); i += 50) predict("?version=1", rows.subList(i, Math.min(rows.size(), i + 50)));
+
+        var a = server.get("/models/" + MODEL + "/drift?version=1&hours=1", Role.VIEWER);
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        JsonNode r = a.json();
+        assertThat(r.path("version").asInt()).isEqualTo(1);
+        assertThat(r.path("baseline_dataset").asText()).isEqualTo(AdultModelFixture.taskOutput(server, run1, "split").path("train").asText());
+        assertThat(r.path("rows").asLong()).isGreaterThanOrEqualTo(rows.size());
+        assertThat(r.path("requests").asLong()).isGreaterThanOrEqualTo(rows.size() / 50);
+        assertThat(r.path("psi").has("hours_per_week")).isTrue();
+        assertThat(r.path("psi").path("age").asDouble()).isGreaterThan(1.0);
+        assertThat(r.path("drifted").toString()).contains("\"age\"").doesNotContain("hours_per_week");
+
+        assertError(server.get("/models/" + MODEL + "/drift?hours=0", Role.VIEWER), 400, "hours", "hours out of range");
+        assertError(server.get("/models/" + MODEL + "/drift?max_psi=much", Role.VIEWER), 400, "max_psi", "max_psi not a number");
+        assertError(server.get("/models/no_such_model/drift", Role.VIEWER), 404, null, "unknown model");
+    }
+
     private static int champion() {
         for (JsonNode m : server.get("/models", Role.VIEWER).json().path("items")) {
             if (m.path("name").asText().equals(MODEL)) return m.path("champion_version").asInt();

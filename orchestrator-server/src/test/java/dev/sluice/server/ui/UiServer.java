@@ -31,7 +31,7 @@ final class UiServer implements AutoCloseable {
         Path home = Files.createTempDirectory("sluice-ui-test");
         Path dags = Files.createDirectories(home.resolve("dags"));
         for (var e : dagFiles.entrySet()) Files.writeString(dags.resolve(e.getKey()), e.getValue());
-        var config = new SluiceConfig(home, null, null, null, 0);
+        var config = new SluiceConfig(home, null, null, null, 0, SluiceConfig.DEFAULT_PREDICTION_LOG_RATE);
         var app = new SluiceApp(config, TestDatabase.fresh(), dags, EngineConfig.defaults(home), Clock.systemUTC());
         app.start().startHttp(0);
         UserStore users = new UserStore(app.db.dsl());

@@ -1,4 +1,4 @@
-package dev.sluice.ml.task;
+package dev.sluice.ml.drift;
 
 import static dev.sluice.ml.data.DuckDb.ident;
 import static dev.sluice.ml.data.DuckDb.literal;
@@ -19,13 +19,13 @@ import java.util.Map;
  * It is small enough to keep in the stats artifact, which is what lets a later run measure drift against this
  * run's data without the data itself.
  */
-record Histogram(String kind, List<Double> edges, List<String> categories, Map<String, Double> shares) {
-    static final int MAX_CATEGORIES = 100;
+public record Histogram(String kind, List<Double> edges, List<String> categories, Map<String, Double> shares) {
+    public static final int MAX_CATEGORIES = 100;
     static final String NULL = "null";
     static final String OTHER = "__other__";
 
     /** The histogram of {@code column} in {@code rel}: the buckets are fitted on this data. */
-    static Histogram of(DuckDb db, String rel, Column column) throws Exception {
+    public static Histogram of(DuckDb db, String rel, Column column) throws Exception {
         String q = ident(column.name());
         if (column.type() == ColumnType.NUMBER) {
             List<Double> edges = new ArrayList<>();
@@ -50,7 +50,7 @@ record Histogram(String kind, List<Double> edges, List<String> categories, Map<S
     }
 
     /** The share of rows of {@code rel} in each of this histogram's buckets (absent buckets are left out). */
-    Map<String, Double> sharesIn(DuckDb db, String rel, String column) throws Exception {
+    public Map<String, Double> sharesIn(DuckDb db, String rel, String column) throws Exception {
         Map<String, Double> out = new LinkedHashMap<>();
         try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery(
                 "SELECT " + bucket(ident(column)) + " AS k, count(*)::DOUBLE / sum(count(*)) OVER () FROM " + rel + " GROUP BY 1 ORDER BY 1")) {
@@ -59,7 +59,7 @@ record Histogram(String kind, List<Double> edges, List<String> categories, Map<S
         return out;
     }
 
-    boolean numeric() {
+    public boolean numeric() {
         return kind.equals("numeric");
     }
 
@@ -75,7 +75,7 @@ record Histogram(String kind, List<Double> edges, List<String> categories, Map<S
                 .append(" AS VARCHAR) ELSE ").append(literal(OTHER)).append(" END").toString();
     }
 
-    Map<String, Object> toMap() {
+    public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", kind);
         if (numeric()) m.put("edges", edges);
@@ -85,7 +85,7 @@ record Histogram(String kind, List<Double> edges, List<String> categories, Map<S
     }
 
     /** Reads what {@link #toMap} wrote (after a JSON round trip); null when the map holds no histogram. */
-    static Histogram fromMap(Object o) {
+    public static Histogram fromMap(Object o) {
         if (!(o instanceof Map<?, ?> m) || !(m.get("shares") instanceof Map<?, ?> sh)) return null;
         String kind = String.valueOf(m.get("kind"));
         List<Double> edges = new ArrayList<>();

@@ -1,4 +1,4 @@
-package dev.sluice.ml.task;
+package dev.sluice.ml.drift;
 
 import dev.sluice.ml.data.DuckDb;
 import java.util.HashSet;
@@ -10,16 +10,16 @@ import java.util.Set;
  * (cur - base) * ln(cur / base), the current data bucketed exactly as the baseline was. Common reading: below 0.1
  * stable, above 0.25 shifted.
  */
-final class Psi {
+public final class Psi {
     private static final double EPS = 1e-4;
 
     private Psi() {}
 
-    static double of(Histogram baseline, DuckDb db, String curRel, String column) throws Exception {
+    public static double of(Histogram baseline, DuckDb db, String curRel, String column) throws Exception {
         return between(baseline.shares(), baseline.sharesIn(db, curRel, column));
     }
 
-    static double between(Map<String, Double> base, Map<String, Double> cur) {
+    public static double between(Map<String, Double> base, Map<String, Double> cur) {
         Set<String> keys = new HashSet<>(base.keySet());
         keys.addAll(cur.keySet());
         double psi = 0;
