@@ -37,10 +37,11 @@ public final class PreprocessTask extends MlTask {
             ConfigField.optional("impute_numeric_value", FieldType.NUMBER, 0, "Fill value for impute_numeric: constant."),
             ConfigField.optional("impute_categorical", FieldType.STRING, "most_frequent", "most_frequent | constant | none."),
             ConfigField.optional("impute_categorical_value", FieldType.STRING, "missing", "Fill value for impute_categorical: constant."),
-            ConfigField.optional("outliers", FieldType.STRING, "none", "none | quantile | iqr: clip numeric values to fitted bounds."),
+            ConfigField.optional("outliers", FieldType.STRING, "none", "none | quantile | iqr | zscore: clip numeric values to bounds fitted on training."),
             ConfigField.optional("outlier_lower_quantile", FieldType.NUMBER, 0.01, "Lower clip quantile (outliers: quantile)."),
             ConfigField.optional("outlier_upper_quantile", FieldType.NUMBER, 0.99, "Upper clip quantile (outliers: quantile)."),
             ConfigField.optional("iqr_factor", FieldType.NUMBER, 1.5, "Fences at Q1 - k*IQR and Q3 + k*IQR (outliers: iqr)."),
+            ConfigField.optional("zscore_threshold", FieldType.NUMBER, 3.0, "Bounds at mean ± k standard deviations (outliers: zscore)."),
             ConfigField.optional("scaling", FieldType.STRING, "standard", "none | standard | minmax | robust."),
             ConfigField.optional("encoding", FieldType.STRING, "onehot", "onehot | ordinal for categorical columns."),
             ConfigField.optional("unseen", FieldType.STRING, "ignore",
@@ -68,7 +69,7 @@ public final class PreprocessTask extends MlTask {
         List<String> errors = new ArrayList<>();
         check(errors, config, "impute_numeric", "median", "mean", "median", "most_frequent", "constant", "none");
         check(errors, config, "impute_categorical", "most_frequent", "most_frequent", "constant", "none");
-        check(errors, config, "outliers", "none", "none", "quantile", "iqr");
+        check(errors, config, "outliers", "none", "none", "quantile", "iqr", "zscore");
         check(errors, config, "scaling", "standard", "none", "standard", "minmax", "robust");
         check(errors, config, "encoding", "onehot", "onehot", "ordinal");
         check(errors, config, "unseen", "ignore", "ignore", "error");
@@ -109,7 +110,7 @@ public final class PreprocessTask extends MlTask {
             }
             PreprocessSpec spec = new PreprocessSpec(numeric, categorical, pass, cfg.str("impute_numeric"), cfg.dbl("impute_numeric_value"),
                     cfg.str("impute_categorical"), cfg.str("impute_categorical_value"), cfg.str("outliers"),
-                    cfg.dbl("outlier_lower_quantile"), cfg.dbl("outlier_upper_quantile"), cfg.dbl("iqr_factor"),
+                    cfg.dbl("outlier_lower_quantile"), cfg.dbl("outlier_upper_quantile"), cfg.dbl("iqr_factor"), cfg.dbl("zscore_threshold"),
                     cfg.str("scaling"), cfg.str("encoding"), cfg.str("unseen").equals("error"),
                     cfg.integer("max_categories"), cfg.lng("min_frequency"));
             FittedTransform t;

@@ -52,6 +52,11 @@ public final class PreprocessFitter {
                     agg.add("quantile_cont(" + q + ", 0.25) - " + spec.iqrFactor() + " * (quantile_cont(" + q + ", 0.75) - quantile_cont(" + q + ", 0.25))");
                     agg.add("quantile_cont(" + q + ", 0.75) + " + spec.iqrFactor() + " * (quantile_cont(" + q + ", 0.75) - quantile_cont(" + q + ", 0.25))");
                 }
+                case "zscore" -> {
+                    // Clipping at mean ± k·sd of the training rows, rather than dropping rows: serving cannot drop a request.
+                    agg.add("avg(" + q + ") - " + spec.zThreshold() + " * stddev_pop(" + q + ")");
+                    agg.add("avg(" + q + ") + " + spec.zThreshold() + " * stddev_pop(" + q + ")");
+                }
                 default -> {
                     agg.add("NULL");
                     agg.add("NULL");

@@ -7,12 +7,12 @@ import java.util.List;
  *
  * @param numericImpute mean | median | most_frequent | constant | none
  * @param categoricalImpute most_frequent | constant | none
- * @param outliers none | quantile | iqr
+ * @param outliers none | quantile | iqr | zscore
  * @param scaling none | standard | minmax | robust
  * @param encoding onehot | ordinal
  */
 public record PreprocessSpec(List<String> numeric, List<String> categorical, List<String> passthrough,
                              String numericImpute, Object numericFill, String categoricalImpute,
                              String categoricalFill, String outliers, double lowerQuantile, double upperQuantile,
-                             double iqrFactor, String scaling, String encoding, boolean failOnUnseen,
+                             double iqrFactor, double zThreshold, String scaling, String encoding, boolean failOnUnseen,
                              int maxCategories, long minFrequency) {}

@@ -96,6 +96,19 @@ class PreprocessTaskTest {
     }
 
     @Test
+    void zscore_clipping_uses_the_training_mean_and_deviation() throws Exception {
+        FittedTransform t = transform(preprocess(splits(), Map.of("impute_numeric", "none", "scaling", "none",
+                "outliers", "zscore", "zscore_threshold", 1.5)));
+        // Training x = 1..9 (the missing value does not count): mean 5, population sd sqrt(60/9).
+        double sd = Math.sqrt(60 / 9.0);
+        Step.Clip clip = t.steps().stream().filter(s -> s instanceof Step.Clip).map(s -> (Step.Clip) s).findFirst().orElseThrow();
+        assertThat(clip.lower()).isCloseTo(5 - 1.5 * sd, within(1e-9));
+        assertThat(clip.upper()).isCloseTo(5 + 1.5 * sd, within(1e-9));
+        assertThat((double) t.apply(Map.of("x", 1000, "colour", "red")).get("x")).isCloseTo(5 + 1.5 * sd, within(1e-9));
+        assertThat((double) t.apply(Map.of("x", 6, "colour", "red")).get("x")).isEqualTo(6.0);
+    }
+
+    @Test
     void unseen_categories_can_be_refused() throws Exception {
         Map<String, Object> s = splits();
         assertThatThrownBy(() -> preprocess(s, Map.of("unseen", "error")))
@@ -113,6 +126,8 @@ class PreprocessTaskTest {
     void bad_config_and_columns_are_named() throws Exception {
         assertThat(new PreprocessTask().validate(Map.of("scaling", "zscore"))).containsExactly(
                 "scaling must be one of none, standard, minmax, robust, got \"zscore\"");
+        assertThat(new PreprocessTask().validate(Map.of("outliers", "sigma"))).containsExactly(
+                "outliers must be one of none, quantile, iqr, zscore, got \"sigma\"");
         Map<String, Object> s = splits();
         assertThatThrownBy(() -> preprocess(s, Map.of("numeric", List.of("x", "weight"))))
                 .isInstanceOf(TaskFailedException.class).hasMessageContaining("column weight is not in the training split");
