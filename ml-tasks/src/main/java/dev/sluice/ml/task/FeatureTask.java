@@ -31,7 +31,10 @@ public final class FeatureTask extends MlTask {
             ConfigField.optional("log", FieldType.LIST, List.of(), "Columns getting log(c) = ln(1 + c - training min)."),
             ConfigField.optional("bins", FieldType.MAP, Map.of(), "column: number of quantile bins, fitted on training."),
             ConfigField.optional("date_parts", FieldType.MAP, Map.of(), "timestamp column: [year, month, day, day_of_week, hour]."),
-            ConfigField.optional("hash", FieldType.MAP, Map.of(), "text column: number of hash buckets (one 0/1 column each).")));
+            ConfigField.optional("hash", FieldType.MAP, Map.of(), "text column: number of hash buckets (one 0/1 column each)."),
+            ConfigField.optional("power", FieldType.MAP, Map.of(), "column: exponent p, giving column^p = sign(x)·|x|^p."),
+            ConfigField.optional("text", FieldType.MAP, Map.of(),
+                    "free-text column: {buckets: 256, ngrams: [1, 2], tfidf: true}: hashed word n-grams, IDF fitted on training.")));
 
     @Override
     public String name() {
@@ -40,7 +43,7 @@ public final class FeatureTask extends MlTask {
 
     @Override
     public String description() {
-        return "Derive features (interactions, logs, bins, date parts, hashing) and extend the fitted transform.";
+        return "Derive features (interactions, logs, powers, bins, date parts, hashing, text n-grams / TF-IDF) and extend the fitted transform.";
     }
 
     @Override
@@ -108,7 +111,35 @@ public final class FeatureTask extends MlTask {
             }
             dates.put(e.getKey(), ps);
         }
-        return new FeatureSpec(inter, cfg.strings("log"), bins, dates, hash);
+        Map<String, Double> power = new LinkedHashMap<>();
+        for (var e : cfg.map("power").entrySet()) {
+            if (!(e.getValue() instanceof Number n) || !Double.isFinite(n.doubleValue()) || n.doubleValue() == 0) {
+                throw new TaskFailedException("power." + e.getKey() + " must be a non-zero number, got " + e.getValue());
+            }
+            power.put(e.getKey(), n.doubleValue());
+        }
+        Map<String, FeatureSpec.TextSpec> text = new LinkedHashMap<>();
+        for (var e : cfg.map("text").entrySet()) text.put(e.getKey(), textSpec("text." + e.getKey(), e.getValue()));
+        return new FeatureSpec(inter, cfg.strings("log"), power, bins, dates, hash, text);
+    }
+
+    private static FeatureSpec.TextSpec textSpec(String key, Object v) throws TaskFailedException {
+        if (!(v instanceof Map<?, ?> m)) throw new TaskFailedException(key + " must be a mapping {buckets, ngrams, tfidf}");
+        for (Object k : m.keySet()) {
+            if (!List.of("buckets", "ngrams", "tfidf").contains(String.valueOf(k))) throw new TaskFailedException(key + ": unknown field " + k + " (buckets, ngrams, tfidf)");
+        }
+        int buckets = toInt(key + ".buckets", m.containsKey("buckets") ? m.get("buckets") : 256);
+        int minN = 1;
+        int maxN = 1;
+        if (m.get("ngrams") != null) {
+            if (!(m.get("ngrams") instanceof List<?> ng) || ng.size() != 2) throw new TaskFailedException(key + ".ngrams must be [min, max], got " + m.get("ngrams"));
+            minN = toInt(key + ".ngrams[0]", ng.get(0));
+            maxN = toInt(key + ".ngrams[1]", ng.get(1));
+            if (maxN < minN) throw new TaskFailedException(key + ".ngrams must be [min, max] with min <= max, got " + ng);
+        }
+        Object tfidf = m.containsKey("tfidf") ? m.get("tfidf") : Boolean.TRUE;
+        if (!(tfidf instanceof Boolean b)) throw new TaskFailedException(key + ".tfidf must be true or false, got " + tfidf);
+        return new FeatureSpec.TextSpec(buckets, minN, maxN, b);
     }
 
     private static int toInt(String key, Object v) throws TaskFailedException {

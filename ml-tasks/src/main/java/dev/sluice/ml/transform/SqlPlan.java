@@ -18,7 +18,7 @@ import java.util.Optional;
  * ({@link FittedTransform#apply}); the consistency test holds the two to the same predictions.
  *
  * <p>SQL's least/greatest skip NULLs, so every numeric expression guards NULL explicitly to keep Java's
- * "missing stays missing" semantics. A step without a SQL form (hashing) makes {@link #selectList} empty and the
+ * "missing stays missing" semantics. A step without a SQL form (hashing, text) makes {@link #selectList} empty and the
  * caller falls back to the Java path.
  */
 public final class SqlPlan {
@@ -75,7 +75,12 @@ public final class SqlPlan {
                         e.put(d.column() + "_" + p, "CAST(" + f + "(" + x + ") AS DOUBLE)");
                     }
                 }
+                case Step.Power pw -> e.put(pw.name(), nullSafe(e.get(pw.column()),
+                        "sign(" + e.get(pw.column()) + ") * pow(abs(" + e.get(pw.column()) + "), " + num(pw.exponent()) + ")"));
                 case Step.Hash h -> {
+                    return Optional.empty();
+                }
+                case Step.Text t -> {
                     return Optional.empty();
                 }
                 case Step.Select sel -> e.keySet().retainAll(sel.columns().stream().map(Column::name).toList());

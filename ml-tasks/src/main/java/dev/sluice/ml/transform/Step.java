@@ -29,6 +29,8 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Step.Bin.class, name = "bin"),
         @JsonSubTypes.Type(value = Step.DateParts.class, name = "date_parts"),
         @JsonSubTypes.Type(value = Step.Hash.class, name = "hash"),
+        @JsonSubTypes.Type(value = Step.Power.class, name = "power"),
+        @JsonSubTypes.Type(value = Step.Text.class, name = "text"),
         @JsonSubTypes.Type(value = Step.Select.class, name = "select")})
 public sealed interface Step {
 
@@ -183,6 +185,22 @@ public sealed interface Step {
         }
     }
 
+    /** A new column {@code column^p} = sign(x)·|x|^p: a power transform that keeps the sign of negative values. */
+    record Power(String column, double exponent) implements Step {
+        public void apply(Map<String, Object> row) {
+            Double x = num(row.get(column));
+            row.put(name(), x == null ? null : Math.signum(x) * Math.pow(Math.abs(x), exponent));
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return add(in, name());
+        }
+
+        String name() {
+            return column + "^" + (exponent == Math.rint(exponent) ? Long.toString((long) exponent) : Double.toString(exponent));
+        }
+    }
+
     /** A new column {@code column_bin}: how many training-quantile edges lie at or below x. */
     record Bin(String column, List<Double> edges) implements Step {
         public void apply(Map<String, Object> row) {
@@ -257,6 +275,47 @@ public sealed interface Step {
                 h *= 0x01000193;
             }
             return Math.floorMod(h, buckets);
+        }
+    }
+
+    /**
+     * Free text as hashed word n-grams: lower-cased tokens of letters and digits, n-grams of {@code minN..maxN}
+     * words hashed (FNV-1a) into {@code buckets} columns {@code column#t0...}, counts weighted by the inverse
+     * document frequency fitted on the training rows ({@code idf}, empty for plain term frequencies) and scaled to
+     * unit length, as scikit-learn's HashingVectorizer + TfidfTransformer do. No vocabulary to store or to miss.
+     */
+    record Text(String column, int buckets, int minN, int maxN, List<Double> idf) implements Step {
+        public Text {
+            idf = List.copyOf(idf);
+        }
+
+        public void apply(Map<String, Object> row) {
+            Object v = row.remove(column);
+            double[] x = counts(v == null ? "" : v.toString(), buckets, minN, maxN);
+            double norm = 0;
+            for (int i = 0; i < buckets; i++) {
+                if (!idf.isEmpty()) x[i] *= idf.get(i);
+                norm += x[i] * x[i];
+            }
+            norm = Math.sqrt(norm);
+            for (int i = 0; i < buckets; i++) row.put(column + "#t" + i, norm == 0 ? 0.0 : x[i] / norm);
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            List<Column> out = new ArrayList<>(in.columns().stream().filter(c -> !c.name().equals(column)).toList());
+            for (int i = 0; i < buckets; i++) out.add(new Column(column + "#t" + i, ColumnType.NUMBER));
+            return new DatasetSchema(out);
+        }
+
+        /** Raw n-gram counts per bucket; also what the document frequencies are fitted from. */
+        public static double[] counts(String text, int buckets, int minN, int maxN) {
+            double[] x = new double[buckets];
+            List<String> tokens = new ArrayList<>();
+            for (String t : text.toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}]+")) if (!t.isEmpty()) tokens.add(t);
+            for (int n = minN; n <= maxN; n++) {
+                for (int i = 0; i + n <= tokens.size(); i++) x[Hash.bucket(String.join(" ", tokens.subList(i, i + n)), buckets)]++;
+            }
+            return x;
         }
     }
 

@@ -29,7 +29,7 @@ class SqlPlanTest {
         List<Step> steps = List.of(
                 new Step.Impute("x", 2.5), new Step.Clip("x", 0, 10), new Step.Scale("x", 1, 4),
                 new Step.Clip("y", -1, 1), new Step.Log("y", -1), new Step.Bin("y", List.of(-0.5, 0.0, 0.5)),
-                new Step.Interaction("x", "y"), new Step.Interaction("x", "x"),
+                new Step.Interaction("x", "y"), new Step.Interaction("x", "x"), new Step.Power("y", 3), new Step.Power("x", 0.5),
                 new Step.Impute("c", "red"), new Step.OneHot("c", List.of("red", "blue"), false),
                 new Step.Ordinal("d", List.of("lo", "hi")), new Step.DateParts("t", List.of("year", "month", "day", "day_of_week", "hour")));
         FittedTransform t = FittedTransform.of(input, steps, "sha256:test", 3);
