@@ -27,6 +27,7 @@ import dev.sluice.server.http.RouteTable;
 import dev.sluice.server.metrics.EngineMetrics;
 import dev.sluice.server.query.BackfillQueries;
 import dev.sluice.server.query.DagQueries;
+import dev.sluice.server.query.ExperimentQueries;
 import dev.sluice.server.query.FailureQueries;
 import dev.sluice.server.query.ModelQueries;
 import dev.sluice.server.query.RunQueries;
@@ -106,7 +107,7 @@ public final class HttpServer implements AutoCloseable {
         ModelRegistry registry = new ModelRegistry(sluice.db.dataSource());
         ModelRoutes.register(routes, new ModelQueries(registry, dsl), registry, predictions(sluice, registry),
                 new PredictionDrift(registry, LocalArtifactStore.inHome(sluice.config.home()), sluice.db.dataSource(),
-                        sluice.config.home().resolve("tmp").resolve("drift")), audit);
+                        sluice.config.home().resolve("tmp").resolve("drift")), new ExperimentQueries(dsl), audit);
         SystemRoutes.register(routes, sluice.db, metrics, events);
         app.get("/", ctx -> ctx.redirect("/ui/"));
 

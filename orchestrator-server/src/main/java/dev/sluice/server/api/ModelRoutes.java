@@ -14,6 +14,7 @@ import dev.sluice.server.http.Items;
 import dev.sluice.server.http.Params;
 import dev.sluice.server.http.RouteTable;
 import dev.sluice.server.http.Types;
+import dev.sluice.server.query.ExperimentQueries;
 import dev.sluice.server.query.ModelQueries;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,10 +47,16 @@ public final class ModelRoutes {
     }
 
     public static void register(RouteTable routes, ModelQueries models, ModelRegistry registry, PredictionService predictions,
-                                PredictionDrift drift, AuditLog audit) {
+                                PredictionDrift drift, ExperimentQueries experiments, AuditLog audit) {
         routes.add(Endpoint.get("/models", Role.VIEWER, "Registered models with their latest and champion versions")
                         .returns(Types.items(ModelQueries.ModelSummary.class)),
                 (ctx, who) -> new Items<>(models.models()));
+        routes.add(Endpoint.get("/experiments", Role.VIEWER,
+                                "Params, metrics and artifacts of every ml.train and ml.evaluate attempt, newest first")
+                        .query("dag_id", "task_id", "stage", "limit", "cursor")
+                        .returns(Types.page(ExperimentQueries.Experiment.class)),
+                (ctx, who) -> experiments.page(Params.string(ctx, "dag_id"), Params.string(ctx, "task_id"), Params.string(ctx, "stage"),
+                        Params.limit(ctx, Params.DEFAULT_LIMIT), Params.string(ctx, "cursor")));
         routes.add(Endpoint.get("/models/{name}/versions", Role.VIEWER, "Versions of a model, newest first")
                         .returns(Types.items(ModelQueries.VersionView.class)),
                 (ctx, who) -> new Items<>(models.versions(ctx.pathParam("name"))));

@@ -164,6 +164,39 @@ class ModelApiTest {
         assertError(server.get("/models/no_such_model/drift", Role.VIEWER), 404, null, "unknown model");
     }
 
+    @Test
+    void experiments_list_each_training_with_params_metrics_and_artifacts_newest_first() throws Exception {
+        String base = "/experiments?dag_id=" + AdultModelFixture.DAG_ID + "&stage=train";
+        var a = server.get(base, Role.VIEWER);
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        JsonNode items = a.json().path("items");
+        assertThat(items).hasSize(2);
+        assertThat(items.get(0).path("run_id").asText()).isEqualTo(run2);
+        assertThat(items.get(0).path("params").path("seed").asInt()).isEqualTo(7);
+        assertThat(items.get(1).path("run_id").asText()).isEqualTo(run1);
+        assertThat(items.get(1).path("params").path("seed").asInt()).isEqualTo(42);
+        JsonNode first = items.get(0);
+        assertThat(first.path("task_id").asText()).isEqualTo("train");
+        assertThat(first.path("try_number").asInt()).isEqualTo(1);
+        assertThat(first.path("metrics").path("validation").path("roc_auc").asDouble()).isBetween(0.5, 1.0);
+        String bundle = AdultModelFixture.taskOutput(server, run2, "train").path("bundle").asText();
+        assertThat(first.path("artifacts").toString()).contains("\"direction\":\"produced\",\"role\":\"bundle\",\"ref\":\"" + bundle + "\"")
+                .contains("\"direction\":\"consumed\",\"role\":\"train\"");
+
+        // Keyset pages: one item each, the second page continues where the first stopped.
+        var page1 = server.get(base + "&limit=1", Role.VIEWER).json();
+        assertThat(page1.path("items").get(0).path("run_id").asText()).isEqualTo(run2);
+        String cursor = page1.path("next_cursor").asText();
+        var page2 = server.get(base + "&limit=1&cursor=" + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8), Role.VIEWER).json();
+        assertThat(page2.path("items").get(0).path("run_id").asText()).isEqualTo(run1);
+        assertThat(page2.path("next_cursor").isNull()).isTrue();
+
+        var evaluations = server.get("/experiments?dag_id=" + AdultModelFixture.DAG_ID + "&stage=evaluate", Role.VIEWER).json().path("items");
+        assertThat(evaluations).hasSize(2);
+        assertThat(evaluations.get(0).path("metrics").toString()).contains("roc_auc");
+        assertError(server.get("/experiments?stage=deploy", Role.VIEWER), 400, "stage", "unknown stage");
+    }
+
     private static int champion() {
         for (JsonNode m : server.get("/models", Role.VIEWER).json().path("items")) {
             if (m.path("name").asText().equals(MODEL)) return m.path("champion_version").asInt();
