@@ -38,6 +38,91 @@ class TrainingTest {
         assertThat(round).containsExactly(p);
     }
 
+    /** Two numeric columns and a one-hot group of 5 (mostly zeros), as after preprocessing; 50,000 rows, 4 blocks. */
+    private static FeatureMatrix sparse(int n, long seed) {
+        Random r = new Random(seed);
+        int cols = 7;
+        float[] x = new float[n * cols];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            float a = (float) r.nextGaussian();
+            float b = (float) r.nextGaussian();
+            int cat = r.nextInt(5);
+            x[i * cols] = a;
+            x[i * cols + 1] = b;
+            x[i * cols + 2 + cat] = 1;
+            double z = a - 0.5 * b + (cat - 2) * 0.7 + r.nextGaussian();
+            y[i] = z > 0 ? 1 : 0;
+        }
+        return new FeatureMatrix(x, n, cols, y, List.of("a", "b", "c0", "c1", "c2", "c3", "c4"));
+    }
+
+    @Test
+    void logistic_regression_is_bit_identical_on_any_thread_count_and_matches_textbook_newton() {
+        FeatureMatrix m = sparse(50_000, 3);
+        LogisticRegression one = LogisticRegression.fit(m, 1.0, 50, 1e-10, 1);
+        LogisticRegression two = LogisticRegression.fit(m, 1.0, 50, 1e-10, 2);
+        LogisticRegression four = LogisticRegression.fit(m, 1.0, 50, 1e-10, 4);
+        assertThat(two.bytes()).isEqualTo(one.bytes());
+        assertThat(four.bytes()).isEqualTo(one.bytes());
+
+        // The same fit written the plain dense way: every row, every pair of columns, one running sum.
+        int p = m.cols() + 1;
+        double[] beta = new double[p];
+        for (int iter = 0; iter < 50; iter++) {
+            double[] g = new double[p];
+            double[][] h = new double[p][p];
+            for (int r = 0; r < m.rows(); r++) {
+                double[] x = new double[p];
+                x[0] = 1;
+                for (int c = 0; c < m.cols(); c++) x[c + 1] = m.data()[r * m.cols() + c];
+                double z = 0;
+                for (int c = 0; c < p; c++) z += beta[c] * x[c];
+                double mu = 1 / (1 + Math.exp(-z));
+                for (int a = 0; a < p; a++) {
+                    g[a] += (mu - m.labels()[r]) * x[a];
+                    for (int b = 0; b < p; b++) h[a][b] += mu * (1 - mu) * x[a] * x[b];
+                }
+            }
+            for (int a = 1; a < p; a++) {
+                g[a] += beta[a];
+                h[a][a] += 1;
+            }
+            double[] step = gauss(h, g);
+            for (int c = 0; c < p; c++) beta[c] -= step[c];
+        }
+        double[] mine = one.predict(m.data(), m.rows(), m.cols());
+        for (int r = 0; r < m.rows(); r += 997) {
+            double z = beta[0];
+            for (int c = 0; c < m.cols(); c++) z += beta[c + 1] * m.data()[r * m.cols() + c];
+            assertThat(mine[r]).as("row %d", r).isCloseTo(1 / (1 + Math.exp(-z)), org.assertj.core.api.Assertions.within(1e-9));
+        }
+    }
+
+    private static double[] gauss(double[][] a, double[] b) {
+        int n = b.length;
+        double[][] m = new double[n][];
+        for (int i = 0; i < n; i++) {
+            m[i] = java.util.Arrays.copyOf(a[i], n + 1);
+            m[i][n] = b[i];
+        }
+        for (int c = 0; c < n; c++) {
+            int piv = c;
+            for (int r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r;
+            double[] t = m[c];
+            m[c] = m[piv];
+            m[piv] = t;
+            for (int r = 0; r < n; r++) {
+                if (r == c) continue;
+                double f = m[r][c] / m[c][c];
+                for (int k = c; k <= n; k++) m[r][k] -= f * m[c][k];
+            }
+        }
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) x[i] = m[i][n] / m[i][i];
+        return x;
+    }
+
     @Test
     void logistic_regression_refuses_missing_values_naming_the_feature() {
         FeatureMatrix m = data(10, 1, false);
