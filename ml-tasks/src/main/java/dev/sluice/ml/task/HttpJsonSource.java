@@ -42,9 +42,9 @@ final class HttpJsonSource {
             ConfigField.optional("max_pages", FieldType.INTEGER, 1000,
                     "source http: most requests one read makes; a read that needs more fails."),
             ConfigField.optional("request_timeout", FieldType.DURATION, "30s", "source http: time allowed for each response."),
-            ConfigField.optional("retries", FieldType.INTEGER, 3,
+            ConfigField.optional("request_retries", FieldType.INTEGER, 3,
                     "source http: retries of a request answered 429 or 5xx, or that could not connect, with doubling waits."),
-            ConfigField.optional("retry_backoff", FieldType.DURATION, "1s",
+            ConfigField.optional("request_retry_wait", FieldType.DURATION, "1s",
                     "source http: wait before the first retry; a Retry-After header is honoured up to 60s."));
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,8 +75,8 @@ final class HttpJsonSource {
         if (headers != null && !(headers instanceof Map)) errors.add("headers must be a mapping of header name to value");
         errors.addAll(HttpPaging.validate(config.get("paging")));
         atLeast(config, "max_pages", 1, errors);
-        atLeast(config, "retries", 0, errors);
-        for (String d : List.of("request_timeout", "retry_backoff")) {
+        atLeast(config, "request_retries", 0, errors);
+        for (String d : List.of("request_timeout", "request_retry_wait")) {
             Object v = config.get(d);
             if (v != null && !v.toString().contains("{{")) {
                 try {
@@ -134,8 +134,8 @@ final class HttpJsonSource {
     private record Page(JsonNode body, HttpHeaders headers) {}
 
     private Page fetch(TaskContext ctx, HttpClient client, URI uri, int pageNo, Duration timeout) throws Exception {
-        int retries = cfg.integer("retries");
-        Duration backoff = Durations.parse(cfg.str("retry_backoff"));
+        int retries = cfg.integer("request_retries");
+        Duration backoff = Durations.parse(cfg.str("request_retry_wait"));
         String what = "GET " + redact(uri) + " (page " + pageNo + ")";
         for (int attempt = 1; ; attempt++) {
             HttpResponse<InputStream> resp;

@@ -94,7 +94,7 @@ class HttpJsonSourceTest {
 
     private TestTaskContext.Builder http(String url) {
         return TestTaskContext.task("ingest").home(home).config("source", "http").config("url", url)
-                .config("headers", Map.of("Authorization", TOKEN)).config("retry_backoff", "10ms");
+                .config("headers", Map.of("Authorization", TOKEN)).config("request_retry_wait", "10ms");
     }
 
     private List<Map<String, Object>> rows(Map<String, Object> out, String orderBy) throws Exception {
@@ -275,10 +275,24 @@ class HttpJsonSourceTest {
     void retries_run_out_on_a_server_that_keeps_failing() {
         String url = serve("/down", r -> new Reply(503, "maintenance", Map.of()));
 
-        assertThatThrownBy(() -> ingest.execute(http(url).config("retries", 2).build()))
+        assertThatThrownBy(() -> ingest.execute(http(url).config("request_retries", 2).build()))
                 .isInstanceOf(TaskFailedException.class)
                 .hasMessageContaining("returned status 503 after 3 attempts; body starts: maintenance");
         assertThat(requests).hasSize(3);
+    }
+
+    @Test
+    void a_server_that_cannot_be_reached_is_retried_then_named() throws Exception {
+        int closed;
+        try (var socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + closed + "/items";
+
+        assertThatThrownBy(() -> ingest.execute(http(url + "?token=abc").config("request_retries", 1).build()))
+                .isInstanceOf(TaskFailedException.class)
+                .hasMessageStartingWith("GET " + url + " (page 1) failed after 2 attempts: ConnectException")
+                .hasMessageNotContaining("token=abc");
     }
 
     @Test
@@ -333,6 +347,21 @@ class HttpJsonSourceTest {
 
         assertThatThrownBy(() -> ingest.execute(http(url).config("columns", cols).config("bad_rows", "skip").config("max_bad_rows", 1).build()))
                 .hasMessageContaining("2 bad rows, more than max_bad_rows 1");
+    }
+
+    @Test
+    void validation_accepts_every_source_with_all_declared_defaults_filled_in_as_the_engine_runs_it() {
+        for (Map<String, Object> config : List.<Map<String, Object>>of(
+                Map.of("path", "data.csv"),
+                Map.of("source", "http", "url", "http://x/y"),
+                Map.of("source", "kafka", "bootstrap_servers", "b:9092", "topic", "t", "window", "logical_day"))) {
+            Map<String, Object> filled = new LinkedHashMap<>();
+            ingest.configFields().forEach(f -> {
+                if (f.defaultValue() != null) filled.put(f.name(), f.defaultValue());
+            });
+            filled.putAll(config);
+            assertThat(ingest.validate(filled)).as(config.toString()).isEmpty();
+        }
     }
 
     @Test
