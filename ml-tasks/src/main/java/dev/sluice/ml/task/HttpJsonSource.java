@@ -233,7 +233,7 @@ final class HttpJsonSource {
     }
 
     private static String kind(JsonNode n) {
-        return n.isObject() ? "an object" : n.isArray() ? "an array" : n.isTextual() ? "a string" : n.getNodeType().name().toLowerCase();
+        return n.isObject() ? "an object" : n.isArray() ? "an array" : n.isTextual() ? "a string" : n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String fields(JsonNode body) {

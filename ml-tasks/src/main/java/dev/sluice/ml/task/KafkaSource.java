@@ -283,7 +283,9 @@ final class KafkaSource {
             Duration left = Duration.between(Instant.now(), deadline);
             if (left.isNegative() || left.isZero()) {
                 List<String> where = new ArrayList<>();
-                for (TopicPartition tp : pending) where.add("partition " + tp.partition() + " at " + consumer.position(tp) + " of " + bounds.get(tp)[1]);
+                for (TopicPartition tp : pending) {
+                    where.add("partition " + tp.partition() + " at " + positionOrUnknown(consumer, tp) + " of " + bounds.get(tp)[1]);
+                }
                 throw new TaskFailedException("read_timeout passed before the read of topic " + topic + " finished: " + String.join(", ", where));
             }
             Duration poll = left.compareTo(POLL) < 0 ? left : POLL;
@@ -306,6 +308,15 @@ final class KafkaSource {
             }
         }
         return outside;
+    }
+
+    /** For the timeout message: asking a broker that stopped answering must not hide why the read failed. */
+    private static String positionOrUnknown(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp) {
+        try {
+            return Long.toString(consumer.position(tp, Duration.ofSeconds(1)));
+        } catch (KafkaException e) {
+            return "an unknown offset";
+        }
     }
 
     private static void add(RecordSpool spool, ConsumerRecord<byte[], byte[]> r, String keyColumn, boolean text) throws Exception {

@@ -224,6 +224,13 @@ class KafkaSourceTest {
     }
 
     @Test
+    void a_read_that_outlasts_read_timeout_fails_naming_the_unfinished_partitions() {
+        assertThatThrownBy(() -> ingest.execute(kafka("events").config("partitions", List.of(1)).config("read_timeout", "1ms").build()))
+                .isInstanceOf(TaskFailedException.class)
+                .hasMessage("read_timeout passed before the read of topic events finished: partition 1 at 0 of 4");
+    }
+
+    @Test
     void a_missing_topic_or_partition_is_named() {
         assertThatThrownBy(() -> ingest.execute(kafka("no_such_topic").build()))
                 .hasMessage("topic \"no_such_topic\" not found at " + broker.bootstrapServers());
