@@ -41,11 +41,16 @@ public final class KafkaTestBroker implements AutoCloseable {
         Exception last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             Path dir = Files.createTempDirectory("sluice-kafka-");
+            boolean started = false;
             try {
-                return startIn(dir);
+                KafkaTestBroker broker = startIn(dir);
+                started = true;
+                return broker;
             } catch (Exception e) {
                 last = e;
-                delete(dir);
+            } finally {
+                // Also on an Error (a classpath problem, say), which is not worth retrying but leaves the directory.
+                if (!started) delete(dir);
             }
         }
         throw last;
