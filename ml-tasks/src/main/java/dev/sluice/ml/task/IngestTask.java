@@ -37,14 +37,17 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /**
- * ml.ingest: reads CSV, Parquet or JSON lines with DuckDB's readers, or a query on the application's PostgreSQL,
+ * ml.ingest: reads CSV, Parquet or JSON lines with DuckDB's readers, a query on the application's PostgreSQL, the
+ * pages of an HTTP JSON API ({@link HttpJsonSource}) or a bounded batch of a Kafka topic ({@link KafkaSource}),
  * optionally reshapes it with SQL, and stores it as a Parquet dataset artifact. Malformed CSV rows (wrong column
- * count, values that do not parse as the declared type) follow the bad_rows policy and are counted in the output.
+ * count, values that do not parse as the declared type) and API or Kafka records that are not JSON objects or do
+ * not fit the declared columns follow the bad_rows policy and are counted in the output.
  */
 public final class IngestTask extends MlTask {
-    private static final List<ConfigField> FIELDS = with(List.of(
+    private static final List<String> SOURCES = List.of("csv", "parquet", "jsonl", "postgres", "http", "kafka");
+    private static final List<ConfigField> FIELDS = with(concat(List.of(
             ConfigField.optional("source", FieldType.STRING, null,
-                    "csv | parquet | jsonl | postgres; by default from the path's extension."),
+                    "csv | parquet | jsonl | postgres | http | kafka; by default from the path's extension."),
             ConfigField.optional("path", FieldType.STRING, null,
                     "File or glob to read, relative to the DAG file's directory."),
             ConfigField.optional("query", FieldType.STRING, null,
@@ -52,16 +55,17 @@ public final class IngestTask extends MlTask {
             ConfigField.optional("separator", FieldType.STRING, ",", "CSV field separator, up to 4 characters (\", \" for UCI Adult)."),
             ConfigField.optional("header", FieldType.BOOLEAN, true, "Whether the CSV's first line holds column names."),
             ConfigField.optional("columns", FieldType.ANY, null,
-                    "Column names (a list) or names with types (a mapping name: number|string|boolean|timestamp)."),
+                    "Column names (a list, CSV only) or names with types (a mapping name: number|string|boolean|timestamp)."),
             ConfigField.optional("null_values", FieldType.LIST, List.of(), "Strings read as missing, e.g. [\"?\"]."),
             ConfigField.optional("bad_rows", FieldType.STRING, "fail",
-                    "fail | skip | quarantine: what to do with CSV rows that do not parse."),
+                    "fail | skip | quarantine: what to do with CSV rows that do not parse, or http/kafka records that are not JSON objects or do not fit columns."),
             ConfigField.optional("max_bad_rows", FieldType.INTEGER, null,
                     "With skip or quarantine, fail anyway when more rows than this are bad."),
             ConfigField.optional("sql", FieldType.STRING, null,
                     "SQL applied to the data read, which is visible as the table \"input\"."),
             ConfigField.optional("incremental_column", FieldType.STRING, null,
-                    "Keep only rows whose timestamp in this column lies in the run's day: [logical date, +1 day).")));
+                    "Keep only rows whose timestamp in this column lies in the run's day: [logical date, +1 day).")),
+            HttpJsonSource.FIELDS, KafkaSource.FIELDS));
 
     @Override
     public String name() {
@@ -70,7 +74,7 @@ public final class IngestTask extends MlTask {
 
     @Override
     public String description() {
-        return "Read CSV, Parquet, JSON lines or a PostgreSQL query into a Parquet dataset artifact.";
+        return "Read CSV, Parquet, JSON lines, a PostgreSQL query, an HTTP JSON API or a Kafka topic into a Parquet dataset artifact.";
     }
 
     @Override
@@ -81,21 +85,32 @@ public final class IngestTask extends MlTask {
     @Override
     public List<String> validate(Map<String, Object> config) {
         List<String> errors = new ArrayList<>();
-        Object path = config.get("path");
-        Object query = config.get("query");
-        if ((path == null) == (query == null)) errors.add("exactly one of path or query is required");
         Object source = config.get("source");
-        if (source != null && !List.of("csv", "parquet", "jsonl", "postgres").contains(source)) {
-            errors.add("source must be csv, parquet, jsonl or postgres, got \"" + source + "\"");
+        if (source != null && !SOURCES.contains(source)) {
+            errors.add("source must be csv, parquet, jsonl, postgres, http or kafka, got \"" + source + "\"");
+        }
+        boolean records = "http".equals(source) || "kafka".equals(source);
+        if (records) {
+            for (String k : List.of("path", "query")) if (config.get(k) != null) errors.add(k + " is not used by source " + source);
+            errors.addAll("http".equals(source) ? HttpJsonSource.validate(config) : KafkaSource.validate(config));
+        } else {
+            if ((config.get("path") == null) == (config.get("query") == null)) errors.add("exactly one of path or query is required");
+            if (config.get("url") != null) errors.add("url is for source http: set source: http");
+            if (config.get("topic") != null || config.get("bootstrap_servers") != null) {
+                errors.add("topic and bootstrap_servers are for source kafka: set source: kafka");
+            }
         }
         Object bad = config.getOrDefault("bad_rows", "fail");
         if (!List.of("fail", "skip", "quarantine").contains(bad)) {
             errors.add("bad_rows must be fail, skip or quarantine, got \"" + bad + "\"");
         }
-        if ("jsonl".equals(source) && "quarantine".equals(bad)) errors.add("bad_rows: quarantine is supported for csv only");
+        if ("jsonl".equals(source) && "quarantine".equals(bad)) errors.add("bad_rows: quarantine is supported for csv, http and kafka only");
         Object cols = config.get("columns");
         if (cols != null && !(cols instanceof List) && !(cols instanceof Map)) {
             errors.add("columns must be a list of names or a mapping of name to type");
+        }
+        if (records && cols instanceof List) {
+            errors.add("columns: source " + source + " takes a mapping of name to type (a list of names is for CSV without a header)");
         }
         if (cols instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -124,6 +139,8 @@ public final class IngestTask extends MlTask {
                 case "parquet" -> db.exec("CREATE TABLE raw AS SELECT * FROM read_parquet(" + literal(path(ctx, cfg)) + ")");
                 case "jsonl" -> bad = readJsonl(ctx, cfg, db, policy);
                 case "postgres" -> readPostgres(ctx, cfg, db);
+                case "http" -> bad = new HttpJsonSource(cfg).read(ctx, this, db, out);
+                case "kafka" -> bad = new KafkaSource(cfg).read(ctx, this, db, out);
                 default -> throw new TaskFailedException("unknown source " + source);
             }
             if (bad > 0 && cfg.has("max_bad_rows") && bad > cfg.lng("max_bad_rows")) {
@@ -149,6 +166,13 @@ public final class IngestTask extends MlTask {
             out.put("columns", ds.schema().toMap());
             return TaskResult.of(out);
         }
+    }
+
+    private static List<ConfigField> concat(List<ConfigField> own, List<ConfigField> http, List<ConfigField> kafka) {
+        List<ConfigField> all = new ArrayList<>(own);
+        all.addAll(http);
+        all.addAll(kafka);
+        return all;
     }
 
     private static String sourceFromPath(String path) throws TaskFailedException {
