@@ -35,6 +35,25 @@ class DatabaseTest {
     }
 
     @Test
+    void a_database_already_past_v21_still_takes_the_ml_migration_numbered_below_it() throws Exception {
+        // Migrations are numbered by area (engine 1x and 3x, ML 2x), so an ML script added later can sort below
+        // engine scripts an installation has already applied.
+        try (Database db = dev.sluice.testing.TestDatabase.fresh()) {
+            var dsl = db.dsl();
+            dsl.execute("delete from flyway_schema_history where version = '21'");
+            dsl.execute("alter table model_version drop constraint model_version_problem_ck");
+            dsl.execute("alter table model_version add constraint model_version_problem_ck check (problem in ('classification', 'regression'))");
+
+            db.migrate();
+
+            assertThat(dsl.fetchValue("select count(*) from flyway_schema_history where version = '21' and success")).isEqualTo(1L);
+            dsl.execute("insert into model (name) values ('m')");
+            dsl.execute("insert into model_version (model_name, version, bundle_hash, algorithm, problem, schema_json) "
+                    + "values ('m', 1, 'h', 'xgboost', 'multiclass', '{}')");
+        }
+    }
+
+    @Test
     void embedded_default_keeps_its_data_under_sluice_home_across_restarts() throws Exception {
         Path home = Files.createTempDirectory("sluice-home");
         int port;
