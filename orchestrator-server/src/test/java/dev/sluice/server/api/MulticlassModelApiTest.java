@@ -82,6 +82,19 @@ class MulticlassModelApiTest {
         }
     }
 
+    @Test
+    void the_readme_multiclass_example_is_a_valid_request() throws Exception {
+        String readme = Files.readString(AdultModelFixture.examples().getParent().resolve("README.md"));
+        String start = "/models/adult_marital_status/predict\" -d '";
+        int from = readme.indexOf(start) + start.length();
+        String body = readme.substring(from, readme.indexOf("' | jq", from));
+        var a = server.post("/models/" + MODEL + "/predict", Role.VIEWER, body);
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        System.out.println("README multiclass example answered: " + a.body());
+        assertThat(a.json().path("predictions").get(0).asText()).isIn(CLASSES);
+        assertThat(a.json().path("probabilities").get(0).size()).isEqualTo(CLASSES.size());
+    }
+
     /** The first raw test rows of the run's split, as a client would send them: without the label. */
     private static List<Map<String, Object>> testRows(int n) throws Exception {
         String test = AdultModelFixture.taskOutput(server, DAG_ID, run, "split").path("test").asText();
