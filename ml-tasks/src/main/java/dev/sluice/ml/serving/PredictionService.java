@@ -6,7 +6,6 @@ import dev.sluice.ml.Json;
 import dev.sluice.ml.artifact.ArtifactStore;
 import dev.sluice.ml.model.ClassProbabilities;
 import dev.sluice.ml.model.LoadedModel;
-import dev.sluice.ml.model.Problem;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
 import dev.sluice.ml.transform.UnseenCategoryException;

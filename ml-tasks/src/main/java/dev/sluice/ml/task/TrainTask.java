@@ -105,7 +105,7 @@ public final class TrainTask extends MlTask {
             Label label = switch (problem) {
                 case CLASSIFICATION -> Label.binary(cfg.str("label"), cfg.str("positive_class", null));
                 case REGRESSION -> Label.regression(cfg.str("label"));
-                case MULTICLASS -> classesOf(db, store(ctx).localPath(train), cfg.str("label"), cfg.integer("max_classes"));
+                case MULTICLASS -> multiclassLabel(db, store(ctx).localPath(train), cfg.str("label"), cfg.integer("max_classes"));
             };
             Loaded data = load(db, store(ctx).localPath(train), label);
             ctx.log().printf("training %s on %d rows x %d features%n", algorithm, data.matrix.rows(), data.matrix.cols());
@@ -171,10 +171,11 @@ public final class TrainTask extends MlTask {
         };
     }
 
-    /** A multiclass label's classes: the distinct non-null values of the training split. */
-    static Label classesOf(DuckDb db, Path parquet, String column, int maxClasses) throws Exception {
+    /** A multiclass label whose classes are the distinct non-null values of the training split. */
+    static Label multiclassLabel(DuckDb db, Path parquet, String column, int maxClasses) throws Exception {
         String rel = DuckDb.parquet(parquet);
-        if (db.schemaOf("SELECT * FROM " + rel).column(column).isEmpty()) throw new TaskFailedException("label column " + column + " is not in " + parquet);
+        DatasetSchema schema = db.schemaOf("SELECT * FROM " + rel);
+        if (schema.column(column).isEmpty()) throw new TaskFailedException("label column " + column + " is not in " + schema.names());
         List<Object> values = new ArrayList<>();
         // One more than allowed is enough to know there are too many.
         String sql = "SELECT DISTINCT " + DuckDb.ident(column) + " FROM " + rel + " WHERE " + DuckDb.ident(column) + " IS NOT NULL LIMIT " + (maxClasses + 1);
