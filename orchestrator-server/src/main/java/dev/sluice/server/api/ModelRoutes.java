@@ -1,8 +1,8 @@
 package dev.sluice.server.api;
 
+import dev.sluice.ml.model.Problem;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
-import dev.sluice.ml.model.Problem;
 import dev.sluice.ml.serving.PredictionResult;
 import dev.sluice.ml.serving.PredictionService;
 import dev.sluice.server.auth.AuditLog;
