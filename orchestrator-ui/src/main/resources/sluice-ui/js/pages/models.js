@@ -1,5 +1,6 @@
-// Models: the registry's models, the versions of one with their metrics, which is champion, and a chart of a
-// metric across versions. Operators can promote a version to champion (rollback is the same action).
+// Models: the registry's models, the versions of one with their metrics, which is champion, a chart of a metric
+// across versions and the champion's confusion matrix. Operators can promote a version to champion (rollback is
+// the same action).
 import { get, post, enc } from '../api.js';
 import { h, time, toast } from '../dom.js';
 import { link, setQuery } from '../router.js';
@@ -20,7 +21,8 @@ export async function modelsPage({ params, query, main, rerender }) {
   const name = params.model || (models.items[0] && models.items[0].name);
   if (!name) return;
   const versions = (await get(`/models/${enc(name)}/versions`)).items;
-  const metricNames = [...new Set(versions.flatMap((v) => Object.keys(v.metrics || {})))].sort();
+  // Numbers only: the confusion matrix and per-class details are objects, neither charted nor a column.
+  const metricNames = [...new Set(versions.flatMap((v) => Object.keys(v.metrics || {}).filter((m) => typeof v.metrics[m] === 'number')))].sort();
   let metric = query.metric && metricNames.includes(query.metric) ? query.metric : metricNames[0];
   const metricSel = h('select#metric', { 'aria-label': 'Metric' }, metricNames.map((m) => h('option', { value: m, selected: m === metric }, m)));
   const canvas = h('canvas#metric-chart', { role: 'img', 'aria-label': `Metric across versions of ${name}` });
@@ -34,6 +36,8 @@ export async function modelsPage({ params, query, main, rerender }) {
         h('td', time(v.created_at)),
         h('td', v.run_id ? h('a', { href: link('dags', v.dag_id, 'graph', { run: v.run_id }) }, v.run_id) : '—'),
         h('td', can('operator') && !v.aliases.includes('champion') ? h('button.btn.ghost.small', { type: 'button', onclick: () => promote(v.version) }, 'Make champion…') : null))))));
+  const confusion = confusionPanel(versions.find((v) => v.aliases.includes('champion')) || versions[0]);
+  if (confusion) content.append(confusion);
 
   async function promote(version) {
     if (!(await confirmAction(`Make v${version} champion`, `Predictions of ${name} with alias "champion" will use version ${version}.`, { confirm: 'Make champion' }))) return;
@@ -58,6 +62,24 @@ export async function modelsPage({ params, query, main, rerender }) {
     chart.update();
   });
   return () => chart.destroy();
+}
+
+/** The version's confusion matrix, rows the actual class and columns the predicted one; nothing if it has none. */
+function confusionPanel(v) {
+  const cm = v.metrics && v.metrics.confusion_matrix;
+  if (!cm) return null;
+  // Multiclass stores {labels, matrix}; binary stores the four counts.
+  const labels = cm.labels || ['positive', 'negative'];
+  const matrix = cm.matrix || [[cm.tp, cm.fn], [cm.fp, cm.tn]];
+  if (!labels.length || matrix.length !== labels.length) return null;
+  const title = v.problem === 'multiclass' ? `multiclass, ${labels.length} classes` : v.problem;
+  return h('div.panel#confusion-matrix', { style: { marginTop: '14px' } },
+    h('h3', { style: { marginTop: 0 } }, `Confusion matrix of v${v.version}`, h('span.muted.small', ` · ${title} · rows: actual, columns: predicted`)),
+    h('table.list', { style: { width: 'auto' } },
+      // Class labels are data: shown as they are, not upper-cased like column titles.
+      h('thead', h('tr', h('th', 'actual ↓ predicted →'), labels.map((l) => h('th.mono', { style: { textTransform: 'none' } }, l)))),
+      h('tbody', matrix.map((row, i) => h('tr', h('th.mono', { style: { textTransform: 'none' } }, labels[i]),
+        row.map((n, j) => h('td.mono', { style: { fontWeight: i === j ? '700' : '400', textAlign: 'right' } }, String(n))))))));
 }
 
 const fmt = (x) => (typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(4)) : String(x));

@@ -28,11 +28,20 @@ public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform 
         return new LoadedModel(bundleRef, b, t, p);
     }
 
-    /** Applies the stored transform to raw rows and scores them. */
+    /**
+     * Applies the stored transform to raw rows and scores them: one number per row, or for multiclass one
+     * probability per class per row (see {@link #classProbabilities}).
+     */
     public double[] score(List<Map<String, Object>> rawRows) {
         List<Map<String, Object>> features = new ArrayList<>(rawRows.size());
         for (Map<String, Object> r : rawRows) features.add(transform.apply(r));
         return scoreTransformed(features);
+    }
+
+    /** A multiclass model's scores (of {@link #score}) with the classes they belong to. */
+    public ClassProbabilities classProbabilities(double[] scores) {
+        if (bundle.problem() != Problem.MULTICLASS) throw new IllegalStateException(bundleRef + " is a " + bundle.problem().lower() + " model, not multiclass");
+        return new ClassProbabilities(bundle.label().classes(), scores);
     }
 
     /** Scores rows already in feature space (e.g. read back from a transformed dataset). */

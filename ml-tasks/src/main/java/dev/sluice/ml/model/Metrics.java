@@ -1,5 +1,6 @@
 package dev.sluice.ml.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -61,6 +62,96 @@ public final class Metrics {
         m.put("mae", ae / Math.max(1, y.length));
         m.put("r2", tot == 0 ? 0 : 1 - se / tot);
         return m;
+    }
+
+    /**
+     * Multiclass metrics, following scikit-learn's definitions: {@code y} holds class indices. Macro averages weigh
+     * every class that occurs in the labels or the predictions equally; weighted averages weigh classes by their
+     * number of rows. {@code roc_auc_ovr} is the mean of one-vs-rest ROC-AUCs over the classes that have both
+     * positive and negative rows here (NaN if none). The confusion matrix has a row per actual class and a column
+     * per predicted class, in class order.
+     */
+    public static Map<String, Object> multiclass(float[] y, ClassProbabilities p) {
+        int n = y.length;
+        int k = p.classes().size();
+        if (p.rows() != n) throw new IllegalArgumentException(n + " labels but " + p.rows() + " rows of probabilities");
+        long[][] confusion = new long[k][k];
+        double logLoss = 0;
+        for (int i = 0; i < n; i++) {
+            int actual = (int) y[i];
+            confusion[actual][p.predicted(i)]++;
+            logLoss -= Math.log(Math.min(1 - 1e-15, Math.max(1e-15, p.get(i, actual))));
+        }
+        long correct = 0;
+        double precisionSum = 0, recallSum = 0, f1Sum = 0, wPrecision = 0, wRecall = 0, wF1 = 0;
+        int averaged = 0;
+        Map<String, Object> perClass = new LinkedHashMap<>();
+        for (int c = 0; c < k; c++) {
+            long tp = confusion[c][c], support = 0, predicted = 0;
+            for (int o = 0; o < k; o++) {
+                support += confusion[c][o];
+                predicted += confusion[o][c];
+            }
+            correct += tp;
+            double precision = predicted == 0 ? 0 : (double) tp / predicted;
+            double recall = support == 0 ? 0 : (double) tp / support;
+            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            // A class neither present nor predicted says nothing about this model on these rows.
+            if (support > 0 || predicted > 0) {
+                averaged++;
+                precisionSum += precision;
+                recallSum += recall;
+                f1Sum += f1;
+            }
+            wPrecision += precision * support;
+            wRecall += recall * support;
+            wF1 += f1 * support;
+            Map<String, Object> pc = new LinkedHashMap<>();
+            pc.put("precision", precision);
+            pc.put("recall", recall);
+            pc.put("f1", f1);
+            pc.put("support", support);
+            perClass.put(p.classes().get(c), pc);
+        }
+        List<List<Long>> matrix = new ArrayList<>();
+        for (long[] row : confusion) matrix.add(Arrays.stream(row).boxed().toList());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rows", n);
+        m.put("accuracy", n == 0 ? 0 : (double) correct / n);
+        m.put("precision_macro", averaged == 0 ? 0 : precisionSum / averaged);
+        m.put("recall_macro", averaged == 0 ? 0 : recallSum / averaged);
+        m.put("f1_macro", averaged == 0 ? 0 : f1Sum / averaged);
+        m.put("precision_weighted", n == 0 ? 0 : wPrecision / n);
+        m.put("recall_weighted", n == 0 ? 0 : wRecall / n);
+        m.put("f1_weighted", n == 0 ? 0 : wF1 / n);
+        m.put("roc_auc_ovr", rocAucOneVsRest(y, p));
+        m.put("log_loss", n == 0 ? 0 : logLoss / n);
+        m.put("per_class", perClass);
+        Map<String, Object> confusionMatrix = new LinkedHashMap<>();
+        confusionMatrix.put("labels", p.classes());
+        confusionMatrix.put("matrix", matrix);
+        m.put("confusion_matrix", confusionMatrix);
+        return m;
+    }
+
+    private static double rocAucOneVsRest(float[] y, ClassProbabilities p) {
+        int n = y.length;
+        double sum = 0;
+        int classes = 0;
+        float[] isClass = new float[n];
+        double[] score = new double[n];
+        for (int c = 0; c < p.classes().size(); c++) {
+            for (int i = 0; i < n; i++) {
+                isClass[i] = y[i] == c ? 1f : 0f;
+                score[i] = p.get(i, c);
+            }
+            double auc = rocAuc(isClass, score);
+            if (!Double.isNaN(auc)) {
+                sum += auc;
+                classes++;
+            }
+        }
+        return classes == 0 ? Double.NaN : sum / classes;
     }
 
     /** ROC-AUC as the Mann-Whitney statistic with average ranks for ties. */

@@ -49,8 +49,9 @@ public final class XgbPredictor implements Predictor {
                     m.dispose();
                 }
             }
-            double[] out = new double[rows];
-            for (int i = 0; i < rows; i++) out[i] = p[i][0];
+            int width = p[0].length;
+            double[] out = new double[rows * width];
+            for (int i = 0; i < rows; i++) for (int j = 0; j < width; j++) out[i * width + j] = p[i][j];
             return out;
         } catch (XGBoostError e) {
             throw new IllegalStateException("XGBoost prediction failed: " + e.getMessage(), e);

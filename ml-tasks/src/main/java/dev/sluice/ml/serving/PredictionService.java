@@ -4,8 +4,8 @@ import static dev.sluice.db.jooq.Tables.PREDICTION_LOG;
 
 import dev.sluice.ml.Json;
 import dev.sluice.ml.artifact.ArtifactStore;
+import dev.sluice.ml.model.ClassProbabilities;
 import dev.sluice.ml.model.LoadedModel;
-import dev.sluice.ml.model.Problem;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
 import dev.sluice.ml.transform.UnseenCategoryException;
@@ -56,15 +56,31 @@ public final class PredictionService {
         } catch (UnseenCategoryException e) {
             throw new InvalidInputException(failingRow(m, rows), e.column(), e.getMessage());
         }
-        List<Prediction> out = new ArrayList<>(scores.length);
-        boolean classification = m.bundle().problem() == Problem.CLASSIFICATION;
-        String positive = m.bundle().label().positiveClass() == null ? "1" : m.bundle().label().positiveClass();
-        for (double s : scores) {
-            out.add(classification ? new Prediction(s >= 0.5 ? positive : "not " + positive, s, s >= 0.5 ? 1 : 0) : new Prediction(null, null, s));
-        }
-        PredictionResult result = new PredictionResult(modelName, v.version(), out);
+        List<Prediction> out = predictions(m, scores);
+        PredictionResult result = new PredictionResult(modelName, v.version(), m.bundle().problem(), out);
         if (sampleRate > 0 && sampled()) log(v, rows, out);
         return result;
+    }
+
+    private static List<Prediction> predictions(LoadedModel m, double[] scores) {
+        List<Prediction> out = new ArrayList<>();
+        switch (m.bundle().problem()) {
+            case CLASSIFICATION -> {
+                String positive = m.bundle().label().positiveClass() == null ? "1" : m.bundle().label().positiveClass();
+                for (double s : scores) out.add(new Prediction(s >= 0.5 ? positive : "not " + positive, s, s >= 0.5 ? 1 : 0, null));
+            }
+            case MULTICLASS -> {
+                ClassProbabilities p = m.classProbabilities(scores);
+                for (int i = 0; i < p.rows(); i++) {
+                    int c = p.predicted(i);
+                    out.add(new Prediction(p.classes().get(c), p.get(i, c), c, p.row(i)));
+                }
+            }
+            case REGRESSION -> {
+                for (double s : scores) out.add(new Prediction(null, null, s, null));
+            }
+        }
+        return out;
     }
 
     /** The generator may not be thread-safe (SplittableRandom); requests arrive on many threads. */

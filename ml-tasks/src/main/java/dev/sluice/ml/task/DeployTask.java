@@ -62,6 +62,8 @@ public final class DeployTask extends MlTask {
         details.put("trained_rows", bundle.trainedRows());
         details.put("params", bundle.params());
         details.put("seed", bundle.seed());
+        // Callers of a multiclass model need its classes without loading the bundle.
+        if (bundle.label().classes() != null) details.put("classes", bundle.label().classes());
         ModelRegistry registry = new ModelRegistry(ds);
         ModelVersion v = registry.register(name, cfg.str("description", null), bundleRef, bundle.algorithm(), bundle.problem().lower(), bundle.inputSchema().toMap(), metrics, details);
         String alias = cfg.str("alias");

@@ -34,12 +34,14 @@ public final class EvaluateTask extends MlTask {
             ConfigField.optional("bundle", FieldType.STRING, null, "Model bundle to evaluate; default: upstream \"bundle\"."),
             ConfigField.optional("dataset", FieldType.STRING, null,
                     "RAW test rows (before preprocessing), e.g. {{ tasks.split.output.test }}; default: upstream \"test\"."),
-            ConfigField.optional("threshold", FieldType.NUMBER, 0.5, "Probability above which a row is predicted positive."),
+            ConfigField.optional("threshold", FieldType.NUMBER, 0.5,
+                    "Probability above which a row is predicted positive (classification); multiclass predicts the most probable class."),
             ConfigField.optional("min", FieldType.MAP, Map.of(), "Gate: metric: lowest acceptable value, e.g. {roc_auc: 0.85}."),
             ConfigField.optional("max", FieldType.MAP, Map.of(), "Gate: metric: highest acceptable value, e.g. {log_loss: 0.4}."),
             ConfigField.optional("model_name", FieldType.STRING, null,
                     "Registered model whose champion the candidate must match or beat on the same rows."),
-            ConfigField.optional("champion_metric", FieldType.STRING, null, "Metric compared with the champion; default roc_auc or rmse."),
+            ConfigField.optional("champion_metric", FieldType.STRING, null,
+                    "Metric compared with the champion; default roc_auc (classification), roc_auc_ovr (multiclass) or rmse."),
             ConfigField.optional("champion_tolerance", FieldType.NUMBER, 0.0, "How much worse than the champion is still accepted.")));
 
     @Override
@@ -74,7 +76,10 @@ public final class EvaluateTask extends MlTask {
             Optional<DataSource> ds = ctx.service(DataSource.class);
             if (ds.isEmpty()) throw new TaskFailedException("model_name is set but the model registry (application database) is not available");
             championVersion = new ModelRegistry(ds.get()).byAlias(cfg.str("model_name"), ModelRegistry.CHAMPION).orElse(null);
-            if (championVersion != null) champion = LoadedModel.load(store(ctx), championVersion.bundleRef());
+            if (championVersion != null) {
+                champion = LoadedModel.load(store(ctx), championVersion.bundleRef());
+                requireComparable(candidate, champion, cfg.str("model_name"), championVersion.version());
+            }
         }
         Scores scores;
         try (DuckDb db = duck(ctx, cfg)) {
@@ -82,7 +87,7 @@ public final class EvaluateTask extends MlTask {
         } catch (IllegalArgumentException e) {
             throw new TaskFailedException(e.getMessage());
         }
-        Map<String, Object> metrics = metrics(problem, scores.labels(), scores.candidate(), threshold);
+        Map<String, Object> metrics = metrics(candidate, scores.labels(), scores.candidate(), threshold);
 
         List<Map<String, Object>> checks = new ArrayList<>();
         for (var e : cfg.map("min").entrySet()) checks.add(check(metrics, e.getKey(), e.getValue(), true));
@@ -90,9 +95,9 @@ public final class EvaluateTask extends MlTask {
 
         Map<String, Object> championInfo = null;
         if (cfg.has("model_name")) {
-            String metric = cfg.str("champion_metric", problem == Problem.CLASSIFICATION ? "roc_auc" : "rmse");
+            String metric = cfg.str("champion_metric", problem.championMetric());
             if (champion != null) {
-                Map<String, Object> cm = metrics(champion.bundle().problem(), scores.labels(), scores.champion(), threshold);
+                Map<String, Object> cm = metrics(champion, scores.labels(), scores.champion(), threshold);
                 double a = number(metrics, metric);
                 double b = number(cm, metric);
                 boolean ok = Metrics.atLeastAsGood(metric, a, b, cfg.dbl("champion_tolerance"));
@@ -140,8 +145,32 @@ public final class EvaluateTask extends MlTask {
         return TaskResult.of(out);
     }
 
-    private static Map<String, Object> metrics(Problem problem, float[] y, double[] p, double threshold) {
-        return problem == Problem.CLASSIFICATION ? Metrics.classification(y, p, threshold) : Metrics.regression(y, p);
+    private static Map<String, Object> metrics(LoadedModel model, float[] y, double[] p, double threshold) {
+        return switch (model.bundle().problem()) {
+            case CLASSIFICATION -> Metrics.classification(y, p, threshold);
+            case MULTICLASS -> Metrics.multiclass(y, model.classProbabilities(p));
+            case REGRESSION -> Metrics.regression(y, p);
+        };
+    }
+
+    /**
+     * The champion scores the rows with the candidate's label encoding, so both must mean the same by a label:
+     * same problem, and for multiclass the same classes in the same order. A champion predicting other classes
+     * cannot be compared metric for metric; deciding whether the new classes are right is a person's call.
+     */
+    static void requireComparable(LoadedModel candidate, LoadedModel champion, String modelName, int championVersion) throws TaskFailedException {
+        Problem a = candidate.bundle().problem();
+        Problem b = champion.bundle().problem();
+        String which = "the champion of " + modelName + " (version " + championVersion + ")";
+        if (a != b) {
+            throw new TaskFailedException(which + " is a " + b.lower() + " model and the candidate a " + a.lower()
+                    + " model: their metrics are not comparable; use another model_name, or leave it out to gate on thresholds only");
+        }
+        if (a == Problem.MULTICLASS && !candidate.bundle().label().classes().equals(champion.bundle().label().classes())) {
+            throw new TaskFailedException(which + " predicts classes " + champion.bundle().label().classes() + " and the candidate "
+                    + candidate.bundle().label().classes() + ": their metrics are not comparable; leave model_name out for this run"
+                    + " to gate on thresholds only, then deploy");
+        }
     }
 
     /** Labels and scores of one streaming pass over the raw rows, in batches, so memory stays bounded. */

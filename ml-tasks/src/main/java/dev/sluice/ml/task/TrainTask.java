@@ -8,6 +8,7 @@ import dev.sluice.ml.data.ColumnType;
 import dev.sluice.ml.data.DatasetSchema;
 import dev.sluice.ml.data.DuckDb;
 import dev.sluice.ml.data.Rows;
+import dev.sluice.ml.model.ClassProbabilities;
 import dev.sluice.ml.model.FeatureMatrix;
 import dev.sluice.ml.model.Label;
 import dev.sluice.ml.model.LogisticRegression;
@@ -41,9 +42,12 @@ public final class TrainTask extends MlTask {
             ConfigField.optional("validation", FieldType.STRING, null, "Transformed validation split for tracking metrics; default: upstream."),
             ConfigField.optional("transform", FieldType.STRING, null, "Fitted transform the features came from; default: upstream \"transform\"."),
             ConfigField.required("label", FieldType.STRING, "Label column."),
-            ConfigField.optional("problem", FieldType.STRING, "classification", "classification (binary) | regression."),
-            ConfigField.optional("positive_class", FieldType.STRING, null, "Label value of the positive class, e.g. \">50K\"."),
-            ConfigField.optional("algorithm", FieldType.STRING, "xgboost", "xgboost | logistic_regression (classification only)."),
+            ConfigField.optional("problem", FieldType.STRING, "classification",
+                    "classification (binary) | multiclass (one probability per class) | regression."),
+            ConfigField.optional("positive_class", FieldType.STRING, null, "Label value of the positive class, e.g. \">50K\" (classification)."),
+            ConfigField.optional("algorithm", FieldType.STRING, "xgboost", "xgboost | logistic_regression (binary classification only)."),
+            ConfigField.optional("max_classes", FieldType.INTEGER, 100,
+                    "Most distinct label values a multiclass label may have: more usually means the wrong column."),
             ConfigField.optional("seed", FieldType.INTEGER, 42, "Random seed."),
             ConfigField.optional("rounds", FieldType.INTEGER, 200, "Boosting rounds (xgboost)."),
             ConfigField.optional("params", FieldType.MAP, Map.of(), "XGBoost parameters, e.g. {max_depth: 6, eta: 0.1, subsample: 0.8}."),
@@ -68,10 +72,18 @@ public final class TrainTask extends MlTask {
     @Override
     public List<String> validate(Map<String, Object> config) {
         List<String> errors = new ArrayList<>();
-        PreprocessTask.check(errors, config, "problem", "classification", "classification", "regression");
+        PreprocessTask.check(errors, config, "problem", "classification", "classification", "multiclass", "regression");
         PreprocessTask.check(errors, config, "algorithm", "xgboost", "xgboost", "logistic_regression");
         if ("logistic_regression".equals(config.get("algorithm")) && "regression".equals(config.get("problem"))) {
             errors.add("logistic_regression is for classification; use xgboost for regression");
+        }
+        if ("multiclass".equals(config.get("problem"))) {
+            if ("logistic_regression".equals(config.get("algorithm"))) {
+                errors.add("algorithm: logistic_regression is binary only and cannot train problem: multiclass; use algorithm: xgboost");
+            }
+            if (config.get("positive_class") != null && !config.get("positive_class").toString().isBlank()) {
+                errors.add("positive_class is for problem: classification (binary); problem: multiclass predicts every class of the label, remove positive_class");
+            }
         }
         return errors;
     }
@@ -85,12 +97,16 @@ public final class TrainTask extends MlTask {
         String transformRef = inputRef(ctx, cfg, "transform", true);
         String validation = inputRef(ctx, cfg, "validation", false);
         Problem problem = Problem.parse(cfg.str("problem"));
-        Label label = new Label(cfg.str("label"), problem, cfg.str("positive_class", null));
         String algorithm = cfg.str("algorithm");
         long seed = cfg.lng("seed");
         int threads = cfg.integer("threads");
         FittedTransform transform = FittedTransform.load(store(ctx).localPath(transformRef));
         try (DuckDb db = duck(ctx, cfg)) {
+            Label label = switch (problem) {
+                case CLASSIFICATION -> Label.binary(cfg.str("label"), cfg.str("positive_class", null));
+                case REGRESSION -> Label.regression(cfg.str("label"));
+                case MULTICLASS -> multiclassLabel(db, store(ctx).localPath(train), cfg.str("label"), cfg.integer("max_classes"));
+            };
             Loaded data = load(db, store(ctx).localPath(train), label);
             ctx.log().printf("training %s on %d rows x %d features%n", algorithm, data.matrix.rows(), data.matrix.cols());
             long t0 = System.nanoTime();
@@ -99,7 +115,9 @@ public final class TrainTask extends MlTask {
             if (algorithm.equals(ModelBundle.XGBOOST)) {
                 params.putAll(cfg.map("params"));
                 params.put("rounds", cfg.integer("rounds"));
-                model = XgbTrainer.fit(data.matrix, problem, cfg.map("params"), cfg.integer("rounds"), seed, threads);
+                model = problem == Problem.MULTICLASS
+                        ? XgbTrainer.fitMulticlass(data.matrix, label.classes().size(), cfg.map("params"), cfg.integer("rounds"), seed, threads)
+                        : XgbTrainer.fit(data.matrix, problem, cfg.map("params"), cfg.integer("rounds"), seed, threads);
             } else {
                 params.put("l2", cfg.dbl("l2"));
                 params.put("max_iterations", cfg.integer("max_iterations"));
@@ -116,8 +134,8 @@ public final class TrainTask extends MlTask {
             catalog(ctx).produced(ctx, "model", modelArtifact, null, null, null);
 
             Map<String, Object> metrics = new LinkedHashMap<>();
-            metrics.put("train", score(model, data, problem));
-            if (validation != null) metrics.put("validation", score(model, load(db, store(ctx).localPath(validation), label), problem));
+            metrics.put("train", score(model, data, label));
+            if (validation != null) metrics.put("validation", score(model, load(db, store(ctx).localPath(validation), label), label));
             metrics.put("fit_seconds", seconds);
 
             ModelBundle bundle = new ModelBundle(ModelBundle.FORMAT, algorithm, problem, label, data.matrix.features(),
@@ -136,6 +154,7 @@ public final class TrainTask extends MlTask {
             out.put("model", modelArtifact.ref());
             out.put("transform", transformRef);
             out.put("algorithm", algorithm);
+            if (label.classes() != null) out.put("classes", label.classes());
             out.put("rows", data.matrix.rows());
             out.put("metrics", metrics);
             ctx.log().printf("trained in %.2f s: %s%n", seconds, metrics);
@@ -143,9 +162,39 @@ public final class TrainTask extends MlTask {
         }
     }
 
-    private static Map<String, Object> score(Predictor model, Loaded d, Problem problem) {
+    private static Map<String, Object> score(Predictor model, Loaded d, Label label) {
         double[] p = model.predict(d.matrix.data(), d.matrix.rows(), d.matrix.cols());
-        return problem == Problem.CLASSIFICATION ? Metrics.classification(d.matrix.labels(), p, 0.5) : Metrics.regression(d.matrix.labels(), p);
+        return switch (label.problem()) {
+            case CLASSIFICATION -> Metrics.classification(d.matrix.labels(), p, 0.5);
+            case MULTICLASS -> Metrics.multiclass(d.matrix.labels(), new ClassProbabilities(label.classes(), p));
+            case REGRESSION -> Metrics.regression(d.matrix.labels(), p);
+        };
+    }
+
+    /** A multiclass label whose classes are the distinct non-null values of the training split. */
+    static Label multiclassLabel(DuckDb db, Path parquet, String column, int maxClasses) throws Exception {
+        String rel = DuckDb.parquet(parquet);
+        DatasetSchema schema = db.schemaOf("SELECT * FROM " + rel);
+        if (schema.column(column).isEmpty()) throw new TaskFailedException("label column " + column + " is not in " + schema.names());
+        List<Object> values = new ArrayList<>();
+        // One more than allowed is enough to know there are too many.
+        String sql = "SELECT DISTINCT " + DuckDb.ident(column) + " FROM " + rel + " WHERE " + DuckDb.ident(column) + " IS NOT NULL LIMIT " + (maxClasses + 1);
+        try (java.sql.Statement st = db.connection().createStatement(); java.sql.ResultSet r = st.executeQuery(sql)) {
+            while (r.next()) values.add(Rows.normalise(r.getObject(1)));
+        }
+        if (values.size() > maxClasses) {
+            throw new TaskFailedException("label " + column + " has more than max_classes (" + maxClasses
+                    + ") distinct values in the training split: is it the right column? Raise max_classes if it is");
+        }
+        if (values.size() < 2) {
+            throw new TaskFailedException("label " + column + " has " + values.size() + " distinct value(s) " + values
+                    + " in the training split; problem: multiclass needs at least 2");
+        }
+        try {
+            return Label.multiclass(column, values);
+        } catch (IllegalArgumentException e) {
+            throw new TaskFailedException(e.getMessage());
+        }
     }
 
     record Loaded(FeatureMatrix matrix, long skippedLabels) {}

@@ -2,6 +2,7 @@ package dev.sluice.ml.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
 import java.util.Map;
@@ -128,6 +129,29 @@ class TrainingTest {
         FeatureMatrix m = data(10, 1, false);
         m.data()[3] = Float.NaN;
         assertThatThrownBy(() -> LogisticRegression.fit(m, 1.0, 10, 1e-8)).hasMessageContaining("feature b has missing values");
+    }
+
+    @Test
+    void xgboost_multiclass_gives_one_probability_per_class_and_is_deterministic() throws Exception {
+        // Three classes by the sign pattern of a and b: a < 0 → 0, a ≥ 0 and b < 0 → 1, else 2.
+        FeatureMatrix base = data(3000, 3, false);
+        float[] y = new float[base.rows()];
+        for (int i = 0; i < y.length; i++) y[i] = base.data()[2 * i] < 0 ? 0 : base.data()[2 * i + 1] < 0 ? 1 : 2;
+        FeatureMatrix m = new FeatureMatrix(base.data(), base.rows(), 2, y, base.features());
+
+        XgbPredictor model = XgbTrainer.fitMulticlass(m, 3, Map.of("max_depth", 3), 30, 7, 2);
+        double[] p = model.predict(m.data(), m.rows(), m.cols());
+        assertThat(p).hasSize(3 * m.rows());
+        ClassProbabilities probabilities = new ClassProbabilities(List.of("a", "b", "c"), p);
+        for (int i = 0; i < m.rows(); i++) {
+            assertThat(probabilities.get(i, 0) + probabilities.get(i, 1) + probabilities.get(i, 2)).isCloseTo(1.0, within(1e-6));
+        }
+        assertThat((double) Metrics.multiclass(y, probabilities).get("accuracy")).isGreaterThan(0.97);
+        assertThat(XgbPredictor.load(model.bytes()).predict(m.data(), m.rows(), m.cols())).containsExactly(p);
+        assertThat(XgbTrainer.fitMulticlass(m, 3, Map.of("max_depth", 3), 30, 7, 2).bytes()).isEqualTo(model.bytes());
+        // The user's params cannot turn the probabilities into something serving would mislabel.
+        XgbPredictor softmax = XgbTrainer.fitMulticlass(m, 3, Map.of("objective", "multi:softmax", "num_class", 5), 5, 7, 1);
+        assertThat(softmax.predict(m.data(), 2, m.cols())).hasSize(6);
     }
 
     @Test

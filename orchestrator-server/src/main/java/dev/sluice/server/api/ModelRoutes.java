@@ -1,9 +1,9 @@
 package dev.sluice.server.api;
 
 import dev.sluice.ml.drift.PredictionDrift;
+import dev.sluice.ml.model.Problem;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
-import dev.sluice.ml.serving.Prediction;
 import dev.sluice.ml.serving.PredictionResult;
 import dev.sluice.ml.serving.PredictionService;
 import dev.sluice.server.auth.AuditLog;
@@ -35,13 +35,20 @@ public final class ModelRoutes {
 
     private ModelRoutes() {}
 
-    /** Classification: labels and P(positive class); regression: values and no probabilities. */
-    public record PredictionView(String model, int version, List<Object> predictions, List<Double> probabilities) {
+    /**
+     * One entry per row in each list. Classification: labels and P(positive class); multiclass: the most probable
+     * class and, per row, an object of class label → probability (class order); regression: values and no
+     * probabilities. Multiclass keeps the binary shape so a client reads {@code predictions} the same way for both.
+     */
+    public record PredictionView(String model, int version, List<Object> predictions, List<Object> probabilities) {
         static PredictionView of(PredictionResult r) {
-            boolean classification = !r.predictions().isEmpty() && r.predictions().get(0).probability() != null;
             List<Object> predictions = r.predictions().stream()
-                    .map(p -> classification ? (Object) p.label() : (Object) p.value()).toList();
-            List<Double> probabilities = classification ? r.predictions().stream().map(Prediction::probability).toList() : null;
+                    .map(p -> r.problem() == Problem.REGRESSION ? (Object) p.value() : (Object) p.label()).toList();
+            List<Object> probabilities = switch (r.problem()) {
+                case CLASSIFICATION -> r.predictions().stream().map(p -> (Object) p.probability()).toList();
+                case MULTICLASS -> r.predictions().stream().map(p -> (Object) p.probabilities()).toList();
+                case REGRESSION -> null;
+            };
             return new PredictionView(r.modelName(), r.version(), predictions, probabilities);
         }
     }

@@ -33,7 +33,8 @@ public final class ModelQueries {
     public record ModelSummary(String name, String description, int latestVersion, Integer championVersion, Instant updatedAt) {}
 
     public record VersionView(int version, Instant createdAt, Map<String, Object> metrics, List<String> aliases, String runId,
-                              String dagId, String algorithm, String problem, String bundle, Map<String, Object> inputSchema) {}
+                              String dagId, String algorithm, String problem, String bundle, Map<String, Object> inputSchema,
+                              List<String> classes) {}
 
     public List<ModelSummary> models() {
         Map<String, Instant> updated = updatedAt();
@@ -59,7 +60,7 @@ public final class ModelQueries {
 
     private static VersionView view(ModelVersion v, List<String> aliases) {
         return new VersionView(v.version(), v.createdAt().toInstant(), v.metrics(), aliases, text(v.details().get("run_id")),
-                text(v.details().get("dag_id")), v.algorithm(), v.problem(), v.bundleRef(), v.inputSchema());
+                text(v.details().get("dag_id")), v.algorithm(), v.problem(), v.bundleRef(), v.inputSchema(), v.classes());
     }
 
     /** Last change of each model: its creation, a new version or an alias move, whichever is latest. */

@@ -72,23 +72,31 @@ final class AdultModelFixture {
 
     /** Triggers a run with this seed and waits for it to succeed; returns its run id. */
     static String run(ApiServer server, int seed) throws InterruptedException {
-        var created = server.post("/dags/" + DAG_ID + "/runs", Role.OPERATOR, "{\"params\": {\"seed\": " + seed + "}}");
+        return run(server, DAG_ID, seed);
+    }
+
+    static String run(ApiServer server, String dagId, int seed) throws InterruptedException {
+        var created = server.post("/dags/" + dagId + "/runs", Role.OPERATOR, "{\"params\": {\"seed\": " + seed + "}}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         String runId = created.json().path("run_id").asText();
         long deadline = System.currentTimeMillis() + 90_000;
         String state = "";
         while (System.currentTimeMillis() < deadline) {
-            state = server.get("/dags/" + DAG_ID + "/runs/" + enc(runId), Role.VIEWER).json().path("state").asText();
+            state = server.get("/dags/" + dagId + "/runs/" + enc(runId), Role.VIEWER).json().path("state").asText();
             if (List.of("success", "failed", "cancelled").contains(state)) break;
             Thread.sleep(200);
         }
-        assertThat(state).as("run " + runId + ": " + server.get("/dags/" + DAG_ID + "/runs/" + enc(runId), Role.VIEWER).body())
+        assertThat(state).as("run " + runId + ": " + server.get("/dags/" + dagId + "/runs/" + enc(runId), Role.VIEWER).body())
                 .isEqualTo("success");
         return runId;
     }
 
     static JsonNode taskOutput(ApiServer server, String runId, String taskId) {
-        return server.get("/dags/" + DAG_ID + "/runs/" + enc(runId) + "/tasks/" + taskId, Role.VIEWER).json().path("output");
+        return taskOutput(server, DAG_ID, runId, taskId);
+    }
+
+    static JsonNode taskOutput(ApiServer server, String dagId, String runId, String taskId) {
+        return server.get("/dags/" + dagId + "/runs/" + enc(runId) + "/tasks/" + taskId, Role.VIEWER).json().path("output");
     }
 
     static String enc(String s) {

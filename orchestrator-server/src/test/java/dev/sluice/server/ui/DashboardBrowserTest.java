@@ -383,6 +383,34 @@ class DashboardBrowserTest {
         assertThat(v3Champion).as("v3 is champion after the promotion").isTrue();
     }
 
+    @Test
+    @Order(11)
+    void modelsPageShowsAMulticlassChampionsConfusionMatrixWithItsClasses() throws Exception {
+        var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
+        var classes = java.util.List.of("divorced_or_separated", "married", "never_married", "widowed");
+        // The figures the adult_marital_status example registered on the full Adult training file.
+        Map<String, Object> metrics = Map.of("accuracy", 0.7298, "f1_macro", 0.6242, "roc_auc_ovr", 0.8924,
+                "confusion_matrix", Map.of("labels", classes, "matrix", java.util.List.of(
+                        java.util.List.of(394, 313, 145, 30), java.util.List.of(72, 1977, 190, 10),
+                        java.util.List.of(144, 318, 1137, 3), java.util.List.of(58, 34, 2, 54))));
+        registry.register("ui_multiclass", "Marital status", "sha256:" + "cd".repeat(32), "xgboost", "multiclass",
+                Map.of("columns", java.util.List.of()), metrics, Map.of("classes", classes));
+        registry.setAlias("ui_multiclass", "champion", 1, "test");
+
+        Page page = Browser.signIn(browser.newPage(), base, "viewer");
+        page.navigate(base + "/ui/#/models/ui_multiclass");
+        Locator matrix = page.locator("#confusion-matrix");
+        assertThat(matrix).containsText("multiclass, 4 classes");
+        assertThat(matrix.locator("thead th")).hasCount(5);
+        assertThat(matrix.locator("tbody tr")).hasCount(4);
+        assertThat(matrix.locator("tbody tr").nth(1)).containsText("married");
+        assertThat(matrix.locator("tbody tr").nth(1)).containsText("1977");
+        // The matrix is not a metric column: only numbers are.
+        assertThat(page.locator("#versions-table thead")).containsText("f1_macro");
+        assertThat(page.locator("#versions-table")).not().containsText("object");
+        Browser.screenshot(page, "12b-models-multiclass");
+    }
+
     private JsonNode get(Page page, String path) throws Exception {
         APIResponse r = page.request().get(base + path);
         assertThat(r.status()).as("GET " + path).isEqualTo(200);
