@@ -64,6 +64,21 @@ public final class ArtifactCatalog {
         link(ctx, "consumed", role, Artifact.hashOf(ref));
     }
 
+    /**
+     * Gives the current attempt the lineage of {@code earlierAttempt}, whose result it reuses: the same artifacts
+     * read and written under the same roles, so lineage queries (and drift baselines) see this run as if it had run.
+     */
+    public void copyLineage(TaskContext ctx, long earlierAttempt) {
+        if (db == null) return;
+        db.insertInto(ARTIFACT_LINEAGE, ARTIFACT_LINEAGE.ARTIFACT_ID, ARTIFACT_LINEAGE.DIRECTION, ARTIFACT_LINEAGE.ATTEMPT_ID,
+                        ARTIFACT_LINEAGE.RUN_ID, ARTIFACT_LINEAGE.DAG_ID, ARTIFACT_LINEAGE.TASK_ID, ARTIFACT_LINEAGE.ROLE)
+                .select(DSL.select(ARTIFACT_LINEAGE.ARTIFACT_ID, ARTIFACT_LINEAGE.DIRECTION, DSL.val(ctx.attemptKey()),
+                                DSL.val(ctx.runKey()), DSL.val(ctx.dagId()), DSL.val(ctx.taskId()), ARTIFACT_LINEAGE.ROLE)
+                        .from(ARTIFACT_LINEAGE).where(ARTIFACT_LINEAGE.ATTEMPT_ID.eq(earlierAttempt)))
+                .onConflictDoNothing()
+                .execute();
+    }
+
     /** Statistics an earlier run recorded, with the run they came from. */
     public record PastStats(String ref, String runId, Instant logicalDate, Map<String, Object> stats) {}
 

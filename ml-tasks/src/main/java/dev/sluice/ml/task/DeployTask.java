@@ -43,7 +43,17 @@ public final class DeployTask extends MlTask {
     }
 
     @Override
-    public TaskResult execute(TaskContext ctx) throws Exception {
+    public List<String> validate(Map<String, Object> config) {
+        return cacheErrors(config);
+    }
+
+    @Override
+    String notCacheable(Map<String, Object> config) {
+        return "ml.deploy changes the model registry; it always runs";
+    }
+
+    @Override
+    TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         DataSource ds = ctx.service(DataSource.class)
                 .orElseThrow(() -> new TaskFailedException("ml.deploy needs the model registry (application database), which is not available"));

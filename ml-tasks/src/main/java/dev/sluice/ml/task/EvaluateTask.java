@@ -60,7 +60,17 @@ public final class EvaluateTask extends MlTask {
     }
 
     @Override
-    public TaskResult execute(TaskContext ctx) throws Exception {
+    public List<String> validate(Map<String, Object> config) {
+        return cacheErrors(config);
+    }
+
+    @Override
+    String notCacheable(Map<String, Object> config) {
+        return "ml.evaluate compares with the deployed champion, which changes between runs; it always runs";
+    }
+
+    @Override
+    TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         String bundleRef = inputRef(ctx, cfg, "bundle", true);
         String datasetRef = inputRef(ctx, cfg, "dataset", false);

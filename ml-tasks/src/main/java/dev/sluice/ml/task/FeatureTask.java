@@ -52,7 +52,12 @@ public final class FeatureTask extends MlTask {
     }
 
     @Override
-    public TaskResult execute(TaskContext ctx) throws Exception {
+    List<String> inputKeys() {
+        return List.of("train", "validation", "test", "transform");
+    }
+
+    @Override
+    TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         String train = inputRef(ctx, cfg, "train", true);
         String transformRef = inputRef(ctx, cfg, "transform", true);

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 
@@ -84,7 +85,7 @@ public final class IngestTask extends MlTask {
 
     @Override
     public List<String> validate(Map<String, Object> config) {
-        List<String> errors = new ArrayList<>();
+        List<String> errors = new ArrayList<>(cacheErrors(config));
         Object source = config.get("source");
         if (source != null && !SOURCES.contains(source)) {
             errors.add("source must be csv, parquet, jsonl, postgres, http or kafka, got \"" + source + "\"");
@@ -125,7 +126,48 @@ public final class IngestTask extends MlTask {
     }
 
     @Override
-    public TaskResult execute(TaskContext ctx) throws Exception {
+    String notCacheable(Map<String, Object> config) {
+        Object source = config.get("source");
+        if (config.get("path") == null || "postgres".equals(source) || "http".equals(source) || "kafka".equals(source)) {
+            return "only file sources can be cached: a query, an API or a topic can change without Sluice seeing it";
+        }
+        return null;
+    }
+
+    /**
+     * A file source is identified by each file's path, size and modification time (what make and rsync trust),
+     * not by its bytes: hashing a large file would cost a good part of reading it.
+     */
+    @Override
+    Map<String, Object> cacheInputs(TaskContext ctx, Cfg cfg) throws Exception {
+        Map<String, Object> files = new TreeMap<>();
+        Path p = resolve(ctx, cfg.str("path"));
+        for (Path f : matching(p)) files.put(f.toString(), Files.size(f) + "@" + Files.getLastModifiedTime(f).toMillis());
+        if (files.isEmpty()) throw new TaskFailedException("input file not found: " + p);
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("files", files);
+        if (cfg.has("incremental_column")) in.put("logical_date", ctx.logicalDate().toString());
+        return in;
+    }
+
+    /** The file itself, or the files a glob in it matches (searched from the deepest directory without one). */
+    private static List<Path> matching(Path p) throws java.io.IOException {
+        String s = p.toString();
+        if (!s.contains("*") && !s.contains("?") && !s.contains("[")) return Files.isRegularFile(p) ? List.of(p) : List.of();
+        Path base = p.getRoot() == null ? Path.of("") : p.getRoot();
+        for (Path part : p) {
+            String name = part.toString();
+            if (name.contains("*") || name.contains("?") || name.contains("[")) break;
+            base = base.resolve(part);
+        }
+        var matcher = p.getFileSystem().getPathMatcher("glob:" + s);
+        try (Stream<Path> walk = Files.walk(base)) {
+            return walk.filter(Files::isRegularFile).filter(matcher::matches).sorted().toList();
+        }
+    }
+
+    @Override
+    TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         List<String> errors = validate(ctx.config());
         if (!errors.isEmpty()) throw new TaskFailedException("invalid ml.ingest config: " + String.join("; ", errors));

@@ -84,7 +84,12 @@ public final class PreprocessTask extends MlTask {
     }
 
     @Override
-    public TaskResult execute(TaskContext ctx) throws Exception {
+    List<String> inputKeys() {
+        return List.of("train", "validation", "test");
+    }
+
+    @Override
+    TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         List<String> errors = validate(ctx.config());
         if (!errors.isEmpty()) throw new TaskFailedException("invalid ml.preprocess config: " + String.join("; ", errors));

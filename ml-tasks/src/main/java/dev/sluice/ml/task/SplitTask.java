@@ -60,7 +60,12 @@ public final class SplitTask extends MlTask {
     }
 
     @Override
-    public TaskResult execute(TaskContext ctx) throws Exception {
+    List<String> inputKeys() {
+        return List.of("dataset");
+    }
+
+    @Override
+    TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         List<String> errors = validate(ctx.config());
         if (!errors.isEmpty()) throw new TaskFailedException("invalid ml.split config: " + String.join("; ", errors));

@@ -89,7 +89,12 @@ public final class TrainTask extends MlTask {
     }
 
     @Override
-    public TaskResult execute(TaskContext ctx) throws Exception {
+    List<String> inputKeys() {
+        return List.of("train", "validation", "transform");
+    }
+
+    @Override
+    TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         List<String> errors = validate(ctx.config());
         if (!errors.isEmpty()) throw new TaskFailedException("invalid ml.train config: " + String.join("; ", errors));

@@ -65,7 +65,12 @@ public final class ValidateDataTask extends MlTask {
     }
 
     @Override
-    public TaskResult execute(TaskContext ctx) throws Exception {
+    List<String> inputKeys() {
+        return List.of("dataset", "reference");
+    }
+
+    @Override
+    TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         List<String> invalid = validate(ctx.config());
         if (!invalid.isEmpty()) throw new TaskFailedException("invalid ml.validate_data config: " + String.join("; ", invalid));
@@ -220,8 +225,15 @@ public final class ValidateDataTask extends MlTask {
     }
 
     @Override
+    String notCacheable(Map<String, Object> config) {
+        return "last_success".equals(String.valueOf(config.get("drift_baseline")))
+                ? "drift_baseline: last_success compares with whichever run succeeded last, so the result depends on more than the inputs"
+                : null;
+    }
+
+    @Override
     public List<String> validate(Map<String, Object> config) {
-        List<String> errors = new ArrayList<>();
+        List<String> errors = new ArrayList<>(cacheErrors(config));
         Object mode = config.get("drift_baseline");
         if (mode != null && !List.of("none", "last_success").contains(String.valueOf(mode))) {
             errors.add("drift_baseline must be none or last_success, got \"" + mode + "\"");
