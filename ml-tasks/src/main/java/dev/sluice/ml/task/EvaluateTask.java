@@ -5,12 +5,14 @@ import dev.sluice.ml.artifact.Artifact;
 import dev.sluice.ml.artifact.ArtifactKind;
 import dev.sluice.ml.data.DuckDb;
 import dev.sluice.ml.data.Rows;
+import dev.sluice.ml.model.Label;
 import dev.sluice.ml.model.LoadedModel;
 import dev.sluice.ml.model.Metrics;
 import dev.sluice.ml.model.Problem;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
 import dev.sluice.ml.tracking.ExperimentLog;
+import dev.sluice.ml.transform.SqlPlan;
 import dev.sluice.task.ConfigField;
 import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
@@ -188,6 +190,76 @@ public final class EvaluateTask extends MlTask {
         private static final int BATCH = 8192;
 
         static Scores of(DuckDb db, String relation, LoadedModel candidate, LoadedModel champion) throws Exception {
+            Optional<Scores> sql = viaSql(db, relation, candidate, champion);
+            return sql.isPresent() ? sql.get() : viaJava(db, relation, candidate, champion);
+        }
+
+        /**
+         * The fast path: both transforms compiled to one DuckDB query (SqlPlan, the form that transformed the
+         * training data) streaming straight into float batches, no map per row. SqlPlanTest holds every step's
+         * SQL form to its Java form, which serving uses, so the gate judges the numbers callers will get.
+         */
+        static Optional<Scores> viaSql(DuckDb db, String relation, LoadedModel candidate, LoadedModel champion) throws Exception {
+            List<String> a = featureExpressions(candidate);
+            List<String> b = champion == null ? List.of() : featureExpressions(champion);
+            if (a == null || b == null) return Optional.empty();
+            Label label = candidate.bundle().label();
+            StringBuilder sql = new StringBuilder("SELECT ").append(DuckDb.ident(label.column()));
+            for (String e : a) sql.append(", ").append(e);
+            for (String e : b) sql.append(", ").append(e);
+            sql.append(" FROM ").append(relation);
+            FloatList y = new FloatList();
+            DoubleList pa = new DoubleList();
+            DoubleList pb = new DoubleList();
+            float[] xa = new float[BATCH * a.size()];
+            float[] xb = new float[BATCH * b.size()];
+            int n = 0;
+            try (java.sql.Statement st = db.connection().createStatement(); java.sql.ResultSet r = st.executeQuery(sql.toString())) {
+                while (r.next()) {
+                    float yv = label.encode(Rows.normalise(r.getObject(1)));
+                    if (Float.isNaN(yv)) continue; // unlabeled rows cannot be scored against anything
+                    y.add(yv);
+                    for (int c = 0; c < a.size(); c++) xa[n * a.size() + c] = floatAt(r, 2 + c);
+                    for (int c = 0; c < b.size(); c++) xb[n * b.size() + c] = floatAt(r, 2 + a.size() + c);
+                    if (++n == BATCH) {
+                        pa.addAll(candidate.predictor().predict(xa, n, a.size()));
+                        if (champion != null) pb.addAll(champion.predictor().predict(xb, n, b.size()));
+                        n = 0;
+                    }
+                }
+            } catch (java.sql.SQLException e) {
+                throw new TaskFailedException("cannot transform the evaluation rows: " + e.getMessage());
+            }
+            if (n > 0) {
+                pa.addAll(candidate.predictor().predict(java.util.Arrays.copyOf(xa, n * a.size()), n, a.size()));
+                if (champion != null) pb.addAll(champion.predictor().predict(java.util.Arrays.copyOf(xb, n * b.size()), n, b.size()));
+            }
+            return Optional.of(new Scores(y.toArray(), pa.toArray(), champion == null ? null : pb.toArray()));
+        }
+
+        private static float floatAt(java.sql.ResultSet r, int column) throws java.sql.SQLException {
+            double v = r.getDouble(column);
+            return r.wasNull() ? Float.NaN : (float) v;
+        }
+
+        /** The SQL expression of each feature the model expects, in its order; null without a SQL form. */
+        private static List<String> featureExpressions(LoadedModel m) {
+            var t = m.transform();
+            var exprs = SqlPlan.expressions(t.input(), t.steps(), t.output());
+            if (exprs.isEmpty()) return null;
+            Map<String, String> byName = new java.util.HashMap<>();
+            for (int i = 0; i < t.output().columns().size(); i++) byName.put(t.output().columns().get(i).name(), exprs.get().get(i));
+            List<String> out = new ArrayList<>();
+            for (String f : m.bundle().features()) {
+                String e = byName.get(f);
+                if (e == null) return null;
+                out.add(e);
+            }
+            return out;
+        }
+
+        /** Row by row through the Java transform, for transforms with steps that have no SQL form (hashing, text). */
+        static Scores viaJava(DuckDb db, String relation, LoadedModel candidate, LoadedModel champion) throws Exception {
             String labelColumn = candidate.bundle().label().column();
             FloatList y = new FloatList();
             DoubleList a = new DoubleList();

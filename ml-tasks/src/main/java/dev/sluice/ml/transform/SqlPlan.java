@@ -25,6 +25,15 @@ public final class SqlPlan {
     private SqlPlan() {}
 
     public static Optional<String> selectList(DatasetSchema input, List<Step> steps, DatasetSchema output) {
+        return expressions(input, steps, output).map(exprs -> {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < exprs.size(); i++) out.add(exprs.get(i) + " AS " + ident(output.columns().get(i).name()));
+            return String.join(", ", out);
+        });
+    }
+
+    /** One SQL expression per output column, in output order; empty when a step has no SQL form. */
+    public static Optional<List<String>> expressions(DatasetSchema input, List<Step> steps, DatasetSchema output) {
         Map<String, String> e = new LinkedHashMap<>();
         for (Column c : input.columns()) {
             e.put(c.name(), c.type() == ColumnType.NUMBER ? "CAST(" + ident(c.name()) + " AS DOUBLE)" : ident(c.name()));
@@ -89,9 +98,9 @@ public final class SqlPlan {
         List<String> out = new ArrayList<>();
         for (Column c : output.columns()) {
             String x = e.get(c.name());
-            out.add((x == null ? "NULL" : c.type() == ColumnType.NUMBER ? "CAST(" + x + " AS DOUBLE)" : x) + " AS " + ident(c.name()));
+            out.add(x == null ? "NULL" : c.type() == ColumnType.NUMBER ? "CAST(" + x + " AS DOUBLE)" : x);
         }
-        return Optional.of(String.join(", ", out));
+        return Optional.of(out);
     }
 
     private static String nullSafe(String x, String expr) {
