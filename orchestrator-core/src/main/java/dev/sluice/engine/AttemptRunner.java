@@ -85,7 +85,7 @@ final class AttemptRunner {
             TaskResult result = type.execute(ctx);
             if (handle.isStopped()) return stopped(handle, workerId, def, null, ctx);
             return new Completion(c, workerId, Outcome.SUCCESS, result == null ? Map.of() : result.output(), null,
-                    null, clock.instant());
+                    null, clock.instant(), shown(ctx));
         } catch (Throwable e) {
             if (e instanceof InterruptedException) Thread.interrupted();
             if (handle.isStopped()) return stopped(handle, workerId, def, e, ctx);
@@ -96,7 +96,7 @@ final class AttemptRunner {
                 if (e instanceof TaskFailedException) log.println("[sluice] task failed: " + error);
                 else e.printStackTrace(log);
             }
-            return new Completion(c, workerId, Outcome.FAILED, null, error, exit, clock.instant());
+            return new Completion(c, workerId, Outcome.FAILED, null, error, exit, clock.instant(), shown(ctx));
         } finally {
             if (timeout != null) timeout.cancel(false);
             if (ctx != null) ctx.closeLog();
@@ -111,7 +111,12 @@ final class AttemptRunner {
             default -> "stopped: worker shutting down";
         };
         if (ctx != null) ctx.log().println("[sluice] " + error);
-        return new Completion(handle.claimed, workerId, o, null, error, null, clock.instant());
+        return new Completion(handle.claimed, workerId, o, null, error, null, clock.instant(), shown(ctx));
+    }
+
+    /** What the task page shows of the config: rendered, secrets masked; null if rendering did not get that far. */
+    private static Map<String, Object> shown(AttemptContext ctx) {
+        return ctx == null ? null : dev.sluice.template.SecretMask.mask(ctx.config());
     }
 
     private static boolean mentionsTaskOutputs(TaskDef def) {

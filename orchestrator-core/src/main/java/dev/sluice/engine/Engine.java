@@ -132,7 +132,7 @@ public final class Engine implements AutoCloseable {
         var orphans = tasks.runningOnStoppedWorkers(db.dsl());
         if (orphans.isEmpty()) return;
         var batch = orphans.stream().map(o -> new Completion(o.claimed(), o.workerId(), Outcome.LOST, null,
-                "worker " + o.workerId() + " stopped heartbeating", null, now)).toList();
+                "worker " + o.workerId() + " stopped heartbeating", null, now, null)).toList();
         var result = worker.record(batch);
         log.warn("Recorded {} attempts of dead workers as lost", result.recorded());
         worker.wake();

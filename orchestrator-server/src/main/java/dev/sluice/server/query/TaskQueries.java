@@ -81,11 +81,14 @@ public final class TaskQueries {
     public TaskInstanceDetail detail(String dagId, String runId, String taskId) {
         Record r = row(dagId, runId, taskId);
         TaskInstanceView v = view(r, dags.version(r.get(DAG_RUN.DAG_VERSION_ID)));
-        var attempts = dsl.selectFrom(ATTEMPT).where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)))
-                .orderBy(ATTEMPT.TRY_NUMBER).fetch(a -> new AttemptView(a.getTryNumber(), a.getState(), a.getWorkerId(),
-                        RunQueries.t(a.getStartedAt()), RunQueries.t(a.getEndedAt()), a.getExitCode(), a.getError()));
+        var rows = dsl.selectFrom(ATTEMPT).where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)))
+                .orderBy(ATTEMPT.TRY_NUMBER).fetch();
+        var attempts = rows.map(a -> new AttemptView(a.getTryNumber(), a.getState(), a.getWorkerId(),
+                RunQueries.t(a.getStartedAt()), RunQueries.t(a.getEndedAt()), a.getExitCode(), a.getError()));
+        // The latest attempt's config, as rendered (secrets masked by the engine); recorded when it ends.
+        Map<String, Object> rendered = rows.isEmpty() ? null : Json.map(rows.get(rows.size() - 1).getRenderedConfig());
         return new TaskInstanceDetail(v.taskId(), v.state(), v.tryNumber(), v.maxTries(), v.startedAt(), v.endedAt(),
-                v.durationMs(), v.workerId(), v.error(), v.output(), v.type(), v.renderedConfig(), attempts);
+                v.durationMs(), v.workerId(), v.error(), v.output(), v.type(), rendered, attempts);
     }
 
     public record AttemptLog(Path file, boolean finished) {}

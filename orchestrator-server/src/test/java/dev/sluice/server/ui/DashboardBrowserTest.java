@@ -322,6 +322,7 @@ class DashboardBrowserTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(300))
                 .until(() -> "success".equals(get(page, "/api/v1/dags/ui_params/runs/" + run).get("state").asText()));
         page.navigate(base + "/ui/#/dags/ui_params/runs/" + run + "/tasks/publish");
+        assertThat(page.locator("#rendered-config")).containsText("\"duration\": \"300ms\"");
         page.locator("#mark-failed-btn").click();
         page.locator("#confirm").getByText("Cancel").click(); // nothing happens without confirmation
         assertThat(page.locator("#task-state .st")).hasAttribute("data-state", "success");

@@ -1,0 +1,41 @@
+package dev.sluice.template;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Masks the values of secret-looking keys (password, token, secret, api key, authorization, credentials) in a
+ * rendered config before it is stored and shown: templates pull values from params, and a token passed as a
+ * param must not end up readable by every viewer of the task page.
+ */
+public final class SecretMask {
+    public static final String MASK = "***";
+    private static final Pattern SECRET = Pattern.compile(
+            "(?i).*(password|passwd|secret|token|api[_-]?key|authorization|credential|private[_-]?key).*");
+
+    private SecretMask() {}
+
+    public static Map<String, Object> mask(Map<String, Object> config) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        config.forEach((k, v) -> out.put(k, SECRET.matcher(k).matches() && v != null ? MASK : maskValue(v)));
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object maskValue(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            m.forEach((k, x) -> copy.put(String.valueOf(k), x));
+            return mask(copy);
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object x : l) out.add(maskValue(x));
+            return out;
+        }
+        return v;
+    }
+}
