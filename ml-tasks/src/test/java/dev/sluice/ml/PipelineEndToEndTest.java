@@ -83,6 +83,14 @@ class PipelineEndToEndTest {
 
     @Test
     @Order(2)
+    void deploying_the_champion_s_own_bundle_again_registers_nothing() throws Exception {
+        Map<String, Object> again = p.deploy("deploy_again", "evaluate");
+        assertThat(again).containsEntry("version", 1).containsEntry("unchanged", true);
+        assertThat(registry.versions("adult_income")).hasSize(1);
+    }
+
+    @Test
+    @Order(2)
     void task_outputs_carry_only_artifact_references_and_lineage_is_recorded() throws Exception {
         assertThat(p.outputs.get("split").get("train")).asString().matches("sha256:[0-9a-f]{64}");
         String trainHash = ((String) p.outputs.get("split").get("train")).substring(7);

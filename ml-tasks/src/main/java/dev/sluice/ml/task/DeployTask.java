@@ -75,8 +75,22 @@ public final class DeployTask extends MlTask {
         // Callers of a multiclass model need its classes without loading the bundle.
         if (bundle.label().classes() != null) details.put("classes", bundle.label().classes());
         ModelRegistry registry = new ModelRegistry(ds);
-        ModelVersion v = registry.register(name, cfg.str("description", null), bundleRef, bundle.algorithm(), bundle.problem().lower(), bundle.inputSchema().toMap(), metrics, details);
         String alias = cfg.str("alias");
+        // A night that retrains to the very same bytes (same data, config and seed) is not a new model: the
+        // registry keeps one version per distinct bundle behind the alias rather than a copy per run.
+        var current = registry.byAlias(name, alias);
+        if (current.isPresent() && current.get().bundleRef().equals(bundleRef)) {
+            ctx.log().printf("%s already points %s at version %d with this bundle; nothing to register%n", name, alias, current.get().version());
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model_name", name);
+            out.put("version", current.get().version());
+            out.put("version_id", current.get().id());
+            out.put("alias", alias);
+            out.put("bundle", bundleRef);
+            out.put("unchanged", true);
+            return TaskResult.of(out);
+        }
+        ModelVersion v = registry.register(name, cfg.str("description", null), bundleRef, bundle.algorithm(), bundle.problem().lower(), bundle.inputSchema().toMap(), metrics, details);
         registry.setAlias(name, alias, v.version(), "deployed by " + ctx.dagId() + "/" + ctx.runId());
         ctx.log().printf("registered %s version %d and moved %s to it%n", name, v.version(), alias);
         Map<String, Object> out = new LinkedHashMap<>();
