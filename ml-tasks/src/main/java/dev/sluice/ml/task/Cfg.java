@@ -89,6 +89,26 @@ final class Cfg {
         return out;
     }
 
+    /** A value the engine will render at run time ({{ ... }}): not checkable before then. */
+    static boolean isTemplate(Object v) {
+        return v instanceof String s && s.contains("{{");
+    }
+
+    /** Validation errors for the given keys whose values are not durations (10s, 5m, 1h30m), templates aside. */
+    static List<String> durationErrors(Map<String, Object> config, String... keys) {
+        List<String> errors = new ArrayList<>();
+        for (String k : keys) {
+            Object v = config.get(k);
+            if (v == null || isTemplate(v)) continue;
+            try {
+                dev.sluice.dag.Durations.parse(v.toString());
+            } catch (IllegalArgumentException e) {
+                errors.add(k + ": " + e.getMessage());
+            }
+        }
+        return errors;
+    }
+
     @SuppressWarnings("unchecked")
     Map<String, Object> map(String key) throws TaskFailedException {
         Object v = raw(key);

@@ -76,16 +76,7 @@ final class HttpJsonSource {
         errors.addAll(HttpPaging.validate(config.get("paging")));
         atLeast(config, "max_pages", 1, errors);
         atLeast(config, "request_retries", 0, errors);
-        for (String d : List.of("request_timeout", "request_retry_wait")) {
-            Object v = config.get(d);
-            if (v != null && !v.toString().contains("{{")) {
-                try {
-                    Durations.parse(v.toString());
-                } catch (IllegalArgumentException e) {
-                    errors.add(d + ": " + e.getMessage());
-                }
-            }
-        }
+        errors.addAll(Cfg.durationErrors(config, "request_timeout", "request_retry_wait"));
         return errors;
     }
 

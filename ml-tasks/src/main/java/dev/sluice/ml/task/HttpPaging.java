@@ -210,7 +210,7 @@ final class HttpPaging {
     }
 
     private static boolean isTemplate(Object v) {
-        return v instanceof String s && s.contains("{{");
+        return Cfg.isTemplate(v);
     }
 
     private static boolean isInteger(Object v, long min) {

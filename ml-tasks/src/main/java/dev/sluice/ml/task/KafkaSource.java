@@ -114,16 +114,7 @@ final class KafkaSource {
         if (!isTemplate(format) && !List.of("json", "text").contains(format)) errors.add("format must be json or text, got \"" + format + "\"");
         if ("text".equals(format) && config.get("columns") != null) errors.add("columns: a text value has no fields to declare; it is column value");
         if (config.get("consumer") != null && !(config.get("consumer") instanceof Map)) errors.add("consumer must be a mapping of Kafka consumer properties");
-        for (String d : List.of("connect_timeout", "read_timeout")) {
-            Object v = config.get(d);
-            if (v != null && !isTemplate(v)) {
-                try {
-                    Durations.parse(v.toString());
-                } catch (IllegalArgumentException e) {
-                    errors.add(d + ": " + e.getMessage());
-                }
-            }
-        }
+        errors.addAll(Cfg.durationErrors(config, "connect_timeout", "read_timeout"));
         return errors;
     }
 
@@ -421,7 +412,7 @@ final class KafkaSource {
     }
 
     private static boolean isTemplate(Object v) {
-        return v instanceof String s && s.contains("{{");
+        return Cfg.isTemplate(v);
     }
 
     private static String rootMessage(Throwable e) {
