@@ -53,7 +53,7 @@ public final class HyperparameterSearch {
 
         private Map<String, Object> header() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("method", spec.method().name().toLowerCase(Locale.ROOT));
+            m.put("method", spec.methodName());
             m.put("metric", spec.metric());
             m.put("folds", spec.folds());
             m.put("candidates", trials.size());

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -77,6 +78,11 @@ public record SearchSpec(Method method, SortedMap<String, Domain> space, int tri
 
     public SearchSpec {
         space = Collections.unmodifiableSortedMap(new TreeMap<>(space));
+    }
+
+    /** grid or random, as the config spells it. */
+    public String methodName() {
+        return method.name().toLowerCase(Locale.ROOT);
     }
 
     public boolean lowerIsBetter() {

@@ -181,6 +181,22 @@ class HyperparameterSearchTest {
     }
 
     @Test
+    void a_multiclass_forest_is_searched_on_stratified_folds_by_one_vs_rest_auc() throws Exception {
+        // Three classes by the sign pattern of a and b: a < 0 → 0, a ≥ 0 and b < 0 → 1, else 2.
+        FeatureMatrix base = xor(900, 7);
+        float[] y = new float[base.rows()];
+        for (int i = 0; i < y.length; i++) y[i] = base.data()[5 * i] < 0 ? 0 : base.data()[5 * i + 1] < 0 ? 1 : 2;
+        FeatureMatrix m = new FeatureMatrix(base.data(), base.rows(), base.cols(), y, base.features());
+        Label label = Label.multiclass("y", List.of("p", "q", "r"));
+        Trainer forest = new Trainer("random_forest", Problem.MULTICLASS, 3, Map.of(), 0, 20, 1.0, 0, 42, 1);
+        HyperparameterSearch.Result result = HyperparameterSearch.run(
+                spec(SearchSpec.Method.GRID, Map.of("max_depth", List.of(1, 4)), 0, 3, "roc_auc_ovr"), m, label, forest, 42, log);
+        assertThat(result.bestTrial().params()).isEqualTo(Map.of("max_depth", 4));
+        assertThat(result.bestTrial().cv().mean("roc_auc_ovr")).isGreaterThan(0.95);
+        assertThat(result.bestTrial().cv().summary()).containsKeys("accuracy", "f1_macro", "roc_auc_ovr", "log_loss");
+    }
+
+    @Test
     void fits_beyond_max_fits_and_a_failing_candidate_are_refused_by_name() {
         FeatureMatrix m = xor(200, 6);
         java.util.TreeMap<String, SearchSpec.Domain> space = new java.util.TreeMap<>(Map.of("max_depth", new SearchSpec.Choices(List.of(1, 2, 3))));
