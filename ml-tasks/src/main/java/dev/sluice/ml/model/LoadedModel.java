@@ -21,8 +21,9 @@ public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform 
         FittedTransform t = FittedTransform.load(store.localPath(b.transformRef()));
         byte[] bytes = Files.readAllBytes(store.localPath(b.modelRef()));
         Predictor p = switch (b.algorithm()) {
-            case ModelBundle.XGBOOST -> XgbPredictor.load(bytes);
+            case ModelBundle.XGBOOST, ModelBundle.RANDOM_FOREST -> XgbPredictor.load(bytes);
             case ModelBundle.LOGISTIC_REGRESSION -> LogisticRegression.load(bytes);
+            case ModelBundle.LINEAR_REGRESSION -> LinearRegression.load(bytes);
             default -> throw new IOException("unknown algorithm " + b.algorithm() + " in " + bundleRef);
         };
         return new LoadedModel(bundleRef, b, t, p);

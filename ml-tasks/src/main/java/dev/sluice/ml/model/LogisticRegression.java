@@ -64,7 +64,7 @@ public final class LogisticRegression implements Predictor {
                 }
                 hess[0] += 1e-9; // keeps the system positive definite when a column is constant
                 for (int a = 0; a < p; a++) for (int b = 0; b < a; b++) hess[a * p + b] = hess[b * p + a];
-                double[] step = choleskySolve(hess, grad, p);
+                double[] step = Cholesky.solve(Cholesky.lower(hess, p), grad, p);
                 double maxStep = 0;
                 beta = beta.clone();
                 for (int c = 0; c < p; c++) {
@@ -121,34 +121,6 @@ public final class LogisticRegression implements Predictor {
             }
         }
         return out;
-    }
-
-    private static double[] choleskySolve(double[] a, double[] b, int n) {
-        double[] l = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) {
-                double s = a[i * n + j];
-                for (int k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-                if (i == j) {
-                    l[i * n + i] = Math.sqrt(Math.max(s, 1e-12));
-                } else {
-                    l[i * n + j] = s / l[j * n + j];
-                }
-            }
-        }
-        double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
-            double s = b[i];
-            for (int k = 0; k < i; k++) s -= l[i * n + k] * y[k];
-            y[i] = s / l[i * n + i];
-        }
-        double[] x = new double[n];
-        for (int i = n - 1; i >= 0; i--) {
-            double s = y[i];
-            for (int k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
-            x[i] = s / l[i * n + i];
-        }
-        return x;
     }
 
     private static double sigmoid(double z) {

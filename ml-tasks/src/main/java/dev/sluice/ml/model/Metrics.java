@@ -216,4 +216,23 @@ public final class Metrics {
     public static List<String> classificationNames() {
         return List.of("accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "log_loss");
     }
+
+    /** The single-number metrics of a problem: what a gate or a cross-validation can rank models on. */
+    public static List<String> names(Problem problem) {
+        return switch (problem) {
+            case CLASSIFICATION -> classificationNames();
+            case MULTICLASS -> List.of("accuracy", "precision_macro", "recall_macro", "f1_macro", "precision_weighted",
+                    "recall_weighted", "f1_weighted", "roc_auc_ovr", "log_loss");
+            case REGRESSION -> List.of("rmse", "mae", "r2");
+        };
+    }
+
+    /** The metrics of {@code label}'s problem for a model's output {@code p}; binary rows are positive from 0.5. */
+    public static Map<String, Object> of(Label label, float[] y, double[] p) {
+        return switch (label.problem()) {
+            case CLASSIFICATION -> classification(y, p, 0.5);
+            case MULTICLASS -> multiclass(y, new ClassProbabilities(label.classes(), p));
+            case REGRESSION -> regression(y, p);
+        };
+    }
 }

@@ -14,4 +14,7 @@ public record ModelBundle(int format, String algorithm, Problem problem, Label l
     public static final int FORMAT = 1;
     public static final String XGBOOST = "xgboost";
     public static final String LOGISTIC_REGRESSION = "logistic_regression";
+    /** An XGBoost model (served by the XGBoost predictor) trained in random-forest mode. */
+    public static final String RANDOM_FOREST = "random_forest";
+    public static final String LINEAR_REGRESSION = "linear_regression";
 }

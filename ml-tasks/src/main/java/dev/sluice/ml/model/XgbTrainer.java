@@ -2,6 +2,7 @@ package dev.sluice.ml.model;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
@@ -34,6 +35,39 @@ public final class XgbTrainer {
         params.put("objective", "multi:softprob");
         params.put("num_class", classes);
         return train(m, params, rounds, seed, threads);
+    }
+
+    /**
+     * The settings of XGBoost's random-forest mode that {@code params} may change. Rows and columns are sampled
+     * (seeded) so the trees differ; lambda nearly 0 lets a leaf keep its own mean instead of shrinking towards the
+     * base score, as scikit-learn's and XGBoost's own random forests do.
+     */
+    public static final Map<String, Object> FOREST_DEFAULTS = Map.of("max_depth", 10, "subsample", 0.8, "colsample_bynode", 0.8, "lambda", 1e-5);
+
+    /** Parameters a forest fixes: one round of {@code trees} trees grown side by side and averaged, no shrinkage. */
+    public static final Set<String> FOREST_FIXED = Set.of("eta", "learning_rate", "num_parallel_tree");
+
+    /**
+     * A random forest (XGBoost's documented mode): {@code trees} trees in a single boosting round with eta 1, each on
+     * a seeded sample of the rows and of the columns at every split; XGBoost averages them. Serves like any
+     * XGBoost model. {@code classes} is used for multiclass only.
+     */
+    public static XgbPredictor fitForest(FeatureMatrix m, Problem problem, int classes, Map<String, Object> userParams, int trees,
+                                         long seed, int threads) throws XGBoostError {
+        if (trees < 1) throw new IllegalArgumentException("trees must be at least 1, got " + trees);
+        Map<String, Object> params = new HashMap<>(FOREST_DEFAULTS);
+        // lambda and reg_lambda are one parameter: the user's spelling must not meet the default's.
+        if (userParams.containsKey("reg_lambda")) params.remove("lambda");
+        if (problem != Problem.MULTICLASS) params.put("objective", problem == Problem.CLASSIFICATION ? "binary:logistic" : "reg:squarederror");
+        params.putAll(userParams);
+        if (problem == Problem.MULTICLASS) {
+            params.put("objective", "multi:softprob");
+            params.put("num_class", classes);
+        }
+        FOREST_FIXED.forEach(params::remove);
+        params.put("eta", 1.0);
+        params.put("num_parallel_tree", trees);
+        return train(m, params, 1, seed, threads);
     }
 
     private static XgbPredictor train(FeatureMatrix m, Map<String, Object> objectiveAndUserParams, int rounds, long seed,

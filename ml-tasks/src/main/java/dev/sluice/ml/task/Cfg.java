@@ -109,6 +109,19 @@ final class Cfg {
         return errors;
     }
 
+    /** A number, or text holding one (rendered templates are text); null otherwise. */
+    static Number number(Object v) {
+        if (v instanceof Number n) return n;
+        if (v instanceof String s) {
+            try {
+                return Double.parseDouble(s.trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
     @SuppressWarnings("unchecked")
     Map<String, Object> map(String key) throws TaskFailedException {
         Object v = raw(key);
