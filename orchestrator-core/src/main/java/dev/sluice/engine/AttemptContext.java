@@ -2,6 +2,7 @@ package dev.sluice.engine;
 
 import dev.sluice.store.TaskInstanceRepository.Claimed;
 import dev.sluice.task.TaskContext;
+import dev.sluice.template.Secrets;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -12,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** The {@link TaskContext} of one attempt. The log file is created on first write: most no-op tasks never log. */
 final class AttemptContext implements TaskContext {
@@ -25,11 +27,13 @@ final class AttemptContext implements TaskContext {
     private final Clock clock;
     private final Services services;
     private final long attemptKey;
+    private final Set<String> secrets;
     private PrintWriter log;
 
     AttemptContext(Claimed c, AttemptHandle handle, Map<String, Object> config,
                    java.util.function.Supplier<Map<String, Map<String, Object>>> upstreamOutputs, Path logFile, Path dagDir, Path home,
-                   Clock clock, Services services, long attemptKey) {
+                   Clock clock, Services services, long attemptKey, Set<String> secrets) {
+        this.secrets = secrets;
         this.c = c;
         this.handle = handle;
         this.config = config;
@@ -65,12 +69,55 @@ final class AttemptContext implements TaskContext {
 
     @Override
     public synchronized PrintWriter log() {
-        if (log == null) log = new PrintWriter(new LazyFileWriter(logFile), true);
+        if (log == null) {
+            Writer file = new LazyFileWriter(logFile);
+            log = new PrintWriter(secrets.isEmpty() ? file : new MaskingWriter(file, secrets), true);
+        }
         return log;
+    }
+
+    /** The secret values this attempt's templates read: masked in its log and its shown config. */
+    Set<String> secrets() {
+        return secrets;
     }
 
     synchronized void closeLog() {
         if (log != null) log.close();
+    }
+
+    /**
+     * Replaces the secret values the config's templates read with {@code ***} in what the task type logs (an HTTP
+     * task logs its URL, which may carry a key). Masks within each write; a task printing a secret in pieces is on
+     * its own, as is a child process writing to the log file directly.
+     */
+    private static final class MaskingWriter extends Writer {
+        private final Writer out;
+        private final Set<String> secrets;
+
+        MaskingWriter(Writer out, Set<String> secrets) {
+            this.out = out;
+            this.secrets = secrets;
+        }
+
+        @Override
+        public void write(char[] buf, int off, int len) throws IOException {
+            out.write(Secrets.mask(new String(buf, off, len), secrets));
+        }
+
+        @Override
+        public void write(String s, int off, int len) throws IOException {
+            out.write(Secrets.mask(s.substring(off, off + len), secrets));
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
     }
 
     /** Opens (and appends to) the file on the first write. */

@@ -9,11 +9,13 @@ import dev.sluice.task.TaskFailedException;
 import dev.sluice.task.TaskResult;
 import dev.sluice.task.TaskType;
 import dev.sluice.task.TaskTypeRegistry;
+import dev.sluice.template.Secrets;
 import dev.sluice.template.TemplateContext;
 import dev.sluice.template.TemplateRenderer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -67,7 +69,11 @@ final class AttemptRunner {
             Map<String, Object> vars = TemplateContext.build(c.runId(), c.logicalDate(), c.dataIntervalStart(),
                     c.dataIntervalEnd(), c.tryNumber(), c.params(),
                     mentionsTaskOutputs(def) ? outputs.get() : Map.of(), c.dagId(), c.taskId());
-            Map<String, Object> rendered = renderer.renderConfig(config, vars);
+            // A secret is read from the worker's environment at render time; never stored, masked where shown.
+            Secrets secrets = Secrets.fromEnvironment();
+            Map<String, Object> withSecrets = new HashMap<>(vars);
+            withSecrets.put("secrets", secrets);
+            Map<String, Object> rendered = renderer.renderConfig(config, withSecrets);
             // Templates may read any task's output; the context offers the task's direct upstreams only.
             final TaskDef task = def;
             Supplier<Map<String, Map<String, Object>>> upstream = memoize(() -> {
@@ -79,7 +85,7 @@ final class AttemptRunner {
                 return direct;
             });
             ctx = new AttemptContext(c, handle, rendered, upstream, Path.of(c.logPath()), dagDirectories.of(c.dagId()),
-                    home, clock, services, c.attemptKey());
+                    home, clock, services, c.attemptKey(), secrets.used());
             final TaskDef d = def;
             timeout = timer.schedule(() -> handle.stop(Outcome.TIMED_OUT), d.timeout().toMillis(), TimeUnit.MILLISECONDS);
             TaskResult result = type.execute(ctx);
@@ -116,7 +122,7 @@ final class AttemptRunner {
 
     /** What the task page shows of the config: rendered, secrets masked; null if rendering did not get that far. */
     private static Map<String, Object> shown(AttemptContext ctx) {
-        return ctx == null ? null : dev.sluice.template.SecretMask.mask(ctx.config());
+        return ctx == null ? null : dev.sluice.template.SecretMask.mask(ctx.config(), ctx.secrets());
     }
 
     private static boolean mentionsTaskOutputs(TaskDef def) {

@@ -4,11 +4,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Masks the values of secret-looking keys (password, token, secret, api key, authorization, credentials) in a
- * rendered config before it is stored and shown: templates pull values from params, and a token passed as a
+ * Masks the values of secret-looking keys (password, token, secret, api key, authorization, credentials), and
+ * any value read from {@code secrets}, in a rendered config before it is stored and shown: templates pull values from params, and a token passed as a
  * param must not end up readable by every viewer of the task page.
  */
 public final class SecretMask {
@@ -19,23 +20,28 @@ public final class SecretMask {
     private SecretMask() {}
 
     public static Map<String, Object> mask(Map<String, Object> config) {
+        return mask(config, Set.of());
+    }
+
+    /** Also replaces, anywhere in a text value, the {@code secrets} a template read (see {@link Secrets}). */
+    public static Map<String, Object> mask(Map<String, Object> config, Set<String> secrets) {
         Map<String, Object> out = new LinkedHashMap<>();
-        config.forEach((k, v) -> out.put(k, SECRET.matcher(k).matches() && v != null ? MASK : maskValue(v)));
+        config.forEach((k, v) -> out.put(k, SECRET.matcher(k).matches() && v != null ? MASK : maskValue(v, secrets)));
         return out;
     }
 
-    @SuppressWarnings("unchecked")
-    private static Object maskValue(Object v) {
+    private static Object maskValue(Object v, Set<String> secrets) {
         if (v instanceof Map<?, ?> m) {
             Map<String, Object> copy = new LinkedHashMap<>();
             m.forEach((k, x) -> copy.put(String.valueOf(k), x));
-            return mask(copy);
+            return mask(copy, secrets);
         }
         if (v instanceof List<?> l) {
             List<Object> out = new ArrayList<>(l.size());
-            for (Object x : l) out.add(maskValue(x));
+            for (Object x : l) out.add(maskValue(x, secrets));
             return out;
         }
+        if (v instanceof String s) return Secrets.mask(s, secrets);
         return v;
     }
 }

@@ -145,4 +145,39 @@ class EngineScenarioTest {
         assertThat(value("select a.rendered_config from attempt a join task_instance t on t.id = a.task_instance_id"
                 + " where t.run_id = ? and t.task_id = 'typo'", run)).isNull();
     }
+
+    @Test
+    void secrets_come_from_the_worker_environment_and_are_masked_in_the_stored_config_and_the_log() throws Exception {
+        System.setProperty("SLUICE_SECRET_SCENARIO_KEY", "k3y-71c9e2");
+        var seen = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/ping", ex -> {
+            seen.add(ex.getRequestURI().getQuery() + " " + ex.getRequestHeaders().getFirst("X-Client"));
+            ex.sendResponseHeaders(200, 2);
+            ex.getResponseBody().write("ok".getBytes());
+            ex.close();
+        });
+        http.start();
+        try {
+            long run = h.trigger(engine, h.fixture(engine, "secret_templates"), Map.of("port", http.getAddress().getPort()));
+            assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
+            assertThat(h.taskStates(run)).containsEntry("call", TaskState.SUCCESS).containsEntry("missing", TaskState.FAILED);
+            // The request carried the real value...
+            assertThat(seen).containsExactly("key=k3y-71c9e2 sluice k3y-71c9e2");
+            // ...which neither the stored config nor the log shows.
+            String rendered = value("select a.rendered_config::text from attempt a join task_instance t on t.id = a.task_instance_id"
+                    + " where t.run_id = ? and t.task_id = 'call'", run).toString();
+            assertThat(rendered).contains("/ping?key=***").contains("sluice ***").doesNotContain("k3y-71c9e2");
+            String logPath = (String) value("select a.log_path from attempt a join task_instance t on t.id = a.task_instance_id"
+                    + " where t.run_id = ? and t.task_id = 'call'", run);
+            assertThat(java.nio.file.Files.readString(java.nio.file.Path.of(logPath))).contains("GET http://127.0.0.1:")
+                    .contains("key=***").doesNotContain("k3y-71c9e2");
+            // An unset secret fails the attempt naming it, rather than rendering as empty text.
+            assertThat(value("select error from task_instance where run_id = ? and task_id = 'missing'", run).toString())
+                    .contains("NOT_SET_ANYWHERE");
+        } finally {
+            http.stop(0);
+            System.clearProperty("SLUICE_SECRET_SCENARIO_KEY");
+        }
+    }
 }
