@@ -61,7 +61,7 @@ final class HttpJsonSource {
         Object url = config.get("url");
         if (url == null || url.toString().isBlank()) {
             errors.add("url is required with source http");
-        } else if (!url.toString().contains("{{")) {
+        } else if (!Cfg.isTemplate(url.toString())) {
             try {
                 URI u = new URI(url.toString());
                 if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
@@ -236,7 +236,7 @@ final class HttpJsonSource {
 
     private static void atLeast(Map<String, Object> config, String key, long min, List<String> errors) {
         Object v = config.get(key);
-        if (v == null || v.toString().contains("{{")) return;
+        if (v == null || Cfg.isTemplate(v.toString())) return;
         try {
             if (Long.parseLong(v.toString().trim()) >= min) return;
         } catch (NumberFormatException e) {

@@ -75,7 +75,7 @@ final class HttpPaging {
             errors.add("paging must be a mode name or a mapping with mode");
             return errors;
         }
-        if (mode.contains("{{")) return errors;
+        if (Cfg.isTemplate(mode)) return errors;
         if (!OPTIONS.containsKey(mode)) {
             errors.add("paging must be none, page, offset, cursor or link, got \"" + mode + "\"");
             return errors;
@@ -88,7 +88,7 @@ final class HttpPaging {
         }
         for (String k : List.of("start", "size", "limit")) {
             Object v = opts.get(k);
-            if (v != null && !isTemplate(v) && !isInteger(v, k.equals("start") ? 0 : 1)) {
+            if (v != null && !Cfg.isTemplate(v) && !isInteger(v, k.equals("start") ? 0 : 1)) {
                 errors.add("paging." + k + " must be an integer" + (k.equals("start") ? " of 0 or more" : " of 1 or more") + ", got \"" + v + "\"");
             }
         }
@@ -207,10 +207,6 @@ final class HttpPaging {
     private long num(String key, long fallback) {
         Object v = opts.get(key);
         return v == null ? fallback : v instanceof Number n ? n.longValue() : Long.parseLong(v.toString().trim());
-    }
-
-    private static boolean isTemplate(Object v) {
-        return Cfg.isTemplate(v);
     }
 
     private static boolean isInteger(Object v, long min) {

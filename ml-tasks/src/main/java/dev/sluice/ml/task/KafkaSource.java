@@ -91,7 +91,7 @@ final class KafkaSource {
             if (config.get(k) == null || config.get(k).toString().isBlank()) errors.add(k + " is required with source kafka");
         }
         if (config.get("partitions") instanceof List<?> l) {
-            for (Object p : l) if (!isTemplate(p) && partition(p) < 0) errors.add("partitions: \"" + p + "\" is not a partition number");
+            for (Object p : l) if (!Cfg.isTemplate(p) && partition(p) < 0) errors.add("partitions: \"" + p + "\" is not a partition number");
         } else if (config.get("partitions") != null) {
             errors.add("partitions must be a list of partition numbers");
         }
@@ -101,7 +101,7 @@ final class KafkaSource {
         boolean byTime = config.get("from") != null || config.get("to") != null || config.get("window") != null;
         if (byOffsets && byTime) errors.add("start_offsets/end_offsets and from/to/window are exclusive: bound the read by offsets or by time");
         Object window = config.get("window");
-        if (window != null && !isTemplate(window) && !window.equals("logical_day")) {
+        if (window != null && !Cfg.isTemplate(window) && !window.equals("logical_day")) {
             errors.add("window must be logical_day, got \"" + window + "\"");
         }
         if (window != null && (config.get("from") != null || config.get("to") != null)) {
@@ -111,7 +111,7 @@ final class KafkaSource {
         Instant to = instant(config, "to", errors);
         if (from != null && to != null && !from.isBefore(to)) errors.add("from must be before to");
         Object format = config.getOrDefault("format", "json");
-        if (!isTemplate(format) && !List.of("json", "text").contains(format)) errors.add("format must be json or text, got \"" + format + "\"");
+        if (!Cfg.isTemplate(format) && !List.of("json", "text").contains(format)) errors.add("format must be json or text, got \"" + format + "\"");
         if ("text".equals(format) && config.get("columns") != null) errors.add("columns: a text value has no fields to declare; it is column value");
         if (config.get("consumer") != null && !(config.get("consumer") instanceof Map)) errors.add("consumer must be a mapping of Kafka consumer properties");
         errors.addAll(Cfg.durationErrors(config, "connect_timeout", "read_timeout"));
@@ -369,7 +369,7 @@ final class KafkaSource {
         if (v == null) return;
         if (v instanceof Map<?, ?> m) {
             m.forEach((p, o) -> {
-                if (!isTemplate(p) && partition(p) < 0) errors.add(key + ": \"" + p + "\" is not a partition number");
+                if (!Cfg.isTemplate(p) && partition(p) < 0) errors.add(key + ": \"" + p + "\" is not a partition number");
                 checkOffset(key + "." + p, o, words, errors);
             });
         } else {
@@ -378,7 +378,7 @@ final class KafkaSource {
     }
 
     private static void checkOffset(String key, Object v, List<String> words, List<String> errors) {
-        if (isTemplate(v) || words.contains(String.valueOf(v).trim())) return;
+        if (Cfg.isTemplate(v) || words.contains(String.valueOf(v).trim())) return;
         try {
             if (Long.parseLong(String.valueOf(v).trim()) >= 0) return;
         } catch (NumberFormatException e) {
@@ -389,7 +389,7 @@ final class KafkaSource {
 
     private static Instant instant(Map<String, Object> config, String key, List<String> errors) {
         Object v = config.get(key);
-        if (v == null || isTemplate(v)) return null;
+        if (v == null || Cfg.isTemplate(v)) return null;
         try {
             return RecordSpool.utc(v.toString().trim()).toInstant(ZoneOffset.UTC);
         } catch (IllegalArgumentException e) {
@@ -409,10 +409,6 @@ final class KafkaSource {
         } catch (NumberFormatException e) {
             return -1;
         }
-    }
-
-    private static boolean isTemplate(Object v) {
-        return Cfg.isTemplate(v);
     }
 
     private static String rootMessage(Throwable e) {

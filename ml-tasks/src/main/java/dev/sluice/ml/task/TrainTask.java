@@ -107,7 +107,7 @@ public final class TrainTask extends MlTask {
         whole(errors, config, "trees", 1);
         whole(errors, config, "rounds", 1);
         Number l2 = Cfg.number(config.get("l2"));
-        if (config.get("l2") != null && !templated(config.get("l2")) && (l2 == null || !(l2.doubleValue() >= 0))) {
+        if (config.get("l2") != null && !Cfg.isTemplate(config.get("l2")) && (l2 == null || !(l2.doubleValue() >= 0))) {
             errors.add("l2 must be a number of at least 0, got " + config.get("l2"));
         }
         if (ModelBundle.RANDOM_FOREST.equals(config.get("algorithm")) && config.get("params") instanceof Map<?, ?> params) {
@@ -140,7 +140,7 @@ public final class TrainTask extends MlTask {
         String[] names = {"subsample", "colsample_bynode"};
         for (int i = 0; i < names.length; i++) {
             Object v = params.containsKey(names[i]) ? params.get(names[i]) : XgbTrainer.FOREST_DEFAULTS.get(names[i]);
-            if (templated(v)) return;
+            if (Cfg.isTemplate(v)) return;
             Number n = Cfg.number(v);
             if (n == null || !(n.doubleValue() > 0 && n.doubleValue() <= 1)) {
                 errors.add("params." + names[i] + " must be above 0 and at most 1, got " + v);
@@ -156,15 +156,11 @@ public final class TrainTask extends MlTask {
 
     private static void whole(List<String> errors, Map<String, Object> config, String key, int min) {
         Object v = config.get(key);
-        if (v == null || templated(v)) return;
+        if (v == null || Cfg.isTemplate(v)) return;
         Number n = Cfg.number(v);
         if (n == null || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < min) {
             errors.add(key + " must be a whole number of at least " + min + ", got " + v);
         }
-    }
-
-    private static boolean templated(Object v) {
-        return v instanceof String s && s.contains("{{");
     }
 
     @Override
