@@ -68,7 +68,7 @@ final class AttemptRunner {
             Supplier<Map<String, Map<String, Object>>> outputs = memoize(() -> tasks.outputs(dsl, c.runKey()));
             Map<String, Object> vars = TemplateContext.build(c.runId(), c.logicalDate(), c.dataIntervalStart(),
                     c.dataIntervalEnd(), c.tryNumber(), c.params(),
-                    mentionsTaskOutputs(def) ? outputs.get() : Map.of(), c.dagId(), c.taskId());
+                    graphs.graph(c.dagVersionId()).readsTaskOutputs(c.taskId()) ? outputs.get() : Map.of(), c.dagId(), c.taskId());
             // A secret is read from the worker's environment at render time; never stored, masked where shown.
             Secrets secrets = Secrets.fromEnvironment();
             Map<String, Object> withSecrets = new HashMap<>(vars);
@@ -123,10 +123,6 @@ final class AttemptRunner {
     /** What the task page shows of the config: rendered, secrets masked; null if rendering did not get that far. */
     private static Map<String, Object> shown(AttemptContext ctx) {
         return ctx == null ? null : dev.sluice.template.SecretMask.mask(ctx.config(), ctx.secrets());
-    }
-
-    private static boolean mentionsTaskOutputs(TaskDef def) {
-        return dev.sluice.store.Json.write(def.config()).contains("tasks.");
     }
 
     static <T> Supplier<T> memoize(Supplier<T> s) {

@@ -6,9 +6,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The static shape of a DAG, precomputed once per DAG version: upstream and downstream lists, leaves and a
@@ -20,10 +22,12 @@ public final class DagGraph {
     private final Map<String, List<String>> downstream = new HashMap<>();
     private final List<String> topoOrder;
     private final List<String> leaves = new ArrayList<>();
+    private final Set<String> readsOutputs = new HashSet<>();
 
     public DagGraph(Dag dag) {
         for (TaskDef t : dag.tasks()) {
             tasks.put(t.id(), t);
+            if (mentionsTaskOutputs(t.config())) readsOutputs.add(t.id());
             upstream.put(t.id(), t.dependsOn());
             downstream.putIfAbsent(t.id(), new ArrayList<>());
         }
@@ -32,6 +36,21 @@ public final class DagGraph {
         }
         for (TaskDef t : dag.tasks()) if (downstream.get(t.id()).isEmpty()) leaves.add(t.id());
         topoOrder = computeTopologicalOrder();
+    }
+
+    /**
+     * Whether the task's config templates may read other tasks' outputs ({@code tasks.X.output.Y}): loading the
+     * run's outputs costs a query, so an attempt does it only then. Decided once per DAG version.
+     */
+    public boolean readsTaskOutputs(String id) {
+        return readsOutputs.contains(id);
+    }
+
+    private static boolean mentionsTaskOutputs(Object v) {
+        if (v instanceof String s) return s.contains("tasks.");
+        if (v instanceof Map<?, ?> m) return m.values().stream().anyMatch(DagGraph::mentionsTaskOutputs);
+        if (v instanceof List<?> l) return l.stream().anyMatch(DagGraph::mentionsTaskOutputs);
+        return false;
     }
 
     private List<String> computeTopologicalOrder() {

@@ -91,6 +91,14 @@ class DeciderTest {
     }
 
     @Test
+    void the_graph_knows_which_tasks_read_other_tasks_outputs_in_nested_config() {
+        var g = new DagGraph(dag("o", 1, List.of(task("a", "noop", List.of(), Map.of("x", "plain {{ ds }}")),
+                task("b", "noop", List.of("a"), Map.of("env", Map.of("P", List.of("{{ tasks.a.output.path }}")))))));
+        assertThat(g.readsTaskOutputs("a")).isFalse();
+        assertThat(g.readsTaskOutputs("b")).isTrue();
+    }
+
+    @Test
     void roots_are_queued_at_start_and_nothing_else() {
         var g = new DagGraph(dag("l", 1, List.of(task("a", "noop", List.of(), Map.of()),
                 task("b", "noop", List.of("a"), Map.of()))));
