@@ -1,6 +1,6 @@
 // Models: the registry's models, the versions of one with their metrics, which is champion, a chart of a metric
-// across versions and the champion's confusion matrix. Operators can promote a version to champion (rollback is
-// the same action).
+// across versions, the champion's confusion matrix and the drift of what it serves. Operators can promote a
+// version to champion (rollback is the same action).
 import { get, post, enc } from '../api.js';
 import { h, time, toast } from '../dom.js';
 import { link, setQuery } from '../router.js';
@@ -38,6 +38,7 @@ export async function modelsPage({ params, query, main, rerender }) {
         h('td', can('operator') && !v.aliases.includes('champion') ? h('button.btn.ghost.small', { type: 'button', onclick: () => promote(v.version) }, 'Make champion…') : null))))));
   const confusion = confusionPanel(versions.find((v) => v.aliases.includes('champion')) || versions[0]);
   if (confusion) content.append(confusion);
+  if (versions.some((v) => v.aliases.includes('champion'))) content.append(driftPanel(name));
 
   async function promote(version) {
     if (!(await confirmAction(`Make v${version} champion`, `Predictions of ${name} with alias "champion" will use version ${version}.`, { confirm: 'Make champion' }))) return;
@@ -80,6 +81,31 @@ function confusionPanel(v) {
       h('thead', h('tr', h('th', 'actual ↓ predicted →'), labels.map((l) => h('th.mono', { style: { textTransform: 'none' } }, l)))),
       h('tbody', matrix.map((row, i) => h('tr', h('th.mono', { style: { textTransform: 'none' } }, labels[i]),
         row.map((n, j) => h('td.mono', { style: { fontWeight: i === j ? '700' : '400', textAlign: 'right' } }, String(n))))))));
+}
+
+/**
+ * Whether the champion is asked about the population it was trained on: PSI per input column of the logged
+ * (sampled) requests of the last 7 days against its training rows. Loaded after the page, it never holds it up.
+ */
+function driftPanel(name) {
+  const body = h('div#drift-body', h('p.muted', 'Loading…'));
+  const panel = h('div.panel#drift', { style: { marginTop: '14px' } },
+    h('h3', { style: { marginTop: 0 } }, 'Served inputs vs training data', h('span.muted.small', ' · champion · last 7 days · PSI per input column')), body);
+  get(`/models/${enc(name)}/drift?alias=champion&hours=168`).then((r) => {
+    if (!r.rows) {
+      body.replaceChildren(h('p.muted', 'No logged predictions in the last 7 days (a sample of requests is logged: SLUICE_PREDICTION_LOG_RATE).'));
+      return;
+    }
+    const cols = Object.entries(r.psi).sort((a, b) => b[1] - a[1]);
+    body.replaceChildren(
+      h('p', r.drifted.length ? h('strong', `${r.drifted.length} column(s) drifted above ${r.max_psi}: ${r.drifted.join(', ')}`) : `No column above ${r.max_psi}.`,
+        h('span.muted', ` ${r.rows} rows from ${r.requests} logged requests, against ${r.baseline_rows} training rows.`)),
+      h('table.list#drift-table', { style: { width: 'auto' } }, h('thead', h('tr', h('th', 'Column'), h('th', 'PSI'), h('th', ''))),
+        h('tbody', cols.map(([c, v]) => h('tr', { 'data-drifted': r.drifted.includes(c) ? 'true' : 'false' },
+          h('td.mono', { style: { textTransform: 'none' } }, c), h('td.mono', { style: { textAlign: 'right' } }, v.toFixed(4)),
+          h('td', r.drifted.includes(c) ? h('span.tag', '⚠ drifted') : ''))))));
+  }).catch((e) => body.replaceChildren(h('p.muted', `Drift not available: ${e.message}`)));
+  return panel;
 }
 
 const fmt = (x) => (typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(4)) : String(x));

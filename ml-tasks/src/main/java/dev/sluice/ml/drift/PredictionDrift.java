@@ -62,6 +62,10 @@ public final class PredictionDrift {
      */
     public Report report(String model, String aliasOrVersion, Instant since, int maxRequests, double maxPsi) throws Exception {
         ModelVersion v = registry.resolve(model, aliasOrVersion);
+        if (!store.contains(v.bundleRef())) {
+            throw new IllegalStateException("the bundle of " + model + " version " + v.version() + " (" + v.bundleRef()
+                    + ") is not in this server's artifact store, so its training data cannot be found");
+        }
         ModelBundle bundle = Json.read(store.localPath(v.bundleRef()), ModelBundle.class);
         String trainRef = FittedTransform.load(store.localPath(bundle.transformRef())).fittedOn();
         if (trainRef == null || !store.contains(trainRef)) {

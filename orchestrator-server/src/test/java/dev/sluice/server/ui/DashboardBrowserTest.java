@@ -412,6 +412,60 @@ class DashboardBrowserTest {
         Browser.screenshot(page, "12b-models-multiclass");
     }
 
+    @Test
+    @Order(12)
+    void modelsPageShowsWhichServedInputsDriftedFromTheTrainingData() throws Exception {
+        // A real bundle, transform and training split in the server's artifact store (the model bytes are not
+        // needed: drift compares inputs), then logged requests whose ages are 40 years older than in training.
+        var store = dev.sluice.ml.artifact.LocalArtifactStore.inHome(server.home);
+        Path train = store.newTempFile(".parquet");
+        try (var duck = dev.sluice.ml.data.DuckDb.open(Files.createTempDirectory("duck"), "128MB", 1)) {
+            duck.exec("COPY (SELECT 20 + (i % 40) AS age, CASE WHEN i % 2 = 0 THEN 'red' ELSE 'blue' END AS colour"
+                    + " FROM range(2000) t(i)) TO '" + train + "' (FORMAT parquet)");
+        }
+        String trainRef = store.put(train, dev.sluice.ml.artifact.ArtifactKind.DATASET, "application/vnd.apache.parquet").ref();
+        var input = new dev.sluice.ml.data.DatasetSchema(java.util.List.of(new dev.sluice.ml.data.Column("age", dev.sluice.ml.data.ColumnType.NUMBER),
+                new dev.sluice.ml.data.Column("colour", dev.sluice.ml.data.ColumnType.STRING)));
+        Path tf = store.newTempFile(".json");
+        dev.sluice.ml.transform.FittedTransform.of(input, java.util.List.of(), trainRef, 2000).save(tf);
+        String transformRef = store.put(tf, dev.sluice.ml.artifact.ArtifactKind.TRANSFORM, "application/json").ref();
+        var bundle = new dev.sluice.ml.model.ModelBundle(dev.sluice.ml.model.ModelBundle.FORMAT, "xgboost", dev.sluice.ml.model.Problem.CLASSIFICATION,
+                dev.sluice.ml.model.Label.binary("y", "1"), java.util.List.of("age"), "sha256:" + "cd".repeat(32), transformRef, input, Map.of(), 1, trainRef, 2000);
+        Path bf = store.newTempFile(".json");
+        dev.sluice.ml.Json.write(bf, bundle);
+        String bundleRef = store.put(bf, dev.sluice.ml.artifact.ArtifactKind.BUNDLE, "application/json").ref();
+        var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
+        var v = registry.register("ui_drift", "Drift demo", bundleRef, "xgboost", "classification", input.toMap(), Map.of("roc_auc", 0.9), Map.of());
+        registry.setAlias("ui_drift", "champion", v.version(), "test");
+        var dsl = server.app.db.dsl();
+        for (int r = 0; r < 10; r++) {
+            var rows = new java.util.ArrayList<Map<String, Object>>();
+            for (int i = 0; i < 50; i++) rows.add(Map.of("age", 60 + (i % 40), "colour", i % 2 == 0 ? "red" : "blue"));
+            dsl.insertInto(dev.sluice.db.jooq.Tables.PREDICTION_LOG)
+                    .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.MODEL_NAME, "ui_drift")
+                    .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.VERSION_ID, v.id())
+                    .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.PAYLOAD, org.jooq.JSONB.valueOf(JSON.writeValueAsString(Map.of("rows", rows))))
+                    .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.OUTPUT, org.jooq.JSONB.valueOf("{}"))
+                    .execute();
+        }
+
+        Page page = Browser.signIn(browser.newPage(), base, "viewer");
+        page.navigate(base + "/ui/#/models/ui_drift");
+        Locator table = page.locator("#drift-table");
+        assertThat(table).isVisible();
+        assertThat(page.locator("#drift-body")).containsText("1 column(s) drifted above 0.2: age");
+        assertThat(page.locator("#drift-body")).containsText("500 rows from 10 logged requests, against 2000 training rows");
+        assertThat(table.locator("tbody tr").first()).hasAttribute("data-drifted", "true");
+        assertThat(table.locator("tbody tr").first()).containsText("age");
+        assertThat(table.locator("tbody tr[data-drifted=false]")).containsText("colour");
+        Browser.screenshot(page, "12c-models-drift");
+
+        // A version whose bundle is not in this server's store says so instead of failing the page.
+        page.navigate(base + "/ui/#/models/ui_model");
+        assertThat(page.locator("#drift-body")).containsText("not in this server's artifact store");
+        assertThat(page.locator("#versions-table")).isVisible();
+    }
+
     private JsonNode get(Page page, String path) throws Exception {
         APIResponse r = page.request().get(base + path);
         assertThat(r.status()).as("GET " + path).isEqualTo(200);
