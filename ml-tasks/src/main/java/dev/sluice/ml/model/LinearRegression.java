@@ -1,11 +1,6 @@
 package dev.sluice.ml.model;
 
-import dev.sluice.ml.Json;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
@@ -19,12 +14,10 @@ public final class LinearRegression implements Predictor {
     /** Rows per partial sum: fixed, so the summation order does not depend on the thread count. */
     private static final int BLOCK = 16_384;
 
-    private final double intercept;
-    private final double[] weights;
+    private final LinearWeights w;
 
     public LinearRegression(double intercept, double[] weights) {
-        this.intercept = intercept;
-        this.weights = weights.clone();
+        this.w = new LinearWeights(intercept, weights);
     }
 
     /**
@@ -113,38 +106,25 @@ public final class LinearRegression implements Predictor {
     }
 
     public double intercept() {
-        return intercept;
+        return w.intercept();
     }
 
     public double[] weights() {
-        return weights.clone();
+        return w.weights().clone();
     }
 
     @Override
     public double[] predict(float[] rowMajor, int rows, int cols) {
-        if (cols != weights.length) throw new IllegalArgumentException("expected " + weights.length + " features, got " + cols);
-        double[] out = new double[rows];
-        for (int r = 0; r < rows; r++) {
-            double z = intercept;
-            for (int c = 0; c < cols; c++) z += weights[c] * rowMajor[r * cols + c];
-            out[r] = z;
-        }
-        return out;
+        return w.linear(rowMajor, rows, cols);
     }
 
     @Override
     public byte[] bytes() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("intercept", intercept);
-        m.put("weights", weights);
-        return Json.write(m).getBytes(StandardCharsets.UTF_8);
+        return w.bytes();
     }
 
     public static LinearRegression load(byte[] bytes) {
-        Map<String, Object> m = Json.readMap(new String(bytes, StandardCharsets.UTF_8));
-        @SuppressWarnings("unchecked")
-        List<Number> w = (List<Number>) m.get("weights");
-        return new LinearRegression(((Number) m.get("intercept")).doubleValue(),
-                w.stream().mapToDouble(Number::doubleValue).toArray());
+        LinearWeights w = LinearWeights.read(bytes);
+        return new LinearRegression(w.intercept(), w.weights());
     }
 }

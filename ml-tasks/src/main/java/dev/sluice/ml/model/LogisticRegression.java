@@ -1,11 +1,6 @@
 package dev.sluice.ml.model;
 
-import dev.sluice.ml.Json;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
@@ -15,12 +10,10 @@ import java.util.stream.IntStream;
  * features a preprocessed table has; it refuses missing values (impute them first).
  */
 public final class LogisticRegression implements Predictor {
-    private final double intercept;
-    private final double[] weights;
+    private final LinearWeights w;
 
     public LogisticRegression(double intercept, double[] weights) {
-        this.intercept = intercept;
-        this.weights = weights.clone();
+        this.w = new LinearWeights(intercept, weights);
     }
 
     public static LogisticRegression fit(FeatureMatrix m, double l2, int maxIterations, double tolerance) {
@@ -129,29 +122,18 @@ public final class LogisticRegression implements Predictor {
 
     @Override
     public double[] predict(float[] rowMajor, int rows, int cols) {
-        if (cols != weights.length) throw new IllegalArgumentException("expected " + weights.length + " features, got " + cols);
-        double[] out = new double[rows];
-        for (int r = 0; r < rows; r++) {
-            double z = intercept;
-            for (int c = 0; c < cols; c++) z += weights[c] * rowMajor[r * cols + c];
-            out[r] = sigmoid(z);
-        }
-        return out;
+        double[] z = w.linear(rowMajor, rows, cols);
+        for (int r = 0; r < z.length; r++) z[r] = sigmoid(z[r]);
+        return z;
     }
 
     @Override
     public byte[] bytes() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("intercept", intercept);
-        m.put("weights", weights);
-        return Json.write(m).getBytes(StandardCharsets.UTF_8);
+        return w.bytes();
     }
 
     public static LogisticRegression load(byte[] bytes) {
-        Map<String, Object> m = Json.readMap(new String(bytes, StandardCharsets.UTF_8));
-        @SuppressWarnings("unchecked")
-        List<Number> w = (List<Number>) m.get("weights");
-        return new LogisticRegression(((Number) m.get("intercept")).doubleValue(),
-                w.stream().mapToDouble(Number::doubleValue).toArray());
+        LinearWeights w = LinearWeights.read(bytes);
+        return new LogisticRegression(w.intercept(), w.weights());
     }
 }
