@@ -86,33 +86,9 @@ class LinearRegressionTest {
             }
         }
         for (int i = 1; i < p; i++) a[i][i] += 1.0;
-        double[] beta = gauss(a, b);
+        double[] beta = DenseSolve.solve(a, b);
         assertThat(one.intercept()).isCloseTo(beta[0], within(1e-9));
         assertThat(one.weights()).containsExactly(java.util.Arrays.copyOfRange(beta, 1, p), within(1e-9));
-    }
-
-    private static double[] gauss(double[][] a, double[] b) {
-        int n = b.length;
-        double[][] m = new double[n][];
-        for (int i = 0; i < n; i++) {
-            m[i] = java.util.Arrays.copyOf(a[i], n + 1);
-            m[i][n] = b[i];
-        }
-        for (int c = 0; c < n; c++) {
-            int piv = c;
-            for (int r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r;
-            double[] t = m[c];
-            m[c] = m[piv];
-            m[piv] = t;
-            for (int r = 0; r < n; r++) {
-                if (r == c) continue;
-                double f = m[r][c] / m[c][c];
-                for (int k = c; k <= n; k++) m[r][k] -= f * m[c][k];
-            }
-        }
-        double[] x = new double[n];
-        for (int i = 0; i < n; i++) x[i] = m[i][n] / m[i][i];
-        return x;
     }
 
     @Test

@@ -89,7 +89,7 @@ class TrainingTest {
                 g[a] += beta[a];
                 h[a][a] += 1;
             }
-            double[] step = gauss(h, g);
+            double[] step = DenseSolve.solve(h, g);
             for (int c = 0; c < p; c++) beta[c] -= step[c];
         }
         double[] mine = one.predict(m.data(), m.rows(), m.cols());
@@ -98,30 +98,6 @@ class TrainingTest {
             for (int c = 0; c < m.cols(); c++) z += beta[c + 1] * m.data()[r * m.cols() + c];
             assertThat(mine[r]).as("row %d", r).isCloseTo(1 / (1 + Math.exp(-z)), org.assertj.core.api.Assertions.within(1e-9));
         }
-    }
-
-    private static double[] gauss(double[][] a, double[] b) {
-        int n = b.length;
-        double[][] m = new double[n][];
-        for (int i = 0; i < n; i++) {
-            m[i] = java.util.Arrays.copyOf(a[i], n + 1);
-            m[i][n] = b[i];
-        }
-        for (int c = 0; c < n; c++) {
-            int piv = c;
-            for (int r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r;
-            double[] t = m[c];
-            m[c] = m[piv];
-            m[piv] = t;
-            for (int r = 0; r < n; r++) {
-                if (r == c) continue;
-                double f = m[r][c] / m[c][c];
-                for (int k = c; k <= n; k++) m[r][k] -= f * m[c][k];
-            }
-        }
-        double[] x = new double[n];
-        for (int i = 0; i < n; i++) x[i] = m[i][n] / m[i][i];
-        return x;
     }
 
     @Test
