@@ -197,7 +197,7 @@ public final class Engine implements AutoCloseable {
     public synchronized void close() {
         if (!started) return;
         started = false;
-        if (config.runWorker()) worker.stop(Duration.ofSeconds(2));
+        if (config.runWorker()) worker.stop(config.drainTimeout());
         listener.close();
         housekeeping.shutdownNow();
         workers.markStopped(workerId, clock.instant());

@@ -194,13 +194,19 @@ final class Worker {
         }
     }
 
-    /** Stops claiming; running attempts are interrupted and recorded as lost so they are retried. */
-    void stop(Duration grace) {
+    /**
+     * Drains: stops claiming, lets running attempts finish for up to {@code drain}, then hands the rest back (queued
+     * again for another worker, no try spent) — a routine stop must not fail tasks that have no retries.
+     */
+    void stop(Duration drain) {
         claiming = false;
         waiter.wake();
-        Instant deadline = Instant.now().plus(grace);
+        if (!running.isEmpty()) log.info("Worker {} stopping: waiting up to {} for {} running attempt(s)", workerId,
+                dev.sluice.dag.Durations.format(drain), running.size());
+        Instant deadline = Instant.now().plus(drain);
         while (!running.isEmpty() && Instant.now().isBefore(deadline)) sleepQuietly(Duration.ofMillis(20));
-        for (AttemptHandle h : running.values()) h.stop(Outcome.LOST);
+        if (!running.isEmpty()) log.info("Worker {} handing back {} attempt(s) that did not finish in time", workerId, running.size());
+        for (AttemptHandle h : running.values()) h.stop(Outcome.HANDED_BACK);
         deadline = Instant.now().plusSeconds(5);
         while (!running.isEmpty() && Instant.now().isBefore(deadline)) sleepQuietly(Duration.ofMillis(20));
         stopped = true;
