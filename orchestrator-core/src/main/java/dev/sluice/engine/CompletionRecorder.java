@@ -57,20 +57,20 @@ final class CompletionRecorder {
     }
 
     Result record(List<Completion> batch, Instant now) {
-        return record(batch, now, null, 0, null);
+        return record(batch, now, null, List.of(), 0, null);
     }
 
     /**
      * Records the batch and, when it made work ready and {@code claimFor} has free slots, claims that work in the
      * same transaction: the hand-off from upstream end to downstream start then costs one commit, not two.
      */
-    Result record(List<Completion> batch, Instant now, String claimFor, int freeSlots, LogStore logs) {
+    Result record(List<Completion> batch, Instant now, String claimFor, List<String> queues, int freeSlots, LogStore logs) {
         return events.publishingAfter(() -> dsl.transactionResult(
-                cfg -> recordIn(DSL.using(cfg), batch, now, claimFor, freeSlots, logs)));
+                cfg -> recordIn(DSL.using(cfg), batch, now, claimFor, queues, freeSlots, logs)));
     }
 
-    private Result recordIn(DSLContext tx, List<Completion> batch, Instant now, String claimFor, int freeSlots,
-                            LogStore logs) {
+    private Result recordIn(DSLContext tx, List<Completion> batch, Instant now, String claimFor, List<String> queues,
+                            int freeSlots, LogStore logs) {
         Set<Long> runKeys = new TreeSet<>();
         for (Completion c : batch) runKeys.add(c.claimed().runKey());
         runs.lock(tx, runKeys);
@@ -157,7 +157,7 @@ final class CompletionRecorder {
 
         boolean queued = decideRuns(tx, finishedByRun, versionByRun, now);
         List<Claimed> claimed = List.of();
-        if (queued && claimFor != null && freeSlots > 0) claimed = tasks.claimIn(tx, claimFor, freeSlots, now, logs);
+        if (queued && claimFor != null && freeSlots > 0) claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
         // other engines may have free slots too, or this one claimed only part of what became ready
         if (queued) RunCoordinator.notifyWorkers(tx);
         return new Result(queued, earliestRetry, batch.size(), claimed);

@@ -80,7 +80,7 @@ public final class Engine implements AutoCloseable {
     public synchronized Engine start() {
         if (started) return this;
         started = true;
-        workers.register(workerId, hostname(), config.slots(), clock.instant());
+        register();
         listener.start();
         if (config.runWorker()) worker.start();
         long hb = config.heartbeatInterval().toMillis();
@@ -90,6 +90,16 @@ public final class Engine implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
         log.info("Engine started: worker {} with {} slots", workerId, config.slots());
         return this;
+    }
+
+    /**
+     * A node that runs no tasks registers with no slots and no queues: the claim limits count live capacity from
+     * these rows, and "no live worker serves queue X" is read from them.
+     */
+    private void register() {
+        boolean runs = config.runWorker();
+        workers.register(workerId, hostname(), runs ? config.slots() : 0, runs ? config.queues() : List.of(),
+                runs ? "worker" : "control", clock.instant());
     }
 
     private static String hostname() {
@@ -124,7 +134,7 @@ public final class Engine implements AutoCloseable {
             // Declared dead (e.g. after a long GC pause): our attempts were already handed to others.
             log.error("Worker {} was declared dead by another process; stopping its attempts and re-registering", workerId);
             worker.running().values().forEach(h -> h.stop(Outcome.LOST));
-            workers.register(workerId, hostname(), config.slots(), clock.instant());
+            register();
         }
         var ids = List.copyOf(worker.running().keySet());
         for (Long id : tasks.noLongerRunning(db.dsl(), workerId, ids)) {

@@ -92,7 +92,7 @@ final class Worker {
             try {
                 int n = claiming ? free.get() : 0;
                 if (n > 0) {
-                    List<Claimed> got = tasks.claim(dsl, workerId, n, clock.instant(), logs);
+                    List<Claimed> got = tasks.claim(dsl, workerId, config.queues(), n, clock.instant(), logs);
                     for (Claimed c : got) launch(c);
                     if (got.size() == n) continue; // there may be more: claim again once slots free
                 }
@@ -182,7 +182,7 @@ final class Worker {
     private CompletionRecorder.Result recordWithRetry(List<Completion> batch, int offer) throws InterruptedException {
         for (int i = 1; ; i++) {
             try {
-                return recorder.record(batch, clock.instant(), workerId, offer, logs);
+                return recorder.record(batch, clock.instant(), workerId, config.queues(), offer, logs);
             } catch (RuntimeException e) {
                 if (i >= 10 || stopped && i >= 3) {
                     log.error("Could not record {} finished attempts: {}", batch.size(), e.toString());
