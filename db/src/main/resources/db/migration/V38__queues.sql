@@ -7,3 +7,6 @@ create index task_instance_claim_ix on task_instance (queue, ready_at, id) where
 -- What each node is and serves, for "live workers per queue" and for telling a user that nobody serves a queue.
 alter table worker add column queues text[] not null default '{default}';
 alter table worker add column role varchar(40) not null default 'standalone';
+
+-- Lost attempts are counted on every metrics scrape; they are few, so a partial index keeps that count cheap.
+create index attempt_lost_ix on attempt (ended_at) where state = 'lost';
