@@ -205,6 +205,12 @@ public final class DagBuilder {
             return self();
         }
 
+        /** The worker queue the task runs on (workers claim only the queues they serve). */
+        public B queue(String queue) {
+            settings.queue = queue == null ? null : check("queue", queue, TaskSettings.checkQueue(queue));
+            return self();
+        }
+
         private <T> T check(String field, T value, String problem) {
             if (problem == null) return value;
             problems.put(field, problem);

@@ -67,6 +67,8 @@ public final class DagJson {
             task.put("pool", t.pool());
             task.put("priority", t.priority());
             task.put("config", t.config());
+            // Only when not the default, so DAGs that name no queue keep the JSON (and version hash) they had.
+            if (!TaskDef.DEFAULT_QUEUE.equals(t.queue())) task.put("queue", t.queue());
             tasks.add(task);
         }
         m.put("tasks", tasks);
@@ -106,7 +108,8 @@ public final class DagJson {
                     TriggerRule.fromYaml(text(t, "trigger_rule")), t.path("retries").asInt(),
                     Durations.parse(text(t, "retry_delay")), RetryBackoff.fromYaml(text(t, "retry_backoff")),
                     Durations.parse(text(t, "max_retry_delay")), Durations.parse(text(t, "timeout")),
-                    text(t, "pool"), t.path("priority").asInt(), config));
+                    text(t, "pool"), t.path("priority").asInt(), config,
+                    t.hasNonNull("queue") ? t.get("queue").asText() : TaskDef.DEFAULT_QUEUE));
         }
         return new Dag(text(root, "id"), text(root, "description"), text(root, "schedule"), text(root, "timezone"),
                 date(root, "start_date"), date(root, "end_date"), root.path("catchup").asBoolean(),

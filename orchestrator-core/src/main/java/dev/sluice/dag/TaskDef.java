@@ -21,9 +21,21 @@ public record TaskDef(
         Duration timeout,
         String pool,
         int priority,
-        Map<String, Object> config) {
+        Map<String, Object> config,
+        String queue) {
+    /** The queue of a task that names none: what every worker serves unless told otherwise. */
+    public static final String DEFAULT_QUEUE = "default";
+
+    /** A task on the default queue. */
+    public TaskDef(String id, String type, List<String> dependsOn, TriggerRule triggerRule, int retries,
+                   Duration retryDelay, RetryBackoff retryBackoff, Duration maxRetryDelay, Duration timeout,
+                   String pool, int priority, Map<String, Object> config) {
+        this(id, type, dependsOn, triggerRule, retries, retryDelay, retryBackoff, maxRetryDelay, timeout, pool,
+                priority, config, DEFAULT_QUEUE);
+    }
 
     public TaskDef {
+        if (queue == null) queue = DEFAULT_QUEUE;
         dependsOn = List.copyOf(dependsOn);
         config = config == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(config));
     }

@@ -18,6 +18,7 @@ final class TaskSettings {
     static final Duration BUILTIN_TIMEOUT = Duration.ofHours(1);
     static final String BUILTIN_POOL = "default";
     static final int BUILTIN_PRIORITY = 0;
+    private static final java.util.regex.Pattern QUEUE = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
 
     Integer retries;
     Duration retryDelay;
@@ -26,6 +27,7 @@ final class TaskSettings {
     Duration timeout;
     String pool;
     Integer priority;
+    String queue;
 
     TaskDef resolve(String id, String type, List<String> dependsOn, TriggerRule triggerRule,
             Map<String, Object> config, TaskSettings defaults) {
@@ -38,7 +40,8 @@ final class TaskSettings {
                 pick(timeout, defaults.timeout, BUILTIN_TIMEOUT),
                 pick(pool, defaults.pool, BUILTIN_POOL),
                 pick(priority, defaults.priority, BUILTIN_PRIORITY),
-                ConfigValues.normalizeMap(config));
+                ConfigValues.normalizeMap(config),
+                pick(queue, defaults.queue, TaskDef.DEFAULT_QUEUE));
     }
 
     private static <T> T pick(T own, T fromDefaults, T builtin) {
@@ -58,6 +61,11 @@ final class TaskSettings {
 
     static String checkMaxRetryDelay(Duration d) {
         return d.isZero() ? "must be longer than 0" : null;
+    }
+
+    static String checkQueue(String queue) {
+        return QUEUE.matcher(queue).matches() ? null
+                : "must be 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit; got \"" + queue + "\"";
     }
 
     static String checkPool(String pool) {

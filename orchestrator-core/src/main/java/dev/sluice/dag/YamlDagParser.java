@@ -39,7 +39,7 @@ public final class YamlDagParser {
             "catchup", "max_active_runs", "max_active_tasks", "tags", "params", "defaults", "tasks", "notifications");
     static final List<String> NOTIFICATION_KEYS = List.of("webhook_url", "on");
     static final List<String> DEFAULTS_KEYS = List.of("retries", "retry_delay", "retry_backoff", "max_retry_delay",
-            "timeout", "pool", "priority");
+            "timeout", "pool", "priority", "queue");
     static final List<String> TASK_KEYS = concat(List.of("id", "type", "depends_on", "trigger_rule"), DEFAULTS_KEYS, List.of("config"));
     static final List<String> PARAM_KEYS = List.of("type", "default", "description");
     private static final Map<String, String> TASK_KEY_HINTS =
@@ -260,6 +260,7 @@ public final class YamlDagParser {
             s.timeout = checked(duration(keys.get("timeout"), path + ".timeout"), path + ".timeout", TaskSettings::checkTimeout);
             s.pool = checked(string(keys.get("pool"), path + ".pool"), path + ".pool", TaskSettings::checkPool);
             s.priority = integer(keys.get("priority"), path + ".priority");
+            s.queue = checked(string(keys.get("queue"), path + ".queue"), path + ".queue", TaskSettings::checkQueue);
             return s;
         }
 

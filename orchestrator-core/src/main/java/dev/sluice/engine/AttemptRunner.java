@@ -114,6 +114,7 @@ final class AttemptRunner {
         String error = switch (o) {
             case TIMED_OUT -> "timed out after " + dev.sluice.dag.Durations.format(def.timeout());
             case CANCELLED -> "cancelled";
+            case HANDED_BACK -> "handed back: worker stopping; queued again without spending a try";
             default -> "stopped: worker shutting down";
         };
         if (ctx != null) ctx.log().println("[sluice] " + error);

@@ -25,7 +25,7 @@ import java.util.TreeSet;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Row7;
-import org.jooq.Row8;
+import org.jooq.Row9;
 import org.jooq.Table;
 import org.jooq.impl.SQLDataType;
 import org.jooq.impl.DSL;
@@ -57,27 +57,27 @@ final class CompletionRecorder {
     }
 
     Result record(List<Completion> batch, Instant now) {
-        return record(batch, now, null, 0, null);
+        return record(batch, now, null, List.of(), 0, null);
     }
 
     /**
      * Records the batch and, when it made work ready and {@code claimFor} has free slots, claims that work in the
      * same transaction: the hand-off from upstream end to downstream start then costs one commit, not two.
      */
-    Result record(List<Completion> batch, Instant now, String claimFor, int freeSlots, LogStore logs) {
+    Result record(List<Completion> batch, Instant now, String claimFor, List<String> queues, int freeSlots, LogStore logs) {
         return events.publishingAfter(() -> dsl.transactionResult(
-                cfg -> recordIn(DSL.using(cfg), batch, now, claimFor, freeSlots, logs)));
+                cfg -> recordIn(DSL.using(cfg), batch, now, claimFor, queues, freeSlots, logs)));
     }
 
-    private Result recordIn(DSLContext tx, List<Completion> batch, Instant now, String claimFor, int freeSlots,
-                            LogStore logs) {
+    private Result recordIn(DSLContext tx, List<Completion> batch, Instant now, String claimFor, List<String> queues,
+                            int freeSlots, LogStore logs) {
         Set<Long> runKeys = new TreeSet<>();
         for (Completion c : batch) runKeys.add(c.claimed().runKey());
         runs.lock(tx, runKeys);
 
         // One UPDATE ... FROM (VALUES ...) for the whole batch instead of a statement per task: at thousands of
         // tasks a second the round trips, not the rows, are the cost.
-        List<Row8<Long, Integer, String, String, OffsetDateTime, String, JSONB, OffsetDateTime>> tiRows = new ArrayList<>();
+        List<Row9<Long, Integer, Integer, String, String, OffsetDateTime, String, JSONB, OffsetDateTime>> tiRows = new ArrayList<>();
         List<TaskState> newStates = new ArrayList<>(batch.size());
         Instant earliestRetry = null;
         for (Completion c : batch) {
@@ -86,13 +86,16 @@ final class CompletionRecorder {
             newStates.add(next);
             if (next == null) continue;
             OffsetDateTime readyAt = null;
+            if (next == TaskState.QUEUED) readyAt = utc(c.endedAt());
             if (next == TaskState.UP_FOR_RETRY) {
                 TaskDef def = graphs.dag(cl.dagVersionId()).task(cl.taskId());
                 Instant at = c.endedAt().plus(def.delayBeforeTry(cl.tryNumber() + 1));
                 readyAt = utc(at);
                 if (earliestRetry == null || at.isBefore(earliestRetry)) earliestRetry = at;
             }
-            tiRows.add(DSL.row(DSL.val(cl.tiId()), DSL.val(cl.tryNumber()), DSL.val(c.workerId()),
+            // A handed-back attempt keeps its row (history) and its try number, so the task gets one more try.
+            int extraTries = next == TaskState.QUEUED ? 1 : 0;
+            tiRows.add(DSL.row(DSL.val(cl.tiId()), DSL.val(extraTries), DSL.val(cl.tryNumber()), DSL.val(c.workerId()),
                     DSL.val(next.dbName()), DSL.val(utc(c.endedAt()), SQLDataType.TIMESTAMPWITHTIMEZONE),
                     DSL.val(c.error(), SQLDataType.CLOB),
                     DSL.val(next == TaskState.SUCCESS ? Json.jsonb(c.output()) : null, SQLDataType.JSONB),
@@ -101,8 +104,8 @@ final class CompletionRecorder {
         Set<Long> won = new HashSet<>();
         if (!tiRows.isEmpty()) {
             @SuppressWarnings("unchecked")
-            Table<?> v = DSL.values(tiRows.toArray(Row8[]::new))
-                    .as("v", "id", "try_number", "worker_id", "state", "ended_at", "error", "output", "ready_at");
+            Table<?> v = DSL.values(tiRows.toArray(Row9[]::new))
+                    .as("v", "id", "extra_tries", "try_number", "worker_id", "state", "ended_at", "error", "output", "ready_at");
             // Only the claim this attempt belongs to may finish it: a reaped or cancelled task stays as others left it.
             won.addAll(tx.update(TASK_INSTANCE)
                     .set(TASK_INSTANCE.STATE, v.field("state", String.class))
@@ -110,6 +113,7 @@ final class CompletionRecorder {
                     .set(TASK_INSTANCE.ERROR, v.field("error", String.class))
                     .set(TASK_INSTANCE.OUTPUT, v.field("output", JSONB.class))
                     .set(TASK_INSTANCE.READY_AT, DSL.coalesce(v.field("ready_at", OffsetDateTime.class), TASK_INSTANCE.READY_AT))
+                    .set(TASK_INSTANCE.MAX_TRIES, TASK_INSTANCE.MAX_TRIES.plus(v.field("extra_tries", Integer.class)))
                     .from(v)
                     .where(TASK_INSTANCE.ID.eq(v.field("id", Long.class)),
                             TASK_INSTANCE.STATE.eq(TaskState.RUNNING.dbName()),
@@ -130,7 +134,7 @@ final class CompletionRecorder {
                     DSL.val(utc(c.endedAt()), SQLDataType.TIMESTAMPWITHTIMEZONE), DSL.val(c.exitCode(), SQLDataType.INTEGER),
                     DSL.val(c.error(), SQLDataType.CLOB),
                     DSL.val(c.renderedConfig() == null ? null : Json.jsonb(c.renderedConfig()), SQLDataType.JSONB)));
-            if (recorded && events.active()) raiseTaskFinished(c, newStates.get(i));
+            if (recorded && events.active() && c.outcome() != Outcome.HANDED_BACK) raiseTaskFinished(c, newStates.get(i));
             if (recorded && newStates.get(i).isTerminal()) {
                 finishedByRun.computeIfAbsent(c.claimed().runKey(), k -> new ArrayList<>()).add(c.claimed().taskId());
                 versionByRun.put(c.claimed().runKey(), c.claimed().dagVersionId());
@@ -153,7 +157,7 @@ final class CompletionRecorder {
 
         boolean queued = decideRuns(tx, finishedByRun, versionByRun, now);
         List<Claimed> claimed = List.of();
-        if (queued && claimFor != null && freeSlots > 0) claimed = tasks.claimIn(tx, claimFor, freeSlots, now, logs);
+        if (queued && claimFor != null && freeSlots > 0) claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
         // other engines may have free slots too, or this one claimed only part of what became ready
         if (queued) RunCoordinator.notifyWorkers(tx);
         return new Result(queued, earliestRetry, batch.size(), claimed);
@@ -189,6 +193,7 @@ final class CompletionRecorder {
             case CANCELLED -> null;
             case FAILED, TIMED_OUT, LOST -> c.claimed().tryNumber() < c.claimed().maxTries()
                     ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
+            case HANDED_BACK -> TaskState.QUEUED;
         };
     }
 }

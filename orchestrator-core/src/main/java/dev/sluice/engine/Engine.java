@@ -43,6 +43,7 @@ public final class Engine implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final NotificationListener listener;
     private final RunEventBus events = new RunEventBus();
+    private final PeerJudge judge;
     private volatile boolean started;
 
     public Engine(Database db, TaskTypeRegistry types, EngineConfig config, Clock clock, Services services) {
@@ -52,6 +53,8 @@ public final class Engine implements AutoCloseable {
         this.workerId = config.workerId() != null ? config.workerId() : defaultWorkerId();
         this.dags = new DagRepository(db.dsl(), clock);
         this.workers = new WorkerRepository(db.dsl());
+        // Two missed beats break the series: one late beat under load is normal, two mean this node was not there.
+        this.judge = new PeerJudge(config.deadAfter(), config.heartbeatInterval().multipliedBy(2));
         this.graphs = new DagGraphs(dags);
         this.housekeeping = Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("sluice-housekeeping-", 0).daemon().factory());
         Worker[] self = new Worker[1];
@@ -77,7 +80,7 @@ public final class Engine implements AutoCloseable {
     public synchronized Engine start() {
         if (started) return this;
         started = true;
-        workers.register(workerId, hostname(), config.slots(), clock.instant());
+        register();
         listener.start();
         if (config.runWorker()) worker.start();
         long hb = config.heartbeatInterval().toMillis();
@@ -87,6 +90,16 @@ public final class Engine implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
         log.info("Engine started: worker {} with {} slots", workerId, config.slots());
         return this;
+    }
+
+    /**
+     * A node that runs no tasks registers with no slots and no queues: the claim limits count live capacity from
+     * these rows, and "no live worker serves queue X" is read from them.
+     */
+    private void register() {
+        boolean runs = config.runWorker();
+        workers.register(workerId, hostname(), runs ? config.slots() : 0, runs ? config.queues() : List.of(),
+                runs ? "worker" : "control", clock.instant());
     }
 
     private static String hostname() {
@@ -109,11 +122,19 @@ public final class Engine implements AutoCloseable {
 
     /** Proves this worker alive, and stops attempts whose task instance was cancelled or marked meanwhile. */
     void heartbeat() {
-        if (!workers.heartbeat(workerId, clock.instant())) {
+        boolean alive;
+        try {
+            alive = workers.heartbeat(workerId, clock.instant());
+        } catch (RuntimeException e) {
+            judge.beatFailed();
+            throw e;
+        }
+        judge.beatSucceeded(clock.instant());
+        if (!alive) {
             // Declared dead (e.g. after a long GC pause): our attempts were already handed to others.
             log.error("Worker {} was declared dead by another process; stopping its attempts and re-registering", workerId);
             worker.running().values().forEach(h -> h.stop(Outcome.LOST));
-            workers.register(workerId, hostname(), config.slots(), clock.instant());
+            register();
         }
         var ids = List.copyOf(worker.running().keySet());
         for (Long id : tasks.noLongerRunning(db.dsl(), workerId, ids)) {
@@ -125,9 +146,13 @@ public final class Engine implements AutoCloseable {
     /** Retries (or fails) the attempts of workers that stopped heartbeating. */
     void reap() {
         var now = clock.instant();
-        for (String dead : workers.silentSince(now.minus(config.deadAfter()))) {
-            if (dead.equals(workerId)) continue;
-            if (workers.markStopped(dead, now)) log.warn("Worker {} stopped heartbeating; retrying its tasks", dead);
+        // A node that just came back from its own outage has not earned the right to judge: see PeerJudge. Attempts
+        // of workers already declared stopped (by themselves or an earlier judge) are still picked up below.
+        if (judge.mayJudge(now)) {
+            for (String dead : workers.silentSince(now.minus(config.deadAfter()))) {
+                if (dead.equals(workerId)) continue;
+                if (workers.markStopped(dead, now)) log.warn("Worker {} stopped heartbeating; retrying its tasks", dead);
+            }
         }
         var orphans = tasks.runningOnStoppedWorkers(db.dsl());
         if (orphans.isEmpty()) return;
@@ -182,7 +207,7 @@ public final class Engine implements AutoCloseable {
     public synchronized void close() {
         if (!started) return;
         started = false;
-        if (config.runWorker()) worker.stop(Duration.ofSeconds(2));
+        if (config.runWorker()) worker.stop(config.drainTimeout());
         listener.close();
         housekeeping.shutdownNow();
         workers.markStopped(workerId, clock.instant());

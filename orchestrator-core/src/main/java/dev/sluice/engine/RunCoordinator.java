@@ -52,6 +52,15 @@ public final class RunCoordinator {
     /** Creates a run of the DAG's latest version and starts it if max_active_runs allows. */
     public long createRun(String dagId, String runType, Instant logicalDate, Instant intervalStart,
                           Instant intervalEnd, Map<String, Object> params, String triggeredBy) {
+        return createRun(dagId, runType, logicalDate, intervalStart, intervalEnd, params, triggeredBy, null);
+    }
+
+    /**
+     * @param queueOverride null, or the one queue every task of this run goes to (a run only one process may
+     *                      execute: {@code sluice dags test} serves a queue of its own)
+     */
+    public long createRun(String dagId, String runType, Instant logicalDate, Instant intervalStart,
+                          Instant intervalEnd, Map<String, Object> params, String triggeredBy, String queueOverride) {
         long versionId = dags.latestVersionId(dagId)
                 .orElseThrow(() -> new IllegalArgumentException("unknown DAG " + dagId));
         Dag dag = graphs.dag(versionId);
@@ -62,7 +71,7 @@ public final class RunCoordinator {
             DSLContext tx = DSL.using(cfg);
             long k = runs.insert(tx, new NewRun(dagId, runId, versionId, runType, logicalDate, intervalStart,
                     intervalEnd, resolved, triggeredBy), now);
-            tasks.insertPending(tx, k, dag);
+            tasks.insertPending(tx, k, dag, queueOverride);
             promote(tx, dagId, now);
             return k;
         });

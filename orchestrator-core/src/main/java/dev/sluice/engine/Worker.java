@@ -92,7 +92,7 @@ final class Worker {
             try {
                 int n = claiming ? free.get() : 0;
                 if (n > 0) {
-                    List<Claimed> got = tasks.claim(dsl, workerId, n, clock.instant(), logs);
+                    List<Claimed> got = tasks.claim(dsl, workerId, config.queues(), n, clock.instant(), logs);
                     for (Claimed c : got) launch(c);
                     if (got.size() == n) continue; // there may be more: claim again once slots free
                 }
@@ -182,7 +182,7 @@ final class Worker {
     private CompletionRecorder.Result recordWithRetry(List<Completion> batch, int offer) throws InterruptedException {
         for (int i = 1; ; i++) {
             try {
-                return recorder.record(batch, clock.instant(), workerId, offer, logs);
+                return recorder.record(batch, clock.instant(), workerId, config.queues(), offer, logs);
             } catch (RuntimeException e) {
                 if (i >= 10 || stopped && i >= 3) {
                     log.error("Could not record {} finished attempts: {}", batch.size(), e.toString());
@@ -194,13 +194,19 @@ final class Worker {
         }
     }
 
-    /** Stops claiming; running attempts are interrupted and recorded as lost so they are retried. */
-    void stop(Duration grace) {
+    /**
+     * Drains: stops claiming, lets running attempts finish for up to {@code drain}, then hands the rest back (queued
+     * again for another worker, no try spent) — a routine stop must not fail tasks that have no retries.
+     */
+    void stop(Duration drain) {
         claiming = false;
         waiter.wake();
-        Instant deadline = Instant.now().plus(grace);
+        if (!running.isEmpty()) log.info("Worker {} stopping: waiting up to {} for {} running attempt(s)", workerId,
+                dev.sluice.dag.Durations.format(drain), running.size());
+        Instant deadline = Instant.now().plus(drain);
         while (!running.isEmpty() && Instant.now().isBefore(deadline)) sleepQuietly(Duration.ofMillis(20));
-        for (AttemptHandle h : running.values()) h.stop(Outcome.LOST);
+        if (!running.isEmpty()) log.info("Worker {} handing back {} attempt(s) that did not finish in time", workerId, running.size());
+        for (AttemptHandle h : running.values()) h.stop(Outcome.HANDED_BACK);
         deadline = Instant.now().plusSeconds(5);
         while (!running.isEmpty() && Instant.now().isBefore(deadline)) sleepQuietly(Duration.ofMillis(20));
         stopped = true;

@@ -142,6 +142,17 @@ final class QuartzTriggers implements AutoCloseable {
         }
     }
 
+    /** The DAGs whose job has a trigger waiting to fire (one query). */
+    java.util.Set<String> withTrigger() {
+        try {
+            java.util.Set<String> out = new java.util.HashSet<>();
+            for (TriggerKey k : scheduler.getTriggerKeys(GroupMatcher.triggerGroupEquals(GROUP))) out.add(k.getName());
+            return out;
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot list Quartz triggers: " + e.getMessage(), e);
+        }
+    }
+
     /** When the DAG's trigger fires next, in clock time. */
     Instant nextFire(String dagId) {
         try {
@@ -183,7 +194,16 @@ final class QuartzTriggers implements AutoCloseable {
             String dagId = context.getJobDetail().getKey().getName();
             Instant next;
             try {
-                next = firing.fire(dagId).nextFire();
+                var fired = firing.fire(dagId);
+                if (fired.unwanted()) {
+                    // Dropping the job, not just leaving it without a trigger: a trigger-less job with an unchanged
+                    // spec looks armed to the schedule sync, which would then never arm it again when the DAG
+                    // becomes active again (a schedule that died silently and for good).
+                    log.info("DAG {} is not active or has no schedule at its fire: schedule dropped until it is", dagId);
+                    triggers.remove(dagId);
+                    return;
+                }
+                next = fired.nextFire();
             } catch (RuntimeException e) {
                 // The next fire retries what this one could not do (the database may be failing over).
                 log.warn("Schedule of DAG {} failed to fire, trying again in 30s: {}", dagId, e.toString());

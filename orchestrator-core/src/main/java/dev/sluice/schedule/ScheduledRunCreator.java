@@ -47,10 +47,10 @@ public final class ScheduledRunCreator implements ScheduleFiring {
     @Override
     public Fired fire(String dagId) {
         var status = schedules.status(dagId).orElse(null);
-        if (status == null || !status.active() || status.latestVersionId() == null) return new Fired(List.of(), null);
+        if (status == null || !status.active() || status.latestVersionId() == null) return Fired.notWanted();
         Dag dag = dags.version(status.latestVersionId());
         Optional<CronSchedule> schedule = CronSchedule.of(dag);
-        if (schedule.isEmpty()) return new Fired(List.of(), null);
+        if (schedule.isEmpty()) return Fired.notWanted();
         CronSchedule cron = schedule.get();
         Instant now = clock.instant();
         Instant next = cron.nextRunAfter(now).orElse(null);

@@ -74,18 +74,27 @@ public final class SchedulerService implements AutoCloseable {
         }
     }
 
-    /** Arms every active scheduled DAG whose schedule is new or changed, removes the others. */
+    /**
+     * Arms every active scheduled DAG whose schedule is new or changed, removes the others. An unchanged schedule
+     * whose trigger is gone although the schedule has fires left (a re-arm that failed) is armed again, so no
+     * path leaves a wanted schedule dead.
+     */
     public synchronized void syncSchedules() {
         Map<String, String> armed = new HashMap<>(triggers.scheduled());
+        java.util.Set<String> withTrigger = triggers.withTrigger();
+        Instant now = clock.instant();
         for (var status : schedules.activeScheduled()) {
             Dag dag = engine.dags().version(status.latestVersionId());
-            if (CronSchedule.of(dag).isEmpty()) continue;
+            Optional<CronSchedule> cron = CronSchedule.of(dag);
+            if (cron.isEmpty()) continue;
             String spec = spec(dag);
             String was = armed.remove(dag.id());
-            if (spec.equals(was)) continue;
-            log.info("DAG {}: schedule {} {} ({})", dag.id(), dag.schedule(), dag.timezone(),
-                    was == null ? "new" : "changed");
-            triggers.arm(dag.id(), spec, clock.instant());
+            String why;
+            if (!spec.equals(was)) why = was == null ? "new" : "changed";
+            else if (!withTrigger.contains(dag.id()) && cron.get().nextRunAfter(now).isPresent()) why = "trigger was lost";
+            else continue;
+            log.info("DAG {}: schedule {} {} ({})", dag.id(), dag.schedule(), dag.timezone(), why);
+            triggers.arm(dag.id(), spec, now);
         }
         for (String gone : armed.keySet()) {
             log.info("DAG {}: schedule removed", gone);

@@ -74,7 +74,7 @@ final class ClaimLimits {
      * first, locked. Candidates of full pools and DAGs are skipped before the scan window, so a full pool at the
      * head of the queue cannot starve the others.
      */
-    Select<Record1<Long>> candidates(DSLContext tx, OffsetDateTime now, int limit) {
+    Select<Record1<Long>> candidates(DSLContext tx, java.util.List<String> queues, OffsetDateTime now, int limit) {
         String running = TaskState.RUNNING.dbName();
         var r = TASK_INSTANCE.as("r");
         var poolName = DSL.coalesce(TASK_INSTANCE.POOL, DSL.val(PoolRepository.DEFAULT_POOL));
@@ -93,6 +93,7 @@ final class ClaimLimits {
                 .as(DSL.select(TASK_INSTANCE.ID, poolName, TASK_INSTANCE.DAG_ID, TASK_INSTANCE.READY_AT)
                         .from(TASK_INSTANCE)
                         .where(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(), TaskState.UP_FOR_RETRY.dbName()))
+                        .and(TaskInstanceRepository.queueIn(queues))
                         .and(TASK_INSTANCE.READY_AT.le(now))
                         .and(poolName.notIn(fullPools))
                         .and(TASK_INSTANCE.DAG_ID.notIn(fullDags))

@@ -7,6 +7,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -27,7 +28,13 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
 
+    /** How long a caller waits for a pooled connection before the call fails (503 at the API). */
+    static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+
     private final HikariDataSource pool;
+    private final java.util.concurrent.ExecutorService prober = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("sluice-db-probe").daemon().factory());
+    private volatile java.util.concurrent.Future<Boolean> probe;
     private final DSLContext dsl;
     private final String url;
     private final String user;
@@ -46,6 +53,8 @@ public final class Database implements AutoCloseable {
         hc.setMaximumPoolSize(poolSize);
         hc.setMinimumIdle(Math.min(4, poolSize));
         hc.setPoolName("sluice");
+        // Hikari waits 30 s for a connection by default: during an outage every API call would hang that long.
+        hc.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
         hc.addDataSourceProperty("reWriteBatchedInserts", "true");
         this.pool = new HikariDataSource(hc);
         this.dsl = DSL.using(pool, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
@@ -95,6 +104,33 @@ public final class Database implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Whether the database answers a trivial query within {@code within}. A readiness probe needs a fast answer,
+     * not the pool's timeout; at most one probe query is in flight, and callers that come while it runs share it.
+     */
+    public boolean reachable(Duration within) {
+        java.util.concurrent.Future<Boolean> f;
+        synchronized (this) {
+            f = probe;
+            if (f == null || f.isDone()) {
+                f = prober.submit(() -> {
+                    try (Connection c = pool.getConnection()) {
+                        return c.isValid((int) Math.max(1, within.toSeconds()));
+                    }
+                });
+                probe = f;
+            }
+        }
+        try {
+            return f.get(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     public DSLContext dsl() {
         return dsl;
     }
@@ -136,6 +172,7 @@ public final class Database implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        prober.shutdownNow();
         pool.close();
         if (embedded != null) {
             try {

@@ -28,6 +28,11 @@ import org.jooq.impl.DSL;
 public final class TaskInstanceRepository {
     private final ClaimLimits limits = new ClaimLimits();
 
+    /** One queue as '=' (the index's leading column, a plain range scan), several as IN. */
+    static org.jooq.Condition queueIn(List<String> queues) {
+        return queues.size() == 1 ? TASK_INSTANCE.QUEUE.eq(queues.get(0)) : TASK_INSTANCE.QUEUE.in(queues);
+    }
+
     public static OffsetDateTime utc(Instant t) {
         return t == null ? null : t.atOffset(ZoneOffset.UTC);
     }
@@ -39,11 +44,19 @@ public final class TaskInstanceRepository {
 
     /** Creates every task instance of a new run as pending, in one multi-row insert. */
     public void insertPending(DSLContext tx, long runKey, Dag dag) {
+        insertPending(tx, runKey, dag, null);
+    }
+
+    /**
+     * @param queueOverride when not null, every task of the run goes to this queue instead of its own (a run that
+     *                      only one process may execute, e.g. {@code sluice dags test})
+     */
+    public void insertPending(DSLContext tx, long runKey, Dag dag, String queueOverride) {
         var insert = tx.insertInto(TASK_INSTANCE, TASK_INSTANCE.RUN_ID, TASK_INSTANCE.DAG_ID, TASK_INSTANCE.TASK_ID,
-                TASK_INSTANCE.STATE, TASK_INSTANCE.MAX_TRIES, TASK_INSTANCE.PRIORITY, TASK_INSTANCE.POOL);
+                TASK_INSTANCE.STATE, TASK_INSTANCE.MAX_TRIES, TASK_INSTANCE.PRIORITY, TASK_INSTANCE.POOL, TASK_INSTANCE.QUEUE);
         for (TaskDef t : dag.tasks()) {
             insert = insert.values(runKey, dag.id(), t.id(), TaskState.PENDING.dbName(), t.retries() + 1, t.priority(),
-                    t.pool());
+                    t.pool(), queueOverride != null ? queueOverride : t.queue());
         }
         insert.execute();
     }
@@ -97,13 +110,16 @@ public final class TaskInstanceRepository {
      * one transaction: {@code FOR UPDATE SKIP LOCKED} lets any number of workers claim concurrently without
      * waiting on each other or taking the same row.
      */
-    public List<Claimed> claim(DSLContext dsl, String workerId, int limit, Instant now, LogStore logs) {
+    public List<Claimed> claim(DSLContext dsl, String workerId, List<String> queues, int limit, Instant now, LogStore logs) {
         if (limit <= 0) return List.of();
-        return dsl.transactionResult(cfg -> claimIn(DSL.using(cfg), workerId, limit, now, logs));
+        return dsl.transactionResult(cfg -> claimIn(DSL.using(cfg), workerId, queues, limit, now, logs));
     }
 
-    /** The claim inside a caller's transaction (the completion path claims what it just made ready). */
-    public List<Claimed> claimIn(DSLContext tx, String workerId, int limit, Instant now, LogStore logs) {
+    /**
+     * The claim inside a caller's transaction (the completion path claims what it just made ready). Only tasks on
+     * one of {@code queues} are taken.
+     */
+    public List<Claimed> claimIn(DSLContext tx, String workerId, List<String> queues, int limit, Instant now, LogStore logs) {
         if (limit <= 0) return List.of();
         OffsetDateTime t = utc(now);
         {
@@ -111,10 +127,11 @@ public final class TaskInstanceRepository {
             if (limits.mayBind(tx)) {
                 // Some pool or max_active_tasks is below the cluster's capacity: take only what fits (ClaimLimits).
                 limits.lock(tx);
-                candidates = limits.candidates(tx, t, limit);
+                candidates = limits.candidates(tx, queues, t, limit);
             } else {
                 candidates = DSL.select(TASK_INSTANCE.ID).from(TASK_INSTANCE)
                         .where(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(), TaskState.UP_FOR_RETRY.dbName()))
+                        .and(queueIn(queues))
                         .and(TASK_INSTANCE.READY_AT.le(t))
                         .orderBy(TASK_INSTANCE.READY_AT, TASK_INSTANCE.ID)
                         .limit(limit)

@@ -16,10 +16,18 @@ public final class WorkerRepository {
     }
 
     public void register(String workerId, String hostname, int slots, Instant now) {
+        register(workerId, hostname, slots, List.of(dev.sluice.dag.TaskDef.DEFAULT_QUEUE), "standalone", now);
+    }
+
+    /** @param queues what it claims from (empty for a node that runs no tasks); @param role what kind of node */
+    public void register(String workerId, String hostname, int slots, List<String> queues, String role, Instant now) {
+        String[] q = queues.toArray(String[]::new);
         dsl.insertInto(WORKER)
                 .set(WORKER.WORKER_ID, workerId).set(WORKER.HOSTNAME, hostname).set(WORKER.SLOTS, slots)
                 .set(WORKER.STARTED_AT, utc(now)).set(WORKER.HEARTBEAT_AT, utc(now))
+                .set(WORKER.QUEUES, q).set(WORKER.ROLE, role)
                 .onConflict(WORKER.WORKER_ID).doUpdate().set(WORKER.HEARTBEAT_AT, utc(now))
+                .set(WORKER.QUEUES, q).set(WORKER.ROLE, role)
                 .setNull(WORKER.STOPPED_AT)
                 .execute();
     }

@@ -93,6 +93,44 @@ class SchedulerQuartzTest {
                 .containsExactly(t("2026-03-10T10:00:00Z"), t("2026-03-10T11:00:00Z"));
     }
 
+    /**
+     * A fire that finds the DAG inactive used to leave its job armed-looking but without a trigger: the sync saw an
+     * unchanged spec when the DAG came back and never armed it again, and a restart did not help either.
+     */
+    @Test
+    void a_schedule_that_fired_while_its_dag_was_inactive_is_armed_again_when_the_dag_returns() {
+        Engine engine = h.engine(h.config(), clock);
+        h.save(engine, scheduledDag(h, "comes_back", "@hourly", b -> b));
+        SchedulerService s = scheduler(engine, "solo", new CopyOnWriteArrayList<>());
+        clock.set(t("2026-03-10T11:59:57Z"));
+        s.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> logicalDates(h, "comes_back", "scheduled").size() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> s.nextFire("comes_back").isPresent());
+
+        // Inactive at the instant of the 12:00 fire (its file was away for a moment).
+        setActive("comes_back", false);
+        await().atMost(Duration.ofSeconds(15)).until(() -> s.nextFire("comes_back").isEmpty());
+        assertThat(logicalDates(h, "comes_back", "scheduled")).hasSize(1);
+
+        setActive("comes_back", true);
+        s.syncSchedules();
+        // Armed at once: the 11:00 interval that ended while it was away is created, and the 13:00 fire is armed.
+        await().atMost(Duration.ofSeconds(10)).until(() -> logicalDates(h, "comes_back", "scheduled").size() == 2);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(s.nextFire("comes_back"))
+                .hasValueSatisfying(next -> assertThat(next).isCloseTo(t("2026-03-10T13:00:00Z"), within())));
+
+        // A fresh scheduler on the same database (a restart) sees the same armed schedule.
+        s.close();
+        SchedulerService restarted = scheduler(engine, "solo-2", new CopyOnWriteArrayList<>());
+        restarted.start();
+        assertThat(restarted.nextFire("comes_back")).isPresent();
+    }
+
+    private void setActive(String dagId, boolean active) {
+        h.db.dsl().update(dev.sluice.db.jooq.Tables.DAG).set(dev.sluice.db.jooq.Tables.DAG.IS_ACTIVE, active)
+                .where(dev.sluice.db.jooq.Tables.DAG.DAG_ID.eq(dagId)).execute();
+    }
+
     private static org.assertj.core.data.TemporalUnitOffset within() {
         return org.assertj.core.api.Assertions.within(2, java.time.temporal.ChronoUnit.SECONDS);
     }

@@ -38,7 +38,9 @@ public final class EngineHarness implements AutoCloseable {
     }
 
     public EngineConfig config() {
-        return EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200));
+        // Tests close engines with tasks still running; the old 2 s grace keeps them quick.
+        return EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200))
+                .withDrainTimeout(Duration.ofSeconds(2));
     }
 
     public Engine engine(EngineConfig config, Clock clock) {

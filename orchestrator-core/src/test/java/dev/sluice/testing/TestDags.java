@@ -33,6 +33,11 @@ public final class TestDags {
                 t.retryBackoff(), t.maxRetryDelay(), t.timeout(), t.pool(), t.priority(), t.config());
     }
 
+    public static TaskDef onQueue(TaskDef t, String queue) {
+        return new TaskDef(t.id(), t.type(), t.dependsOn(), t.triggerRule(), t.retries(), t.retryDelay(),
+                t.retryBackoff(), t.maxRetryDelay(), t.timeout(), t.pool(), t.priority(), t.config(), queue);
+    }
+
     public static Dag dag(String id, int maxActiveRuns, List<TaskDef> tasks) {
         return new Dag(id, "", null, "UTC", null, null, false, maxActiveRuns, 64, List.of(), Map.of(), tasks);
     }

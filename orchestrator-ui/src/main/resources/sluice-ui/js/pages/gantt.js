@@ -8,7 +8,7 @@ import { onEvent } from '../events.js';
 import { chartJs } from '../lib.js';
 import { runPicker } from '../components/runpicker.js';
 
-const ATTEMPT_STATE = { timed_out: 'failed', lost: 'failed' }; // attempt states drawn with the task palette
+const ATTEMPT_STATE = { timed_out: 'failed', lost: 'failed', handed_back: 'queued' }; // attempt states drawn with the task palette
 
 export async function ganttTab({ dag, query, el }) {
   const picker = await runPicker(dag, query, (r) => loadRun(r).catch(fail));

@@ -54,7 +54,7 @@ export async function taskPage({ params, query, main }) {
     trySel.replaceChildren(...(ti.attempts.length ? ti.attempts : [{ try_number: 1 }]).map((a) => h('option', { value: a.try_number, selected: a.try_number === tryNo }, '#' + a.try_number)));
     sections.forEach((s) => s.refresh());
   }
-  const attemptState = (s) => ({ timed_out: 'failed', lost: 'failed' }[s] || s);
+  const attemptState = (s) => ({ timed_out: 'failed', lost: 'failed', handed_back: 'queued' }[s] || s);
 
   function actions() {
     const downstream = h('input#clear-downstream', { type: 'checkbox', checked: true });

@@ -1,16 +1,21 @@
 package dev.sluice.server.metrics;
 
+import static dev.sluice.db.jooq.Tables.ATTEMPT;
 import static dev.sluice.db.jooq.Tables.DAG_RUN;
 import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
 import static dev.sluice.db.jooq.Tables.WORKER;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -26,6 +31,8 @@ public final class EngineMetrics {
     private final AtomicLong queued = new AtomicLong(), runsQueued = new AtomicLong(), runsRunning = new AtomicLong(),
             tasksRunning = new AtomicLong(), workers = new AtomicLong();
     private final Timer duration, lag;
+    private final MultiGauge depthByQueue, workersByQueue, heartbeatAge;
+    private final AtomicLong lostAttempts = new AtomicLong();
 
     public EngineMetrics(DSLContext dsl) {
         this.dsl = dsl;
@@ -35,6 +42,14 @@ public final class EngineMetrics {
         Gauge.builder("sluice_runs", runsQueued, AtomicLong::get).tag("state", "queued").register(registry);
         Gauge.builder("sluice_runs", runsRunning, AtomicLong::get).tag("state", "running").register(registry);
         Gauge.builder("sluice_workers_alive", workers, AtomicLong::get).register(registry);
+        depthByQueue = MultiGauge.builder("sluice_queue_depth")
+                .description("Task instances ready to be claimed, per queue").register(registry);
+        workersByQueue = MultiGauge.builder("sluice_queue_workers_alive")
+                .description("Live workers serving each queue (0: tasks there wait for a worker)").register(registry);
+        heartbeatAge = MultiGauge.builder("sluice_worker_heartbeat_age_seconds")
+                .description("Seconds since each live node's last heartbeat, as the database sees it").register(registry);
+        FunctionCounter.builder("sluice_attempts_lost", lostAttempts, AtomicLong::get)
+                .description("Attempts recorded lost because their node stopped heartbeating").register(registry);
         duration = Timer.builder("sluice_task_duration").description("Attempt duration, started to ended")
                 .publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram().register(registry);
         lag = Timer.builder("sluice_task_handoff_lag").description("From ready (queued) to started on a worker")
@@ -59,6 +74,29 @@ public final class EngineMetrics {
         }
     }
 
+    /**
+     * Per-queue depth and live workers (a queue with depth and no worker is a stuck queue), each node's heartbeat
+     * age by the database's clock, and lost attempts: one grouped query each.
+     */
+    private void scrapeQueuesAndNodes() {
+        Map<String, Integer> depth = dsl.select(TASK_INSTANCE.QUEUE, DSL.count()).from(TASK_INSTANCE)
+                .where(TASK_INSTANCE.STATE.in("queued", "up_for_retry"), TASK_INSTANCE.READY_AT.le(DSL.currentOffsetDateTime()))
+                .groupBy(TASK_INSTANCE.QUEUE).fetchMap(TASK_INSTANCE.QUEUE, DSL.count());
+        var queue = DSL.field("q", String.class);
+        Map<String, Integer> serving = dsl.select(queue, DSL.count())
+                .from(WORKER, DSL.unnest(WORKER.QUEUES).as("u", "q"))
+                .where(WORKER.STOPPED_AT.isNull()).groupBy(queue).fetchMap(queue, DSL.count());
+        java.util.Set<String> queues = new java.util.TreeSet<>(depth.keySet());
+        queues.addAll(serving.keySet());
+        depthByQueue.register(queues.stream().map(q -> MultiGauge.Row.of(Tags.of("queue", q), depth.getOrDefault(q, 0))).toList(), true);
+        workersByQueue.register(queues.stream().map(q -> MultiGauge.Row.of(Tags.of("queue", q), serving.getOrDefault(q, 0))).toList(), true);
+        var age = DSL.field("extract(epoch from now() - {0})", Double.class, WORKER.HEARTBEAT_AT);
+        var ages = dsl.select(WORKER.WORKER_ID, WORKER.ROLE, age).from(WORKER).where(WORKER.STOPPED_AT.isNull()).fetch();
+        heartbeatAge.register(ages.stream().map(r -> MultiGauge.Row.of(Tags.of("node", r.value1(), "role", r.value2()),
+                r.value3() == null ? 0 : r.value3())).toList(), true);
+        lostAttempts.set(dsl.fetchCount(ATTEMPT, ATTEMPT.STATE.eq("lost")));
+    }
+
     /** Prometheus text, with the gauges refreshed first. */
     public String scrape() {
         queued.set(dsl.fetchCount(TASK_INSTANCE, TASK_INSTANCE.STATE.in("queued", "up_for_retry")
@@ -69,6 +107,7 @@ public final class EngineMetrics {
         runsQueued.set(byState.getOrDefault("queued", 0));
         runsRunning.set(byState.getOrDefault("running", 0));
         workers.set(dsl.fetchCount(WORKER, WORKER.STOPPED_AT.isNull()));
+        scrapeQueuesAndNodes();
         return registry.scrape();
     }
 }

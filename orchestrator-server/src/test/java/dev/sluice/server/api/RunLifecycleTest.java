@@ -196,4 +196,21 @@ class RunLifecycleTest {
         assertThat(m.status()).isEqualTo(200);
         assertThat(m.body()).contains("sluice_task_queue_depth", "sluice_runs{state=\"running\"}", "sluice_task_handoff_lag");
     }
+
+    @Test
+    void metrics_show_depth_and_live_workers_per_queue_heartbeat_age_and_lost_attempts() {
+        // A task on a queue no worker serves: the queue has depth and no worker, which is what an operator alerts on.
+        var dsl = server.app.db.dsl();
+        long run = server.app.engine.runs().createRun("ok_dag", "manual", java.time.Instant.parse("2024-01-01T00:00:00Z"),
+                null, null, java.util.Map.of(), "test", "nobody-serves-this");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dsl.fetchCount(dev.sluice.db.jooq.Tables.TASK_INSTANCE,
+                dev.sluice.db.jooq.Tables.TASK_INSTANCE.RUN_ID.eq(run).and(dev.sluice.db.jooq.Tables.TASK_INSTANCE.STATE.eq("queued"))) > 0);
+        String body = server.get("/metrics", null).body();
+        assertThat(body).containsPattern("sluice_queue_depth\\{queue=\"nobody-serves-this\"} [1-9]");
+        assertThat(body).contains("sluice_queue_workers_alive{queue=\"nobody-serves-this\"} 0.0");
+        assertThat(body).containsPattern("sluice_queue_workers_alive\\{queue=\"default\"} [1-9]");
+        assertThat(body).contains("sluice_worker_heartbeat_age_seconds{node=\"" + server.app.engine.workerId() + "\"");
+        assertThat(body).contains("sluice_attempts_lost_total");
+        server.app.engine.control().cancel(run);
+    }
 }
