@@ -130,8 +130,7 @@ class DashboardBrowserTest {
         Browser.screenshot(page, "04-grid");
 
         // Graph: a second run triggered elsewhere (the API), watched on the graph tab as it happens.
-        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs",
-                RequestOptions.create().setData(Map.of("params", Map.of("rows", 2))));
+        APIResponse created = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", 2))));
         assertThat(created.status()).isEqualTo(201);
         String second = JSON.readTree(created.text()).get("run_id").asText();
         page.locator("a[data-tab=graph]").click();
@@ -152,7 +151,7 @@ class DashboardBrowserTest {
         Page page = Browser.signIn(browser.newPage(), base, "operator");
         page.navigate(base + "/ui/#/failures");
         assertThat(page.locator("#failures-table")).isVisible();
-        APIResponse created = page.request().post(base + "/api/v1/dags/ui_flaky/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse created = apiPost(page, "/api/v1/dags/ui_flaky/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String runId = JSON.readTree(created.text()).get("run_id").asText();
 
@@ -190,7 +189,7 @@ class DashboardBrowserTest {
         assertThat(page.locator("#runs-trigger")).hasCount(0);
         assertThat(page.locator("button.toggle")).hasCount(0);
         assertThat(page.locator("[data-nav=admin]")).isHidden();
-        APIResponse refused = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse refused = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(refused.status()).isEqualTo(403);
 
         String run = page.locator("#runs-table tbody tr").first().getAttribute("data-run");
@@ -253,7 +252,7 @@ class DashboardBrowserTest {
         Page page = Browser.signIn(browser.newPage(), base, "operator");
         String last = null;
         for (int rows : new int[] {5, 20, 100}) {
-            APIResponse r = page.request().post(base + "/api/v1/dags/hello_sluice/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", rows))));
+            APIResponse r = apiPost(page, "/api/v1/dags/hello_sluice/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", rows))));
             assertThat(r.status()).isEqualTo(201);
             last = JSON.readTree(r.text()).get("run_id").asText();
         }
@@ -272,7 +271,7 @@ class DashboardBrowserTest {
         page.navigate(base + "/ui/#/dags/ui_params/grid");
         assertThat(page.locator("#live")).hasClass(Pattern.compile("\\bon\\b"));
         page.evaluate("() => { window.__noReload = 7; }");
-        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse created = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String runId = JSON.readTree(created.text()).get("run_id").asText();
         assertThat(page.locator("a.runhead[data-run='" + runId + "']")).isVisible();
@@ -316,7 +315,7 @@ class DashboardBrowserTest {
         assertThat(page.locator(".toast")).containsText("2 runs created");
         assertThat(page.locator("#runs-table tbody tr td:nth-child(3)", new Page.LocatorOptions().setHasText("backfill")).first()).isVisible();
 
-        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse created = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String run = JSON.readTree(created.text()).get("run_id").asText();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(300))
@@ -464,6 +463,11 @@ class DashboardBrowserTest {
         page.navigate(base + "/ui/#/models/ui_model");
         assertThat(page.locator("#drift-body")).containsText("not in this server's artifact store");
         assertThat(page.locator("#versions-table")).isVisible();
+    }
+
+    /** A write with the page's session cookie, from the dashboard's own origin as the server requires of cookie writes. */
+    private APIResponse apiPost(Page page, String path, RequestOptions options) {
+        return page.request().post(base + path, options.setHeader("Origin", base));
     }
 
     private JsonNode get(Page page, String path) throws Exception {
