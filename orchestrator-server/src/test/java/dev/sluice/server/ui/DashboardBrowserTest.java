@@ -465,6 +465,83 @@ class DashboardBrowserTest {
         assertThat(page.locator("#versions-table")).isVisible();
     }
 
+    @Test
+    @Order(13)
+    void bodilessWritesAndSignOutGoThroughTheCrossSiteCheck() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "admin");
+        // The dashboard's own fetch helper, as pages call it: bodiless POST and DELETE reach their routes (404 for
+        // unknown ids), not a 403/415 from the cross-site check.
+        Object statuses = page.evaluate("""
+                async () => {
+                  const api = await import('/ui/js/api.js');
+                  const out = [];
+                  for (const call of [() => api.post('/dags/ui_params/runs/no_such_run/cancel'), () => api.del('/tokens/999999'),
+                                      () => api.api('/dags/ui_params/runs/no_such_run/clear-failed', { method: 'POST' })]) {
+                    try { await call(); out.push('ok'); } catch (e) { out.push(e.status); }
+                  }
+                  return out.join(',');
+                }""");
+        assertThat(statuses).isEqualTo("404,404,404");
+        String session = page.context().cookies().stream().filter(c -> c.name.equals("sluice_session")).findFirst().orElseThrow().value;
+        page.locator("#logout").click();
+        assertThat(page.locator("#signin-title")).isVisible();
+        // The logout POST itself passed: the old cookie no longer opens a session on the server.
+        var me = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/auth/me"))
+                .header("Cookie", "sluice_session=" + session).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(me.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(14)
+    void aPageOnAnotherPortOfTheSameHostCannotWriteWithTheOperatorsCookie() throws Exception {
+        // The attack of the security test: same site (127.0.0.1), other origin (another port), SameSite=Strict cookie.
+        String target = base + "/api/v1/dags/ui_params/runs";
+        String attack = """
+                <!doctype html><html><body>
+                <form id="f" method="post" enctype="text/plain" action="%s"><input name='{"params":{},"x":"' value='"}'></form>
+                <script>
+                  fetch('%s', { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'Content-Type': 'text/plain' },
+                                body: '{"params":{}}' }).finally(() => document.getElementById('f').submit());
+                </script></body></html>""".formatted(target, target);
+        com.sun.net.httpserver.HttpServer evil = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        evil.createContext("/", ex -> {
+            byte[] b = attack.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        evil.start();
+        try {
+            Page page = Browser.signIn(browser.newPage(), base, "operator");
+            int before = get(page, "/api/v1/runs?dag_id=ui_params&limit=500").get("items").size();
+            java.util.List<Integer> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            page.onResponse(r -> {
+                if (r.url().equals(target) && r.request().method().equals("POST")) answers.add(r.status());
+            });
+            page.navigate("http://127.0.0.1:" + evil.getAddress().getPort() + "/");
+            page.waitForURL(target);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> answers.size() == 2);
+            assertThat(answers).containsExactly(403, 403);
+            assertThat(page.content()).contains("cross-origin write refused");
+            Page check = browser.newPage();
+            Browser.signIn(check, base, "operator");
+            assertThat(get(check, "/api/v1/runs?dag_id=ui_params&limit=500").get("items").size()).as("no run was created").isEqualTo(before);
+        } finally {
+            evil.stop(0);
+        }
+    }
+
+    @Test
+    @Order(15)
+    void apiDocsRenderUnderTheContentSecurityPolicy() {
+        Page page = browser.newPage();
+        page.navigate(base + "/api/v1/docs");
+        assertThat(page.locator(".swagger-ui .opblock").first()).isVisible();
+        assertThat(page.locator(".swagger-ui .opblock-summary-path", new Page.LocatorOptions().setHasText("/dags/{dag_id}/runs")).first()).isVisible();
+        // A policy violation (inline script or style) is a console error: noScriptErrors fails the test on it.
+    }
+
     /** A write with the page's session cookie, from the dashboard's own origin as the server requires of cookie writes. */
     private APIResponse apiPost(Page page, String path, RequestOptions options) {
         return page.request().post(base + path, options.setHeader("Origin", base));
