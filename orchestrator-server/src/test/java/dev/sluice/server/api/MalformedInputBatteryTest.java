@@ -158,9 +158,9 @@ class MalformedInputBatteryTest {
         void pathParams() {
             Map<String, String> base = concrete();
             for (String name : base.keySet()) {
-                List<String> values = new ArrayList<>(List.of(LONG, LONGISH, "%", "..", "-1", "0", "9223372036854775808", "1e400", " ", "\u00e9\u4e2d\ud83d\ude00"));
-                values.addAll(EXTREME_DATES);
-                for (String v : values) {
+                // Path parameters are names and ids, never dates: one extreme date is enough there.
+                for (String v : List.of(LONG, LONGISH, "%", "..", "-1", "9223372036854775808", "1e400", " ", "\u00e9\u4e2d\ud83d\ude00",
+                        EXTREME_DATES.get(0))) {
                     Map<String, String> m = new LinkedHashMap<>(base);
                     m.put(name, v);
                     expect(bearer(path(m, null), sample(), "application/json"), "path " + name + "=" + abbreviate(v), null, null);
