@@ -20,13 +20,17 @@ export function qs(params) {
   return s ? '?' + s : '';
 }
 
+// Every write says Content-Type: application/json, with or without a body (cancel, logout, DELETE): the server
+// refuses cookie-authenticated writes without it, since only a same-origin page can send it without a preflight.
 export async function api(path, { method = 'GET', body, quiet401 = false } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET') headers['Content-Type'] = 'application/json';
   let res;
   try {
     res = await fetch(BASE + path, {
       method,
       credentials: 'same-origin',
-      headers: body !== undefined ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
+      headers,
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
   } catch (e) {

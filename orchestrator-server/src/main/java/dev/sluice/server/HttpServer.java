@@ -23,7 +23,10 @@ import dev.sluice.server.http.ApiJson;
 import dev.sluice.server.http.Bodies;
 import dev.sluice.server.http.Endpoint;
 import dev.sluice.server.http.ErrorTable;
+import dev.sluice.server.http.HttpSettings;
+import dev.sluice.server.http.ProtocolErrors;
 import dev.sluice.server.http.RouteTable;
+import dev.sluice.server.http.SecurityHeaders;
 import dev.sluice.server.metrics.EngineMetrics;
 import dev.sluice.server.query.BackfillQueries;
 import dev.sluice.server.query.DagQueries;
@@ -56,7 +59,7 @@ public final class HttpServer implements AutoCloseable {
         this.heartbeat = heartbeat;
     }
 
-    public static HttpServer start(SluiceApp sluice, int port) {
+    public static HttpServer start(SluiceApp sluice, HttpSettings settings, int port) {
         var dsl = sluice.db.dsl();
         var engine = sluice.engine;
         // Every handler Javalin accepts, as Javalin saw it: the OpenAPI test compares these with the document.
@@ -64,6 +67,7 @@ public final class HttpServer implements AutoCloseable {
         Javalin app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.http.maxRequestSize = Bodies.MAX_BYTES;
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new ProtocolErrors()));
             cfg.jsonMapper(new JavalinJackson(ApiJson.MAPPER, false));
             cfg.staticFiles.enableWebjars();
             cfg.staticFiles.add(s -> {
@@ -74,6 +78,15 @@ public final class HttpServer implements AutoCloseable {
             cfg.events(e -> e.handlerAdded(h -> registered.add(h.getHttpMethod().name() + " " + h.getPath())));
         });
         app.exception(Exception.class, ErrorTable::handle);
+        app.before(ctx -> {
+            SecurityHeaders.apply(ctx);
+            // Before any handler reads a byte: an oversized body is refused at once, whatever route it was sent to.
+            // The long form matters: above 2^31-1 the int Content-Length reads as -1 (unknown).
+            if (ctx.req().getContentLengthLong() > Bodies.MAX_BYTES) {
+                ctx.header("Connection", "close");
+                throw Bodies.tooLarge();
+            }
+        });
         app.error(404, ctx -> {
             // Javalin answers unknown paths in plain text; API clients get the usual JSON error instead.
             String type = ctx.res().getContentType();
@@ -87,7 +100,7 @@ public final class HttpServer implements AutoCloseable {
         TokenStore tokens = new TokenStore(dsl);
         AuditLog audit = new AuditLog(dsl);
         AdminBootstrap.ensureAdmin(users, System.getenv("SLUICE_ADMIN_PASSWORD"), System.out);
-        RouteTable routes = new RouteTable(app, new Authenticator(users, tokens));
+        RouteTable routes = new RouteTable(app, new Authenticator(users, tokens), settings);
 
         TaskQueries tasks = new TaskQueries(dsl, engine.dags());
         RunQueries runs = new RunQueries(dsl, engine.dags(), tasks);
@@ -115,7 +128,7 @@ public final class HttpServer implements AutoCloseable {
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("sluice-sse-heartbeat").factory());
         heartbeat.scheduleWithFixedDelay(events::heartbeat, 15, 15, TimeUnit.SECONDS);
-        app.start(port);
+        app.start(settings.bind(), port);
         return new HttpServer(app, routes, events, registered, heartbeat);
     }
 
@@ -131,6 +144,11 @@ public final class HttpServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** The address the server listens on, as Jetty's connector holds it (SLUICE_BIND / --bind). */
+    public String host() {
+        return ((org.eclipse.jetty.server.ServerConnector) app.jettyServer().server().getConnectors()[0]).getHost();
     }
 
     /** What the route table declared (documented in OpenAPI). */

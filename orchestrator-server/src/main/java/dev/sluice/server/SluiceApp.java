@@ -76,8 +76,13 @@ public final class SluiceApp implements AutoCloseable {
         return this;
     }
 
+    /** HTTP on {@code port} (0: any free one) with the default settings: loopback only, as tests want. */
     public SluiceApp startHttp(int port) {
-        http = HttpServer.start(this, port);
+        return startHttp(dev.sluice.server.http.HttpSettings.DEFAULTS, port);
+    }
+
+    public SluiceApp startHttp(dev.sluice.server.http.HttpSettings settings, int port) {
+        http = HttpServer.start(this, settings, port);
         return this;
     }
 

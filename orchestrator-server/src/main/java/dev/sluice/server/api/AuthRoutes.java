@@ -28,7 +28,7 @@ public final class AuthRoutes {
                     var user = users.verify(name, body.password())
                             .orElseThrow(() -> new ApiException(401, "invalid username or password", null));
                     String session = users.openSession(user.username(), SESSION_TTL);
-                    Cookie c = new Cookie(SESSION_COOKIE, session, "/", (int) SESSION_TTL.toSeconds(), false, 0, true, null, null, SameSite.STRICT);
+                    Cookie c = new Cookie(SESSION_COOKIE, session, "/", (int) SESSION_TTL.toSeconds(), routes.secureCookies(ctx), 0, true, null, null, SameSite.STRICT);
                     ctx.cookie(c);
                     audit.record(new dev.sluice.server.auth.Principal(user.username(), user.role()), "auth.login", user.username(), Map.of());
                     return new Me(user.username(), user.role().apiName());

@@ -1,15 +1,19 @@
 package dev.sluice.server.api;
 
+import dev.sluice.server.http.MaxLength;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 
-/** Request bodies. Every field is checked: unknown fields and wrong types are a 400 naming the field. */
+/**
+ * Request bodies. Every field is checked: unknown fields and wrong types are a 400 naming the field, and a text
+ * stored in a column carries that column's width as {@link MaxLength} (RequestLimitsTest holds them to the schema).
+ */
 public final class Requests {
     private Requests() {}
 
-    public record Login(String username, String password) {
+    public record Login(@MaxLength(100) String username, String password) {
         /** Never print a password, even by accident. */
         @Override
         public String toString() {
@@ -27,7 +31,7 @@ public final class Requests {
 
     public record Backfill(LocalDate from, LocalDate to, Integer maxActiveRuns, boolean rerunExisting) {}
 
-    public record NewUser(String username, String password, String role) {
+    public record NewUser(@MaxLength(100) String username, String password, String role) {
         @Override
         public String toString() {
             return "NewUser[username=" + username + ", role=" + role + "]";
@@ -41,7 +45,7 @@ public final class Requests {
         }
     }
 
-    public record NewToken(String name, String role) {}
+    public record NewToken(@MaxLength(200) String name, String role) {}
 
     public record SetAlias(Integer version) {}
 

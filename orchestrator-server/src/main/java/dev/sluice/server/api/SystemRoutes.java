@@ -62,7 +62,7 @@ public final class SystemRoutes {
             <link rel="stylesheet" href="%s/swagger-ui.css"></head>
             <body><div id="swagger"></div>
             <script src="%s/swagger-ui-bundle.js"></script>
-            <script>SwaggerUIBundle({url: "/api/v1/openapi.json", dom_id: "#swagger"});</script>
+            <script src="/ui/js/api-docs.js"></script>
             </body></html>
             """.formatted(SWAGGER, SWAGGER);
 }

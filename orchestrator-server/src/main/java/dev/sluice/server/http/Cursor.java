@@ -7,6 +7,8 @@ import java.util.Base64;
 /**
  * Opaque keyset cursors: the sort key of the last row of a page, base64url-encoded so clients do not build them.
  * A time key keeps microseconds, PostgreSQL's precision, so no row is skipped or repeated at a page boundary.
+ * Clients can still forge one, so a decoded key must be a time in {@link TimeRange} or a text without NUL: anything
+ * else is a 400 on {@code cursor}, never a database error.
  */
 public final class Cursor {
     private Cursor() {}
@@ -28,8 +30,9 @@ public final class Cursor {
             if (!s.startsWith("t")) throw new IllegalArgumentException();
             int colon = s.indexOf(':');
             long micros = Long.parseLong(s.substring(1, colon));
-            return new TimeKey(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L),
-                    Long.parseLong(s.substring(colon + 1)));
+            Instant at = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+            if (!TimeRange.contains(at)) throw new IllegalArgumentException();
+            return new TimeKey(at, Long.parseLong(s.substring(colon + 1)));
         } catch (RuntimeException e) {
             throw ApiException.badRequest("cursor", "invalid cursor");
         }
@@ -37,7 +40,7 @@ public final class Cursor {
 
     public static String stringKey(String cursor) {
         String s = decode(cursor);
-        if (!s.startsWith("s")) throw ApiException.badRequest("cursor", "invalid cursor");
+        if (!s.startsWith("s") || s.indexOf('\0') >= 0) throw ApiException.badRequest("cursor", "invalid cursor");
         return s.substring(1);
     }
 

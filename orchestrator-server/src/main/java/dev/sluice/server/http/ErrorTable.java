@@ -11,7 +11,7 @@ import dev.sluice.store.RunRepository;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.sql.SQLException;
-import java.time.format.DateTimeParseException;
+import java.time.DateTimeException;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.function.Function;
@@ -46,12 +46,20 @@ public final class ErrorTable {
             row(NoSuchElementException.class, 404, e -> null),
             row(IllegalStateException.class, 409, e -> null),
             row(IllegalArgumentException.class, 400, e -> null),
-            row(DateTimeParseException.class, 400, e -> null),
+            // A time beyond what java.time can represent (parse failures included); input checks keep them rare.
+            row(DateTimeException.class, 400, e -> null),
+            new Row(InvalidFieldException.class, e -> new Answer(400, new ApiError(
+                    "field '" + path((JsonMappingException) e) + "': " + ((JsonMappingException) e).getOriginalMessage(),
+                    path((JsonMappingException) e), false))),
             new Row(UnrecognizedPropertyException.class, e -> new Answer(400, new ApiError(
                     "unknown field '" + ((UnrecognizedPropertyException) e).getPropertyName() + "'",
                     path((JsonMappingException) e), false))),
             new Row(MismatchedInputException.class, e -> new Answer(400, new ApiError(
                     mismatch((MismatchedInputException) e), path((JsonMappingException) e), false))),
+            // Any other mapping failure at a known place (an integer beyond an int field's range): name the place.
+            new Row(JsonMappingException.class, e -> path((JsonMappingException) e) == null ? malformed(e) : new Answer(400,
+                    new ApiError("field '" + path((JsonMappingException) e) + "': " + ((JsonMappingException) e).getOriginalMessage(),
+                            path((JsonMappingException) e), false))),
             new Row(JsonProcessingException.class, e -> new Answer(400, new ApiError(
                     "malformed JSON: " + ((JsonProcessingException) e).getOriginalMessage(), null, false))),
             new Row(HttpResponseException.class, e -> new Answer(((HttpResponseException) e).getStatus(),
@@ -59,6 +67,10 @@ public final class ErrorTable {
             new Row(DataAccessException.class, ErrorTable::database));
 
     private ErrorTable() {}
+
+    private static Answer malformed(Throwable e) {
+        return new Answer(400, new ApiError("malformed JSON: " + ((JsonProcessingException) e).getOriginalMessage(), null, false));
+    }
 
     public static Answer answer(Throwable e) {
         if (e instanceof Bodies.JsonInputException && e.getCause() != null) e = e.getCause();

@@ -2,9 +2,6 @@ package dev.sluice.server.http;
 
 import io.javalin.http.Context;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 
 /** Query parameters, parsed strictly: a bad value is a 400 naming the parameter. */
 public final class Params {
@@ -54,14 +51,28 @@ public final class Params {
         return Boolean.parseBoolean(v);
     }
 
-    /** An ISO-8601 instant, or a date meaning its start in UTC. */
+    /** An ISO-8601 instant, or a date meaning its start in UTC, within {@link TimeRange}. */
     public static Instant instant(Context ctx, String name) {
         String v = string(ctx, name);
-        if (v == null) return null;
-        try {
-            return v.length() == 10 ? LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(v);
-        } catch (DateTimeParseException e) {
-            throw ApiException.badRequest(name, name + " must be an ISO-8601 time or date, got \"" + v + "\"");
+        return v == null ? null : TimeRange.parse(v, name);
+    }
+
+    /**
+     * Refuses a NUL character in any query or path parameter, for every route at once: PostgreSQL cannot hold 0x00
+     * in text, so such a value would otherwise reach the database as an error. (Jetty 11 already refuses {@code %00}
+     * in a path before routing; the path check keeps the rule whole should that ever change.)
+     */
+    public static void refuseNul(Context ctx) {
+        for (var p : ctx.pathParamMap().entrySet()) {
+            if (p.getValue().indexOf('\0') >= 0) throw nul(p.getKey());
         }
+        for (var q : ctx.queryParamMap().entrySet()) {
+            if (q.getKey().indexOf('\0') >= 0) throw nul(q.getKey().replace("\0", "\\u0000"));
+            for (String v : q.getValue()) if (v.indexOf('\0') >= 0) throw nul(q.getKey());
+        }
+    }
+
+    private static ApiException nul(String name) {
+        return ApiException.badRequest(name, name + " must not contain NUL (\\u0000) characters");
     }
 }

@@ -54,6 +54,17 @@ final class ApiServer implements AutoCloseable {
                 type: noop
                 config: { duration: 60s }
             """;
+    /** The malformed-input battery's own DAG: its runs and marks do not disturb the other tests' DAGs. */
+    static final String BATTERY_DAG = """
+            id: battery_dag
+            description: target of the malformed-input battery
+            params:
+              n: { type: integer, default: 1 }
+              s: { type: string, default: "x" }
+            tasks:
+              - id: only
+                type: noop
+            """;
 
     private static ApiServer shared;
 
@@ -79,6 +90,7 @@ final class ApiServer implements AutoCloseable {
         Files.writeString(dags.resolve("fail_dag.yaml"), FAIL_DAG);
         Files.writeString(dags.resolve("slow_dag.yaml"), SLOW_DAG);
         Files.writeString(dags.resolve("broken.yaml"), "id: broken\ntasks: 3\n");
+        Files.writeString(dags.resolve("battery_dag.yaml"), BATTERY_DAG);
         var config = SluiceConfig.from(Map.of("SLUICE_HOME", home.toString(),
                 // every prediction logged, so drift reports have rows to read
                 "SLUICE_PREDICTION_LOG_RATE", "1"));
@@ -113,6 +125,51 @@ final class ApiServer implements AutoCloseable {
         } catch (Exception e) {
             throw new AssertionError(method + " " + path + " failed: " + e, e);
         }
+    }
+
+    /**
+     * A request with exactly the given headers (no bearer token unless given): for cookie sessions, origins and
+     * content types. {@code body} null sends none.
+     */
+    Answer raw(String method, String path, Map<String, String> headers, String body) {
+        var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(r.statusCode(), r.body(), r.headers());
+        } catch (Exception e) {
+            throw new AssertionError(method + " " + path + " failed: " + e, e);
+        }
+    }
+
+    /** A GET outside the API (dashboard files, redirects), without following redirects. */
+    Answer page(String path) {
+        try {
+            var r = http.send(HttpRequest.newBuilder(URI.create(origin() + path)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(r.statusCode(), r.body(), r.headers());
+        } catch (Exception e) {
+            throw new AssertionError("GET " + path + " failed: " + e, e);
+        }
+    }
+
+    /** This server's origin as a browser on its pages sends it. */
+    String origin() {
+        return "http://localhost:" + app.httpPort();
+    }
+
+    /** Logs in as a browser on the dashboard would; returns the "sluice_session=..." cookie. */
+    String login(String username, String password) {
+        var a = raw("POST", "/auth/login", Map.of("Content-Type", "application/json", "Origin", origin()),
+                "{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}");
+        if (a.status() != 200) throw new AssertionError("login as " + username + ": " + a.status() + " " + a.body());
+        String setCookie = a.headers().firstValue("Set-Cookie").orElseThrow();
+        return setCookie.substring(0, setCookie.indexOf(';'));
+    }
+
+    /** A write as the dashboard sends it: session cookie, own Origin, JSON content type. */
+    Answer sendWithCookie(String method, String path, String cookie, String body) {
+        return raw(method, path, Map.of("Cookie", cookie, "Origin", origin(), "Content-Type", "application/json"), body);
     }
 
     Answer get(String path, Role role) {

@@ -48,7 +48,8 @@ class OpenApiTest {
         ApiServer server = ApiServer.shared();
         var page = server.get("/docs", null);
         assertThat(page.status()).isEqualTo(200);
-        assertThat(page.body()).contains("swagger-ui-bundle.js", "/api/v1/openapi.json");
+        assertThat(page.body()).contains("swagger-ui-bundle.js", "/ui/js/api-docs.js");
+        assertThat(server.page("/ui/js/api-docs.js").body()).contains("/api/v1/openapi.json");
         var js = server.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                 "http://localhost:" + server.app.httpPort() + "/webjars/swagger-ui/5.34.1/swagger-ui-bundle.js")).build(),
                 java.net.http.HttpResponse.BodyHandlers.discarding());

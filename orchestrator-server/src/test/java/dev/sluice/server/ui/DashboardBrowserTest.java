@@ -130,8 +130,7 @@ class DashboardBrowserTest {
         Browser.screenshot(page, "04-grid");
 
         // Graph: a second run triggered elsewhere (the API), watched on the graph tab as it happens.
-        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs",
-                RequestOptions.create().setData(Map.of("params", Map.of("rows", 2))));
+        APIResponse created = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", 2))));
         assertThat(created.status()).isEqualTo(201);
         String second = JSON.readTree(created.text()).get("run_id").asText();
         page.locator("a[data-tab=graph]").click();
@@ -152,7 +151,7 @@ class DashboardBrowserTest {
         Page page = Browser.signIn(browser.newPage(), base, "operator");
         page.navigate(base + "/ui/#/failures");
         assertThat(page.locator("#failures-table")).isVisible();
-        APIResponse created = page.request().post(base + "/api/v1/dags/ui_flaky/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse created = apiPost(page, "/api/v1/dags/ui_flaky/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String runId = JSON.readTree(created.text()).get("run_id").asText();
 
@@ -190,7 +189,7 @@ class DashboardBrowserTest {
         assertThat(page.locator("#runs-trigger")).hasCount(0);
         assertThat(page.locator("button.toggle")).hasCount(0);
         assertThat(page.locator("[data-nav=admin]")).isHidden();
-        APIResponse refused = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse refused = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(refused.status()).isEqualTo(403);
 
         String run = page.locator("#runs-table tbody tr").first().getAttribute("data-run");
@@ -253,7 +252,7 @@ class DashboardBrowserTest {
         Page page = Browser.signIn(browser.newPage(), base, "operator");
         String last = null;
         for (int rows : new int[] {5, 20, 100}) {
-            APIResponse r = page.request().post(base + "/api/v1/dags/hello_sluice/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", rows))));
+            APIResponse r = apiPost(page, "/api/v1/dags/hello_sluice/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", rows))));
             assertThat(r.status()).isEqualTo(201);
             last = JSON.readTree(r.text()).get("run_id").asText();
         }
@@ -272,7 +271,7 @@ class DashboardBrowserTest {
         page.navigate(base + "/ui/#/dags/ui_params/grid");
         assertThat(page.locator("#live")).hasClass(Pattern.compile("\\bon\\b"));
         page.evaluate("() => { window.__noReload = 7; }");
-        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse created = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String runId = JSON.readTree(created.text()).get("run_id").asText();
         assertThat(page.locator("a.runhead[data-run='" + runId + "']")).isVisible();
@@ -316,7 +315,7 @@ class DashboardBrowserTest {
         assertThat(page.locator(".toast")).containsText("2 runs created");
         assertThat(page.locator("#runs-table tbody tr td:nth-child(3)", new Page.LocatorOptions().setHasText("backfill")).first()).isVisible();
 
-        APIResponse created = page.request().post(base + "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse created = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String run = JSON.readTree(created.text()).get("run_id").asText();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(300))
@@ -464,6 +463,88 @@ class DashboardBrowserTest {
         page.navigate(base + "/ui/#/models/ui_model");
         assertThat(page.locator("#drift-body")).containsText("not in this server's artifact store");
         assertThat(page.locator("#versions-table")).isVisible();
+    }
+
+    @Test
+    @Order(13)
+    void bodilessWritesAndSignOutGoThroughTheCrossSiteCheck() throws Exception {
+        Page page = Browser.signIn(browser.newPage(), base, "admin");
+        // The dashboard's own fetch helper, as pages call it: bodiless POST and DELETE reach their routes (404 for
+        // unknown ids), not a 403/415 from the cross-site check.
+        Object statuses = page.evaluate("""
+                async () => {
+                  const api = await import('/ui/js/api.js');
+                  const out = [];
+                  for (const call of [() => api.post('/dags/ui_params/runs/no_such_run/cancel'), () => api.del('/tokens/999999'),
+                                      () => api.api('/dags/ui_params/runs/no_such_run/clear-failed', { method: 'POST' })]) {
+                    try { await call(); out.push('ok'); } catch (e) { out.push(e.status); }
+                  }
+                  return out.join(',');
+                }""");
+        assertThat(statuses).isEqualTo("404,404,404");
+        String session = page.context().cookies().stream().filter(c -> c.name.equals("sluice_session")).findFirst().orElseThrow().value;
+        page.locator("#logout").click();
+        assertThat(page.locator("#signin-title")).isVisible();
+        // The logout POST itself passed: the old cookie no longer opens a session on the server.
+        var me = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/auth/me"))
+                .header("Cookie", "sluice_session=" + session).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(me.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(14)
+    void aPageOnAnotherPortOfTheSameHostCannotWriteWithTheOperatorsCookie() throws Exception {
+        // The attack of the security test: same site (127.0.0.1), other origin (another port), SameSite=Strict cookie.
+        String target = base + "/api/v1/dags/ui_params/runs";
+        String attack = """
+                <!doctype html><html><body>
+                <form id="f" method="post" enctype="text/plain" action="%s"><input name='{"params":{},"x":"' value='"}'></form>
+                <script>
+                  fetch('%s', { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'Content-Type': 'text/plain' },
+                                body: '{"params":{}}' }).finally(() => document.getElementById('f').submit());
+                </script></body></html>""".formatted(target, target);
+        com.sun.net.httpserver.HttpServer evil = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        evil.createContext("/", ex -> {
+            byte[] b = attack.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        evil.start();
+        try {
+            Page page = Browser.signIn(browser.newPage(), base, "operator");
+            int before = get(page, "/api/v1/runs?dag_id=ui_params&limit=500").get("items").size();
+            java.util.List<Integer> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            page.onResponse(r -> {
+                if (r.url().equals(target) && r.request().method().equals("POST")) answers.add(r.status());
+            });
+            page.navigate("http://127.0.0.1:" + evil.getAddress().getPort() + "/");
+            page.waitForURL(target);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> answers.size() == 2);
+            assertThat(answers).containsExactly(403, 403);
+            assertThat(page.content()).contains("cross-origin write refused");
+            Page check = browser.newPage();
+            Browser.signIn(check, base, "operator");
+            assertThat(get(check, "/api/v1/runs?dag_id=ui_params&limit=500").get("items").size()).as("no run was created").isEqualTo(before);
+        } finally {
+            evil.stop(0);
+        }
+    }
+
+    @Test
+    @Order(15)
+    void apiDocsRenderUnderTheContentSecurityPolicy() {
+        Page page = browser.newPage();
+        page.navigate(base + "/api/v1/docs");
+        assertThat(page.locator(".swagger-ui .opblock").first()).isVisible();
+        assertThat(page.locator(".swagger-ui .opblock-summary-path", new Page.LocatorOptions().setHasText("/dags/{dag_id}/runs")).first()).isVisible();
+        // A policy violation (inline script or style) is a console error: noScriptErrors fails the test on it.
+    }
+
+    /** A write with the page's session cookie, from the dashboard's own origin as the server requires of cookie writes. */
+    private APIResponse apiPost(Page page, String path, RequestOptions options) {
+        return page.request().post(base + path, options.setHeader("Origin", base));
     }
 
     private JsonNode get(Page page, String path) throws Exception {
