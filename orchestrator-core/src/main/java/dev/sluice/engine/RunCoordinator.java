@@ -54,7 +54,14 @@ public final class RunCoordinator {
                           Instant intervalEnd, Map<String, Object> params, String triggeredBy) {
         long versionId = dags.latestVersionId(dagId)
                 .orElseThrow(() -> new IllegalArgumentException("unknown DAG " + dagId));
+        return createRun(dagId, versionId, runType, logicalDate, intervalStart, intervalEnd, params, triggeredBy);
+    }
+
+    /** Creates a run of a given version of the DAG ({@code dags test} runs the file it was given, not the latest). */
+    public long createRun(String dagId, long versionId, String runType, Instant logicalDate, Instant intervalStart,
+                          Instant intervalEnd, Map<String, Object> params, String triggeredBy) {
         Dag dag = graphs.dag(versionId);
+        if (!dag.id().equals(dagId)) throw new IllegalArgumentException("version " + versionId + " is not of DAG " + dagId);
         Map<String, Object> resolved = RunParams.resolve(dag, params);
         String runId = runType + "__" + logicalDate;
         Instant now = clock.instant();

@@ -44,7 +44,7 @@ public final class SluiceApp implements AutoCloseable {
         this.db = db;
         this.types = TaskTypeRegistry.discover();
         this.engine = new Engine(db, types, engineConfig, clock, new Services());
-        this.dagSync = new DagSync(engine.dags(), types, dagsDir);
+        this.dagSync = new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits());
         this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
         engine.onEvents(webhooks);
         this.scheduler = new SchedulerService(engine, SchedulerConfig.defaults());

@@ -36,7 +36,7 @@ final class DagsCommand {
                 System.err.println("error: " + dir + " is not a directory");
                 return 2;
             }
-            var result = DagFolder.load(dir, TaskTypeRegistry.discover());
+            var result = new DagFolder(dir, TaskTypeRegistry.discover(), SluiceConfig.fromEnvironment().dagFileLimits()).load();
             for (List<DagError> errors : result.importErrors().values()) {
                 for (DagError e : errors) System.out.println(e);
             }
@@ -63,8 +63,13 @@ final class DagsCommand {
 
         @Override
         public Integer call() throws Exception {
+            SluiceConfig config = SluiceConfig.fromEnvironment();
             Path folder = dags != null ? dags.toAbsolutePath() : SluiceCli.defaultDags();
-            var loaded = DagFolder.load(folder, TaskTypeRegistry.discover());
+            if (!Files.isDirectory(folder)) {
+                System.err.println("error: " + folder + " is not a directory");
+                return 2;
+            }
+            var loaded = new DagFolder(folder, TaskTypeRegistry.discover(), config.dagFileLimits()).load();
             var dag = loaded.dags().get(dagId);
             if (dag == null) {
                 loaded.importErrors().values().forEach(errs -> errs.forEach(e -> System.err.println(e)));
@@ -92,11 +97,8 @@ final class DagsCommand {
                 System.err.println("error: " + e.getMessage());
                 return 2;
             }
-            try (SluiceApp app = SluiceApp.open(SluiceConfig.fromEnvironment(), folder)) {
-                app.dagSync.sync();
-                app.engine.start();
-                Instant date = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-                long runKey = app.engine.runs().createRun(dagId, "test", date, date, date, typed, "cli");
+            try (SluiceApp app = SluiceApp.open(config, folder)) {
+                long runKey = startRun(app, dag, typed);
                 RunState state;
                 while (!(state = app.engine.runs().runState(runKey)).isTerminal()) Thread.sleep(50);
                 var summary = app.engine.runs().summary(runKey);
@@ -115,6 +117,20 @@ final class DagsCommand {
                 }
                 return state == RunState.SUCCESS ? 0 : 1;
             }
+        }
+
+        /**
+         * Stores the tested file's version and runs it, touching nothing else: the folder is not synced, so on a
+         * database shared with servers no other DAG is stored, deactivated or unscheduled, and the tested DAG keeps
+         * the latest version, schedule and owner its own folder gave it.
+         */
+        static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params) {
+            String dagId = dag.dag().id();
+            long versionId = app.engine.dags().saveVersionOnly(dag.dag(), dag.file().toString(), dag.source()).versionId();
+            app.engine.useDagFile(dagId, dag.file());
+            app.engine.start();
+            Instant date = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            return app.engine.runs().createRun(dagId, versionId, "test", date, date, date, params, "cli");
         }
 
         private static String firstLine(String s) {
