@@ -6,7 +6,9 @@ import java.util.Map;
 
 /**
  * Settings from the environment. {@code SLUICE_DB_URL} unset means "start an embedded PostgreSQL under
- * SLUICE_HOME". Passwords are kept out of {@link #toString()} so they never reach a log.
+ * SLUICE_HOME". Passwords are kept out of {@link #toString()} so they never reach a log. {@code dagSource}
+ * ({@code SLUICE_DAG_SOURCE}) names the DAG folder as the owner of the DAGs it loads (null: its canonical path);
+ * {@code dagFileMaxBytes} ({@code SLUICE_DAG_FILE_MAX_BYTES}) is the largest DAG file read.
  */
 public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
                            double predictionLogRate, String dagSource, long dagFileMaxBytes) {

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The application's PostgreSQL: a pooled DataSource, a jOOQ context over it, Flyway migrations from the
- * {@code db} module, and, when no URL is configured, the embedded server it started.
+ * {@code db} module, and, when no URL is configured, the embedded server of SLUICE_HOME.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded PostgreSQL of one {@code SLUICE_HOME}: data in {@code SLUICE_HOME/postgres}, password in
  * {@code SLUICE_HOME/postgres-password} (mode 0600, generated at first start), every connection authenticated
- * with it (scram-sha-256), listening on loopback only.
+ * with it (scram-sha-256), listening on localhost only (PostgreSQL's default), with no rule for other hosts.
  *
  * <p>Starting it settles what is already there:
  * <ul>
