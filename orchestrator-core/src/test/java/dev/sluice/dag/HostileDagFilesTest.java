@@ -68,7 +68,8 @@ class HostileDagFilesTest {
                 "id: loop\ntasks:\n  - id: a\n    type: shell\n    config:\n      command: x\n      me: &me [1, *me]\n");
 
         assertThat(e.errors()).extracting(DagError::line, DagError::message)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(7, "the anchor &me contains an alias of itself, so its value would be infinite"));
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(7,
+                        "the anchor &me contains an alias of itself, so its value would be infinite"));
     }
 
     @Test
@@ -142,7 +143,8 @@ class HostileDagFilesTest {
     @Test
     void binaryFilesAreImportErrorsThatSayWhy(@TempDir Path dir) throws Exception {
         Path nul = Files.write(dir.resolve("model.yaml"), new byte[] {'i', 'd', ':', ' ', 0, 1, 2});
-        Path latin1 = Files.write(dir.resolve("latin1.yml"), "id: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Path latin1 = Files.write(dir.resolve("latin1.yml"),
+                "id: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
 
         DagFolder.LoadResult result = DagFolder.load(dir, registry());
 

@@ -36,7 +36,8 @@ final class DagsCommand {
                 System.err.println("error: " + dir + " is not a directory");
                 return 2;
             }
-            var result = new DagFolder(dir, TaskTypeRegistry.discover(), SluiceConfig.fromEnvironment().dagFileLimits()).load();
+            var limits = SluiceConfig.fromEnvironment().dagFileLimits();
+            var result = new DagFolder(dir, TaskTypeRegistry.discover(), limits).load();
             for (List<DagError> errors : result.importErrors().values()) {
                 for (DagError e : errors) System.out.println(e);
             }

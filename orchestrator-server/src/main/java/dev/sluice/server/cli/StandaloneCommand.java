@@ -30,7 +30,7 @@ final class StandaloneCommand implements Callable<Integer> {
         var sync = app.dagSync.last();
         System.out.printf("Sluice is running: http://localhost:%d/ui/  (API: http://localhost:%d/api/v1/health)%n",
                 app.httpPort(), app.httpPort());
-        System.out.printf("DAGs from %s: %s%s%n", folder, sync.dags().keySet(),
+        System.out.printf("DAGs from %s (DAG source '%s'): %s%s%n", folder, app.dagSync.sourceId(), sync.dags().keySet(),
                 sync.importErrors().isEmpty() ? "" : "; import errors in " + sync.importErrors().keySet());
         System.out.println("Data in " + config.home() + ". Press Ctrl+C to stop.");
         stopped.await();
