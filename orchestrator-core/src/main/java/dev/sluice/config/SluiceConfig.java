@@ -1,14 +1,17 @@
 package dev.sluice.config;
 
+import dev.sluice.dag.DagFileLimits;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * Settings from the environment. {@code SLUICE_DB_URL} unset means "start an embedded PostgreSQL under
- * SLUICE_HOME". Passwords are kept out of {@link #toString()} so they never reach a log.
+ * SLUICE_HOME". Passwords are kept out of {@link #toString()} so they never reach a log. {@code dagSource}
+ * ({@code SLUICE_DAG_SOURCE}) names the DAG folder as the owner of the DAGs it loads (null: its canonical path);
+ * {@code dagFileMaxBytes} ({@code SLUICE_DAG_FILE_MAX_BYTES}) is the largest DAG file read.
  */
 public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
-                           double predictionLogRate) {
+                           double predictionLogRate, String dagSource, long dagFileMaxBytes) {
     /** Share of prediction requests logged for drift reports: enough to audit inputs without a write per request. */
     public static final double DEFAULT_PREDICTION_LOG_RATE = 0.01;
 
@@ -16,13 +19,29 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
         if (!(predictionLogRate >= 0 && predictionLogRate <= 1)) {
             throw new IllegalArgumentException("SLUICE_PREDICTION_LOG_RATE must be between 0 and 1, got " + predictionLogRate);
         }
+        if (dagFileMaxBytes < 1 || dagFileMaxBytes > DagFileLimits.MAX_FILE_BYTES) {
+            throw new IllegalArgumentException("SLUICE_DAG_FILE_MAX_BYTES must be between 1 and "
+                    + DagFileLimits.MAX_FILE_BYTES + ", got " + dagFileMaxBytes);
+        }
+    }
+
+    /** Settings from before the DAG source and file limit existed: the default source and limit. */
+    public SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
+                        double predictionLogRate) {
+        this(home, dbUrl, dbUser, dbPassword, embeddedPort, predictionLogRate, null,
+                DagFileLimits.DEFAULT_MAX_FILE_BYTES);
+    }
+
+    /** How big a DAG file may be; see {@link DagFileLimits}. */
+    public DagFileLimits dagFileLimits() {
+        return new DagFileLimits(dagFileMaxBytes);
     }
 
     /** Environment variables, each overridable by a system property of the same name (for tests and embedding). */
     public static SluiceConfig fromEnvironment() {
         Map<String, String> env = new java.util.HashMap<>(System.getenv());
         for (String key : new String[] {"SLUICE_HOME", "SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_EMBEDDED_DB_PORT",
-                "SLUICE_PREDICTION_LOG_RATE"}) {
+                "SLUICE_PREDICTION_LOG_RATE", "SLUICE_DAG_SOURCE", "SLUICE_DAG_FILE_MAX_BYTES"}) {
             String v = System.getProperty(key);
             if (v != null) env.put(key, v);
         }
@@ -37,7 +56,18 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
                 env.getOrDefault("SLUICE_DB_USER", "postgres"),
                 env.getOrDefault("SLUICE_DB_PASSWORD", ""),
                 Integer.parseInt(env.getOrDefault("SLUICE_EMBEDDED_DB_PORT", "0")),
-                rate(env.get("SLUICE_PREDICTION_LOG_RATE")));
+                rate(env.get("SLUICE_PREDICTION_LOG_RATE")),
+                blankToNull(env.get("SLUICE_DAG_SOURCE")),
+                bytes(env.get("SLUICE_DAG_FILE_MAX_BYTES")));
+    }
+
+    private static long bytes(String s) {
+        if (s == null || s.isBlank()) return DagFileLimits.DEFAULT_MAX_FILE_BYTES;
+        try {
+            return Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("SLUICE_DAG_FILE_MAX_BYTES must be a number of bytes, got \"" + s + "\"");
+        }
     }
 
     private static double rate(String s) {

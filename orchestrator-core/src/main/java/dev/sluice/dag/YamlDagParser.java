@@ -46,9 +46,15 @@ public final class YamlDagParser {
             Map.of("description", "tasks have no description (use a YAML comment)");
 
     private final TaskTypeRegistry registry;
+    private final DagFileLimits limits;
 
     public YamlDagParser(TaskTypeRegistry registry) {
+        this(registry, DagFileLimits.DEFAULT);
+    }
+
+    public YamlDagParser(TaskTypeRegistry registry, DagFileLimits limits) {
         this.registry = registry;
+        this.limits = limits;
     }
 
     /** @param file how errors name the file; usually its path */
@@ -63,7 +69,7 @@ public final class YamlDagParser {
     /** As {@link #parse(String, String)}, also filling {@code lines} with each field path's line. */
     Dag parse(String source, String file, Map<String, Integer> lines) {
         Problems problems = new Problems(file, lines);
-        Dag dag = new FileReader(problems, lines).read(source);
+        Dag dag = new FileReader(problems, lines, limits).read(source);
         if (dag != null) DagValidator.validate(dag, registry, problems);
         problems.throwIfAny();
         return dag;
@@ -73,17 +79,26 @@ public final class YamlDagParser {
     private static final class FileReader {
         private final Problems problems;
         private final Map<String, Integer> lines;
+        private final DagFileLimits limits;
 
-        FileReader(Problems problems, Map<String, Integer> lines) {
+        FileReader(Problems problems, Map<String, Integer> lines, DagFileLimits limits) {
             this.problems = problems;
             this.lines = lines;
+            this.limits = limits;
         }
 
         Dag read(String source) {
+            // A UTF-8 file has at least as many bytes as its text has chars: longer text cannot be within the limit.
+            if (source.length() > limits.maxFileBytes()) {
+                problems.addAt("yaml", 1, "the document is larger than the limit of " + limits.maxFileBytes()
+                        + " bytes (SLUICE_DAG_FILE_MAX_BYTES)");
+                return null;
+            }
             Node root;
             try {
                 LoaderOptions options = new LoaderOptions();
                 options.setAllowDuplicateKeys(false);
+                options.setCodePointLimit((int) limits.maxFileBytes());
                 root = new Yaml(options).compose(new StringReader(source));
             } catch (MarkedYAMLException e) {
                 Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
@@ -98,6 +113,8 @@ public final class YamlDagParser {
                 problems.addAt("yaml", 1, "file is empty");
                 return null;
             }
+            // Composing shares an anchored node between its aliases; reading it below would copy it per alias.
+            if (!new AliasExpansion(limits).fits(root, problems)) return null;
             if (!(root instanceof MappingNode)) {
                 problems.addAt("yaml", line(root), "expected a mapping of DAG keys (id, tasks, ...), got " + describe(root));
                 return null;

@@ -21,4 +21,9 @@ final class DagDirectories {
                 .map(p -> Path.of(p).toAbsolutePath().getParent())
                 .orElse(fallback));
     }
+
+    /** In this process, the DAG's tasks resolve against {@code file}'s folder rather than the stored file's. */
+    void use(String dagId, Path file) {
+        cache.put(dagId, file.toAbsolutePath().getParent());
+    }
 }

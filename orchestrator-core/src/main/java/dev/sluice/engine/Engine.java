@@ -44,6 +44,7 @@ public final class Engine implements AutoCloseable {
     private final NotificationListener listener;
     private final RunEventBus events = new RunEventBus();
     private final PeerJudge judge;
+    private final DagDirectories dagDirectories;
     private volatile boolean started;
 
     public Engine(Database db, TaskTypeRegistry types, EngineConfig config, Clock clock, Services services) {
@@ -66,8 +67,9 @@ public final class Engine implements AutoCloseable {
         });
         CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator, events);
         services.put(DataSource.class, db.dataSource());
+        this.dagDirectories = new DagDirectories(dags, config.home());
         AttemptRunner runner = new AttemptRunner(db.dsl(), graphs, types, tasks, housekeeping, clock, config.home(),
-                services, new DagDirectories(dags, config.home()));
+                services, dagDirectories);
         this.worker = new Worker(workerId, db.dsl(), tasks, recorder, runner, new LogStore(config.home()), clock, config);
         self[0] = worker;
         this.listener = new NotificationListener(db, RunCoordinator.CHANNEL, worker::wake);
@@ -167,6 +169,15 @@ public final class Engine implements AutoCloseable {
     public Engine onEvents(RunEvents listener) {
         events.add(listener);
         return this;
+    }
+
+    /**
+     * Makes this process's worker resolve relative paths in the DAG's tasks against {@code file}'s folder instead
+     * of the folder of the file the database names: {@code dags test} runs the file it was given, which need not
+     * be the one the DAG's owner loaded.
+     */
+    public void useDagFile(String dagId, java.nio.file.Path file) {
+        dagDirectories.use(dagId, file);
     }
 
     /** Wakes the worker now (tests with an injected clock call this after moving time). */

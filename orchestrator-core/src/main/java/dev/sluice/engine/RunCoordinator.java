@@ -63,7 +63,20 @@ public final class RunCoordinator {
                           Instant intervalEnd, Map<String, Object> params, String triggeredBy, String queueOverride) {
         long versionId = dags.latestVersionId(dagId)
                 .orElseThrow(() -> new IllegalArgumentException("unknown DAG " + dagId));
+        return createRun(dagId, versionId, runType, logicalDate, intervalStart, intervalEnd, params, triggeredBy, queueOverride);
+    }
+
+    /** Creates a run of a given version of the DAG ({@code dags test} runs the file it was given, not the latest). */
+    public long createRun(String dagId, long versionId, String runType, Instant logicalDate, Instant intervalStart,
+                          Instant intervalEnd, Map<String, Object> params, String triggeredBy) {
+        return createRun(dagId, versionId, runType, logicalDate, intervalStart, intervalEnd, params, triggeredBy, null);
+    }
+
+    /** A run of a given version, all of whose tasks go to {@code queueOverride} when it is not null. */
+    public long createRun(String dagId, long versionId, String runType, Instant logicalDate, Instant intervalStart,
+                          Instant intervalEnd, Map<String, Object> params, String triggeredBy, String queueOverride) {
         Dag dag = graphs.dag(versionId);
+        if (!dag.id().equals(dagId)) throw new IllegalArgumentException("version " + versionId + " is not of DAG " + dagId);
         Map<String, Object> resolved = RunParams.resolve(dag, params);
         String runId = runType + "__" + logicalDate;
         Instant now = clock.instant();

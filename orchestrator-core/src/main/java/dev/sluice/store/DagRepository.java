@@ -1,18 +1,22 @@
 package dev.sluice.store;
 
 import static dev.sluice.db.jooq.Tables.DAG;
+import static dev.sluice.db.jooq.Tables.DAG_SOURCE;
 import static dev.sluice.db.jooq.Tables.DAG_VERSION;
 import static dev.sluice.db.jooq.Tables.IMPORT_ERROR;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagJson;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
@@ -31,12 +35,11 @@ public final class DagRepository {
 
     /**
      * Records the DAG and, if its definition is new, a new version; returns the version either way. Safe when
-     * two servers load the same folder at once: the unique (dag_id, hash) key decides.
+     * two servers load the same folder at once: the unique (dag_id, hash) key decides. Leaves the DAG's owner as
+     * it was: a DAG folder saves through {@link #saveFromSource}.
      */
     public StoredVersion save(Dag dag, String filePath, String source) {
-        String json = DagJson.toJson(dag);
-        String hash = DagJson.sha256(dag);
-        OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
+        OffsetDateTime now = now();
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             tx.insertInto(DAG)
@@ -59,32 +62,134 @@ public final class DagRepository {
                     .execute();
             // Serialise version numbering per DAG.
             tx.select(DAG.DAG_ID).from(DAG).where(DAG.DAG_ID.eq(dag.id())).forUpdate().fetch();
-            var existing = tx.select(DAG_VERSION.ID, DAG_VERSION.VERSION_NO).from(DAG_VERSION)
-                    .where(DAG_VERSION.DAG_ID.eq(dag.id()), DAG_VERSION.HASH.eq(hash)).fetchOne();
-            long versionId;
-            int versionNo;
-            boolean created = false;
-            if (existing != null) {
-                versionId = existing.value1();
-                versionNo = existing.value2();
-                tx.update(DAG_VERSION).set(DAG_VERSION.SOURCE, source).where(DAG_VERSION.ID.eq(versionId)).execute();
-            } else {
-                Integer max = tx.select(DSL.max(DAG_VERSION.VERSION_NO)).from(DAG_VERSION)
-                        .where(DAG_VERSION.DAG_ID.eq(dag.id())).fetchOne().value1();
-                versionNo = max == null ? 1 : max + 1;
-                versionId = tx.insertInto(DAG_VERSION)
-                        .set(DAG_VERSION.DAG_ID, dag.id())
-                        .set(DAG_VERSION.VERSION_NO, versionNo)
-                        .set(DAG_VERSION.HASH, hash)
-                        .set(DAG_VERSION.SOURCE, source)
-                        .set(DAG_VERSION.DEFINITION, org.jooq.JSON.valueOf(json))
-                        .set(DAG_VERSION.CREATED_AT, now)
-                        .returningResult(DAG_VERSION.ID).fetchOne().value1();
-                created = true;
-            }
-            tx.update(DAG).set(DAG.LATEST_VERSION_ID, versionId).where(DAG.DAG_ID.eq(dag.id())).execute();
-            return new StoredVersion(versionId, versionNo, created);
+            StoredVersion stored = storeVersion(tx, dag, source, now);
+            tx.update(DAG).set(DAG.LATEST_VERSION_ID, stored.versionId()).where(DAG.DAG_ID.eq(dag.id())).execute();
+            return stored;
         });
+    }
+
+    /**
+     * What a DAG source's save did: stored the DAG ({@code stored}), or left it alone because another source that
+     * is still syncing owns it ({@code owner} and the file it loaded the DAG from).
+     */
+    public record SourcedSave(StoredVersion stored, String owner, String ownerFile) {
+        public boolean saved() {
+            return stored != null;
+        }
+    }
+
+    /**
+     * {@link #save} for a DAG loaded by the DAG source {@code sourceId}, which then owns the DAG. A DAG another
+     * source owns is taken over only when that source retired it (inactive) or has not synced for
+     * {@code ownerGoneAfter}: two live folders defining one id would otherwise swap its version back and forth.
+     */
+    public SourcedSave saveFromSource(String sourceId, Duration ownerGoneAfter, Dag dag, String filePath, String source) {
+        OffsetDateTime now = now();
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            tx.insertInto(DAG)
+                    .set(DAG.DAG_ID, dag.id())
+                    .set(DAG.FILE_PATH, filePath)
+                    .set(DAG.IS_ACTIVE, true)
+                    .set(DAG.SOURCE_ID, sourceId)
+                    .onConflictDoNothing()
+                    .execute();
+            var row = tx.select(DAG.SOURCE_ID, DAG.IS_ACTIVE, DAG.FILE_PATH, DAG_SOURCE.LAST_SYNCED_AT)
+                    .from(DAG).leftJoin(DAG_SOURCE).on(DAG_SOURCE.SOURCE_ID.eq(DAG.SOURCE_ID))
+                    .where(DAG.DAG_ID.eq(dag.id()))
+                    .forUpdate().of(DAG)
+                    .fetchOne();
+            String owner = row.value1();
+            boolean ownerGone = row.value4() == null || row.value4().isBefore(now.minus(ownerGoneAfter));
+            if (owner != null && !owner.equals(sourceId) && row.value2() && !ownerGone) {
+                return new SourcedSave(null, owner, row.value3());
+            }
+            StoredVersion stored = storeVersion(tx, dag, source, now);
+            tx.update(DAG)
+                    .set(DAG.FILE_PATH, filePath)
+                    .set(DAG.SCHEDULE, dag.schedule())
+                    .set(DAG.TIMEZONE, dag.timezone())
+                    .set(DAG.DESCRIPTION, dag.description())
+                    .set(DAG.TAGS, Json.jsonb(dag.tags()))
+                    .set(DAG.IS_ACTIVE, true)
+                    .set(DAG.SOURCE_ID, sourceId)
+                    .set(DAG.LATEST_VERSION_ID, stored.versionId())
+                    .set(DAG.UPDATED_AT, now)
+                    .where(DAG.DAG_ID.eq(dag.id()))
+                    .execute();
+            return new SourcedSave(stored, sourceId, filePath);
+        });
+    }
+
+    /**
+     * Stores a version of the DAG for a run to pin ({@code sluice dags test}) and changes nothing else: an existing
+     * DAG keeps its latest version, active flag, schedule and owner. A DAG not stored before is recorded inactive
+     * and unowned, so no schedule arms it and the first DAG folder that loads it owns it.
+     */
+    public StoredVersion saveVersionOnly(Dag dag, String filePath, String source) {
+        OffsetDateTime now = now();
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            tx.insertInto(DAG)
+                    .set(DAG.DAG_ID, dag.id())
+                    .set(DAG.FILE_PATH, filePath)
+                    .set(DAG.SCHEDULE, dag.schedule())
+                    .set(DAG.TIMEZONE, dag.timezone())
+                    .set(DAG.DESCRIPTION, dag.description())
+                    .set(DAG.TAGS, Json.jsonb(dag.tags()))
+                    .set(DAG.IS_ACTIVE, false)
+                    .onConflictDoNothing()
+                    .execute();
+            Long latest = tx.select(DAG.LATEST_VERSION_ID).from(DAG).where(DAG.DAG_ID.eq(dag.id())).forUpdate()
+                    .fetchOne().value1();
+            StoredVersion stored = storeVersion(tx, dag, source, now);
+            // a run's DAG needs a latest version (max_active_runs is read from it)
+            if (latest == null) {
+                tx.update(DAG).set(DAG.LATEST_VERSION_ID, stored.versionId()).where(DAG.DAG_ID.eq(dag.id())).execute();
+            }
+            return stored;
+        });
+    }
+
+    /** The version with this definition, stored now if it is new. The caller holds the DAG row's lock. */
+    private StoredVersion storeVersion(DSLContext tx, Dag dag, String source, OffsetDateTime now) {
+        String hash = DagJson.sha256(dag);
+        var existing = tx.select(DAG_VERSION.ID, DAG_VERSION.VERSION_NO).from(DAG_VERSION)
+                .where(DAG_VERSION.DAG_ID.eq(dag.id()), DAG_VERSION.HASH.eq(hash)).fetchOne();
+        if (existing != null) {
+            tx.update(DAG_VERSION).set(DAG_VERSION.SOURCE, source).where(DAG_VERSION.ID.eq(existing.value1())).execute();
+            return new StoredVersion(existing.value1(), existing.value2(), false);
+        }
+        Integer max = tx.select(DSL.max(DAG_VERSION.VERSION_NO)).from(DAG_VERSION)
+                .where(DAG_VERSION.DAG_ID.eq(dag.id())).fetchOne().value1();
+        int versionNo = max == null ? 1 : max + 1;
+        long versionId = tx.insertInto(DAG_VERSION)
+                .set(DAG_VERSION.DAG_ID, dag.id())
+                .set(DAG_VERSION.VERSION_NO, versionNo)
+                .set(DAG_VERSION.HASH, hash)
+                .set(DAG_VERSION.SOURCE, source)
+                .set(DAG_VERSION.DEFINITION, org.jooq.JSON.valueOf(DagJson.toJson(dag)))
+                .set(DAG_VERSION.CREATED_AT, now)
+                .returningResult(DAG_VERSION.ID).fetchOne().value1();
+        return new StoredVersion(versionId, versionNo, true);
+    }
+
+    /** Records that the DAG source synced now: while it keeps doing so, its DAGs stay its own. */
+    public void touchSource(String sourceId, String folder) {
+        OffsetDateTime now = now();
+        dsl.insertInto(DAG_SOURCE)
+                .set(DAG_SOURCE.SOURCE_ID, sourceId)
+                .set(DAG_SOURCE.FOLDER, folder)
+                .set(DAG_SOURCE.LAST_SYNCED_AT, now)
+                .onConflict(DAG_SOURCE.SOURCE_ID)
+                .doUpdate()
+                .set(DAG_SOURCE.FOLDER, folder)
+                .set(DAG_SOURCE.LAST_SYNCED_AT, now)
+                .execute();
+    }
+
+    private OffsetDateTime now() {
+        return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
     }
 
     /** The definition of a stored version. Versions never change, so they are cached for the process's life. */
@@ -118,27 +223,46 @@ public final class DagRepository {
     }
 
     /** DAG ids last loaded from these files. */
-    public List<String> idsDefinedIn(java.util.Collection<String> files) {
+    public List<String> idsDefinedIn(Collection<String> files) {
         if (files.isEmpty()) return List.of();
         return dsl.select(DAG.DAG_ID).from(DAG).where(DAG.FILE_PATH.in(files)).fetch(DAG.DAG_ID);
     }
 
-    /** Marks DAGs whose files are gone as inactive; their history stays. */
-    public void deactivateAllExcept(java.util.Collection<String> present) {
-        dsl.update(DAG).set(DAG.IS_ACTIVE, false)
-                .where(DAG.DAG_ID.notIn(present), DAG.IS_ACTIVE.isTrue()).execute();
+    /**
+     * Marks the source's DAGs that it no longer loads ({@code present} are the ones it does) as inactive; their
+     * history stays. DAGs of other sources are not touched. DAGs stored before owners were recorded count as the
+     * source's when their file lies under one of {@code folders}.
+     */
+    public void retireMissing(String sourceId, Collection<String> folders, Collection<String> present) {
+        Condition legacy = DSL.falseCondition();
+        for (String folder : folders) {
+            String prefix = folder.endsWith("/") ? folder : folder + "/";
+            legacy = legacy.or(DSL.left(DAG.FILE_PATH, prefix.length()).eq(prefix));
+        }
+        dsl.update(DAG).set(DAG.IS_ACTIVE, false).set(DAG.UPDATED_AT, now())
+                .where(DAG.IS_ACTIVE.isTrue(), DAG.DAG_ID.notIn(present))
+                .and(DAG.SOURCE_ID.eq(sourceId).or(DAG.SOURCE_ID.isNull().and(legacy)))
+                .execute();
     }
 
-    public void replaceImportErrors(Map<String, List<String>> errorsByFile) {
+    /** Replaces the source's import errors (and any recorded before sources were), keeping other sources'. */
+    public void replaceImportErrors(String sourceId, Map<String, List<String>> errorsByFile) {
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            tx.deleteFrom(IMPORT_ERROR).execute();
+            tx.deleteFrom(IMPORT_ERROR).where(IMPORT_ERROR.SOURCE_ID.eq(sourceId).or(IMPORT_ERROR.SOURCE_ID.isNull()))
+                    .execute();
             var now = OffsetDateTime.now(clock);
             for (var e : errorsByFile.entrySet()) {
                 tx.insertInto(IMPORT_ERROR)
                         .set(IMPORT_ERROR.FILE_PATH, e.getKey())
                         .set(IMPORT_ERROR.ERRORS, Json.jsonb(e.getValue()))
                         .set(IMPORT_ERROR.CREATED_AT, now)
+                        .set(IMPORT_ERROR.SOURCE_ID, sourceId)
+                        .onConflict(IMPORT_ERROR.FILE_PATH)
+                        .doUpdate()
+                        .set(IMPORT_ERROR.ERRORS, Json.jsonb(e.getValue()))
+                        .set(IMPORT_ERROR.CREATED_AT, now)
+                        .set(IMPORT_ERROR.SOURCE_ID, sourceId)
                         .execute();
             }
         });

@@ -3,9 +3,6 @@ package dev.sluice.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.sluice.config.SluiceConfig;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.sql.Connection;
@@ -23,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The application's PostgreSQL: a pooled DataSource, a jOOQ context over it, Flyway migrations from the
- * {@code db} module, and, when no URL is configured, the embedded server it started.
+ * {@code db} module, and, when no URL is configured, the embedded server of SLUICE_HOME.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -39,9 +36,10 @@ public final class Database implements AutoCloseable {
     private final String url;
     private final String user;
     private final String password;
-    private final EmbeddedPostgres embedded;
+    /** Stops the embedded server this process started; null otherwise. */
+    private final AutoCloseable embedded;
 
-    private Database(String url, String user, String password, int poolSize, EmbeddedPostgres embedded) {
+    private Database(String url, String user, String password, int poolSize, AutoCloseable embedded) {
         this.url = url;
         this.user = user;
         this.password = password;
@@ -60,35 +58,28 @@ public final class Database implements AutoCloseable {
         this.dsl = DSL.using(pool, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
     }
 
-    /** Connects to the configured server, or starts the embedded one under {@code SLUICE_HOME/postgres}. */
+    /**
+     * Connects to the configured server, or to the embedded one of {@code SLUICE_HOME} (started when no Sluice
+     * process with this home runs it already; see {@link EmbeddedPostgresHome}).
+     */
     public static Database open(SluiceConfig config, int poolSize) {
         if (!config.embedded()) {
             log.info("Using PostgreSQL at {}", config.dbUrl());
             return connect(config.dbUrl(), config.dbUser(), config.dbPassword(), poolSize);
         }
-        Path dataDir = config.home().resolve("postgres");
-        try {
-            Files.createDirectories(dataDir);
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                    .setDataDirectory(dataDir)
-                    .setCleanDataDirectory(false)
-                    .setPort(config.embeddedPort() == 0 ? 54329 : config.embeddedPort())
-                    .setServerConfig("max_connections", "200")
-                    // zonky turns off fsync and durable commits for test speed; a scheduler's state must survive a crash
-                    .setServerConfig("synchronous_commit", "on")
-                    .setServerConfig("fsync", "on")
-                    // we stop it ourselves, after the engine: its own hook would pull the database away first
-                    .setRegisterShutdownHook(false)
-                    .start();
-            log.info("Started embedded PostgreSQL, data in {}", dataDir);
-            String url = pg.getJdbcUrl("postgres", "postgres");
-            Database db = new Database(url, "postgres", "", poolSize, pg);
+        boolean portFixed = config.embeddedPort() != 0;
+        return openEmbedded(config.home(), portFixed ? config.embeddedPort() : EmbeddedPostgresHome.DEFAULT_PORT,
+                portFixed, poolSize);
+    }
+
+    /** @param portFixed whether {@code port} was asked for (taken: an error) or is the default (taken: another) */
+    static Database openEmbedded(Path home, int port, boolean portFixed, int poolSize) {
+        var started = EmbeddedPostgresHome.start(home, port, portFixed);
+        Database db = new Database(started.url(), EmbeddedPostgresHome.USER, started.password(), poolSize, started.stop());
+        if (started.stop() != null) {
             Runtime.getRuntime().addShutdownHook(new Thread(db::stopEmbeddedAfterGrace, "sluice-embedded-pg-stop"));
-            return db;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start embedded PostgreSQL in " + dataDir + ": " + e.getMessage()
-                    + " (is another Sluice using it? set SLUICE_HOME or SLUICE_DB_URL)", e);
         }
+        return db;
     }
 
     public static Database connect(String url, String user, String password, int poolSize) {
@@ -177,7 +168,7 @@ public final class Database implements AutoCloseable {
         if (embedded != null) {
             try {
                 embedded.close();
-            } catch (IOException e) {
+            } catch (Exception e) {
                 log.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
             }
         }

@@ -44,7 +44,7 @@ public final class SluiceApp implements AutoCloseable {
         this.db = db;
         this.types = TaskTypeRegistry.discover();
         this.engine = new Engine(db, types, engineConfig, clock, new Services());
-        this.dagSync = new DagSync(engine.dags(), types, dagsDir);
+        this.dagSync = new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits());
         this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
         engine.onEvents(webhooks);
         this.scheduler = new SchedulerService(engine, SchedulerConfig.defaults());
@@ -55,8 +55,12 @@ public final class SluiceApp implements AutoCloseable {
 
     /** Opens the configured database (starting the embedded one when no URL is set) and migrates it. */
     public static SluiceApp open(SluiceConfig config, Path dagsDir) {
+        return open(config, dagsDir, EngineConfig.defaults(config.home()));
+    }
+
+    public static SluiceApp open(SluiceConfig config, Path dagsDir, EngineConfig engineConfig) {
         Database db = Database.open(config, 24).migrate();
-        return new SluiceApp(config, db, dagsDir, EngineConfig.defaults(config.home()), Clock.systemUTC());
+        return new SluiceApp(config, db, dagsDir, engineConfig, Clock.systemUTC());
     }
 
     public SluiceApp start() {

@@ -36,7 +36,8 @@ final class DagsCommand {
                 System.err.println("error: " + dir + " is not a directory");
                 return 2;
             }
-            var result = DagFolder.load(dir, TaskTypeRegistry.discover());
+            var limits = SluiceConfig.fromEnvironment().dagFileLimits();
+            var result = new DagFolder(dir, TaskTypeRegistry.discover(), limits).load();
             for (List<DagError> errors : result.importErrors().values()) {
                 for (DagError e : errors) System.out.println(e);
             }
@@ -63,8 +64,13 @@ final class DagsCommand {
 
         @Override
         public Integer call() throws Exception {
+            SluiceConfig config = SluiceConfig.fromEnvironment();
             Path folder = dags != null ? dags.toAbsolutePath() : SluiceCli.defaultDags();
-            var loaded = DagFolder.load(folder, TaskTypeRegistry.discover());
+            if (!Files.isDirectory(folder)) {
+                System.err.println("error: " + folder + " is not a directory");
+                return 2;
+            }
+            var loaded = new DagFolder(folder, TaskTypeRegistry.discover(), config.dagFileLimits()).load();
             var dag = loaded.dags().get(dagId);
             if (dag == null) {
                 loaded.importErrors().values().forEach(errs -> errs.forEach(e -> System.err.println(e)));
@@ -92,11 +98,12 @@ final class DagsCommand {
                 System.err.println("error: " + e.getMessage());
                 return 2;
             }
-            try (SluiceApp app = SluiceApp.open(SluiceConfig.fromEnvironment(), folder)) {
-                app.dagSync.sync();
-                app.engine.start();
-                Instant date = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-                long runKey = app.engine.runs().createRun(dagId, "test", date, date, date, typed, "cli");
+            // Its tasks go to a queue only this process serves: on a database shared with servers, their workers
+            // must not take them (they may not even have the tested file).
+            String queue = PRIVATE_QUEUE_PREFIX + java.util.UUID.randomUUID();
+            var engineConfig = dev.sluice.engine.EngineConfig.defaults(config.home()).withQueues(java.util.List.of(queue));
+            try (SluiceApp app = SluiceApp.open(config, folder, engineConfig)) {
+                long runKey = startRun(app, dag, typed, queue);
                 RunState state;
                 while (!(state = app.engine.runs().runState(runKey)).isTerminal()) Thread.sleep(50);
                 var summary = app.engine.runs().summary(runKey);
@@ -115,6 +122,27 @@ final class DagsCommand {
                 }
                 return state == RunState.SUCCESS ? 0 : 1;
             }
+        }
+
+        /**
+         * Stores the tested file's version and runs it, touching nothing else: the folder is not synced, so on a
+         * database shared with servers no other DAG is stored, deactivated or unscheduled, and the tested DAG keeps
+         * the latest version, schedule and owner its own folder gave it.
+         */
+        /** Queue names users may write start with a letter or digit, so these can never collide with one. */
+        static final String PRIVATE_QUEUE_PREFIX = "_dags_test.";
+
+        static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params) {
+            return startRun(app, dag, params, null);
+        }
+
+        static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params, String queue) {
+            String dagId = dag.dag().id();
+            long versionId = app.engine.dags().saveVersionOnly(dag.dag(), dag.file().toString(), dag.source()).versionId();
+            app.engine.useDagFile(dagId, dag.file());
+            app.engine.start();
+            Instant date = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            return app.engine.runs().createRun(dagId, versionId, "test", date, date, date, params, "cli", queue);
         }
 
         private static String firstLine(String s) {

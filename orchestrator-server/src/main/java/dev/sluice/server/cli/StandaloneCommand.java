@@ -39,7 +39,7 @@ final class StandaloneCommand implements Callable<Integer> {
                 app.httpPort(), app.httpPort());
         System.out.printf("Listening on %s:%d%s%n", http.bind(), app.httpPort(), HttpSettings.DEFAULT_BIND.equals(http.bind())
                 ? " (this machine only; --bind 0.0.0.0 or SLUICE_BIND to expose it)" : "");
-        System.out.printf("DAGs from %s: %s%s%n", folder, sync.dags().keySet(),
+        System.out.printf("DAGs from %s (DAG source '%s'): %s%s%n", folder, app.dagSync.sourceId(), sync.dags().keySet(),
                 sync.importErrors().isEmpty() ? "" : "; import errors in " + sync.importErrors().keySet());
         System.out.println("Data in " + config.home() + ". Press Ctrl+C to stop.");
         stopped.await();

@@ -96,6 +96,20 @@ class DagsCommandTest {
     }
 
     @Test
+    void test_runs_the_given_file_in_its_own_folder_though_the_database_names_another() throws Exception {
+        String dag = "id: relative_dag\ntasks:\n  - { id: read, type: shell, config: { command: \"cat marker.txt\" } }\n";
+        Path one = Files.createTempDirectory("dags-one");
+        Path two = Files.createTempDirectory("dags-two");
+        Files.writeString(one.resolve("rel.yaml"), dag);
+        Files.writeString(one.resolve("marker.txt"), "one");
+        Files.writeString(two.resolve("rel.yaml"), dag);
+
+        assertThat(run("dags", "test", "relative_dag", "--dags", one.toString()).exit()).isEqualTo(0);
+        // the same definition (so the same version, stored from one/), run from two/, which has no marker.txt
+        assertThat(run("dags", "test", "relative_dag", "--dags", two.toString()).exit()).isEqualTo(1);
+    }
+
+    @Test
     void test_exits_2_for_bad_input() {
         assertThat(run("dags", "test", "no_such_dag", "--dags", dags.toString()).exit()).isEqualTo(2);
         assertThat(run("dags", "test", "ok_dag", "--dags", dags.toString(), "--param", "n=many").exit()).isEqualTo(2);
