@@ -41,7 +41,8 @@ public final class Requests {
         }
     }
 
-    public record NewToken(String name, String role) {}
+    /** {@code expires_in} (e.g. "90d", "12h", "30m", "PT1H") or {@code expires_at}, not both; neither: no expiry. */
+    public record NewToken(String name, String role, String expiresIn, Instant expiresAt) {}
 
     public record SetAlias(Integer version) {}
 
