@@ -26,6 +26,7 @@ import org.jooq.impl.DSL;
 public final class LoginThrottle {
     /** Failed logins of one subject are forgotten after this long without another failure. */
     public static final Duration MEMORY = Duration.ofHours(1);
+    private static final int PURGE_BATCH = 500;
 
     /** After {@code free} failures, locks of {@code first}, doubling with each further failure, at most {@code max}. */
     public record Policy(int free, Duration first, Duration max) {
@@ -123,7 +124,10 @@ public final class LoginThrottle {
             if (r.value1().equals(user)) userFailures = r.value2();
             else addressFailures = r.value2();
         }
-        dsl.deleteFrom(LOGIN_THROTTLE).where(LOGIN_THROTTLE.LAST_FAILURE_AT.le(forgetBefore)).execute();
+        // Housekeeping on the failure path: a bounded batch, skipping rows another node is touching, so two
+        // purges never wait for (or deadlock with) each other or with a count.
+        dsl.deleteFrom(LOGIN_THROTTLE).where(LOGIN_THROTTLE.SUBJECT.in(DSL.select(LOGIN_THROTTLE.SUBJECT).from(LOGIN_THROTTLE)
+                .where(LOGIN_THROTTLE.LAST_FAILURE_AT.le(forgetBefore)).limit(PURGE_BATCH).forUpdate().skipLocked())).execute();
         Duration lock = perUsername.lockAfter(userFailures);
         Duration addressLock = perAddress.lockAfter(addressFailures);
         return new Failure(userFailures, addressFailures, addressLock.compareTo(lock) > 0 ? addressLock : lock);
