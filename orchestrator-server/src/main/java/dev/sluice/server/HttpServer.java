@@ -15,6 +15,8 @@ import dev.sluice.server.api.TaskRoutes;
 import dev.sluice.server.auth.AdminBootstrap;
 import dev.sluice.server.auth.AuditLog;
 import dev.sluice.server.auth.Authenticator;
+import dev.sluice.server.auth.ClientAddress;
+import dev.sluice.server.auth.LoginThrottle;
 import dev.sluice.server.auth.TokenStore;
 import dev.sluice.server.auth.UserStore;
 import dev.sluice.server.events.EventHub;
@@ -109,7 +111,7 @@ public final class HttpServer implements AutoCloseable {
         EngineMetrics metrics = new EngineMetrics(dsl);
         events.onNotification(metrics::observe);
 
-        AuthRoutes.register(routes, users, audit);
+        AuthRoutes.register(routes, users, audit, new LoginThrottle(dsl, java.time.Clock.systemUTC()), ClientAddress.fromEnvironment());
         DagRoutes.register(routes, dags, runs,
                 (dagId, paused) -> paused ? sluice.scheduler.pause(dagId) : sluice.scheduler.unpause(dagId), audit);
         RunRoutes.register(routes, runs, dags, engine.runs(), engine.control(), audit, engine.clock());

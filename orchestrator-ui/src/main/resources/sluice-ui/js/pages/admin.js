@@ -1,5 +1,5 @@
 // Admin (admins only; the nav link is hidden for others and the API refuses them): users and roles, API
-// tokens (the secret is shown once, at creation), and the audit log.
+// tokens (the secret is shown once, at creation; with an owner and an expiry), and the audit log.
 import { get, post, patch, del, enc } from '../api.js';
 import { h, time, toast } from '../dom.js';
 import { link } from '../router.js';
@@ -44,24 +44,32 @@ async function users(el) {
   }))));
 }
 
+// A token may expire; the form offers a bounded lifetime first ("never" stays possible, as in the API).
+const LIFETIMES = [['30d', '30 days'], ['90d', '90 days'], ['365d', '1 year'], ['1d', '1 day'], ['7d', '7 days'], ['', 'never expires']];
+
 async function tokens(el) {
   const list = await get('/tokens');
   const name = h('input#token-name', { placeholder: 'name, e.g. ci', 'aria-label': 'Token name' });
   const role = roleSelect('viewer', { 'aria-label': 'Token role', id: 'token-role' });
+  const lifetime = h('select#token-expiry', { 'aria-label': 'Token expires in' },
+    LIFETIMES.map(([v, label], i) => h('option', { value: v, selected: i === 1 }, v ? `expires in ${label}` : label)));
   const shown = h('div');
   el.append(h('form.panel.row#token-form', { onsubmit: async (e) => {
     e.preventDefault();
     try {
-      const t = await post('/tokens', { name: name.value, role: role.value });
+      const t = await post('/tokens', { name: name.value, role: role.value, ...(lifetime.value ? { expires_in: lifetime.value } : {}) });
       el.replaceChildren();
       await tokens(el);
       // Shown once: the server keeps only a hash.
       el.prepend(h('div.panel', h('strong', `Token "${t.name}" (${t.role}) — copy it now, it will not be shown again:`),
         h('div.once.mono#new-token', t.token), h('button.btn.small', { type: 'button', onclick: () => navigator.clipboard.writeText(t.token).then(() => toast('Copied')) }, 'Copy')));
     } catch (ex) { shown.replaceChildren(h('div.banner.err', ex.message)); }
-  } }, h('strong', 'New API token'), name, role, h('button.btn', { type: 'submit' }, 'Create'), shown),
-  h('table.list#tokens-table', h('thead', h('tr', h('th', 'Name'), h('th', 'Role'), h('th', 'Created'), h('th', ''))), h('tbody', list.items.map((t) =>
-    h('tr', h('td', t.name), h('td', t.role), h('td', time(t.created_at)), h('td', h('button.btn.ghost.small', { type: 'button', onclick: async () => {
+  } }, h('strong', 'New API token'), name, role, lifetime, h('button.btn', { type: 'submit' }, 'Create'), shown),
+  h('p.muted.small', 'A token belongs to the user who created it: it is deleted with that user and never does more than that user\'s current role allows.'),
+  h('table.list#tokens-table', h('thead', h('tr', h('th', 'Name'), h('th', 'Role'), h('th', 'Owner'), h('th', 'Created'), h('th', 'Expires'), h('th', ''))), h('tbody', list.items.map((t) =>
+    h('tr' + (t.expired ? '.muted' : ''), h('td', t.name), h('td', t.role), h('td', t.created_by), h('td', time(t.created_at)),
+      h('td', t.expires_at ? [time(t.expires_at), t.expired ? ' (expired)' : ''] : h('span.muted', 'never')),
+      h('td', h('button.btn.ghost.small', { type: 'button', onclick: async () => {
       if (!(await confirmAction(`Revoke ${t.name}`, `Revoke the token "${t.name}"? Clients using it get 401.`, { confirm: 'Revoke', danger: true }))) return;
       try { await del(`/tokens/${enc(t.id)}`); el.replaceChildren(); await tokens(el); } catch (e) { toast(e.message, 'err'); }
     } }, 'Revoke…')))))));

@@ -45,7 +45,8 @@ public final class Requests {
         }
     }
 
-    public record NewToken(@MaxLength(200) String name, String role) {}
+    /** {@code expires_in} (e.g. "90d", "12h", "30m", "PT1H") or {@code expires_at}, not both; neither: no expiry. */
+    public record NewToken(@MaxLength(200) String name, String role, String expiresIn, Instant expiresAt) {}
 
     public record SetAlias(Integer version) {}
 

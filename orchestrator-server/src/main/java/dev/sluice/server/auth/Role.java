@@ -15,6 +15,16 @@ public enum Role {
         return compareTo(other) >= 0;
     }
 
+    /** The smaller of two roles: what a token may do when its owner's role has since been lowered. */
+    public static Role lesser(Role a, Role b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** A role as stored (the CHECK constraint allows only the three names). */
+    public static Role parseStored(String s) {
+        return valueOf(s.toUpperCase(Locale.ROOT));
+    }
+
     public static Role parse(String s, String field) {
         if (s != null) {
             for (Role r : values()) if (r.apiName().equals(s)) return r;

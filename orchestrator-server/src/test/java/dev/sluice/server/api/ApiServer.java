@@ -98,9 +98,9 @@ final class ApiServer implements AutoCloseable {
         app = new SluiceApp(config, TestDatabase.fresh(24), dags, engine, Clock.systemUTC()).start().startHttp(0);
         base = "http://localhost:" + app.httpPort() + "/api/v1";
         TokenStore store = new TokenStore(app.db.dsl());
-        tokens = Map.of(Role.VIEWER, store.create("viewer", Role.VIEWER, "test").token(),
-                Role.OPERATOR, store.create("operator", Role.OPERATOR, "test").token(),
-                Role.ADMIN, store.create("admin", Role.ADMIN, "test").token());
+        tokens = Map.of(Role.VIEWER, store.create("viewer", Role.VIEWER, "admin").token(),
+                Role.OPERATOR, store.create("operator", Role.OPERATOR, "admin").token(),
+                Role.ADMIN, store.create("admin", Role.ADMIN, "admin").token());
         new UserStore(app.db.dsl()).create("olga", "operator-password", Role.OPERATOR);
     }
 

@@ -47,7 +47,7 @@ public final class ApiListBenchmark {
             System.out.printf("loaded %,d runs and %,d task instances in %.1f s%n", DAGS * RUNS_PER_DAG,
                     DAGS * RUNS_PER_DAG * TASKS, (System.nanoTime() - t0) / 1e9);
             app.startHttp(0);
-            String token = new TokenStore(app.db.dsl()).create("bench", Role.VIEWER, "bench").token();
+            String token = new TokenStore(app.db.dsl()).create("bench", Role.VIEWER, "admin").token();
             String base = "http://localhost:" + app.httpPort() + "/api/v1";
             HttpClient http = HttpClient.newHttpClient();
             String runId = "scheduled__5000";

@@ -42,8 +42,8 @@ class ClientCommandsTest {
         app = new SluiceApp(SluiceConfig.from(Map.of("SLUICE_HOME", home.toString())), TestDatabase.fresh(12), dags, engine,
                 Clock.systemUTC()).start().startHttp(0);
         url = "http://localhost:" + app.httpPort();
-        token = new TokenStore(app.db.dsl()).create("cli", Role.OPERATOR, "test").token();
-        viewerToken = new TokenStore(app.db.dsl()).create("cli-viewer", Role.VIEWER, "test").token();
+        token = new TokenStore(app.db.dsl()).create("cli", Role.OPERATOR, "admin").token();
+        viewerToken = new TokenStore(app.db.dsl()).create("cli-viewer", Role.VIEWER, "admin").token();
     }
 
     @AfterAll

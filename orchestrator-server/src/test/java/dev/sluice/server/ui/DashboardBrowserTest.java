@@ -234,6 +234,12 @@ class DashboardBrowserTest {
         page.locator("#token-name").fill("ci");
         page.locator("#token-form button[type=submit]").click();
         assertThat(page.locator("#new-token")).hasText(Pattern.compile("\\S{16,}"));
+        // Owned by the signed-in user, expiring in the preselected 90 days.
+        Locator ci = page.locator("#tokens-table tbody tr", new Page.LocatorOptions().setHasText("ci"));
+        assertThat(ci.locator("td").nth(2)).hasText("admin");
+        var in90 = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(90);
+        assertThat(ci.locator("td").nth(4).locator("time"))
+                .hasAttribute("datetime", Pattern.compile("^(" + in90 + "|" + in90.plusDays(1) + ")T.*"));
         Browser.screenshot(page, "14-admin-tokens");
         shot(page, "#/admin/audit", "#audit-table tbody tr", "15-admin-audit");
         // Keyboard: arrows move between grid cells, Enter opens the task.
