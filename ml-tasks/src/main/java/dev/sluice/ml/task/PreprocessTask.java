@@ -104,9 +104,12 @@ public final class PreprocessTask extends MlTask {
             String rel = DuckDb.parquet(store(ctx).localPath(train));
             DatasetSchema schema = db.schemaOf("SELECT * FROM " + rel);
             List<String> pass = cfg.strings("passthrough");
-            List<String> numeric = cfg.has("numeric") ? cfg.strings("numeric") : others(schema.namesOf(ColumnType.NUMBER), label, pass);
-            List<String> categorical = cfg.has("categorical") ? cfg.strings("categorical") : others(schema.namesOf(ColumnType.STRING), label, pass);
-            List<String> booleans = cfg.has("boolean") ? cfg.strings("boolean") : others(schema.namesOf(ColumnType.BOOLEAN), label, pass);
+            // A group left unset takes the columns of its type that no group lists.
+            List<String> listed = new ArrayList<>(pass);
+            for (String g : List.of("numeric", "categorical", "boolean")) if (cfg.has(g)) listed.addAll(cfg.strings(g));
+            List<String> numeric = cfg.has("numeric") ? cfg.strings("numeric") : others(schema.namesOf(ColumnType.NUMBER), label, listed);
+            List<String> categorical = cfg.has("categorical") ? cfg.strings("categorical") : others(schema.namesOf(ColumnType.STRING), label, listed);
+            List<String> booleans = cfg.has("boolean") ? cfg.strings("boolean") : others(schema.namesOf(ColumnType.BOOLEAN), label, listed);
             Map<String, List<String>> groups = new LinkedHashMap<>();
             groups.put("numeric", numeric);
             groups.put("categorical", categorical);
@@ -195,7 +198,7 @@ public final class PreprocessTask extends MlTask {
         return out;
     }
 
-    private static List<String> others(List<String> cols, String label, List<String> pass) {
-        return cols.stream().filter(c -> !c.equals(label) && !pass.contains(c)).toList();
+    private static List<String> others(List<String> cols, String label, List<String> listed) {
+        return cols.stream().filter(c -> !c.equals(label) && !listed.contains(c)).toList();
     }
 }

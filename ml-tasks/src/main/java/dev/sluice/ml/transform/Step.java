@@ -175,7 +175,8 @@ public sealed interface Step {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(column + ": " + e.getMessage());
             }
-            row.put(column, b == null ? missing : b ? 1.0 : 0.0);
+            // Boxed on both sides: a double branch would unbox a null fill.
+            row.put(column, b == null ? missing : Double.valueOf(b ? 1.0 : 0.0));
         }
 
         public DatasetSchema outputSchema(DatasetSchema in) {
