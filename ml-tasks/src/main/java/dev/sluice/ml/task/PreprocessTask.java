@@ -103,54 +103,19 @@ public final class PreprocessTask extends MlTask {
         try (DuckDb db = duck(ctx, cfg)) {
             String rel = DuckDb.parquet(store(ctx).localPath(train));
             DatasetSchema schema = db.schemaOf("SELECT * FROM " + rel);
-            List<String> pass = cfg.strings("passthrough");
-            // A group left unset takes the columns of its type that no group lists.
-            List<String> listed = new ArrayList<>(pass);
-            for (String g : List.of("numeric", "categorical", "boolean")) if (cfg.has(g)) listed.addAll(cfg.strings(g));
-            List<String> numeric = cfg.has("numeric") ? cfg.strings("numeric") : others(schema.namesOf(ColumnType.NUMBER), label, listed);
-            List<String> categorical = cfg.has("categorical") ? cfg.strings("categorical") : others(schema.namesOf(ColumnType.STRING), label, listed);
-            List<String> booleans = cfg.has("boolean") ? cfg.strings("boolean") : others(schema.namesOf(ColumnType.BOOLEAN), label, listed);
-            Map<String, List<String>> groups = new LinkedHashMap<>();
-            groups.put("numeric", numeric);
-            groups.put("categorical", categorical);
-            groups.put("boolean", booleans);
-            groups.put("passthrough", pass);
-            Map<String, String> group = new LinkedHashMap<>();
-            for (var g : groups.entrySet()) {
-                for (String c : g.getValue()) {
-                    if (schema.column(c).isEmpty()) throw new TaskFailedException(g.getKey() + ": column " + c + " is not in the training split " + schema.names());
-                    String before = group.putIfAbsent(c, g.getKey());
-                    if (before != null && !before.equals(g.getKey())) {
-                        throw new TaskFailedException("column " + c + " is listed in both " + before + " and " + g.getKey() + ": list it once");
-                    }
-                }
-            }
-            for (String c : categorical) {
-                // Categories are matched as text; a numeric code would read "1" when fitted and "1.0" when served.
-                if (schema.column(c).get().type() != ColumnType.STRING) {
-                    throw new TaskFailedException("categorical column " + c + " is not text: cast it in ml.ingest's sql (e.g. CAST(" + c + " AS VARCHAR))");
-                }
-            }
-            for (String c : numeric) {
-                if (schema.column(c).get().type() != ColumnType.NUMBER) throw new TaskFailedException("numeric column " + c + " is not numeric in the training split");
-            }
-            for (String c : booleans) {
-                if (schema.column(c).get().type() != ColumnType.BOOLEAN) {
-                    throw new TaskFailedException("boolean column " + c + " is " + schema.column(c).get().type().lower() + " in the training split, not boolean");
-                }
-            }
-            PreprocessSpec spec = new PreprocessSpec(numeric, categorical, pass, cfg.str("impute_numeric"), cfg.dbl("impute_numeric_value"),
+            Groups g = groups(schema, label, cfg);
+            PreprocessSpec spec = new PreprocessSpec(g.numeric(), g.categorical(), g.passthrough(), cfg.str("impute_numeric"), cfg.dbl("impute_numeric_value"),
                     cfg.str("impute_categorical"), cfg.str("impute_categorical_value"), cfg.str("outliers"),
                     cfg.dbl("outlier_lower_quantile"), cfg.dbl("outlier_upper_quantile"), cfg.dbl("iqr_factor"), cfg.dbl("zscore_threshold"),
                     cfg.str("scaling"), cfg.str("encoding"), cfg.str("unseen").equals("error"),
-                    cfg.integer("max_categories"), cfg.lng("min_frequency"), booleans, cfg.str("impute_boolean"));
+                    cfg.integer("max_categories"), cfg.lng("min_frequency"), g.booleans(), cfg.str("impute_boolean"));
             FittedTransform t;
             try {
                 t = new PreprocessFitter(db).fit(rel, schema, spec, train);
             } catch (IllegalArgumentException e) {
                 throw new TaskFailedException("cannot fit preprocessing: " + e.getMessage());
             }
-            List<DroppedColumn> dropped = new ArrayList<>(unselected(schema, label, group.keySet()));
+            List<DroppedColumn> dropped = new ArrayList<>(unselected(schema, label, g.all()));
             dropped.addAll(t.dropped());
             t = t.withDropped(dropped);
             for (DroppedColumn d : dropped) ctx.log().printf("column %s (%s) is not a feature: %s%n", d.column(), d.type(), d.reason());
@@ -177,6 +142,57 @@ public final class PreprocessTask extends MlTask {
         Artifact a = task.store(ctx).put(tmp, ArtifactKind.TRANSFORM, "application/json");
         task.catalog(ctx).produced(ctx, "transform", a, null, t.output().toMap(), Map.of("steps", t.steps().size(), "fitted_rows", t.fittedRows()));
         return a.ref();
+    }
+
+    /** The column groups ml.preprocess fits, each column in one group and of the group's type. */
+    record Groups(List<String> numeric, List<String> categorical, List<String> booleans, List<String> passthrough) {
+        java.util.Set<String> all() {
+            java.util.Set<String> out = new java.util.LinkedHashSet<>(numeric);
+            out.addAll(categorical);
+            out.addAll(booleans);
+            out.addAll(passthrough);
+            return out;
+        }
+    }
+
+    /** The configured groups; a group left unset takes the columns of its type that no group lists (the label aside). */
+    private static Groups groups(DatasetSchema schema, String label, Cfg cfg) throws TaskFailedException {
+        List<String> pass = cfg.strings("passthrough");
+        List<String> listed = new ArrayList<>(pass);
+        for (String g : List.of("numeric", "categorical", "boolean")) if (cfg.has(g)) listed.addAll(cfg.strings(g));
+        List<String> numeric = cfg.has("numeric") ? cfg.strings("numeric") : others(schema.namesOf(ColumnType.NUMBER), label, listed);
+        List<String> categorical = cfg.has("categorical") ? cfg.strings("categorical") : others(schema.namesOf(ColumnType.STRING), label, listed);
+        List<String> booleans = cfg.has("boolean") ? cfg.strings("boolean") : others(schema.namesOf(ColumnType.BOOLEAN), label, listed);
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        groups.put("numeric", numeric);
+        groups.put("categorical", categorical);
+        groups.put("boolean", booleans);
+        groups.put("passthrough", pass);
+        Map<String, String> groupOf = new LinkedHashMap<>();
+        for (var g : groups.entrySet()) {
+            for (String c : g.getValue()) {
+                if (schema.column(c).isEmpty()) throw new TaskFailedException(g.getKey() + ": column " + c + " is not in the training split " + schema.names());
+                String before = groupOf.putIfAbsent(c, g.getKey());
+                if (before != null && !before.equals(g.getKey())) {
+                    throw new TaskFailedException("column " + c + " is listed in both " + before + " and " + g.getKey() + ": list it once");
+                }
+            }
+        }
+        for (String c : categorical) {
+            // Categories are matched as text; a numeric code would read "1" when fitted and "1.0" when served.
+            if (schema.column(c).get().type() != ColumnType.STRING) {
+                throw new TaskFailedException("categorical column " + c + " is not text: cast it in ml.ingest's sql (e.g. CAST(" + c + " AS VARCHAR))");
+            }
+        }
+        for (String c : numeric) {
+            if (schema.column(c).get().type() != ColumnType.NUMBER) throw new TaskFailedException("numeric column " + c + " is not numeric in the training split");
+        }
+        for (String c : booleans) {
+            if (schema.column(c).get().type() != ColumnType.BOOLEAN) {
+                throw new TaskFailedException("boolean column " + c + " is " + schema.column(c).get().type().lower() + " in the training split, not boolean");
+            }
+        }
+        return new Groups(numeric, categorical, booleans, pass);
     }
 
     /**
