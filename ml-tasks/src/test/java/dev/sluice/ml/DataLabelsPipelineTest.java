@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.ml.artifact.ArtifactKind;
 import dev.sluice.ml.artifact.LocalArtifactStore;
+import dev.sluice.ml.drift.PredictionDrift;
 import dev.sluice.ml.model.LoadedModel;
 import dev.sluice.ml.model.ModelBundle;
 import dev.sluice.ml.registry.ModelRegistry;
@@ -119,6 +120,22 @@ class DataLabelsPipelineTest {
         typo.put("signup_date", "2024-01-01");
         assertThatThrownBy(() -> service.predict(MODEL, "champion", List.of(typo)))
                 .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("signup_date"));
+    }
+
+    @Test
+    void drift_reads_booleans_served_as_the_data_s_texts() throws Exception {
+        PredictionService service = new PredictionService(registry, store, ds, 1.0, new Random(2));
+        Instant since = Instant.now();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        // Every spelling serving accepts; DuckDB's JSON reader alone would refuse "N" and "0".
+        List<Object> members = List.of("yes", "N", true, "0");
+        for (int i = 0; i < 40; i++) rows.add(row(1 + i, i % 3 == 0 ? "premium" : "basic", members.get(i % 4), "2024-05-01"));
+        service.predict(MODEL, "champion", rows);
+        PredictionDrift.Report r = new PredictionDrift(registry, store, ds, home.resolve("tmp")).report(MODEL, "champion", since, 100, 0.2);
+        assertThat(r.rows()).isEqualTo(40);
+        // Half yes, half no, as in training: the texts were read as the booleans they stand for, not as missing.
+        assertThat(r.psi()).containsKey("member");
+        assertThat(r.psi().get("member")).isLessThan(0.05);
     }
 
     @Test
