@@ -69,11 +69,14 @@ export async function modelsPage({ params, query, main, rerender }) {
 function confusionPanel(v) {
   const cm = v.metrics && v.metrics.confusion_matrix;
   if (!cm) return null;
-  // Multiclass stores {labels, matrix}; binary stores the four counts.
-  const labels = cm.labels || ['positive', 'negative'];
+  // {labels, matrix} name the classes by the data's values (binary: [positive, negative]). Binary versions
+  // registered before labels were recorded have only the four counts: their classes are unknown, so the headings
+  // say which side is which rather than invent names.
+  const labels = (cm.labels || ['positive', 'negative']).map(String);
   const matrix = cm.matrix || [[cm.tp, cm.fn], [cm.fp, cm.tn]];
   if (!labels.length || matrix.length !== labels.length) return null;
-  const title = v.problem === 'multiclass' ? `multiclass, ${labels.length} classes` : v.problem;
+  const title = v.problem === 'multiclass' ? `multiclass, ${labels.length} classes`
+    : cm.labels ? `${v.problem}, positive class ${labels[0]}` : v.problem;
   return h('div.panel#confusion-matrix', { style: { marginTop: '14px' } },
     h('h3', { style: { marginTop: 0 } }, `Confusion matrix of v${v.version}`, h('span.muted.small', ` · ${title} · rows: actual, columns: predicted`)),
     h('table.list', { style: { width: 'auto' } },

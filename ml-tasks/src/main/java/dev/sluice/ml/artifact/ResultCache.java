@@ -26,8 +26,12 @@ import org.jooq.impl.DSL;
  * equal data. A hit is only taken when every artifact the old output names is still in the store.
  */
 public final class ResultCache {
-    /** Part of every key: bump it when a task type's output for the same inputs changes meaning. */
-    static final String FORMAT = "1";
+    /**
+     * Part of every key: bump it when a task type's output for the same inputs changes meaning. 2: ml.preprocess
+     * encodes boolean columns and names the columns it drops, ml.train records the negative class; a result cached
+     * before would bring back a transform that silently left booleans out.
+     */
+    static final String FORMAT = "2";
 
     private final DSLContext db;
     private final ArtifactStore store;

@@ -65,13 +65,45 @@ public final class DuckDb implements AutoCloseable {
         }
     }
 
-    /** The columns of a relation, by DuckDB's DESCRIBE. */
+    /**
+     * The columns of a relation, by DuckDB's DESCRIBE. A column of a type ML datasets cannot hold (a list, a
+     * struct...) fails with every such column named: see {@link #unsupportedColumns}.
+     */
     public DatasetSchema schemaOf(String relationSql) throws SQLException {
         List<Column> cols = new ArrayList<>();
+        List<String> unsupported = new ArrayList<>();
         try (Statement s = conn.createStatement(); ResultSet r = s.executeQuery("DESCRIBE " + relationSql)) {
-            while (r.next()) cols.add(new Column(r.getString("column_name"), ColumnType.fromDuckDb(r.getString("column_type"))));
+            while (r.next()) {
+                String name = r.getString("column_name");
+                String type = r.getString("column_type");
+                if (ColumnType.supports(type)) cols.add(new Column(name, ColumnType.fromDuckDb(type)));
+                else unsupported.add(name + " (" + type + ")");
+            }
+        }
+        if (!unsupported.isEmpty()) {
+            throw new IllegalArgumentException("unsupported column types: " + String.join(", ", unsupported) + "; " + ColumnType.UNSUPPORTED);
         }
         return new DatasetSchema(cols);
+    }
+
+    /** A column whose DuckDB type no ML task can use. */
+    public record UnsupportedColumn(String name, String duckDbType) {
+        @Override
+        public String toString() {
+            return name + " (" + duckDbType + ")";
+        }
+    }
+
+    /** The columns of a relation whose types no ML task can use; empty when every one fits. */
+    public List<UnsupportedColumn> unsupportedColumns(String relationSql) throws SQLException {
+        List<UnsupportedColumn> out = new ArrayList<>();
+        try (Statement s = conn.createStatement(); ResultSet r = s.executeQuery("DESCRIBE " + relationSql)) {
+            while (r.next()) {
+                String type = r.getString("column_type");
+                if (!ColumnType.supports(type)) out.add(new UnsupportedColumn(r.getString("column_name"), type));
+            }
+        }
+        return out;
     }
 
     /** {@code read_parquet('<path>')} for a local Parquet file. */

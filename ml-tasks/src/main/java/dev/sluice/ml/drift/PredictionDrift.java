@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sluice.ml.Json;
 import dev.sluice.ml.artifact.ArtifactStore;
+import dev.sluice.ml.data.Booleans;
 import dev.sluice.ml.data.Column;
+import dev.sluice.ml.data.ColumnType;
 import dev.sluice.ml.data.DuckDb;
 import dev.sluice.ml.model.ModelBundle;
 import dev.sluice.ml.registry.ModelRegistry;
@@ -112,7 +114,10 @@ public final class PredictionDrift {
                     Map<String, Object> kept = new LinkedHashMap<>();
                     for (Column c : columns) {
                         JsonNode x = row.get(c.name());
-                        kept.put(c.name(), x == null || x.isNull() ? null : x.isNumber() ? x.numberValue() : x.asText());
+                        Object value = x == null || x.isNull() ? null : x.isNumber() ? x.numberValue() : x.isBoolean() ? x.booleanValue() : x.asText();
+                        // A boolean may have been sent as the data's text ("yes"): DuckDB's JSON reader takes only true/false.
+                        if (c.type() == ColumnType.BOOLEAN && value != null) value = Booleans.accepts(value) ? Booleans.of(value) : null;
+                        kept.put(c.name(), value);
                     }
                     w.write(LINE.writeValueAsString(kept));
                     w.newLine();

@@ -17,7 +17,7 @@ public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform 
 
     public static LoadedModel load(ArtifactStore store, String bundleRef) throws IOException {
         ModelBundle b = Json.read(store.localPath(bundleRef), ModelBundle.class);
-        if (b.format() != ModelBundle.FORMAT) throw new IOException("unsupported bundle format " + b.format() + " in " + bundleRef);
+        if (!ModelBundle.READABLE.contains(b.format())) throw new IOException("unsupported bundle format " + b.format() + " in " + bundleRef);
         FittedTransform t = FittedTransform.load(store.localPath(b.transformRef()));
         byte[] bytes = Files.readAllBytes(store.localPath(b.modelRef()));
         Predictor p = switch (b.algorithm()) {

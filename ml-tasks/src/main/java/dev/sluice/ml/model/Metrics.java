@@ -16,6 +16,15 @@ public final class Metrics {
     private Metrics() {}
 
     public static Map<String, Object> classification(float[] y, double[] p, double threshold) {
+        return classification(y, p, threshold, null, null);
+    }
+
+    /**
+     * Binary metrics. With the names of the classes, the confusion matrix also has the multiclass shape,
+     * {@code labels: [positive, negative]} and {@code matrix} (rows the actual class, columns the predicted one),
+     * so reports and the UI name the classes by the data's values.
+     */
+    public static Map<String, Object> classification(float[] y, double[] p, double threshold, String positive, String negative) {
         long tp = 0, fp = 0, tn = 0, fn = 0;
         double logLoss = 0;
         for (int i = 0; i < y.length; i++) {
@@ -41,7 +50,16 @@ public final class Metrics {
         m.put("pr_auc", averagePrecision(y, p));
         m.put("log_loss", n == 0 ? 0 : logLoss / n);
         m.put("threshold", threshold);
-        m.put("confusion_matrix", Map.of("tp", tp, "fp", fp, "tn", tn, "fn", fn));
+        Map<String, Object> confusion = new LinkedHashMap<>();
+        confusion.put("tp", tp);
+        confusion.put("fp", fp);
+        confusion.put("tn", tn);
+        confusion.put("fn", fn);
+        if (positive != null && negative != null) {
+            confusion.put("labels", List.of(positive, negative));
+            confusion.put("matrix", List.of(List.of(tp, fn), List.of(fp, tn)));
+        }
+        m.put("confusion_matrix", confusion);
         return m;
     }
 
@@ -230,7 +248,7 @@ public final class Metrics {
     /** The metrics of {@code label}'s problem for a model's output {@code p}; binary rows are positive from 0.5. */
     public static Map<String, Object> of(Label label, float[] y, double[] p) {
         return switch (label.problem()) {
-            case CLASSIFICATION -> classification(y, p, 0.5);
+            case CLASSIFICATION -> classification(y, p, 0.5, label.positiveClass(), label.negativeClass());
             case MULTICLASS -> multiclass(y, new ClassProbabilities(label.classes(), p));
             case REGRESSION -> regression(y, p);
         };

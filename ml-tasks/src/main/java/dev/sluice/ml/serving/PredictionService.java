@@ -5,6 +5,7 @@ import static dev.sluice.db.jooq.Tables.PREDICTION_LOG;
 import dev.sluice.ml.Json;
 import dev.sluice.ml.artifact.ArtifactStore;
 import dev.sluice.ml.model.ClassProbabilities;
+import dev.sluice.ml.model.Label;
 import dev.sluice.ml.model.LoadedModel;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
@@ -49,7 +50,7 @@ public final class PredictionService {
     public PredictionResult predict(String modelName, String aliasOrVersion, List<Map<String, Object>> rows) {
         ModelVersion v = registry.resolve(modelName, aliasOrVersion);
         LoadedModel m = cache.computeIfAbsent(v.id(), id -> load(v));
-        InputSchemaCheck.check(m.bundle().inputSchema(), rows);
+        InputSchemaCheck.check(m.bundle().inputSchema(), m.transform().droppedNames(), rows);
         double[] scores;
         try {
             scores = m.score(rows);
@@ -66,14 +67,15 @@ public final class PredictionService {
         List<Prediction> out = new ArrayList<>();
         switch (m.bundle().problem()) {
             case CLASSIFICATION -> {
-                String positive = m.bundle().label().positiveClass() == null ? "1" : m.bundle().label().positiveClass();
-                for (double s : scores) out.add(new Prediction(s >= 0.5 ? positive : "not " + positive, s, s >= 0.5 ? 1 : 0, null));
+                Label label = m.bundle().label();
+                for (double s : scores) out.add(new Prediction(label.predicted(s >= 0.5), s, s >= 0.5 ? 1 : 0, null));
             }
             case MULTICLASS -> {
+                Label label = m.bundle().label();
                 ClassProbabilities p = m.classProbabilities(scores);
                 for (int i = 0; i < p.rows(); i++) {
                     int c = p.predicted(i);
-                    out.add(new Prediction(p.classes().get(c), p.get(i, c), c, p.row(i)));
+                    out.add(new Prediction(label.value(p.classes().get(c)), p.get(i, c), c, p.row(i)));
                 }
             }
             case REGRESSION -> {

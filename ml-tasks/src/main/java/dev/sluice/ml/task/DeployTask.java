@@ -74,6 +74,14 @@ public final class DeployTask extends MlTask {
         details.put("seed", bundle.seed());
         // Callers of a multiclass model need its classes without loading the bundle.
         if (bundle.label().classes() != null) details.put("classes", bundle.label().classes());
+        // A binary model's two classes as the training data named them (bundles of the first format know only the positive one).
+        if (bundle.label().negativeClass() != null) {
+            details.put("positive_class", bundle.label().positiveClass());
+            details.put("negative_class", bundle.label().negativeClass());
+        }
+        // The input columns the model does not use, and why: serving accepts and ignores them.
+        var dropped = dev.sluice.ml.transform.FittedTransform.load(store(ctx).localPath(bundle.transformRef())).dropped();
+        if (!dropped.isEmpty()) details.put("dropped_columns", dropped.stream().map(dev.sluice.ml.transform.DroppedColumn::toMap).toList());
         ModelRegistry registry = new ModelRegistry(ds);
         String alias = cfg.str("alias");
         // A night that retrains to the very same bytes (same data, config and seed) is not a new model: the

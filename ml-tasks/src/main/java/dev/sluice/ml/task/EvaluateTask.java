@@ -159,7 +159,7 @@ public final class EvaluateTask extends MlTask {
 
     private static Map<String, Object> metrics(LoadedModel model, float[] y, double[] p, double threshold) {
         return switch (model.bundle().problem()) {
-            case CLASSIFICATION -> Metrics.classification(y, p, threshold);
+            case CLASSIFICATION -> Metrics.classification(y, p, threshold, model.bundle().label().positiveClass(), model.bundle().label().negativeClass());
             case MULTICLASS -> Metrics.multiclass(y, model.classProbabilities(p));
             case REGRESSION -> Metrics.regression(y, p);
         };
@@ -167,7 +167,8 @@ public final class EvaluateTask extends MlTask {
 
     /**
      * The champion scores the rows with the candidate's label encoding, so both must mean the same by a label:
-     * same problem, and for multiclass the same classes in the same order. A champion predicting other classes
+     * same problem, for binary the same positive (and, where both know it, negative) class, and for multiclass the
+     * same classes in the same order. A champion predicting other classes
      * cannot be compared metric for metric; deciding whether the new classes are right is a person's call.
      */
     static void requireComparable(LoadedModel candidate, LoadedModel champion, String modelName, int championVersion) throws TaskFailedException {
@@ -178,10 +179,36 @@ public final class EvaluateTask extends MlTask {
             throw new TaskFailedException(which + " is a " + b.lower() + " model and the candidate a " + a.lower()
                     + " model: their metrics are not comparable; use another model_name, or leave it out to gate on thresholds only");
         }
+        Label ca = candidate.bundle().label();
+        Label ch = champion.bundle().label();
+        // The champion is scored with the candidate's encoding, so "positive" must be the same value to both.
+        if (a == Problem.CLASSIFICATION && (!samePositive(ca, ch)
+                || ca.negativeClass() != null && ch.negativeClass() != null && !ca.negativeClass().equals(ch.negativeClass()))) {
+            throw new TaskFailedException(which + " has positive class \"" + ch.positiveName() + "\"" + (ch.negativeClass() == null ? ""
+                    : " and negative class \"" + ch.negativeClass() + "\"") + ", the candidate \"" + ca.positiveName() + "\""
+                    + (ca.negativeClass() == null ? "" : " and \"" + ca.negativeClass() + "\"")
+                    + ": their metrics are not comparable; leave model_name out for this run to gate on thresholds only, then deploy");
+        }
         if (a == Problem.MULTICLASS && !candidate.bundle().label().classes().equals(champion.bundle().label().classes())) {
             throw new TaskFailedException(which + " predicts classes " + champion.bundle().label().classes() + " and the candidate "
                     + candidate.bundle().label().classes() + ": their metrics are not comparable; leave model_name out for this run"
                     + " to gate on thresholds only, then deploy");
+        }
+    }
+
+    /** A label without positive_class from the first bundle format meant "true or 1": whichever the data had. */
+    private static boolean samePositive(Label a, Label b) {
+        if (a.positiveClass() == null && b.positiveClass() == null) return true;
+        if (a.positiveClass() == null || b.positiveClass() == null) {
+            String known = a.positiveClass() == null ? b.positiveClass() : a.positiveClass();
+            return known.equals("true") || known.equals("1");
+        }
+        if (a.positiveClass().equals(b.positiveClass())) return true;
+        try {
+            // A first-format positive_class is as configured: "1.0" is the class "1".
+            return Double.parseDouble(a.positiveClass()) == Double.parseDouble(b.positiveClass());
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

@@ -200,6 +200,7 @@ public final class IngestTask extends MlTask {
                 db.exec("CREATE VIEW input AS SELECT * FROM " + rel);
                 rel = "(" + cfg.str("sql") + ")";
             }
+            refuseUnsupportedColumns(db, rel, cfg.has("sql"));
             Datasets.Stored ds = Datasets.storeRelation(ctx, this, db, rel, "dataset");
             ctx.log().printf("ingested %d rows (%d bad, policy %s) into %s%n", ds.rows(), bad, policy, ds.artifact().ref());
             out.put("dataset", ds.artifact().ref());
@@ -208,6 +209,24 @@ public final class IngestTask extends MlTask {
             out.put("columns", ds.schema().toMap());
             return TaskResult.of(out);
         }
+    }
+
+    /**
+     * A column no ML task can use (a list, a struct, a time of day...) fails the ingest, every one named with the
+     * way out, instead of reaching ml.preprocess as something it is not or vanishing from the features there.
+     */
+    private static void refuseUnsupportedColumns(DuckDb db, String rel, boolean hasSql) throws Exception {
+        List<DuckDb.UnsupportedColumn> bad;
+        try {
+            bad = db.unsupportedColumns(rel);
+        } catch (SQLException e) {
+            throw new TaskFailedException((hasSql ? "sql: " : "cannot read the input: ") + e.getMessage());
+        }
+        if (bad.isEmpty()) return;
+        throw new TaskFailedException("column(s) " + bad.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", "))
+                + " cannot be used by ML tasks: " + ColumnType.UNSUPPORTED + ". Convert them or leave them out with sql,"
+                + " e.g. sql: SELECT * EXCLUDE (" + String.join(", ", bad.stream().map(c -> ident(c.name())).toList())
+                + ") FROM input; or array_to_string(c, ' '), CAST(c AS VARCHAR), hour(c)");
     }
 
     private static List<ConfigField> concat(List<ConfigField> own, List<ConfigField> http, List<ConfigField> kafka) {

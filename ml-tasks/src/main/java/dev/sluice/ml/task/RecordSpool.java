@@ -206,12 +206,7 @@ final class RecordSpool implements AutoCloseable {
     }
 
     private static boolean supported(String duckDbType) {
-        try {
-            ColumnType.fromDuckDb(duckDbType);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return ColumnType.supports(duckDbType);
     }
 
     private static String struct(Map<String, String> types) {

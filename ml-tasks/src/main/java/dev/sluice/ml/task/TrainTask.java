@@ -183,10 +183,13 @@ public final class TrainTask extends MlTask {
         FittedTransform transform = FittedTransform.load(store(ctx).localPath(transformRef));
         try (DuckDb db = duck(ctx, cfg)) {
             Label label = switch (problem) {
-                case CLASSIFICATION -> Label.binary(cfg.str("label"), cfg.str("positive_class", null));
+                case CLASSIFICATION -> binaryLabel(db, store(ctx).localPath(train), cfg.str("label"), cfg.str("positive_class", null));
                 case REGRESSION -> Label.regression(cfg.str("label"));
                 case MULTICLASS -> multiclassLabel(db, store(ctx).localPath(train), cfg.str("label"), cfg.integer("max_classes"));
             };
+            if (label.negativeClass() != null) {
+                ctx.log().printf("label %s: positive class %s, negative class %s%n", label.column(), label.positiveClass(), label.negativeClass());
+            }
             Loaded data = load(db, store(ctx).localPath(train), label);
             ctx.log().printf("training %s on %d rows x %d features%n", algorithm, data.matrix.rows(), data.matrix.cols());
             Trainer trainer = new Trainer(algorithm, problem, label.classes() == null ? 0 : label.classes().size(), cfg.map("params"),
@@ -251,6 +254,10 @@ public final class TrainTask extends MlTask {
             out.put("transform", transformRef);
             out.put("algorithm", algorithm);
             if (label.classes() != null) out.put("classes", label.classes());
+            if (label.negativeClass() != null) {
+                out.put("positive_class", label.positiveClass());
+                out.put("negative_class", label.negativeClass());
+            }
             out.put("rows", data.matrix.rows());
             out.put("metrics", metrics);
             if (search != null) out.put("search", search.report());
@@ -275,17 +282,38 @@ public final class TrainTask extends MlTask {
         return m;
     }
 
-    /** A multiclass label whose classes are the distinct non-null values of the training split. */
-    static Label multiclassLabel(DuckDb db, Path parquet, String column, int maxClasses) throws Exception {
-        String rel = DuckDb.parquet(parquet);
-        DatasetSchema schema = db.schemaOf("SELECT * FROM " + rel);
+    /**
+     * A binary label whose positive and negative classes are values of the training split, named as the data
+     * names them, with the column's type so predictions give those values back.
+     */
+    static Label binaryLabel(DuckDb db, Path parquet, String column, String positiveClass) throws Exception {
+        DatasetSchema schema = db.schemaOf("SELECT * FROM " + DuckDb.parquet(parquet));
         if (schema.column(column).isEmpty()) throw new TaskFailedException("label column " + column + " is not in " + schema.names());
+        // A few more than two are enough to name what is wrong.
+        List<Object> values = distinctLabels(db, parquet, column, 10);
+        try {
+            return Label.binary(column, positiveClass, schema.column(column).get().type().lower(), values);
+        } catch (IllegalArgumentException e) {
+            throw new TaskFailedException(e.getMessage());
+        }
+    }
+
+    private static List<Object> distinctLabels(DuckDb db, Path parquet, String column, int limit) throws Exception {
+        String rel = DuckDb.parquet(parquet);
         List<Object> values = new ArrayList<>();
-        // One more than allowed is enough to know there are too many.
-        String sql = "SELECT DISTINCT " + DuckDb.ident(column) + " FROM " + rel + " WHERE " + DuckDb.ident(column) + " IS NOT NULL LIMIT " + (maxClasses + 1);
+        String sql = "SELECT DISTINCT " + DuckDb.ident(column) + " FROM " + rel + " WHERE " + DuckDb.ident(column) + " IS NOT NULL LIMIT " + limit;
         try (java.sql.Statement st = db.connection().createStatement(); java.sql.ResultSet r = st.executeQuery(sql)) {
             while (r.next()) values.add(Rows.normalise(r.getObject(1)));
         }
+        return values;
+    }
+
+    /** A multiclass label whose classes are the distinct non-null values of the training split. */
+    static Label multiclassLabel(DuckDb db, Path parquet, String column, int maxClasses) throws Exception {
+        DatasetSchema schema = db.schemaOf("SELECT * FROM " + DuckDb.parquet(parquet));
+        if (schema.column(column).isEmpty()) throw new TaskFailedException("label column " + column + " is not in " + schema.names());
+        // One more than allowed is enough to know there are too many.
+        List<Object> values = distinctLabels(db, parquet, column, maxClasses + 1);
         if (values.size() > maxClasses) {
             throw new TaskFailedException("label " + column + " has more than max_classes (" + maxClasses
                     + ") distinct values in the training split: is it the right column? Raise max_classes if it is");

@@ -12,12 +12,31 @@ import java.util.Map;
  * Preprocessing and feature steps fitted on the training split, saved as a JSON artifact and applied unchanged to
  * validation, test and serving rows. {@code input} is the raw schema a caller must provide; {@code output} the
  * numeric feature columns a model sees. {@code fittedOn} names the training dataset the statistics come from.
+ * {@code dropped} lists the training split's other columns (the label aside) and why none of them is a feature;
+ * transforms saved before it existed read as having dropped nothing.
  */
 public record FittedTransform(DatasetSchema input, List<Step> steps, DatasetSchema output, String fittedOn,
-                              long fittedRows) {
+                              long fittedRows, List<DroppedColumn> dropped) {
 
     public FittedTransform {
         steps = List.copyOf(steps);
+        dropped = dropped == null ? List.of() : List.copyOf(dropped);
+    }
+
+    public FittedTransform(DatasetSchema input, List<Step> steps, DatasetSchema output, String fittedOn, long fittedRows) {
+        this(input, steps, output, fittedOn, fittedRows, List.of());
+    }
+
+    /** This transform, recording {@code columns} as deliberately dropped. */
+    public FittedTransform withDropped(List<DroppedColumn> columns) {
+        return new FittedTransform(input, steps, output, fittedOn, fittedRows, columns);
+    }
+
+    /** The names of the dropped columns: a request may carry them, and they are ignored. */
+    public java.util.Set<String> droppedNames() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (DroppedColumn d : dropped) out.add(d.column());
+        return out;
     }
 
     /** The transformed copy of one raw row; only input columns are read, everything else is ignored. */
@@ -38,7 +57,7 @@ public record FittedTransform(DatasetSchema input, List<Step> steps, DatasetSche
         all.addAll(more);
         DatasetSchema out = output;
         for (Step s : more) out = s.outputSchema(out);
-        return new FittedTransform(input, all, out, fittedOn, fittedRows);
+        return new FittedTransform(input, all, out, fittedOn, fittedRows, dropped);
     }
 
     /** Builds a transform and derives its output schema, ending with a {@link Step.Select} of that schema. */

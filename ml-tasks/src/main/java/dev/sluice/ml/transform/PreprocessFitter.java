@@ -66,6 +66,11 @@ public final class PreprocessFitter {
         for (String c : spec.categorical()) {
             agg.add("most_frequent".equals(spec.categoricalImpute()) ? "mode(" + ident(c) + ")" : "NULL");
         }
+        for (String c : spec.booleans()) {
+            // Counted rather than mode(): a tie must not depend on the order DuckDB meets the rows.
+            agg.add("count_if(" + ident(c) + ")");
+            agg.add("count(" + ident(c) + ")");
+        }
         if (!agg.isEmpty()) {
             List<Object> r = row("SELECT " + String.join(", ", agg) + " FROM " + trainRelation);
             int i = 0;
@@ -84,6 +89,15 @@ public final class PreprocessFitter {
                 Object imp = r.get(i++);
                 if ("constant".equals(spec.categoricalImpute())) imp = spec.categoricalFill();
                 if (imp != null && !"none".equals(spec.categoricalImpute())) fill.put(c, imp.toString());
+            }
+            for (String c : spec.booleans()) {
+                long trues = ((Number) r.get(i++)).longValue();
+                long values = ((Number) r.get(i++)).longValue();
+                if ("most_frequent".equals(spec.booleanImpute())) {
+                    if (values == 0) throw new IllegalArgumentException("boolean column " + c + " has no values in the training split to impute from");
+                    // The most frequent value; a tie goes to false.
+                    fill.put(c, trues > values - trues ? 1.0 : 0.0);
+                }
             }
         }
 
@@ -115,16 +129,26 @@ public final class PreprocessFitter {
             if (bounds.containsKey(c)) steps.add(new Step.Clip(c, bounds.get(c)[0], bounds.get(c)[1]));
             if (scale.containsKey(c)) steps.add(new Step.Scale(c, scale.get(c)[0], scale.get(c)[1]));
         }
+        for (String c : spec.booleans()) steps.add(new Step.BooleanFlag(c, (Double) fill.get(c)));
+        List<DroppedColumn> dropped = new ArrayList<>();
         for (String c : spec.categorical()) {
-            if (fill.containsKey(c)) steps.add(new Step.Impute(c, fill.get(c)));
             List<String> cats = categories(trainRelation, c, (String) fill.get(c), spec);
+            if (cats.isEmpty()) {
+                // Encoding nothing would leave the column in the input schema with no feature from it: say so instead.
+                dropped.add(new DroppedColumn(c, "string", "no category is kept from the training split (every value is missing,"
+                        + " or none occurs min_frequency = " + spec.minFrequency() + " times)"));
+                continue;
+            }
+            if (fill.containsKey(c)) steps.add(new Step.Impute(c, fill.get(c)));
             steps.add("ordinal".equals(spec.encoding()) ? new Step.Ordinal(c, cats) : new Step.OneHot(c, cats, spec.failOnUnseen()));
         }
+        List<String> droppedNames = dropped.stream().map(DroppedColumn::column).toList();
         List<Column> input = new ArrayList<>();
-        for (String c : concat(spec.numeric(), spec.categorical(), spec.passthrough())) {
+        for (String c : concat(spec.numeric(), spec.categorical(), spec.booleans(), spec.passthrough())) {
+            if (droppedNames.contains(c)) continue;
             input.add(trainSchema.column(c).orElseThrow(() -> new IllegalArgumentException("no column " + c + " in the training split")));
         }
-        return FittedTransform.of(new DatasetSchema(input), steps, fittedOn, rows);
+        return FittedTransform.of(new DatasetSchema(input), steps, fittedOn, rows).withDropped(dropped);
     }
 
     /** Training categories, most frequent first, rare ones (below min_frequency, beyond max_categories) dropped. */

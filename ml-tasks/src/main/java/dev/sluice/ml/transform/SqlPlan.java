@@ -61,6 +61,8 @@ public final class SqlPlan {
                     for (int k = 0; k < o.categories().size(); k++) b.append(" WHEN ").append(literal(o.categories().get(k))).append(" THEN ").append(k).append(".0");
                     e.put(o.column(), b.append(" ELSE -1.0 END").toString());
                 }
+                case Step.BooleanFlag f -> e.put(f.column(), "CASE CAST(" + e.get(f.column()) + " AS BOOLEAN) WHEN true THEN 1.0 WHEN false THEN 0.0 ELSE "
+                        + (f.missing() == null ? "NULL" : num(f.missing())) + " END");
                 case Step.Interaction x -> e.put(x.a() + "*" + x.b(), "(" + e.get(x.a()) + " * " + e.get(x.b()) + ")");
                 case Step.Log l -> e.put("log(" + l.column() + ")", nullSafe(e.get(l.column()),
                         "ln(1 + greatest(0.0, " + e.get(l.column()) + " - " + num(l.shift()) + "))"));

@@ -2,6 +2,7 @@ package dev.sluice.ml.transform;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.sluice.ml.data.Booleans;
 import dev.sluice.ml.data.Column;
 import dev.sluice.ml.data.ColumnType;
 import dev.sluice.ml.data.DatasetSchema;
@@ -24,6 +25,7 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Step.Scale.class, name = "scale"),
         @JsonSubTypes.Type(value = Step.OneHot.class, name = "one_hot"),
         @JsonSubTypes.Type(value = Step.Ordinal.class, name = "ordinal"),
+        @JsonSubTypes.Type(value = Step.BooleanFlag.class, name = "boolean"),
         @JsonSubTypes.Type(value = Step.Interaction.class, name = "interaction"),
         @JsonSubTypes.Type(value = Step.Log.class, name = "log"),
         @JsonSubTypes.Type(value = Step.Bin.class, name = "bin"),
@@ -153,6 +155,28 @@ public sealed interface Step {
         public void apply(Map<String, Object> row) {
             Object v = row.get(column);
             row.put(column, v == null ? -1.0 : (double) categories.indexOf(v.toString()));
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            return retype(in, column, ColumnType.NUMBER);
+        }
+    }
+
+    /**
+     * A boolean column as a number: 1 for true, 0 for false, {@code missing} (the training split's most frequent
+     * value, or null to leave it missing) for a missing value. Reads JSON booleans and the texts DuckDB reads as
+     * booleans ({@link Booleans}), so a caller may send the values the data had ("yes"/"no").
+     */
+    record BooleanFlag(String column, Double missing) implements Step {
+        public void apply(Map<String, Object> row) {
+            Boolean b;
+            try {
+                b = Booleans.of(row.get(column));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(column + ": " + e.getMessage());
+            }
+            // Boxed on both sides: a double branch would unbox a null fill.
+            row.put(column, b == null ? missing : Double.valueOf(b ? 1.0 : 0.0));
         }
 
         public DatasetSchema outputSchema(DatasetSchema in) {

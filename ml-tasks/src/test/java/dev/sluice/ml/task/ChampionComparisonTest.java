@@ -39,6 +39,20 @@ class ChampionComparisonTest {
     }
 
     @Test
+    void binary_models_are_comparable_only_with_the_same_positive_and_negative_classes() {
+        LoadedModel bad = model(Label.binary("risk", "bad", "string", List.of("good", "bad")));
+        LoadedModel good = model(Label.binary("risk", "good", "string", List.of("good", "bad")));
+        assertThatThrownBy(() -> EvaluateTask.requireComparable(bad, good, "m", 2))
+                .hasMessageContaining("has positive class \"good\" and negative class \"bad\", the candidate \"bad\" and \"good\"");
+        LoadedModel fair = model(Label.binary("risk", "bad", "string", List.of("fair", "bad")));
+        assertThatThrownBy(() -> EvaluateTask.requireComparable(bad, fair, "m", 2)).hasMessageContaining("not comparable");
+        assertThatCode(() -> EvaluateTask.requireComparable(bad, model(Label.binary("risk", "bad")), "m", 1)).doesNotThrowAnyException();
+        // A first-format champion without positive_class was trained on true/false or 1/0 labels.
+        LoadedModel churned = model(Label.binary("churned", null, "boolean", List.of(true, false)));
+        assertThatCode(() -> EvaluateTask.requireComparable(churned, model(Label.binary("churned", null)), "m", 1)).doesNotThrowAnyException();
+    }
+
+    @Test
     void a_champion_of_another_problem_is_refused() {
         LoadedModel candidate = model(Label.multiclass("income", List.of("<=50K", ">50K")));
         LoadedModel champion = model(Label.binary("income", ">50K"));

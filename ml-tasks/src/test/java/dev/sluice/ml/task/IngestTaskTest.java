@@ -146,6 +146,32 @@ class IngestTaskTest {
     }
 
     @Test
+    void columns_no_task_can_use_are_refused_by_name_with_the_way_out() throws Exception {
+        // A time of day is not a timestamp: it used to pass as one and could be neither a feature nor date parts.
+        Path csv = home.resolve("visits.csv");
+        Files.writeString(csv, "id,at,member\n1,10:15:00,yes\n2,11:00:00,no\n");
+        assertThatThrownBy(() -> ingest.execute(TestTaskContext.task("ingest").home(home).config("path", csv.toString()).build()))
+                .isInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("at (TIME)")
+                .hasMessageContaining("EXCLUDE (\"at\")");
+        Map<String, Object> fixed = ingest.execute(TestTaskContext.task("ingest").home(home).config("path", csv.toString())
+                .config("sql", "SELECT * EXCLUDE (\"at\"), hour(\"at\") AS at_hour FROM input").build()).output();
+        assertThat(columns(fixed)).containsEntry("member", "boolean").containsEntry("at_hour", "number").doesNotContainKey("at");
+
+        // A list is not a category (VARCHAR[] used to pass as text), a struct is nothing a task reads.
+        Path jsonl = home.resolve("events.jsonl");
+        Files.writeString(jsonl, "{\"id\": 1, \"tags\": [\"a\", \"b\"], \"meta\": {\"x\": 1}}\n{\"id\": 2, \"tags\": [], \"meta\": {\"x\": 2}}\n");
+        assertThatThrownBy(() -> ingest.execute(TestTaskContext.task("ingest").home(home).config("path", jsonl.toString()).build()))
+                .isInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("tags (VARCHAR[])")
+                .hasMessageContaining("meta (STRUCT(")
+                .hasMessageContaining("EXCLUDE (\"tags\", \"meta\")");
+        Map<String, Object> joined = ingest.execute(TestTaskContext.task("ingest").home(home).config("path", jsonl.toString())
+                .config("sql", "SELECT id, array_to_string(tags, ' ') AS tags FROM input").build()).output();
+        assertThat(columns(joined)).containsEntry("tags", "string").containsEntry("id", "number");
+    }
+
+    @Test
     void rejects_a_config_without_path_or_query() {
         assertThat(ingest.validate(Map.of("bad_rows", "drop"))).containsExactly(
                 "exactly one of path or query is required", "bad_rows must be fail, skip or quarantine, got \"drop\"");

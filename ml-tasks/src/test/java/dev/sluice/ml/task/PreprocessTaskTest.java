@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.sluice.ml.TestTaskContext;
 import dev.sluice.ml.artifact.LocalArtifactStore;
+import dev.sluice.ml.data.ColumnType;
 import dev.sluice.ml.data.DuckDb;
 import dev.sluice.ml.data.Rows;
 import dev.sluice.ml.transform.FittedTransform;
@@ -131,6 +132,38 @@ class PreprocessTaskTest {
         Map<String, Object> s = splits();
         assertThatThrownBy(() -> preprocess(s, Map.of("numeric", List.of("x", "weight"))))
                 .isInstanceOf(TaskFailedException.class).hasMessageContaining("column weight is not in the training split");
+    }
+
+    @Test
+    void booleans_are_zero_one_features_and_every_column_left_out_is_named_with_why() throws Exception {
+        Path csv = home.resolve("mixed.csv");
+        Files.writeString(csv, "x,w,colour,empty,member,day,y\n1,2,red,,yes,2024-01-01,0\n2,3,blue,,no,2024-01-02,1\n3,4,red,,,2024-01-03,1\n");
+        Map<String, Object> splits = Map.of("train", ingest(csv));
+        Map<String, Object> out = preprocess(splits, Map.of("numeric", List.of("x")));
+        FittedTransform t = transform(out);
+
+        // member (yes / no / missing) is a 0/1 feature; the tie of the training values imputes false.
+        assertThat(t.input().column("member").orElseThrow().type()).isEqualTo(ColumnType.BOOLEAN);
+        assertThat(t.output().column("member").orElseThrow().type()).isEqualTo(ColumnType.NUMBER);
+        assertThat(t.steps()).contains(new Step.BooleanFlag("member", 0.0));
+        assertThat(read((String) out.get("train"))).extracting(r -> r.get("member")).containsExactly(1.0, 0.0, 0.0);
+
+        // Every other column is in dropped_columns, in the transform and out of the input schema.
+        assertThat(out.get("dropped_columns")).isEqualTo(List.of(
+                Map.of("column", "w", "type", "number", "reason", "not listed in numeric"),
+                Map.of("column", "day", "type", "timestamp", "reason",
+                        "a timestamp is not a feature by itself: list it in passthrough and derive date parts with ml.feature's date_parts"),
+                Map.of("column", "empty", "type", "string", "reason",
+                        "no category is kept from the training split (every value is missing, or none occurs min_frequency = 1 times)")));
+        assertThat(t.droppedNames()).containsExactly("w", "day", "empty");
+        assertThat(t.input().names()).containsExactlyInAnyOrder("x", "colour", "member");
+
+        assertThatThrownBy(() -> preprocess(splits, Map.of("boolean", List.of("member"), "passthrough", List.of("member"))))
+                .isInstanceOf(TaskFailedException.class).hasMessageContaining("column member is listed in both boolean and passthrough");
+        assertThatThrownBy(() -> preprocess(splits, Map.of("boolean", List.of("colour"))))
+                .isInstanceOf(TaskFailedException.class).hasMessageContaining("boolean column colour is string in the training split, not boolean");
+        assertThat(new PreprocessTask().validate(Map.of("impute_boolean", "mean"))).containsExactly(
+                "impute_boolean must be one of most_frequent, none, got \"mean\"");
     }
 
     private List<Map<String, Object>> read(String ref) throws Exception {

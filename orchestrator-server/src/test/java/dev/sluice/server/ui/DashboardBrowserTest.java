@@ -418,6 +418,27 @@ class DashboardBrowserTest {
     }
 
     @Test
+    @Order(11)
+    void modelsPageNamesABinaryModelsClassesByTheDataLabels() throws Exception {
+        var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
+        // What ml.evaluate records for a binary model whose data labels are bad / good (positive class bad).
+        Map<String, Object> metrics = Map.of("roc_auc", 0.91, "confusion_matrix", Map.of("tp", 40, "fn", 10, "fp", 5, "tn", 145,
+                "labels", java.util.List.of("bad", "good"), "matrix", java.util.List.of(java.util.List.of(40, 10), java.util.List.of(5, 145))));
+        registry.register("ui_binary", "Credit risk", "sha256:" + "ef".repeat(32), "xgboost", "classification",
+                Map.of("member", "boolean"), metrics, Map.of("positive_class", "bad", "negative_class", "good"));
+        registry.setAlias("ui_binary", "champion", 1, "test");
+
+        Page page = Browser.signIn(browser.newPage(), base, "viewer");
+        page.navigate(base + "/ui/#/models/ui_binary");
+        Locator matrix = page.locator("#confusion-matrix");
+        assertThat(matrix).containsText("classification, positive class bad");
+        assertThat(matrix.locator("thead th").nth(1)).hasText("bad");
+        assertThat(matrix.locator("thead th").nth(2)).hasText("good");
+        assertThat(matrix.locator("tbody tr").nth(1)).containsText("good");
+        assertThat(matrix.locator("tbody tr").nth(1)).containsText("145");
+    }
+
+    @Test
     @Order(12)
     void modelsPageShowsWhichServedInputsDriftedFromTheTrainingData() throws Exception {
         // A real bundle, transform and training split in the server's artifact store (the model bytes are not
