@@ -51,7 +51,7 @@ class RunLifecycleTest {
         assertThat(detail.path("tasks").get(1).path("type").asText()).isEqualTo("shell");
         var task = server.get("/dags/ok_dag/runs/" + enc(runId) + "/tasks/second", Role.VIEWER).json();
         assertThat(task.path("attempts")).hasSize(1);
-        assertThat(task.path("rendered_config").path("command").asText()).isEqualTo("echo hello 7");
+        assertThat(task.path("rendered_config").path("command").asText()).isEqualTo("echo hello '7'"); // values are shell-quoted
         var log = server.get("/dags/ok_dag/runs/" + enc(runId) + "/tasks/second/logs?try=1&offset=0", Role.VIEWER).json();
         assertThat(log.path("text").asText()).contains("hello 7");
         assertThat(log.path("complete").asBoolean()).isTrue();
