@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * </ul>
  */
 final class SqlQuoting {
-    private static final Pattern PLAIN_NUMBER = Pattern.compile("[0-9]+(\\.[0-9]+)?");
+    // Bare only when it reads back the same as a number: 00501 stays text.
+    private static final Pattern PLAIN_NUMBER = Pattern.compile("(0|[1-9][0-9]*)(\\.[0-9]+)?");
     private static final Pattern DOLLAR_TAG = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)?\\$");
 
     private SqlQuoting() {}
