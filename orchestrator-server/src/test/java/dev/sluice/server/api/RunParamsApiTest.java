@@ -41,21 +41,22 @@ class RunParamsApiTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            {"rows": 1e400}                | params.rows  | must be a finite number
-            {"rows": 9223372036854775808}  | params.rows  | out of range: integers must fit in 64 bits
-            {"rows": -9223372036854775809} | params.rows  | out of range
+            {"rows": 1e400}                | params.rows  | must be a finite number~beyond the range of a double
+            {"rows": 9223372036854775808}  | params.rows  | integers must fit in 64 bits~integers must lie between
+            {"rows": -9223372036854775809} | params.rows  | integers must fit in 64 bits~integers must lie between
             {"rows": 0}                    | params.rows  | must be at least 1, got 0
             {"rows": 2.5}                  | params.rows  | expected integer, got 2.5
-            {"ratio": 1e400}               | params.ratio | must be a finite number
+            {"ratio": 1e400}               | params.ratio | must be a finite number~beyond the range of a double
             {"ratio": 1.01}                | params.ratio | must be at most 1, got 1.01
             {"mode": "medium"}             | params.mode  | must be one of ["fast", "slow"], got "medium"
             {"nope": 1}                    | params.nope  | not declared by DAG params_dag
             """)
-    void a_param_outside_its_declaration_is_a_400_naming_it(String params, String field, String message) {
+    void a_param_outside_its_declaration_is_a_400_naming_it(String params, String field, String messages) {
         var answer = server.post("/dags/params_dag/runs", Role.OPERATOR, "{\"params\": " + params + "}");
         assertThat(answer.status()).as(answer.body()).isEqualTo(400);
         assertThat(answer.json().path("field").asText()).isEqualTo(field);
-        assertThat(answer.json().path("error").asText()).contains(message);
+        // a value no JSON number type holds is refused at the HTTP edge already, in its words; the rest by the engine
+        assertThat(answer.json().path("error").asText()).containsAnyOf(messages.split("~"));
     }
 
     @Test
