@@ -2,20 +2,26 @@ package dev.sluice.config;
 
 import dev.sluice.dag.DagFileLimits;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Settings from the environment. {@code SLUICE_DB_URL} unset means "start an embedded PostgreSQL under
  * SLUICE_HOME". Passwords are kept out of {@link #toString()} so they never reach a log. {@code dagSource}
  * ({@code SLUICE_DAG_SOURCE}) names the DAG folder as the owner of the DAGs it loads (null: its canonical path);
- * {@code dagFileMaxBytes} ({@code SLUICE_DAG_FILE_MAX_BYTES}) is the largest DAG file read.
+ * {@code dagFileMaxBytes} ({@code SLUICE_DAG_FILE_MAX_BYTES}) is the largest DAG file read. {@code taskEnvAllow}
+ * ({@code SLUICE_TASK_ENV_ALLOW}, comma-separated names or {@code PREFIX_*}) lists the server's environment
+ * variables that task processes inherit beyond PATH, HOME and the locale (see
+ * {@link dev.sluice.task.process.TaskEnvironment}).
  */
 public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
-                           double predictionLogRate, String dagSource, long dagFileMaxBytes) {
+                           double predictionLogRate, String dagSource, long dagFileMaxBytes, List<String> taskEnvAllow) {
     /** Share of prediction requests logged for drift reports: enough to audit inputs without a write per request. */
     public static final double DEFAULT_PREDICTION_LOG_RATE = 0.01;
 
     public SluiceConfig {
+        taskEnvAllow = taskEnvAllow == null ? List.of() : List.copyOf(taskEnvAllow);
         if (!(predictionLogRate >= 0 && predictionLogRate <= 1)) {
             throw new IllegalArgumentException("SLUICE_PREDICTION_LOG_RATE must be between 0 and 1, got " + predictionLogRate);
         }
@@ -29,7 +35,13 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
     public SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
                         double predictionLogRate) {
         this(home, dbUrl, dbUser, dbPassword, embeddedPort, predictionLogRate, null,
-                DagFileLimits.DEFAULT_MAX_FILE_BYTES);
+                DagFileLimits.DEFAULT_MAX_FILE_BYTES, List.of());
+    }
+
+    /** Settings from before the task environment allow list existed: tasks inherit nothing beyond the base set. */
+    public SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
+                        double predictionLogRate, String dagSource, long dagFileMaxBytes) {
+        this(home, dbUrl, dbUser, dbPassword, embeddedPort, predictionLogRate, dagSource, dagFileMaxBytes, List.of());
     }
 
     /** How big a DAG file may be; see {@link DagFileLimits}. */
@@ -41,7 +53,8 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
     public static SluiceConfig fromEnvironment() {
         Map<String, String> env = new java.util.HashMap<>(System.getenv());
         for (String key : new String[] {"SLUICE_HOME", "SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_EMBEDDED_DB_PORT",
-                "SLUICE_PREDICTION_LOG_RATE", "SLUICE_DAG_SOURCE", "SLUICE_DAG_FILE_MAX_BYTES"}) {
+                "SLUICE_PREDICTION_LOG_RATE", "SLUICE_DAG_SOURCE", "SLUICE_DAG_FILE_MAX_BYTES",
+                "SLUICE_TASK_ENV_ALLOW"}) {
             String v = System.getProperty(key);
             if (v != null) env.put(key, v);
         }
@@ -58,7 +71,13 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
                 Integer.parseInt(env.getOrDefault("SLUICE_EMBEDDED_DB_PORT", "0")),
                 rate(env.get("SLUICE_PREDICTION_LOG_RATE")),
                 blankToNull(env.get("SLUICE_DAG_SOURCE")),
-                bytes(env.get("SLUICE_DAG_FILE_MAX_BYTES")));
+                bytes(env.get("SLUICE_DAG_FILE_MAX_BYTES")),
+                names(env.get("SLUICE_TASK_ENV_ALLOW")));
+    }
+
+    private static List<String> names(String s) {
+        if (s == null || s.isBlank()) return List.of();
+        return Arrays.stream(s.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
     }
 
     private static long bytes(String s) {

@@ -19,6 +19,7 @@ import java.util.function.Consumer;
  * <pre>{@code
  * Dag dag = DagBuilder.dag("nightly_etl").schedule("0 2 * * *")
  *         .param("threshold", ParamType.NUMBER, 0.8)
+ *         .param("rows", ParamType.INTEGER, 100, p -> p.minimum(1).maximum(10_000))
  *         .defaults(d -> d.retries(0).retryDelay("10s"))
  *         .task("extract", "shell", t -> t.config("command", "echo hi"))
  *         .task("load", "shell", t -> t.dependsOn("extract").retries(2))
@@ -104,12 +105,57 @@ public final class DagBuilder {
     }
 
     public DagBuilder param(String name, ParamType type, Object defaultValue) {
-        return param(name, type, defaultValue, null);
+        return param(name, type, defaultValue, (String) null);
     }
 
     public DagBuilder param(String name, ParamType type, Object defaultValue, String description) {
         params.put(name, new ParamSpec(name, type, ConfigValues.normalize(defaultValue), description));
         return this;
+    }
+
+    /**
+     * A param with a range or allowed values, like the YAML keys {@code minimum}, {@code maximum} and {@code enum}:
+     * {@code .param("rows", ParamType.INTEGER, 5, p -> p.minimum(1).maximum(10_000))}.
+     */
+    @SuppressWarnings("unchecked")
+    public DagBuilder param(String name, ParamType type, Object defaultValue, Consumer<Param> spec) {
+        Param p = new Param();
+        spec.accept(p);
+        params.put(name, new ParamSpec(name, type, ConfigValues.normalize(defaultValue), p.description,
+                (Number) ConfigValues.normalize(p.minimum), (Number) ConfigValues.normalize(p.maximum),
+                p.enumValues == null ? null : (List<Object>) ConfigValues.normalize(p.enumValues)));
+        return this;
+    }
+
+    /** The optional parts of a param's declaration. */
+    public static final class Param {
+        private String description;
+        private Number minimum;
+        private Number maximum;
+        private List<Object> enumValues;
+
+        private Param() {}
+
+        public Param description(String description) {
+            this.description = description;
+            return this;
+        }
+
+        public Param minimum(Number minimum) {
+            this.minimum = minimum;
+            return this;
+        }
+
+        public Param maximum(Number maximum) {
+            this.maximum = maximum;
+            return this;
+        }
+
+        /** The values a trigger may give (YAML {@code enum}). */
+        public Param enumValues(Object... values) {
+            this.enumValues = Arrays.asList(values);
+            return this;
+        }
     }
 
     /** Settings for every task that does not set them itself, like the YAML {@code defaults:} block. */

@@ -49,6 +49,10 @@ public final class DagJson {
             spec.put("type", p.type() == null ? null : p.type().yamlName());
             spec.put("default", p.defaultValue());
             spec.put("description", p.description());
+            // Written only when set, so params without them keep the JSON (and hash) they had before they existed.
+            if (p.minimum() != null) spec.put("minimum", p.minimum());
+            if (p.maximum() != null) spec.put("maximum", p.maximum());
+            if (p.enumValues() != null) spec.put("enum", p.enumValues());
             params.put(p.name(), spec);
         }
         m.put("params", params);
@@ -97,8 +101,11 @@ public final class DagJson {
         Map<String, ParamSpec> params = new LinkedHashMap<>();
         root.path("params").properties().forEach(e -> {
             JsonNode spec = e.getValue();
+            @SuppressWarnings("unchecked")
+            List<Object> allowed = (List<Object>) plain(spec.get("enum"));
             params.put(e.getKey(), new ParamSpec(e.getKey(), ParamType.fromYaml(text(spec, "type")),
-                    plain(spec.get("default")), text(spec, "description")));
+                    plain(spec.get("default")), text(spec, "description"), (Number) plain(spec.get("minimum")),
+                    (Number) plain(spec.get("maximum")), allowed));
         });
         List<TaskDef> tasks = new ArrayList<>();
         for (JsonNode t : root.path("tasks")) {

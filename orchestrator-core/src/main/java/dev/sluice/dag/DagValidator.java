@@ -75,18 +75,75 @@ final class DagValidator {
     }
 
     private static void checkParams(Dag dag, Problems p) {
+        Map<String, String> variables = new HashMap<>();
         for (ParamSpec param : dag.params().values()) {
             String path = "params." + param.name();
             if (!PARAM_NAME.matcher(param.name()).matches()) {
                 p.add(path, "invalid param name '" + param.name() + "': use letters, digits and _");
+            } else {
+                // Params reach task processes as SLUICE_PARAM_<NAME>: two names differing only in case would collide.
+                String other = variables.putIfAbsent(param.name().toUpperCase(java.util.Locale.ROOT), param.name());
+                if (other != null) {
+                    p.add(path, "param '" + param.name() + "' and param '" + other + "' differ only in case;"
+                            + " both would be SLUICE_PARAM_" + param.name().toUpperCase(java.util.Locale.ROOT));
+                }
             }
             if (param.type() == null) {
                 p.addUnlessReported(path + ".type", "give a type (string, number, integer, boolean, list, object) or a default");
-            } else if (param.defaultValue() != null) {
-                String problem = param.type().check(param.defaultValue());
+                continue;
+            }
+            if (checkRange(param, path, p) && checkEnum(param, path, p) && param.defaultValue() != null) {
+                String problem = param.check(param.defaultValue());
                 if (problem != null) p.add(path + ".default", problem);
             }
         }
+    }
+
+    /** minimum and maximum: for number and integer params, finite, in order. False when they are unusable. */
+    private static boolean checkRange(ParamSpec param, String path, Problems p) {
+        boolean ok = true;
+        boolean numeric = param.type() == ParamSpec.ParamType.NUMBER || param.type() == ParamSpec.ParamType.INTEGER;
+        for (var bound : List.of(Map.entry("minimum", java.util.Optional.ofNullable(param.minimum())),
+                Map.entry("maximum", java.util.Optional.ofNullable(param.maximum())))) {
+            if (bound.getValue().isEmpty()) continue;
+            Number n = bound.getValue().get();
+            String problem = !numeric ? "applies to number and integer params, not " + param.type().yamlName()
+                    : param.type().check(n);
+            if (problem != null) {
+                p.add(path + "." + bound.getKey(), problem);
+                ok = false;
+            }
+        }
+        if (ok && param.minimum() != null && param.maximum() != null
+                && ParamSpec.decimal(param.minimum()).compareTo(ParamSpec.decimal(param.maximum())) > 0) {
+            p.add(path + ".minimum", "is greater than maximum " + ParamSpec.plain(param.maximum()));
+            ok = false;
+        }
+        return ok;
+    }
+
+    /** enum: a non-empty list of values of the param's type, each within the range. */
+    private static boolean checkEnum(ParamSpec param, String path, Problems p) {
+        if (param.enumValues() == null) return true;
+        if (param.type() == ParamSpec.ParamType.LIST || param.type() == ParamSpec.ParamType.OBJECT) {
+            p.add(path + ".enum", "applies to string, number, integer and boolean params, not " + param.type().yamlName());
+            return false;
+        }
+        if (param.enumValues().isEmpty()) {
+            p.add(path + ".enum", "lists no value: give at least one");
+            return false;
+        }
+        ParamSpec rangeOnly = new ParamSpec(param.name(), param.type(), null, null, param.minimum(), param.maximum(), null);
+        boolean ok = true;
+        for (int i = 0; i < param.enumValues().size(); i++) {
+            Object v = param.enumValues().get(i);
+            String problem = v == null ? "null is not an allowed value" : rangeOnly.check(v);
+            if (problem != null) {
+                p.add(path + ".enum[" + i + "]", problem);
+                ok = false;
+            }
+        }
+        return ok;
     }
 
     /** Returns each task id's first position, for the graph checks. */

@@ -41,7 +41,7 @@ public final class YamlDagParser {
     static final List<String> DEFAULTS_KEYS = List.of("retries", "retry_delay", "retry_backoff", "max_retry_delay",
             "timeout", "pool", "priority", "queue");
     static final List<String> TASK_KEYS = concat(List.of("id", "type", "depends_on", "trigger_rule"), DEFAULTS_KEYS, List.of("config"));
-    static final List<String> PARAM_KEYS = List.of("type", "default", "description");
+    static final List<String> PARAM_KEYS = List.of("type", "default", "description", "minimum", "maximum", "enum");
     private static final Map<String, String> TASK_KEY_HINTS =
             Map.of("description", "tasks have no description (use a YAML comment)");
 
@@ -185,7 +185,9 @@ public final class YamlDagParser {
                 Object defaultValue = keys.containsKey("default") ? value(keys.get("default"), path + ".default") : null;
                 if (type == null && !keys.containsKey("type")) type = inferType(defaultValue);
                 params.put(name, new ParamSpec(name, type, ConfigValues.normalize(defaultValue),
-                        string(keys.get("description"), path + ".description")));
+                        string(keys.get("description"), path + ".description"),
+                        number(keys.get("minimum"), path + ".minimum"), number(keys.get("maximum"), path + ".maximum"),
+                        enumValues(keys.get("enum"), path + ".enum")));
             }
             return params;
         }
@@ -366,6 +368,33 @@ public final class YamlDagParser {
             if (node == null || isNull(node)) return null;
             if (node instanceof ScalarNode s && scalar(s) instanceof Integer i) return i;
             problems.add(path, "expected an integer, got " + describe(node));
+            return null;
+        }
+
+        private Number number(Node node, String path) {
+            if (node == null || isNull(node)) return null;
+            if (node instanceof ScalarNode s) {
+                Object v = scalar(s);
+                if (s.getTag().equals(Tag.INT)) {
+                    try {
+                        // kept whole beyond 64 bits, so the range error shows the number as written
+                        java.math.BigInteger b = parseInt(s.getValue().replace("_", ""));
+                        v = b.bitLength() < 64 ? ConfigValues.normalize(b) : b;
+                    } catch (NumberFormatException e) {
+                        v = null;
+                    }
+                }
+                if (v instanceof Number n) return n;
+            }
+            problems.add(path, "expected a number, got " + describe(node));
+            return null;
+        }
+
+        @SuppressWarnings("unchecked")
+        private List<Object> enumValues(Node node, String path) {
+            if (node == null || isNull(node)) return null;
+            if (node instanceof SequenceNode) return (List<Object>) ConfigValues.normalize(value(node, path));
+            problems.add(path, "expected a list of allowed values, got " + describe(node));
             return null;
         }
 

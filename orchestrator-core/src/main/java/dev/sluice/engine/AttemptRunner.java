@@ -9,6 +9,8 @@ import dev.sluice.task.TaskFailedException;
 import dev.sluice.task.TaskResult;
 import dev.sluice.task.TaskType;
 import dev.sluice.task.TaskTypeRegistry;
+import dev.sluice.template.CodeLanguage;
+import dev.sluice.template.SecretMask;
 import dev.sluice.template.Secrets;
 import dev.sluice.template.TemplateContext;
 import dev.sluice.template.TemplateRenderer;
@@ -16,6 +18,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -73,7 +77,7 @@ final class AttemptRunner {
             Secrets secrets = Secrets.fromEnvironment();
             Map<String, Object> withSecrets = new HashMap<>(vars);
             withSecrets.put("secrets", secrets);
-            Map<String, Object> rendered = renderer.renderConfig(config, withSecrets);
+            Map<String, Object> rendered = renderer.renderConfig(config, withSecrets, codeFields(type));
             // Templates may read any task's output; the context offers the task's direct upstreams only.
             final TaskDef task = def;
             Supplier<Map<String, Map<String, Object>>> upstream = memoize(() -> {
@@ -85,7 +89,7 @@ final class AttemptRunner {
                 return direct;
             });
             ctx = new AttemptContext(c, handle, rendered, upstream, Path.of(c.logPath()), dagDirectories.of(c.dagId()),
-                    home, clock, services, c.attemptKey(), secrets.used());
+                    home, clock, services, c.attemptKey(), masked(secrets.used(), c.params()));
             final TaskDef d = def;
             timeout = timer.schedule(() -> handle.stop(Outcome.TIMED_OUT), d.timeout().toMillis(), TimeUnit.MILLISECONDS);
             TaskResult result = type.execute(ctx);
@@ -95,7 +99,7 @@ final class AttemptRunner {
         } catch (Throwable e) {
             if (e instanceof InterruptedException) Thread.interrupted();
             if (handle.isStopped()) return stopped(handle, workerId, def, e, ctx);
-            String error = describe(e);
+            String error = ctx == null ? describe(e) : Secrets.mask(describe(e), ctx.secrets());
             Integer exit = e instanceof TaskFailedException tf ? tf.exitCode() : null;
             if (ctx != null) {
                 PrintWriter log = ctx.log();
@@ -124,6 +128,32 @@ final class AttemptRunner {
     /** What the task page shows of the config: rendered, secrets masked; null if rendering did not get that far. */
     private static Map<String, Object> shown(AttemptContext ctx) {
         return ctx == null ? null : dev.sluice.template.SecretMask.mask(ctx.config(), ctx.secrets());
+    }
+
+    private static Map<String, CodeLanguage> codeFields(TaskType type) {
+        Map<String, CodeLanguage> code = new HashMap<>();
+        for (ConfigField f : type.configFields()) if (f.code() != null) code.put(f.name(), f.code());
+        return code;
+    }
+
+    /**
+     * What this attempt hides wherever it shows text (its log lines, rendered config, error): the secrets its
+     * templates read and the values of params with secret-looking names, each also in every form a code field's
+     * quoting may have given it.
+     */
+    static Set<String> masked(Set<String> secrets, Map<String, Object> params) {
+        Set<String> raw = new HashSet<>(secrets);
+        if (params != null) {
+            params.forEach((name, value) -> {
+                // Short values are left alone: masking every "1" in a log would hide the log, not a secret.
+                if ((value instanceof String || value instanceof Number) && SecretMask.isSecretName(name)
+                        && String.valueOf(value).length() >= 4) raw.add(String.valueOf(value));
+            });
+        }
+        Set<String> out = new HashSet<>();
+        for (String v : raw) for (CodeLanguage l : CodeLanguage.values()) out.addAll(l.quotedForms(v));
+        out.remove("");
+        return out;
     }
 
     static <T> Supplier<T> memoize(Supplier<T> s) {

@@ -5,11 +5,15 @@ import dev.sluice.dag.ParamSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A run's parameters: the DAG's declared defaults overlaid with what the trigger gave, type-checked. */
+/**
+ * A run's parameters: the DAG's declared defaults overlaid with what the trigger gave, checked against each
+ * param's declaration (type, 64-bit integers, finite numbers, minimum, maximum, enum). A given null means "use the
+ * default".
+ */
 public final class RunParams {
     private RunParams() {}
 
-    /** Thrown for an undeclared parameter or a value of the wrong type; names the parameter. */
+    /** Thrown for an undeclared parameter or a value the declaration refuses; names the parameter. */
     public static final class InvalidParamException extends IllegalArgumentException {
         private final String param;
 
@@ -33,9 +37,10 @@ public final class RunParams {
                     throw new InvalidParamException(e.getKey(), "not declared by DAG " + dag.id()
                             + (dag.params().isEmpty() ? " (it declares no params)" : "; declared: " + dag.params().keySet()));
                 }
-                String problem = spec.type().check(e.getValue());
+                if (e.getValue() == null) continue;
+                String problem = spec.check(e.getValue());
                 if (problem != null) throw new InvalidParamException(e.getKey(), problem);
-                out.put(e.getKey(), e.getValue());
+                out.put(e.getKey(), spec.type() == null ? e.getValue() : spec.type().coerce(e.getValue()));
             }
         }
         return out;

@@ -9,8 +9,9 @@ import java.util.regex.Pattern;
 
 /**
  * Masks the values of secret-looking keys (password, token, secret, api key, authorization, credentials), and
- * any value read from {@code secrets}, in a rendered config before it is stored and shown: templates pull values from params, and a token passed as a
- * param must not end up readable by every viewer of the task page.
+ * any value read from {@code secrets}, in a rendered config before it is stored and shown: templates pull values
+ * from params, and a token passed as a param must not end up readable by every viewer of the task page. The same
+ * rule masks a run's params with secret-looking names wherever a run is shown (API answers, the audit log).
  */
 public final class SecretMask {
     public static final String MASK = "***";
@@ -18,6 +19,11 @@ public final class SecretMask {
             "(?i).*(password|passwd|secret|token|api[_-]?key|authorization|credential|private[_-]?key).*");
 
     private SecretMask() {}
+
+    /** Whether a config key or param name looks like it holds a secret ({@code api_token}, {@code db_password}). */
+    public static boolean isSecretName(String name) {
+        return SECRET.matcher(name).matches();
+    }
 
     public static Map<String, Object> mask(Map<String, Object> config) {
         return mask(config, Set.of());

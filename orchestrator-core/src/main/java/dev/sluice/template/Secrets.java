@@ -1,7 +1,10 @@
 package dev.sluice.template;
 
 import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -24,11 +27,14 @@ public final class Secrets extends AbstractMap<String, Object> {
 
     /** Environment variables, each overridable by a system property of the same name (tests, embedding). */
     public static Secrets fromEnvironment() {
-        return new Secrets(name -> {
-            String key = ENV_PREFIX + name;
-            String v = System.getProperty(key);
-            return v != null ? v : System.getenv(key);
-        });
+        return new Secrets(Secrets::lookup);
+    }
+
+    /** The secret {@code name}: {@code SLUICE_SECRET_<name>} as a system property, else as an environment variable. */
+    public static String lookup(String name) {
+        String key = ENV_PREFIX + name;
+        String v = System.getProperty(key);
+        return v != null ? v : System.getenv(key);
     }
 
     @Override
@@ -59,7 +65,10 @@ public final class Secrets extends AbstractMap<String, Object> {
     public static String mask(String text, Set<String> values) {
         if (text == null || values.isEmpty()) return text;
         String out = text;
-        for (String v : values) out = out.replace(v, SecretMask.MASK);
+        // Longest first: a quoted form of a secret ('it'\''s') contains shorter forms that would leave pieces behind.
+        List<String> byLength = new ArrayList<>(values);
+        byLength.sort(Comparator.comparingInt(String::length).reversed());
+        for (String v : byLength) if (!v.isEmpty()) out = out.replace(v, SecretMask.MASK);
         return out;
     }
 

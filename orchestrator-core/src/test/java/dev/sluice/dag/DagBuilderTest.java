@@ -67,6 +67,33 @@ class DagBuilderTest {
     }
 
     @Test
+    void javaAndYamlAgreeOnParamRangesAndAllowedValues() {
+        Dag fromJava = DagBuilder.dag("params_with_ranges")
+                .param("rows", ParamType.INTEGER, 5L, p -> p.description("how many rows").minimum(1).maximum(10_000L))
+                .param("threshold", ParamType.NUMBER, 0.5, p -> p.minimum(0).maximum(1))
+                .param("mode", ParamType.STRING, "fast", p -> p.enumValues("fast", "slow"))
+                .task("a", "shell", t -> t.config("command", "true"))
+                .build(registry());
+
+        assertThat(fromJava).isEqualTo(parseFixture("params_with_ranges.yaml"));
+    }
+
+    @Test
+    void aJavaParamOutsideItsOwnRangeIsRefused() {
+        DagValidationException e = catchThrowableOfType(DagValidationException.class, () -> DagBuilder.dag("ranges")
+                .param("rows", ParamType.INTEGER, 0, p -> p.minimum(1))
+                .param("mode", ParamType.STRING, "x", p -> p.enumValues("fast", "slow"))
+                .param("ratio", ParamType.NUMBER, 0.5, p -> p.maximum(Double.NaN))
+                .task("a", "shell", t -> t.config("command", "true"))
+                .build(registry()));
+
+        assertThat(e.errors()).extracting(DagError::toString).containsExactlyInAnyOrder(
+                "<java>:0: params.rows.default: must be at least 1, got 0",
+                "<java>:0: params.mode.default: must be one of [\"fast\", \"slow\"], got \"x\"",
+                "<java>:0: params.ratio.maximum: must be a finite number, got NaN");
+    }
+
+    @Test
     void buildRunsTheSameValidationAndReportsEveryProblemAtLineZero() {
         DagValidationException e = catchThrowableOfType(DagValidationException.class, () -> DagBuilder.dag("Bad-Id")
                 .schedule("0 2 * *")

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DagJsonTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"nightly_etl.yaml", "minimal_manual.yaml", "defaults_and_overrides.yaml"})
+    @ValueSource(strings = {"nightly_etl.yaml", "minimal_manual.yaml", "defaults_and_overrides.yaml", "params_with_ranges.yaml"})
     void roundTripsToAnEqualDag(String fixture) {
         Dag dag = parseFixture(fixture);
 
@@ -36,6 +36,9 @@ class DagJsonTest {
         assertThat(DagJson.toJson(parseFixture("nightly_etl.yaml")))
                 .contains("\"start_date\":\"2026-01-01\"", "\"retry_delay\":\"1s\"", "\"timeout\":\"30s\"",
                         "\"params\":{\"threshold\":{\"type\":\"number\",\"default\":0.8,\"description\":\"...\"}}");
+        assertThat(DagJson.toJson(parseFixture("params_with_ranges.yaml")))
+                .contains("\"mode\":{\"type\":\"string\",\"default\":\"fast\",\"description\":null,\"enum\":[\"fast\",\"slow\"]}",
+                        "\"threshold\":{\"type\":\"number\",\"default\":0.5,\"description\":null,\"minimum\":0,\"maximum\":1}");
     }
 
     @Test

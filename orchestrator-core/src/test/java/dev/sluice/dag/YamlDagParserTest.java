@@ -125,6 +125,39 @@ class YamlDagParserTest {
     }
 
     @Test
+    void paramsMayDeclareARangeAndAllowedValues() {
+        Map<String, ParamSpec> params = parseFixture("params_with_ranges.yaml").params();
+
+        assertThat(params.get("rows")).isEqualTo(new ParamSpec("rows", ParamType.INTEGER, 5, "how many rows", 1, 10000, null));
+        assertThat(params.get("threshold")).isEqualTo(new ParamSpec("threshold", ParamType.NUMBER, 0.5, null, 0, 1, null));
+        assertThat(params.get("mode")).isEqualTo(new ParamSpec("mode", ParamType.STRING, "fast", null, null, null, List.of("fast", "slow")));
+    }
+
+    @Test
+    void badParamRangesAndEnumsAreReportedWithTheirLines() {
+        List<DagError> errors = errorsOf("invalid_param_ranges.yaml");
+
+        assertThat(errors).extracting(DagError::line, DagError::field).containsExactly(
+                tuple(3, "params.rows.minimum"),
+                tuple(4, "params.ratio.default"),
+                tuple(5, "params.mode.enum[2]"),
+                tuple(6, "params.name.minimum"),
+                tuple(7, "params.big.maximum"),
+                tuple(8, "params.huge.maximum"),
+                tuple(9, "params.level.default"),
+                tuple(10, "params.Level"));
+        assertThat(errors).extracting(DagError::message).containsExactly(
+                "is greater than maximum 1",
+                "must be at most 1, got 2.5",
+                "expected string, got 3",
+                "applies to number and integer params, not string",
+                "is out of range: integers must fit in 64 bits (-9223372036854775808 to 9223372036854775807), got 9223372036854775808",
+                "must be a finite number, got Infinity",
+                "must be one of [1, 2, 3], got 7",
+                "param 'Level' and param 'level' differ only in case; both would be SLUICE_PARAM_LEVEL");
+    }
+
+    @Test
     void collectsEveryErrorOfAFileInLineOrder() {
         List<DagError> errors = errorsOf("invalid_many_errors.yaml");
 

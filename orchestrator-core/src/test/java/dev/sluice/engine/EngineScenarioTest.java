@@ -136,10 +136,11 @@ class EngineScenarioTest {
                 + " where t.run_id = ? and t.task_id = 'load'", run);
         assertThat(java.nio.file.Files.readString(java.nio.file.Path.of(logPath))).contains("hello world attempt 1 run manual__");
 
-        // The attempt keeps the config it ran with, rendered, with secret-looking values masked.
+        // The attempt keeps the config it ran with, rendered (values in the command shell-quoted), with secret-looking
+        // values masked.
         String rendered = value("select a.rendered_config::text from attempt a join task_instance t on t.id = a.task_instance_id"
                 + " where t.run_id = ? and t.task_id = 'load'", run).toString();
-        assertThat(rendered).contains("test '/data/2026-01-01.csv' = /data/2026-01-01.csv && echo hello world attempt 1")
+        assertThat(rendered).contains("test '/data/2026-01-01.csv' = /data/'2026-01-01'.csv && echo hello 'world' attempt '1'")
                 .contains("\"REGION\": \"eu-world\"").contains("\"API_TOKEN\": \"***\"").doesNotContain("s3cret");
         // A template that fails to render leaves nothing to show.
         assertThat(value("select a.rendered_config from attempt a join task_instance t on t.id = a.task_instance_id"

@@ -103,6 +103,35 @@ public final class EngineHarness implements AutoCloseable {
                 .orderBy(ATTEMPT.TRY_NUMBER).fetch(ATTEMPT.STATE);
     }
 
+    /** The log of the task's latest attempt ("" if it wrote none). */
+    public String log(long runKey, String taskId) throws java.io.IOException {
+        Object path = db.dsl().fetchValue("select a.log_path from attempt a join task_instance t on t.id = a.task_instance_id"
+                + " where t.run_id = ? and t.task_id = ? order by a.try_number desc limit 1", runKey, taskId);
+        if (path == null) return "";
+        Path file = Path.of(path.toString());
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+
+    /** The error recorded on the task's latest attempt. */
+    public String error(long runKey, String taskId) {
+        Object e = db.dsl().fetchValue("select a.error from attempt a join task_instance t on t.id = a.task_instance_id"
+                + " where t.run_id = ? and t.task_id = ? order by a.try_number desc limit 1", runKey, taskId);
+        return e == null ? null : e.toString();
+    }
+
+    /**
+     * Starts {@link WorkerMain} in a child JVM whose environment also holds {@code env}: a worker with a server's
+     * environment, or one to kill with SIGKILL. Its output goes to {@code home/<workerId>.log}.
+     */
+    public Process childWorker(String workerId, Map<String, String> env) throws java.io.IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
+                db.url(), "postgres", "", home.toString(), workerId)
+                .redirectErrorStream(true).redirectOutput(home.resolve(workerId + ".log").toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
     @Override
     public void close() {
         for (Engine e : engines) e.close();

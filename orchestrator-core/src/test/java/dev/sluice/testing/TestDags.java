@@ -42,6 +42,14 @@ public final class TestDags {
         return new Dag(id, "", null, "UTC", null, null, false, maxActiveRuns, 64, List.of(), Map.of(), tasks);
     }
 
+    /** {@code dag} declaring {@code params}. */
+    public static Dag withParams(Dag dag, dev.sluice.dag.ParamSpec... params) {
+        Map<String, dev.sluice.dag.ParamSpec> byName = new java.util.LinkedHashMap<>();
+        for (var p : params) byName.put(p.name(), p);
+        return new Dag(dag.id(), dag.description(), dag.schedule(), dag.timezone(), dag.startDate(), dag.endDate(),
+                dag.catchup(), dag.maxActiveRuns(), dag.maxActiveTasks(), dag.tags(), byName, dag.tasks());
+    }
+
     public static Dag linear(String id, int n, String type, Map<String, Object> config) {
         List<TaskDef> tasks = new ArrayList<>();
         for (int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import dev.sluice.engine.DagSync;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineConfig;
 import dev.sluice.engine.Services;
+import dev.sluice.task.process.ProcessLauncher;
 import dev.sluice.notify.WebhookConfig;
 import dev.sluice.notify.WebhookNotifier;
 import dev.sluice.schedule.BackfillService;
@@ -43,7 +44,9 @@ public final class SluiceApp implements AutoCloseable {
         this.config = config;
         this.db = db;
         this.types = TaskTypeRegistry.discover();
-        this.engine = new Engine(db, types, engineConfig, clock, new Services());
+        // Task processes get a clean environment: only what SLUICE_TASK_ENV_ALLOW lets through of the server's.
+        this.engine = new Engine(db, types, engineConfig, clock,
+                new Services().put(ProcessLauncher.class, ProcessLauncher.of(config)));
         this.dagSync = new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits());
         this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
         engine.onEvents(webhooks);

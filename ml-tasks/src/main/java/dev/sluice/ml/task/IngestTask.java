@@ -16,6 +16,7 @@ import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
 import dev.sluice.task.TaskFailedException;
 import dev.sluice.task.TaskResult;
+import dev.sluice.template.CodeLanguage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -52,7 +53,8 @@ public final class IngestTask extends MlTask {
             ConfigField.optional("path", FieldType.STRING, null,
                     "File or glob to read, relative to the DAG file's directory."),
             ConfigField.optional("query", FieldType.STRING, null,
-                    "SQL query on the application's PostgreSQL (source: postgres)."),
+                    "SQL query on the application's PostgreSQL (source: postgres); template values are SQL-quoted.")
+                    .code(CodeLanguage.SQL),
             ConfigField.optional("separator", FieldType.STRING, ",", "CSV field separator, up to 4 characters (\", \" for UCI Adult)."),
             ConfigField.optional("header", FieldType.BOOLEAN, true, "Whether the CSV's first line holds column names."),
             ConfigField.optional("columns", FieldType.ANY, null,
@@ -63,7 +65,8 @@ public final class IngestTask extends MlTask {
             ConfigField.optional("max_bad_rows", FieldType.INTEGER, null,
                     "With skip or quarantine, fail anyway when more rows than this are bad."),
             ConfigField.optional("sql", FieldType.STRING, null,
-                    "SQL applied to the data read, which is visible as the table \"input\"."),
+                    "SQL applied to the data read, which is visible as the table \"input\"; template values are SQL-quoted.")
+                    .code(CodeLanguage.SQL),
             ConfigField.optional("incremental_column", FieldType.STRING, null,
                     "Keep only rows whose timestamp in this column lies in the run's day: [logical date, +1 day).")),
             HttpJsonSource.FIELDS, KafkaSource.FIELDS));

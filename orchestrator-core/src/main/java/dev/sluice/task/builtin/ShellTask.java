@@ -6,22 +6,29 @@ import dev.sluice.task.TaskContext;
 import dev.sluice.task.TaskFailedException;
 import dev.sluice.task.TaskResult;
 import dev.sluice.task.TaskType;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
+import dev.sluice.task.process.ProcessLauncher;
+import dev.sluice.task.process.ProcessOutcome;
+import dev.sluice.task.process.TaskCommand;
+import dev.sluice.task.process.TaskEnvironment;
+import dev.sluice.template.CodeLanguage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Runs a bash command. stdout and stderr go to the attempt's log; JSON written to the file named by
- * {@code $SLUICE_OUTPUT} becomes the task's output; the exit code decides success. A timeout or cancel kills the
- * whole process tree, not just bash, so a {@code sleep} in a pipeline does not outlive its task.
+ * Runs a bash command. {@code command} is shell code: values its templates print are quoted for bash (see
+ * {@link CodeLanguage#SHELL}). The process gets a clean environment, the run's params as
+ * {@code SLUICE_PARAM_<NAME>} and the secrets the task is granted ({@link TaskEnvironment}); stdout and stderr go
+ * to the attempt's log; JSON written to the file named by {@code $SLUICE_OUTPUT} becomes the task's output; the exit
+ * code decides success. The command's whole process group ends with it, on timeout and on cancel
+ * ({@link dev.sluice.task.process.TaskProcess}).
  */
 public final class ShellTask implements TaskType {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public String name() {
@@ -36,66 +43,61 @@ public final class ShellTask implements TaskType {
     @Override
     public List<ConfigField> configFields() {
         return List.of(
-                ConfigField.required("command", FieldType.STRING, "bash command line; templates allowed"),
+                ConfigField.required("command", FieldType.STRING,
+                        "bash command line; values printed by templates are shell-quoted ({{ x | raw }} prints code)")
+                        .code(CodeLanguage.SHELL),
                 ConfigField.optional("env", FieldType.MAP, Map.of(), "extra environment variables"),
+                ConfigField.optional("secrets", FieldType.MAP, Map.of(),
+                        "environment variables granted a secret: NAME: secret_name reads SLUICE_SECRET_secret_name"),
                 ConfigField.optional("cwd", FieldType.STRING, null, "working directory, relative to the DAG file's folder"));
     }
 
     @Override
-    @SuppressWarnings("unchecked")
+    public List<String> validate(Map<String, Object> config) {
+        List<String> problems = new ArrayList<>();
+        if (config.get("env") instanceof Map<?, ?> env) {
+            for (Object name : env.keySet()) {
+                if (!TaskEnvironment.validName(String.valueOf(name))) {
+                    problems.add("env: '" + name + "' is not a valid environment variable name");
+                }
+            }
+        }
+        if (config.get("secrets") instanceof Map<?, ?> grants) {
+            for (Map.Entry<?, ?> g : grants.entrySet()) {
+                String name = String.valueOf(g.getKey());
+                if (!TaskEnvironment.validName(name)) {
+                    problems.add("secrets: '" + name + "' is not a valid environment variable name");
+                } else if (name.startsWith("SLUICE_")) {
+                    problems.add("secrets: '" + name + "': names starting with SLUICE_ are Sluice's own");
+                }
+                if (!(g.getValue() instanceof String secret) || !TaskEnvironment.validName(secret)) {
+                    problems.add("secrets." + name + ": expected a secret name (letters, digits, _), got " + g.getValue());
+                }
+                if (config.get("env") instanceof Map<?, ?> env && env.containsKey(name)) {
+                    problems.add("secrets." + name + ": also set in env; set it in one place");
+                }
+            }
+        }
+        return problems;
+    }
+
+    @Override
     public TaskResult execute(TaskContext ctx) throws Exception {
-        Path log = ctx.logFile();
-        Files.createDirectories(log.getParent());
-        Path output = Files.createTempFile("sluice-output-", ".json");
         Path cwd = ctx.dagDirectory();
         if (ctx.config().get("cwd") instanceof String dir) cwd = cwd.resolve(dir);
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", (String) ctx.config().get("command"))
-                .directory(cwd.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        Map<String, String> env = pb.environment();
-        env.put("SLUICE_OUTPUT", output.toString());
-        env.put("SLUICE_DAG_ID", ctx.dagId());
-        env.put("SLUICE_RUN_ID", ctx.runId());
-        env.put("SLUICE_TASK_ID", ctx.taskId());
-        env.put("SLUICE_ATTEMPT", String.valueOf(ctx.attempt()));
-        env.put("SLUICE_LOGICAL_DATE", ctx.logicalDate().toString());
-        ((Map<String, Object>) ctx.config().getOrDefault("env", Map.of())).forEach((k, v) -> env.put(k, String.valueOf(v)));
-        Process p = pb.start();
-        try {
-            int exit = p.waitFor();
-            if (exit != 0) {
-                throw new TaskFailedException("exit code " + exit + lastLines(log, 5), exit);
-            }
-            return TaskResult.of(readOutput(output));
-        } catch (InterruptedException e) {
-            killTree(p);
-            throw e;
-        } finally {
-            if (p.isAlive()) killTree(p);
-            Files.deleteIfExists(output);
+        TaskCommand command = new TaskCommand(List.of("bash", "-c", (String) ctx.config().get("command")), cwd,
+                strings(ctx.config().get("env")), strings(ctx.config().get("secrets")));
+        ProcessOutcome outcome = ProcessLauncher.of(ctx).run(ctx, command);
+        if (outcome.exitCode() != 0) {
+            throw new TaskFailedException("exit code " + outcome.exitCode() + lastLines(ctx.logFile(), 5), outcome.exitCode());
         }
+        return TaskResult.of(outcome.output());
     }
 
-    private static Map<String, Object> readOutput(Path output) throws TaskFailedException, IOException {
-        if (Files.size(output) == 0) return Map.of();
-        try {
-            Object v = JSON.readValue(output.toFile(), Object.class);
-            if (v instanceof Map<?, ?> m) {
-                @SuppressWarnings("unchecked") Map<String, Object> map = (Map<String, Object>) m;
-                return map;
-            }
-            throw new TaskFailedException("$SLUICE_OUTPUT must hold a JSON object, got " + v.getClass().getSimpleName());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new TaskFailedException("$SLUICE_OUTPUT is not valid JSON: " + e.getOriginalMessage());
-        }
-    }
-
-    /** Children first, so none is re-parented to init and survives. */
-    static void killTree(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+    private static Map<String, String> strings(Object map) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (map instanceof Map<?, ?> m) m.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
+        return out;
     }
 
     private static String lastLines(Path log, int n) {

@@ -12,6 +12,7 @@ import dev.sluice.server.http.RouteTable;
 import dev.sluice.server.http.Types;
 import dev.sluice.server.query.DagQueries;
 import dev.sluice.server.query.RunQueries;
+import dev.sluice.template.SecretMask;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -42,7 +43,7 @@ public final class RunRoutes {
                     long key = coordinator.createRun(dagId, "manual", date, date, date, params, who.name());
                     var run = runs.get(key);
                     Map<String, Object> details = new LinkedHashMap<>();
-                    details.put("params", params);
+                    details.put("params", SecretMask.mask(params));
                     audit.record(who, "run.trigger", dagId + "/" + run.runId(), details);
                     return run;
                 });

@@ -45,7 +45,9 @@ public final class DagQueries {
                              String timezone, boolean isPaused, boolean isActive, List<String> tags, Instant nextRunAt,
                              Integer latestVersion, List<RecentRun> recentRuns) {}
 
-    public record ParamView(String type, @JsonProperty("default") Object defaultValue, String description) {}
+    /** A declared param, for the trigger form: null minimum, maximum and enum mean "not declared". */
+    public record ParamView(String type, @JsonProperty("default") Object defaultValue, String description, Number minimum,
+                            Number maximum, @JsonProperty("enum") List<Object> enumValues) {}
 
     public record TaskView(String taskId, String type, List<String> dependsOn, String triggerRule, int retries,
                            java.time.Duration timeout, String pool) {}
@@ -123,7 +125,8 @@ public final class DagQueries {
         DagSummary s = summary(r, recentRuns(List.of(dagId)).getOrDefault(dagId, List.of()));
         Dag dag = dags.version(r.get(DAG.LATEST_VERSION_ID));
         Map<String, ParamView> params = new LinkedHashMap<>();
-        dag.params().forEach((name, p) -> params.put(name, new ParamView(p.type().yamlName(), p.defaultValue(), p.description())));
+        dag.params().forEach((name, p) -> params.put(name, new ParamView(p.type().yamlName(), p.defaultValue(), p.description(),
+                p.minimum(), p.maximum(), p.enumValues())));
         List<TaskView> tasks = dag.tasks().stream().map(t -> new TaskView(t.id(), t.type(), t.dependsOn(),
                 t.triggerRule().yamlName(), t.retries(), t.timeout(), t.pool())).toList();
         return new DagDetail(s.dagId(), s.description(), s.schedule(), s.scheduleDescription(), s.timezone(), s.isPaused(),

@@ -12,6 +12,7 @@ import dev.sluice.server.http.Cursor;
 import dev.sluice.server.http.Page;
 import dev.sluice.store.DagRepository;
 import dev.sluice.store.Json;
+import dev.sluice.template.SecretMask;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
@@ -36,6 +37,7 @@ public final class RunQueries {
         this.tasks = tasks;
     }
 
+    /** A run as shown: params with secret-looking names ({@code api_token}) read {@code ***}; the task gets the value. */
     public record RunView(String dagId, String runId, String state, String runType, Instant logicalDate,
                           Instant dataIntervalStart, Instant dataIntervalEnd, Instant queuedAt, Instant startedAt,
                           Instant endedAt, Map<String, Object> params, int dagVersion, String triggeredBy) {}
@@ -91,7 +93,7 @@ public final class RunQueries {
         return new RunView(r.get(DAG_RUN.DAG_ID), r.get(DAG_RUN.RUN_ID), r.get(DAG_RUN.STATE), r.get(DAG_RUN.RUN_TYPE),
                 t(r.get(DAG_RUN.LOGICAL_DATE)), t(r.get(DAG_RUN.DATA_INTERVAL_START)), t(r.get(DAG_RUN.DATA_INTERVAL_END)),
                 t(r.get(DAG_RUN.QUEUED_AT)), t(r.get(DAG_RUN.STARTED_AT)), t(r.get(DAG_RUN.ENDED_AT)),
-                Json.map(r.get(DAG_RUN.PARAMS)), r.get(DAG_VERSION.VERSION_NO), r.get(DAG_RUN.TRIGGERED_BY));
+                SecretMask.mask(Json.map(r.get(DAG_RUN.PARAMS))), r.get(DAG_VERSION.VERSION_NO), r.get(DAG_RUN.TRIGGERED_BY));
     }
 
     static Instant t(OffsetDateTime t) {

@@ -35,6 +35,15 @@ class DagsCommandTest {
                   - { id: first, type: shell, config: { command: "echo {{ params.n }}" } }
                   - { id: second, type: noop, depends_on: [first] }
                 """);
+        Files.writeString(dags.resolve("ranged.yaml"), """
+                id: ranged_dag
+                params:
+                  rows: { type: integer, default: 5, minimum: 1, maximum: 1000 }
+                  ratio: { type: number, default: 0.5 }
+                  mode: { type: string, default: fast, enum: [fast, slow] }
+                tasks:
+                  - { id: only, type: noop }
+                """);
         Files.writeString(dags.resolve("fails.yaml"), """
                 id: failing_dag
                 tasks:
@@ -107,6 +116,29 @@ class DagsCommandTest {
         assertThat(run("dags", "test", "relative_dag", "--dags", one.toString()).exit()).isEqualTo(0);
         // the same definition (so the same version, stored from one/), run from two/, which has no marker.txt
         assertThat(run("dags", "test", "relative_dag", "--dags", two.toString()).exit()).isEqualTo(1);
+    }
+
+    @Test
+    void test_refuses_params_outside_their_declaration_naming_them() {
+        for (String[] bad : new String[][] {
+                {"rows=1e400", "param 'rows': expected an integer"},
+                {"rows=9223372036854775808", "param 'rows': is out of range: integers must fit in 64 bits"},
+                {"rows=0", "param 'rows': must be at least 1, got 0"},
+                {"ratio=1e400", "param 'ratio': must be a finite number"},
+                {"ratio=NaN", "param 'ratio': must be a finite number"},
+                {"mode=medium", "param 'mode': must be one of [\"fast\", \"slow\"], got \"medium\""}}) {
+            PrintStream old = System.err;
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(err, true));
+            Result r;
+            try {
+                r = run("dags", "test", "ranged_dag", "--dags", dags.toString(), "--param", bad[0]);
+            } finally {
+                System.setErr(old);
+            }
+            assertThat(r.exit()).as(bad[0]).isEqualTo(2);
+            assertThat(err.toString()).as(bad[0]).contains(bad[1]);
+        }
     }
 
     @Test

@@ -99,12 +99,21 @@ class DashboardBrowserTest {
         page.locator("#trigger-btn").click();
         assertThat(page.locator("#trigger")).isVisible();
         assertThat(page.locator("#param-rows")).hasValue("3"); // the declared default
-        page.locator("#param-rows").fill("2.5");
-        page.locator("#trigger-submit").click();
-        // The API's validation message, shown under the input it names.
-        assertThat(page.locator("#param-rows-error")).isVisible();
-        assertThat(page.locator("#param-rows-error")).containsText(Pattern.compile("rows|integer"));
+        assertThat(page.locator("#param-rows")).hasAttribute("min", "1");
+        assertThat(page.locator("#param-rows")).hasAttribute("max", "1000");
+        // The form checks what the API would refuse, and says so under the input it names.
+        for (String[] bad : new String[][] {{"2.5", "integer"}, {"1e400", "finite"}, {"5000", "at most 1000"}, {"0", "at least 1"}}) {
+            page.locator("#param-rows").fill(bad[0]);
+            page.locator("#trigger-submit").click();
+            assertThat(page.locator("#param-rows-error")).isVisible();
+            assertThat(page.locator("#param-rows-error")).containsText(bad[1]);
+            assertThat(page.locator("#trigger")).isVisible();
+        }
         Browser.screenshot(page, "03-trigger-validation");
+        // An enum is a choice, not free text.
+        assertThat(page.locator("select#param-mode option")).hasText(new String[] {"fast", "thorough"});
+        assertThat(page.locator("#param-mode")).hasValue("fast");
+        page.locator("#param-mode").selectOption("thorough");
 
         page.locator("#param-rows").fill("7");
         page.locator("#param-label").fill("from-the-browser");
@@ -127,6 +136,7 @@ class DashboardBrowserTest {
         JsonNode run = get(page, "/api/v1/dags/ui_params/runs/" + runId);
         assertThat(run.at("/params/rows").asInt()).isEqualTo(7);
         assertThat(run.at("/params/label").asText()).isEqualTo("from-the-browser");
+        assertThat(run.at("/params/mode").asText()).isEqualTo("thorough");
         Browser.screenshot(page, "04-grid");
 
         // Graph: a second run triggered elsewhere (the API), watched on the graph tab as it happens.

@@ -15,7 +15,8 @@ final class UiDags {
             timezone: UTC
             tags: [ml, example]
             params:
-              rows: { type: integer, default: 3, description: how many rows to read }
+              rows: { type: integer, default: 3, minimum: 1, maximum: 1000, description: how many rows to read }
+              mode: { type: string, default: fast, enum: [fast, thorough], description: how hard to train }
               label: { type: string, default: nightly, description: a free text label }
               dry_run: { type: boolean, default: false, description: skip the upload }
             defaults:
