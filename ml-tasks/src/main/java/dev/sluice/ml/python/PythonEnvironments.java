@@ -33,7 +33,8 @@ import java.util.function.UnaryOperator;
  * a temporary one renamed after: pip writes the venv's absolute path into every console script it installs, so a
  * renamed venv would hold broken scripts. The {@code .complete} marker, written last, is the commit point: a
  * directory without it is the leftover of a crash and is rebuilt. Every process (the interpreter probe, venv, pip)
- * runs through the {@link ProcessLauncher}, so timeouts and cancel stop it and its output is in the attempt log.
+ * runs through the {@link ProcessLauncher}, so timeouts and cancel stop it and its output is in the attempt log;
+ * they run in {@code SLUICE_HOME}, not the DAG's folder, whose modules would otherwise shadow pip's own imports.
  */
 final class PythonEnvironments {
     static final String INDEX_URL = "SLUICE_PIP_INDEX_URL";
@@ -42,7 +43,7 @@ final class PythonEnvironments {
     static final String MARKER = ".complete";
     private static final Map<String, ReentrantLock> BUILDING = new ConcurrentHashMap<>();
     private static final String PROBE = "import json, os, sys; json.dump({'version': sys.version.split()[0], "
-            + "'executable': sys.executable}, open(os.environ['SLUICE_OUTPUT'], 'w'))";
+            + "'implementation': sys.implementation.name, 'base': sys.base_prefix}, open(os.environ['SLUICE_OUTPUT'], 'w'))";
 
     private final UnaryOperator<String> settings;
 
@@ -72,7 +73,7 @@ final class PythonEnvironments {
         Path dir = venvs.resolve(hash);
         Path bin = dir.resolve("bin").resolve("python");
         if (Files.exists(dir.resolve(MARKER))) {
-            ctx.log().printf("environment %s: cache hit (python %s, %d requirements)%n", hash, version, requirements.size());
+            ctx.log().printf("environment %s: cache hit (%s, %d requirements)%n", hash, version, requirements.size());
             return bin.toString();
         }
         ReentrantLock local = BUILDING.computeIfAbsent(hash, h -> new ReentrantLock());
@@ -97,7 +98,7 @@ final class PythonEnvironments {
                        String hash, Path dir) throws IOException, InterruptedException, TaskFailedException {
         Instant start = Instant.now();
         SdkFiles.deleteTree(dir); // a crashed build's leftover
-        ctx.log().printf("environment %s: building for python %s: %s%n", hash, version, String.join(", ", requirements));
+        ctx.log().printf("environment %s: building for %s: %s%n", hash, version, String.join(", ", requirements));
         ctx.log().flush();
         ProcessOutcome venv = launcher.run(ctx, new TaskCommand(List.of(python, "-m", "venv", dir.toString()), ctx.home(), Map.of(), Map.of()));
         if (venv.exitCode() != 0) {
@@ -137,7 +138,7 @@ final class PythonEnvironments {
         return out;
     }
 
-    /** The interpreter's version, which tells a missing or broken interpreter from a failing task. */
+    /** The interpreter's implementation, version and base installation, which tells a missing or broken interpreter from a failing task. */
     private static String probe(TaskContext ctx, ProcessLauncher launcher, String python)
             throws IOException, InterruptedException, TaskFailedException {
         ProcessOutcome o = launcher.run(ctx, new TaskCommand(List.of(python, "-c", PROBE), ctx.home(), Map.of(), Map.of()));
@@ -149,14 +150,15 @@ final class PythonEnvironments {
             throw new TaskFailedException("python interpreter '" + python + "' did not start (exit code " + o.exitCode()
                     + "); see the attempt log", o.exitCode());
         }
-        return v;
+        // Same version from another installation is another base: a venv points at the base it was made from.
+        return o.output().get("implementation") + " " + v + " (" + o.output().get("base") + ")";
     }
 
-    /** The first 16 hex digits of the sha-256 of the interpreter version and the normalized, sorted requirements. */
+    /** The first 16 hex digits of the sha-256 of the interpreter (implementation, version, base installation) and the normalized, sorted requirements. */
     static String hash(String version, List<String> requirements) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(("python " + version + "\n").getBytes(StandardCharsets.UTF_8));
+            md.update((version + "\n").getBytes(StandardCharsets.UTF_8));
             for (String r : requirements.stream().sorted().toList()) md.update((r + "\n").getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(md.digest()).substring(0, 16);
         } catch (java.security.NoSuchAlgorithmException e) {

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  * datasets the task writes become dataset artifacts that ml.* tasks downstream read like ml.split's outputs, and its
  * params and metrics become an experiment record next to ml.train's.
  *
- * <p>{@code args}: for a {@code script}, a list passed as its argv (each item as text); for a {@code function}, a
+ * <p>{@code args}: for a {@code script}, a list passed as its argv (each item as text, lists and mappings as JSON); for a {@code function}, a
  * list of positional arguments or a mapping of keyword arguments, as JSON values. A function's return value becomes
  * output: a dict's keys become output keys, any other non-None value the output {@code result}.
  */
@@ -151,6 +151,8 @@ public final class PythonTask implements TaskType {
         Path dagDir = ctx.dagDirectory().toAbsolutePath().normalize();
         String python = cfg.get("python") instanceof String p && !p.isBlank() ? p
                 : environments.setting(PYTHON_SETTING) != null ? environments.setting(PYTHON_SETTING) : "python3";
+        // A path (not a name looked up on PATH) is relative to the DAG's folder, like script: and requirements:.
+        if (python.contains("/") && !Path.of(python).isAbsolute()) python = dagDir.resolve(python).normalize().toString();
         List<String> requirements = requirements(cfg.get("requirements"), dagDir);
         ProcessLauncher launcher = ProcessLauncher.of(ctx);
         String interpreter = environments.interpreter(ctx, launcher, python, requirements);
@@ -158,7 +160,9 @@ public final class PythonTask implements TaskType {
         List<String> argv = new ArrayList<>(List.of(interpreter));
         if (cfg.get("script") instanceof String script) {
             argv.add(beside(dagDir, script, "script").toString());
-            if (cfg.get("args") instanceof List<?> l) l.forEach(a -> argv.add(String.valueOf(a)));
+            if (cfg.get("args") instanceof List<?> l) {
+                for (Object a : l) argv.add(a instanceof Map || a instanceof List ? dev.sluice.ml.Json.MAPPER.writeValueAsString(a) : String.valueOf(a));
+            }
         } else {
             Object args = cfg.get("args") == null ? List.of() : cfg.get("args");
             argv.addAll(List.of("-c", CALL, (String) cfg.get("module"), (String) cfg.get("function"), dev.sluice.ml.Json.MAPPER.writeValueAsString(args)));

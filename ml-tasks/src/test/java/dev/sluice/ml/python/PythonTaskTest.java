@@ -84,7 +84,7 @@ class PythonTaskTest {
         long first = succeed("greet");
         assertThat(output(first, "hello")).containsEntry("greeting", "hello from tinyhello to world");
         String log = h.log(first, "hello");
-        assertThat(log).containsPattern("environment [0-9a-f]{16}: building for python 3\\.").contains("tinyhello==1.0")
+        assertThat(log).containsPattern("environment [0-9a-f]{16}: building for cpython 3\\.").contains("tinyhello==1.0")
                 .containsPattern("environment [0-9a-f]{16}: installed tinyhello==1.0 in [0-9.]+ s");
 
         long second = succeed("greet");
