@@ -229,6 +229,32 @@ class PythonTaskTest {
     }
 
     @Test
+    void a_model_is_stored_as_a_model_artifact_with_its_metadata_in_the_output() throws Exception {
+        Files.writeString(h.home.resolve("model.py"), """
+                import sluice
+                with open("model.onnx", "wb") as f:
+                    f.write(b"not really onnx, stored as is")
+                sluice.save_model("model.onnx", input_schema={"age": "double", "job": "string"}, problem="binary",
+                                  classes=["no", "yes"], framework="sklearn")
+                """);
+        save("""
+                id: model
+                tasks:
+                  - {id: fit, type: python, config: {script: model.py}}
+                """);
+        long run = succeed("model");
+        Map<String, Object> out = output(run, "fit");
+        assertThat(out.get("bundle")).asString().matches("sha256:[0-9a-f]{64}");
+        assertThat(out.get("bundle_model")).isEqualTo(Map.of("format", "onnx", "input_schema", Map.of("age", "double", "job", "string"),
+                "problem", "binary", "positive_class", "yes", "classes", List.of("no", "yes"), "framework", "sklearn",
+                "media_type", "application/onnx"));
+        assertThat(h.db.dsl().fetchValue(h.db.dsl().select(ARTIFACT.KIND).from(ARTIFACT)
+                .where(ARTIFACT.HASH.eq(((String) out.get("bundle")).substring("sha256:".length()))))).isEqualTo("model");
+        assertThat(Files.readString(dev.sluice.ml.artifact.LocalArtifactStore.inHome(h.home).localPath((String) out.get("bundle"))))
+                .isEqualTo("not really onnx, stored as is");
+    }
+
+    @Test
     void output_paths_outside_the_result_folder_are_refused() throws Exception {
         Files.writeString(h.home.resolve("escape.py"), """
                 import json, os, sys
