@@ -225,6 +225,6 @@ public final class Engine implements AutoCloseable {
         listener.close();
         housekeeping.shutdownNow();
         workers.markStopped(workerId, clock.instant());
-        log.info("Engine stopped: worker {}", workerId);
+        log.info("Engine stopped: node {}", workerId);
     }
 }
