@@ -114,7 +114,8 @@ class NodeRolesClusterTest {
 
         // A worker's port answers probes and scrapes, and nothing of the API.
         String probes = "http://127.0.0.1:" + probePort + "/api/v1";
-        assertThat(send("GET", probes + "/health", null, null).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> send("GET", probes + "/health", null, null).statusCode() == 200);
         assertThat(send("GET", probes + "/health/ready", null, null).body()).contains("\"ready\"");
         assertThat(send("GET", probes + "/metrics", null, null).body()).contains("sluice_");
         assertThat(send("GET", probes + "/dags/split_queues", token, null).statusCode()).isEqualTo(404);
