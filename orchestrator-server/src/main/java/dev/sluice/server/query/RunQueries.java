@@ -145,8 +145,8 @@ public final class RunQueries {
                             TASK_INSTANCE.QUEUE)
                     .from(TASK_INSTANCE).where(TASK_INSTANCE.RUN_ID.in(keys)).fetch();
             // The worker table is read once for the page, and only when some task waits for a worker.
-            java.util.Set<String> served = found.stream().anyMatch(x -> TaskQueries.waitingFor(x.value3(), x.value5(),
-                    java.util.Set.of()) != null) ? tasks.servedQueues() : java.util.Set.of();
+            java.util.Set<String> served = found.stream().anyMatch(x -> TaskQueries.waitsForWorker(x.value3()))
+                    ? tasks.servedQueues() : java.util.Set.of();
             found.forEach(x -> cells.computeIfAbsent(x.value1(), k -> new LinkedHashMap<>())
                     .put(x.value2(), new GridCell(x.value3(), x.value4(), TaskQueries.waitingFor(x.value3(), x.value5(), served))));
         }

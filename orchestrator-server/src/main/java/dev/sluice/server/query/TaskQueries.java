@@ -53,9 +53,14 @@ public final class TaskQueries {
                 .fetch(queue));
     }
 
+    /** Whether a task in {@code state} waits for a worker to claim it. */
+    static boolean waitsForWorker(String state) {
+        return CLAIMABLE.contains(state);
+    }
+
     /** Why a claimable task is not running, when the reason is that nobody serves its queue; else null. */
     static String waitingFor(String state, String queue, java.util.Set<String> served) {
-        if (!CLAIMABLE.contains(state) || served.contains(queue)) return null;
+        if (!waitsForWorker(state) || served.contains(queue)) return null;
         return "no live worker serves queue " + queue;
     }
 
