@@ -175,7 +175,8 @@ final class NodeCommands {
             HttpSettings http = http(bind);
             SluiceApp app = SluiceApp.open(config, EnumSet.of(NodeRole.WORKER), null, engine).start();
             if (port != null) app.startProbes(http.bind(), port);
-            announce(app, "Queues %s, %d slots, drains for %s on stop. %s".formatted(engine.queues(), engine.slots(),
+            announce(app, "Queues %s, %d slot%s, drains for %s on stop. %s".formatted(engine.queues(), engine.slots(),
+                    engine.slots() == 1 ? "" : "s",
                     Durations.format(engine.drainTimeout()), probes(app, http, port)));
             return runUntilStopped(app);
         }
