@@ -87,10 +87,13 @@ public final class Engine implements AutoCloseable {
         if (config.runWorker()) worker.start();
         long hb = config.heartbeatInterval().toMillis();
         housekeeping.scheduleWithFixedDelay(guard("heartbeat", this::heartbeat), hb, hb, TimeUnit.MILLISECONDS);
-        housekeeping.scheduleWithFixedDelay(guard("reaper", this::reap), hb, hb, TimeUnit.MILLISECONDS);
-        long sweep = Math.max(1000, config.pollInterval().toMillis() * 5);
-        housekeeping.scheduleWithFixedDelay(guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
-        log.info("Engine started: worker {} with {} slots", workerId, config.slots());
+        if (config.housekeeping()) {
+            housekeeping.scheduleWithFixedDelay(guard("reaper", this::reap), hb, hb, TimeUnit.MILLISECONDS);
+            long sweep = Math.max(1000, config.pollInterval().toMillis() * 5);
+            housekeeping.scheduleWithFixedDelay(guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
+        }
+        log.info("Engine started: node {} ({}) with {} slots{}", workerId, config.role(),
+                config.runWorker() ? config.slots() : 0, config.runWorker() ? " on queues " + config.queues() : "");
         return this;
     }
 
@@ -101,7 +104,7 @@ public final class Engine implements AutoCloseable {
     private void register() {
         boolean runs = config.runWorker();
         workers.register(workerId, hostname(), runs ? config.slots() : 0, runs ? config.queues() : List.of(),
-                runs ? "worker" : "control", clock.instant());
+                config.role(), clock.instant());
     }
 
     private static String hostname() {
@@ -222,6 +225,6 @@ public final class Engine implements AutoCloseable {
         listener.close();
         housekeeping.shutdownNow();
         workers.markStopped(workerId, clock.instant());
-        log.info("Engine stopped: worker {}", workerId);
+        log.info("Engine stopped: node {}", workerId);
     }
 }

@@ -10,33 +10,39 @@ import java.time.Duration;
  */
 public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Duration pollInterval,
                            int completionBatch, boolean runWorker, String workerId, Duration drainTimeout,
-                           java.util.List<String> queues) {
+                           java.util.List<String> queues, String role, boolean housekeeping) {
     /** Long enough for most short tasks to finish on a routine stop, inside common orchestrators' 60 s grace. */
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
 
     public EngineConfig(Path home, int slots, Duration heartbeatInterval, Duration pollInterval, int completionBatch,
                         boolean runWorker, String workerId) {
         this(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId, DEFAULT_DRAIN,
-                DEFAULT_QUEUES);
+                DEFAULT_QUEUES, DEFAULT_ROLE, true);
     }
 
     /** The queues a worker serves unless told otherwise. */
     public static final java.util.List<String> DEFAULT_QUEUES = java.util.List.of(dev.sluice.dag.TaskDef.DEFAULT_QUEUE);
 
+    /** What a node that runs every part of Sluice calls itself in the worker table. */
+    public static final String DEFAULT_ROLE = "standalone";
+
     public EngineConfig {
         queues = java.util.List.copyOf(queues);
+        if (role == null || role.isBlank() || role.length() > 40) {
+            throw new IllegalArgumentException("a node's role must be 1 to 40 characters, got '" + role + "'");
+        }
         if (queues.isEmpty()) throw new IllegalArgumentException("a worker must serve at least one queue");
     }
 
     /** The queues this worker claims tasks from. */
     public EngineConfig withQueues(java.util.List<String> q) {
         return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId,
-                drainTimeout, q);
+                drainTimeout, q, role, housekeeping);
     }
 
     public static EngineConfig defaults(Path home) {
         return new EngineConfig(home, 32, Duration.ofSeconds(2), Duration.ofSeconds(1), 512, true, null, DEFAULT_DRAIN,
-                DEFAULT_QUEUES);
+                DEFAULT_QUEUES, DEFAULT_ROLE, true);
     }
 
     /**
@@ -44,28 +50,44 @@ public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Dur
      * again, no try spent).
      */
     public EngineConfig withDrainTimeout(Duration d) {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId, d, queues);
+        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId, d, queues, role, housekeeping);
     }
 
     public EngineConfig withSlots(int n) {
-        return new EngineConfig(home, n, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId, drainTimeout, queues);
+        return new EngineConfig(home, n, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId, drainTimeout, queues, role, housekeeping);
     }
 
     public EngineConfig withHeartbeat(Duration d) {
-        return new EngineConfig(home, slots, d, pollInterval, completionBatch, runWorker, workerId, drainTimeout, queues);
+        return new EngineConfig(home, slots, d, pollInterval, completionBatch, runWorker, workerId, drainTimeout, queues, role, housekeeping);
     }
 
     public EngineConfig withPollInterval(Duration d) {
-        return new EngineConfig(home, slots, heartbeatInterval, d, completionBatch, runWorker, workerId, drainTimeout, queues);
+        return new EngineConfig(home, slots, heartbeatInterval, d, completionBatch, runWorker, workerId, drainTimeout, queues, role, housekeeping);
     }
 
     public EngineConfig withWorkerId(String id) {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, id, drainTimeout, queues);
+        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, id, drainTimeout, queues, role, housekeeping);
     }
 
     /** An engine that schedules and records but runs no tasks (e.g. an API-only node). */
     public EngineConfig withoutWorker() {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, false, workerId, drainTimeout, queues);
+        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, false, workerId, drainTimeout, queues, role, housekeeping);
+    }
+
+    /** What this node is, as the worker table shows it (e.g. "scheduler", "worker", "standalone"). */
+    public EngineConfig withRole(String r) {
+        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId,
+                drainTimeout, queues, r, housekeeping);
+    }
+
+    /**
+     * An engine that neither declares silent nodes dead nor runs the fallback promote sweep: a node whose
+     * role leaves that housekeeping to the scheduler nodes (any number of them may do it; every step is a
+     * conditional update).
+     */
+    public EngineConfig withoutHousekeeping() {
+        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId,
+                drainTimeout, queues, role, false);
     }
 
     public Duration deadAfter() {

@@ -104,7 +104,7 @@ public final class HttpServer implements AutoCloseable {
         AdminBootstrap.ensureAdmin(users, System.getenv("SLUICE_ADMIN_PASSWORD"), System.out);
         RouteTable routes = new RouteTable(app, new Authenticator(users, tokens), settings);
 
-        TaskQueries tasks = new TaskQueries(dsl, engine.dags());
+        TaskQueries tasks = new TaskQueries(dsl, engine.dags(), sluice.engineConfig.deadAfter());
         RunQueries runs = new RunQueries(dsl, engine.dags(), tasks);
         DagQueries dags = new DagQueries(dsl, engine.dags(), engine.clock());
         EventHub events = new EventHub(sluice.db);

@@ -15,6 +15,7 @@ import dev.sluice.store.Database;
 import dev.sluice.task.TaskTypeRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,38 +23,67 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Sluice process: database, DAG folder sync, engine and (optionally) HTTP. The CLI's {@code standalone}
- * and the tests build the same object, so what the tests run is what users run.
+ * One Sluice node, composed from its {@link NodeRole roles}: database, engine and webhooks on every node; the DAG
+ * folder sync, Quartz firing, backfill stepping and the reaper on a scheduler; the API and dashboard on a server;
+ * task slots on a worker. The CLI's {@code standalone} (all roles), {@code scheduler}, {@code server} and
+ * {@code worker} and the tests build this same object, so what the tests run is what users run.
  */
 public final class SluiceApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceApp.class);
 
     public final SluiceConfig config;
+    public final Set<NodeRole> roles;
+    public final EngineConfig engineConfig;
     public final Database db;
     public final TaskTypeRegistry types;
     public final Engine engine;
+    /** The DAG folder's sync: a scheduler's alone (null on other nodes, which read DAGs from the database). */
     public final DagSync dagSync;
+    /**
+     * Null on a worker. A server holds one without starting it: its Quartz stays in standby and fires nothing, but
+     * an unpause writes the re-armed trigger into the shared Quartz tables, which a scheduler then fires.
+     */
     public final SchedulerService scheduler;
+    /** Null on a worker. A server creates and cancels backfills; a scheduler steps them. */
     public final BackfillService backfills;
     private final WebhookNotifier webhooks;
-    private final ScheduledExecutorService resync = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("sluice-dag-sync").factory());
+    private final ScheduledExecutorService resync;
     private HttpServer http;
+    private ProbeServer probes;
 
+    /** A standalone node: every role in one process. */
     public SluiceApp(SluiceConfig config, Database db, Path dagsDir, EngineConfig engineConfig, Clock clock) {
+        this(config, db, NodeRole.STANDALONE, dagsDir, engineConfig, clock);
+    }
+
+    /**
+     * @param dagsDir the DAG folder, read only by a scheduler (null for other nodes)
+     * @param engineConfig tuning; whether it runs a worker and the reaper, and its role, follow from {@code roles}
+     */
+    public SluiceApp(SluiceConfig config, Database db, Set<NodeRole> roles, Path dagsDir, EngineConfig engineConfig,
+                     Clock clock) {
+        if (roles.isEmpty()) throw new IllegalArgumentException("a node needs at least one role");
+        boolean scheduling = roles.contains(NodeRole.SCHEDULER), serving = roles.contains(NodeRole.SERVER);
+        if (scheduling && dagsDir == null) throw new IllegalArgumentException("a scheduler node needs a DAG folder");
         this.config = config;
+        this.roles = Set.copyOf(roles);
+        this.engineConfig = NodeRole.engineFor(roles, engineConfig);
         this.db = db;
         this.types = TaskTypeRegistry.discover();
         // Task processes get a clean environment: only what SLUICE_TASK_ENV_ALLOW lets through of the server's.
-        this.engine = new Engine(db, types, engineConfig, clock,
+        this.engine = new Engine(db, types, this.engineConfig, clock,
                 new Services().put(ProcessLauncher.class, ProcessLauncher.of(config)));
-        this.dagSync = new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits());
+        // Every node may finish a task or a run (a worker records, a server cancels or marks): each tells its own.
         this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
         engine.onEvents(webhooks);
-        this.scheduler = new SchedulerService(engine, SchedulerConfig.defaults());
-        this.backfills = new BackfillService(engine);
+        this.dagSync = scheduling
+                ? new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits()) : null;
+        this.scheduler = scheduling || serving ? new SchedulerService(engine, SchedulerConfig.defaults()) : null;
+        this.backfills = scheduling || serving ? new BackfillService(engine) : null;
         // Schedule edits in DAG files take effect at the next sync, without a restart.
-        dagSync.onSync(scheduler::onSync);
+        if (dagSync != null) dagSync.onSync(scheduler::onSync);
+        this.resync = scheduling ? Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("sluice-dag-sync").factory()) : null;
     }
 
     /** Opens the configured database (starting the embedded one when no URL is set) and migrates it. */
@@ -62,13 +92,19 @@ public final class SluiceApp implements AutoCloseable {
     }
 
     public static SluiceApp open(SluiceConfig config, Path dagsDir, EngineConfig engineConfig) {
+        return open(config, NodeRole.STANDALONE, dagsDir, engineConfig);
+    }
+
+    /** A node of {@code roles} on the configured database; the first node to reach it migrates it. */
+    public static SluiceApp open(SluiceConfig config, Set<NodeRole> roles, Path dagsDir, EngineConfig engineConfig) {
         Database db = Database.open(config, 24).migrate();
-        return new SluiceApp(config, db, dagsDir, engineConfig, Clock.systemUTC());
+        return new SluiceApp(config, db, roles, dagsDir, engineConfig, Clock.systemUTC());
     }
 
     public SluiceApp start() {
-        dagSync.sync();
+        if (dagSync != null) dagSync.sync();
         engine.start();
+        if (!roles.contains(NodeRole.SCHEDULER)) return this;
         // After the engine: fired schedules create runs the engine must be ready to take.
         scheduler.start();
         backfills.start(SchedulerConfig.defaults().backfillTick());
@@ -88,8 +124,18 @@ public final class SluiceApp implements AutoCloseable {
         return startHttp(dev.sluice.server.http.HttpSettings.DEFAULTS, port);
     }
 
+    /** The API and dashboard: a server's (or standalone's) alone. */
     public SluiceApp startHttp(dev.sluice.server.http.HttpSettings settings, int port) {
+        if (!roles.contains(NodeRole.SERVER)) {
+            throw new IllegalStateException("a " + engineConfig.role() + " node serves no API; start its probes instead");
+        }
         http = HttpServer.start(this, settings, port);
+        return this;
+    }
+
+    /** Health, readiness and metrics only, for a node that serves no API (0: any free port). */
+    public SluiceApp startProbes(String bind, int port) {
+        probes = ProbeServer.start(db, bind, port);
         return this;
     }
 
@@ -99,16 +145,19 @@ public final class SluiceApp implements AutoCloseable {
     }
 
     public int httpPort() {
-        return http == null ? -1 : http.port();
+        return http != null ? http.port() : probes != null ? probes.port() : -1;
     }
 
     @Override
     public void close() {
-        resync.shutdownNow();
+        if (resync != null) resync.shutdownNow();
         if (http != null) http.close();
+        if (probes != null) probes.close();
         // Before the engine: no run may be created into an engine that is going away.
-        backfills.close();
-        scheduler.close();
+        if (backfills != null) backfills.close();
+        if (scheduler != null) scheduler.close();
+        // A worker drains here: it stops claiming, lets running attempts finish within the drain timeout and hands
+        // the rest back; probes are already closed, so an orchestrator sees the node go away first.
         engine.close();
         webhooks.close();
         db.close();

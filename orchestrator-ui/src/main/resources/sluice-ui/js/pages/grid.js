@@ -50,7 +50,7 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
       const ti = r.tasks[t];
       if (!ti) return `<td><span class="cell st-none" title="${esc(`${t}: no task instance in ${r.run_id}`)}"></span></td>`;
       const tt = esc(title(t, r, ti));
-      return `<td><button type="button" class="cell st-${esc(ti.state)}" data-run="${esc(r.run_id)}" data-task="${esc(t)}" data-state="${esc(ti.state)}" data-r="${ri}" data-c="${ci}" title="${tt}" aria-label="${tt}">${icon(ti.state)}</button></td>`;
+      return `<td><button type="button" class="cell st-${esc(ti.state)}${ti.waiting_for ? ' waiting' : ''}" data-run="${esc(r.run_id)}" data-task="${esc(t)}" data-state="${esc(ti.state)}" data-r="${ri}" data-c="${ci}" title="${tt}" aria-label="${tt}">${icon(ti.state)}</button></td>`;
     }).join('')}</tr>`).join('');
     wrap.innerHTML = `<table class="grid" id="grid" data-dag="${esc(dag.dag_id)}"><thead><tr><th class="task"><span class="muted small">task \\ run</span></th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
   }
@@ -58,7 +58,7 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
   const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
   const shortDate = (iso) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-  const title = (t, r, ti) => `${t} · ${label(ti.state)}${ti.try_number > 1 ? ` · attempt ${ti.try_number}` : ''} · run ${r.run_id}`;
+  const title = (t, r, ti) => `${t} · ${label(ti.state)}${ti.try_number > 1 ? ` · attempt ${ti.try_number}` : ''} · run ${r.run_id}${ti.waiting_for ? ` · ${ti.waiting_for}` : ''}`;
 
   // Click opens the task instance; arrow keys move between cells (rows = tasks, columns = runs).
   wrap.addEventListener('click', (e) => {
@@ -88,14 +88,15 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
       run.state = ev.state;
     } else if (type === 'task') {
       if (!run.tasks[ev.task_id]) return reload();
-      Object.assign(run.tasks[ev.task_id], { state: ev.state, try_number: ev.try_number });
+      // A task that left the queue waits for nobody; one that (re)entered it is judged at the next load.
+      Object.assign(run.tasks[ev.task_id], { state: ev.state, try_number: ev.try_number, waiting_for: undefined });
     }
     // Recolour in place rather than redraw, so keyboard focus stays where it is.
     const sel = type === 'run' ? `a.runhead[data-run="${CSS.escape(ev.run_id)}"]`
       : `button.cell[data-run="${CSS.escape(ev.run_id)}"][data-task="${CSS.escape(ev.task_id)}"]`;
     const cell = wrap.querySelector(sel);
     if (!cell) return;
-    cell.className = cell.className.replace(/\bst-\S+/, 'st-' + ev.state);
+    cell.className = cell.className.replace(/\bst-\S+/, 'st-' + ev.state).replace(/\s*\bwaiting\b/, '');
     cell.dataset.state = ev.state;
     cell.textContent = icon(ev.state);
     if (type === 'task') { const t = title(ev.task_id, run, run.tasks[ev.task_id]); cell.title = t; cell.setAttribute('aria-label', t); }

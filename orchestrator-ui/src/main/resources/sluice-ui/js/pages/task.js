@@ -39,9 +39,13 @@ export async function taskPage({ params, query, main }) {
       h('div', h('div.small', h('a', { href: link('dags') }, 'DAGs'), ' / ', h('a', { href: link('dags', params.dag, 'grid') }, params.dag), ' / ',
         h('a', { href: link('dags', params.dag, 'graph', { run: params.run }) }, params.run), ' /'),
         h('h1', params.task, ' ', h('span#task-state', badge(ti.state)))),
-      h('div.spacer'), can('operator') ? actions() : null));
+      h('div.spacer'), can('operator') ? actions() : null),
+      // Queued with nobody to claim it: say so, rather than let the task look merely slow.
+      ti.waiting_for ? h('div.banner.warn#task-waiting', { role: 'status' }, h('strong', 'Waiting: '), ti.waiting_for,
+        '. Start a worker with ', h('code', `--queues ${ti.queue}`), ' to run it.') : null);
     facts.replaceChildren(h('h2', { style: { marginTop: 0 } }, 'Task instance'), h('dl.facts',
       h('dt', 'State'), h('dd', badge(ti.state)), h('dt', 'Type'), h('dd', ti.type || '—'),
+      h('dt', 'Queue'), h('dd#task-queue', ti.queue || '—'),
       h('dt', 'Attempts'), h('dd', `${ti.try_number} of ${ti.max_tries}`), h('dt', 'Started'), h('dd', time(ti.started_at)),
       h('dt', 'Ended'), h('dd', time(ti.ended_at)), h('dt', 'Duration'), h('dd', duration(ti.duration_ms ?? durationBetween(ti.started_at, ti.ended_at))),
       h('dt', 'Worker'), h('dd', ti.worker_id || '—'),

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command. Logs go to stderr; results a script may parse go to stdout. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Workflow orchestrator for machine-learning pipelines.",
-        subcommands = {StandaloneCommand.class, DagsCommand.class, ClientCommands.Trigger.class,
+        subcommands = {StandaloneCommand.class, NodeCommands.Scheduler.class, NodeCommands.Server.class,
+                NodeCommands.Worker.class, DagsCommand.class, ClientCommands.Trigger.class,
                 ClientCommands.Backfill.class, ClientCommands.Runs.class})
 public final class SluiceCli {
 

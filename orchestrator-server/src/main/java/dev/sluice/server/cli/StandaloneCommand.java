@@ -5,12 +5,11 @@ import dev.sluice.server.SluiceApp;
 import dev.sluice.server.http.HttpSettings;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "standalone", mixinStandardHelpOptions = true,
-        description = "Runs database (embedded unless SLUICE_DB_URL is set), scheduler, workers and HTTP in one process.")
+        description = "Runs database (embedded unless SLUICE_DB_URL is set), scheduler, server and worker in one process.")
 final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--dags", description = "DAG folder (default: the repository's examples)")
     Path dags;
@@ -29,11 +28,6 @@ final class StandaloneCommand implements Callable<Integer> {
         HttpSettings http = HttpSettings.fromEnvironment();
         if (bind != null) http = http.withBind(bind);
         SluiceApp app = SluiceApp.open(config, folder).start().startHttp(http, port);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            stopped.countDown();
-        }));
         var sync = app.dagSync.last();
         System.out.printf("Sluice is running: http://localhost:%d/ui/  (API: http://localhost:%d/api/v1/health)%n",
                 app.httpPort(), app.httpPort());
@@ -42,7 +36,6 @@ final class StandaloneCommand implements Callable<Integer> {
         System.out.printf("DAGs from %s (DAG source '%s'): %s%s%n", folder, app.dagSync.sourceId(), sync.dags().keySet(),
                 sync.importErrors().isEmpty() ? "" : "; import errors in " + sync.importErrors().keySet());
         System.out.println("Data in " + config.home() + ". Press Ctrl+C to stop.");
-        stopped.await();
-        return 0;
+        return NodeCommands.runUntilStopped(app);
     }
 }

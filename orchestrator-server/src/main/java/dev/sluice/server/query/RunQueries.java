@@ -47,7 +47,10 @@ public final class RunQueries {
                             Instant endedAt, Map<String, Object> params, int dagVersion, String triggeredBy,
                             List<TaskQueries.TaskInstanceView> tasks) {}
 
-    public record GridCell(String state, int tryNumber) {}
+    /** {@code waitingFor}: see {@link TaskQueries.TaskInstanceView}; left out of the answer when null. */
+    public record GridCell(String state, int tryNumber,
+                           @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                           String waitingFor) {}
 
     public record GridRun(String runId, String state, Instant logicalDate, Instant startedAt, Instant endedAt,
                           Map<String, GridCell> tasks) {}
@@ -138,10 +141,14 @@ public final class RunQueries {
         Map<Long, Map<String, GridCell>> cells = new HashMap<>();
         List<Long> keys = page.stream().map(r -> r.get(DAG_RUN.ID)).toList();
         if (!keys.isEmpty()) {
-            dsl.select(TASK_INSTANCE.RUN_ID, TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE, TASK_INSTANCE.TRY_NUMBER)
-                    .from(TASK_INSTANCE).where(TASK_INSTANCE.RUN_ID.in(keys))
-                    .forEach(x -> cells.computeIfAbsent(x.value1(), k -> new LinkedHashMap<>())
-                            .put(x.value2(), new GridCell(x.value3(), x.value4())));
+            var found = dsl.select(TASK_INSTANCE.RUN_ID, TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE, TASK_INSTANCE.TRY_NUMBER,
+                            TASK_INSTANCE.QUEUE)
+                    .from(TASK_INSTANCE).where(TASK_INSTANCE.RUN_ID.in(keys)).fetch();
+            // The worker table is read once for the page, and only when some task waits for a worker.
+            java.util.Set<String> served = found.stream().anyMatch(x -> TaskQueries.waitsForWorker(x.value3()))
+                    ? tasks.servedQueues() : java.util.Set.of();
+            found.forEach(x -> cells.computeIfAbsent(x.value1(), k -> new LinkedHashMap<>())
+                    .put(x.value2(), new GridCell(x.value3(), x.value4(), TaskQueries.waitingFor(x.value3(), x.value5(), served))));
         }
         List<GridRun> runs = page.stream().map(r -> new GridRun(r.get(DAG_RUN.RUN_ID), r.get(DAG_RUN.STATE),
                 t(r.get(DAG_RUN.LOGICAL_DATE)), t(r.get(DAG_RUN.STARTED_AT)), t(r.get(DAG_RUN.ENDED_AT)),

@@ -3,6 +3,7 @@ package dev.sluice.server.query;
 import static dev.sluice.db.jooq.Tables.ATTEMPT;
 import static dev.sluice.db.jooq.Tables.DAG_RUN;
 import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
+import static dev.sluice.db.jooq.Tables.WORKER;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.TaskDef;
@@ -26,19 +27,55 @@ public final class TaskQueries {
 
     private final DSLContext dsl;
     private final DagRepository dags;
+    private final Duration deadAfter;
 
-    public TaskQueries(DSLContext dsl, DagRepository dags) {
+    /** @param deadAfter a worker whose last heartbeat is older than this (by the database's clock) serves nobody */
+    public TaskQueries(DSLContext dsl, DagRepository dags, Duration deadAfter) {
         this.dsl = dsl;
         this.dags = dags;
+        this.deadAfter = deadAfter;
+    }
+
+    /** States in which a task waits for a worker of its queue to claim it. */
+    private static final java.util.Set<String> CLAIMABLE = java.util.Set.of("queued", "up_for_retry");
+
+    /**
+     * The queues some live worker serves: not stopped, heartbeat recent by the database's clock (every node's
+     * clock is judged by the same one), and with slots (a scheduler or server node registers none).
+     */
+    java.util.Set<String> servedQueues() {
+        var queue = org.jooq.impl.DSL.field("q", String.class);
+        return new java.util.HashSet<>(dsl.selectDistinct(queue)
+                .from(WORKER, org.jooq.impl.DSL.unnest(WORKER.QUEUES).as("u", "q"))
+                .where(WORKER.STOPPED_AT.isNull(), WORKER.SLOTS.gt(0),
+                        org.jooq.impl.DSL.condition("{0} > now() - {1} * interval '1 millisecond'",
+                                WORKER.HEARTBEAT_AT, org.jooq.impl.DSL.val(deadAfter.toMillis())))
+                .fetch(queue));
+    }
+
+    /** Whether a task in {@code state} waits for a worker to claim it. */
+    static boolean waitsForWorker(String state) {
+        return CLAIMABLE.contains(state);
+    }
+
+    /** Why a claimable task is not running, when the reason is that nobody serves its queue; else null. */
+    static String waitingFor(String state, String queue, java.util.Set<String> served) {
+        if (!waitsForWorker(state) || served.contains(queue)) return null;
+        return "no live worker serves queue " + queue;
     }
 
     /**
      * {@code renderedConfig} is null: the engine renders templates at attempt start and does not store the
      * result; the log of the attempt shows what ran.
      */
+    /**
+     * {@code waitingFor} says why a queued task is not running when nobody can run it (no live worker serves
+     * its {@code queue}); null otherwise.
+     */
     public record TaskInstanceView(String taskId, String state, int tryNumber, int maxTries, Instant startedAt,
                                    Instant endedAt, Long durationMs, String workerId, String error,
-                                   Map<String, Object> output, String type, Map<String, Object> renderedConfig) {}
+                                   Map<String, Object> output, String type, Map<String, Object> renderedConfig,
+                                   String queue, String waitingFor) {}
 
     public record AttemptView(int tryNumber, String state, String workerId, Instant startedAt, Instant endedAt,
                               Integer exitCode, String error) {}
@@ -46,24 +83,34 @@ public final class TaskQueries {
     public record TaskInstanceDetail(String taskId, String state, int tryNumber, int maxTries, Instant startedAt,
                                      Instant endedAt, Long durationMs, String workerId, String error,
                                      Map<String, Object> output, String type, Map<String, Object> renderedConfig,
-                                     List<AttemptView> attempts) {}
+                                     String queue, String waitingFor, List<AttemptView> attempts) {}
 
     public record LogChunk(String text, long nextOffset, boolean complete) {}
 
     List<TaskInstanceView> ofRun(long runKey, long versionId) {
         Dag dag = dags.version(versionId);
-        return dsl.selectFrom(TASK_INSTANCE).where(TASK_INSTANCE.RUN_ID.eq(runKey)).orderBy(TASK_INSTANCE.ID)
-                .fetch(r -> view(r, dag));
+        var rows = dsl.selectFrom(TASK_INSTANCE).where(TASK_INSTANCE.RUN_ID.eq(runKey)).orderBy(TASK_INSTANCE.ID).fetch();
+        // One look at the worker table per run, and only when some task waits for a worker.
+        java.util.Set<String> served = rows.stream().anyMatch(r -> CLAIMABLE.contains(r.getState()))
+                ? servedQueues() : java.util.Set.of();
+        return rows.map(r -> view(r, dag, served));
     }
 
-    private static TaskInstanceView view(Record r, Dag dag) {
+    private TaskInstanceView view(Record r) {
+        String state = r.get(TASK_INSTANCE.STATE);
+        return view(r, dags.version(r.get(DAG_RUN.DAG_VERSION_ID)),
+                CLAIMABLE.contains(state) ? servedQueues() : java.util.Set.of());
+    }
+
+    private static TaskInstanceView view(Record r, Dag dag, java.util.Set<String> served) {
         Instant started = RunQueries.t(r.get(TASK_INSTANCE.STARTED_AT)), ended = RunQueries.t(r.get(TASK_INSTANCE.ENDED_AT));
         TaskDef def = dag.task(r.get(TASK_INSTANCE.TASK_ID));
         return new TaskInstanceView(r.get(TASK_INSTANCE.TASK_ID), r.get(TASK_INSTANCE.STATE), r.get(TASK_INSTANCE.TRY_NUMBER),
                 r.get(TASK_INSTANCE.MAX_TRIES), started, ended,
                 started != null && ended != null && !ended.isBefore(started) ? Duration.between(started, ended).toMillis() : null,
                 r.get(TASK_INSTANCE.WORKER_ID), r.get(TASK_INSTANCE.ERROR), Json.map(r.get(TASK_INSTANCE.OUTPUT)),
-                def == null ? null : def.type(), null);
+                def == null ? null : def.type(), null, r.get(TASK_INSTANCE.QUEUE),
+                waitingFor(r.get(TASK_INSTANCE.STATE), r.get(TASK_INSTANCE.QUEUE), served));
     }
 
     private Record row(String dagId, String runId, String taskId) {
@@ -74,13 +121,12 @@ public final class TaskQueries {
     }
 
     public TaskInstanceView instance(String dagId, String runId, String taskId) {
-        Record r = row(dagId, runId, taskId);
-        return view(r, dags.version(r.get(DAG_RUN.DAG_VERSION_ID)));
+        return view(row(dagId, runId, taskId));
     }
 
     public TaskInstanceDetail detail(String dagId, String runId, String taskId) {
         Record r = row(dagId, runId, taskId);
-        TaskInstanceView v = view(r, dags.version(r.get(DAG_RUN.DAG_VERSION_ID)));
+        TaskInstanceView v = view(r);
         var rows = dsl.selectFrom(ATTEMPT).where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)))
                 .orderBy(ATTEMPT.TRY_NUMBER).fetch();
         var attempts = rows.map(a -> new AttemptView(a.getTryNumber(), a.getState(), a.getWorkerId(),
@@ -88,7 +134,7 @@ public final class TaskQueries {
         // The latest attempt's config, as rendered (secrets masked by the engine); recorded when it ends.
         Map<String, Object> rendered = rows.isEmpty() ? null : Json.map(rows.get(rows.size() - 1).getRenderedConfig());
         return new TaskInstanceDetail(v.taskId(), v.state(), v.tryNumber(), v.maxTries(), v.startedAt(), v.endedAt(),
-                v.durationMs(), v.workerId(), v.error(), v.output(), v.type(), rendered, attempts);
+                v.durationMs(), v.workerId(), v.error(), v.output(), v.type(), rendered, v.queue(), v.waitingFor(), attempts);
     }
 
     public record AttemptLog(Path file, boolean finished) {}
