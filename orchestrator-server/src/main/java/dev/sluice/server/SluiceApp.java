@@ -11,6 +11,7 @@ import dev.sluice.notify.WebhookNotifier;
 import dev.sluice.schedule.BackfillService;
 import dev.sluice.schedule.SchedulerConfig;
 import dev.sluice.schedule.SchedulerService;
+import dev.sluice.storage.ObjectStore;
 import dev.sluice.store.Database;
 import dev.sluice.task.TaskTypeRegistry;
 import java.nio.file.Path;
@@ -29,6 +30,8 @@ public final class SluiceApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceApp.class);
 
     public final SluiceConfig config;
+    /** Artifacts and the files of DAG versions: SLUICE_HOME, or the shared store SLUICE_STORE_URL names. */
+    public final ObjectStore store;
     public final Database db;
     public final TaskTypeRegistry types;
     public final Engine engine;
@@ -44,9 +47,14 @@ public final class SluiceApp implements AutoCloseable {
         this.config = config;
         this.db = db;
         this.types = TaskTypeRegistry.discover();
+        try {
+            this.store = config.openStore();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot open the object store " + config.storeUrl(), e);
+        }
         // Task processes get a clean environment: only what SLUICE_TASK_ENV_ALLOW lets through of the server's.
         this.engine = new Engine(db, types, engineConfig, clock,
-                new Services().put(ProcessLauncher.class, ProcessLauncher.of(config)));
+                new Services().put(ProcessLauncher.class, ProcessLauncher.of(config)).put(ObjectStore.class, store));
         this.dagSync = new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits());
         this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
         engine.onEvents(webhooks);
@@ -111,6 +119,7 @@ public final class SluiceApp implements AutoCloseable {
         scheduler.close();
         engine.close();
         webhooks.close();
+        store.close();
         db.close();
     }
 }
