@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.engine.DagBundles;
 import dev.sluice.engine.DagSync;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineConfig;
@@ -55,7 +56,8 @@ public final class SluiceApp implements AutoCloseable {
         // Task processes get a clean environment: only what SLUICE_TASK_ENV_ALLOW lets through of the server's.
         this.engine = new Engine(db, types, engineConfig, clock,
                 new Services().put(ProcessLauncher.class, ProcessLauncher.of(config)).put(ObjectStore.class, store));
-        this.dagSync = new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits());
+        this.dagSync = new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits())
+                .withBundles(new DagBundles(store), DagBundles.maxBytesFromEnvironment());
         this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
         engine.onEvents(webhooks);
         this.scheduler = new SchedulerService(engine, SchedulerConfig.defaults());
