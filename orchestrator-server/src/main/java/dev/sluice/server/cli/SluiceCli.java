@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Workflow orchestrator for machine-learning pipelines.",
         subcommands = {StandaloneCommand.class, DagsCommand.class, ClientCommands.Trigger.class,
-                ClientCommands.Backfill.class, ClientCommands.Runs.class})
+                ClientCommands.Backfill.class, ClientCommands.Runs.class, StoreCommand.class})
 public final class SluiceCli {
 
     public static void main(String[] args) {
