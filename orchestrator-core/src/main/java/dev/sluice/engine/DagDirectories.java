@@ -51,6 +51,12 @@ final class DagDirectories {
         return bundled.orElseGet(() -> folder(dagId));
     }
 
+    /** The DAG file's folder on this node (whether or not it exists here). */
+    Path sourceFolder(String dagId) {
+        Path local = overrides.get(dagId);
+        return local != null ? local : folder(dagId);
+    }
+
     private Path folder(String dagId) {
         return folders.computeIfAbsent(dagId, id -> dags.filePath(id)
                 .map(p -> Path.of(p).toAbsolutePath().getParent())

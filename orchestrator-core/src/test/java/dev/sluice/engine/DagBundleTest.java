@@ -108,6 +108,30 @@ class DagBundleTest {
     }
 
     @Test
+    void a_path_leaving_the_dag_folder_still_resolves_against_the_dag_file_s_folder_on_the_node() throws Exception {
+        try (EngineHarness h = new EngineHarness()) {
+            Path dags = Files.createTempDirectory("sluice-dags");
+            Path team = Files.createDirectories(dags.resolve("team"));
+            Files.writeString(team.resolve("d.yaml"), """
+                    id: outside_data
+                    tasks:
+                      - { id: t, type: shell, config: { command: "cat x.txt", cwd: "../shared" } }
+                    """);
+            Files.writeString(Files.createDirectories(dags.resolve("shared")).resolve("x.txt"), "shared data");
+            ObjectStore objects = new LocalObjectStore(Files.createTempDirectory("store"));
+            Engine e = new Engine(h.db, h.types, h.config(), Clock.systemUTC(), new Services().put(ObjectStore.class, objects)).start();
+            try {
+                new DagSync(e.dags(), h.types, dags).withBundles(new DagBundles(objects), 1 << 20).sync();
+                long run = h.trigger(e, "outside_data", Map.of());
+                assertThat(h.awaitRun(run, Duration.ofSeconds(30))).isEqualTo(RunState.SUCCESS);
+                assertThat(h.log(run, "t")).contains("shared data");
+            } finally {
+                e.close();
+            }
+        }
+    }
+
+    @Test
     void links_are_followed_only_to_files_inside_the_dag_folder() throws Exception {
         Path dags = Files.createTempDirectory("sluice-dags");
         Path outside = Files.createTempFile("secret", ".txt");

@@ -163,10 +163,9 @@ abstract class MlTask implements TaskType {
         return ref;
     }
 
-    /** A path from the config, relative to the DAG file's directory. */
+    /** A path from the config, relative to the DAG's directory (see {@link TaskContext#resolveDagPath}). */
     static Path resolve(TaskContext ctx, String path) {
-        Path p = Path.of(path);
-        return p.isAbsolute() || ctx.dagDirectory() == null ? p : ctx.dagDirectory().resolve(p).normalize();
+        return ctx.resolveDagPath(path);
     }
 
     static List<ConfigField> with(List<ConfigField> own) {
