@@ -39,6 +39,8 @@ final class DagDirectories {
         if (local != null) return local;
         // computeIfAbsent serialises concurrent attempts of one version in this process; other processes on the
         // node are kept apart by the atomic rename in DagBundles.materialize.
+        // A cache directory deleted while the process runs (documented as allowed when idle) is made again.
+        versions.computeIfPresent(versionId, (v, dir) -> dir.isPresent() && !java.nio.file.Files.isDirectory(dir.get()) ? null : dir);
         Optional<Path> bundled = versions.computeIfAbsent(versionId, v -> {
             Optional<List<DagBundle.File>> files = dags.versionFiles(v);
             if (files.isEmpty()) return Optional.empty();
