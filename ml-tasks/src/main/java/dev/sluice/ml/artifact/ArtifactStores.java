@@ -9,6 +9,17 @@ public final class ArtifactStores {
     private ArtifactStores() {}
 
     /**
+     * The store a task uses: one the engine offers as such (tests), else the configured object store the engine
+     * offers ({@code SLUICE_STORE_URL}), else {@code SLUICE_HOME/artifacts}. Every task type that reads or writes
+     * artifacts should get its store here, so that workers on other machines see the same artifacts.
+     */
+    public static ArtifactStore of(dev.sluice.task.TaskContext ctx) {
+        return ctx.service(ArtifactStore.class)
+                .or(() -> ctx.service(ObjectStore.class).map(s -> of(s, ctx.home())))
+                .orElseGet(() -> LocalArtifactStore.inHome(ctx.home()));
+    }
+
+    /**
      * A local store (the default, rooted at SLUICE_HOME, or a shared directory) keeps artifacts as files in place:
      * {@code <root>/artifacts/sha256/ab/<hash>}, exactly the layout of homes made before object stores, read where
      * they lie with no cache or copy. Any other store downloads into {@code <home>/cache/artifacts}.

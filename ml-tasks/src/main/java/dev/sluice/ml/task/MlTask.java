@@ -4,7 +4,6 @@ import dev.sluice.ml.artifact.Artifact;
 import dev.sluice.ml.artifact.ArtifactCatalog;
 import dev.sluice.ml.artifact.ArtifactStore;
 import dev.sluice.ml.artifact.ArtifactStores;
-import dev.sluice.ml.artifact.LocalArtifactStore;
 import dev.sluice.ml.artifact.ResultCache;
 import dev.sluice.ml.data.DuckDb;
 import dev.sluice.task.ConfigField;
@@ -111,9 +110,7 @@ abstract class MlTask implements TaskType {
     }
 
     ArtifactStore store(TaskContext ctx) {
-        return ctx.service(ArtifactStore.class)
-                .or(() -> ctx.service(dev.sluice.storage.ObjectStore.class).map(s -> ArtifactStores.of(s, ctx.home())))
-                .orElseGet(() -> LocalArtifactStore.inHome(ctx.home()));
+        return ArtifactStores.of(ctx);
     }
 
     ArtifactCatalog catalog(TaskContext ctx) {
