@@ -13,10 +13,12 @@ import java.util.Map;
  * {@code dagFileMaxBytes} ({@code SLUICE_DAG_FILE_MAX_BYTES}) is the largest DAG file read. {@code taskEnvAllow}
  * ({@code SLUICE_TASK_ENV_ALLOW}, comma-separated names or {@code PREFIX_*}) lists the server's environment
  * variables that task processes inherit beyond PATH, HOME and the locale (see
- * {@link dev.sluice.task.process.TaskEnvironment}).
+ * {@link dev.sluice.task.process.TaskEnvironment}). {@code storeUrl} ({@code SLUICE_STORE_URL}) names the object store
+ * for artifacts and DAG files (null: SLUICE_HOME itself, the layout of a single machine); see {@link #openStore()}.
  */
 public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
-                           double predictionLogRate, String dagSource, long dagFileMaxBytes, List<String> taskEnvAllow) {
+                           double predictionLogRate, String dagSource, long dagFileMaxBytes, List<String> taskEnvAllow,
+                           String storeUrl) {
     /** Share of prediction requests logged for drift reports: enough to audit inputs without a write per request. */
     public static final double DEFAULT_PREDICTION_LOG_RATE = 0.01;
 
@@ -29,6 +31,26 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
             throw new IllegalArgumentException("SLUICE_DAG_FILE_MAX_BYTES must be between 1 and "
                     + DagFileLimits.MAX_FILE_BYTES + ", got " + dagFileMaxBytes);
         }
+    }
+
+    /** Settings from before the object store was configurable: everything under SLUICE_HOME. */
+    public SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
+                        double predictionLogRate, String dagSource, long dagFileMaxBytes, List<String> taskEnvAllow) {
+        this(home, dbUrl, dbUser, dbPassword, embeddedPort, predictionLogRate, dagSource, dagFileMaxBytes, taskEnvAllow, null);
+    }
+
+    /** The same settings with another object store URL (null: SLUICE_HOME). */
+    public SluiceConfig withStoreUrl(String url) {
+        return new SluiceConfig(home, dbUrl, dbUser, dbPassword, embeddedPort, predictionLogRate, dagSource, dagFileMaxBytes,
+                taskEnvAllow, url == null || url.isBlank() ? null : url.trim());
+    }
+
+    /**
+     * Opens the object store: SLUICE_HOME itself by default, else what {@code SLUICE_STORE_URL} names, with the
+     * {@code SLUICE_S3_*} settings of the environment (credentials come from the AWS SDK's own chain).
+     */
+    public dev.sluice.storage.ObjectStore openStore() throws java.io.IOException {
+        return dev.sluice.storage.ObjectStores.open(storeUrl, home, dev.sluice.storage.ObjectStores.settingsFromEnvironment());
     }
 
     /** Settings from before the DAG source and file limit existed: the default source and limit. */
@@ -54,7 +76,7 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
         Map<String, String> env = new java.util.HashMap<>(System.getenv());
         for (String key : new String[] {"SLUICE_HOME", "SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_EMBEDDED_DB_PORT",
                 "SLUICE_PREDICTION_LOG_RATE", "SLUICE_DAG_SOURCE", "SLUICE_DAG_FILE_MAX_BYTES",
-                "SLUICE_TASK_ENV_ALLOW"}) {
+                "SLUICE_TASK_ENV_ALLOW", "SLUICE_STORE_URL"}) {
             String v = System.getProperty(key);
             if (v != null) env.put(key, v);
         }
@@ -72,7 +94,8 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
                 rate(env.get("SLUICE_PREDICTION_LOG_RATE")),
                 blankToNull(env.get("SLUICE_DAG_SOURCE")),
                 bytes(env.get("SLUICE_DAG_FILE_MAX_BYTES")),
-                names(env.get("SLUICE_TASK_ENV_ALLOW")));
+                names(env.get("SLUICE_TASK_ENV_ALLOW")),
+                blankToNull(env.get("SLUICE_STORE_URL")));
     }
 
     private static List<String> names(String s) {
@@ -108,6 +131,7 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
 
     @Override
     public String toString() {
-        return "SluiceConfig[home=" + home + ", db=" + (embedded() ? "embedded" : dbUrl) + ", user=" + dbUser + "]";
+        return "SluiceConfig[home=" + home + ", db=" + (embedded() ? "embedded" : dbUrl) + ", user=" + dbUser
+                + (storeUrl == null ? "" : ", store=" + storeUrl) + "]";
     }
 }

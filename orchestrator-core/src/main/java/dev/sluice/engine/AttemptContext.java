@@ -23,6 +23,7 @@ final class AttemptContext implements TaskContext {
     private final java.util.function.Supplier<Map<String, Map<String, Object>>> upstreamOutputs;
     private final Path logFile;
     private final Path dagDir;
+    private final Path dagSourceDir;
     private final Path home;
     private final Clock clock;
     private final Services services;
@@ -31,7 +32,7 @@ final class AttemptContext implements TaskContext {
     private PrintWriter log;
 
     AttemptContext(Claimed c, AttemptHandle handle, Map<String, Object> config,
-                   java.util.function.Supplier<Map<String, Map<String, Object>>> upstreamOutputs, Path logFile, Path dagDir, Path home,
+                   java.util.function.Supplier<Map<String, Map<String, Object>>> upstreamOutputs, Path logFile, Path dagDir, Path dagSourceDir, Path home,
                    Clock clock, Services services, long attemptKey, Set<String> secrets) {
         this.secrets = secrets;
         this.c = c;
@@ -40,6 +41,7 @@ final class AttemptContext implements TaskContext {
         this.upstreamOutputs = upstreamOutputs;
         this.logFile = logFile;
         this.dagDir = dagDir;
+        this.dagSourceDir = dagSourceDir;
         this.home = home;
         this.clock = clock;
         this.services = services;
@@ -57,6 +59,7 @@ final class AttemptContext implements TaskContext {
     @Override public Map<String, Map<String, Object>> upstreamOutputs() { return upstreamOutputs.get(); }
     @Override public Path logFile() { return logFile; }
     @Override public Path dagDirectory() { return dagDir; }
+    @Override public Path dagSourceDirectory() { return dagSourceDir; }
     @Override public Path home() { return home; }
     @Override public Clock clock() { return clock; }
     @Override public boolean isCancelled() { return handle.isStopped(); }

@@ -88,7 +88,8 @@ final class AttemptRunner {
                 }
                 return direct;
             });
-            ctx = new AttemptContext(c, handle, rendered, upstream, Path.of(c.logPath()), dagDirectories.of(c.dagId()),
+            ctx = new AttemptContext(c, handle, rendered, upstream, Path.of(c.logPath()), dagDirectories.of(c.dagId(), c.dagVersionId()),
+                    dagDirectories.sourceFolder(c.dagId()),
                     home, clock, services, c.attemptKey(), masked(secrets.used(), c.params()));
             final TaskDef d = def;
             timeout = timer.schedule(() -> handle.stop(Outcome.TIMED_OUT), d.timeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -1,5 +1,7 @@
 package dev.sluice.engine;
 
+import dev.sluice.dag.DagBundle;
+import dev.sluice.dag.DagBundleFiles;
 import dev.sluice.dag.DagError;
 import dev.sluice.dag.DagFileLimits;
 import dev.sluice.dag.DagFolder;
@@ -43,6 +45,8 @@ public final class DagSync {
     private final Duration ownerGoneAfter;
     private final List<Consumer<Result>> listeners = new CopyOnWriteArrayList<>();
     private volatile Result last;
+    private DagBundles bundles;
+    private DagBundleFiles bundleFiles;
 
     public record Result(Map<String, DagFolder.LoadedDag> dags, Map<String, Long> versionIds,
                          List<String> changed, Map<String, List<String>> importErrors) {}
@@ -77,6 +81,16 @@ public final class DagSync {
         }
     }
 
+    /**
+     * Stores the files beside each DAG file with its versions (DAG bundles), so workers on other nodes run them:
+     * at most {@code maxBytes} per DAG, else the DAG file gets an import error naming the biggest files.
+     */
+    public synchronized DagSync withBundles(DagBundles bundles, long maxBytes) {
+        this.bundles = bundles;
+        this.bundleFiles = new DagBundleFiles(folder, maxBytes);
+        return this;
+    }
+
     public void onSync(Consumer<Result> listener) {
         listeners.add(listener);
     }
@@ -101,9 +115,26 @@ public final class DagSync {
         Map<String, Long> versions = new LinkedHashMap<>();
         List<String> changed = new ArrayList<>();
         Map<Path, List<DagError>> problems = new TreeMap<>(loaded.importErrors());
+        Set<Path> dagFiles = new java.util.HashSet<>(loaded.importErrors().keySet());
+        List<String> unbundled = new ArrayList<>();
+        loaded.dags().values().forEach(d -> dagFiles.add(d.file()));
         for (var e : loaded.dags().entrySet()) {
             var d = e.getValue();
-            var saved = dags.saveFromSource(sourceId, ownerGoneAfter, d.dag(), d.file().toString(), d.source());
+            DagBundle bundle = null;
+            if (bundles != null) {
+                try {
+                    var collected = bundleFiles.collect(d.file(), dagFiles);
+                    // Before the version row: a manifest must never name a file the store lacks.
+                    bundles.upload(collected);
+                    bundle = collected.bundle();
+                } catch (DagBundleFiles.TooBig | IOException | RuntimeException ex) {
+                    String why = ex instanceof DagBundleFiles.TooBig ? ex.getMessage() : "cannot store the files beside it: " + ex;
+                    problems.put(d.file(), List.of(new DagError(d.file().toString(), 0, "files", why)));
+                    unbundled.add(e.getKey()); // like a broken file: the last good version stays active
+                    continue;
+                }
+            }
+            var saved = dags.saveFromSource(sourceId, ownerGoneAfter, d.dag(), d.file().toString(), d.source(), bundle);
             if (!saved.saved()) {
                 problems.put(d.file(), List.of(new DagError(d.file().toString(), d.idLine(), "id", "DAG id '"
                         + e.getKey() + "' belongs to the DAG source '" + saved.owner() + "' (file " + saved.ownerFile()
@@ -131,6 +162,7 @@ public final class DagSync {
         // A DAG whose file is broken keeps its last good version active: a typo must not stop its schedule.
         List<String> present = new ArrayList<>(owned.keySet());
         present.addAll(dags.idsDefinedIn(loaded.importErrors().keySet().stream().map(Path::toString).toList()));
+        present.addAll(unbundled);
         dags.retireMissing(sourceId, legacyFolders(), present);
         Result r = new Result(owned, versions, changed, errors);
         last = r;

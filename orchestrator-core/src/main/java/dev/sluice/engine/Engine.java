@@ -1,5 +1,7 @@
 package dev.sluice.engine;
 
+import dev.sluice.storage.LocalObjectStore;
+import dev.sluice.storage.ObjectStore;
 import dev.sluice.store.DagRepository;
 import dev.sluice.store.Database;
 import dev.sluice.store.LogStore;
@@ -67,12 +69,33 @@ public final class Engine implements AutoCloseable {
         });
         CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator, events);
         services.put(DataSource.class, db.dataSource());
-        this.dagDirectories = new DagDirectories(dags, config.home());
+        // The files of DAG versions come from the configured store; without one, from SLUICE_HOME's own directory.
+        this.dagDirectories = new DagDirectories(dags, config.home(), memoize(() -> new DagBundles(
+                services.get(ObjectStore.class).orElseGet(() -> localStore(config.home())))));
         AttemptRunner runner = new AttemptRunner(db.dsl(), graphs, types, tasks, housekeeping, clock, config.home(),
                 services, dagDirectories);
         this.worker = new Worker(workerId, db.dsl(), tasks, recorder, runner, new LogStore(config.home()), clock, config);
         self[0] = worker;
         this.listener = new NotificationListener(db, RunCoordinator.CHANNEL, worker::wake);
+    }
+
+    private static ObjectStore localStore(java.nio.file.Path home) {
+        try {
+            return new LocalObjectStore(home);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot open the object store in " + home, e);
+        }
+    }
+
+    private static <T> java.util.function.Supplier<T> memoize(java.util.function.Supplier<T> s) {
+        Object[] box = new Object[1];
+        return () -> {
+            synchronized (box) {
+                if (box[0] == null) box[0] = s.get();
+                @SuppressWarnings("unchecked") T t = (T) box[0];
+                return t;
+            }
+        };
     }
 
     private static String defaultWorkerId() {

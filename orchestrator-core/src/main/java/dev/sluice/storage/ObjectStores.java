@@ -11,6 +11,25 @@ import java.util.ServiceLoader;
 public final class ObjectStores {
     private ObjectStores() {}
 
+    /** Names a store provider may read: its own SLUICE_S3_* settings and the AWS region variables. */
+    private static final java.util.List<String> SETTING_PREFIXES = java.util.List.of("SLUICE_S3_", "AWS_REGION", "AWS_DEFAULT_REGION");
+
+    /**
+     * The store settings of this process: the environment, each overridable by a system property of the same name
+     * (as {@link dev.sluice.config.SluiceConfig#fromEnvironment()} does). Secrets are left to the SDK's own chain.
+     */
+    public static Map<String, String> settingsFromEnvironment() {
+        Map<String, String> out = new java.util.HashMap<>();
+        System.getenv().forEach((k, v) -> {
+            if (SETTING_PREFIXES.stream().anyMatch(k::startsWith)) out.put(k, v);
+        });
+        System.getProperties().forEach((k, v) -> {
+            String key = k.toString();
+            if (SETTING_PREFIXES.stream().anyMatch(key::startsWith)) out.put(key, v.toString());
+        });
+        return out;
+    }
+
     /**
      * @param url  null or blank for {@code defaultDir}; a path or file: URL for a local directory; s3://bucket/prefix
      *             (or another scheme a provider on the classpath opens)

@@ -3,9 +3,11 @@ package dev.sluice.store;
 import static dev.sluice.db.jooq.Tables.DAG;
 import static dev.sluice.db.jooq.Tables.DAG_SOURCE;
 import static dev.sluice.db.jooq.Tables.DAG_VERSION;
+import static dev.sluice.db.jooq.Tables.DAG_VERSION_FILE;
 import static dev.sluice.db.jooq.Tables.IMPORT_ERROR;
 
 import dev.sluice.dag.Dag;
+import dev.sluice.dag.DagBundle;
 import dev.sluice.dag.DagJson;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,6 +41,11 @@ public final class DagRepository {
      * it was: a DAG folder saves through {@link #saveFromSource}.
      */
     public StoredVersion save(Dag dag, String filePath, String source) {
+        return save(dag, filePath, source, null);
+    }
+
+    /** {@link #save} with the files that travel with the version (null: none, the DAG's folder on each node). */
+    public StoredVersion save(Dag dag, String filePath, String source, DagBundle bundle) {
         OffsetDateTime now = now();
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
@@ -62,7 +69,7 @@ public final class DagRepository {
                     .execute();
             // Serialise version numbering per DAG.
             tx.select(DAG.DAG_ID).from(DAG).where(DAG.DAG_ID.eq(dag.id())).forUpdate().fetch();
-            StoredVersion stored = storeVersion(tx, dag, source, now);
+            StoredVersion stored = storeVersion(tx, dag, source, now, bundle);
             tx.update(DAG).set(DAG.LATEST_VERSION_ID, stored.versionId()).where(DAG.DAG_ID.eq(dag.id())).execute();
             return stored;
         });
@@ -84,6 +91,12 @@ public final class DagRepository {
      * {@code ownerGoneAfter}: two live folders defining one id would otherwise swap its version back and forth.
      */
     public SourcedSave saveFromSource(String sourceId, Duration ownerGoneAfter, Dag dag, String filePath, String source) {
+        return saveFromSource(sourceId, ownerGoneAfter, dag, filePath, source, null);
+    }
+
+    /** {@link #saveFromSource} with the version's files (null: none). */
+    public SourcedSave saveFromSource(String sourceId, Duration ownerGoneAfter, Dag dag, String filePath, String source,
+                                      DagBundle bundle) {
         OffsetDateTime now = now();
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
@@ -104,7 +117,7 @@ public final class DagRepository {
             if (owner != null && !owner.equals(sourceId) && row.value2() && !ownerGone) {
                 return new SourcedSave(null, owner, row.value3());
             }
-            StoredVersion stored = storeVersion(tx, dag, source, now);
+            StoredVersion stored = storeVersion(tx, dag, source, now, bundle);
             tx.update(DAG)
                     .set(DAG.FILE_PATH, filePath)
                     .set(DAG.SCHEDULE, dag.schedule())
@@ -127,6 +140,11 @@ public final class DagRepository {
      * and unowned, so no schedule arms it and the first DAG folder that loads it owns it.
      */
     public StoredVersion saveVersionOnly(Dag dag, String filePath, String source) {
+        return saveVersionOnly(dag, filePath, source, null);
+    }
+
+    /** {@link #saveVersionOnly} with the version's files (null: none). */
+    public StoredVersion saveVersionOnly(Dag dag, String filePath, String source, DagBundle bundle) {
         OffsetDateTime now = now();
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
@@ -142,7 +160,7 @@ public final class DagRepository {
                     .execute();
             Long latest = tx.select(DAG.LATEST_VERSION_ID).from(DAG).where(DAG.DAG_ID.eq(dag.id())).forUpdate()
                     .fetchOne().value1();
-            StoredVersion stored = storeVersion(tx, dag, source, now);
+            StoredVersion stored = storeVersion(tx, dag, source, now, bundle);
             // a run's DAG needs a latest version (max_active_runs is read from it)
             if (latest == null) {
                 tx.update(DAG).set(DAG.LATEST_VERSION_ID, stored.versionId()).where(DAG.DAG_ID.eq(dag.id())).execute();
@@ -151,9 +169,13 @@ public final class DagRepository {
         });
     }
 
-    /** The version with this definition, stored now if it is new. The caller holds the DAG row's lock. */
-    private StoredVersion storeVersion(DSLContext tx, Dag dag, String source, OffsetDateTime now) {
-        String hash = DagJson.sha256(dag);
+    /**
+     * The version with this definition (and these files), stored now if it is new. The caller holds the DAG row's
+     * lock. With a bundle the identity covers the files too, so an edited script makes a new version, and the same
+     * definition without one keeps the hash it always had.
+     */
+    private StoredVersion storeVersion(DSLContext tx, Dag dag, String source, OffsetDateTime now, DagBundle bundle) {
+        String hash = bundle == null ? DagJson.sha256(dag) : sha256(DagJson.sha256(dag) + "\nfiles:" + bundle.digest());
         var existing = tx.select(DAG_VERSION.ID, DAG_VERSION.VERSION_NO).from(DAG_VERSION)
                 .where(DAG_VERSION.DAG_ID.eq(dag.id()), DAG_VERSION.HASH.eq(hash)).fetchOne();
         if (existing != null) {
@@ -170,7 +192,14 @@ public final class DagRepository {
                 .set(DAG_VERSION.SOURCE, source)
                 .set(DAG_VERSION.DEFINITION, org.jooq.JSON.valueOf(DagJson.toJson(dag)))
                 .set(DAG_VERSION.CREATED_AT, now)
+                .set(DAG_VERSION.BUNDLED, bundle != null)
                 .returningResult(DAG_VERSION.ID).fetchOne().value1();
+        if (bundle != null && !bundle.files().isEmpty()) {
+            var insert = tx.insertInto(DAG_VERSION_FILE, DAG_VERSION_FILE.VERSION_ID, DAG_VERSION_FILE.PATH,
+                    DAG_VERSION_FILE.SHA256, DAG_VERSION_FILE.SIZE, DAG_VERSION_FILE.EXECUTABLE);
+            for (DagBundle.File f : bundle.files()) insert = insert.values(versionId, f.path(), f.sha256(), f.size(), f.executable());
+            insert.execute();
+        }
         return new StoredVersion(versionId, versionNo, true);
     }
 
@@ -200,6 +229,27 @@ public final class DagRepository {
                     .value1().data();
             return DagJson.fromJson(json);
         });
+    }
+
+    /**
+     * The files stored with a version (possibly none); empty for a version stored without them (before DAG bundles),
+     * whose tasks run against the DAG file's folder on the node.
+     */
+    public Optional<List<DagBundle.File>> versionFiles(long versionId) {
+        Boolean bundled = dsl.select(DAG_VERSION.BUNDLED).from(DAG_VERSION).where(DAG_VERSION.ID.eq(versionId)).fetchOne(DAG_VERSION.BUNDLED);
+        if (bundled == null || !bundled) return Optional.empty();
+        return Optional.of(dsl.select(DAG_VERSION_FILE.PATH, DAG_VERSION_FILE.SHA256, DAG_VERSION_FILE.SIZE, DAG_VERSION_FILE.EXECUTABLE)
+                .from(DAG_VERSION_FILE).where(DAG_VERSION_FILE.VERSION_ID.eq(versionId)).orderBy(DAG_VERSION_FILE.PATH)
+                .fetch(r -> new DagBundle.File(r.value1(), r.value2(), r.value3(), r.value4())));
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public Optional<Long> latestVersionId(String dagId) {

@@ -37,8 +37,30 @@ public interface TaskContext {
 
     Path logFile();
 
-    /** Directory of the DAG file, the working directory for relative paths. */
+    /**
+     * The DAG's directory, the working directory for relative paths: the files stored with the run's DAG version,
+     * materialized on this node, or (for a version stored before DAG bundles) the DAG file's folder on this node.
+     */
     Path dagDirectory();
+
+    /** The folder of the DAG file on this node, which a remote worker may not have; see {@link #resolveDagPath}. */
+    default Path dagSourceDirectory() {
+        return dagDirectory();
+    }
+
+    /**
+     * A path from a task's config: absolute as it is; relative inside {@link #dagDirectory()}; one that leaves it
+     * ({@code ../data/x.csv}) names something the DAG's stored files cannot hold, so it resolves against the DAG
+     * file's folder on this node, as before DAG bundles (data beside the DAG folder must be on each node).
+     */
+    default Path resolveDagPath(String path) {
+        Path p = Path.of(path);
+        Path dir = dagDirectory();
+        if (p.isAbsolute() || dir == null) return p;
+        Path inside = dir.resolve(p).normalize();
+        if (inside.startsWith(dir.normalize()) || dagSourceDirectory() == null) return inside;
+        return dagSourceDirectory().resolve(p).normalize();
+    }
 
     /** {@code SLUICE_HOME}: where artifacts and logs live. */
     Path home();

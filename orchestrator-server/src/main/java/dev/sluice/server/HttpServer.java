@@ -1,6 +1,6 @@
 package dev.sluice.server;
 
-import dev.sluice.ml.artifact.LocalArtifactStore;
+import dev.sluice.ml.artifact.ArtifactStores;
 import dev.sluice.ml.drift.PredictionDrift;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.serving.PredictionService;
@@ -121,7 +121,7 @@ public final class HttpServer implements AutoCloseable {
         AdminRoutes.register(routes, users, tokens, audit);
         ModelRegistry registry = new ModelRegistry(sluice.db.dataSource());
         ModelRoutes.register(routes, new ModelQueries(registry, dsl), registry, predictions(sluice, registry),
-                new PredictionDrift(registry, LocalArtifactStore.inHome(sluice.config.home()), sluice.db.dataSource(),
+                new PredictionDrift(registry, ArtifactStores.of(sluice.store, sluice.config.home()), sluice.db.dataSource(),
                         sluice.config.home().resolve("tmp").resolve("drift")), new ExperimentQueries(dsl), audit);
         SystemRoutes.register(routes, sluice.db, metrics, events);
         app.get("/", ctx -> ctx.redirect("/ui/"));
@@ -136,10 +136,10 @@ public final class HttpServer implements AutoCloseable {
 
     /**
      * One service for the whole process: its cache of loaded models is what makes a champion move a hot swap
-     * rather than a reload per request. It reads the artifact store the ML tasks write (SLUICE_HOME/artifacts).
+     * rather than a reload per request. It reads the artifact store the ML tasks write (SLUICE_HOME/artifacts or SLUICE_STORE_URL).
      */
     private static PredictionService predictions(SluiceApp sluice, ModelRegistry registry) {
-        return new PredictionService(registry, LocalArtifactStore.inHome(sluice.config.home()), sluice.db.dataSource(),
+        return new PredictionService(registry, ArtifactStores.of(sluice.store, sluice.config.home()), sluice.db.dataSource(),
                 // java.util.Random, not ThreadLocalRandom: the generator is shared by all request threads.
                 sluice.config.predictionLogRate(), new java.util.Random());
     }

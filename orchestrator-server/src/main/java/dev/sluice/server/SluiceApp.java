@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.engine.DagBundles;
 import dev.sluice.engine.DagSync;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineConfig;
@@ -11,6 +12,7 @@ import dev.sluice.notify.WebhookNotifier;
 import dev.sluice.schedule.BackfillService;
 import dev.sluice.schedule.SchedulerConfig;
 import dev.sluice.schedule.SchedulerService;
+import dev.sluice.storage.ObjectStore;
 import dev.sluice.store.Database;
 import dev.sluice.task.TaskTypeRegistry;
 import java.nio.file.Path;
@@ -34,6 +36,8 @@ public final class SluiceApp implements AutoCloseable {
     public final SluiceConfig config;
     public final Set<NodeRole> roles;
     public final EngineConfig engineConfig;
+    /** Artifacts and the files of DAG versions: SLUICE_HOME, or the shared store SLUICE_STORE_URL names. */
+    public final ObjectStore store;
     public final Database db;
     public final TaskTypeRegistry types;
     public final Engine engine;
@@ -70,14 +74,21 @@ public final class SluiceApp implements AutoCloseable {
         this.engineConfig = NodeRole.engineFor(roles, engineConfig);
         this.db = db;
         this.types = TaskTypeRegistry.discover();
+        try {
+            this.store = config.openStore();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot open the object store " + config.storeUrl(), e);
+        }
         // Task processes get a clean environment: only what SLUICE_TASK_ENV_ALLOW lets through of the server's.
         this.engine = new Engine(db, types, this.engineConfig, clock,
-                new Services().put(ProcessLauncher.class, ProcessLauncher.of(config)));
+                new Services().put(ProcessLauncher.class, ProcessLauncher.of(config)).put(ObjectStore.class, store));
         // Every node may finish a task or a run (a worker records, a server cancels or marks): each tells its own.
         this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
         engine.onEvents(webhooks);
         this.dagSync = scheduling
-                ? new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits()) : null;
+                ? new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits())
+                        .withBundles(new DagBundles(store), DagBundles.maxBytesFromEnvironment())
+                : null;
         this.scheduler = scheduling || serving ? new SchedulerService(engine, SchedulerConfig.defaults()) : null;
         this.backfills = scheduling || serving ? new BackfillService(engine) : null;
         // Schedule edits in DAG files take effect at the next sync, without a restart.
@@ -160,6 +171,7 @@ public final class SluiceApp implements AutoCloseable {
         // the rest back; probes are already closed, so an orchestrator sees the node go away first.
         engine.close();
         webhooks.close();
+        store.close();
         db.close();
     }
 }

@@ -2,7 +2,6 @@ package dev.sluice.ml.python;
 
 import dev.sluice.ml.artifact.ArtifactCatalog;
 import dev.sluice.ml.artifact.ArtifactStore;
-import dev.sluice.ml.artifact.LocalArtifactStore;
 import dev.sluice.ml.data.DuckDb;
 import dev.sluice.task.ConfigField;
 import dev.sluice.task.FieldType;
@@ -168,7 +167,7 @@ public final class PythonTask implements TaskType {
             argv.addAll(List.of("-c", CALL, (String) cfg.get("module"), (String) cfg.get("function"), dev.sluice.ml.Json.MAPPER.writeValueAsString(args)));
         }
 
-        ArtifactStore store = ctx.service(ArtifactStore.class).orElseGet(() -> LocalArtifactStore.inHome(ctx.home()));
+        ArtifactStore store = dev.sluice.ml.artifact.ArtifactStores.of(ctx);
         Path base = ctx.home().resolve("tmp").resolve("python");
         Files.createDirectories(base);
         Path attemptDir = Files.createTempDirectory(base, "attempt-" + ctx.attemptKey() + "-");

@@ -3,7 +3,7 @@ package dev.sluice.ml.task;
 import dev.sluice.ml.artifact.Artifact;
 import dev.sluice.ml.artifact.ArtifactCatalog;
 import dev.sluice.ml.artifact.ArtifactStore;
-import dev.sluice.ml.artifact.LocalArtifactStore;
+import dev.sluice.ml.artifact.ArtifactStores;
 import dev.sluice.ml.artifact.ResultCache;
 import dev.sluice.ml.data.DuckDb;
 import dev.sluice.task.ConfigField;
@@ -110,7 +110,7 @@ abstract class MlTask implements TaskType {
     }
 
     ArtifactStore store(TaskContext ctx) {
-        return ctx.service(ArtifactStore.class).orElseGet(() -> LocalArtifactStore.inHome(ctx.home()));
+        return ArtifactStores.of(ctx);
     }
 
     ArtifactCatalog catalog(TaskContext ctx) {
@@ -160,10 +160,9 @@ abstract class MlTask implements TaskType {
         return ref;
     }
 
-    /** A path from the config, relative to the DAG file's directory. */
+    /** A path from the config, relative to the DAG's directory (see {@link TaskContext#resolveDagPath}). */
     static Path resolve(TaskContext ctx, String path) {
-        Path p = Path.of(path);
-        return p.isAbsolute() || ctx.dagDirectory() == null ? p : ctx.dagDirectory().resolve(p).normalize();
+        return ctx.resolveDagPath(path);
     }
 
     static List<ConfigField> with(List<ConfigField> own) {

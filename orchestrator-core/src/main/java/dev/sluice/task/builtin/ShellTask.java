@@ -84,7 +84,7 @@ public final class ShellTask implements TaskType {
     @Override
     public TaskResult execute(TaskContext ctx) throws Exception {
         Path cwd = ctx.dagDirectory();
-        if (ctx.config().get("cwd") instanceof String dir) cwd = cwd.resolve(dir);
+        if (ctx.config().get("cwd") instanceof String dir) cwd = ctx.resolveDagPath(dir);
         TaskCommand command = new TaskCommand(List.of("bash", "-c", (String) ctx.config().get("command")), cwd,
                 strings(ctx.config().get("env")), strings(ctx.config().get("secrets")));
         ProcessOutcome outcome = ProcessLauncher.of(ctx).run(ctx, command);

@@ -132,17 +132,34 @@ final class DagsCommand {
         /** Queue names users may write start with a letter or digit, so these can never collide with one. */
         static final String PRIVATE_QUEUE_PREFIX = "_dags_test.";
 
-        static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params) {
+        static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params) throws Exception {
             return startRun(app, dag, params, null);
         }
 
-        static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params, String queue) {
+        static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params, String queue) throws Exception {
             String dagId = dag.dag().id();
-            long versionId = app.engine.dags().saveVersionOnly(dag.dag(), dag.file().toString(), dag.source()).versionId();
+            long versionId = app.engine.dags().saveVersionOnly(dag.dag(), dag.file().toString(), dag.source(),
+                    bundle(app, dag)).versionId();
             app.engine.useDagFile(dagId, dag.file());
             app.engine.start();
             Instant date = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             return app.engine.runs().createRun(dagId, versionId, "test", date, date, date, params, "cli", queue);
+        }
+
+        /**
+         * The tested version carries its files like a synced one (same files, same version as the server's), so a
+         * retry on another node runs them; this process itself runs the local folder ({@code useDagFile}).
+         */
+        private static dev.sluice.dag.DagBundle bundle(SluiceApp app, DagFolder.LoadedDag dag) throws Exception {
+            Path folder = app.dagSync.folder();
+            var loaded = new DagFolder(folder, app.types, app.config.dagFileLimits()).load();
+            java.util.Set<Path> dagFiles = new java.util.HashSet<>(loaded.importErrors().keySet());
+            loaded.dags().values().forEach(d -> dagFiles.add(d.file()));
+            dagFiles.add(dag.file());
+            var collected = new dev.sluice.dag.DagBundleFiles(folder, dev.sluice.engine.DagBundles.maxBytesFromEnvironment())
+                    .collect(dag.file(), dagFiles);
+            new dev.sluice.engine.DagBundles(app.store).upload(collected);
+            return collected.bundle();
         }
 
         private static String firstLine(String s) {

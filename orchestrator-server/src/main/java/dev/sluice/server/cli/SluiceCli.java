@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Workflow orchestrator for machine-learning pipelines.",
         subcommands = {StandaloneCommand.class, NodeCommands.Scheduler.class, NodeCommands.Server.class,
                 NodeCommands.Worker.class, DagsCommand.class, ClientCommands.Trigger.class,
-                ClientCommands.Backfill.class, ClientCommands.Runs.class})
+                ClientCommands.Backfill.class, ClientCommands.Runs.class, StoreCommand.class})
 public final class SluiceCli {
 
     public static void main(String[] args) {
