@@ -2,6 +2,8 @@ package dev.sluice.engine;
 
 import dev.sluice.store.DagRepository;
 import dev.sluice.store.Database;
+import dev.sluice.store.LogRetention;
+import dev.sluice.store.LogStats;
 import dev.sluice.store.LogStore;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.TaskInstanceRepository;
@@ -45,6 +47,10 @@ public final class Engine implements AutoCloseable {
     private final RunEventBus events = new RunEventBus();
     private final PeerJudge judge;
     private final DagDirectories dagDirectories;
+    private final LogStats logStats = new LogStats();
+    private final LogStore logStore;
+    private final LogRetention logRetention;
+    private final ScheduledExecutorService logUploads;
     private volatile boolean started;
 
     public Engine(Database db, TaskTypeRegistry types, EngineConfig config, Clock clock, Services services) {
@@ -68,9 +74,15 @@ public final class Engine implements AutoCloseable {
         CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator, events);
         services.put(DataSource.class, db.dataSource());
         this.dagDirectories = new DagDirectories(dags, config.home());
+        LogSettings logSettings = config.logs();
+        this.logStore = new LogStore(config.home(), logSettings.store());
+        this.logRetention = new LogRetention(db.dsl(), logStore, logSettings.retention(), logSettings.retentionBytes(), clock);
+        // Uploads get their own thread: a slow store must not delay heartbeats or timeouts.
+        this.logUploads = logSettings.store() == null ? null
+                : Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("sluice-log-upload").daemon().factory());
         AttemptRunner runner = new AttemptRunner(db.dsl(), graphs, types, tasks, housekeeping, clock, config.home(),
-                services, dagDirectories);
-        this.worker = new Worker(workerId, db.dsl(), tasks, recorder, runner, new LogStore(config.home()), clock, config);
+                services, dagDirectories, logSettings, logStore, logStats, logUploads);
+        this.worker = new Worker(workerId, db.dsl(), tasks, recorder, runner, logStore, clock, config);
         self[0] = worker;
         this.listener = new NotificationListener(db, RunCoordinator.CHANNEL, worker::wake);
     }
@@ -90,6 +102,9 @@ public final class Engine implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(guard("reaper", this::reap), hb, hb, TimeUnit.MILLISECONDS);
         long sweep = Math.max(1000, config.pollInterval().toMillis() * 5);
         housekeeping.scheduleWithFixedDelay(guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
+        // Beside the reaper, which every node runs: the sweep claims its rows with SKIP LOCKED, so nodes share it.
+        long keep = LogRetention.INTERVAL.toMillis();
+        housekeeping.scheduleWithFixedDelay(guard("log retention", this::sweepLogs), keep / 10, keep, TimeUnit.MILLISECONDS);
         log.info("Engine started: worker {} with {} slots", workerId, config.slots());
         return this;
     }
@@ -165,6 +180,21 @@ public final class Engine implements AutoCloseable {
         worker.wake();
     }
 
+    /** Deletes attempt logs past their retention; returns how many. Never the log of a running attempt. */
+    public int sweepLogs() {
+        return logRetention.sweep(worker.running().values().stream().map(h -> java.nio.file.Path.of(h.claimed.logPath())).toList());
+    }
+
+    /** This node's attempt-log counters, for metrics. */
+    public LogStats logStats() {
+        return logStats;
+    }
+
+    /** Attempt logs: this node's files and, when configured, the store shared with other nodes. */
+    public LogStore logs() {
+        return logStore;
+    }
+
     /** Adds a listener told, after commit, of finished tasks and runs (webhooks, backfill progress). */
     public Engine onEvents(RunEvents listener) {
         events.add(listener);
@@ -221,6 +251,8 @@ public final class Engine implements AutoCloseable {
         if (config.runWorker()) worker.stop(config.drainTimeout());
         listener.close();
         housekeeping.shutdownNow();
+        // After the worker: the attempts it finished while draining have finished their uploads on their threads.
+        if (logUploads != null) logUploads.shutdownNow();
         workers.markStopped(workerId, clock.instant());
         log.info("Engine stopped: worker {}", workerId);
     }
