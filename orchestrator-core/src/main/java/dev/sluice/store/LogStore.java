@@ -175,7 +175,9 @@ public final class LogStore {
                 f.seek(shipped);
                 f.readFully(buf);
             }
-            store.put(partKey(key, ++parts), buf);
+            // Numbered only once stored: a failed upload is retried as the same part, so parts stay contiguous.
+            store.put(partKey(key, parts + 1), buf);
+            parts++;
             shipped += buf.length;
         }
 

@@ -4,6 +4,8 @@ import dev.sluice.config.SluiceConfig;
 import dev.sluice.engine.DagSync;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineConfig;
+import dev.sluice.engine.LogSettings;
+import dev.sluice.storage.ObjectStores;
 import dev.sluice.engine.Services;
 import dev.sluice.task.process.ProcessLauncher;
 import dev.sluice.notify.WebhookConfig;
@@ -58,7 +60,22 @@ public final class SluiceApp implements AutoCloseable {
 
     /** Opens the configured database (starting the embedded one when no URL is set) and migrates it. */
     public static SluiceApp open(SluiceConfig config, Path dagsDir) {
-        return open(config, dagsDir, EngineConfig.defaults(config.home()));
+        return open(config, dagsDir, EngineConfig.defaults(config.home()).withLogs(logSettings(System.getenv())));
+    }
+
+    /**
+     * This node's attempt-log settings from its environment; with {@code SLUICE_STORE_URL} set, logs are shared
+     * with the other nodes through that store (unset: each node keeps the logs it wrote, as on one machine).
+     */
+    static LogSettings logSettings(java.util.Map<String, String> env) {
+        LogSettings logs = LogSettings.fromEnvironment();
+        String url = env.get("SLUICE_STORE_URL");
+        if (url == null || url.isBlank()) return logs;
+        try {
+            return logs.withStore(ObjectStores.open(url, null, env));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("SLUICE_STORE_URL: cannot open " + url + ": " + e.getMessage(), e);
+        }
     }
 
     public static SluiceApp open(SluiceConfig config, Path dagsDir, EngineConfig engineConfig) {
