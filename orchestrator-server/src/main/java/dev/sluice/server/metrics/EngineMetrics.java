@@ -58,9 +58,9 @@ public final class EngineMetrics {
 
     /** This node's attempt-log counters (per node: each node counts what its worker wrote). */
     public void bindLogs(dev.sluice.store.LogStats logs) {
-        FunctionCounter.builder("sluice_log_bytes_written", logs, dev.sluice.store.LogStats::bytesWritten)
+        FunctionCounter.builder("sluice_log_written", logs, dev.sluice.store.LogStats::bytesWritten)
                 .description("Bytes this node wrote to attempt logs").baseUnit("bytes").register(registry);
-        FunctionCounter.builder("sluice_log_bytes_cut", logs, dev.sluice.store.LogStats::bytesCut)
+        FunctionCounter.builder("sluice_log_cut", logs, dev.sluice.store.LogStats::bytesCut)
                 .description("Bytes of task output this node discarded past SLUICE_LOG_MAX_BYTES").baseUnit("bytes").register(registry);
     }
 
