@@ -55,6 +55,21 @@ class AttemptLogLimitsTest {
     }
 
     @Test
+    void a_shell_task_ends_when_its_command_does_not_after_the_stragglers_grace() throws Exception {
+        try (EngineHarness h = new EngineHarness()) {
+            Engine e = h.engine();
+            h.save(e, TestDags.linear("brief", 3, "shell", Map.of("command", "echo hi")));
+            Instant t0 = Instant.now();
+            long run = h.trigger(e, "brief", Map.of());
+            assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.SUCCESS);
+            // Three shell tasks in a row: the pump sees end of file as soon as each command exits (the 2 s grace
+            // for stragglers would make this take over 6 s).
+            assertThat(Duration.between(t0, Instant.now())).isLessThan(Duration.ofSeconds(4));
+            assertThat(h.log(run, "t2")).isEqualTo("hi\n");
+        }
+    }
+
+    @Test
     void lines_a_task_type_logs_count_toward_the_cap() throws Exception {
         try (EngineHarness h = new EngineHarness()) {
             Engine e = h.engine(h.config().withLogs(LogSettings.DEFAULTS.withMaxBytes(100)), Clock.systemUTC());

@@ -30,11 +30,12 @@ public final class TaskProcess implements AutoCloseable {
     /**
      * The wrapper: keeps the pipe on fd 3 for the watcher only, ignores TERM/INT/HUP in the watcher (it must outlive
      * the SIGTERM it relays) and traps them in itself (a handler, unlike an ignore, is not inherited by the
-     * command), runs the command and exits with its status.
+     * command), runs the command and exits with its status. The watcher does not hold the output pipe, whose end
+     * of file tells the log pump that the command's output is complete.
      */
     static final String WRAPPER = String.join("\n",
             "exec 3<&0 </dev/null",
-            "( trap '' TERM INT HUP; while IFS= read -r sig <&3; do kill -s \"$sig\" 0 2>/dev/null; done; kill -s KILL 0 ) &",
+            "( trap '' TERM INT HUP; while IFS= read -r sig <&3; do kill -s \"$sig\" 0 2>/dev/null; done; kill -s KILL 0 ) >/dev/null 2>&1 &",
             "exec 3<&-",
             "trap : TERM INT HUP",
             "\"$@\"",
