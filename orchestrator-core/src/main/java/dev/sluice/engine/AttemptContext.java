@@ -1,14 +1,17 @@
 package dev.sluice.engine;
 
+import dev.sluice.store.CappedLog;
 import dev.sluice.store.TaskInstanceRepository.Claimed;
 import dev.sluice.task.TaskContext;
 import dev.sluice.template.Secrets;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -29,12 +32,14 @@ final class AttemptContext implements TaskContext {
     private final Services services;
     private final long attemptKey;
     private final Set<String> secrets;
+    private final CappedLog sink;
     private PrintWriter log;
 
     AttemptContext(Claimed c, AttemptHandle handle, Map<String, Object> config,
                    java.util.function.Supplier<Map<String, Map<String, Object>>> upstreamOutputs, Path logFile, Path dagDir, Path dagSourceDir, Path home,
-                   Clock clock, Services services, long attemptKey, Set<String> secrets) {
+                   Clock clock, Services services, long attemptKey, Set<String> secrets, CappedLog sink) {
         this.secrets = secrets;
+        this.sink = sink;
         this.c = c;
         this.handle = handle;
         this.config = config;
@@ -73,7 +78,7 @@ final class AttemptContext implements TaskContext {
     @Override
     public synchronized PrintWriter log() {
         if (log == null) {
-            Writer file = new LazyFileWriter(logFile);
+            Writer file = new OutputStreamWriter(new Unclosable(sink), StandardCharsets.UTF_8);
             log = new PrintWriter(secrets.isEmpty() ? file : new MaskingWriter(file, secrets), true);
         }
         return log;
@@ -84,8 +89,36 @@ final class AttemptContext implements TaskContext {
         return secrets;
     }
 
+    @Override
+    public OutputStream logStream() {
+        return new Unclosable(sink);
+    }
+
+    /** Whether the log reached its size cap. */
+    boolean logCut() {
+        return sink.isCut();
+    }
+
     synchronized void closeLog() {
         if (log != null) log.close();
+        sink.close();
+    }
+
+    /** The shared capped log as handed out: closing a handle (a finished pump, a writer) leaves the log open. */
+    private static final class Unclosable extends FilterOutputStream {
+        Unclosable(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
     }
 
     /**
@@ -122,38 +155,4 @@ final class AttemptContext implements TaskContext {
             out.close();
         }
     }
-
-    /** Opens (and appends to) the file on the first write. */
-    private static final class LazyFileWriter extends Writer {
-        private final Path file;
-        private Writer out;
-
-        LazyFileWriter(Path file) {
-            this.file = file;
-        }
-
-        private Writer out() throws IOException {
-            if (out == null) {
-                Files.createDirectories(file.getParent());
-                out = Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
-            return out;
-        }
-
-        @Override
-        public void write(char[] buf, int off, int len) throws IOException {
-            out().write(buf, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            if (out != null) out.flush();
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (out != null) out.close();
-        }
-    }
-
 }

@@ -2,6 +2,9 @@ package dev.sluice.engine;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.TaskDef;
+import dev.sluice.store.CappedLog;
+import dev.sluice.store.LogStats;
+import dev.sluice.store.LogStore;
 import dev.sluice.store.TaskInstanceRepository;
 import dev.sluice.store.TaskInstanceRepository.Claimed;
 import dev.sluice.task.ConfigField;
@@ -30,6 +33,7 @@ import org.jooq.DSLContext;
 
 /** Runs one claimed attempt: renders its config, calls the task type under its timeout, and reports how it ended. */
 final class AttemptRunner {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AttemptRunner.class);
     private final DSLContext dsl;
     private final DagGraphs graphs;
     private final TaskTypeRegistry types;
@@ -40,10 +44,23 @@ final class AttemptRunner {
     private final Path home;
     private final Services services;
     private final DagDirectories dagDirectories;
+    private final LogSettings logSettings;
+    private final LogStore logs;
+    private final LogStats logStats;
+    private final ScheduledExecutorService uploads;
 
+    /**
+     * @param uploads where running attempts' logs are shipped to the shared store; null when logs are not shared.
+     *                Not the timer: a slow store must not delay timeouts.
+     */
     AttemptRunner(DSLContext dsl, DagGraphs graphs, TaskTypeRegistry types, TaskInstanceRepository tasks,
                   ScheduledExecutorService timer, Clock clock, Path home, Services services,
-                  DagDirectories dagDirectories) {
+                  DagDirectories dagDirectories, LogSettings logSettings, LogStore logs, LogStats logStats,
+                  ScheduledExecutorService uploads) {
+        this.logSettings = logSettings;
+        this.logs = logs;
+        this.logStats = logStats;
+        this.uploads = uploads;
         this.dsl = dsl;
         this.graphs = graphs;
         this.types = types;
@@ -58,6 +75,44 @@ final class AttemptRunner {
     Completion run(AttemptHandle handle, String workerId) {
         Claimed c = handle.claimed;
         handle.bind(Thread.currentThread());
+        CappedLog sink = new CappedLog(Path.of(c.logPath()), logSettings.maxBytes(), logStats);
+        LogStore.Upload upload = null;
+        ScheduledFuture<?> shipping = null;
+        if (uploads != null) {
+            upload = logs.upload(LogStore.key(c.dagId(), c.runId(), c.taskId(), c.tryNumber()), sink.file());
+            long every = logSettings.uploadInterval().toMillis();
+            LogStore.Upload u = upload;
+            shipping = uploads.scheduleWithFixedDelay(() -> {
+                try {
+                    u.ship();
+                } catch (Exception e) {
+                    log.warn("Uploading the log of {} failed, will retry: {}", c.taskId(), e.toString());
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
+        try {
+            return attempt(handle, workerId, c, sink);
+        } finally {
+            sink.close();
+            if (shipping != null) shipping.cancel(false);
+            if (upload != null) {
+                // Before the attempt is recorded as ended: a reader that sees it ended finds the complete log.
+                try {
+                    upload.finish();
+                } catch (Exception e) {
+                    log.warn("Uploading the complete log of {} failed; other nodes see the parts only: {}", c.taskId(), e.toString());
+                }
+            }
+        }
+    }
+
+    /** The attempt's outcome, with the size its log reached. */
+    private Completion attempt(AttemptHandle handle, String workerId, Claimed c, CappedLog sink) {
+        Completion done = runTask(handle, workerId, c, sink);
+        return done.withLogBytes(sink.size());
+    }
+
+    private Completion runTask(AttemptHandle handle, String workerId, Claimed c, CappedLog sink) {
         AttemptContext ctx = null;
         ScheduledFuture<?> timeout = null;
         TaskDef def = null;
@@ -90,7 +145,7 @@ final class AttemptRunner {
             });
             ctx = new AttemptContext(c, handle, rendered, upstream, Path.of(c.logPath()), dagDirectories.of(c.dagId(), c.dagVersionId()),
                     dagDirectories.sourceFolder(c.dagId()),
-                    home, clock, services, c.attemptKey(), masked(secrets.used(), c.params()));
+                    home, clock, services, c.attemptKey(), masked(secrets.used(), c.params()), sink);
             final TaskDef d = def;
             timeout = timer.schedule(() -> handle.stop(Outcome.TIMED_OUT), d.timeout().toMillis(), TimeUnit.MILLISECONDS);
             TaskResult result = type.execute(ctx);

@@ -24,7 +24,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
-import org.jooq.Row7;
+import org.jooq.Row8;
 import org.jooq.Row9;
 import org.jooq.Table;
 import org.jooq.impl.SQLDataType;
@@ -123,7 +123,7 @@ final class CompletionRecorder {
                     .fetch(TASK_INSTANCE.ID));
         }
 
-        List<Row7<Long, Integer, String, OffsetDateTime, Integer, String, JSONB>> attemptRows = new ArrayList<>(batch.size());
+        List<Row8<Long, Integer, String, OffsetDateTime, Integer, String, JSONB, Long>> attemptRows = new ArrayList<>(batch.size());
         Map<Long, List<String>> finishedByRun = new HashMap<>();
         Map<Long, Long> versionByRun = new HashMap<>();
         for (int i = 0; i < batch.size(); i++) {
@@ -133,7 +133,8 @@ final class CompletionRecorder {
             attemptRows.add(DSL.row(DSL.val(c.claimed().tiId()), DSL.val(c.claimed().tryNumber()), DSL.val(attemptState),
                     DSL.val(utc(c.endedAt()), SQLDataType.TIMESTAMPWITHTIMEZONE), DSL.val(c.exitCode(), SQLDataType.INTEGER),
                     DSL.val(c.error(), SQLDataType.CLOB),
-                    DSL.val(c.renderedConfig() == null ? null : Json.jsonb(c.renderedConfig()), SQLDataType.JSONB)));
+                    DSL.val(c.renderedConfig() == null ? null : Json.jsonb(c.renderedConfig()), SQLDataType.JSONB),
+                    DSL.val(c.logBytes(), SQLDataType.BIGINT)));
             if (recorded && events.active() && c.outcome() != Outcome.HANDED_BACK) raiseTaskFinished(c, newStates.get(i));
             if (recorded && newStates.get(i).isTerminal()) {
                 finishedByRun.computeIfAbsent(c.claimed().runKey(), k -> new ArrayList<>()).add(c.claimed().taskId());
@@ -141,14 +142,15 @@ final class CompletionRecorder {
             }
         }
         @SuppressWarnings("unchecked")
-        Table<?> a = DSL.values(attemptRows.toArray(Row7[]::new))
-                .as("a", "task_instance_id", "try_number", "state", "ended_at", "exit_code", "error", "rendered_config");
+        Table<?> a = DSL.values(attemptRows.toArray(Row8[]::new))
+                .as("a", "task_instance_id", "try_number", "state", "ended_at", "exit_code", "error", "rendered_config", "log_bytes");
         tx.update(ATTEMPT)
                 .set(ATTEMPT.STATE, a.field("state", String.class))
                 .set(ATTEMPT.ENDED_AT, a.field("ended_at", OffsetDateTime.class))
                 .set(ATTEMPT.EXIT_CODE, a.field("exit_code", Integer.class))
                 .set(ATTEMPT.ERROR, a.field("error", String.class))
                 .set(ATTEMPT.RENDERED_CONFIG, DSL.coalesce(a.field("rendered_config", JSONB.class), ATTEMPT.RENDERED_CONFIG))
+                .set(ATTEMPT.LOG_BYTES, a.field("log_bytes", Long.class))
                 .from(a)
                 .where(ATTEMPT.TASK_INSTANCE_ID.eq(a.field("task_instance_id", Long.class)),
                         ATTEMPT.TRY_NUMBER.eq(a.field("try_number", Integer.class)),

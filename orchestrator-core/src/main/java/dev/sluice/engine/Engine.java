@@ -4,6 +4,8 @@ import dev.sluice.storage.LocalObjectStore;
 import dev.sluice.storage.ObjectStore;
 import dev.sluice.store.DagRepository;
 import dev.sluice.store.Database;
+import dev.sluice.store.LogRetention;
+import dev.sluice.store.LogStats;
 import dev.sluice.store.LogStore;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.TaskInstanceRepository;
@@ -47,6 +49,10 @@ public final class Engine implements AutoCloseable {
     private final RunEventBus events = new RunEventBus();
     private final PeerJudge judge;
     private final DagDirectories dagDirectories;
+    private final LogStats logStats = new LogStats();
+    private final LogStore logStore;
+    private final LogRetention logRetention;
+    private final ScheduledExecutorService logUploads;
     private volatile boolean started;
 
     public Engine(Database db, TaskTypeRegistry types, EngineConfig config, Clock clock, Services services) {
@@ -72,9 +78,15 @@ public final class Engine implements AutoCloseable {
         // The files of DAG versions come from the configured store; without one, from SLUICE_HOME's own directory.
         this.dagDirectories = new DagDirectories(dags, config.home(), memoize(() -> new DagBundles(
                 services.get(ObjectStore.class).orElseGet(() -> localStore(config.home())))));
+        LogSettings logSettings = config.logs();
+        this.logStore = new LogStore(config.home(), logSettings.store());
+        this.logRetention = new LogRetention(db.dsl(), logStore, logSettings.retention(), logSettings.retentionBytes(), clock);
+        // Uploads get their own thread: a slow store must not delay heartbeats or timeouts.
+        this.logUploads = logSettings.store() == null ? null
+                : Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("sluice-log-upload").daemon().factory());
         AttemptRunner runner = new AttemptRunner(db.dsl(), graphs, types, tasks, housekeeping, clock, config.home(),
-                services, dagDirectories);
-        this.worker = new Worker(workerId, db.dsl(), tasks, recorder, runner, new LogStore(config.home()), clock, config);
+                services, dagDirectories, logSettings, logStore, logStats, logUploads);
+        this.worker = new Worker(workerId, db.dsl(), tasks, recorder, runner, logStore, clock, config);
         self[0] = worker;
         this.listener = new NotificationListener(db, RunCoordinator.CHANNEL, worker::wake);
     }
@@ -115,6 +127,10 @@ public final class Engine implements AutoCloseable {
             long sweep = Math.max(1000, config.pollInterval().toMillis() * 5);
             housekeeping.scheduleWithFixedDelay(guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
         }
+        // On every node: the sweep claims its rows with SKIP LOCKED, so nodes share it, and each node also removes
+        // its own expired local log files.
+        long keep = LogRetention.INTERVAL.toMillis();
+        housekeeping.scheduleWithFixedDelay(guard("log retention", this::sweepLogs), keep / 10, keep, TimeUnit.MILLISECONDS);
         log.info("Engine started: node {} ({}) with {} slots{}", workerId, config.role(),
                 config.runWorker() ? config.slots() : 0, config.runWorker() ? " on queues " + config.queues() : "");
         return this;
@@ -191,6 +207,21 @@ public final class Engine implements AutoCloseable {
         worker.wake();
     }
 
+    /** Deletes attempt logs past their retention; returns how many. Never the log of a running attempt. */
+    public int sweepLogs() {
+        return logRetention.sweep(worker.running().values().stream().map(h -> java.nio.file.Path.of(h.claimed.logPath())).toList());
+    }
+
+    /** This node's attempt-log counters, for metrics. */
+    public LogStats logStats() {
+        return logStats;
+    }
+
+    /** Attempt logs: this node's files and, when configured, the store shared with other nodes. */
+    public LogStore logs() {
+        return logStore;
+    }
+
     /** Adds a listener told, after commit, of finished tasks and runs (webhooks, backfill progress). */
     public Engine onEvents(RunEvents listener) {
         events.add(listener);
@@ -247,6 +278,8 @@ public final class Engine implements AutoCloseable {
         if (config.runWorker()) worker.stop(config.drainTimeout());
         listener.close();
         housekeeping.shutdownNow();
+        // After the worker: the attempts it finished while draining have finished their uploads on their threads.
+        if (logUploads != null) logUploads.shutdownNow();
         workers.markStopped(workerId, clock.instant());
         log.info("Engine stopped: node {}", workerId);
     }

@@ -38,6 +38,24 @@ public interface TaskContext {
     Path logFile();
 
     /**
+     * The attempt's log as bytes, for a process's output: the same log as {@link #log()}, under the same size cap
+     * ({@code SLUICE_LOG_MAX_BYTES}). Writes never block on a full log: past the cap they are dropped. The caller
+     * closes what it got, which does not close the attempt's log; this default (for contexts outside the engine)
+     * appends to {@link #logFile()} uncapped.
+     */
+    default java.io.OutputStream logStream() throws java.io.IOException {
+        java.nio.file.Files.createDirectories(logFile().getParent());
+        java.io.OutputStream file = java.nio.file.Files.newOutputStream(logFile(),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        return new java.io.FilterOutputStream(file) {
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                out.write(b, off, len);
+            }
+        };
+    }
+
+    /**
      * The DAG's directory, the working directory for relative paths: the files stored with the run's DAG version,
      * materialized on this node, or (for a version stored before DAG bundles) the DAG file's folder on this node.
      */

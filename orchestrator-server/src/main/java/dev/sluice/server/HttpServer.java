@@ -104,11 +104,12 @@ public final class HttpServer implements AutoCloseable {
         AdminBootstrap.ensureAdmin(users, System.getenv("SLUICE_ADMIN_PASSWORD"), System.out);
         RouteTable routes = new RouteTable(app, new Authenticator(users, tokens), settings);
 
-        TaskQueries tasks = new TaskQueries(dsl, engine.dags(), sluice.engineConfig.deadAfter());
+        TaskQueries tasks = new TaskQueries(dsl, engine.dags(), sluice.engineConfig.deadAfter(), engine.logs());
         RunQueries runs = new RunQueries(dsl, engine.dags(), tasks);
         DagQueries dags = new DagQueries(dsl, engine.dags(), engine.clock());
         EventHub events = new EventHub(sluice.db);
         EngineMetrics metrics = new EngineMetrics(dsl);
+        metrics.bindLogs(engine.logStats());
         events.onNotification(metrics::observe);
 
         AuthRoutes.register(routes, users, audit, new LoginThrottle(dsl, java.time.Clock.systemUTC()), ClientAddress.fromEnvironment());

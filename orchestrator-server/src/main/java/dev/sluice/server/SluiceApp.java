@@ -5,6 +5,7 @@ import dev.sluice.engine.DagBundles;
 import dev.sluice.engine.DagSync;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineConfig;
+import dev.sluice.engine.LogSettings;
 import dev.sluice.engine.Services;
 import dev.sluice.task.process.ProcessLauncher;
 import dev.sluice.notify.WebhookConfig;
@@ -71,7 +72,6 @@ public final class SluiceApp implements AutoCloseable {
         if (scheduling && dagsDir == null) throw new IllegalArgumentException("a scheduler node needs a DAG folder");
         this.config = config;
         this.roles = Set.copyOf(roles);
-        this.engineConfig = NodeRole.engineFor(roles, engineConfig);
         this.db = db;
         this.types = TaskTypeRegistry.discover();
         try {
@@ -79,6 +79,11 @@ public final class SluiceApp implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot open the object store " + config.storeUrl(), e);
         }
+        // With SLUICE_STORE_URL set, attempt logs are shared through the same store as artifacts and DAG files, so any
+        // node's API serves any attempt's log (unset: each node keeps the logs it wrote, as on one machine).
+        EngineConfig node = NodeRole.engineFor(roles, engineConfig);
+        if (config.storeUrl() != null && node.logs().store() == null) node = node.withLogs(node.logs().withStore(store));
+        this.engineConfig = node;
         // Task processes get a clean environment: only what SLUICE_TASK_ENV_ALLOW lets through of the server's.
         this.engine = new Engine(db, types, this.engineConfig, clock,
                 new Services().put(ProcessLauncher.class, ProcessLauncher.of(config)).put(ObjectStore.class, store));
@@ -99,7 +104,7 @@ public final class SluiceApp implements AutoCloseable {
 
     /** Opens the configured database (starting the embedded one when no URL is set) and migrates it. */
     public static SluiceApp open(SluiceConfig config, Path dagsDir) {
-        return open(config, dagsDir, EngineConfig.defaults(config.home()));
+        return open(config, dagsDir, EngineConfig.defaults(config.home()).withLogs(LogSettings.fromEnvironment()));
     }
 
     public static SluiceApp open(SluiceConfig config, Path dagsDir, EngineConfig engineConfig) {

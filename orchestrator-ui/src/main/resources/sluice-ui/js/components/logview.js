@@ -50,6 +50,11 @@ export function logViewer(base, tryNumber) {
     if (stopped) return;
     try {
       const r = await get(`${base}/logs`, { try: tryNumber, offset });
+      if (r.removed_at) {
+        status.textContent = 'removed by log retention';
+        pre.textContent = `This log was removed by log retention at ${r.removed_at}.`;
+        return;
+      }
       if (r.text) { text += r.text; draw(); }
       offset = r.next_offset ?? offset;
       if (r.complete && !r.text) { status.textContent = 'complete'; if (!text) draw(); return; }

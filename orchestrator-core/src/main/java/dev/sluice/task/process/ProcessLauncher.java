@@ -51,12 +51,10 @@ public final class ProcessLauncher {
      * @throws TaskFailedException if a granted secret is missing or {@code $SLUICE_OUTPUT} holds no JSON object
      */
     public ProcessOutcome run(TaskContext ctx, TaskCommand command) throws IOException, InterruptedException, TaskFailedException {
-        Path log = ctx.logFile();
-        Files.createDirectories(log.getParent());
         Path output = Files.createTempFile("sluice-output-", ".json");
         try {
             Map<String, String> env = environment.forAttempt(ctx, command.env(), command.secrets(), output);
-            try (TaskProcess process = TaskProcess.start(command.argv(), command.workingDirectory(), env, log, grace)) {
+            try (TaskProcess process = TaskProcess.start(command.argv(), command.workingDirectory(), env, ctx.logStream(), grace)) {
                 int exit;
                 try {
                     exit = process.waitFor();

@@ -1,6 +1,7 @@
 package dev.sluice.task.process;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,11 +30,12 @@ public final class TaskProcess implements AutoCloseable {
     /**
      * The wrapper: keeps the pipe on fd 3 for the watcher only, ignores TERM/INT/HUP in the watcher (it must outlive
      * the SIGTERM it relays) and traps them in itself (a handler, unlike an ignore, is not inherited by the
-     * command), runs the command and exits with its status.
+     * command), runs the command and exits with its status. The watcher does not hold the output pipe, whose end
+     * of file tells the log pump that the command's output is complete.
      */
     static final String WRAPPER = String.join("\n",
             "exec 3<&0 </dev/null",
-            "( trap '' TERM INT HUP; while IFS= read -r sig <&3; do kill -s \"$sig\" 0 2>/dev/null; done; kill -s KILL 0 ) &",
+            "( trap '' TERM INT HUP; while IFS= read -r sig <&3; do kill -s \"$sig\" 0 2>/dev/null; done; kill -s KILL 0 ) >/dev/null 2>&1 &",
             "exec 3<&-",
             "trap : TERM INT HUP",
             "\"$@\"",
@@ -50,25 +52,69 @@ public final class TaskProcess implements AutoCloseable {
     private final Process wrapper;
     private final OutputStream watcher;
     private final Duration grace;
+    private final Thread pump;
     private boolean groupSignalled;
 
-    private TaskProcess(Process wrapper, Duration grace) {
+    private TaskProcess(Process wrapper, Duration grace, OutputStream log) {
         this.wrapper = wrapper;
         this.watcher = wrapper.getOutputStream();
         this.grace = grace;
+        InputStream output = wrapper.getInputStream();
+        this.pump = Thread.ofPlatform().daemon().name("sluice-log-pump-" + wrapper.pid()).start(() -> pump(output, log));
     }
 
-    /** Starts {@code command} in {@code cwd} with exactly {@code env}; stdout and stderr are appended to {@code log}. */
-    public static TaskProcess start(List<String> command, Path cwd, Map<String, String> env, Path log, Duration grace)
+    /**
+     * Starts {@code command} in {@code cwd} with exactly {@code env}; stdout and stderr go through a pipe that this
+     * JVM drains into {@code log} (not straight to a file), so the log can enforce its size cap while the process
+     * never blocks on a full pipe.
+     */
+    public static TaskProcess start(List<String> command, Path cwd, Map<String, String> env, OutputStream log, Duration grace)
             throws IOException {
         List<String> argv = new ArrayList<>(List.of(SETSID, "bash", "-c", WRAPPER, "sluice-task"));
         argv.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.PIPE);
         pb.environment().clear();
         pb.environment().putAll(env);
-        return new TaskProcess(pb.start(), grace);
+        return new TaskProcess(pb.start(), grace, log);
+    }
+
+    /**
+     * Copies the process's output to the log until end of file, which comes when every process of the group has
+     * closed its output (at the latest when the group is killed). A log that cannot be written any more (disk
+     * full) does not stop the draining: the process must never block on its output.
+     */
+    private static void pump(InputStream output, OutputStream log) {
+        byte[] buf = new byte[64 * 1024];
+        boolean writable = true;
+        try (output) {
+            int n;
+            while ((n = output.read(buf)) >= 0) {
+                if (!writable || n == 0) continue;
+                try {
+                    log.write(buf, 0, n);
+                } catch (IOException e) {
+                    writable = false;
+                }
+            }
+        } catch (IOException ignored) {
+            // the pipe broke: the process group is gone
+        } finally {
+            try {
+                log.close();
+            } catch (IOException ignored) {
+                // nothing more to write
+            }
+        }
+    }
+
+    /**
+     * Waits until the output the process wrote has reached the log: at most the grace plus a little, since a
+     * background child that keeps the pipe open is killed with the group after the grace.
+     */
+    private void awaitPump() throws InterruptedException {
+        pump.join(grace.toMillis() + 500);
     }
 
     /** The process group's id (the wrapper, as session leader, has the group's id as its pid). */
@@ -84,6 +130,7 @@ public final class TaskProcess implements AutoCloseable {
         int exit = wrapper.waitFor();
         signal("TERM");
         REAPER.schedule(this::killGroup, grace.toMillis(), TimeUnit.MILLISECONDS);
+        awaitPump();
         return exit;
     }
 

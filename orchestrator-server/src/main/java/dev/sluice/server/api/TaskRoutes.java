@@ -10,7 +10,6 @@ import dev.sluice.server.http.Params;
 import dev.sluice.server.http.RouteTable;
 import dev.sluice.server.query.RunQueries;
 import dev.sluice.server.query.TaskQueries;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 
@@ -27,13 +26,15 @@ public final class TaskRoutes {
                 (ctx, who) -> {
                     var log = tasks.log(ctx.pathParam("dag_id"), ctx.pathParam("run_id"), ctx.pathParam("task_id"), Params.integer(ctx, "try"));
                     if (Params.bool(ctx, "download")) {
+                        if (log.removedAt() != null) {
+                            throw new ApiException(410, "this attempt's log was removed by log retention at " + log.removedAt(), null);
+                        }
                         String name = ctx.pathParam("task_id").replaceAll("[^A-Za-z0-9._-]", "_") + ".log";
                         ctx.contentType("text/plain; charset=utf-8").header("Content-Disposition", "attachment; filename=\"" + name + "\"");
-                        if (log.file() != null && Files.exists(log.file())) ctx.result(Files.newInputStream(log.file()));
-                        else ctx.result("");
+                        ctx.result(tasks.open(log));
                         return null;
                     }
-                    return TaskQueries.read(log, Params.nonNegativeLong(ctx, "offset"));
+                    return tasks.read(log, Params.nonNegativeLong(ctx, "offset"));
                 });
         routes.add(Endpoint.post(base + "/clear", Role.OPERATOR, "Rerun this task, optionally with its downstream/upstream")
                         .returns(RunQueries.RunView.class),

@@ -101,7 +101,8 @@ final class DagsCommand {
             // Its tasks go to a queue only this process serves: on a database shared with servers, their workers
             // must not take them (they may not even have the tested file).
             String queue = PRIVATE_QUEUE_PREFIX + java.util.UUID.randomUUID();
-            var engineConfig = dev.sluice.engine.EngineConfig.defaults(config.home()).withQueues(java.util.List.of(queue));
+            var engineConfig = dev.sluice.engine.EngineConfig.defaults(config.home()).withQueues(java.util.List.of(queue))
+                    .withLogs(dev.sluice.engine.LogSettings.fromEnvironment());
             try (SluiceApp app = SluiceApp.open(config, folder, engineConfig)) {
                 long runKey = startRun(app, dag, typed, queue);
                 RunState state;

@@ -56,6 +56,14 @@ public final class EngineMetrics {
                 .publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram().register(registry);
     }
 
+    /** This node's attempt-log counters (per node: each node counts what its worker wrote). */
+    public void bindLogs(dev.sluice.store.LogStats logs) {
+        FunctionCounter.builder("sluice_log_written", logs, dev.sluice.store.LogStats::bytesWritten)
+                .description("Bytes this node wrote to attempt logs").baseUnit("bytes").register(registry);
+        FunctionCounter.builder("sluice_log_cut", logs, dev.sluice.store.LogStats::bytesCut)
+                .description("Bytes of task output this node discarded past SLUICE_LOG_MAX_BYTES").baseUnit("bytes").register(registry);
+    }
+
     /** Feeds the timers and counters from one state-change notification. */
     public void observe(JsonNode n) {
         String kind = n.path("kind").asText(), state = n.path("state").asText();

@@ -11,6 +11,7 @@ import dev.sluice.store.DagRepository;
 import dev.sluice.store.Json;
 import dev.sluice.store.LogStore;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,12 +29,21 @@ public final class TaskQueries {
     private final DSLContext dsl;
     private final DagRepository dags;
     private final Duration deadAfter;
+    private final LogStore logs;
 
-    /** @param deadAfter a worker whose last heartbeat is older than this (by the database's clock) serves nobody */
-    public TaskQueries(DSLContext dsl, DagRepository dags, Duration deadAfter) {
+    /**
+     * @param deadAfter a worker whose last heartbeat is older than this (by the database's clock) serves nobody
+     * @param logs this node's logs and the store shared with other nodes; null: read local files only
+     */
+    public TaskQueries(DSLContext dsl, DagRepository dags, Duration deadAfter, LogStore logs) {
         this.dsl = dsl;
         this.dags = dags;
         this.deadAfter = deadAfter;
+        this.logs = logs;
+    }
+
+    public TaskQueries(DSLContext dsl, DagRepository dags, Duration deadAfter) {
+        this(dsl, dags, deadAfter, null);
     }
 
     /** States in which a task waits for a worker of its queue to claim it. */
@@ -85,7 +95,11 @@ public final class TaskQueries {
                                      Map<String, Object> output, String type, Map<String, Object> renderedConfig,
                                      String queue, String waitingFor, List<AttemptView> attempts) {}
 
-    public record LogChunk(String text, long nextOffset, boolean complete) {}
+    /**
+     * {@code removedAt}: when log retention deleted this log (then the text is empty and the chunk complete); null
+     * while the log is kept.
+     */
+    public record LogChunk(String text, long nextOffset, boolean complete, Instant removedAt) {}
 
     List<TaskInstanceView> ofRun(long runKey, long versionId) {
         Dag dag = dags.version(versionId);
@@ -137,22 +151,55 @@ public final class TaskQueries {
                 v.durationMs(), v.workerId(), v.error(), v.output(), v.type(), rendered, v.queue(), v.waitingFor(), attempts);
     }
 
-    public record AttemptLog(Path file, boolean finished) {}
+    /**
+     * One attempt's log: {@code file} where the node that ran it wrote it (on this node only if this node ran it),
+     * {@code key} its key in the shared store, {@code removedAt} when retention deleted it.
+     */
+    public record AttemptLog(Path file, String key, boolean finished, Instant removedAt) {}
 
-    /** The log file of try {@code tryNumber} (the latest when null). */
+    /** The log of try {@code tryNumber} (the latest when null). */
     public AttemptLog log(String dagId, String runId, String taskId, Integer tryNumber) {
         Record r = row(dagId, runId, taskId);
         int n = tryNumber != null ? tryNumber : r.get(TASK_INSTANCE.TRY_NUMBER);
-        var a = dsl.select(ATTEMPT.LOG_PATH, ATTEMPT.STATE).from(ATTEMPT)
+        var a = dsl.select(ATTEMPT.LOG_PATH, ATTEMPT.STATE, ATTEMPT.LOG_REMOVED_AT).from(ATTEMPT)
                 .where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)), ATTEMPT.TRY_NUMBER.eq(n)).fetchOptional()
                 .orElseThrow(() -> new NoSuchElementException("task " + taskId + " has no attempt " + n));
-        return new AttemptLog(a.value1() == null ? null : Path.of(a.value1()), !"running".equals(a.value2()));
+        return new AttemptLog(a.value1() == null ? null : Path.of(a.value1()), LogStore.key(dagId, runId, taskId, n),
+                !"running".equals(a.value2()), RunQueries.t(a.value3()));
     }
 
-    /** Complete once the attempt has finished and the reader has everything the file holds. */
-    public static LogChunk read(AttemptLog log, long offset) throws IOException {
-        LogStore.Chunk c = LogStore.read(log.file(), offset, LOG_CHUNK);
-        long size = log.file() != null && Files.exists(log.file()) ? Files.size(log.file()) : 0;
-        return new LogChunk(c.text(), c.nextOffset(), log.finished() && c.nextOffset() >= size);
+    /**
+     * This node's copy of the log, when this node wrote it: the fast path. A path under another node's
+     * SLUICE_HOME may exist here too (a shared disk, two nodes on one machine) without being that node's live file.
+     */
+    private boolean local(AttemptLog log) {
+        if (log.file() == null || !Files.isRegularFile(log.file())) return false;
+        return logs == null || logs.store().isEmpty() || log.file().toAbsolutePath().normalize().startsWith(logs.root().toAbsolutePath().normalize());
+    }
+
+    /**
+     * Up to {@value #LOG_CHUNK} bytes from {@code offset}: from this node's file when it ran the attempt, else from
+     * the shared store (the parts uploaded so far while the attempt runs elsewhere, the whole log once it ended).
+     * Complete once the attempt has finished and the reader has everything there is.
+     */
+    public LogChunk read(AttemptLog log, long offset) throws IOException {
+        if (log.removedAt() != null) return new LogChunk("", offset, true, log.removedAt());
+        if (local(log) || logs == null || logs.store().isEmpty()) {
+            LogStore.Chunk c = LogStore.read(log.file(), offset, LOG_CHUNK);
+            long size = local(log) ? Files.size(log.file()) : 0;
+            return new LogChunk(c.text(), c.nextOffset(), log.finished() && c.nextOffset() >= size, null);
+        }
+        LogStore.Shared s = logs.readShared(log.key(), offset, LOG_CHUNK);
+        return new LogChunk(s.chunk().text(), s.chunk().nextOffset(), log.finished() && s.chunk().nextOffset() >= s.size(), null);
+    }
+
+    /** The whole log for download: this node's file, or the shared store's copy; empty when there is none. */
+    public InputStream open(AttemptLog log) throws IOException {
+        if (local(log)) return Files.newInputStream(log.file());
+        if (logs != null) {
+            var shared = logs.openShared(log.key());
+            if (shared.isPresent()) return shared.get();
+        }
+        return InputStream.nullInputStream();
     }
 }

@@ -60,6 +60,10 @@ class RunLifecycleTest {
         var download = server.get("/dags/ok_dag/runs/" + enc(runId) + "/tasks/second/logs?download=true", Role.VIEWER);
         assertThat(download.headers().firstValue("Content-Disposition").orElse("")).contains("attachment");
         assertThat(download.body()).contains("hello 7");
+        assertThat(log.path("removed_at").isNull()).isTrue();
+        // This node's worker wrote that log: its bytes are counted; nothing was cut.
+        String metrics = server.get("/metrics", null).body();
+        assertThat(metrics).containsPattern("sluice_log_written_bytes_total [1-9]").contains("sluice_log_cut_bytes_total");
 
         var dags = server.get("/dags", Role.VIEWER).json();
         var ok = findDag(dags, "ok_dag");
