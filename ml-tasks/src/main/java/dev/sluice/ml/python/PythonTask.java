@@ -16,9 +16,7 @@ import dev.sluice.task.process.TaskCommand;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -174,14 +172,14 @@ public final class PythonTask implements TaskType {
         try {
             AttemptFiles files = new AttemptFiles(ctx, store, ArtifactCatalog.of(ctx), attemptDir);
             files.writeContext();
-            Map<String, String> env = new LinkedHashMap<>(strings(cfg.get("env")));
+            Map<String, String> env = new LinkedHashMap<>(ProcessOutcome.strings(cfg.get("env")));
             env.put("PYTHONPATH", SdkFiles.extract(ctx.home()) + File.pathSeparator + dagDir);
             env.put("PYTHONUNBUFFERED", "1"); // print() reaches the live log as it happens
             env.put("SLUICE_ATTEMPT_DIR", attemptDir.toString());
             ctx.log().flush();
-            ProcessOutcome outcome = launcher.run(ctx, new TaskCommand(argv, dagDir, env, strings(cfg.get("secrets"))));
+            ProcessOutcome outcome = launcher.run(ctx, new TaskCommand(argv, dagDir, env, ProcessOutcome.strings(cfg.get("secrets"))));
             if (outcome.exitCode() != 0) {
-                throw new TaskFailedException("python exited with code " + outcome.exitCode() + lastLines(ctx.logFile(), 5), outcome.exitCode());
+                throw new TaskFailedException("python exited with code " + outcome.exitCode() + ProcessOutcome.lastLines(ctx.logFile(), 5), outcome.exitCode());
             }
             Map<String, Object> out = new LinkedHashMap<>(outcome.output());
             out.putAll(files.collect(() -> DuckDb.openOwning(Files.createTempDirectory(attemptDir, "duckdb-"), "512MB", 1)));
@@ -213,26 +211,5 @@ public final class PythonTask implements TaskType {
             throw new TaskFailedException(key + ": '" + name + "' links outside the DAG file's folder");
         }
         return f;
-    }
-
-    private static Map<String, String> strings(Object map) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (map instanceof Map<?, ?> m) m.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
-        return out;
-    }
-
-    private static String lastLines(Path log, int n) {
-        try {
-            Deque<String> tail = new ArrayDeque<>();
-            try (var lines = Files.lines(log)) {
-                lines.forEach(l -> {
-                    tail.addLast(l);
-                    if (tail.size() > n) tail.removeFirst();
-                });
-            }
-            return tail.isEmpty() ? "" : "; last output:\n" + String.join("\n", tail);
-        } catch (Exception e) {
-            return "";
-        }
     }
 }

@@ -11,12 +11,8 @@ import dev.sluice.task.process.ProcessOutcome;
 import dev.sluice.task.process.TaskCommand;
 import dev.sluice.task.process.TaskEnvironment;
 import dev.sluice.template.CodeLanguage;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -86,32 +82,11 @@ public final class ShellTask implements TaskType {
         Path cwd = ctx.dagDirectory();
         if (ctx.config().get("cwd") instanceof String dir) cwd = ctx.resolveDagPath(dir);
         TaskCommand command = new TaskCommand(List.of("bash", "-c", (String) ctx.config().get("command")), cwd,
-                strings(ctx.config().get("env")), strings(ctx.config().get("secrets")));
+                ProcessOutcome.strings(ctx.config().get("env")), ProcessOutcome.strings(ctx.config().get("secrets")));
         ProcessOutcome outcome = ProcessLauncher.of(ctx).run(ctx, command);
         if (outcome.exitCode() != 0) {
-            throw new TaskFailedException("exit code " + outcome.exitCode() + lastLines(ctx.logFile(), 5), outcome.exitCode());
+            throw new TaskFailedException("exit code " + outcome.exitCode() + ProcessOutcome.lastLines(ctx.logFile(), 5), outcome.exitCode());
         }
         return TaskResult.of(outcome.output());
-    }
-
-    private static Map<String, String> strings(Object map) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (map instanceof Map<?, ?> m) m.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
-        return out;
-    }
-
-    private static String lastLines(Path log, int n) {
-        try {
-            Deque<String> tail = new ArrayDeque<>();
-            try (var lines = Files.lines(log)) {
-                lines.forEach(l -> {
-                    tail.addLast(l);
-                    if (tail.size() > n) tail.removeFirst();
-                });
-            }
-            return tail.isEmpty() ? "" : "; last output:\n" + String.join("\n", tail);
-        } catch (Exception e) {
-            return "";
-        }
     }
 }
