@@ -3,6 +3,7 @@ package dev.sluice.server.cli;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.dag.Durations;
 import dev.sluice.engine.EngineConfig;
+import dev.sluice.engine.LogSettings;
 import dev.sluice.server.NodeRole;
 import dev.sluice.server.SluiceApp;
 import dev.sluice.server.http.HttpSettings;
@@ -82,7 +83,7 @@ final class NodeCommands {
             SluiceConfig config = SluiceConfig.fromEnvironment();
             HttpSettings http = http(bind);
             SluiceApp app = SluiceApp.open(config, EnumSet.of(NodeRole.SCHEDULER), folder(),
-                    EngineConfig.defaults(config.home())).start();
+                    EngineConfig.defaults(config.home()).withLogs(LogSettings.fromEnvironment())).start();
             if (port != null) app.startProbes(http.bind(), port);
             var sync = app.dagSync.last();
             announce(app, probes(app, http, port));
@@ -108,7 +109,8 @@ final class NodeCommands {
             checkPort(port, "--port");
             SluiceConfig config = SluiceConfig.fromEnvironment();
             HttpSettings http = http(bind);
-            SluiceApp app = SluiceApp.open(config, EnumSet.of(NodeRole.SERVER), null, EngineConfig.defaults(config.home()))
+            SluiceApp app = SluiceApp.open(config, EnumSet.of(NodeRole.SERVER), null,
+                    EngineConfig.defaults(config.home()).withLogs(LogSettings.fromEnvironment()))
                     .start().startHttp(http, port);
             announce(app, "Dashboard: http://localhost:%d/ui/ (API: http://localhost:%d/api/v1/health); listening on %s:%d."
                     .formatted(app.httpPort(), app.httpPort(), http.bind(), app.httpPort()));
@@ -149,7 +151,9 @@ final class NodeCommands {
                             + " digits, '_', '.' or '-', starting with a letter or digit)");
                 }
             }
-            EngineConfig c = EngineConfig.defaults(home).withQueues(queues.stream().distinct().toList());
+            // The log cap and retention apply where tasks run: without them a worker kept the 64 MiB default.
+            EngineConfig c = EngineConfig.defaults(home).withQueues(queues.stream().distinct().toList())
+                    .withLogs(LogSettings.from(env));
             if (slots != null) {
                 if (slots < 1 || slots > 1024) throw new IllegalArgumentException("--slots must be 1 to 1024, got " + slots);
                 c = c.withSlots(slots);

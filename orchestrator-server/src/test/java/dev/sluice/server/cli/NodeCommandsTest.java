@@ -51,6 +51,20 @@ class NodeCommandsTest {
     }
 
     @Test
+    void a_worker_takes_the_log_cap_and_retention_from_its_environment() {
+        // A split worker is where attempt logs are written: it once kept the 64 MiB default whatever was set.
+        EngineConfig c = NodeCommands.Worker.class.cast(parse("worker"))
+                .engineConfig(HOME, Map.of("SLUICE_LOG_MAX_BYTES", "8388608", "SLUICE_LOG_RETENTION", "7d"));
+        assertThat(c.logs().maxBytes()).isEqualTo(8388608L);
+        assertThat(c.logs().retention()).isEqualTo(Duration.ofDays(7));
+        assertThat(NodeCommands.Worker.class.cast(parse("worker")).engineConfig(HOME, Map.of()).logs().maxBytes())
+                .isEqualTo(dev.sluice.engine.LogSettings.DEFAULTS.maxBytes());
+        assertThatThrownBy(() -> NodeCommands.Worker.class.cast(parse("worker"))
+                .engineConfig(HOME, Map.of("SLUICE_LOG_MAX_BYTES", "lots")))
+                .hasMessageContaining("SLUICE_LOG_MAX_BYTES").hasMessageContaining("lots");
+    }
+
+    @Test
     void bad_worker_options_name_the_option_and_the_value() {
         assertThatThrownBy(() -> NodeCommands.Worker.class.cast(parse("worker", "--queues", "default,gp u")).engineConfig(HOME, Map.of()))
                 .hasMessageContaining("--queues").hasMessageContaining("\"gp u\"");
