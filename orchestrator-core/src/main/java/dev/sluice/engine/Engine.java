@@ -123,7 +123,8 @@ public final class Engine implements AutoCloseable {
         long hb = config.heartbeatInterval().toMillis();
         housekeeping.scheduleWithFixedDelay(guard("heartbeat", this::heartbeat), hb, hb, TimeUnit.MILLISECONDS);
         if (config.housekeeping()) {
-            housekeeping.scheduleWithFixedDelay(guard("reaper", this::reap), hb, hb, TimeUnit.MILLISECONDS);
+            // Every half beat: the delay between a node going silent and its tasks being retried stays small.
+            housekeeping.scheduleWithFixedDelay(guard("reaper", this::reap), hb / 2, Math.max(1, hb / 2), TimeUnit.MILLISECONDS);
             long sweep = Math.max(1000, config.pollInterval().toMillis() * 5);
             housekeeping.scheduleWithFixedDelay(guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
         }

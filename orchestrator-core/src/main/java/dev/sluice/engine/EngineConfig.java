@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /**
  * Engine tuning. {@code slots}: tasks this worker runs at once. {@code heartbeatInterval}: how often the worker
- * proves it is alive; after five missed beats its tasks are retried elsewhere. {@code pollInterval}: the fallback
+ * proves it is alive; after four missed beats its tasks are retried elsewhere. {@code pollInterval}: the fallback
  * wake-up when no notification arrives (LISTEN/NOTIFY does the real work).
  */
 public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Duration pollInterval,
@@ -97,7 +97,12 @@ public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Dur
                 drainTimeout, queues, role, housekeeping, l);
     }
 
+    /**
+     * Four beats (8 s by default): with the reaper looking every half beat, a killed worker's tasks are retried
+     * 6-9 s after the kill, inside the 10 s an operator expects. A stalled node's own view is protected separately:
+     * nobody judges across a gap in their own heartbeats (PeerJudge).
+     */
     public Duration deadAfter() {
-        return heartbeatInterval.multipliedBy(5);
+        return heartbeatInterval.multipliedBy(4);
     }
 }
