@@ -8,9 +8,10 @@ import java.util.Map;
 
 /** Where the UCI Adult files are and how to read them: the ingest config the example DAG uses. */
 public final class AdultData {
-    public static final List<String> NUMERIC = List.of("age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week");
-    public static final List<String> CATEGORICAL = List.of("workclass", "education", "marital_status", "occupation", "relationship",
-            "race", "sex", "native_country");
+    public static final List<String> NUMERIC =
+            List.of("age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week");
+    public static final List<String> CATEGORICAL = List.of(
+            "workclass", "education", "marital_status", "occupation", "relationship", "race", "sex", "native_country");
 
     private AdultData() {}
 
@@ -18,14 +19,30 @@ public final class AdultData {
     public static Path dir() {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.isDirectory(p.resolve("examples/data/adult"))) p = p.getParent();
-        if (p == null) throw new IllegalStateException("examples/data/adult not found above " + Path.of("").toAbsolutePath());
+        if (p == null)
+            throw new IllegalStateException(
+                    "examples/data/adult not found above " + Path.of("").toAbsolutePath());
         return p.resolve("examples/data/adult");
     }
 
     public static Map<String, Object> columns() {
         Map<String, Object> c = new LinkedHashMap<>();
-        for (String n : List.of("age", "workclass", "fnlwgt", "education", "education_num", "marital_status", "occupation",
-                "relationship", "race", "sex", "capital_gain", "capital_loss", "hours_per_week", "native_country", "income")) {
+        for (String n : List.of(
+                "age",
+                "workclass",
+                "fnlwgt",
+                "education",
+                "education_num",
+                "marital_status",
+                "occupation",
+                "relationship",
+                "race",
+                "sex",
+                "capital_gain",
+                "capital_loss",
+                "hours_per_week",
+                "native_country",
+                "income")) {
             c.put(n, NUMERIC.contains(n) ? "number" : "string");
         }
         return c;
@@ -33,7 +50,9 @@ public final class AdultData {
 
     /** ml.ingest config for one Adult file; the label loses the test file's trailing dot. */
     public static TestTaskContext.Builder ingest(String file, Path home) {
-        return TestTaskContext.task("ingest").home(home).dagDirectory(dir())
+        return TestTaskContext.task("ingest")
+                .home(home)
+                .dagDirectory(dir())
                 .config("path", file)
                 .config("separator", ", ")
                 .config("header", false)

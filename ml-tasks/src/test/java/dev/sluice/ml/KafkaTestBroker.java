@@ -106,7 +106,9 @@ public final class KafkaTestBroker implements AutoCloseable {
 
     public void createTopic(String name, int partitions) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+                    .all()
+                    .get();
         }
     }
 
@@ -117,7 +119,7 @@ public final class KafkaTestBroker implements AutoCloseable {
 
     private static int[] freePorts() throws IOException {
         try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return new int[] {a.getLocalPort(), b.getLocalPort()};
         }
     }

@@ -68,17 +68,23 @@ class PipelineEndToEndTest {
     @Order(1)
     void the_pipeline_deploys_a_good_model_as_champion_version_1() {
         Map<String, Object> split = p.outputs.get("split");
-        assertThat((long) split.get("train_rows") + (long) split.get("validation_rows") + (long) split.get("test_rows")).isEqualTo(32_561L);
+        assertThat((long) split.get("train_rows") + (long) split.get("validation_rows") + (long) split.get("test_rows"))
+                .isEqualTo(32_561L);
         @SuppressWarnings("unchecked")
-        Map<String, Object> metrics = (Map<String, Object>) p.outputs.get("evaluate").get("metrics");
+        Map<String, Object> metrics =
+                (Map<String, Object>) p.outputs.get("evaluate").get("metrics");
         assertThat((double) metrics.get("roc_auc")).isGreaterThan(0.90);
         assertThat((double) metrics.get("accuracy")).isGreaterThan(0.84);
         assertThat(p.outputs.get("deploy")).containsEntry("version", 1).containsEntry("alias", "champion");
         ModelVersion champion = registry.byAlias("adult_income", "champion").orElseThrow();
         assertThat(champion.version()).isEqualTo(1);
         assertThat(champion.metrics()).containsKey("roc_auc");
-        assertThat(champion.inputSchema()).containsEntry("age", "number").containsEntry("native_country", "string").doesNotContainKey("income");
-        assertThat(champion.details()).containsEntry("trained_on", p.outputs.get("feature").get("train"));
+        assertThat(champion.inputSchema())
+                .containsEntry("age", "number")
+                .containsEntry("native_country", "string")
+                .doesNotContainKey("income");
+        assertThat(champion.details())
+                .containsEntry("trained_on", p.outputs.get("feature").get("train"));
     }
 
     @Test
@@ -94,14 +100,18 @@ class PipelineEndToEndTest {
     void task_outputs_carry_only_artifact_references_and_lineage_is_recorded() throws Exception {
         assertThat(p.outputs.get("split").get("train")).asString().matches("sha256:[0-9a-f]{64}");
         String trainHash = ((String) p.outputs.get("split").get("train")).substring(7);
-        try (Connection c = p.ds.getConnection(); ResultSet r = c.createStatement().executeQuery(
-                "SELECT l.task_id, l.direction FROM artifact a JOIN artifact_lineage l ON l.artifact_id = a.id WHERE a.hash = '" + trainHash + "' ORDER BY l.id")) {
+        try (Connection c = p.ds.getConnection();
+                ResultSet r = c.createStatement()
+                        .executeQuery(
+                                "SELECT l.task_id, l.direction FROM artifact a JOIN artifact_lineage l ON l.artifact_id = a.id WHERE a.hash = '"
+                                        + trainHash + "' ORDER BY l.id")) {
             List<String> links = new ArrayList<>();
             while (r.next()) links.add(r.getString(1) + ":" + r.getString(2));
             assertThat(links).containsExactly("split:produced", "preprocess:consumed");
         }
-        try (Connection c = p.ds.getConnection(); ResultSet r = c.createStatement().executeQuery(
-                "SELECT count(*) FROM ml_experiment_run WHERE stage IN ('train', 'evaluate')")) {
+        try (Connection c = p.ds.getConnection();
+                ResultSet r = c.createStatement()
+                        .executeQuery("SELECT count(*) FROM ml_experiment_run WHERE stage IN ('train', 'evaluate')")) {
             r.next();
             assertThat(r.getInt(1)).isGreaterThanOrEqualTo(2);
         }
@@ -113,7 +123,8 @@ class PipelineEndToEndTest {
         ModelVersion v = registry.byAlias("adult_income", "champion").orElseThrow();
         LoadedModel model = LoadedModel.load(store, v.bundleRef());
         List<Map<String, Object>> raw = readRows((String) p.outputs.get("split").get("test"), 500);
-        List<Map<String, Object>> featured = readRows((String) p.outputs.get("feature").get("test"), 500);
+        List<Map<String, Object>> featured =
+                readRows((String) p.outputs.get("feature").get("test"), 500);
         double[] batch = model.scoreTransformed(featured);
 
         raw.forEach(r -> r.remove("income"));
@@ -123,7 +134,9 @@ class PipelineEndToEndTest {
         assertThat(online.version()).isEqualTo(1);
         for (int i = 0; i < batch.length; i++) {
             // Identical float features go in; the batch path only went through Parquet doubles in between.
-            assertThat(online.predictions().get(i).probability()).as("row %d", i).isCloseTo(batch[i], within(1e-6));
+            assertThat(online.predictions().get(i).probability())
+                    .as("row %d", i)
+                    .isCloseTo(batch[i], within(1e-6));
         }
     }
 
@@ -136,7 +149,8 @@ class PipelineEndToEndTest {
                 .isInstanceOf(TaskFailedException.class)
                 .hasMessageContaining("evaluation gate failed: champion roc_auc")
                 .hasMessageContaining("report sha256:");
-        assertThat(registry.byAlias("adult_income", "champion").orElseThrow().version()).isEqualTo(1);
+        assertThat(registry.byAlias("adult_income", "champion").orElseThrow().version())
+                .isEqualTo(1);
         assertThat(registry.versions("adult_income")).hasSize(1);
     }
 
@@ -160,7 +174,8 @@ class PipelineEndToEndTest {
         p.train("train_v2", Map.of("rounds", 120, "params", Map.of("max_depth", 5, "eta", 0.1)));
         p.evaluate("evaluate_v2", "train_v2", Map.of("champion_tolerance", 0.002));
         p.deploy("deploy_v2", "evaluate_v2");
-        assertThat(registry.byAlias("adult_income", "champion").orElseThrow().version()).isEqualTo(2);
+        assertThat(registry.byAlias("adult_income", "champion").orElseThrow().version())
+                .isEqualTo(2);
         assertThat(registry.models()).anySatisfy(m -> {
             assertThat(m.name()).isEqualTo("adult_income");
             assertThat(m.latestVersion()).isEqualTo(2);
@@ -170,7 +185,8 @@ class PipelineEndToEndTest {
         assertThat(registry.rollback("adult_income", "champion").version()).isEqualTo(1);
         assertThat(registry.resolve("adult_income", "champion").version()).isEqualTo(1);
         assertThat(registry.resolve("adult_income", "v2").version()).isEqualTo(2);
-        assertThatThrownBy(() -> registry.rollback("adult_income", "champion", 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> registry.rollback("adult_income", "champion", 1))
+                .isInstanceOf(IllegalArgumentException.class);
         registry.setAlias("adult_income", "champion", 2, "roll forward");
     }
 
@@ -181,7 +197,8 @@ class PipelineEndToEndTest {
         Map<String, Object> row = validRow();
         row.put("age", "forty");
         assertThatThrownBy(() -> service.predict("adult_income", "champion", List.of(row)))
-                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("age"))
+                .isInstanceOfSatisfying(
+                        InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("age"))
                 .hasMessageContaining("expected a number");
         Map<String, Object> missing = validRow();
         missing.remove("sex");
@@ -193,12 +210,15 @@ class PipelineEndToEndTest {
         Map<String, Object> typo = validRow();
         typo.put("hours-per-week", 40);
         assertThatThrownBy(() -> service.predict("adult_income", "champion", List.of(typo)))
-                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("hours-per-week"));
+                .isInstanceOfSatisfying(
+                        InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("hours-per-week"));
         // Unknown values are fine: null is imputed, an unseen category gets all-zero one-hot columns.
         Map<String, Object> unusual = validRow();
         unusual.put("workclass", null);
         unusual.put("occupation", "Astronaut");
-        Prediction pr = service.predict("adult_income", "1", List.of(unusual)).predictions().get(0);
+        Prediction pr = service.predict("adult_income", "1", List.of(unusual))
+                .predictions()
+                .get(0);
         assertThat(pr.probability()).isBetween(0.0, 1.0);
     }
 
@@ -216,7 +236,8 @@ class PipelineEndToEndTest {
                 while (!stop.get()) {
                     PredictionResult r = service.predict("adult_income", "champion", List.of(validRow()));
                     assertThat(r.predictions()).hasSize(1);
-                    served.computeIfAbsent(r.version(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                    served.computeIfAbsent(r.version(), k -> new java.util.concurrent.atomic.AtomicInteger())
+                            .incrementAndGet();
                     n++;
                 }
                 return n;
@@ -239,8 +260,10 @@ class PipelineEndToEndTest {
 
         assertThat(total).containsKeys(1, 2);
         assertThat(service.loadedVersions()).isEqualTo(2);
-        try (Connection c = p.ds.getConnection(); ResultSet r = c.createStatement().executeQuery(
-                "SELECT count(*), min(payload->'rows'->0->>'age') FROM prediction_log WHERE model_name = 'adult_income'")) {
+        try (Connection c = p.ds.getConnection();
+                ResultSet r = c.createStatement()
+                        .executeQuery(
+                                "SELECT count(*), min(payload->'rows'->0->>'age') FROM prediction_log WHERE model_name = 'adult_income'")) {
             r.next();
             assertThat(r.getInt(1)).isBetween(1, requests - 1);
             assertThat(r.getString(2)).isEqualTo("39");
@@ -252,7 +275,8 @@ class PipelineEndToEndTest {
     void served_inputs_are_compared_with_the_training_rows() throws Exception {
         PredictionService service = new PredictionService(registry, store, p.ds, 1.0, new Random(5));
         PredictionDrift drift = new PredictionDrift(registry, store, p.ds, p.home.resolve("tmp"));
-        List<Map<String, Object>> rows = readRows((String) p.outputs.get("split").get("test"), 1000);
+        List<Map<String, Object>> rows =
+                readRows((String) p.outputs.get("split").get("test"), 1000);
         rows.forEach(r -> r.remove("income"));
 
         Instant likeTraining = Instant.now();
@@ -261,7 +285,11 @@ class PipelineEndToEndTest {
         assertThat(same.requests()).isEqualTo(20);
         assertThat(same.rows()).isEqualTo(1000);
         assertThat(same.baselineDataset()).isEqualTo(p.outputs.get("split").get("train"));
-        assertThat(same.psi()).containsOnlyKeys(registry.byAlias("adult_income", "champion").orElseThrow().inputSchema().keySet());
+        assertThat(same.psi())
+                .containsOnlyKeys(registry.byAlias("adult_income", "champion")
+                        .orElseThrow()
+                        .inputSchema()
+                        .keySet());
         assertThat(same.drifted()).isEmpty();
         assertThat(same.psi().values()).allSatisfy(v -> assertThat(v).isLessThan(0.1));
 
@@ -306,7 +334,8 @@ class PipelineEndToEndTest {
     private List<Map<String, Object>> readRows(String ref, int limit) throws Exception {
         List<Map<String, Object>> rows = new ArrayList<>();
         try (DuckDb db = DuckDb.open(p.home, "256MB", 1)) {
-            Rows.forEach(db, "(SELECT * FROM " + DuckDb.parquet(store.localPath(ref)) + " LIMIT " + limit + ")", rows::add);
+            Rows.forEach(
+                    db, "(SELECT * FROM " + DuckDb.parquet(store.localPath(ref)) + " LIMIT " + limit + ")", rows::add);
         }
         return rows;
     }

@@ -24,7 +24,11 @@ public final class TestDb {
                     }
                 }));
                 ds = pg.getPostgresDatabase();
-                Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+                Flyway.configure()
+                        .dataSource(ds)
+                        .locations("classpath:db/migration")
+                        .load()
+                        .migrate();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

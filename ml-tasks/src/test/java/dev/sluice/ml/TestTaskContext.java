@@ -93,22 +93,85 @@ public final class TestTaskContext implements TaskContext {
         }
     }
 
-    @Override public String dagId() { return "test_dag"; }
-    @Override public String runId() { return "test__" + logicalDate; }
-    @Override public long runKey() { return 1; }
-    @Override public String taskId() { return taskId; }
-    @Override public int attempt() { return 1; }
-    @Override public Instant logicalDate() { return logicalDate; }
-    @Override public Map<String, Object> params() { return Map.of(); }
-    @Override public Map<String, Object> config() { return config; }
-    @Override public Map<String, Map<String, Object>> upstreamOutputs() { return upstream; }
-    @Override public PrintWriter log() { return log; }
-    @Override public Path logFile() { return home.resolve("logs").resolve(taskId + ".log"); }
-    @Override public Path dagDirectory() { return dagDir; }
-    @Override public Path home() { return home; }
-    @Override public Clock clock() { return Clock.fixed(logicalDate, ZoneOffset.UTC); }
-    @Override public boolean isCancelled() { return false; }
-    @Override public long attemptKey() { return attemptKey; }
+    @Override
+    public String dagId() {
+        return "test_dag";
+    }
+
+    @Override
+    public String runId() {
+        return "test__" + logicalDate;
+    }
+
+    @Override
+    public long runKey() {
+        return 1;
+    }
+
+    @Override
+    public String taskId() {
+        return taskId;
+    }
+
+    @Override
+    public int attempt() {
+        return 1;
+    }
+
+    @Override
+    public Instant logicalDate() {
+        return logicalDate;
+    }
+
+    @Override
+    public Map<String, Object> params() {
+        return Map.of();
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return config;
+    }
+
+    @Override
+    public Map<String, Map<String, Object>> upstreamOutputs() {
+        return upstream;
+    }
+
+    @Override
+    public PrintWriter log() {
+        return log;
+    }
+
+    @Override
+    public Path logFile() {
+        return home.resolve("logs").resolve(taskId + ".log");
+    }
+
+    @Override
+    public Path dagDirectory() {
+        return dagDir;
+    }
+
+    @Override
+    public Path home() {
+        return home;
+    }
+
+    @Override
+    public Clock clock() {
+        return Clock.fixed(logicalDate, ZoneOffset.UTC);
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return false;
+    }
+
+    @Override
+    public long attemptKey() {
+        return attemptKey;
+    }
 
     @Override
     public <T> Optional<T> service(Class<T> type) {

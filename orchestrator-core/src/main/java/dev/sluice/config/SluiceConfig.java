@@ -16,16 +16,25 @@ import java.util.Map;
  * {@link dev.sluice.task.process.TaskEnvironment}). {@code storeUrl} ({@code SLUICE_STORE_URL}) names the object store
  * for artifacts and DAG files (null: SLUICE_HOME itself, the layout of a single machine); see {@link #openStore()}.
  */
-public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
-                           double predictionLogRate, String dagSource, long dagFileMaxBytes, List<String> taskEnvAllow,
-                           String storeUrl) {
+public record SluiceConfig(
+        Path home,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        int embeddedPort,
+        double predictionLogRate,
+        String dagSource,
+        long dagFileMaxBytes,
+        List<String> taskEnvAllow,
+        String storeUrl) {
     /** Share of prediction requests logged for drift reports: enough to audit inputs without a write per request. */
     public static final double DEFAULT_PREDICTION_LOG_RATE = 0.01;
 
     public SluiceConfig {
         taskEnvAllow = taskEnvAllow == null ? List.of() : List.copyOf(taskEnvAllow);
         if (!(predictionLogRate >= 0 && predictionLogRate <= 1)) {
-            throw new IllegalArgumentException("SLUICE_PREDICTION_LOG_RATE must be between 0 and 1, got " + predictionLogRate);
+            throw new IllegalArgumentException(
+                    "SLUICE_PREDICTION_LOG_RATE must be between 0 and 1, got " + predictionLogRate);
         }
         if (dagFileMaxBytes < 1 || dagFileMaxBytes > DagFileLimits.MAX_FILE_BYTES) {
             throw new IllegalArgumentException("SLUICE_DAG_FILE_MAX_BYTES must be between 1 and "
@@ -34,15 +43,42 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
     }
 
     /** Settings from before the object store was configurable: everything under SLUICE_HOME. */
-    public SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
-                        double predictionLogRate, String dagSource, long dagFileMaxBytes, List<String> taskEnvAllow) {
-        this(home, dbUrl, dbUser, dbPassword, embeddedPort, predictionLogRate, dagSource, dagFileMaxBytes, taskEnvAllow, null);
+    public SluiceConfig(
+            Path home,
+            String dbUrl,
+            String dbUser,
+            String dbPassword,
+            int embeddedPort,
+            double predictionLogRate,
+            String dagSource,
+            long dagFileMaxBytes,
+            List<String> taskEnvAllow) {
+        this(
+                home,
+                dbUrl,
+                dbUser,
+                dbPassword,
+                embeddedPort,
+                predictionLogRate,
+                dagSource,
+                dagFileMaxBytes,
+                taskEnvAllow,
+                null);
     }
 
     /** The same settings with another object store URL (null: SLUICE_HOME). */
     public SluiceConfig withStoreUrl(String url) {
-        return new SluiceConfig(home, dbUrl, dbUser, dbPassword, embeddedPort, predictionLogRate, dagSource, dagFileMaxBytes,
-                taskEnvAllow, url == null || url.isBlank() ? null : url.trim());
+        return new SluiceConfig(
+                home,
+                dbUrl,
+                dbUser,
+                dbPassword,
+                embeddedPort,
+                predictionLogRate,
+                dagSource,
+                dagFileMaxBytes,
+                taskEnvAllow,
+                url == null || url.isBlank() ? null : url.trim());
     }
 
     /**
@@ -50,19 +86,35 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
      * {@code SLUICE_S3_*} settings of the environment (credentials come from the AWS SDK's own chain).
      */
     public dev.sluice.storage.ObjectStore openStore() throws java.io.IOException {
-        return dev.sluice.storage.ObjectStores.open(storeUrl, home, dev.sluice.storage.ObjectStores.settingsFromEnvironment());
+        return dev.sluice.storage.ObjectStores.open(
+                storeUrl, home, dev.sluice.storage.ObjectStores.settingsFromEnvironment());
     }
 
     /** Settings from before the DAG source and file limit existed: the default source and limit. */
-    public SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
-                        double predictionLogRate) {
-        this(home, dbUrl, dbUser, dbPassword, embeddedPort, predictionLogRate, null,
-                DagFileLimits.DEFAULT_MAX_FILE_BYTES, List.of());
+    public SluiceConfig(
+            Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort, double predictionLogRate) {
+        this(
+                home,
+                dbUrl,
+                dbUser,
+                dbPassword,
+                embeddedPort,
+                predictionLogRate,
+                null,
+                DagFileLimits.DEFAULT_MAX_FILE_BYTES,
+                List.of());
     }
 
     /** Settings from before the task environment allow list existed: tasks inherit nothing beyond the base set. */
-    public SluiceConfig(Path home, String dbUrl, String dbUser, String dbPassword, int embeddedPort,
-                        double predictionLogRate, String dagSource, long dagFileMaxBytes) {
+    public SluiceConfig(
+            Path home,
+            String dbUrl,
+            String dbUser,
+            String dbPassword,
+            int embeddedPort,
+            double predictionLogRate,
+            String dagSource,
+            long dagFileMaxBytes) {
         this(home, dbUrl, dbUser, dbPassword, embeddedPort, predictionLogRate, dagSource, dagFileMaxBytes, List.of());
     }
 
@@ -74,9 +126,18 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
     /** Environment variables, each overridable by a system property of the same name (for tests and embedding). */
     public static SluiceConfig fromEnvironment() {
         Map<String, String> env = new java.util.HashMap<>(System.getenv());
-        for (String key : new String[] {"SLUICE_HOME", "SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_EMBEDDED_DB_PORT",
-                "SLUICE_PREDICTION_LOG_RATE", "SLUICE_DAG_SOURCE", "SLUICE_DAG_FILE_MAX_BYTES",
-                "SLUICE_TASK_ENV_ALLOW", "SLUICE_STORE_URL"}) {
+        for (String key : new String[] {
+            "SLUICE_HOME",
+            "SLUICE_DB_URL",
+            "SLUICE_DB_USER",
+            "SLUICE_DB_PASSWORD",
+            "SLUICE_EMBEDDED_DB_PORT",
+            "SLUICE_PREDICTION_LOG_RATE",
+            "SLUICE_DAG_SOURCE",
+            "SLUICE_DAG_FILE_MAX_BYTES",
+            "SLUICE_TASK_ENV_ALLOW",
+            "SLUICE_STORE_URL"
+        }) {
             String v = System.getProperty(key);
             if (v != null) env.put(key, v);
         }
@@ -100,7 +161,10 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
 
     private static List<String> names(String s) {
         if (s == null || s.isBlank()) return List.of();
-        return Arrays.stream(s.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
+        return Arrays.stream(s.split(","))
+                .map(String::trim)
+                .filter(n -> !n.isEmpty())
+                .toList();
     }
 
     private static long bytes(String s) {
@@ -108,7 +172,8 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
         try {
             return Long.parseLong(s.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("SLUICE_DAG_FILE_MAX_BYTES must be a number of bytes, got \"" + s + "\"");
+            throw new IllegalArgumentException(
+                    "SLUICE_DAG_FILE_MAX_BYTES must be a number of bytes, got \"" + s + "\"");
         }
     }
 
@@ -117,7 +182,8 @@ public record SluiceConfig(Path home, String dbUrl, String dbUser, String dbPass
         try {
             return Double.parseDouble(s.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("SLUICE_PREDICTION_LOG_RATE must be a number between 0 and 1, got \"" + s + "\"");
+            throw new IllegalArgumentException(
+                    "SLUICE_PREDICTION_LOG_RATE must be a number between 0 and 1, got \"" + s + "\"");
         }
     }
 

@@ -21,6 +21,7 @@ final class AliasExpansion {
     private final Set<Node> path = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Times each anchored node has been reached: more than once means an alias copied it. */
     private final Map<Node, Integer> uses = new IdentityHashMap<>();
+
     private long values;
     private long chars;
 
@@ -41,8 +42,9 @@ final class AliasExpansion {
 
     private void walk(Node node) {
         if (!path.add(node)) {
-            throw new Refused(YamlDagParser.line(node), "the anchor &" + node.getAnchor()
-                    + " contains an alias of itself, so its value would be infinite");
+            throw new Refused(
+                    YamlDagParser.line(node),
+                    "the anchor &" + node.getAnchor() + " contains an alias of itself, so its value would be infinite");
         }
         if (node.getAnchor() != null) uses.merge(node, 1, Integer::sum);
         values++;
@@ -67,9 +69,11 @@ final class AliasExpansion {
             if (e.getValue() > 1 && (most == null || e.getValue() > most.getValue())) most = e;
         }
         if (most == null) return new Refused(1, "the document holds more than " + limit + ", the limit for a DAG file");
-        return new Refused(YamlDagParser.line(most.getKey()), "aliases expand the document beyond the limit of "
-                + limit + " (the anchor &" + most.getKey().getAnchor() + " here was copied " + most.getValue()
-                + " times before the limit was reached)");
+        return new Refused(
+                YamlDagParser.line(most.getKey()),
+                "aliases expand the document beyond the limit of "
+                        + limit + " (the anchor &" + most.getKey().getAnchor() + " here was copied " + most.getValue()
+                        + " times before the limit was reached)");
     }
 
     private static final class Refused extends RuntimeException {

@@ -31,11 +31,33 @@ public record Dag(
     }
 
     /** A DAG without a {@code notifications:} block. */
-    public Dag(String id, String description, String schedule, String timezone, LocalDate startDate,
-               LocalDate endDate, boolean catchup, int maxActiveRuns, int maxActiveTasks, List<String> tags,
-               Map<String, ParamSpec> params, List<TaskDef> tasks) {
-        this(id, description, schedule, timezone, startDate, endDate, catchup, maxActiveRuns, maxActiveTasks, tags,
-                params, tasks, Notifications.NONE);
+    public Dag(
+            String id,
+            String description,
+            String schedule,
+            String timezone,
+            LocalDate startDate,
+            LocalDate endDate,
+            boolean catchup,
+            int maxActiveRuns,
+            int maxActiveTasks,
+            List<String> tags,
+            Map<String, ParamSpec> params,
+            List<TaskDef> tasks) {
+        this(
+                id,
+                description,
+                schedule,
+                timezone,
+                startDate,
+                endDate,
+                catchup,
+                maxActiveRuns,
+                maxActiveTasks,
+                tags,
+                params,
+                tasks,
+                Notifications.NONE);
     }
 
     public TaskDef task(String taskId) {

@@ -121,9 +121,16 @@ public final class DagBuilder {
     public DagBuilder param(String name, ParamType type, Object defaultValue, Consumer<Param> spec) {
         Param p = new Param();
         spec.accept(p);
-        params.put(name, new ParamSpec(name, type, ConfigValues.normalize(defaultValue), p.description,
-                (Number) ConfigValues.normalize(p.minimum), (Number) ConfigValues.normalize(p.maximum),
-                p.enumValues == null ? null : (List<Object>) ConfigValues.normalize(p.enumValues)));
+        params.put(
+                name,
+                new ParamSpec(
+                        name,
+                        type,
+                        ConfigValues.normalize(defaultValue),
+                        p.description,
+                        (Number) ConfigValues.normalize(p.minimum),
+                        (Number) ConfigValues.normalize(p.maximum),
+                        p.enumValues == null ? null : (List<Object>) ConfigValues.normalize(p.enumValues)));
         return this;
     }
 
@@ -179,15 +186,28 @@ public final class DagBuilder {
     public Dag build(TaskTypeRegistry registry) {
         Problems problems = new Problems(FILE, Map.of());
         defaults.report("defaults", problems);
-        List<String> paths = DagValidator.taskPaths(tasks.stream().map(t -> t.id).toList());
+        List<String> paths =
+                DagValidator.taskPaths(tasks.stream().map(t -> t.id).toList());
         List<TaskDef> defs = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             Task t = tasks.get(i);
             t.report(paths.get(i), problems);
             defs.add(t.settings.resolve(t.id, t.type, t.dependsOn, t.triggerRule, t.config, defaults.settings));
         }
-        Dag dag = new Dag(id, description, schedule, timezone, startDate, endDate, catchup, maxActiveRuns,
-                maxActiveTasks, tags, params, defs, notifications);
+        Dag dag = new Dag(
+                id,
+                description,
+                schedule,
+                timezone,
+                startDate,
+                endDate,
+                catchup,
+                maxActiveRuns,
+                maxActiveTasks,
+                tags,
+                params,
+                defs,
+                notifications);
         DagValidator.validate(dag, registry, problems);
         problems.throwIfAny();
         return dag;
@@ -224,7 +244,8 @@ public final class DagBuilder {
         }
 
         public B maxRetryDelay(Duration max) {
-            settings.maxRetryDelay = max == null ? null : check("max_retry_delay", max, TaskSettings.checkMaxRetryDelay(max));
+            settings.maxRetryDelay =
+                    max == null ? null : check("max_retry_delay", max, TaskSettings.checkMaxRetryDelay(max));
             return self();
         }
 

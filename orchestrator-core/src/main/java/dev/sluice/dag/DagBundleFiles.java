@@ -41,7 +41,8 @@ public final class DagBundleFiles {
 
     /** @param root the DAG folder: links may point anywhere inside it */
     public DagBundleFiles(Path root, long maxBytes) {
-        if (maxBytes < 0) throw new IllegalArgumentException("SLUICE_DAG_BUNDLE_MAX_BYTES must be 0 or more, got " + maxBytes);
+        if (maxBytes < 0)
+            throw new IllegalArgumentException("SLUICE_DAG_BUNDLE_MAX_BYTES must be 0 or more, got " + maxBytes);
         this.root = root;
         this.maxBytes = maxBytes;
     }
@@ -69,14 +70,18 @@ public final class DagBundleFiles {
         Path dir = dagFile.toAbsolutePath().normalize().getParent();
         Set<Path> skip = new java.util.HashSet<>();
         for (Path p : dagFiles) skip.add(p.toAbsolutePath().normalize());
-        // The DAG file itself too: its text is the version's source already, and a comment edit must not make a version.
+        // The DAG file itself too: its text is the version's source already, and a comment edit must not make a
+        // version.
         skip.add(dagFile.toAbsolutePath().normalize());
         List<Found> found = new ArrayList<>();
         walk(dir, dir, realRoot, skip, found);
         long total = found.stream().mapToLong(Found::size).sum();
         if (total > maxBytes) {
-            List<String> biggest = found.stream().sorted(Comparator.comparingLong(Found::size).reversed()).limit(3)
-                    .map(f -> f.path() + " (" + f.size() + " bytes)").toList();
+            List<String> biggest = found.stream()
+                    .sorted(Comparator.comparingLong(Found::size).reversed())
+                    .limit(3)
+                    .map(f -> f.path() + " (" + f.size() + " bytes)")
+                    .toList();
             throw new TooBig("the files beside this DAG file (its folder " + dir + ") are " + total + " bytes, over the"
                     + " limit of " + maxBytes + " bytes for a DAG bundle (SLUICE_DAG_BUNDLE_MAX_BYTES); biggest: "
                     + String.join(", ", biggest) + ". Move data out of the DAG's folder, or into a hidden folder");
@@ -85,7 +90,10 @@ public final class DagBundleFiles {
         Map<String, Path> sources = new LinkedHashMap<>();
         for (Found f : found) {
             Hashed h = hashes.get(f.file());
-            if (h == null || h.size() != f.size() || !h.modified().equals(f.modified()) || !Objects.equals(h.key(), f.key())) {
+            if (h == null
+                    || h.size() != f.size()
+                    || !h.modified().equals(f.modified())
+                    || !Objects.equals(h.key(), f.key())) {
                 h = new Hashed(f.size(), f.modified(), f.key(), sha256(f.file()), executable(f.file()));
                 hashes.put(f.file(), h);
             }

@@ -9,12 +9,13 @@ public record DagFileLimits(long maxFileBytes) {
     public static final long DEFAULT_MAX_FILE_BYTES = 1L << 20;
     /** SnakeYAML counts the document in code points, with an int. */
     public static final long MAX_FILE_BYTES = Integer.MAX_VALUE;
+
     public static final DagFileLimits DEFAULT = new DagFileLimits(DEFAULT_MAX_FILE_BYTES);
 
     public DagFileLimits {
         if (maxFileBytes < 1 || maxFileBytes > MAX_FILE_BYTES) {
-            throw new IllegalArgumentException("the DAG file size limit must be between 1 and " + MAX_FILE_BYTES
-                    + " bytes, got " + maxFileBytes);
+            throw new IllegalArgumentException(
+                    "the DAG file size limit must be between 1 and " + MAX_FILE_BYTES + " bytes, got " + maxFileBytes);
         }
     }
 

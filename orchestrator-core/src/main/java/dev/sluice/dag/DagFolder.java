@@ -90,7 +90,9 @@ public final class DagFolder {
             seen.put(c.file(), cached);
             Outcome o = cached.outcome();
             if (o.errors() != null) importErrors.put(c.file(), o.errors());
-            else byId.computeIfAbsent(o.loaded().dag().id(), k -> new ArrayList<>()).add(new Parsed(o.loaded()));
+            else
+                byId.computeIfAbsent(o.loaded().dag().id(), k -> new ArrayList<>())
+                        .add(new Parsed(o.loaded()));
         }
         cache.keySet().retainAll(seen.keySet());
         cache.putAll(seen);
@@ -104,11 +106,18 @@ public final class DagFolder {
             }
             // Neither wins: picking one by file order would make which DAG runs depend on directory listing order.
             for (Parsed claim : claims) {
-                List<String> others = claims.stream().filter(c -> c != claim)
-                        .map(c -> c.loaded().file().toString()).toList();
+                List<String> others = claims.stream()
+                        .filter(c -> c != claim)
+                        .map(c -> c.loaded().file().toString())
+                        .toList();
                 Path file = claim.loaded().file();
-                importErrors.put(file, List.of(new DagError(file.toString(), claim.loaded().idLine(), "id",
-                        "DAG id '" + e.getKey() + "' is also declared in " + String.join(", ", others))));
+                importErrors.put(
+                        file,
+                        List.of(new DagError(
+                                file.toString(),
+                                claim.loaded().idLine(),
+                                "id",
+                                "DAG id '" + e.getKey() + "' is also declared in " + String.join(", ", others))));
             }
         }
         return new LoadResult(dags, importErrors);
@@ -182,12 +191,18 @@ public final class DagFolder {
             return;
         }
         if (!target.startsWith(root)) {
-            errors.put(link, List.of(problem(link,
-                    "is a symbolic link to a file outside the DAG folder: not followed (links are followed only within it)")));
+            errors.put(
+                    link,
+                    List.of(
+                            problem(
+                                    link,
+                                    "is a symbolic link to a file outside the DAG folder: not followed (links are followed only within it)")));
         } else if (attrs.isRegularFile()) {
             out.add(new Candidate(link, target, stamp(target, attrs)));
         } else {
-            errors.put(link, List.of(problem(link, "is a symbolic link to something that is not a regular file: not read")));
+            errors.put(
+                    link,
+                    List.of(problem(link, "is a symbolic link to something that is not a regular file: not read")));
         }
     }
 
@@ -228,9 +243,12 @@ public final class DagFolder {
             if (bytes[i] == 0) throw new Unreadable("is a binary file (a NUL byte at offset " + i + "), not YAML text");
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new Unreadable("is not UTF-8 text (a binary file?): " + e.getMessage());
         }

@@ -3,7 +3,6 @@ package dev.sluice.dag;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sluice.dag.ParamSpec.ParamType;
 import dev.sluice.run.TriggerRule;
 import java.nio.charset.StandardCharsets;
@@ -80,13 +79,19 @@ public final class DagJson {
         if (!dag.notifications().isDefault()) {
             Map<String, Object> n = new LinkedHashMap<>();
             n.put("webhook_url", dag.notifications().webhookUrl());
-            n.put("on", dag.notifications().on().stream().map(Notifications.Event::yamlName).sorted().toList());
+            n.put(
+                    "on",
+                    dag.notifications().on().stream()
+                            .map(Notifications.Event::yamlName)
+                            .sorted()
+                            .toList());
             m.put("notifications", n);
         }
         try {
             return MAPPER.writeValueAsString(m);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("DAG " + dag.id() + " has a config value JSON cannot hold: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "DAG " + dag.id() + " has a config value JSON cannot hold: " + e.getMessage(), e);
         }
     }
 
@@ -103,25 +108,50 @@ public final class DagJson {
             JsonNode spec = e.getValue();
             @SuppressWarnings("unchecked")
             List<Object> allowed = (List<Object>) plain(spec.get("enum"));
-            params.put(e.getKey(), new ParamSpec(e.getKey(), ParamType.fromYaml(text(spec, "type")),
-                    plain(spec.get("default")), text(spec, "description"), (Number) plain(spec.get("minimum")),
-                    (Number) plain(spec.get("maximum")), allowed));
+            params.put(
+                    e.getKey(),
+                    new ParamSpec(
+                            e.getKey(),
+                            ParamType.fromYaml(text(spec, "type")),
+                            plain(spec.get("default")),
+                            text(spec, "description"),
+                            (Number) plain(spec.get("minimum")),
+                            (Number) plain(spec.get("maximum")),
+                            allowed));
         });
         List<TaskDef> tasks = new ArrayList<>();
         for (JsonNode t : root.path("tasks")) {
             @SuppressWarnings("unchecked")
             Map<String, Object> config = (Map<String, Object>) plain(t.get("config"));
-            tasks.add(new TaskDef(text(t, "id"), text(t, "type"), strings(t.path("depends_on")),
-                    TriggerRule.fromYaml(text(t, "trigger_rule")), t.path("retries").asInt(),
-                    Durations.parse(text(t, "retry_delay")), RetryBackoff.fromYaml(text(t, "retry_backoff")),
-                    Durations.parse(text(t, "max_retry_delay")), Durations.parse(text(t, "timeout")),
-                    text(t, "pool"), t.path("priority").asInt(), config,
+            tasks.add(new TaskDef(
+                    text(t, "id"),
+                    text(t, "type"),
+                    strings(t.path("depends_on")),
+                    TriggerRule.fromYaml(text(t, "trigger_rule")),
+                    t.path("retries").asInt(),
+                    Durations.parse(text(t, "retry_delay")),
+                    RetryBackoff.fromYaml(text(t, "retry_backoff")),
+                    Durations.parse(text(t, "max_retry_delay")),
+                    Durations.parse(text(t, "timeout")),
+                    text(t, "pool"),
+                    t.path("priority").asInt(),
+                    config,
                     t.hasNonNull("queue") ? t.get("queue").asText() : TaskDef.DEFAULT_QUEUE));
         }
-        return new Dag(text(root, "id"), text(root, "description"), text(root, "schedule"), text(root, "timezone"),
-                date(root, "start_date"), date(root, "end_date"), root.path("catchup").asBoolean(),
-                root.path("max_active_runs").asInt(), root.path("max_active_tasks").asInt(),
-                strings(root.path("tags")), params, tasks, notifications(root.get("notifications")));
+        return new Dag(
+                text(root, "id"),
+                text(root, "description"),
+                text(root, "schedule"),
+                text(root, "timezone"),
+                date(root, "start_date"),
+                date(root, "end_date"),
+                root.path("catchup").asBoolean(),
+                root.path("max_active_runs").asInt(),
+                root.path("max_active_tasks").asInt(),
+                strings(root.path("tags")),
+                params,
+                tasks,
+                notifications(root.get("notifications")));
     }
 
     private static Notifications notifications(JsonNode n) {
@@ -134,7 +164,8 @@ public final class DagJson {
     /** Hex SHA-256 of the canonical JSON: equal DAGs, equal hashes. */
     public static String sha256(Dag dag) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(toJson(dag).getBytes(StandardCharsets.UTF_8));
+            byte[] digest =
+                    MessageDigest.getInstance("SHA-256").digest(toJson(dag).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);

@@ -17,7 +17,9 @@ public class DagValidationException extends RuntimeException {
 
     private static String describe(List<DagError> errors) {
         StringBuilder sb = new StringBuilder();
-        sb.append(errors.size()).append(errors.size() == 1 ? " error" : " errors").append(" in DAG definition:");
+        sb.append(errors.size())
+                .append(errors.size() == 1 ? " error" : " errors")
+                .append(" in DAG definition:");
         for (DagError e : errors) sb.append("\n  ").append(e);
         return sb.toString();
     }

@@ -64,7 +64,9 @@ final class DagValidator {
             try {
                 ZoneId.of(dag.timezone());
             } catch (DateTimeException e) {
-                p.add("timezone", "unknown timezone '" + dag.timezone() + "' (use a zone id such as UTC or Europe/Paris)");
+                p.add(
+                        "timezone",
+                        "unknown timezone '" + dag.timezone() + "' (use a zone id such as UTC or Europe/Paris)");
             }
         }
         if (dag.startDate() != null && dag.endDate() != null && dag.endDate().isBefore(dag.startDate())) {
@@ -84,12 +86,16 @@ final class DagValidator {
                 // Params reach task processes as SLUICE_PARAM_<NAME>: two names differing only in case would collide.
                 String other = variables.putIfAbsent(param.name().toUpperCase(java.util.Locale.ROOT), param.name());
                 if (other != null) {
-                    p.add(path, "param '" + param.name() + "' and param '" + other + "' differ only in case;"
-                            + " both would be SLUICE_PARAM_" + param.name().toUpperCase(java.util.Locale.ROOT));
+                    p.add(
+                            path,
+                            "param '" + param.name() + "' and param '" + other + "' differ only in case;"
+                                    + " both would be SLUICE_PARAM_"
+                                    + param.name().toUpperCase(java.util.Locale.ROOT));
                 }
             }
             if (param.type() == null) {
-                p.addUnlessReported(path + ".type", "give a type (string, number, integer, boolean, list, object) or a default");
+                p.addUnlessReported(
+                        path + ".type", "give a type (string, number, integer, boolean, list, object) or a default");
                 continue;
             }
             if (checkRange(param, path, p) && checkEnum(param, path, p) && param.defaultValue() != null) {
@@ -103,18 +109,23 @@ final class DagValidator {
     private static boolean checkRange(ParamSpec param, String path, Problems p) {
         boolean ok = true;
         boolean numeric = param.type() == ParamSpec.ParamType.NUMBER || param.type() == ParamSpec.ParamType.INTEGER;
-        for (var bound : List.of(Map.entry("minimum", java.util.Optional.ofNullable(param.minimum())),
+        for (var bound : List.of(
+                Map.entry("minimum", java.util.Optional.ofNullable(param.minimum())),
                 Map.entry("maximum", java.util.Optional.ofNullable(param.maximum())))) {
             if (bound.getValue().isEmpty()) continue;
             Number n = bound.getValue().get();
-            String problem = !numeric ? "applies to number and integer params, not " + param.type().yamlName()
+            String problem = !numeric
+                    ? "applies to number and integer params, not "
+                            + param.type().yamlName()
                     : param.type().check(n);
             if (problem != null) {
                 p.add(path + "." + bound.getKey(), problem);
                 ok = false;
             }
         }
-        if (ok && param.minimum() != null && param.maximum() != null
+        if (ok
+                && param.minimum() != null
+                && param.maximum() != null
                 && ParamSpec.decimal(param.minimum()).compareTo(ParamSpec.decimal(param.maximum())) > 0) {
             p.add(path + ".minimum", "is greater than maximum " + ParamSpec.plain(param.maximum()));
             ok = false;
@@ -126,14 +137,18 @@ final class DagValidator {
     private static boolean checkEnum(ParamSpec param, String path, Problems p) {
         if (param.enumValues() == null) return true;
         if (param.type() == ParamSpec.ParamType.LIST || param.type() == ParamSpec.ParamType.OBJECT) {
-            p.add(path + ".enum", "applies to string, number, integer and boolean params, not " + param.type().yamlName());
+            p.add(
+                    path + ".enum",
+                    "applies to string, number, integer and boolean params, not "
+                            + param.type().yamlName());
             return false;
         }
         if (param.enumValues().isEmpty()) {
             p.add(path + ".enum", "lists no value: give at least one");
             return false;
         }
-        ParamSpec rangeOnly = new ParamSpec(param.name(), param.type(), null, null, param.minimum(), param.maximum(), null);
+        ParamSpec rangeOnly =
+                new ParamSpec(param.name(), param.type(), null, null, param.minimum(), param.maximum(), null);
         boolean ok = true;
         for (int i = 0; i < param.enumValues().size(); i++) {
             Object v = param.enumValues().get(i);
@@ -156,11 +171,14 @@ final class DagValidator {
             if (task.id() == null) {
                 p.addUnlessReported(path + ".id", "is required");
             } else if (!ID.matcher(task.id()).matches()) {
-                p.add(path + ".id", "invalid task id '" + task.id()
-                        + "': use lower case letters, digits and _, starting with a letter");
+                p.add(
+                        path + ".id",
+                        "invalid task id '" + task.id()
+                                + "': use lower case letters, digits and _, starting with a letter");
             } else {
                 Integer first = firstIndex.putIfAbsent(task.id(), i);
-                if (first != null) p.add(path + ".id", "duplicate task id '" + task.id() + "' (also tasks[" + first + "])");
+                if (first != null)
+                    p.add(path + ".id", "duplicate task id '" + task.id() + "' (also tasks[" + first + "])");
             }
             checkType(task, path, registry, p);
         }
@@ -176,8 +194,12 @@ final class DagValidator {
         if (type == null) {
             List<String> known = registry.all().stream().map(TaskType::name).toList();
             String closest = KeySuggestions.closest(task.type(), known);
-            p.add(path + ".type", "unknown task type '" + task.type() + "'"
-                    + (closest != null ? " (did you mean '" + closest + "'?)" : " (known types: " + String.join(", ", known) + ")"));
+            p.add(
+                    path + ".type",
+                    "unknown task type '" + task.type() + "'"
+                            + (closest != null
+                                    ? " (did you mean '" + closest + "'?)"
+                                    : " (known types: " + String.join(", ", known) + ")"));
             return;
         }
         checkConfig(task, type, path + ".config", p);
@@ -189,8 +211,10 @@ final class DagValidator {
         for (Map.Entry<String, Object> e : task.config().entrySet()) {
             ConfigField field = fields.get(e.getKey());
             if (field == null) {
-                p.add(path + "." + e.getKey(), KeySuggestions.unknownKey(e.getKey(), fields.keySet())
-                        + " for task type '" + type.name() + "'");
+                p.add(
+                        path + "." + e.getKey(),
+                        KeySuggestions.unknownKey(e.getKey(), fields.keySet()) + " for task type '" + type.name()
+                                + "'");
                 continue;
             }
             String problem = field.type().check(e.getValue());
@@ -223,7 +247,10 @@ final class DagValidator {
                     p.add(depPath, "lists '" + dep + "' twice");
                 } else if (!known.containsKey(dep)) {
                     String closest = KeySuggestions.closest(dep, known.keySet());
-                    p.add(depPath, "unknown task '" + dep + "'" + (closest != null ? " (did you mean '" + closest + "'?)" : ""));
+                    p.add(
+                            depPath,
+                            "unknown task '" + dep + "'"
+                                    + (closest != null ? " (did you mean '" + closest + "'?)" : ""));
                 }
             }
         }
@@ -248,7 +275,8 @@ final class DagValidator {
             this.problems = problems;
             for (String id : index.keySet()) downstream.put(id, new ArrayList<>());
             for (String id : index.keySet()) {
-                for (String dep : new LinkedHashSet<>(dag.tasks().get(index.get(id)).dependsOn())) {
+                for (String dep :
+                        new LinkedHashSet<>(dag.tasks().get(index.get(id)).dependsOn())) {
                     if (downstream.containsKey(dep)) downstream.get(dep).add(id);
                 }
             }

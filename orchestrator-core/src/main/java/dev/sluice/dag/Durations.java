@@ -13,7 +13,8 @@ public final class Durations {
     public static Duration parse(String text) {
         Matcher m = FORMAT.matcher(text == null ? "" : text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("bad duration \"" + text + "\": use a number and a unit, e.g. 500ms, 10s, 5m, 1h, 2d");
+            throw new IllegalArgumentException(
+                    "bad duration \"" + text + "\": use a number and a unit, e.g. 500ms, 10s, 5m, 1h, 2d");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

@@ -11,6 +11,7 @@ import java.util.Set;
 public record Notifications(String webhookUrl, Set<Event> on) {
     /** Events a DAG is notified of when it names none: retries are routine, failures are not. */
     public static final Set<Event> DEFAULT_EVENTS = Set.copyOf(EnumSet.of(Event.TASK_FAILED, Event.RUN_FAILED));
+
     public static final Notifications NONE = new Notifications(null, DEFAULT_EVENTS);
 
     public Notifications {
@@ -22,7 +23,9 @@ public record Notifications(String webhookUrl, Set<Event> on) {
     }
 
     public enum Event {
-        TASK_FAILED, TASK_RETRY, RUN_FAILED;
+        TASK_FAILED,
+        TASK_RETRY,
+        RUN_FAILED;
 
         public String yamlName() {
             return name().toLowerCase(Locale.ROOT);

@@ -13,8 +13,14 @@ import java.util.Map;
  * reaches templates and task processes, so it is checked before a run exists: an integer fits in 64 bits, a
  * number is finite ({@code 1e400} is not a number of rows), a string holds no NUL character.
  */
-public record ParamSpec(String name, ParamType type, Object defaultValue, String description, Number minimum,
-                        Number maximum, List<Object> enumValues) {
+public record ParamSpec(
+        String name,
+        ParamType type,
+        Object defaultValue,
+        String description,
+        Number minimum,
+        Number maximum,
+        List<Object> enumValues) {
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
@@ -33,8 +39,10 @@ public record ParamSpec(String name, ParamType type, Object defaultValue, String
         if (problem != null) return problem;
         if (v instanceof Number n) {
             BigDecimal d = decimal(n);
-            if (minimum != null && d.compareTo(decimal(minimum)) < 0) return "must be at least " + plain(minimum) + ", got " + plain(n);
-            if (maximum != null && d.compareTo(decimal(maximum)) > 0) return "must be at most " + plain(maximum) + ", got " + plain(n);
+            if (minimum != null && d.compareTo(decimal(minimum)) < 0)
+                return "must be at least " + plain(minimum) + ", got " + plain(n);
+            if (maximum != null && d.compareTo(decimal(maximum)) > 0)
+                return "must be at most " + plain(maximum) + ", got " + plain(n);
         }
         if (enumValues != null && enumValues.stream().noneMatch(allowed -> same(allowed, v))) {
             return "must be one of " + enumValues.stream().map(ParamSpec::show).toList() + ", got " + show(v);
@@ -43,12 +51,15 @@ public record ParamSpec(String name, ParamType type, Object defaultValue, String
     }
 
     private static boolean same(Object a, Object b) {
-        if (a instanceof Number x && b instanceof Number y && finite(x) && finite(y)) return decimal(x).compareTo(decimal(y)) == 0;
+        if (a instanceof Number x && b instanceof Number y && finite(x) && finite(y))
+            return decimal(x).compareTo(decimal(y)) == 0;
         return a.equals(b);
     }
 
     static String show(Object v) {
-        return v instanceof String s ? "\"" + s + "\"" : String.valueOf(v instanceof Number n && finite(n) ? plain(n) : v);
+        return v instanceof String s
+                ? "\"" + s + "\""
+                : String.valueOf(v instanceof Number n && finite(n) ? plain(n) : v);
     }
 
     /** A number as people write it: {@code 5}, not {@code 5.0}; {@code 1000000}, not {@code 1.0E6}. */
@@ -65,7 +76,8 @@ public record ParamSpec(String name, ParamType type, Object defaultValue, String
     static BigDecimal decimal(Number n) {
         if (n instanceof BigDecimal b) return b;
         if (n instanceof BigInteger b) return new BigDecimal(b);
-        if (n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte) return BigDecimal.valueOf(n.longValue());
+        if (n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte)
+            return BigDecimal.valueOf(n.longValue());
         return new BigDecimal(n.toString());
     }
 
@@ -76,9 +88,11 @@ public record ParamSpec(String name, ParamType type, Object defaultValue, String
     static String numberProblem(Object v) {
         if (v instanceof Number n) {
             if (!finite(n)) return "must be a finite number, got " + n;
-            if (n instanceof BigDecimal b && !Double.isFinite(b.doubleValue())) return "must be a finite number, got " + b;
+            if (n instanceof BigDecimal b && !Double.isFinite(b.doubleValue()))
+                return "must be a finite number, got " + b;
             if (n instanceof BigInteger b && b.bitLength() >= 64) {
-                return "is out of range: integers must fit in 64 bits (" + Long.MIN_VALUE + " to " + Long.MAX_VALUE + "), got " + b;
+                return "is out of range: integers must fit in 64 bits (" + Long.MIN_VALUE + " to " + Long.MAX_VALUE
+                        + "), got " + b;
             }
         } else if (v instanceof String s) {
             if (s.indexOf('\0') >= 0) return "must not contain a NUL character";
@@ -97,7 +111,12 @@ public record ParamSpec(String name, ParamType type, Object defaultValue, String
     }
 
     public enum ParamType {
-        STRING, NUMBER, INTEGER, BOOLEAN, LIST, OBJECT;
+        STRING,
+        NUMBER,
+        INTEGER,
+        BOOLEAN,
+        LIST,
+        OBJECT;
 
         public String yamlName() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -114,8 +133,13 @@ public record ParamSpec(String name, ParamType type, Object defaultValue, String
             boolean ok = switch (this) {
                 case STRING -> v instanceof String;
                 case NUMBER -> v instanceof Number;
-                case INTEGER -> v instanceof Integer || v instanceof Long || v instanceof BigInteger
-                        || (v instanceof Number n && finite(n) && decimal(n).stripTrailingZeros().scale() <= 0);
+                case INTEGER ->
+                    v instanceof Integer
+                            || v instanceof Long
+                            || v instanceof BigInteger
+                            || (v instanceof Number n
+                                    && finite(n)
+                                    && decimal(n).stripTrailingZeros().scale() <= 0);
                 case BOOLEAN -> v instanceof Boolean;
                 case LIST -> v instanceof List;
                 case OBJECT -> v instanceof Map;
@@ -142,7 +166,8 @@ public record ParamSpec(String name, ParamType type, Object defaultValue, String
          */
         public Object coerce(Object v) {
             if (v == null) return null;
-            if (this == INTEGER && v instanceof Number n) return ConfigValues.normalize(decimal(n).longValueExact());
+            if (this == INTEGER && v instanceof Number n)
+                return ConfigValues.normalize(decimal(n).longValueExact());
             return ConfigValues.normalize(v);
         }
 
@@ -157,7 +182,8 @@ public record ParamSpec(String name, ParamType type, Object defaultValue, String
                     } catch (NumberFormatException e) {
                         throw new IllegalArgumentException("expected a number, got \"" + text + "\"");
                     }
-                    if (!Double.isFinite(d)) throw new IllegalArgumentException("must be a finite number, got \"" + text + "\"");
+                    if (!Double.isFinite(d))
+                        throw new IllegalArgumentException("must be a finite number, got \"" + text + "\"");
                     yield d;
                 }
                 case INTEGER -> {
@@ -178,7 +204,8 @@ public record ParamSpec(String name, ParamType type, Object defaultValue, String
                         throw new IllegalArgumentException("expected true or false, got \"" + text + "\"");
                     yield Boolean.parseBoolean(text);
                 }
-                case LIST, OBJECT -> throw new IllegalArgumentException("give " + yamlName() + " params as JSON through the API");
+                case LIST, OBJECT ->
+                    throw new IllegalArgumentException("give " + yamlName() + " params as JSON through the API");
             };
         }
     }

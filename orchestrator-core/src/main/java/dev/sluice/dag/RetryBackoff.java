@@ -1,7 +1,8 @@
 package dev.sluice.dag;
 
 public enum RetryBackoff {
-    FIXED, EXPONENTIAL;
+    FIXED,
+    EXPONENTIAL;
 
     public String yamlName() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -20,7 +20,8 @@ public final class Schedules {
     /** Null when {@code schedule} is valid, else why not. */
     public static String problem(String schedule) {
         if (schedule.startsWith("@")) {
-            return MACROS.containsKey(schedule) ? null
+            return MACROS.containsKey(schedule)
+                    ? null
                     : "unknown schedule macro '" + schedule + "' (use @hourly, @daily, @weekly, @monthly or @yearly)";
         }
         if (schedule.trim().split("\\s+").length != 5) {

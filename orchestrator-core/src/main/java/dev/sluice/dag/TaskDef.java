@@ -27,17 +27,41 @@ public record TaskDef(
     public static final String DEFAULT_QUEUE = "default";
 
     /** A task on the default queue. */
-    public TaskDef(String id, String type, List<String> dependsOn, TriggerRule triggerRule, int retries,
-                   Duration retryDelay, RetryBackoff retryBackoff, Duration maxRetryDelay, Duration timeout,
-                   String pool, int priority, Map<String, Object> config) {
-        this(id, type, dependsOn, triggerRule, retries, retryDelay, retryBackoff, maxRetryDelay, timeout, pool,
-                priority, config, DEFAULT_QUEUE);
+    public TaskDef(
+            String id,
+            String type,
+            List<String> dependsOn,
+            TriggerRule triggerRule,
+            int retries,
+            Duration retryDelay,
+            RetryBackoff retryBackoff,
+            Duration maxRetryDelay,
+            Duration timeout,
+            String pool,
+            int priority,
+            Map<String, Object> config) {
+        this(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                DEFAULT_QUEUE);
     }
 
     public TaskDef {
         if (queue == null) queue = DEFAULT_QUEUE;
         dependsOn = List.copyOf(dependsOn);
-        config = config == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(config));
+        config = config == null
+                ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(config));
     }
 
     /** The delay before attempt {@code nextTry} (2 for the first retry), honouring backoff and its cap. */

@@ -18,7 +18,8 @@ final class TaskSettings {
     static final Duration BUILTIN_TIMEOUT = Duration.ofHours(1);
     static final String BUILTIN_POOL = "default";
     static final int BUILTIN_PRIORITY = 0;
-    private static final java.util.regex.Pattern QUEUE = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
+    private static final java.util.regex.Pattern QUEUE =
+            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
 
     Integer retries;
     Duration retryDelay;
@@ -29,9 +30,17 @@ final class TaskSettings {
     Integer priority;
     String queue;
 
-    TaskDef resolve(String id, String type, List<String> dependsOn, TriggerRule triggerRule,
-            Map<String, Object> config, TaskSettings defaults) {
-        return new TaskDef(id, type, dependsOn,
+    TaskDef resolve(
+            String id,
+            String type,
+            List<String> dependsOn,
+            TriggerRule triggerRule,
+            Map<String, Object> config,
+            TaskSettings defaults) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
                 triggerRule != null ? triggerRule : TriggerRule.ALL_SUCCESS,
                 pick(retries, defaults.retries, BUILTIN_RETRIES),
                 pick(retryDelay, defaults.retryDelay, BUILTIN_RETRY_DELAY),
@@ -64,8 +73,10 @@ final class TaskSettings {
     }
 
     static String checkQueue(String queue) {
-        return QUEUE.matcher(queue).matches() ? null
-                : "must be 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit; got \"" + queue + "\"";
+        return QUEUE.matcher(queue).matches()
+                ? null
+                : "must be 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit; got \"" + queue
+                        + "\"";
     }
 
     static String checkPool(String pool) {

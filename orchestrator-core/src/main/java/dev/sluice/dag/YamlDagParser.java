@@ -35,12 +35,26 @@ import org.yaml.snakeyaml.nodes.Tag;
  * but dropped would be a silent surprise. Use a YAML comment.
  */
 public final class YamlDagParser {
-    static final List<String> DAG_KEYS = List.of("id", "description", "schedule", "timezone", "start_date", "end_date",
-            "catchup", "max_active_runs", "max_active_tasks", "tags", "params", "defaults", "tasks", "notifications");
+    static final List<String> DAG_KEYS = List.of(
+            "id",
+            "description",
+            "schedule",
+            "timezone",
+            "start_date",
+            "end_date",
+            "catchup",
+            "max_active_runs",
+            "max_active_tasks",
+            "tags",
+            "params",
+            "defaults",
+            "tasks",
+            "notifications");
     static final List<String> NOTIFICATION_KEYS = List.of("webhook_url", "on");
-    static final List<String> DEFAULTS_KEYS = List.of("retries", "retry_delay", "retry_backoff", "max_retry_delay",
-            "timeout", "pool", "priority", "queue");
-    static final List<String> TASK_KEYS = concat(List.of("id", "type", "depends_on", "trigger_rule"), DEFAULTS_KEYS, List.of("config"));
+    static final List<String> DEFAULTS_KEYS = List.of(
+            "retries", "retry_delay", "retry_backoff", "max_retry_delay", "timeout", "pool", "priority", "queue");
+    static final List<String> TASK_KEYS =
+            concat(List.of("id", "type", "depends_on", "trigger_rule"), DEFAULTS_KEYS, List.of("config"));
     static final List<String> PARAM_KEYS = List.of("type", "default", "description", "minimum", "maximum", "enum");
     private static final Map<String, String> TASK_KEY_HINTS =
             Map.of("description", "tasks have no description (use a YAML comment)");
@@ -90,8 +104,11 @@ public final class YamlDagParser {
         Dag read(String source) {
             // A UTF-8 file has at least as many bytes as its text has chars: longer text cannot be within the limit.
             if (source.length() > limits.maxFileBytes()) {
-                problems.addAt("yaml", 1, "the document is larger than the limit of " + limits.maxFileBytes()
-                        + " bytes (SLUICE_DAG_FILE_MAX_BYTES)");
+                problems.addAt(
+                        "yaml",
+                        1,
+                        "the document is larger than the limit of " + limits.maxFileBytes()
+                                + " bytes (SLUICE_DAG_FILE_MAX_BYTES)");
                 return null;
             }
             Node root;
@@ -103,7 +120,8 @@ public final class YamlDagParser {
             } catch (MarkedYAMLException e) {
                 Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
                 String context = e.getContext() == null ? "" : e.getContext() + ": ";
-                problems.addAt("yaml", mark == null ? 1 : mark.getLine() + 1, "syntax error: " + context + e.getProblem());
+                problems.addAt(
+                        "yaml", mark == null ? 1 : mark.getLine() + 1, "syntax error: " + context + e.getProblem());
                 return null;
             } catch (YAMLException e) {
                 problems.addAt("yaml", 1, "syntax error: " + e.getMessage());
@@ -116,12 +134,15 @@ public final class YamlDagParser {
             // Composing shares an anchored node between its aliases; reading it below would copy it per alias.
             if (!new AliasExpansion(limits).fits(root, problems)) return null;
             if (!(root instanceof MappingNode)) {
-                problems.addAt("yaml", line(root), "expected a mapping of DAG keys (id, tasks, ...), got " + describe(root));
+                problems.addAt(
+                        "yaml", line(root), "expected a mapping of DAG keys (id, tasks, ...), got " + describe(root));
                 return null;
             }
             lines.put("", line(root));
             Map<String, Node> top = entries((MappingNode) root, "", DAG_KEYS, Map.of());
-            TaskSettings defaults = top.containsKey("defaults") ? settings(top.get("defaults"), "defaults", DEFAULTS_KEYS, Map.of()) : new TaskSettings();
+            TaskSettings defaults = top.containsKey("defaults")
+                    ? settings(top.get("defaults"), "defaults", DEFAULTS_KEYS, Map.of())
+                    : new TaskSettings();
             return new Dag(
                     string(top.get("id"), "id"),
                     string(top.get("description"), "description"),
@@ -156,8 +177,10 @@ public final class YamlDagParser {
                 for (int i = 0; i < names.size(); i++) {
                     Notifications.Event e = Notifications.Event.fromYaml(names.get(i));
                     if (e != null) on.add(e);
-                    else problems.add("notifications.on[" + i + "]", "unknown event '" + names.get(i)
-                            + "' (use task_failed, task_retry or run_failed)");
+                    else
+                        problems.add(
+                                "notifications.on[" + i + "]",
+                                "unknown event '" + names.get(i) + "' (use task_failed, task_retry or run_failed)");
                 }
             }
             return new Notifications(url, on);
@@ -176,18 +199,32 @@ public final class YamlDagParser {
                 if (name == null) continue;
                 String path = "params." + name;
                 if (!(t.getValueNode() instanceof MappingNode spec)) {
-                    problems.add(path, "expected a mapping with type, default and description, got " + describe(t.getValueNode()));
+                    problems.add(
+                            path,
+                            "expected a mapping with type, default and description, got " + describe(t.getValueNode()));
                     continue;
                 }
                 Map<String, Node> keys = entries(spec, path, PARAM_KEYS, Map.of());
-                ParamType type = enumValue(keys.get("type"), path + ".type", ParamType::fromYaml, ParamType.values(),
-                        ParamType::yamlName, "param type");
-                Object defaultValue = keys.containsKey("default") ? value(keys.get("default"), path + ".default") : null;
+                ParamType type = enumValue(
+                        keys.get("type"),
+                        path + ".type",
+                        ParamType::fromYaml,
+                        ParamType.values(),
+                        ParamType::yamlName,
+                        "param type");
+                Object defaultValue =
+                        keys.containsKey("default") ? value(keys.get("default"), path + ".default") : null;
                 if (type == null && !keys.containsKey("type")) type = inferType(defaultValue);
-                params.put(name, new ParamSpec(name, type, ConfigValues.normalize(defaultValue),
-                        string(keys.get("description"), path + ".description"),
-                        number(keys.get("minimum"), path + ".minimum"), number(keys.get("maximum"), path + ".maximum"),
-                        enumValues(keys.get("enum"), path + ".enum")));
+                params.put(
+                        name,
+                        new ParamSpec(
+                                name,
+                                type,
+                                ConfigValues.normalize(defaultValue),
+                                string(keys.get("description"), path + ".description"),
+                                number(keys.get("minimum"), path + ".minimum"),
+                                number(keys.get("maximum"), path + ".maximum"),
+                                enumValues(keys.get("enum"), path + ".enum")));
             }
             return params;
         }
@@ -209,12 +246,15 @@ public final class YamlDagParser {
                 problems.add("tasks", "expected a list of tasks, got " + describe(node));
                 return tasks;
             }
-            List<String> ids = seq.getValue().stream().map(n -> n instanceof MappingNode m ? peekId(m) : null).toList();
+            List<String> ids = seq.getValue().stream()
+                    .map(n -> n instanceof MappingNode m ? peekId(m) : null)
+                    .toList();
             List<String> paths = DagValidator.taskPaths(ids);
             for (int i = 0; i < seq.getValue().size(); i++) {
                 Node item = seq.getValue().get(i);
                 if (!(item instanceof MappingNode mapping)) {
-                    problems.addAt(paths.get(i), line(item), "expected a task mapping (id, type, ...), got " + describe(item));
+                    problems.addAt(
+                            paths.get(i), line(item), "expected a task mapping (id, type, ...), got " + describe(item));
                     continue;
                 }
                 tasks.add(task(mapping, paths.get(i), defaults));
@@ -241,17 +281,25 @@ public final class YamlDagParser {
                     string(keys.get("id"), path + ".id"),
                     string(keys.get("type"), path + ".type"),
                     or(stringList(keys.get("depends_on"), path + ".depends_on"), List.of()),
-                    enumValue(keys.get("trigger_rule"), path + ".trigger_rule", TriggerRule::fromYaml, TriggerRule.values(),
-                            TriggerRule::yamlName, "trigger rule"),
-                    config, defaults);
+                    enumValue(
+                            keys.get("trigger_rule"),
+                            path + ".trigger_rule",
+                            TriggerRule::fromYaml,
+                            TriggerRule.values(),
+                            TriggerRule::yamlName,
+                            "trigger rule"),
+                    config,
+                    defaults);
             return task;
         }
 
         /** The task's id, if it has a string one, so its errors can be named by id even before it is read. */
         private static String peekId(MappingNode mapping) {
             for (NodeTuple t : mapping.getValue()) {
-                if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("id")
-                        && t.getValueNode() instanceof ScalarNode v && v.getTag().equals(Tag.STR)) {
+                if (t.getKeyNode() instanceof ScalarNode k
+                        && k.getValue().equals("id")
+                        && t.getValueNode() instanceof ScalarNode v
+                        && v.getTag().equals(Tag.STR)) {
                     return v.getValue();
                 }
             }
@@ -270,13 +318,22 @@ public final class YamlDagParser {
         /** Reads the settings keys of an already-checked mapping ({@code keys}). */
         private TaskSettings settings(String path, Map<String, Node> keys) {
             TaskSettings s = new TaskSettings();
-            s.retries = checked(integer(keys.get("retries"), path + ".retries"), path + ".retries", TaskSettings::checkRetries);
+            s.retries = checked(
+                    integer(keys.get("retries"), path + ".retries"), path + ".retries", TaskSettings::checkRetries);
             s.retryDelay = duration(keys.get("retry_delay"), path + ".retry_delay");
-            s.retryBackoff = enumValue(keys.get("retry_backoff"), path + ".retry_backoff", RetryBackoff::fromYaml,
-                    RetryBackoff.values(), RetryBackoff::yamlName, "retry backoff");
-            s.maxRetryDelay = checked(duration(keys.get("max_retry_delay"), path + ".max_retry_delay"),
-                    path + ".max_retry_delay", TaskSettings::checkMaxRetryDelay);
-            s.timeout = checked(duration(keys.get("timeout"), path + ".timeout"), path + ".timeout", TaskSettings::checkTimeout);
+            s.retryBackoff = enumValue(
+                    keys.get("retry_backoff"),
+                    path + ".retry_backoff",
+                    RetryBackoff::fromYaml,
+                    RetryBackoff.values(),
+                    RetryBackoff::yamlName,
+                    "retry backoff");
+            s.maxRetryDelay = checked(
+                    duration(keys.get("max_retry_delay"), path + ".max_retry_delay"),
+                    path + ".max_retry_delay",
+                    TaskSettings::checkMaxRetryDelay);
+            s.timeout = checked(
+                    duration(keys.get("timeout"), path + ".timeout"), path + ".timeout", TaskSettings::checkTimeout);
             s.pool = checked(string(keys.get("pool"), path + ".pool"), path + ".pool", TaskSettings::checkPool);
             s.priority = integer(keys.get("priority"), path + ".priority");
             s.queue = checked(string(keys.get("queue"), path + ".queue"), path + ".queue", TaskSettings::checkQueue);
@@ -296,7 +353,8 @@ public final class YamlDagParser {
          * The mapping's entries by key, recording each key's line. Unknown keys are reported with the closest
          * valid key; duplicate keys too (SnakeYAML's compose does not catch them, only its constructor does).
          */
-        private Map<String, Node> entries(MappingNode mapping, String path, List<String> validKeys, Map<String, String> hints) {
+        private Map<String, Node> entries(
+                MappingNode mapping, String path, List<String> validKeys, Map<String, String> hints) {
             Map<String, Node> out = new LinkedHashMap<>();
             Map<String, Integer> seen = new HashMap<>();
             for (NodeTuple t : mapping.getValue()) {
@@ -320,7 +378,9 @@ public final class YamlDagParser {
          */
         private String keyName(NodeTuple t, String path, Map<String, Integer> seen) {
             if (!(t.getKeyNode() instanceof ScalarNode k)) {
-                problems.addAt(path.isEmpty() ? "yaml" : path, line(t.getKeyNode()),
+                problems.addAt(
+                        path.isEmpty() ? "yaml" : path,
+                        line(t.getKeyNode()),
                         "keys must be plain strings, got " + describe(t.getKeyNode()));
                 return null;
             }
@@ -448,19 +508,28 @@ public final class YamlDagParser {
             return out;
         }
 
-        private <E> E enumValue(Node node, String path, Function<String, E> fromYaml, E[] values,
-                Function<E, String> yamlName, String what) {
+        private <E> E enumValue(
+                Node node,
+                String path,
+                Function<String, E> fromYaml,
+                E[] values,
+                Function<E, String> yamlName,
+                String what) {
             String text = string(node, path);
             if (text == null) return null;
             E e = fromYaml.apply(text);
             if (e != null) return e;
             List<String> names = Arrays.stream(values).map(yamlName).toList();
             String closest = KeySuggestions.closest(text, names);
-            problems.add(path, "unknown " + what + " '" + text + "' ("
-                    + (closest != null ? "did you mean '" + closest + "'?" : "use one of " + String.join(", ", names)) + ")");
+            problems.add(
+                    path,
+                    "unknown " + what + " '" + text + "' ("
+                            + (closest != null
+                                    ? "did you mean '" + closest + "'?"
+                                    : "use one of " + String.join(", ", names))
+                            + ")");
             return null;
         }
-
     }
 
     /** A scalar as YAML 1.1 resolves it; timestamps stay strings so values round-trip through JSON unchanged. */
@@ -468,10 +537,11 @@ public final class YamlDagParser {
         String v = s.getValue();
         Tag tag = s.getTag();
         if (tag.equals(Tag.NULL)) return null;
-        if (tag.equals(Tag.BOOL)) return switch (v.toLowerCase(java.util.Locale.ROOT)) {
-            case "true", "yes", "on" -> true;
-            default -> false;
-        };
+        if (tag.equals(Tag.BOOL))
+            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "yes", "on" -> true;
+                default -> false;
+            };
         try {
             if (tag.equals(Tag.INT)) return ConfigValues.normalize(parseInt(v.replace("_", "")));
             if (tag.equals(Tag.FLOAT)) return parseFloat(v.replace("_", ""));

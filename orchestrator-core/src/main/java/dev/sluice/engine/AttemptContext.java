@@ -8,9 +8,9 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
-import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,9 +35,20 @@ final class AttemptContext implements TaskContext {
     private final CappedLog sink;
     private PrintWriter log;
 
-    AttemptContext(Claimed c, AttemptHandle handle, Map<String, Object> config,
-                   java.util.function.Supplier<Map<String, Map<String, Object>>> upstreamOutputs, Path logFile, Path dagDir, Path dagSourceDir, Path home,
-                   Clock clock, Services services, long attemptKey, Set<String> secrets, CappedLog sink) {
+    AttemptContext(
+            Claimed c,
+            AttemptHandle handle,
+            Map<String, Object> config,
+            java.util.function.Supplier<Map<String, Map<String, Object>>> upstreamOutputs,
+            Path logFile,
+            Path dagDir,
+            Path dagSourceDir,
+            Path home,
+            Clock clock,
+            Services services,
+            long attemptKey,
+            Set<String> secrets,
+            CappedLog sink) {
         this.secrets = secrets;
         this.sink = sink;
         this.c = c;
@@ -53,22 +64,85 @@ final class AttemptContext implements TaskContext {
         this.attemptKey = attemptKey;
     }
 
-    @Override public String dagId() { return c.dagId(); }
-    @Override public String runId() { return c.runId(); }
-    @Override public long runKey() { return c.runKey(); }
-    @Override public String taskId() { return c.taskId(); }
-    @Override public int attempt() { return c.tryNumber(); }
-    @Override public Instant logicalDate() { return c.logicalDate(); }
-    @Override public Map<String, Object> params() { return c.params(); }
-    @Override public Map<String, Object> config() { return config; }
-    @Override public Map<String, Map<String, Object>> upstreamOutputs() { return upstreamOutputs.get(); }
-    @Override public Path logFile() { return logFile; }
-    @Override public Path dagDirectory() { return dagDir; }
-    @Override public Path dagSourceDirectory() { return dagSourceDir; }
-    @Override public Path home() { return home; }
-    @Override public Clock clock() { return clock; }
-    @Override public boolean isCancelled() { return handle.isStopped(); }
-    @Override public long attemptKey() { return attemptKey; }
+    @Override
+    public String dagId() {
+        return c.dagId();
+    }
+
+    @Override
+    public String runId() {
+        return c.runId();
+    }
+
+    @Override
+    public long runKey() {
+        return c.runKey();
+    }
+
+    @Override
+    public String taskId() {
+        return c.taskId();
+    }
+
+    @Override
+    public int attempt() {
+        return c.tryNumber();
+    }
+
+    @Override
+    public Instant logicalDate() {
+        return c.logicalDate();
+    }
+
+    @Override
+    public Map<String, Object> params() {
+        return c.params();
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return config;
+    }
+
+    @Override
+    public Map<String, Map<String, Object>> upstreamOutputs() {
+        return upstreamOutputs.get();
+    }
+
+    @Override
+    public Path logFile() {
+        return logFile;
+    }
+
+    @Override
+    public Path dagDirectory() {
+        return dagDir;
+    }
+
+    @Override
+    public Path dagSourceDirectory() {
+        return dagSourceDir;
+    }
+
+    @Override
+    public Path home() {
+        return home;
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return handle.isStopped();
+    }
+
+    @Override
+    public long attemptKey() {
+        return attemptKey;
+    }
 
     @Override
     public <T> Optional<T> service(Class<T> type) {

@@ -22,13 +22,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jooq.DSLContext;
 
 /** Runs one claimed attempt: renders its config, calls the task type under its timeout, and reports how it ended. */
@@ -53,10 +53,20 @@ final class AttemptRunner {
      * @param uploads where running attempts' logs are shipped to the shared store; null when logs are not shared.
      *                Not the timer: a slow store must not delay timeouts.
      */
-    AttemptRunner(DSLContext dsl, DagGraphs graphs, TaskTypeRegistry types, TaskInstanceRepository tasks,
-                  ScheduledExecutorService timer, Clock clock, Path home, Services services,
-                  DagDirectories dagDirectories, LogSettings logSettings, LogStore logs, LogStats logStats,
-                  ScheduledExecutorService uploads) {
+    AttemptRunner(
+            DSLContext dsl,
+            DagGraphs graphs,
+            TaskTypeRegistry types,
+            TaskInstanceRepository tasks,
+            ScheduledExecutorService timer,
+            Clock clock,
+            Path home,
+            Services services,
+            DagDirectories dagDirectories,
+            LogSettings logSettings,
+            LogStore logs,
+            LogStats logStats,
+            ScheduledExecutorService uploads) {
         this.logSettings = logSettings;
         this.logs = logs;
         this.logStats = logStats;
@@ -82,13 +92,17 @@ final class AttemptRunner {
             upload = logs.upload(LogStore.key(c.dagId(), c.runId(), c.taskId(), c.tryNumber()), sink.file());
             long every = logSettings.uploadInterval().toMillis();
             LogStore.Upload u = upload;
-            shipping = uploads.scheduleWithFixedDelay(() -> {
-                try {
-                    u.ship();
-                } catch (Exception e) {
-                    log.warn("Uploading the log of {} failed, will retry: {}", c.taskId(), e.toString());
-                }
-            }, every, every, TimeUnit.MILLISECONDS);
+            shipping = uploads.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            u.ship();
+                        } catch (Exception e) {
+                            log.warn("Uploading the log of {} failed, will retry: {}", c.taskId(), e.toString());
+                        }
+                    },
+                    every,
+                    every,
+                    TimeUnit.MILLISECONDS);
         }
         try {
             return attempt(handle, workerId, c, sink);
@@ -100,7 +114,10 @@ final class AttemptRunner {
                 try {
                     upload.finish();
                 } catch (Exception e) {
-                    log.warn("Uploading the complete log of {} failed; other nodes see the parts only: {}", c.taskId(), e.toString());
+                    log.warn(
+                            "Uploading the complete log of {} failed; other nodes see the parts only: {}",
+                            c.taskId(),
+                            e.toString());
                 }
             }
         }
@@ -119,15 +136,23 @@ final class AttemptRunner {
         try {
             Dag dag = graphs.dag(c.dagVersionId());
             def = dag.task(c.taskId());
-            if (def == null) throw new TaskFailedException("task " + c.taskId() + " is not in DAG version " + c.dagVersionId());
+            if (def == null)
+                throw new TaskFailedException("task " + c.taskId() + " is not in DAG version " + c.dagVersionId());
             TaskType type = types.get(def.type());
             if (type == null) throw new TaskFailedException("unknown task type \"" + def.type() + "\" on this worker");
             Map<String, Object> config = withDefaults(type, def.config());
             // Outputs cost a query: load them only when a template or the task itself reads them.
             Supplier<Map<String, Map<String, Object>>> outputs = memoize(() -> tasks.outputs(dsl, c.runKey()));
-            Map<String, Object> vars = TemplateContext.build(c.runId(), c.logicalDate(), c.dataIntervalStart(),
-                    c.dataIntervalEnd(), c.tryNumber(), c.params(),
-                    graphs.graph(c.dagVersionId()).readsTaskOutputs(c.taskId()) ? outputs.get() : Map.of(), c.dagId(), c.taskId());
+            Map<String, Object> vars = TemplateContext.build(
+                    c.runId(),
+                    c.logicalDate(),
+                    c.dataIntervalStart(),
+                    c.dataIntervalEnd(),
+                    c.tryNumber(),
+                    c.params(),
+                    graphs.graph(c.dagVersionId()).readsTaskOutputs(c.taskId()) ? outputs.get() : Map.of(),
+                    c.dagId(),
+                    c.taskId());
             // A secret is read from the worker's environment at render time; never stored, masked where shown.
             Secrets secrets = Secrets.fromEnvironment();
             Map<String, Object> withSecrets = new HashMap<>(vars);
@@ -143,15 +168,34 @@ final class AttemptRunner {
                 }
                 return direct;
             });
-            ctx = new AttemptContext(c, handle, rendered, upstream, Path.of(c.logPath()), dagDirectories.of(c.dagId(), c.dagVersionId()),
+            ctx = new AttemptContext(
+                    c,
+                    handle,
+                    rendered,
+                    upstream,
+                    Path.of(c.logPath()),
+                    dagDirectories.of(c.dagId(), c.dagVersionId()),
                     dagDirectories.sourceFolder(c.dagId()),
-                    home, clock, services, c.attemptKey(), masked(secrets.used(), c.params()), sink);
+                    home,
+                    clock,
+                    services,
+                    c.attemptKey(),
+                    masked(secrets.used(), c.params()),
+                    sink);
             final TaskDef d = def;
-            timeout = timer.schedule(() -> handle.stop(Outcome.TIMED_OUT), d.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            timeout = timer.schedule(
+                    () -> handle.stop(Outcome.TIMED_OUT), d.timeout().toMillis(), TimeUnit.MILLISECONDS);
             TaskResult result = type.execute(ctx);
             if (handle.isStopped()) return stopped(handle, workerId, def, null, ctx);
-            return new Completion(c, workerId, Outcome.SUCCESS, result == null ? Map.of() : result.output(), null,
-                    null, clock.instant(), shown(ctx));
+            return new Completion(
+                    c,
+                    workerId,
+                    Outcome.SUCCESS,
+                    result == null ? Map.of() : result.output(),
+                    null,
+                    null,
+                    clock.instant(),
+                    shown(ctx));
         } catch (Throwable e) {
             if (e instanceof InterruptedException) Thread.interrupted();
             if (handle.isStopped()) return stopped(handle, workerId, def, e, ctx);
@@ -202,7 +246,8 @@ final class AttemptRunner {
         if (params != null) {
             params.forEach((name, value) -> {
                 // Short values are left alone: masking every "1" in a log would hide the log, not a secret.
-                if ((value instanceof String || value instanceof Number) && SecretMask.isSecretName(name)
+                if ((value instanceof String || value instanceof Number)
+                        && SecretMask.isSecretName(name)
                         && String.valueOf(value).length() >= 4) raw.add(String.valueOf(value));
             });
         }

@@ -9,12 +9,27 @@ import java.util.Map;
  * with (secrets masked), null when rendering never happened (e.g. a lost worker).
  * {@code logBytes}: the size of its log as written, for log retention by total size.
  */
-record Completion(Claimed claimed, String workerId, Outcome outcome, Map<String, Object> output, String error,
-                  Integer exitCode, Instant endedAt, Map<String, Object> renderedConfig, Long logBytes) {
+record Completion(
+        Claimed claimed,
+        String workerId,
+        Outcome outcome,
+        Map<String, Object> output,
+        String error,
+        Integer exitCode,
+        Instant endedAt,
+        Map<String, Object> renderedConfig,
+        Long logBytes) {
 
     /** An attempt whose log size is unknown (e.g. a lost worker's): retention then counts it by what it finds. */
-    Completion(Claimed claimed, String workerId, Outcome outcome, Map<String, Object> output, String error,
-               Integer exitCode, Instant endedAt, Map<String, Object> renderedConfig) {
+    Completion(
+            Claimed claimed,
+            String workerId,
+            Outcome outcome,
+            Map<String, Object> output,
+            String error,
+            Integer exitCode,
+            Instant endedAt,
+            Map<String, Object> renderedConfig) {
         this(claimed, workerId, outcome, output, error, exitCode, endedAt, renderedConfig, null);
     }
 

@@ -42,7 +42,8 @@ public final class DagBundles {
             if (n < 0) throw new NumberFormatException();
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("SLUICE_DAG_BUNDLE_MAX_BYTES must be a number of bytes (0 or more), got \"" + v + "\"");
+            throw new IllegalArgumentException(
+                    "SLUICE_DAG_BUNDLE_MAX_BYTES must be a number of bytes (0 or more), got \"" + v + "\"");
         }
     }
 
@@ -62,7 +63,8 @@ public final class DagBundles {
                 try {
                     Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
                     if (!DagBundleFiles.sha256(tmp).equals(f.sha256())) {
-                        throw new IOException(f.path() + " changed while the DAG was being stored; the next sync retries");
+                        throw new IOException(
+                                f.path() + " changed while the DAG was being stored; the next sync retries");
                     }
                     store.put(key, tmp);
                 } finally {
@@ -89,12 +91,14 @@ public final class DagBundles {
                 try {
                     store.download(keyOf(f.sha256()), dest);
                 } catch (FileNotFoundException e) {
-                    throw new IOException("DAG version " + versionId + ": file " + f.path() + " (sha256:" + f.sha256()
-                            + ") is missing from the store " + store.url(), e);
+                    throw new IOException(
+                            "DAG version " + versionId + ": file " + f.path() + " (sha256:" + f.sha256()
+                                    + ") is missing from the store " + store.url(),
+                            e);
                 }
                 if (!DagBundleFiles.sha256(dest).equals(f.sha256())) {
-                    throw new IOException("DAG version " + versionId + ": file " + f.path() + " in the store " + store.url()
-                            + " does not match its hash");
+                    throw new IOException("DAG version " + versionId + ": file " + f.path() + " in the store "
+                            + store.url() + " does not match its hash");
                 }
                 if (f.executable()) dest.toFile().setExecutable(true, false);
             }

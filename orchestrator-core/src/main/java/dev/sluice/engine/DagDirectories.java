@@ -40,7 +40,8 @@ final class DagDirectories {
         // computeIfAbsent serialises concurrent attempts of one version in this process; other processes on the
         // node are kept apart by the atomic rename in DagBundles.materialize.
         // A cache directory deleted while the process runs (documented as allowed when idle) is made again.
-        versions.computeIfPresent(versionId, (v, dir) -> dir.isPresent() && !java.nio.file.Files.isDirectory(dir.get()) ? null : dir);
+        versions.computeIfPresent(
+                versionId, (v, dir) -> dir.isPresent() && !java.nio.file.Files.isDirectory(dir.get()) ? null : dir);
         Optional<Path> bundled = versions.computeIfAbsent(versionId, v -> {
             Optional<List<DagBundle.File>> files = dags.versionFiles(v);
             if (files.isEmpty()) return Optional.empty();
@@ -60,9 +61,11 @@ final class DagDirectories {
     }
 
     private Path folder(String dagId) {
-        return folders.computeIfAbsent(dagId, id -> dags.filePath(id)
-                .map(p -> Path.of(p).toAbsolutePath().getParent())
-                .orElse(fallback));
+        return folders.computeIfAbsent(
+                dagId,
+                id -> dags.filePath(id)
+                        .map(p -> Path.of(p).toAbsolutePath().getParent())
+                        .orElse(fallback));
     }
 
     /** In this process, the DAG's tasks resolve against {@code file}'s folder rather than the stored files. */

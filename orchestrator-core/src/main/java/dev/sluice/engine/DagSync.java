@@ -36,6 +36,7 @@ public final class DagSync {
     private static final Logger log = LoggerFactory.getLogger(DagSync.class);
     /** Twelve missed syncs (every 5 s): the source's nodes are gone, and another source may take its DAGs. */
     static final Duration OWNER_GONE_AFTER = Duration.ofMinutes(1);
+
     private static final int MAX_SOURCE_ID = 1000;
 
     private final DagRepository dags;
@@ -48,8 +49,11 @@ public final class DagSync {
     private DagBundles bundles;
     private DagBundleFiles bundleFiles;
 
-    public record Result(Map<String, DagFolder.LoadedDag> dags, Map<String, Long> versionIds,
-                         List<String> changed, Map<String, List<String>> importErrors) {}
+    public record Result(
+            Map<String, DagFolder.LoadedDag> dags,
+            Map<String, Long> versionIds,
+            List<String> changed,
+            Map<String, List<String>> importErrors) {}
 
     public DagSync(DagRepository dags, TaskTypeRegistry types, Path folder) {
         this(dags, types, folder, null, DagFileLimits.DEFAULT);
@@ -60,7 +64,12 @@ public final class DagSync {
         this(dags, types, folder, sourceId, limits, OWNER_GONE_AFTER);
     }
 
-    DagSync(DagRepository dags, TaskTypeRegistry types, Path folder, String sourceId, DagFileLimits limits,
+    DagSync(
+            DagRepository dags,
+            TaskTypeRegistry types,
+            Path folder,
+            String sourceId,
+            DagFileLimits limits,
             Duration ownerGoneAfter) {
         this.dags = dags;
         this.folder = folder;
@@ -128,25 +137,39 @@ public final class DagSync {
                     bundles.upload(collected);
                     bundle = collected.bundle();
                 } catch (DagBundleFiles.TooBig | IOException | RuntimeException ex) {
-                    String why = ex instanceof DagBundleFiles.TooBig ? ex.getMessage() : "cannot store the files beside it: " + ex;
+                    String why = ex instanceof DagBundleFiles.TooBig
+                            ? ex.getMessage()
+                            : "cannot store the files beside it: " + ex;
                     problems.put(d.file(), List.of(new DagError(d.file().toString(), 0, "files", why)));
                     unbundled.add(e.getKey()); // like a broken file: the last good version stays active
                     continue;
                 }
             }
-            var saved = dags.saveFromSource(sourceId, ownerGoneAfter, d.dag(), d.file().toString(), d.source(), bundle);
+            var saved = dags.saveFromSource(
+                    sourceId, ownerGoneAfter, d.dag(), d.file().toString(), d.source(), bundle);
             if (!saved.saved()) {
-                problems.put(d.file(), List.of(new DagError(d.file().toString(), d.idLine(), "id", "DAG id '"
-                        + e.getKey() + "' belongs to the DAG source '" + saved.owner() + "' (file " + saved.ownerFile()
-                        + "), which is still syncing: this file is ignored until that source retires the DAG or stops"
-                        + " syncing for " + ownerGoneAfter.toSeconds() + " s")));
+                problems.put(
+                        d.file(),
+                        List.of(new DagError(
+                                d.file().toString(),
+                                d.idLine(),
+                                "id",
+                                "DAG id '"
+                                        + e.getKey() + "' belongs to the DAG source '" + saved.owner() + "' (file "
+                                        + saved.ownerFile()
+                                        + "), which is still syncing: this file is ignored until that source retires the DAG or stops"
+                                        + " syncing for " + ownerGoneAfter.toSeconds() + " s")));
                 continue;
             }
             owned.put(e.getKey(), d);
             versions.put(e.getKey(), saved.stored().versionId());
             if (saved.stored().created()) {
                 changed.add(e.getKey());
-                log.info("DAG {} version {} stored from {}", e.getKey(), saved.stored().versionNo(), d.file());
+                log.info(
+                        "DAG {} version {} stored from {}",
+                        e.getKey(),
+                        saved.stored().versionNo(),
+                        d.file());
             }
         }
         Map<String, List<String>> errors = new LinkedHashMap<>();
@@ -161,7 +184,8 @@ public final class DagSync {
         dags.replaceImportErrors(sourceId, errors);
         // A DAG whose file is broken keeps its last good version active: a typo must not stop its schedule.
         List<String> present = new ArrayList<>(owned.keySet());
-        present.addAll(dags.idsDefinedIn(loaded.importErrors().keySet().stream().map(Path::toString).toList()));
+        present.addAll(dags.idsDefinedIn(
+                loaded.importErrors().keySet().stream().map(Path::toString).toList()));
         present.addAll(unbundled);
         dags.retireMissing(sourceId, legacyFolders(), present);
         Result r = new Result(owned, versions, changed, errors);

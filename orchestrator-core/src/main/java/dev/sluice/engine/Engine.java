@@ -11,10 +11,8 @@ import dev.sluice.store.RunRepository;
 import dev.sluice.store.TaskInstanceRepository;
 import dev.sluice.store.WorkerRepository;
 import dev.sluice.task.TaskTypeRegistry;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -63,29 +61,57 @@ public final class Engine implements AutoCloseable {
         this.dags = new DagRepository(db.dsl(), clock);
         this.workers = new WorkerRepository(db.dsl());
         // Two missed beats break the series: one late beat under load is normal, two mean this node was not there.
-        this.judge = new PeerJudge(config.deadAfter(), config.heartbeatInterval().multipliedBy(2));
+        this.judge =
+                new PeerJudge(config.deadAfter(), config.heartbeatInterval().multipliedBy(2));
         this.graphs = new DagGraphs(dags);
-        this.housekeeping = Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("sluice-housekeeping-", 0).daemon().factory());
+        this.housekeeping = Executors.newScheduledThreadPool(
+                2, Thread.ofPlatform().name("sluice-housekeeping-", 0).daemon().factory());
         Worker[] self = new Worker[1];
-        this.coordinator = new RunCoordinator(db.dsl(), dags, graphs, runs, tasks, clock, () -> {
-            if (self[0] != null) self[0].wake();
-        }, events);
+        this.coordinator = new RunCoordinator(
+                db.dsl(),
+                dags,
+                graphs,
+                runs,
+                tasks,
+                clock,
+                () -> {
+                    if (self[0] != null) self[0].wake();
+                },
+                events);
         this.control = new RunControl(db.dsl(), graphs, runs, tasks, coordinator, clock, () -> {
             if (self[0] != null) self[0].wake();
         });
         CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator, events);
         services.put(DataSource.class, db.dataSource());
         // The files of DAG versions come from the configured store; without one, from SLUICE_HOME's own directory.
-        this.dagDirectories = new DagDirectories(dags, config.home(), memoize(() -> new DagBundles(
-                services.get(ObjectStore.class).orElseGet(() -> localStore(config.home())))));
+        this.dagDirectories = new DagDirectories(
+                dags,
+                config.home(),
+                memoize(() ->
+                        new DagBundles(services.get(ObjectStore.class).orElseGet(() -> localStore(config.home())))));
         LogSettings logSettings = config.logs();
         this.logStore = new LogStore(config.home(), logSettings.store());
-        this.logRetention = new LogRetention(db.dsl(), logStore, logSettings.retention(), logSettings.retentionBytes(), clock);
+        this.logRetention =
+                new LogRetention(db.dsl(), logStore, logSettings.retention(), logSettings.retentionBytes(), clock);
         // Uploads get their own thread: a slow store must not delay heartbeats or timeouts.
-        this.logUploads = logSettings.store() == null ? null
-                : Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("sluice-log-upload").daemon().factory());
-        AttemptRunner runner = new AttemptRunner(db.dsl(), graphs, types, tasks, housekeeping, clock, config.home(),
-                services, dagDirectories, logSettings, logStore, logStats, logUploads);
+        this.logUploads = logSettings.store() == null
+                ? null
+                : Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().name("sluice-log-upload").daemon().factory());
+        AttemptRunner runner = new AttemptRunner(
+                db.dsl(),
+                graphs,
+                types,
+                tasks,
+                housekeeping,
+                clock,
+                config.home(),
+                services,
+                dagDirectories,
+                logSettings,
+                logStore,
+                logStats,
+                logUploads);
         this.worker = new Worker(workerId, db.dsl(), tasks, recorder, runner, logStore, clock, config);
         self[0] = worker;
         this.listener = new NotificationListener(db, RunCoordinator.CHANNEL, worker::wake);
@@ -104,14 +130,16 @@ public final class Engine implements AutoCloseable {
         return () -> {
             synchronized (box) {
                 if (box[0] == null) box[0] = s.get();
-                @SuppressWarnings("unchecked") T t = (T) box[0];
+                @SuppressWarnings("unchecked")
+                T t = (T) box[0];
                 return t;
             }
         };
     }
 
     private static String defaultWorkerId() {
-        return hostname() + ":" + ProcessHandle.current().pid() + ":" + UUID.randomUUID().toString().substring(0, 8);
+        return hostname() + ":" + ProcessHandle.current().pid() + ":"
+                + UUID.randomUUID().toString().substring(0, 8);
     }
 
     public synchronized Engine start() {
@@ -124,16 +152,23 @@ public final class Engine implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(guard("heartbeat", this::heartbeat), hb, hb, TimeUnit.MILLISECONDS);
         if (config.housekeeping()) {
             // Every half beat: the delay between a node going silent and its tasks being retried stays small.
-            housekeeping.scheduleWithFixedDelay(guard("reaper", this::reap), hb / 2, Math.max(1, hb / 2), TimeUnit.MILLISECONDS);
+            housekeeping.scheduleWithFixedDelay(
+                    guard("reaper", this::reap), hb / 2, Math.max(1, hb / 2), TimeUnit.MILLISECONDS);
             long sweep = Math.max(1000, config.pollInterval().toMillis() * 5);
-            housekeeping.scheduleWithFixedDelay(guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
+            housekeeping.scheduleWithFixedDelay(
+                    guard("sweep", coordinator::promoteAll), sweep, sweep, TimeUnit.MILLISECONDS);
         }
         // On every node: the sweep claims its rows with SKIP LOCKED, so nodes share it, and each node also removes
         // its own expired local log files.
         long keep = LogRetention.INTERVAL.toMillis();
-        housekeeping.scheduleWithFixedDelay(guard("log retention", this::sweepLogs), keep / 10, keep, TimeUnit.MILLISECONDS);
-        log.info("Engine started: node {} ({}) with {} slots{}", workerId, config.role(),
-                config.runWorker() ? config.slots() : 0, config.runWorker() ? " on queues " + config.queues() : "");
+        housekeeping.scheduleWithFixedDelay(
+                guard("log retention", this::sweepLogs), keep / 10, keep, TimeUnit.MILLISECONDS);
+        log.info(
+                "Engine started: node {} ({}) with {} slots{}",
+                workerId,
+                config.role(),
+                config.runWorker() ? config.slots() : 0,
+                config.runWorker() ? " on queues " + config.queues() : "");
         return this;
     }
 
@@ -143,8 +178,13 @@ public final class Engine implements AutoCloseable {
      */
     private void register() {
         boolean runs = config.runWorker();
-        workers.register(workerId, hostname(), runs ? config.slots() : 0, runs ? config.queues() : List.of(),
-                config.role(), clock.instant());
+        workers.register(
+                workerId,
+                hostname(),
+                runs ? config.slots() : 0,
+                runs ? config.queues() : List.of(),
+                config.role(),
+                clock.instant());
     }
 
     private static String hostname() {
@@ -177,7 +217,9 @@ public final class Engine implements AutoCloseable {
         judge.beatSucceeded(clock.instant());
         if (!alive) {
             // Declared dead (e.g. after a long GC pause): our attempts were already handed to others.
-            log.error("Worker {} was declared dead by another process; stopping its attempts and re-registering", workerId);
+            log.error(
+                    "Worker {} was declared dead by another process; stopping its attempts and re-registering",
+                    workerId);
             worker.running().values().forEach(h -> h.stop(Outcome.LOST));
             register();
         }
@@ -196,13 +238,23 @@ public final class Engine implements AutoCloseable {
         if (judge.mayJudge(now)) {
             for (String dead : workers.silentSince(now.minus(config.deadAfter()))) {
                 if (dead.equals(workerId)) continue;
-                if (workers.markStopped(dead, now)) log.warn("Worker {} stopped heartbeating; retrying its tasks", dead);
+                if (workers.markStopped(dead, now))
+                    log.warn("Worker {} stopped heartbeating; retrying its tasks", dead);
             }
         }
         var orphans = tasks.runningOnStoppedWorkers(db.dsl());
         if (orphans.isEmpty()) return;
-        var batch = orphans.stream().map(o -> new Completion(o.claimed(), o.workerId(), Outcome.LOST, null,
-                "worker " + o.workerId() + " stopped heartbeating", null, now, null)).toList();
+        var batch = orphans.stream()
+                .map(o -> new Completion(
+                        o.claimed(),
+                        o.workerId(),
+                        Outcome.LOST,
+                        null,
+                        "worker " + o.workerId() + " stopped heartbeating",
+                        null,
+                        now,
+                        null))
+                .toList();
         var result = worker.record(batch);
         log.warn("Recorded {} attempts of dead workers as lost", result.recorded());
         worker.wake();
@@ -210,7 +262,9 @@ public final class Engine implements AutoCloseable {
 
     /** Deletes attempt logs past their retention; returns how many. Never the log of a running attempt. */
     public int sweepLogs() {
-        return logRetention.sweep(worker.running().values().stream().map(h -> java.nio.file.Path.of(h.claimed.logPath())).toList());
+        return logRetention.sweep(worker.running().values().stream()
+                .map(h -> java.nio.file.Path.of(h.claimed.logPath()))
+                .toList());
     }
 
     /** This node's attempt-log counters, for metrics. */

@@ -8,16 +8,43 @@ import java.time.Duration;
  * proves it is alive; after four missed beats its tasks are retried elsewhere. {@code pollInterval}: the fallback
  * wake-up when no notification arrives (LISTEN/NOTIFY does the real work).
  */
-public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Duration pollInterval,
-                           int completionBatch, boolean runWorker, String workerId, Duration drainTimeout,
-                           java.util.List<String> queues, String role, boolean housekeeping, LogSettings logs) {
+public record EngineConfig(
+        Path home,
+        int slots,
+        Duration heartbeatInterval,
+        Duration pollInterval,
+        int completionBatch,
+        boolean runWorker,
+        String workerId,
+        Duration drainTimeout,
+        java.util.List<String> queues,
+        String role,
+        boolean housekeeping,
+        LogSettings logs) {
     /** Long enough for most short tasks to finish on a routine stop, inside common orchestrators' 60 s grace. */
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
 
-    public EngineConfig(Path home, int slots, Duration heartbeatInterval, Duration pollInterval, int completionBatch,
-                        boolean runWorker, String workerId) {
-        this(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId, DEFAULT_DRAIN,
-                DEFAULT_QUEUES, DEFAULT_ROLE, true, LogSettings.DEFAULTS);
+    public EngineConfig(
+            Path home,
+            int slots,
+            Duration heartbeatInterval,
+            Duration pollInterval,
+            int completionBatch,
+            boolean runWorker,
+            String workerId) {
+        this(
+                home,
+                slots,
+                heartbeatInterval,
+                pollInterval,
+                completionBatch,
+                runWorker,
+                workerId,
+                DEFAULT_DRAIN,
+                DEFAULT_QUEUES,
+                DEFAULT_ROLE,
+                true,
+                LogSettings.DEFAULTS);
     }
 
     /** The queues a worker serves unless told otherwise. */
@@ -37,13 +64,35 @@ public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Dur
 
     /** The queues this worker claims tasks from. */
     public EngineConfig withQueues(java.util.List<String> q) {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId,
-                drainTimeout, q, role, housekeeping, logs);
+        return new EngineConfig(
+                home,
+                slots,
+                heartbeatInterval,
+                pollInterval,
+                completionBatch,
+                runWorker,
+                workerId,
+                drainTimeout,
+                q,
+                role,
+                housekeeping,
+                logs);
     }
 
     public static EngineConfig defaults(Path home) {
-        return new EngineConfig(home, 32, Duration.ofSeconds(2), Duration.ofSeconds(1), 512, true, null, DEFAULT_DRAIN,
-                DEFAULT_QUEUES, DEFAULT_ROLE, true, LogSettings.DEFAULTS);
+        return new EngineConfig(
+                home,
+                32,
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(1),
+                512,
+                true,
+                null,
+                DEFAULT_DRAIN,
+                DEFAULT_QUEUES,
+                DEFAULT_ROLE,
+                true,
+                LogSettings.DEFAULTS);
     }
 
     /**
@@ -51,34 +100,117 @@ public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Dur
      * again, no try spent).
      */
     public EngineConfig withDrainTimeout(Duration d) {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId, d, queues, role, housekeeping, logs);
+        return new EngineConfig(
+                home,
+                slots,
+                heartbeatInterval,
+                pollInterval,
+                completionBatch,
+                runWorker,
+                workerId,
+                d,
+                queues,
+                role,
+                housekeeping,
+                logs);
     }
 
     public EngineConfig withSlots(int n) {
-        return new EngineConfig(home, n, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId, drainTimeout, queues, role, housekeeping, logs);
+        return new EngineConfig(
+                home,
+                n,
+                heartbeatInterval,
+                pollInterval,
+                completionBatch,
+                runWorker,
+                workerId,
+                drainTimeout,
+                queues,
+                role,
+                housekeeping,
+                logs);
     }
 
     public EngineConfig withHeartbeat(Duration d) {
-        return new EngineConfig(home, slots, d, pollInterval, completionBatch, runWorker, workerId, drainTimeout, queues, role, housekeeping, logs);
+        return new EngineConfig(
+                home,
+                slots,
+                d,
+                pollInterval,
+                completionBatch,
+                runWorker,
+                workerId,
+                drainTimeout,
+                queues,
+                role,
+                housekeeping,
+                logs);
     }
 
     public EngineConfig withPollInterval(Duration d) {
-        return new EngineConfig(home, slots, heartbeatInterval, d, completionBatch, runWorker, workerId, drainTimeout, queues, role, housekeeping, logs);
+        return new EngineConfig(
+                home,
+                slots,
+                heartbeatInterval,
+                d,
+                completionBatch,
+                runWorker,
+                workerId,
+                drainTimeout,
+                queues,
+                role,
+                housekeeping,
+                logs);
     }
 
     public EngineConfig withWorkerId(String id) {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, id, drainTimeout, queues, role, housekeeping, logs);
+        return new EngineConfig(
+                home,
+                slots,
+                heartbeatInterval,
+                pollInterval,
+                completionBatch,
+                runWorker,
+                id,
+                drainTimeout,
+                queues,
+                role,
+                housekeeping,
+                logs);
     }
 
     /** An engine that schedules and records but runs no tasks (e.g. an API-only node). */
     public EngineConfig withoutWorker() {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, false, workerId, drainTimeout, queues, role, housekeeping, logs);
+        return new EngineConfig(
+                home,
+                slots,
+                heartbeatInterval,
+                pollInterval,
+                completionBatch,
+                false,
+                workerId,
+                drainTimeout,
+                queues,
+                role,
+                housekeeping,
+                logs);
     }
 
     /** What this node is, as the worker table shows it (e.g. "scheduler", "worker", "standalone"). */
     public EngineConfig withRole(String r) {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId,
-                drainTimeout, queues, r, housekeeping, logs);
+        return new EngineConfig(
+                home,
+                slots,
+                heartbeatInterval,
+                pollInterval,
+                completionBatch,
+                runWorker,
+                workerId,
+                drainTimeout,
+                queues,
+                r,
+                housekeeping,
+                logs);
     }
 
     /**
@@ -87,14 +219,36 @@ public record EngineConfig(Path home, int slots, Duration heartbeatInterval, Dur
      * conditional update).
      */
     public EngineConfig withoutHousekeeping() {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId,
-                drainTimeout, queues, role, false, logs);
+        return new EngineConfig(
+                home,
+                slots,
+                heartbeatInterval,
+                pollInterval,
+                completionBatch,
+                runWorker,
+                workerId,
+                drainTimeout,
+                queues,
+                role,
+                false,
+                logs);
     }
 
     /** Attempt logs: size cap, retention, and the store that shares them between nodes. */
     public EngineConfig withLogs(LogSettings l) {
-        return new EngineConfig(home, slots, heartbeatInterval, pollInterval, completionBatch, runWorker, workerId,
-                drainTimeout, queues, role, housekeeping, l);
+        return new EngineConfig(
+                home,
+                slots,
+                heartbeatInterval,
+                pollInterval,
+                completionBatch,
+                runWorker,
+                workerId,
+                drainTimeout,
+                queues,
+                role,
+                housekeeping,
+                l);
     }
 
     /**

@@ -13,17 +13,20 @@ import java.util.Map;
  * {@code store}: where logs are shared with other nodes (null: logs stay on the node that wrote them), with the
  * growing log of a running attempt uploaded every {@code uploadInterval}.
  */
-public record LogSettings(long maxBytes, Duration retention, long retentionBytes, Duration uploadInterval,
-                          ObjectStore store) {
+public record LogSettings(
+        long maxBytes, Duration retention, long retentionBytes, Duration uploadInterval, ObjectStore store) {
     public static final long DEFAULT_MAX_BYTES = 64L << 20;
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
     public static final Duration DEFAULT_UPLOAD_INTERVAL = Duration.ofSeconds(2);
-    public static final LogSettings DEFAULTS = new LogSettings(DEFAULT_MAX_BYTES, DEFAULT_RETENTION, 0,
-            DEFAULT_UPLOAD_INTERVAL, null);
+    public static final LogSettings DEFAULTS =
+            new LogSettings(DEFAULT_MAX_BYTES, DEFAULT_RETENTION, 0, DEFAULT_UPLOAD_INTERVAL, null);
 
     public LogSettings {
-        if (maxBytes < 1) throw new IllegalArgumentException("SLUICE_LOG_MAX_BYTES must be at least 1, got " + maxBytes);
-        if (retentionBytes < 0) throw new IllegalArgumentException("SLUICE_LOG_RETENTION_BYTES must not be negative, got " + retentionBytes);
+        if (maxBytes < 1)
+            throw new IllegalArgumentException("SLUICE_LOG_MAX_BYTES must be at least 1, got " + maxBytes);
+        if (retentionBytes < 0)
+            throw new IllegalArgumentException(
+                    "SLUICE_LOG_RETENTION_BYTES must not be negative, got " + retentionBytes);
         if (retention == null || retention.isNegative() || retention.isZero())
             throw new IllegalArgumentException("SLUICE_LOG_RETENTION must be a positive duration, got " + retention);
         if (uploadInterval == null || uploadInterval.isNegative() || uploadInterval.isZero())
@@ -62,7 +65,8 @@ public record LogSettings(long maxBytes, Duration retention, long retentionBytes
                 bytes(env.get("SLUICE_LOG_MAX_BYTES"), "SLUICE_LOG_MAX_BYTES", DEFAULT_MAX_BYTES),
                 duration(env.get("SLUICE_LOG_RETENTION")),
                 bytes(env.get("SLUICE_LOG_RETENTION_BYTES"), "SLUICE_LOG_RETENTION_BYTES", 0),
-                DEFAULT_UPLOAD_INTERVAL, null);
+                DEFAULT_UPLOAD_INTERVAL,
+                null);
     }
 
     private static long bytes(String s, String name, long dflt) {
@@ -79,7 +83,8 @@ public record LogSettings(long maxBytes, Duration retention, long retentionBytes
         try {
             return Durations.parse(s.trim());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("SLUICE_LOG_RETENTION must be a duration such as 30d or 12h, got \"" + s + "\"");
+            throw new IllegalArgumentException(
+                    "SLUICE_LOG_RETENTION must be a duration such as 30d or 12h, got \"" + s + "\"");
         }
     }
 }

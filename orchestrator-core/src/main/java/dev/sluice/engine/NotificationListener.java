@@ -30,7 +30,8 @@ final class NotificationListener implements AutoCloseable {
 
     private void loop() {
         while (running) {
-            try (Connection conn = db.openDedicatedConnection(); Statement st = conn.createStatement()) {
+            try (Connection conn = db.openDedicatedConnection();
+                    Statement st = conn.createStatement()) {
                 // channel is a constant of ours, not input
                 st.execute("LISTEN " + channel);
                 PGConnection pg = conn.unwrap(PGConnection.class);

@@ -2,7 +2,11 @@ package dev.sluice.engine;
 
 /** How one attempt ended; stored as the attempt's state. */
 public enum Outcome {
-    SUCCESS("success"), FAILED("failed"), TIMED_OUT("timed_out"), LOST("lost"), CANCELLED("cancelled"),
+    SUCCESS("success"),
+    FAILED("failed"),
+    TIMED_OUT("timed_out"),
+    LOST("lost"),
+    CANCELLED("cancelled"),
     /**
      * A stopping worker gave the attempt back after its drain time: not the task's fault, so the task is queued
      * again for another worker without spending one of its tries (a routine deploy must not fail tasks).

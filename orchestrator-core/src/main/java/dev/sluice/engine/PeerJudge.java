@@ -34,7 +34,8 @@ final class PeerJudge {
 
     /** True when this node's own view of the database has been unbroken for at least the dead-after time. */
     synchronized boolean mayJudge(Instant now) {
-        return lastBeat != null && unbrokenSince != null
+        return lastBeat != null
+                && unbrokenSince != null
                 && Duration.between(lastBeat, now).compareTo(maxGap) <= 0
                 && Duration.between(unbrokenSince, now).compareTo(deadAfter) >= 0;
     }

@@ -35,8 +35,14 @@ public final class RunControl {
     private final Clock clock;
     private final Runnable localWake;
 
-    public RunControl(DSLContext dsl, DagGraphs graphs, RunRepository runs, TaskInstanceRepository tasks,
-                      RunCoordinator coordinator, Clock clock, Runnable localWake) {
+    public RunControl(
+            DSLContext dsl,
+            DagGraphs graphs,
+            RunRepository runs,
+            TaskInstanceRepository tasks,
+            RunCoordinator coordinator,
+            Clock clock,
+            Runnable localWake) {
         this.dsl = dsl;
         this.graphs = graphs;
         this.runs = runs;
@@ -52,7 +58,8 @@ public final class RunControl {
     /** Cancels a run: unfinished tasks are cancelled (running ones are killed by their worker). */
     public Result cancel(long runKey) {
         return inRun(runKey, (tx, run, states, now) -> {
-            if (run.state().isTerminal()) throw new IllegalTransitionException("run " + run.runId(), run.state(), RunState.CANCELLED);
+            if (run.state().isTerminal())
+                throw new IllegalTransitionException("run " + run.runId(), run.state(), RunState.CANCELLED);
             Map<String, TaskState> changed = new java.util.LinkedHashMap<>();
             states.forEach((id, s) -> {
                 if (!s.isTerminal()) changed.put(id, TaskState.CANCELLED);
@@ -73,7 +80,8 @@ public final class RunControl {
             DagGraph graph = graphs.graph(run.versionId());
             Set<String> target = new LinkedHashSet<>();
             for (String id : taskIds) {
-                if (graph.task(id) == null) throw new NoSuchElementException("task " + id + " is not in run " + run.runId());
+                if (graph.task(id) == null)
+                    throw new NoSuchElementException("task " + id + " is not in run " + run.runId());
                 target.add(id);
                 if (downstream) target.addAll(graph.allDownstream(id));
                 if (upstream) target.addAll(graph.allUpstream(id));
@@ -93,14 +101,16 @@ public final class RunControl {
                     target.addAll(graph.allDownstream(id));
                 }
             });
-            if (target.isEmpty()) throw new IllegalStateException("run " + run.runId() + " has no failed tasks to clear");
+            if (target.isEmpty())
+                throw new IllegalStateException("run " + run.runId() + " has no failed tasks to clear");
             return resetAndDecide(tx, run, states, target, now);
         });
     }
 
     /** Marks one task success or failed, whatever its state, and lets the run move on from there. */
     public Result markTask(long runKey, String taskId, TaskState to) {
-        if (to != TaskState.SUCCESS && to != TaskState.FAILED) throw new IllegalArgumentException("a task can be marked success or failed, not " + to.dbName());
+        if (to != TaskState.SUCCESS && to != TaskState.FAILED)
+            throw new IllegalArgumentException("a task can be marked success or failed, not " + to.dbName());
         return inRun(runKey, (tx, run, states, now) -> {
             TaskState from = states.get(taskId);
             if (from == null) throw new NoSuchElementException("task " + taskId + " is not in run " + run.runId());
@@ -109,23 +119,36 @@ public final class RunControl {
             if (run.state().isTerminal()) runs.transition(tx, runKey, RunState.RUNNING, now);
             states.put(taskId, to);
             coordinator.decide(tx, runKey, run.versionId(), states, now);
-            return new Result(Map.of(taskId, to), runs.get(tx, runKey).orElseThrow().state());
+            return new Result(
+                    Map.of(taskId, to), runs.get(tx, runKey).orElseThrow().state());
         });
     }
 
     /** Marks a run: success sets its unfinished tasks to success; failed fails running tasks and skips the rest. */
     public Result markRun(long runKey, RunState to) {
-        if (to != RunState.SUCCESS && to != RunState.FAILED) throw new IllegalArgumentException("a run can be marked success or failed, not " + to.dbName());
+        if (to != RunState.SUCCESS && to != RunState.FAILED)
+            throw new IllegalArgumentException("a run can be marked success or failed, not " + to.dbName());
         return inRun(runKey, (tx, run, states, now) -> {
             IllegalTransitionException.check("run " + run.runId(), run.state(), to);
             Map<String, TaskState> changed = new java.util.LinkedHashMap<>();
             states.forEach((id, s) -> {
                 if (s.isTerminal()) return;
-                changed.put(id, to == RunState.SUCCESS ? TaskState.SUCCESS
-                        : s == TaskState.RUNNING ? TaskState.FAILED : TaskState.SKIPPED);
+                changed.put(
+                        id,
+                        to == RunState.SUCCESS
+                                ? TaskState.SUCCESS
+                                : s == TaskState.RUNNING ? TaskState.FAILED : TaskState.SKIPPED);
             });
             for (TaskState s : Set.copyOf(changed.values())) {
-                set(tx, runKey, changed.entrySet().stream().filter(e -> e.getValue() == s).map(Map.Entry::getKey).toList(), s, now);
+                set(
+                        tx,
+                        runKey,
+                        changed.entrySet().stream()
+                                .filter(e -> e.getValue() == s)
+                                .map(Map.Entry::getKey)
+                                .toList(),
+                        s,
+                        now);
             }
             runs.transition(tx, runKey, to, now);
             coordinator.promote(tx, run.dagId(), now);
@@ -133,18 +156,29 @@ public final class RunControl {
         });
     }
 
-    private Result resetAndDecide(DSLContext tx, RunRow run, Map<String, TaskState> states, Set<String> target, Instant now) {
-        List<String> running = target.stream().filter(id -> states.get(id) == TaskState.RUNNING).toList();
-        if (!running.isEmpty()) throw new IllegalStateException("cannot clear running tasks " + running + "; cancel or wait for them");
+    private Result resetAndDecide(
+            DSLContext tx, RunRow run, Map<String, TaskState> states, Set<String> target, Instant now) {
+        List<String> running = target.stream()
+                .filter(id -> states.get(id) == TaskState.RUNNING)
+                .toList();
+        if (!running.isEmpty())
+            throw new IllegalStateException("cannot clear running tasks " + running + "; cancel or wait for them");
         Dag dag = graphs.dag(run.versionId());
         for (String id : target) {
             if (states.get(id) == TaskState.PENDING) continue;
             tx.update(TASK_INSTANCE)
                     .set(TASK_INSTANCE.STATE, TaskState.PENDING.dbName())
-                    .set(TASK_INSTANCE.MAX_TRIES, TASK_INSTANCE.TRY_NUMBER.plus(dag.task(id).retries() + 1))
-                    .setNull(TASK_INSTANCE.ENDED_AT).setNull(TASK_INSTANCE.ERROR).setNull(TASK_INSTANCE.OUTPUT)
-                    .setNull(TASK_INSTANCE.READY_AT).setNull(TASK_INSTANCE.WORKER_ID)
-                    .where(TASK_INSTANCE.RUN_ID.eq(run.key()), TASK_INSTANCE.TASK_ID.eq(id),
+                    .set(
+                            TASK_INSTANCE.MAX_TRIES,
+                            TASK_INSTANCE.TRY_NUMBER.plus(dag.task(id).retries() + 1))
+                    .setNull(TASK_INSTANCE.ENDED_AT)
+                    .setNull(TASK_INSTANCE.ERROR)
+                    .setNull(TASK_INSTANCE.OUTPUT)
+                    .setNull(TASK_INSTANCE.READY_AT)
+                    .setNull(TASK_INSTANCE.WORKER_ID)
+                    .where(
+                            TASK_INSTANCE.RUN_ID.eq(run.key()),
+                            TASK_INSTANCE.TASK_ID.eq(id),
                             TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(TaskState.PENDING.allowedFrom())))
                     .execute();
             states.put(id, TaskState.PENDING);
@@ -165,8 +199,12 @@ public final class RunControl {
 
     private void set(DSLContext tx, long runKey, java.util.Collection<String> taskIds, TaskState to, Instant now) {
         if (taskIds.isEmpty()) return;
-        tx.update(TASK_INSTANCE).set(TASK_INSTANCE.STATE, to.dbName()).set(TASK_INSTANCE.ENDED_AT, utc(now))
-                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.in(taskIds),
+        tx.update(TASK_INSTANCE)
+                .set(TASK_INSTANCE.STATE, to.dbName())
+                .set(TASK_INSTANCE.ENDED_AT, utc(now))
+                .where(
+                        TASK_INSTANCE.RUN_ID.eq(runKey),
+                        TASK_INSTANCE.TASK_ID.in(taskIds),
                         TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(to.allowedFrom())))
                 .execute();
     }
@@ -188,5 +226,4 @@ public final class RunControl {
         localWake.run();
         return r;
     }
-
 }

@@ -2,7 +2,6 @@ package dev.sluice.engine;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.run.Decider;
-import dev.sluice.run.DagGraph;
 import dev.sluice.run.RunState;
 import dev.sluice.run.TaskState;
 import dev.sluice.store.DagRepository;
@@ -32,13 +31,26 @@ public final class RunCoordinator {
     private final Runnable localWake;
     private final RunEventBus events;
 
-    public RunCoordinator(DSLContext dsl, DagRepository dags, DagGraphs graphs, RunRepository runs,
-                          TaskInstanceRepository tasks, Clock clock, Runnable localWake) {
+    public RunCoordinator(
+            DSLContext dsl,
+            DagRepository dags,
+            DagGraphs graphs,
+            RunRepository runs,
+            TaskInstanceRepository tasks,
+            Clock clock,
+            Runnable localWake) {
         this(dsl, dags, graphs, runs, tasks, clock, localWake, new RunEventBus());
     }
 
-    RunCoordinator(DSLContext dsl, DagRepository dags, DagGraphs graphs, RunRepository runs,
-                   TaskInstanceRepository tasks, Clock clock, Runnable localWake, RunEventBus events) {
+    RunCoordinator(
+            DSLContext dsl,
+            DagRepository dags,
+            DagGraphs graphs,
+            RunRepository runs,
+            TaskInstanceRepository tasks,
+            Clock clock,
+            Runnable localWake,
+            RunEventBus events) {
         this.events = events;
         this.dsl = dsl;
         this.dags = dags;
@@ -50,8 +62,14 @@ public final class RunCoordinator {
     }
 
     /** Creates a run of the DAG's latest version and starts it if max_active_runs allows. */
-    public long createRun(String dagId, String runType, Instant logicalDate, Instant intervalStart,
-                          Instant intervalEnd, Map<String, Object> params, String triggeredBy) {
+    public long createRun(
+            String dagId,
+            String runType,
+            Instant logicalDate,
+            Instant intervalStart,
+            Instant intervalEnd,
+            Map<String, Object> params,
+            String triggeredBy) {
         return createRun(dagId, runType, logicalDate, intervalStart, intervalEnd, params, triggeredBy, null);
     }
 
@@ -59,31 +77,66 @@ public final class RunCoordinator {
      * @param queueOverride null, or the one queue every task of this run goes to (a run only one process may
      *                      execute: {@code sluice dags test} serves a queue of its own)
      */
-    public long createRun(String dagId, String runType, Instant logicalDate, Instant intervalStart,
-                          Instant intervalEnd, Map<String, Object> params, String triggeredBy, String queueOverride) {
-        long versionId = dags.latestVersionId(dagId)
-                .orElseThrow(() -> new IllegalArgumentException("unknown DAG " + dagId));
-        return createRun(dagId, versionId, runType, logicalDate, intervalStart, intervalEnd, params, triggeredBy, queueOverride);
+    public long createRun(
+            String dagId,
+            String runType,
+            Instant logicalDate,
+            Instant intervalStart,
+            Instant intervalEnd,
+            Map<String, Object> params,
+            String triggeredBy,
+            String queueOverride) {
+        long versionId =
+                dags.latestVersionId(dagId).orElseThrow(() -> new IllegalArgumentException("unknown DAG " + dagId));
+        return createRun(
+                dagId, versionId, runType, logicalDate, intervalStart, intervalEnd, params, triggeredBy, queueOverride);
     }
 
     /** Creates a run of a given version of the DAG ({@code dags test} runs the file it was given, not the latest). */
-    public long createRun(String dagId, long versionId, String runType, Instant logicalDate, Instant intervalStart,
-                          Instant intervalEnd, Map<String, Object> params, String triggeredBy) {
+    public long createRun(
+            String dagId,
+            long versionId,
+            String runType,
+            Instant logicalDate,
+            Instant intervalStart,
+            Instant intervalEnd,
+            Map<String, Object> params,
+            String triggeredBy) {
         return createRun(dagId, versionId, runType, logicalDate, intervalStart, intervalEnd, params, triggeredBy, null);
     }
 
     /** A run of a given version, all of whose tasks go to {@code queueOverride} when it is not null. */
-    public long createRun(String dagId, long versionId, String runType, Instant logicalDate, Instant intervalStart,
-                          Instant intervalEnd, Map<String, Object> params, String triggeredBy, String queueOverride) {
+    public long createRun(
+            String dagId,
+            long versionId,
+            String runType,
+            Instant logicalDate,
+            Instant intervalStart,
+            Instant intervalEnd,
+            Map<String, Object> params,
+            String triggeredBy,
+            String queueOverride) {
         Dag dag = graphs.dag(versionId);
-        if (!dag.id().equals(dagId)) throw new IllegalArgumentException("version " + versionId + " is not of DAG " + dagId);
+        if (!dag.id().equals(dagId))
+            throw new IllegalArgumentException("version " + versionId + " is not of DAG " + dagId);
         Map<String, Object> resolved = RunParams.resolve(dag, params);
         String runId = runType + "__" + logicalDate;
         Instant now = clock.instant();
         long key = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            long k = runs.insert(tx, new NewRun(dagId, runId, versionId, runType, logicalDate, intervalStart,
-                    intervalEnd, resolved, triggeredBy), now);
+            long k = runs.insert(
+                    tx,
+                    new NewRun(
+                            dagId,
+                            runId,
+                            versionId,
+                            runType,
+                            logicalDate,
+                            intervalStart,
+                            intervalEnd,
+                            resolved,
+                            triggeredBy),
+                    now);
             tasks.insertPending(tx, k, dag, queueOverride);
             promote(tx, dagId, now);
             return k;
@@ -124,8 +177,8 @@ public final class RunCoordinator {
      * The decider for several runs at once: the resulting updates go to the database as one JDBC batch, not a
      * round trip per run (a completion batch often touches a hundred runs).
      */
-    boolean decideAll(DSLContext tx, Map<Long, Long> versionByRun, Map<Long, Map<String, TaskState>> statesByRun,
-                      Instant now) {
+    boolean decideAll(
+            DSLContext tx, Map<Long, Long> versionByRun, Map<Long, Map<String, TaskState>> statesByRun, Instant now) {
         java.util.List<Query> updates = new java.util.ArrayList<>();
         java.util.List<Map.Entry<Long, RunState>> finished = new java.util.ArrayList<>();
         boolean queued = false;
@@ -145,7 +198,8 @@ public final class RunCoordinator {
     void finish(DSLContext tx, long runKey, RunState outcome, Instant now) {
         if (runs.transition(tx, runKey, outcome, now)) {
             var run = runs.get(tx, runKey).orElseThrow();
-            var e = new RunEvents.RunFinished(run.dagId(), run.versionId(), runKey, run.runId(), run.logicalDate(), outcome);
+            var e = new RunEvents.RunFinished(
+                    run.dagId(), run.versionId(), runKey, run.runId(), run.logicalDate(), outcome);
             events.raise(l -> l.runFinished(e));
             promote(tx, run.dagId(), now);
         }
@@ -153,7 +207,8 @@ public final class RunCoordinator {
 
     static void notifyWorkers(DSLContext tx) {
         // Delivered at commit, and folded into one per transaction by PostgreSQL.
-        tx.select(DSL.function("pg_notify", Object.class, DSL.val(CHANNEL), DSL.val(""))).fetch();
+        tx.select(DSL.function("pg_notify", Object.class, DSL.val(CHANNEL), DSL.val("")))
+                .fetch();
     }
 
     /** Runs the fallback sweep: promotes DAGs with queued runs (a wake-up may have been lost in a crash). */
@@ -165,7 +220,9 @@ public final class RunCoordinator {
     }
 
     public RunState runState(long runKey) {
-        return runs.get(dsl, runKey).orElseThrow(() -> new java.util.NoSuchElementException("no run " + runKey)).state();
+        return runs.get(dsl, runKey)
+                .orElseThrow(() -> new java.util.NoSuchElementException("no run " + runKey))
+                .state();
     }
 
     public record TaskSummary(String taskId, TaskState state, int attempts, String error) {}
@@ -177,5 +234,4 @@ public final class RunCoordinator {
         var run = runs.get(dsl, runKey).orElseThrow(() -> new java.util.NoSuchElementException("no run " + runKey));
         return new RunSummary(run.runId(), run.state(), tasks.summaries(dsl, runKey));
     }
-
 }

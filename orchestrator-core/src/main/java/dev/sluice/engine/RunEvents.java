@@ -17,9 +17,18 @@ public interface RunEvents {
     /** A run reached success or failed by its tasks' results. */
     default void runFinished(RunFinished event) {}
 
-    record TaskFinished(String dagId, long dagVersionId, long runKey, String runId, Instant logicalDate,
-                        String taskId, int tryNumber, int maxTries, TaskState state, String error) {}
+    record TaskFinished(
+            String dagId,
+            long dagVersionId,
+            long runKey,
+            String runId,
+            Instant logicalDate,
+            String taskId,
+            int tryNumber,
+            int maxTries,
+            TaskState state,
+            String error) {}
 
-    record RunFinished(String dagId, long dagVersionId, long runKey, String runId, Instant logicalDate,
-                       RunState state) {}
+    record RunFinished(
+            String dagId, long dagVersionId, long runKey, String runId, Instant logicalDate, RunState state) {}
 }

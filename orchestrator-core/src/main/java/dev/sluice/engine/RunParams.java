@@ -34,13 +34,19 @@ public final class RunParams {
             for (var e : given.entrySet()) {
                 ParamSpec spec = dag.params().get(e.getKey());
                 if (spec == null) {
-                    throw new InvalidParamException(e.getKey(), "not declared by DAG " + dag.id()
-                            + (dag.params().isEmpty() ? " (it declares no params)" : "; declared: " + dag.params().keySet()));
+                    throw new InvalidParamException(
+                            e.getKey(),
+                            "not declared by DAG " + dag.id()
+                                    + (dag.params().isEmpty()
+                                            ? " (it declares no params)"
+                                            : "; declared: " + dag.params().keySet()));
                 }
                 if (e.getValue() == null) continue;
                 String problem = spec.check(e.getValue());
                 if (problem != null) throw new InvalidParamException(e.getKey(), problem);
-                out.put(e.getKey(), spec.type() == null ? e.getValue() : spec.type().coerce(e.getValue()));
+                out.put(
+                        e.getKey(),
+                        spec.type() == null ? e.getValue() : spec.type().coerce(e.getValue()));
             }
         }
         return out;

@@ -52,10 +52,18 @@ final class Worker {
      * so concurrent batches touching one run serialise there instead of deadlocking.
      */
     private static final int RECORDERS = 3;
+
     private final List<Thread> completionThreads = new ArrayList<>();
 
-    Worker(String workerId, DSLContext dsl, TaskInstanceRepository tasks, CompletionRecorder recorder,
-           AttemptRunner runner, LogStore logs, Clock clock, EngineConfig config) {
+    Worker(
+            String workerId,
+            DSLContext dsl,
+            TaskInstanceRepository tasks,
+            CompletionRecorder recorder,
+            AttemptRunner runner,
+            LogStore logs,
+            Clock clock,
+            EngineConfig config) {
         this.workerId = workerId;
         this.dsl = dsl;
         this.tasks = tasks;
@@ -70,7 +78,9 @@ final class Worker {
     void start() {
         claimThread = Thread.ofPlatform().name("sluice-claim-" + workerId).start(this::claimLoop);
         for (int i = 0; i < RECORDERS; i++) {
-            completionThreads.add(Thread.ofPlatform().name("sluice-complete-" + i + "-" + workerId).start(this::completionLoop));
+            completionThreads.add(Thread.ofPlatform()
+                    .name("sluice-complete-" + i + "-" + workerId)
+                    .start(this::completionLoop));
         }
     }
 
@@ -201,11 +211,16 @@ final class Worker {
     void stop(Duration drain) {
         claiming = false;
         waiter.wake();
-        if (!running.isEmpty()) log.info("Worker {} stopping: waiting up to {} for {} running attempt(s)", workerId,
-                dev.sluice.dag.Durations.format(drain), running.size());
+        if (!running.isEmpty())
+            log.info(
+                    "Worker {} stopping: waiting up to {} for {} running attempt(s)",
+                    workerId,
+                    dev.sluice.dag.Durations.format(drain),
+                    running.size());
         Instant deadline = Instant.now().plus(drain);
         while (!running.isEmpty() && Instant.now().isBefore(deadline)) sleepQuietly(Duration.ofMillis(20));
-        if (!running.isEmpty()) log.info("Worker {} handing back {} attempt(s) that did not finish in time", workerId, running.size());
+        if (!running.isEmpty())
+            log.info("Worker {} handing back {} attempt(s) that did not finish in time", workerId, running.size());
         for (AttemptHandle h : running.values()) h.stop(Outcome.HANDED_BACK);
         deadline = Instant.now().plusSeconds(5);
         while (!running.isEmpty() && Instant.now().isBefore(deadline)) sleepQuietly(Duration.ofMillis(20));

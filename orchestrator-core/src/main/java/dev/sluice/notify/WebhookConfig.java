@@ -12,9 +12,12 @@ public record WebhookConfig(String globalUrl, String baseUrl, Duration timeout, 
 
     public static WebhookConfig fromEnvironment(Map<String, String> env) {
         String url = env.get("SLUICE_WEBHOOK_URL");
-        return new WebhookConfig(url == null || url.isBlank() ? null : url,
+        return new WebhookConfig(
+                url == null || url.isBlank() ? null : url,
                 env.getOrDefault("SLUICE_BASE_URL", "http://localhost:8080"),
-                Duration.ofSeconds(10), 4, Duration.ofSeconds(2));
+                Duration.ofSeconds(10),
+                4,
+                Duration.ofSeconds(2));
     }
 
     public WebhookConfig withRetries(int attempts, Duration backoff) {

@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -34,13 +33,14 @@ public final class WebhookNotifier implements RunEvents, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookNotifier.class);
     /** Deliveries waiting beyond this are dropped (logged): a dead webhook must not eat the heap. */
     private static final int MAX_PENDING = 10_000;
+
     private static final int ERROR_LINES = 20;
 
     private final WebhookConfig config;
     private final LongFunction<Dag> dagVersions;
     private final HttpClient http;
-    private final ScheduledExecutorService executor =
-            Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("sluice-webhook-", 0).factory());
+    private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(
+            2, Thread.ofPlatform().daemon().name("sluice-webhook-", 0).factory());
     private final AtomicInteger pending = new AtomicInteger();
 
     /** @param dagVersions the DAG definition of a version id (e.g. {@code engine.graphs()::dag}) */
@@ -48,18 +48,22 @@ public final class WebhookNotifier implements RunEvents, AutoCloseable {
         this.config = config;
         this.dagVersions = dagVersions;
         // HTTP/1.1: no h2c upgrade dance with simple webhook receivers.
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(config.timeout()).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.timeout())
+                .build();
     }
 
     @Override
     public void taskFinished(TaskFinished e) {
-        Event event = e.state() == TaskState.FAILED ? Event.TASK_FAILED
+        Event event = e.state() == TaskState.FAILED
+                ? Event.TASK_FAILED
                 : e.state() == TaskState.UP_FOR_RETRY ? Event.TASK_RETRY : null;
         if (event == null) return;
         String url = urlFor(e.dagVersionId(), event);
         if (url == null) return;
-        Map<String, Object> body = payload(event, e.dagId(), e.runId(), e.taskId(), e.tryNumber(), e.error(),
-                e.logicalDate());
+        Map<String, Object> body =
+                payload(event, e.dagId(), e.runId(), e.taskId(), e.tryNumber(), e.error(), e.logicalDate());
         send(url, body);
     }
 
@@ -78,8 +82,14 @@ public final class WebhookNotifier implements RunEvents, AutoCloseable {
         return url != null && n.on().contains(event) ? url : null;
     }
 
-    Map<String, Object> payload(Event event, String dagId, String runId, String taskId, Integer tryNumber,
-                                String error, java.time.Instant logicalDate) {
+    Map<String, Object> payload(
+            Event event,
+            String dagId,
+            String runId,
+            String taskId,
+            Integer tryNumber,
+            String error,
+            java.time.Instant logicalDate) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("event", event.yamlName());
         m.put("dag_id", dagId);
@@ -97,7 +107,11 @@ public final class WebhookNotifier implements RunEvents, AutoCloseable {
     private void send(String url, Map<String, Object> body) {
         if (pending.incrementAndGet() > MAX_PENDING) {
             pending.decrementAndGet();
-            log.warn("Dropping webhook {} for {}: {} deliveries already waiting", body.get("event"), body.get("dag_id"), MAX_PENDING);
+            log.warn(
+                    "Dropping webhook {} for {}: {} deliveries already waiting",
+                    body.get("event"),
+                    body.get("dag_id"),
+                    MAX_PENDING);
             return;
         }
         String json = Json.write(body);
@@ -107,10 +121,12 @@ public final class WebhookNotifier implements RunEvents, AutoCloseable {
     private void attempt(String url, String json, Map<String, Object> body, int attempt) {
         String problem;
         try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(config.timeout())
+            HttpRequest req = HttpRequest.newBuilder(URI.create(url))
+                    .timeout(config.timeout())
                     .header("Content-Type", "application/json")
                     .header("User-Agent", "sluice-webhook")
-                    .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+                    .POST(HttpRequest.BodyPublishers.ofString(json))
+                    .build();
             HttpResponse<Void> resp = http.send(req, HttpResponse.BodyHandlers.discarding());
             if (resp.statusCode() / 100 == 2) {
                 pending.decrementAndGet();
@@ -126,8 +142,14 @@ public final class WebhookNotifier implements RunEvents, AutoCloseable {
         }
         if (attempt >= config.attempts()) {
             pending.decrementAndGet();
-            log.warn("Webhook {} for DAG {} run {} to {} failed after {} tries: {}", body.get("event"),
-                    body.get("dag_id"), body.get("run_id"), url, attempt, problem);
+            log.warn(
+                    "Webhook {} for DAG {} run {} to {} failed after {} tries: {}",
+                    body.get("event"),
+                    body.get("dag_id"),
+                    body.get("run_id"),
+                    url,
+                    attempt,
+                    problem);
             return;
         }
         long delay = config.backoff().toMillis() << Math.min(attempt - 1, 10);
@@ -165,5 +187,4 @@ public final class WebhookNotifier implements RunEvents, AutoCloseable {
         }
         executor.shutdownNow();
     }
-
 }

@@ -32,7 +32,8 @@ public final class DagGraph {
             downstream.putIfAbsent(t.id(), new ArrayList<>());
         }
         for (TaskDef t : dag.tasks()) {
-            for (String up : t.dependsOn()) downstream.computeIfAbsent(up, k -> new ArrayList<>()).add(t.id());
+            for (String up : t.dependsOn())
+                downstream.computeIfAbsent(up, k -> new ArrayList<>()).add(t.id());
         }
         for (TaskDef t : dag.tasks()) if (downstream.get(t.id()).isEmpty()) leaves.add(t.id());
         topoOrder = computeTopologicalOrder();

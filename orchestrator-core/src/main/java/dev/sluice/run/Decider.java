@@ -18,7 +18,12 @@ public final class Decider {
         }
     }
 
-    enum Verdict { WAIT, READY, SKIP, UPSTREAM_FAILED }
+    enum Verdict {
+        WAIT,
+        READY,
+        SKIP,
+        UPSTREAM_FAILED
+    }
 
     public static Decision decide(DagGraph graph, Map<String, TaskState> current) {
         Map<String, TaskState> states = new HashMap<>(current);
@@ -65,15 +70,16 @@ public final class Decider {
         }
         boolean allDone = done == n;
         return switch (rule) {
-            case ALL_SUCCESS -> failed > 0 ? Verdict.UPSTREAM_FAILED
-                    : skipped > 0 ? Verdict.SKIP
-                    : success == n ? Verdict.READY : Verdict.WAIT;
-            case ALL_FAILED -> success > 0 || skipped > 0 ? Verdict.SKIP
-                    : failed == n ? Verdict.READY : Verdict.WAIT;
+            case ALL_SUCCESS ->
+                failed > 0
+                        ? Verdict.UPSTREAM_FAILED
+                        : skipped > 0 ? Verdict.SKIP : success == n ? Verdict.READY : Verdict.WAIT;
+            case ALL_FAILED -> success > 0 || skipped > 0 ? Verdict.SKIP : failed == n ? Verdict.READY : Verdict.WAIT;
             case ALL_DONE -> allDone ? Verdict.READY : Verdict.WAIT;
-            case ONE_SUCCESS -> success > 0 ? Verdict.READY
-                    : !allDone ? Verdict.WAIT
-                    : skipped == n ? Verdict.SKIP : Verdict.UPSTREAM_FAILED;
+            case ONE_SUCCESS ->
+                success > 0
+                        ? Verdict.READY
+                        : !allDone ? Verdict.WAIT : skipped == n ? Verdict.SKIP : Verdict.UPSTREAM_FAILED;
             case ONE_FAILED -> failed > 0 ? Verdict.READY : allDone ? Verdict.SKIP : Verdict.WAIT;
             case NONE_FAILED -> failed > 0 ? Verdict.UPSTREAM_FAILED : allDone ? Verdict.READY : Verdict.WAIT;
             case NONE_SKIPPED -> skipped > 0 ? Verdict.SKIP : allDone ? Verdict.READY : Verdict.WAIT;

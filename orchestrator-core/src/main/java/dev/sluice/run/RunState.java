@@ -6,7 +6,11 @@ import java.util.Set;
 
 /** The life of a DAG run; the one place its transitions are listed. */
 public enum RunState {
-    QUEUED, RUNNING, SUCCESS, FAILED, CANCELLED;
+    QUEUED,
+    RUNNING,
+    SUCCESS,
+    FAILED,
+    CANCELLED;
 
     public boolean isTerminal() {
         return this == SUCCESS || this == FAILED || this == CANCELLED;

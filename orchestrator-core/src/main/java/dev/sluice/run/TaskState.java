@@ -48,7 +48,8 @@ public enum TaskState {
             // cleared by an operator: any finished state may go back to pending
             case PENDING -> EnumSet.of(SUCCESS, FAILED, UPSTREAM_FAILED, SKIPPED, CANCELLED, UP_FOR_RETRY, QUEUED);
             // from RUNNING: handed back by a stopping worker
-            case QUEUED -> EnumSet.of(PENDING, RUNNING, SUCCESS, FAILED, UPSTREAM_FAILED, SKIPPED, CANCELLED, UP_FOR_RETRY);
+            case QUEUED ->
+                EnumSet.of(PENDING, RUNNING, SUCCESS, FAILED, UPSTREAM_FAILED, SKIPPED, CANCELLED, UP_FOR_RETRY);
             case RUNNING -> EnumSet.of(QUEUED, UP_FOR_RETRY);
             // marking: an operator may set success or failed on any state
             case SUCCESS, FAILED -> EnumSet.complementOf(EnumSet.of(this));

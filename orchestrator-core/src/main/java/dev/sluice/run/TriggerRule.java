@@ -4,7 +4,14 @@ import java.util.Locale;
 
 /** When a task may start, given its upstream tasks' states. Names and behaviour follow Airflow's. */
 public enum TriggerRule {
-    ALL_SUCCESS, ALL_FAILED, ALL_DONE, ONE_SUCCESS, ONE_FAILED, NONE_FAILED, NONE_SKIPPED, ALWAYS;
+    ALL_SUCCESS,
+    ALL_FAILED,
+    ALL_DONE,
+    ONE_SUCCESS,
+    ONE_FAILED,
+    NONE_FAILED,
+    NONE_SKIPPED,
+    ALWAYS;
 
     public String yamlName() {
         return name().toLowerCase(Locale.ROOT);

@@ -38,7 +38,9 @@ public final class BackfillService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackfillService.class);
 
     public enum Reprocess {
-        NONE, FAILED, ALL;
+        NONE,
+        FAILED,
+        ALL;
 
         String dbName() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -61,18 +63,29 @@ public final class BackfillService implements AutoCloseable {
      * @throws IllegalArgumentException for an unknown DAG, a DAG without a schedule, a bad range or limit, or a
      *                                  range that holds no schedule interval
      */
-    public BackfillRow create(String dagId, Instant from, Instant to, int maxActiveRuns, Reprocess reprocess,
-                              String createdBy) {
-        if (from.isAfter(to)) throw new IllegalArgumentException("backfill range is empty: " + from + " is after " + to);
-        if (maxActiveRuns < 1) throw new IllegalArgumentException("max_active_runs must be 1 or more, got " + maxActiveRuns);
-        long version = engine.dags().latestVersionId(dagId)
+    public BackfillRow create(
+            String dagId, Instant from, Instant to, int maxActiveRuns, Reprocess reprocess, String createdBy) {
+        if (from.isAfter(to))
+            throw new IllegalArgumentException("backfill range is empty: " + from + " is after " + to);
+        if (maxActiveRuns < 1)
+            throw new IllegalArgumentException("max_active_runs must be 1 or more, got " + maxActiveRuns);
+        long version = engine.dags()
+                .latestVersionId(dagId)
                 .orElseThrow(() -> new IllegalArgumentException("unknown DAG " + dagId));
         CronSchedule cron = CronSchedule.of(engine.dags().version(version))
                 .orElseThrow(() -> new IllegalArgumentException("DAG " + dagId + " has no schedule to backfill"));
-        Instant first = cron.firstStartAtOrAfter(from, to).orElseThrow(() -> new IllegalArgumentException(
-                "no schedule interval of DAG " + dagId + " (" + cron.cron() + " " + cron.zone() + ") starts in ["
-                        + from + ", " + to + "]"));
-        long id = backfills.insert(dsl, dagId, from, to, maxActiveRuns, reprocess.dbName(), first, createdBy,
+        Instant first = cron.firstStartAtOrAfter(from, to)
+                .orElseThrow(() -> new IllegalArgumentException("no schedule interval of DAG " + dagId + " ("
+                        + cron.cron() + " " + cron.zone() + ") starts in [" + from + ", " + to + "]"));
+        long id = backfills.insert(
+                dsl,
+                dagId,
+                from,
+                to,
+                maxActiveRuns,
+                reprocess.dbName(),
+                first,
+                createdBy,
                 engine.clock().instant());
         log.info("Backfill {} of DAG {} created: [{}, {}], {} at a time", id, dagId, from, to, maxActiveRuns);
         step(id);
@@ -127,13 +140,24 @@ public final class BackfillService implements AutoCloseable {
             BackfillRow b = backfills.lockRunning(tx, id).orElse(null);
             if (b == null) return;
             Instant now = engine.clock().instant();
-            Dag dag = engine.dags().version(engine.dags().latestVersionId(b.dagId()).orElseThrow());
+            Dag dag = engine.dags()
+                    .version(engine.dags().latestVersionId(b.dagId()).orElseThrow());
             CronSchedule cron = CronSchedule.of(dag).orElse(null);
             if (cron == null) {
                 log.warn("Backfill {}: DAG {} no longer has a schedule; stopping", id, b.dagId());
                 backfills.advance(tx, id, null);
-                b = new BackfillRow(b.id(), b.dagId(), b.from(), b.to(), b.maxActiveRuns(), b.reprocess(),
-                        b.state(), null, b.createdBy(), b.createdAt(), b.endedAt());
+                b = new BackfillRow(
+                        b.id(),
+                        b.dagId(),
+                        b.from(),
+                        b.to(),
+                        b.maxActiveRuns(),
+                        b.reprocess(),
+                        b.state(),
+                        null,
+                        b.createdBy(),
+                        b.createdAt(),
+                        b.endedAt());
             }
             int active = backfills.countUnfinished(tx, id);
             Instant next = b.nextDate();
@@ -155,8 +179,8 @@ public final class BackfillService implements AutoCloseable {
         String by = "backfill:" + b.id();
         Optional<ExistingRun> existing = backfills.runAt(dsl, b.dagId(), interval.start());
         if (existing.isEmpty()) {
-            long key = engine.runs().createRun(b.dagId(), "backfill", interval.start(), interval.start(),
-                    interval.end(), Map.of(), by);
+            long key = engine.runs()
+                    .createRun(b.dagId(), "backfill", interval.start(), interval.start(), interval.end(), Map.of(), by);
             backfills.adopt(dsl, key, b.id());
             return true;
         }
@@ -171,7 +195,8 @@ public final class BackfillService implements AutoCloseable {
         if (reprocess == Reprocess.FAILED && failed) {
             engine.control().clearFailed(run.key());
         } else if (reprocess == Reprocess.ALL && run.state().isTerminal()) {
-            engine.control().clear(run.key(), dag.tasks().stream().map(TaskDef::id).toList(), false, false);
+            engine.control()
+                    .clear(run.key(), dag.tasks().stream().map(TaskDef::id).toList(), false, false);
         } else {
             return false;
         }
@@ -182,7 +207,8 @@ public final class BackfillService implements AutoCloseable {
     /** Steps backfills every {@code every} and whenever a run finishes. */
     public synchronized BackfillService start(Duration every) {
         if (ticker != null) return this;
-        ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sluice-backfill").factory());
+        ticker = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("sluice-backfill").factory());
         ticker.scheduleWithFixedDelay(this::stepAll, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         ScheduledExecutorService t = ticker;
         engine.onEvents(new RunEvents() {

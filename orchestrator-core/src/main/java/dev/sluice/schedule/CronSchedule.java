@@ -46,8 +46,10 @@ public final class CronSchedule {
         this.cron = Schedules.toUnixCron(schedule);
         this.zone = zone;
         this.execution = ExecutionTime.forCron(UNIX.parse(cron));
-        this.startLimit = startDate == null ? null : startDate.atStartOfDay(zone).toInstant();
-        this.endLimit = endDate == null ? null : endDate.plusDays(1).atStartOfDay(zone).toInstant();
+        this.startLimit =
+                startDate == null ? null : startDate.atStartOfDay(zone).toInstant();
+        this.endLimit =
+                endDate == null ? null : endDate.plusDays(1).atStartOfDay(zone).toInstant();
     }
 
     /** The DAG's schedule, or empty when it has none (manual runs only). */
@@ -160,12 +162,16 @@ public final class CronSchedule {
 
     /** Cron arithmetic happens on wall times, in a zone without DST. */
     private LocalDateTime nextWall(LocalDateTime wall) {
-        return execution.nextExecution(wall.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime)
+        return execution
+                .nextExecution(wall.atZone(ZoneOffset.UTC))
+                .map(ZonedDateTime::toLocalDateTime)
                 .orElseThrow(() -> new IllegalStateException("cron '" + cron + "' never fires after " + wall));
     }
 
     private LocalDateTime previousWall(LocalDateTime wall) {
-        return execution.lastExecution(wall.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime)
+        return execution
+                .lastExecution(wall.atZone(ZoneOffset.UTC))
+                .map(ZonedDateTime::toLocalDateTime)
                 .orElseThrow(() -> new IllegalStateException("cron '" + cron + "' never fired before " + wall));
     }
 

@@ -23,8 +23,8 @@ import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
-import org.quartz.impl.StdSchedulerFactory;
 import org.quartz.impl.SchedulerRepository;
+import org.quartz.impl.StdSchedulerFactory;
 import org.quartz.impl.matchers.GroupMatcher;
 import org.quartz.utils.ConnectionProvider;
 import org.quartz.utils.DBConnectionManager;
@@ -60,7 +60,9 @@ final class QuartzTriggers implements AutoCloseable {
         p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
         p.setProperty("org.quartz.scheduler.instanceId", config.instanceId());
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        p.setProperty("org.quartz.scheduler.idleWaitTime", String.valueOf(config.idleWait().toMillis()));
+        p.setProperty(
+                "org.quartz.scheduler.idleWaitTime",
+                String.valueOf(config.idleWait().toMillis()));
         p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
         p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(config.threads()));
         p.setProperty("org.quartz.threadPool.threadNamePrefix", "sluice-schedule");
@@ -71,7 +73,9 @@ final class QuartzTriggers implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.dataSource", dataSourceName);
         p.setProperty("org.quartz.jobStore.tablePrefix", "QRTZ_");
         p.setProperty("org.quartz.jobStore.isClustered", "true");
-        p.setProperty("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(config.checkinInterval().toMillis()));
+        p.setProperty(
+                "org.quartz.jobStore.clusterCheckinInterval",
+                String.valueOf(config.checkinInterval().toMillis()));
         p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
         // Job data as strings, not serialized Java objects: readable, and safe across our releases.
         p.setProperty("org.quartz.jobStore.useProperties", "true");
@@ -112,8 +116,11 @@ final class QuartzTriggers implements AutoCloseable {
 
     /** Stores the DAG's job (replacing one with another spec) and arms its trigger for {@code fireAt}. */
     void arm(String dagId, String spec, Instant fireAt) {
-        JobDetail job = JobBuilder.newJob(FireJob.class).withIdentity(dagId, GROUP).storeDurably()
-                .usingJobData(SPEC, spec).build();
+        JobDetail job = JobBuilder.newJob(FireJob.class)
+                .withIdentity(dagId, GROUP)
+                .storeDurably()
+                .usingJobData(SPEC, spec)
+                .build();
         try {
             scheduler.addJob(job, true);
             rearm(dagId, fireAt);
@@ -125,7 +132,9 @@ final class QuartzTriggers implements AutoCloseable {
     /** Moves the DAG's trigger to {@code fireAt} (clock time); now when it is in the past. */
     void rearm(String dagId, Instant fireAt) throws SchedulerException {
         TriggerKey key = TriggerKey.triggerKey(dagId, GROUP);
-        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(key).forJob(dagId, GROUP)
+        Trigger trigger = TriggerBuilder.newTrigger()
+                .withIdentity(key)
+                .forJob(dagId, GROUP)
                 .startAt(Date.from(wallTime(fireAt)))
                 // A fire missed while every server was down happens at start-up; the job works out what is due.
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
@@ -158,7 +167,8 @@ final class QuartzTriggers implements AutoCloseable {
         try {
             Trigger t = scheduler.getTrigger(TriggerKey.triggerKey(dagId, GROUP));
             if (t == null || t.getNextFireTime() == null) return null;
-            return clock.instant().plus(Duration.between(Instant.now(), t.getNextFireTime().toInstant()));
+            return clock.instant()
+                    .plus(Duration.between(Instant.now(), t.getNextFireTime().toInstant()));
         } catch (SchedulerException e) {
             throw new IllegalStateException(e);
         }
@@ -199,7 +209,8 @@ final class QuartzTriggers implements AutoCloseable {
                     // Dropping the job, not just leaving it without a trigger: a trigger-less job with an unchanged
                     // spec looks armed to the schedule sync, which would then never arm it again when the DAG
                     // becomes active again (a schedule that died silently and for good).
-                    log.info("DAG {} is not active or has no schedule at its fire: schedule dropped until it is", dagId);
+                    log.info(
+                            "DAG {} is not active or has no schedule at its fire: schedule dropped until it is", dagId);
                     triggers.remove(dagId);
                     return;
                 }

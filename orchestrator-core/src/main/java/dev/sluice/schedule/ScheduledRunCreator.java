@@ -66,8 +66,13 @@ public final class ScheduledRunCreator implements ScheduleFiring {
                 log.debug("DAG {} already has a run for {}: not creating another", dagId, i.start());
             }
         }
-        if (!created.isEmpty()) log.info("DAG {}: created {} scheduled run(s), {} .. {}", dagId, created.size(),
-                created.get(0), created.get(created.size() - 1));
+        if (!created.isEmpty())
+            log.info(
+                    "DAG {}: created {} scheduled run(s), {} .. {}",
+                    dagId,
+                    created.size(),
+                    created.get(0),
+                    created.get(created.size() - 1));
         if (due.size() >= MAX_RUNS_PER_FIRE) next = now; // more to catch up: fire again right away
         return new Fired(created, next);
     }

@@ -7,8 +7,8 @@ import java.time.Duration;
  * one JVM name them, since AUTO uses host name plus start millisecond. {@code idleWait} bounds how late a member
  * notices a trigger another member scheduled; {@code checkinInterval} how fast a dead member's triggers move on.
  */
-public record SchedulerConfig(String instanceId, int threads, Duration idleWait, Duration checkinInterval,
-                              Duration backfillTick) {
+public record SchedulerConfig(
+        String instanceId, int threads, Duration idleWait, Duration checkinInterval, Duration backfillTick) {
 
     public static SchedulerConfig defaults() {
         return new SchedulerConfig("AUTO", 4, Duration.ofSeconds(5), Duration.ofSeconds(7), Duration.ofSeconds(2));

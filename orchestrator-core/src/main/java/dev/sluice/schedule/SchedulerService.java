@@ -66,10 +66,16 @@ public final class SchedulerService implements AutoCloseable {
         for (String dagId : result.changed()) {
             var loaded = result.dags().get(dagId);
             if (loaded == null) continue;
-            var unknown = pools.unknown(loaded.dag().tasks().stream().map(TaskDef::pool).filter(p -> p != null).toList());
+            var unknown = pools.unknown(loaded.dag().tasks().stream()
+                    .map(TaskDef::pool)
+                    .filter(p -> p != null)
+                    .toList());
             if (!unknown.isEmpty()) {
-                log.warn("DAG {} uses pools that do not exist: {}; its tasks in them run without a pool limit "
-                        + "until the pools are created", dagId, unknown);
+                log.warn(
+                        "DAG {} uses pools that do not exist: {}; its tasks in them run without a pool limit "
+                                + "until the pools are created",
+                        dagId,
+                        unknown);
             }
         }
     }
@@ -91,7 +97,8 @@ public final class SchedulerService implements AutoCloseable {
             String was = armed.remove(dag.id());
             String why;
             if (!spec.equals(was)) why = was == null ? "new" : "changed";
-            else if (!withTrigger.contains(dag.id()) && cron.get().nextRunAfter(now).isPresent()) why = "trigger was lost";
+            else if (!withTrigger.contains(dag.id())
+                    && cron.get().nextRunAfter(now).isPresent()) why = "trigger was lost";
             else continue;
             log.info("DAG {}: schedule {} {} ({})", dag.id(), dag.schedule(), dag.timezone(), why);
             triggers.arm(dag.id(), spec, now);
@@ -130,8 +137,13 @@ public final class SchedulerService implements AutoCloseable {
 
     /** What makes a schedule different: a change to any of these re-arms the trigger. */
     static String spec(Dag dag) {
-        return String.join("|", dag.schedule(), String.valueOf(dag.timezone()), String.valueOf(dag.startDate()),
-                String.valueOf(dag.endDate()), String.valueOf(dag.catchup()));
+        return String.join(
+                "|",
+                dag.schedule(),
+                String.valueOf(dag.timezone()),
+                String.valueOf(dag.startDate()),
+                String.valueOf(dag.endDate()),
+                String.valueOf(dag.catchup()));
     }
 
     @Override

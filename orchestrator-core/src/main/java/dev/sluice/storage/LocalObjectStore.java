@@ -73,7 +73,8 @@ public final class LocalObjectStore implements ObjectStore {
         try {
             BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
             if (!a.isRegularFile()) return Optional.empty();
-            return Optional.of(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()));
+            return Optional.of(
+                    new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }

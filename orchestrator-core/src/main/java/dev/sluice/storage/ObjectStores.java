@@ -12,7 +12,8 @@ public final class ObjectStores {
     private ObjectStores() {}
 
     /** Names a store provider may read: its own SLUICE_S3_* settings and the AWS region variables. */
-    private static final java.util.List<String> SETTING_PREFIXES = java.util.List.of("SLUICE_S3_", "AWS_REGION", "AWS_DEFAULT_REGION");
+    private static final java.util.List<String> SETTING_PREFIXES =
+            java.util.List.of("SLUICE_S3_", "AWS_REGION", "AWS_DEFAULT_REGION");
 
     /**
      * The store settings of this process: the environment, each overridable by a system property of the same name

@@ -34,6 +34,7 @@ import org.jooq.impl.SQLDataType;
 final class ClaimLimits {
     /** Arbitrary, fixed: the advisory lock key of limited claims. */
     private static final long CLAIM_LOCK_KEY = 7_351_842_001L;
+
     private static final long RECHECK_NANOS = 1_000_000_000L;
     private static final int UNLIMITED = Integer.MAX_VALUE;
 
@@ -45,9 +46,14 @@ final class ClaimLimits {
         long now = System.nanoTime();
         if (now - checkedAt < RECHECK_NANOS) return mayBind;
         Field<Integer> capacity = DSL.field(DSL.select(DSL.coalesce(DSL.sum(WORKER.SLOTS), java.math.BigDecimal.ZERO)
-                .cast(SQLDataType.INTEGER)).from(WORKER).where(WORKER.STOPPED_AT.isNull()));
+                        .cast(SQLDataType.INTEGER))
+                .from(WORKER)
+                .where(WORKER.STOPPED_AT.isNull()));
         var smallPool = DSL.exists(DSL.selectOne().from(POOL).where(POOL.SLOTS.lt(capacity)));
-        var smallDag = DSL.exists(DSL.selectOne().from(DAG).join(DAG_VERSION).on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID))
+        var smallDag = DSL.exists(DSL.selectOne()
+                .from(DAG)
+                .join(DAG_VERSION)
+                .on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID))
                 .where(DAG.IS_ACTIVE.isTrue(), maxActiveTasks().lt(capacity)));
         Boolean bind = dsl.select(DSL.field(smallPool.or(smallDag))).fetchOne().value1();
         mayBind = Boolean.TRUE.equals(bind);
@@ -61,12 +67,14 @@ final class ClaimLimits {
     }
 
     private static Field<Integer> maxActiveTasks() {
-        return DSL.jsonGetAttributeAsText(DAG_VERSION.DEFINITION, "max_active_tasks").cast(SQLDataType.INTEGER);
+        return DSL.jsonGetAttributeAsText(DAG_VERSION.DEFINITION, "max_active_tasks")
+                .cast(SQLDataType.INTEGER);
     }
 
     /** Serialises limited claims until the transaction ends. Must be its own statement (see the class comment). */
     void lock(DSLContext tx) {
-        tx.select(DSL.function("pg_advisory_xact_lock", Object.class, DSL.val(CLAIM_LOCK_KEY))).fetch();
+        tx.select(DSL.function("pg_advisory_xact_lock", Object.class, DSL.val(CLAIM_LOCK_KEY)))
+                .fetch();
     }
 
     /**
@@ -80,12 +88,20 @@ final class ClaimLimits {
         var poolName = DSL.coalesce(TASK_INSTANCE.POOL, DSL.val(PoolRepository.DEFAULT_POOL));
 
         // Pools and DAGs with no slot left: O(pools + running tasks), through the partial running indexes.
-        var fullPools = DSL.select(POOL.NAME).from(POOL)
-                .where(POOL.SLOTS.le(DSL.field(DSL.selectCount().from(r).where(r.STATE.eq(running), r.POOL.eq(POOL.NAME)))));
-        Field<Integer> dagLimit = DSL.field(DSL.select(maxActiveTasks()).from(DAG).join(DAG_VERSION)
-                .on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID)).where(DAG.DAG_ID.eq(r.DAG_ID)));
-        var fullDags = DSL.select(r.DAG_ID).from(r).where(r.STATE.eq(running))
-                .groupBy(r.DAG_ID).having(DSL.count().ge(dagLimit));
+        var fullPools = DSL.select(POOL.NAME)
+                .from(POOL)
+                .where(POOL.SLOTS.le(
+                        DSL.field(DSL.selectCount().from(r).where(r.STATE.eq(running), r.POOL.eq(POOL.NAME)))));
+        Field<Integer> dagLimit = DSL.field(DSL.select(maxActiveTasks())
+                .from(DAG)
+                .join(DAG_VERSION)
+                .on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID))
+                .where(DAG.DAG_ID.eq(r.DAG_ID)));
+        var fullDags = DSL.select(r.DAG_ID)
+                .from(r)
+                .where(r.STATE.eq(running))
+                .groupBy(r.DAG_ID)
+                .having(DSL.count().ge(dagLimit));
 
         // The scan window: claimable rows outside full pools and DAGs, locked as the plain claim does.
         CommonTableExpression<Record4<Long, String, String, OffsetDateTime>> cand = DSL.name("cand")
@@ -99,29 +115,42 @@ final class ClaimLimits {
                         .and(TASK_INSTANCE.DAG_ID.notIn(fullDags))
                         .orderBy(TASK_INSTANCE.READY_AT, TASK_INSTANCE.ID)
                         .limit(Math.max(limit * 4, 64))
-                        .forUpdate().skipLocked());
+                        .forUpdate()
+                        .skipLocked());
         Field<Long> cId = cand.field("id", Long.class);
         Field<String> cPool = cand.field("pool", String.class);
         Field<String> cDag = cand.field("dag_id", String.class);
         Field<OffsetDateTime> cReady = cand.field("ready_at", OffsetDateTime.class);
 
         // Free slots of the pools and DAGs in the window; an unknown pool has no limit.
-        Field<Integer> poolFree = DSL.field(DSL.select(POOL.SLOTS.minus(DSL.field(DSL.selectCount().from(r)
-                        .where(r.STATE.eq(running), r.POOL.eq(POOL.NAME)))))
-                .from(POOL).where(POOL.NAME.eq(cPool)));
-        Field<Integer> dagFree = DSL.field(DSL.select(maxActiveTasks().minus(DSL.field(DSL.selectCount().from(r)
-                        .where(r.STATE.eq(running), r.DAG_ID.eq(DAG.DAG_ID)))))
-                .from(DAG).join(DAG_VERSION).on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID))
+        Field<Integer> poolFree = DSL.field(DSL.select(POOL.SLOTS.minus(
+                        DSL.field(DSL.selectCount().from(r).where(r.STATE.eq(running), r.POOL.eq(POOL.NAME)))))
+                .from(POOL)
+                .where(POOL.NAME.eq(cPool)));
+        Field<Integer> dagFree = DSL.field(DSL.select(maxActiveTasks()
+                        .minus(DSL.field(
+                                DSL.selectCount().from(r).where(r.STATE.eq(running), r.DAG_ID.eq(DAG.DAG_ID)))))
+                .from(DAG)
+                .join(DAG_VERSION)
+                .on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID))
                 .where(DAG.DAG_ID.eq(cDag)));
 
-        var ranked = DSL.select(cId.as("id"), cReady.as("ready_at"),
-                        DSL.rowNumber().over(DSL.partitionBy(cPool).orderBy(cReady, cId)).as("pool_rank"),
-                        DSL.rowNumber().over(DSL.partitionBy(cDag).orderBy(cReady, cId)).as("dag_rank"),
+        var ranked = DSL.select(
+                        cId.as("id"),
+                        cReady.as("ready_at"),
+                        DSL.rowNumber()
+                                .over(DSL.partitionBy(cPool).orderBy(cReady, cId))
+                                .as("pool_rank"),
+                        DSL.rowNumber()
+                                .over(DSL.partitionBy(cDag).orderBy(cReady, cId))
+                                .as("dag_rank"),
                         DSL.coalesce(poolFree, DSL.val(UNLIMITED)).as("pool_free"),
                         DSL.coalesce(dagFree, DSL.val(UNLIMITED)).as("dag_free"))
-                .from(cand).asTable("ranked");
+                .from(cand)
+                .asTable("ranked");
         return tx.with(cand)
-                .select(ranked.field("id", Long.class)).from(ranked)
+                .select(ranked.field("id", Long.class))
+                .from(ranked)
                 .where(ranked.field("pool_rank", Integer.class).le(ranked.field("pool_free", Integer.class)))
                 .and(ranked.field("dag_rank", Integer.class).le(ranked.field("dag_free", Integer.class)))
                 .orderBy(ranked.field("ready_at"), ranked.field("id"))

@@ -68,9 +68,16 @@ public final class DagRepository {
                     .set(DAG.UPDATED_AT, now)
                     .execute();
             // Serialise version numbering per DAG.
-            tx.select(DAG.DAG_ID).from(DAG).where(DAG.DAG_ID.eq(dag.id())).forUpdate().fetch();
+            tx.select(DAG.DAG_ID)
+                    .from(DAG)
+                    .where(DAG.DAG_ID.eq(dag.id()))
+                    .forUpdate()
+                    .fetch();
             StoredVersion stored = storeVersion(tx, dag, source, now, bundle);
-            tx.update(DAG).set(DAG.LATEST_VERSION_ID, stored.versionId()).where(DAG.DAG_ID.eq(dag.id())).execute();
+            tx.update(DAG)
+                    .set(DAG.LATEST_VERSION_ID, stored.versionId())
+                    .where(DAG.DAG_ID.eq(dag.id()))
+                    .execute();
             return stored;
         });
     }
@@ -90,13 +97,14 @@ public final class DagRepository {
      * source owns is taken over only when that source retired it (inactive) or has not synced for
      * {@code ownerGoneAfter}: two live folders defining one id would otherwise swap its version back and forth.
      */
-    public SourcedSave saveFromSource(String sourceId, Duration ownerGoneAfter, Dag dag, String filePath, String source) {
+    public SourcedSave saveFromSource(
+            String sourceId, Duration ownerGoneAfter, Dag dag, String filePath, String source) {
         return saveFromSource(sourceId, ownerGoneAfter, dag, filePath, source, null);
     }
 
     /** {@link #saveFromSource} with the version's files (null: none). */
-    public SourcedSave saveFromSource(String sourceId, Duration ownerGoneAfter, Dag dag, String filePath, String source,
-                                      DagBundle bundle) {
+    public SourcedSave saveFromSource(
+            String sourceId, Duration ownerGoneAfter, Dag dag, String filePath, String source, DagBundle bundle) {
         OffsetDateTime now = now();
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
@@ -108,9 +116,12 @@ public final class DagRepository {
                     .onConflictDoNothing()
                     .execute();
             var row = tx.select(DAG.SOURCE_ID, DAG.IS_ACTIVE, DAG.FILE_PATH, DAG_SOURCE.LAST_SYNCED_AT)
-                    .from(DAG).leftJoin(DAG_SOURCE).on(DAG_SOURCE.SOURCE_ID.eq(DAG.SOURCE_ID))
+                    .from(DAG)
+                    .leftJoin(DAG_SOURCE)
+                    .on(DAG_SOURCE.SOURCE_ID.eq(DAG.SOURCE_ID))
                     .where(DAG.DAG_ID.eq(dag.id()))
-                    .forUpdate().of(DAG)
+                    .forUpdate()
+                    .of(DAG)
                     .fetchOne();
             String owner = row.value1();
             boolean ownerGone = row.value4() == null || row.value4().isBefore(now.minus(ownerGoneAfter));
@@ -158,12 +169,19 @@ public final class DagRepository {
                     .set(DAG.IS_ACTIVE, false)
                     .onConflictDoNothing()
                     .execute();
-            Long latest = tx.select(DAG.LATEST_VERSION_ID).from(DAG).where(DAG.DAG_ID.eq(dag.id())).forUpdate()
-                    .fetchOne().value1();
+            Long latest = tx.select(DAG.LATEST_VERSION_ID)
+                    .from(DAG)
+                    .where(DAG.DAG_ID.eq(dag.id()))
+                    .forUpdate()
+                    .fetchOne()
+                    .value1();
             StoredVersion stored = storeVersion(tx, dag, source, now, bundle);
             // a run's DAG needs a latest version (max_active_runs is read from it)
             if (latest == null) {
-                tx.update(DAG).set(DAG.LATEST_VERSION_ID, stored.versionId()).where(DAG.DAG_ID.eq(dag.id())).execute();
+                tx.update(DAG)
+                        .set(DAG.LATEST_VERSION_ID, stored.versionId())
+                        .where(DAG.DAG_ID.eq(dag.id()))
+                        .execute();
             }
             return stored;
         });
@@ -176,14 +194,22 @@ public final class DagRepository {
      */
     private StoredVersion storeVersion(DSLContext tx, Dag dag, String source, OffsetDateTime now, DagBundle bundle) {
         String hash = bundle == null ? DagJson.sha256(dag) : sha256(DagJson.sha256(dag) + "\nfiles:" + bundle.digest());
-        var existing = tx.select(DAG_VERSION.ID, DAG_VERSION.VERSION_NO).from(DAG_VERSION)
-                .where(DAG_VERSION.DAG_ID.eq(dag.id()), DAG_VERSION.HASH.eq(hash)).fetchOne();
+        var existing = tx.select(DAG_VERSION.ID, DAG_VERSION.VERSION_NO)
+                .from(DAG_VERSION)
+                .where(DAG_VERSION.DAG_ID.eq(dag.id()), DAG_VERSION.HASH.eq(hash))
+                .fetchOne();
         if (existing != null) {
-            tx.update(DAG_VERSION).set(DAG_VERSION.SOURCE, source).where(DAG_VERSION.ID.eq(existing.value1())).execute();
+            tx.update(DAG_VERSION)
+                    .set(DAG_VERSION.SOURCE, source)
+                    .where(DAG_VERSION.ID.eq(existing.value1()))
+                    .execute();
             return new StoredVersion(existing.value1(), existing.value2(), false);
         }
-        Integer max = tx.select(DSL.max(DAG_VERSION.VERSION_NO)).from(DAG_VERSION)
-                .where(DAG_VERSION.DAG_ID.eq(dag.id())).fetchOne().value1();
+        Integer max = tx.select(DSL.max(DAG_VERSION.VERSION_NO))
+                .from(DAG_VERSION)
+                .where(DAG_VERSION.DAG_ID.eq(dag.id()))
+                .fetchOne()
+                .value1();
         int versionNo = max == null ? 1 : max + 1;
         long versionId = tx.insertInto(DAG_VERSION)
                 .set(DAG_VERSION.DAG_ID, dag.id())
@@ -193,11 +219,19 @@ public final class DagRepository {
                 .set(DAG_VERSION.DEFINITION, org.jooq.JSON.valueOf(DagJson.toJson(dag)))
                 .set(DAG_VERSION.CREATED_AT, now)
                 .set(DAG_VERSION.BUNDLED, bundle != null)
-                .returningResult(DAG_VERSION.ID).fetchOne().value1();
+                .returningResult(DAG_VERSION.ID)
+                .fetchOne()
+                .value1();
         if (bundle != null && !bundle.files().isEmpty()) {
-            var insert = tx.insertInto(DAG_VERSION_FILE, DAG_VERSION_FILE.VERSION_ID, DAG_VERSION_FILE.PATH,
-                    DAG_VERSION_FILE.SHA256, DAG_VERSION_FILE.SIZE, DAG_VERSION_FILE.EXECUTABLE);
-            for (DagBundle.File f : bundle.files()) insert = insert.values(versionId, f.path(), f.sha256(), f.size(), f.executable());
+            var insert = tx.insertInto(
+                    DAG_VERSION_FILE,
+                    DAG_VERSION_FILE.VERSION_ID,
+                    DAG_VERSION_FILE.PATH,
+                    DAG_VERSION_FILE.SHA256,
+                    DAG_VERSION_FILE.SIZE,
+                    DAG_VERSION_FILE.EXECUTABLE);
+            for (DagBundle.File f : bundle.files())
+                insert = insert.values(versionId, f.path(), f.sha256(), f.size(), f.executable());
             insert.execute();
         }
         return new StoredVersion(versionId, versionNo, true);
@@ -224,9 +258,13 @@ public final class DagRepository {
     /** The definition of a stored version. Versions never change, so they are cached for the process's life. */
     public Dag version(long versionId) {
         return versionCache.computeIfAbsent(versionId, id -> {
-            String json = dsl.select(DAG_VERSION.DEFINITION).from(DAG_VERSION).where(DAG_VERSION.ID.eq(id))
-                    .fetchOptional().orElseThrow(() -> new IllegalStateException("no DAG version " + id))
-                    .value1().data();
+            String json = dsl.select(DAG_VERSION.DEFINITION)
+                    .from(DAG_VERSION)
+                    .where(DAG_VERSION.ID.eq(id))
+                    .fetchOptional()
+                    .orElseThrow(() -> new IllegalStateException("no DAG version " + id))
+                    .value1()
+                    .data();
             return DagJson.fromJson(json);
         });
     }
@@ -236,40 +274,65 @@ public final class DagRepository {
      * whose tasks run against the DAG file's folder on the node.
      */
     public Optional<List<DagBundle.File>> versionFiles(long versionId) {
-        Boolean bundled = dsl.select(DAG_VERSION.BUNDLED).from(DAG_VERSION).where(DAG_VERSION.ID.eq(versionId)).fetchOne(DAG_VERSION.BUNDLED);
+        Boolean bundled = dsl.select(DAG_VERSION.BUNDLED)
+                .from(DAG_VERSION)
+                .where(DAG_VERSION.ID.eq(versionId))
+                .fetchOne(DAG_VERSION.BUNDLED);
         if (bundled == null || !bundled) return Optional.empty();
-        return Optional.of(dsl.select(DAG_VERSION_FILE.PATH, DAG_VERSION_FILE.SHA256, DAG_VERSION_FILE.SIZE, DAG_VERSION_FILE.EXECUTABLE)
-                .from(DAG_VERSION_FILE).where(DAG_VERSION_FILE.VERSION_ID.eq(versionId)).orderBy(DAG_VERSION_FILE.PATH)
+        return Optional.of(dsl.select(
+                        DAG_VERSION_FILE.PATH,
+                        DAG_VERSION_FILE.SHA256,
+                        DAG_VERSION_FILE.SIZE,
+                        DAG_VERSION_FILE.EXECUTABLE)
+                .from(DAG_VERSION_FILE)
+                .where(DAG_VERSION_FILE.VERSION_ID.eq(versionId))
+                .orderBy(DAG_VERSION_FILE.PATH)
                 .fetch(r -> new DagBundle.File(r.value1(), r.value2(), r.value3(), r.value4())));
     }
 
     private static String sha256(String text) {
         try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
     public Optional<Long> latestVersionId(String dagId) {
-        return dsl.select(DAG.LATEST_VERSION_ID).from(DAG).where(DAG.DAG_ID.eq(dagId)).fetchOptional()
+        return dsl.select(DAG.LATEST_VERSION_ID)
+                .from(DAG)
+                .where(DAG.DAG_ID.eq(dagId))
+                .fetchOptional()
                 .map(r -> r.value1());
     }
 
     public Optional<String> filePath(String dagId) {
-        return dsl.select(DAG.FILE_PATH).from(DAG).where(DAG.DAG_ID.eq(dagId)).fetchOptional().map(r -> r.value1());
+        return dsl.select(DAG.FILE_PATH)
+                .from(DAG)
+                .where(DAG.DAG_ID.eq(dagId))
+                .fetchOptional()
+                .map(r -> r.value1());
     }
 
     /** Pauses or unpauses a DAG; false when there is no such DAG. A paused DAG creates no scheduled runs. */
     public boolean setPaused(String dagId, boolean paused) {
-        return dsl.update(DAG).set(DAG.IS_PAUSED, paused).set(DAG.UPDATED_AT, OffsetDateTime.now(clock))
-                .where(DAG.DAG_ID.eq(dagId)).execute() == 1;
+        return dsl.update(DAG)
+                        .set(DAG.IS_PAUSED, paused)
+                        .set(DAG.UPDATED_AT, OffsetDateTime.now(clock))
+                        .where(DAG.DAG_ID.eq(dagId))
+                        .execute()
+                == 1;
     }
 
     public boolean isPaused(String dagId) {
-        return dsl.select(DAG.IS_PAUSED).from(DAG).where(DAG.DAG_ID.eq(dagId)).fetchOptional()
-                .map(r -> r.value1()).orElse(false);
+        return dsl.select(DAG.IS_PAUSED)
+                .from(DAG)
+                .where(DAG.DAG_ID.eq(dagId))
+                .fetchOptional()
+                .map(r -> r.value1())
+                .orElse(false);
     }
 
     /** DAG ids last loaded from these files. */
@@ -289,7 +352,9 @@ public final class DagRepository {
             String prefix = folder.endsWith("/") ? folder : folder + "/";
             legacy = legacy.or(DSL.left(DAG.FILE_PATH, prefix.length()).eq(prefix));
         }
-        dsl.update(DAG).set(DAG.IS_ACTIVE, false).set(DAG.UPDATED_AT, now())
+        dsl.update(DAG)
+                .set(DAG.IS_ACTIVE, false)
+                .set(DAG.UPDATED_AT, now())
                 .where(DAG.IS_ACTIVE.isTrue(), DAG.DAG_ID.notIn(present))
                 .and(DAG.SOURCE_ID.eq(sourceId).or(DAG.SOURCE_ID.isNull().and(legacy)))
                 .execute();
@@ -299,7 +364,8 @@ public final class DagRepository {
     public void replaceImportErrors(String sourceId, Map<String, List<String>> errorsByFile) {
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            tx.deleteFrom(IMPORT_ERROR).where(IMPORT_ERROR.SOURCE_ID.eq(sourceId).or(IMPORT_ERROR.SOURCE_ID.isNull()))
+            tx.deleteFrom(IMPORT_ERROR)
+                    .where(IMPORT_ERROR.SOURCE_ID.eq(sourceId).or(IMPORT_ERROR.SOURCE_ID.isNull()))
                     .execute();
             var now = OffsetDateTime.now(clock);
             for (var e : errorsByFile.entrySet()) {
@@ -320,9 +386,12 @@ public final class DagRepository {
 
     public Map<String, List<String>> importErrors() {
         Map<String, List<String>> out = new java.util.TreeMap<>();
-        for (var r : dsl.selectFrom(IMPORT_ERROR).orderBy(IMPORT_ERROR.FILE_PATH).fetch()) {
+        for (var r :
+                dsl.selectFrom(IMPORT_ERROR).orderBy(IMPORT_ERROR.FILE_PATH).fetch()) {
             try {
-                out.put(r.getFilePath(), List.of(Json.MAPPER.readValue(r.getErrors().data(), String[].class)));
+                out.put(
+                        r.getFilePath(),
+                        List.of(Json.MAPPER.readValue(r.getErrors().data(), String[].class)));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

@@ -4,10 +4,10 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.sluice.config.SluiceConfig;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -68,14 +68,18 @@ public final class Database implements AutoCloseable {
             return connect(config.dbUrl(), config.dbUser(), config.dbPassword(), poolSize);
         }
         boolean portFixed = config.embeddedPort() != 0;
-        return openEmbedded(config.home(), portFixed ? config.embeddedPort() : EmbeddedPostgresHome.DEFAULT_PORT,
-                portFixed, poolSize);
+        return openEmbedded(
+                config.home(),
+                portFixed ? config.embeddedPort() : EmbeddedPostgresHome.DEFAULT_PORT,
+                portFixed,
+                poolSize);
     }
 
     /** @param portFixed whether {@code port} was asked for (taken: an error) or is the default (taken: another) */
     static Database openEmbedded(Path home, int port, boolean portFixed, int poolSize) {
         var started = EmbeddedPostgresHome.start(home, port, portFixed);
-        Database db = new Database(started.url(), EmbeddedPostgresHome.USER, started.password(), poolSize, started.stop());
+        Database db =
+                new Database(started.url(), EmbeddedPostgresHome.USER, started.password(), poolSize, started.stop());
         if (started.stop() != null) {
             Runtime.getRuntime().addShutdownHook(new Thread(db::stopEmbeddedAfterGrace, "sluice-embedded-pg-stop"));
         }

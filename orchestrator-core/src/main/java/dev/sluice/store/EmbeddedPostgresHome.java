@@ -75,6 +75,7 @@ final class EmbeddedPostgresHome {
             host    postgres   postgres   127.0.0.1/32   trust
             host    postgres   postgres   ::1/128        trust
             """;
+
     private static final Set<PosixFilePermission> OWNER_ONLY =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
@@ -99,8 +100,11 @@ final class EmbeddedPostgresHome {
             if (running != null) {
                 if (lockedByALiveProcess(dataDir)) {
                     checkDataDirectory(running.port(), password.value(), dataDir, home);
-                    log.info("Using the embedded PostgreSQL on port {} that another Sluice process with SLUICE_HOME={} "
-                            + "runs", running.port(), home);
+                    log.info(
+                            "Using the embedded PostgreSQL on port {} that another Sluice process with SLUICE_HOME={} "
+                                    + "runs",
+                            running.port(),
+                            home);
                     return new Started(url(running.port()), password.value(), running.port(), null);
                 }
                 running.stop(home);
@@ -111,8 +115,8 @@ final class EmbeddedPostgresHome {
             int chosen = choosePort(port, portFixed, home);
             return startServer(home, dataDir, chosen, password);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the embedded PostgreSQL of SLUICE_HOME=" + home + ": "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot start the embedded PostgreSQL of SLUICE_HOME=" + home + ": " + e.getMessage(), e);
         }
     }
 
@@ -122,7 +126,9 @@ final class EmbeddedPostgresHome {
         // password file lost its old password. Either way the superuser gets the password in the file now.
         boolean settingPassword = initialized && (password.created() || !hbaIsOurs(dataDir));
         if (settingPassword) {
-            log.warn("The embedded PostgreSQL in {} has no password Sluice knows: setting the one in {}", dataDir,
+            log.warn(
+                    "The embedded PostgreSQL in {} has no password Sluice knows: setting the one in {}",
+                    dataDir,
                     home.resolve(PASSWORD_FILE));
         }
         EmbeddedPostgres pg = EmbeddedPostgres.builder()
@@ -149,7 +155,8 @@ final class EmbeddedPostgresHome {
             if (settingPassword) {
                 try (Connection c = connect(port, password.value())) {
                     // the client computes the scram verifier: the password itself never reaches the server
-                    c.unwrap(PGConnection.class).alterUserPassword(USER, password.value().toCharArray(), "scram-sha-256");
+                    c.unwrap(PGConnection.class)
+                            .alterUserPassword(USER, password.value().toCharArray(), "scram-sha-256");
                     writeHba(dataDir.toFile(), HBA);
                     try (Statement st = c.createStatement()) {
                         st.execute("select pg_reload_conf()");
@@ -158,8 +165,10 @@ final class EmbeddedPostgresHome {
             }
         } catch (SQLException | RuntimeException e) {
             pg.close();
-            throw new IllegalStateException("the embedded PostgreSQL of SLUICE_HOME=" + home + " on port " + port
-                    + " is not usable: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "the embedded PostgreSQL of SLUICE_HOME=" + home + " on port " + port + " is not usable: "
+                            + e.getMessage(),
+                    e);
         }
         log.info("Started embedded PostgreSQL on port {}, data in {}", port, dataDir);
         return new Started(url(port), password.value(), port, pg);
@@ -183,13 +192,16 @@ final class EmbeddedPostgresHome {
      */
     private static void checkDataDirectory(int port, String password, Path dataDir, Path home) throws IOException {
         String theirs;
-        try (Connection c = connect(port, password); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("show data_directory")) {
+        try (Connection c = connect(port, password);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("show data_directory")) {
             rs.next();
             theirs = rs.getString(1);
         } catch (SQLException e) {
-            throw new IllegalStateException("port " + port + " does not answer as the embedded PostgreSQL of SLUICE_HOME="
-                    + home + " (" + e.getMessage() + ")", e);
+            throw new IllegalStateException(
+                    "port " + port + " does not answer as the embedded PostgreSQL of SLUICE_HOME=" + home + " ("
+                            + e.getMessage() + ")",
+                    e);
         }
         if (!sameFile(Path.of(theirs), dataDir)) {
             throw new IllegalStateException("port " + port + " is served by a PostgreSQL with its data in " + theirs
@@ -216,8 +228,12 @@ final class EmbeddedPostgresHome {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             free = s.getLocalPort();
         }
-        log.warn("Port {} is taken (by another SLUICE_HOME's embedded PostgreSQL, or another program): the embedded "
-                + "PostgreSQL of SLUICE_HOME={} uses port {} instead", port, home, free);
+        log.warn(
+                "Port {} is taken (by another SLUICE_HOME's embedded PostgreSQL, or another program): the embedded "
+                        + "PostgreSQL of SLUICE_HOME={} uses port {} instead",
+                port,
+                home,
+                free);
         return free;
     }
 
@@ -335,10 +351,16 @@ final class EmbeddedPostgresHome {
 
         /** Fast shutdown (SIGINT): sessions of the dead process are ended, the data is checkpointed. */
         void stop(Path home) throws IOException {
-            log.warn("Stopping the embedded PostgreSQL (PID {}, port {}) that a Sluice process with SLUICE_HOME={} "
-                    + "left running when it ended without stopping it", pid, port, home);
+            log.warn(
+                    "Stopping the embedded PostgreSQL (PID {}, port {}) that a Sluice process with SLUICE_HOME={} "
+                            + "left running when it ended without stopping it",
+                    pid,
+                    port,
+                    home);
             try {
-                Process kill = new ProcessBuilder("kill", "-INT", String.valueOf(pid)).redirectErrorStream(true).start();
+                Process kill = new ProcessBuilder("kill", "-INT", String.valueOf(pid))
+                        .redirectErrorStream(true)
+                        .start();
                 if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy); // SIGTERM: a smart shutdown
                 }

@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class LogRetention {
     /** How often each node sweeps; retention is counted in days, so the sweep need not be frequent. */
     public static final Duration INTERVAL = Duration.ofMinutes(10);
+
     private static final Logger log = LoggerFactory.getLogger(LogRetention.class);
     private static final int BATCH = 500;
     /** Bounds one sweep's work; whatever is left waits for the next. */
@@ -71,14 +72,22 @@ public final class LogRetention {
             if (n < BATCH) break;
         }
         if (maxTotalBytes > 0) {
-            long total = dsl.select(DSL.coalesce(DSL.sum(ATTEMPT.LOG_BYTES), java.math.BigDecimal.ZERO)).from(ATTEMPT)
-                    .where(kept()).fetchOne().value1().longValue();
+            long total = dsl.select(DSL.coalesce(DSL.sum(ATTEMPT.LOG_BYTES), java.math.BigDecimal.ZERO))
+                    .from(ATTEMPT)
+                    .where(kept())
+                    .fetchOne()
+                    .value1()
+                    .longValue();
             for (int i = 0; i < MAX_BATCHES && total > maxTotalBytes; i++) {
                 long before = total;
                 int n = removeBatch(DSL.trueCondition(), total - maxTotalBytes, now);
                 removed += n;
-                total = dsl.select(DSL.coalesce(DSL.sum(ATTEMPT.LOG_BYTES), java.math.BigDecimal.ZERO)).from(ATTEMPT)
-                        .where(kept()).fetchOne().value1().longValue();
+                total = dsl.select(DSL.coalesce(DSL.sum(ATTEMPT.LOG_BYTES), java.math.BigDecimal.ZERO))
+                        .from(ATTEMPT)
+                        .where(kept())
+                        .fetchOne()
+                        .value1()
+                        .longValue();
                 if (n == 0 || total >= before) break;
             }
         }
@@ -99,36 +108,54 @@ public final class LogRetention {
     private int removeBatch(Condition which, long bytesToFree, Instant now) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            var rows = tx.select(ATTEMPT.ID, ATTEMPT.LOG_PATH, DAG_RUN.DAG_ID, DAG_RUN.RUN_ID, TASK_INSTANCE.TASK_ID,
-                            ATTEMPT.TRY_NUMBER, ATTEMPT.LOG_BYTES)
+            var rows = tx.select(
+                            ATTEMPT.ID,
+                            ATTEMPT.LOG_PATH,
+                            DAG_RUN.DAG_ID,
+                            DAG_RUN.RUN_ID,
+                            TASK_INSTANCE.TASK_ID,
+                            ATTEMPT.TRY_NUMBER,
+                            ATTEMPT.LOG_BYTES)
                     .from(ATTEMPT)
-                    .join(TASK_INSTANCE).on(TASK_INSTANCE.ID.eq(ATTEMPT.TASK_INSTANCE_ID))
-                    .join(DAG_RUN).on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
+                    .join(TASK_INSTANCE)
+                    .on(TASK_INSTANCE.ID.eq(ATTEMPT.TASK_INSTANCE_ID))
+                    .join(DAG_RUN)
+                    .on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
                     // An attempt that never logged has nothing to remove; null is an attempt of unknown size.
                     .where(kept(), which, ATTEMPT.LOG_BYTES.isNull().or(ATTEMPT.LOG_BYTES.gt(0L)))
                     .orderBy(ATTEMPT.ENDED_AT, ATTEMPT.ID)
                     .limit(BATCH)
-                    .forUpdate().of(ATTEMPT).skipLocked()
+                    .forUpdate()
+                    .of(ATTEMPT)
+                    .skipLocked()
                     .fetch();
             List<Long> done = new ArrayList<>();
             long freed = 0;
             for (Record7<Long, String, String, String, String, Integer, Long> r : rows) {
                 if (freed >= bytesToFree) break;
                 try {
-                    logs.delete(LogStore.key(r.value3(), r.value4(), r.value5(), r.value6()),
+                    logs.delete(
+                            LogStore.key(r.value3(), r.value4(), r.value5(), r.value6()),
                             r.value2() == null ? null : Path.of(r.value2()));
                 } catch (IOException e) {
                     // Left for the next sweep; the row stays unmarked so it is tried again.
-                    log.warn("Log retention could not delete the log of {}/{}/{} try {}: {}", r.value3(), r.value4(),
-                            r.value5(), r.value6(), e.toString());
+                    log.warn(
+                            "Log retention could not delete the log of {}/{}/{} try {}: {}",
+                            r.value3(),
+                            r.value4(),
+                            r.value5(),
+                            r.value6(),
+                            e.toString());
                     continue;
                 }
                 done.add(r.value1());
                 freed += r.value7() == null ? 0 : r.value7();
             }
             if (!done.isEmpty()) {
-                tx.update(ATTEMPT).set(ATTEMPT.LOG_REMOVED_AT, now.atOffset(ZoneOffset.UTC))
-                        .where(ATTEMPT.ID.in(done), ATTEMPT.LOG_REMOVED_AT.isNull()).execute();
+                tx.update(ATTEMPT)
+                        .set(ATTEMPT.LOG_REMOVED_AT, now.atOffset(ZoneOffset.UTC))
+                        .where(ATTEMPT.ID.in(done), ATTEMPT.LOG_REMOVED_AT.isNull())
+                        .execute();
             }
             return done.size();
         });
@@ -144,7 +171,8 @@ public final class LogRetention {
         try (Stream<Path> files = Files.walk(root)) {
             files.filter(Files::isRegularFile).forEach(f -> {
                 try {
-                    if (!keep.contains(f.toAbsolutePath().normalize()) && Files.getLastModifiedTime(f).compareTo(limit) < 0) {
+                    if (!keep.contains(f.toAbsolutePath().normalize())
+                            && Files.getLastModifiedTime(f).compareTo(limit) < 0) {
                         Files.deleteIfExists(f);
                     }
                 } catch (IOException e) {

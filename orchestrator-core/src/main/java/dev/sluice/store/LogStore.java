@@ -37,7 +37,10 @@ public final class LogStore {
     }
 
     public Path path(String dagId, String runId, String taskId, int tryNumber) {
-        return root.resolve(safe(dagId)).resolve(safe(runId)).resolve(safe(taskId)).resolve("attempt-" + tryNumber + ".log");
+        return root.resolve(safe(dagId))
+                .resolve(safe(runId))
+                .resolve(safe(taskId))
+                .resolve("attempt-" + tryNumber + ".log");
     }
 
     /** The log's key in the object store. */

@@ -28,11 +28,15 @@ public final class PoolRepository {
     public record PoolUsage(String name, int slots, String description, int running, int queued) {}
 
     public List<Pool> list() {
-        return dsl.selectFrom(POOL).orderBy(POOL.NAME).fetch(r -> new Pool(r.getName(), r.getSlots(), r.getDescription()));
+        return dsl.selectFrom(POOL)
+                .orderBy(POOL.NAME)
+                .fetch(r -> new Pool(r.getName(), r.getSlots(), r.getDescription()));
     }
 
     public Optional<Pool> get(String name) {
-        return dsl.selectFrom(POOL).where(POOL.NAME.eq(name)).fetchOptional()
+        return dsl.selectFrom(POOL)
+                .where(POOL.NAME.eq(name))
+                .fetchOptional()
                 .map(r -> new Pool(r.getName(), r.getSlots(), r.getDescription()));
     }
 
@@ -40,8 +44,14 @@ public final class PoolRepository {
     public Pool put(String name, int slots, String description) {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("a pool needs a name");
         if (slots < 0) throw new IllegalArgumentException("pool " + name + ": slots must be 0 or more, got " + slots);
-        dsl.insertInto(POOL).set(POOL.NAME, name).set(POOL.SLOTS, slots).set(POOL.DESCRIPTION, description)
-                .onConflict(POOL.NAME).doUpdate().set(POOL.SLOTS, slots).set(POOL.DESCRIPTION, description)
+        dsl.insertInto(POOL)
+                .set(POOL.NAME, name)
+                .set(POOL.SLOTS, slots)
+                .set(POOL.DESCRIPTION, description)
+                .onConflict(POOL.NAME)
+                .doUpdate()
+                .set(POOL.SLOTS, slots)
+                .set(POOL.DESCRIPTION, description)
                 .execute();
         return new Pool(name, slots, description);
     }
@@ -54,19 +64,31 @@ public final class PoolRepository {
 
     public List<PoolUsage> usage() {
         var running = DSL.count().filterWhere(TASK_INSTANCE.STATE.eq(TaskState.RUNNING.dbName()));
-        var queued = DSL.count().filterWhere(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(),
-                TaskState.UP_FOR_RETRY.dbName()));
+        var queued = DSL.count()
+                .filterWhere(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(), TaskState.UP_FOR_RETRY.dbName()));
         return dsl.select(POOL.NAME, POOL.SLOTS, POOL.DESCRIPTION, running, queued)
-                .from(POOL).leftJoin(TASK_INSTANCE).on(TASK_INSTANCE.POOL.eq(POOL.NAME)
-                        .and(TASK_INSTANCE.STATE.in(TaskState.RUNNING.dbName(), TaskState.QUEUED.dbName(),
+                .from(POOL)
+                .leftJoin(TASK_INSTANCE)
+                .on(TASK_INSTANCE
+                        .POOL
+                        .eq(POOL.NAME)
+                        .and(TASK_INSTANCE.STATE.in(
+                                TaskState.RUNNING.dbName(),
+                                TaskState.QUEUED.dbName(),
                                 TaskState.UP_FOR_RETRY.dbName())))
-                .groupBy(POOL.NAME, POOL.SLOTS, POOL.DESCRIPTION).orderBy(POOL.NAME)
+                .groupBy(POOL.NAME, POOL.SLOTS, POOL.DESCRIPTION)
+                .orderBy(POOL.NAME)
                 .fetch(r -> new PoolUsage(r.value1(), r.value2(), r.value3(), r.value4(), r.value5()));
     }
 
     /** Of the given pool names, those that do not exist. */
     public List<String> unknown(java.util.Collection<String> names) {
-        var known = new java.util.HashSet<>(dsl.select(POOL.NAME).from(POOL).where(POOL.NAME.in(names)).fetch(POOL.NAME));
-        return names.stream().filter(n -> !known.contains(n)).distinct().sorted().toList();
+        var known = new java.util.HashSet<>(
+                dsl.select(POOL.NAME).from(POOL).where(POOL.NAME.in(names)).fetch(POOL.NAME));
+        return names.stream()
+                .filter(n -> !known.contains(n))
+                .distinct()
+                .sorted()
+                .toList();
     }
 }

@@ -20,14 +20,17 @@ public final class ScheduleRepository {
     public record DagStatus(String dagId, boolean active, boolean paused, Long latestVersionId) {}
 
     public Optional<DagStatus> status(String dagId) {
-        return dsl.select(DAG.DAG_ID, DAG.IS_ACTIVE, DAG.IS_PAUSED, DAG.LATEST_VERSION_ID).from(DAG)
-                .where(DAG.DAG_ID.eq(dagId)).fetchOptional()
+        return dsl.select(DAG.DAG_ID, DAG.IS_ACTIVE, DAG.IS_PAUSED, DAG.LATEST_VERSION_ID)
+                .from(DAG)
+                .where(DAG.DAG_ID.eq(dagId))
+                .fetchOptional()
                 .map(r -> new DagStatus(r.value1(), r.value2(), r.value3(), r.value4()));
     }
 
     /** Active DAGs that declare a schedule, with their latest version. */
     public List<DagStatus> activeScheduled() {
-        return dsl.select(DAG.DAG_ID, DAG.IS_ACTIVE, DAG.IS_PAUSED, DAG.LATEST_VERSION_ID).from(DAG)
+        return dsl.select(DAG.DAG_ID, DAG.IS_ACTIVE, DAG.IS_PAUSED, DAG.LATEST_VERSION_ID)
+                .from(DAG)
                 .where(DAG.IS_ACTIVE.isTrue(), DAG.SCHEDULE.isNotNull(), DAG.LATEST_VERSION_ID.isNotNull())
                 .orderBy(DAG.DAG_ID)
                 .fetch(r -> new DagStatus(r.value1(), r.value2(), r.value3(), r.value4()));
@@ -35,9 +38,12 @@ public final class ScheduleRepository {
 
     /** The logical date of the DAG's newest scheduled run: catchup continues after it. */
     public Optional<Instant> lastScheduledLogicalDate(String dagId) {
-        return dsl.select(DAG_RUN.LOGICAL_DATE).from(DAG_RUN)
+        return dsl.select(DAG_RUN.LOGICAL_DATE)
+                .from(DAG_RUN)
                 .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_TYPE.eq("scheduled"))
-                .orderBy(DAG_RUN.LOGICAL_DATE.desc()).limit(1)
-                .fetchOptional().map(r -> r.value1().toInstant());
+                .orderBy(DAG_RUN.LOGICAL_DATE.desc())
+                .limit(1)
+                .fetchOptional()
+                .map(r -> r.value1().toInstant());
     }
 }

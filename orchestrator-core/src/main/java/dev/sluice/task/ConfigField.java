@@ -7,8 +7,8 @@ import dev.sluice.template.CodeLanguage;
  * documents the task and can drive a form in the UI. {@code code} says the field holds code in that language (a
  * shell command, a SQL query): its templates print values quoted as data of the language, never as code.
  */
-public record ConfigField(String name, FieldType type, boolean required, Object defaultValue, String description,
-                          CodeLanguage code) {
+public record ConfigField(
+        String name, FieldType type, boolean required, Object defaultValue, String description, CodeLanguage code) {
 
     public ConfigField(String name, FieldType type, boolean required, Object defaultValue, String description) {
         this(name, type, required, defaultValue, description, null);

@@ -6,7 +6,14 @@ import java.util.Map;
 
 /** The value types a task config field may declare. Strings may hold templates, checked after rendering. */
 public enum FieldType {
-    STRING, INTEGER, NUMBER, BOOLEAN, DURATION, LIST, MAP, ANY;
+    STRING,
+    INTEGER,
+    NUMBER,
+    BOOLEAN,
+    DURATION,
+    LIST,
+    MAP,
+    ANY;
 
     /** Null when {@code value} fits this type, otherwise a message saying what was expected. */
     public String check(Object value) {
@@ -14,10 +21,13 @@ public enum FieldType {
         boolean templated = value instanceof String s && s.contains("{{");
         return switch (this) {
             case STRING -> value instanceof String ? null : "expected a string, got " + describe(value);
-            case INTEGER -> value instanceof Integer || value instanceof Long || templated ? null
-                    : "expected an integer, got " + describe(value);
+            case INTEGER ->
+                value instanceof Integer || value instanceof Long || templated
+                        ? null
+                        : "expected an integer, got " + describe(value);
             case NUMBER -> value instanceof Number || templated ? null : "expected a number, got " + describe(value);
-            case BOOLEAN -> value instanceof Boolean || templated ? null : "expected true or false, got " + describe(value);
+            case BOOLEAN ->
+                value instanceof Boolean || templated ? null : "expected true or false, got " + describe(value);
             case DURATION -> {
                 if (templated) yield null;
                 try {

@@ -45,8 +45,8 @@ public interface TaskContext {
      */
     default java.io.OutputStream logStream() throws java.io.IOException {
         java.nio.file.Files.createDirectories(logFile().getParent());
-        java.io.OutputStream file = java.nio.file.Files.newOutputStream(logFile(),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        java.io.OutputStream file = java.nio.file.Files.newOutputStream(
+                logFile(), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         return new java.io.FilterOutputStream(file) {
             @Override
             public void write(byte[] b, int off, int len) throws java.io.IOException {

@@ -56,7 +56,9 @@ final class PrintedValues {
     int indexAt(CharSequence text, int at) {
         if (text.charAt(at) != START) return -1;
         int p = at + 1;
-        if (!text.subSequence(p, Math.min(text.length(), p + nonce.length())).toString().equals(nonce)) {
+        if (!text.subSequence(p, Math.min(text.length(), p + nonce.length()))
+                .toString()
+                .equals(nonce)) {
             throw new QuotingException("the template contains the reserved character U+E000");
         }
         p += nonce.length();

@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  */
 final class ShellQuoting {
     private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]+");
-    private static final Set<String> COMMAND_KEYWORDS = Set.of("then", "do", "else", "elif", "if", "while", "until",
-            "!", "{", "}", "time", "&&", "||");
+    private static final Set<String> COMMAND_KEYWORDS =
+            Set.of("then", "do", "else", "elif", "if", "while", "until", "!", "{", "}", "time", "&&", "||");
     /** Appended to a word being read when it has quoted or printed parts: such a word is never a keyword. */
     private static final char NOT_A_KEYWORD = '\u0001';
 
@@ -78,10 +78,24 @@ final class ShellQuoting {
         return v.replace("\\", "\\\\").replace("'", "\\'");
     }
 
-    private enum Kind { CODE, SINGLE, ANSI, DOUBLE, PARAM, ARITH, BACKTICK, COMMENT, HEREDOC }
+    private enum Kind {
+        CODE,
+        SINGLE,
+        ANSI,
+        DOUBLE,
+        PARAM,
+        ARITH,
+        BACKTICK,
+        COMMENT,
+        HEREDOC
+    }
 
     /** Where a {@code case} statement's reading stands, for telling a pattern's {@code )} from a closing one. */
-    private enum Case { EXPECT_IN, PATTERN, BODY }
+    private enum Case {
+        EXPECT_IN,
+        PATTERN,
+        BODY
+    }
 
     private record Heredoc(String delimiter, boolean quoted, boolean stripTabs) {}
 
@@ -141,8 +155,9 @@ final class ShellQuoting {
         private QuotingException refuse(String why) {
             int line = 1;
             for (int k = 0; k < out.length(); k++) if (out.charAt(k) == '\n') line++;
-            return new QuotingException("cannot quote a {{ }} value on line " + line + " of the shell command: " + why
-                    + " (pass it in an environment variable such as \"$SLUICE_PARAM_NAME\", or use | raw for trusted code)");
+            return new QuotingException(
+                    "cannot quote a {{ }} value on line " + line + " of the shell command: " + why
+                            + " (pass it in an environment variable such as \"$SLUICE_PARAM_NAME\", or use | raw for trusted code)");
         }
 
         // ---- values
@@ -172,8 +187,9 @@ final class ShellQuoting {
                 }
                 case ARITH -> {
                     if (!INTEGER.matcher(v).matches()) {
-                        throw refuse("bash evaluates arithmetic and array indexes as code, so only an integer may stand there, got \""
-                                + abbreviate(v) + "\"");
+                        throw refuse(
+                                "bash evaluates arithmetic and array indexes as code, so only an integer may stand there, got \""
+                                        + abbreviate(v) + "\"");
                     }
                     appendValue(v);
                 }

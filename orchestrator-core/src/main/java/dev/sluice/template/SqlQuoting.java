@@ -43,7 +43,15 @@ final class SqlQuoting {
         return forms;
     }
 
-    private enum State { CODE, STRING, ESCAPE_STRING, IDENTIFIER, DOLLAR, LINE_COMMENT, BLOCK_COMMENT }
+    private enum State {
+        CODE,
+        STRING,
+        ESCAPE_STRING,
+        IDENTIFIER,
+        DOLLAR,
+        LINE_COMMENT,
+        BLOCK_COMMENT
+    }
 
     private static boolean identifierChar(char c) {
         return Character.isLetterOrDigit(c) || c == '_' || c == '$';
@@ -115,7 +123,8 @@ final class SqlQuoting {
                 case LINE_COMMENT -> out.append(v.replace('\n', ' ').replace('\r', ' '));
                 case BLOCK_COMMENT -> {
                     String s = v;
-                    while (s.contains("*/") || s.contains("/*")) s = s.replace("*/", "* /").replace("/*", "/ *");
+                    while (s.contains("*/") || s.contains("/*"))
+                        s = s.replace("*/", "* /").replace("/*", "/ *");
                     out.append(' ').append(s).append(' '); // spaces: its ends cannot join the author's * and /
                 }
             }
@@ -166,9 +175,11 @@ final class SqlQuoting {
                 case DOLLAR -> {
                     emit(String.valueOf(c));
                     String closer = "$" + dollarTag + "$";
-                    if (c == '$' && out.length() - closer.length() >= dollarBodyStart
+                    if (c == '$'
+                            && out.length() - closer.length() >= dollarBodyStart
                             && out.substring(out.length() - closer.length()).equals(closer)) {
-                        if (out.length() - closer.length() < lastValueEnd) throw refuse("it would close the quote " + closer);
+                        if (out.length() - closer.length() < lastValueEnd)
+                            throw refuse("it would close the quote " + closer);
                         state = State.CODE;
                     }
                 }

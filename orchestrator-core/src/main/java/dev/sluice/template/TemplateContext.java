@@ -10,8 +10,10 @@ import java.util.Map;
 
 /** The variables a task's config templates can use. Names follow Airflow's where they mean the same thing. */
 public final class TemplateContext {
-    private static final DateTimeFormatter DS = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter DS_NODASH = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DS_NODASH =
+            DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
 
     private TemplateContext() {}
 
@@ -20,9 +22,16 @@ public final class TemplateContext {
      * the same on every worker whatever its local zone. {@code tasks.<id>.output.<key>} reads an upstream output.
      * Data interval bounds may be null (a manual run has none); they then render as empty text.
      */
-    public static Map<String, Object> build(String runId, Instant logicalDate, Instant dataIntervalStart,
-            Instant dataIntervalEnd, int attempt, Map<String, Object> params,
-            Map<String, Map<String, Object>> taskOutputs, String dagId, String taskId) {
+    public static Map<String, Object> build(
+            String runId,
+            Instant logicalDate,
+            Instant dataIntervalStart,
+            Instant dataIntervalEnd,
+            int attempt,
+            Map<String, Object> params,
+            Map<String, Map<String, Object>> taskOutputs,
+            String dagId,
+            String taskId) {
         Map<String, Object> ctx = new HashMap<>(); // HashMap: the data interval may be null
         ctx.put("run_id", runId);
         ctx.put("logical_date", logicalDate.toString());
@@ -36,8 +45,11 @@ public final class TemplateContext {
         ctx.put("params", params == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(params)));
         Map<String, Object> tasks = new LinkedHashMap<>();
         if (taskOutputs != null) {
-            taskOutputs.forEach((id, output) ->
-                    tasks.put(id, Map.of("output", output == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(output)))));
+            taskOutputs.forEach((id, output) -> tasks.put(
+                    id,
+                    Map.of(
+                            "output",
+                            output == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(output)))));
         }
         ctx.put("tasks", Collections.unmodifiableMap(tasks));
         return Collections.unmodifiableMap(ctx);

@@ -45,7 +45,9 @@ public final class TemplateRenderer {
     }
 
     private static PebbleEngine codeEngine() {
-        PebbleEngine.Builder b = builder().autoEscaping(true).defaultEscapingStrategy(PLACEHOLDER)
+        PebbleEngine.Builder b = builder()
+                .autoEscaping(true)
+                .defaultEscapingStrategy(PLACEHOLDER)
                 .addEscapingStrategy(PLACEHOLDER, PrintedValues::mark);
         for (String name : BUILT_IN_STRATEGIES) b.addEscapingStrategy(name, PrintedValues::mark);
         return b.build();
@@ -80,8 +82,8 @@ public final class TemplateRenderer {
     }
 
     /** Renders every field; those named in {@code code} are code in that language (see the class comment). */
-    public Map<String, Object> renderConfig(Map<String, Object> config, Map<String, Object> context,
-                                            Map<String, CodeLanguage> code) {
+    public Map<String, Object> renderConfig(
+            Map<String, Object> config, Map<String, Object> context, Map<String, CodeLanguage> code) {
         Map<String, Object> out = new LinkedHashMap<>();
         config.forEach((k, v) -> out.put(k, render(v, context, code.get(k))));
         return out;

@@ -5,7 +5,6 @@ import dev.sluice.dag.TaskDef;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineConfig;
 import dev.sluice.engine.Services;
-import dev.sluice.run.RunState;
 import dev.sluice.store.Database;
 import dev.sluice.task.TaskTypeRegistry;
 import dev.sluice.testing.TestDags;
@@ -35,7 +34,8 @@ public final class EngineBenchmark {
     }
 
     static Engine engine(Database db, int slots) throws Exception {
-        EngineConfig cfg = EngineConfig.defaults(Files.createTempDirectory("sluice-bench")).withSlots(slots);
+        EngineConfig cfg =
+                EngineConfig.defaults(Files.createTempDirectory("sluice-bench")).withSlots(slots);
         return new Engine(db, TaskTypeRegistry.discover(), cfg, Clock.systemUTC(), new Services()).start();
     }
 
@@ -47,13 +47,31 @@ public final class EngineBenchmark {
             unlimitedPool(db);
             engine.dags().save(dag, "handoff.yaml", null);
             // warm-up: JIT and connection pool
-            waitAll(db, List.of(engine.runs().createRun("handoff", "manual", Instant.parse("2020-01-01T00:00:00Z"), null, null, Map.of(), "bench")));
+            waitAll(
+                    db,
+                    List.of(engine.runs()
+                            .createRun(
+                                    "handoff",
+                                    "manual",
+                                    Instant.parse("2020-01-01T00:00:00Z"),
+                                    null,
+                                    null,
+                                    Map.of(),
+                                    "bench")));
             db.dsl().execute("delete from dag_run");
 
             Instant t0 = Instant.now();
             List<Long> runs = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
-                runs.add(engine.runs().createRun("handoff", "manual", Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i), null, null, Map.of(), "bench"));
+                runs.add(engine.runs()
+                        .createRun(
+                                "handoff",
+                                "manual",
+                                Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i),
+                                null,
+                                null,
+                                Map.of(),
+                                "bench"));
             }
             waitAll(db, runs);
             Duration wall = Duration.between(t0, Instant.now());
@@ -71,10 +89,15 @@ public final class EngineBenchmark {
             List<Double> all = new ArrayList<>(lags);
             all.addAll(firsts);
             System.out.printf("(a) hand-off, 100 runs x 10 tasks x 100 ms, %d slots%n", 100);
-            System.out.printf("    upstream end -> downstream start (n=%d): median %.2f ms, p99 %.2f ms, max %.2f ms, sum %.0f ms%n",
+            System.out.printf(
+                    "    upstream end -> downstream start (n=%d): median %.2f ms, p99 %.2f ms, max %.2f ms, sum %.0f ms%n",
                     lags.size(), pct(lags, 50), pct(lags, 99), pct(lags, 100), sum(lags));
-            System.out.printf("    run queued -> first task start (n=%d): median %.2f ms, p99 %.2f ms%n", firsts.size(), pct(firsts, 50), pct(firsts, 99));
-            System.out.printf("    sum over all %d tasks: %.0f ms; wall %d ms (ideal 1,000 ms)%n", all.size(), sum(all), wall.toMillis());
+            System.out.printf(
+                    "    run queued -> first task start (n=%d): median %.2f ms, p99 %.2f ms%n",
+                    firsts.size(), pct(firsts, 50), pct(firsts, 99));
+            System.out.printf(
+                    "    sum over all %d tasks: %.0f ms; wall %d ms (ideal 1,000 ms)%n",
+                    all.size(), sum(all), wall.toMillis());
             engine.close();
         }
     }
@@ -87,13 +110,31 @@ public final class EngineBenchmark {
             for (int i = 0; i < 1000; i++) tasks.add(TestDags.task("n" + i, "noop", List.of(), Map.of()));
             engine.dags().save(unlimited(TestDags.dag("wide", 100, tasks)), "wide.yaml", null);
             unlimitedPool(db);
-            waitAll(db, List.of(engine.runs().createRun("wide", "manual", Instant.parse("2020-01-01T00:00:00Z"), null, null, Map.of(), "bench")));
+            waitAll(
+                    db,
+                    List.of(engine.runs()
+                            .createRun(
+                                    "wide",
+                                    "manual",
+                                    Instant.parse("2020-01-01T00:00:00Z"),
+                                    null,
+                                    null,
+                                    Map.of(),
+                                    "bench")));
             db.dsl().execute("delete from dag_run");
 
             Instant t0 = Instant.now();
             List<Long> runs = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                runs.add(engine.runs().createRun("wide", "manual", Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i), null, null, Map.of(), "bench"));
+                runs.add(engine.runs()
+                        .createRun(
+                                "wide",
+                                "manual",
+                                Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i),
+                                null,
+                                null,
+                                Map.of(),
+                                "bench"));
             }
             Instant created = Instant.now();
             waitAll(db, runs);
@@ -102,16 +143,31 @@ public final class EngineBenchmark {
             Duration work = Duration.between(span.get(0, OffsetDateTime.class), span.get(1, OffsetDateTime.class));
             long n = span.get(2, Long.class);
             System.out.printf("(b) throughput, %d zero-duration noop tasks (20 runs x 1,000), %d slots%n", n, slots);
-            System.out.printf("    creating the runs: %d ms; first claim -> last completion: %d ms = %.0f tasks/s; end to end incl. run creation: %d ms = %.0f tasks/s%n",
-                    Duration.between(t0, created).toMillis(), work.toMillis(), n * 1000.0 / work.toMillis(),
-                    Duration.between(t0, t1).toMillis(), n * 1000.0 / Duration.between(t0, t1).toMillis());
+            System.out.printf(
+                    "    creating the runs: %d ms; first claim -> last completion: %d ms = %.0f tasks/s; end to end incl. run creation: %d ms = %.0f tasks/s%n",
+                    Duration.between(t0, created).toMillis(),
+                    work.toMillis(),
+                    n * 1000.0 / work.toMillis(),
+                    Duration.between(t0, t1).toMillis(),
+                    n * 1000.0 / Duration.between(t0, t1).toMillis());
             engine.close();
         }
     }
 
     static Dag unlimited(Dag d) {
-        return new Dag(d.id(), d.description(), d.schedule(), d.timezone(), d.startDate(), d.endDate(), d.catchup(),
-                d.maxActiveRuns(), 100_000, d.tags(), d.params(), d.tasks());
+        return new Dag(
+                d.id(),
+                d.description(),
+                d.schedule(),
+                d.timezone(),
+                d.startDate(),
+                d.endDate(),
+                d.catchup(),
+                d.maxActiveRuns(),
+                100_000,
+                d.tags(),
+                d.params(),
+                d.tasks());
     }
 
     static void unlimitedPool(Database db) {
@@ -120,8 +176,13 @@ public final class EngineBenchmark {
 
     static void waitAll(Database db, List<Long> runs) throws InterruptedException {
         while (true) {
-            long open = db.dsl().fetchCount(dev.sluice.db.jooq.Tables.DAG_RUN,
-                    dev.sluice.db.jooq.Tables.DAG_RUN.ID.in(runs).and(dev.sluice.db.jooq.Tables.DAG_RUN.STATE.in("queued", "running")));
+            long open = db.dsl()
+                    .fetchCount(
+                            dev.sluice.db.jooq.Tables.DAG_RUN,
+                            dev.sluice.db.jooq.Tables.DAG_RUN
+                                    .ID
+                                    .in(runs)
+                                    .and(dev.sluice.db.jooq.Tables.DAG_RUN.STATE.in("queued", "running")));
             if (open == 0) return;
             Thread.sleep(5);
         }

@@ -25,9 +25,12 @@ class DagFolderTest {
 
         Path broken = FOLDER.resolve("broken.yaml");
         assertThat(result.importErrors()).containsOnlyKeys(broken);
-        assertThat(result.importErrors().get(broken)).extracting(DagError::toString).containsExactlyInAnyOrder(
-                broken + ":5: tasks[a].config.comand: unknown key 'comand' (did you mean 'command'?) for task type 'shell'",
-                broken + ":5: tasks[a].config.command: is required by task type 'shell'");
+        assertThat(result.importErrors().get(broken))
+                .extracting(DagError::toString)
+                .containsExactlyInAnyOrder(
+                        broken
+                                + ":5: tasks[a].config.comand: unknown key 'comand' (did you mean 'command'?) for task type 'shell'",
+                        broken + ":5: tasks[a].config.command: is required by task type 'shell'");
     }
 
     @Test
@@ -40,10 +43,12 @@ class DagFolderTest {
         LoadResult result = DagFolder.load(dir, registry());
 
         assertThat(result.dags()).containsOnlyKeys("other");
-        assertThat(result.importErrors().get(first)).containsExactly(
-                new DagError(first.toString(), 2, "id", "DAG id 'shared' is also declared in " + second));
-        assertThat(result.importErrors().get(second)).containsExactly(
-                new DagError(second.toString(), 2, "id", "DAG id 'shared' is also declared in " + first));
+        assertThat(result.importErrors().get(first))
+                .containsExactly(
+                        new DagError(first.toString(), 2, "id", "DAG id 'shared' is also declared in " + second));
+        assertThat(result.importErrors().get(second))
+                .containsExactly(
+                        new DagError(second.toString(), 2, "id", "DAG id 'shared' is also declared in " + first));
     }
 
     @Test
@@ -57,7 +62,9 @@ class DagFolderTest {
     @Test
     void syntaxErrorsDoNotStopOtherFiles(@TempDir Path dir) throws Exception {
         Path bad = Files.writeString(dir.resolve("a_bad.yaml"), "id: [unclosed\n");
-        Files.writeString(dir.resolve("b_good.yaml"), "id: good\ntasks:\n  - id: a\n    type: shell\n    config: { command: x }\n");
+        Files.writeString(
+                dir.resolve("b_good.yaml"),
+                "id: good\ntasks:\n  - id: a\n    type: shell\n    config: { command: x }\n");
 
         LoadResult result = DagFolder.load(dir, registry());
 

@@ -43,7 +43,8 @@ final class FakeTaskTypes {
 
         @Override
         public List<ConfigField> configFields() {
-            return List.of(ConfigField.required("command", FieldType.STRING, "the command"),
+            return List.of(
+                    ConfigField.required("command", FieldType.STRING, "the command"),
                     ConfigField.optional("env", FieldType.MAP, Map.of(), "extra environment"));
         }
 
@@ -62,14 +63,16 @@ final class FakeTaskTypes {
 
         @Override
         public List<ConfigField> configFields() {
-            return List.of(ConfigField.required("min", FieldType.NUMBER, "lower bound"),
+            return List.of(
+                    ConfigField.required("min", FieldType.NUMBER, "lower bound"),
                     ConfigField.required("max", FieldType.NUMBER, "upper bound"));
         }
 
         @Override
         public List<String> validate(Map<String, Object> config) {
             List<String> problems = new ArrayList<>();
-            if (config.get("min") instanceof Number min && config.get("max") instanceof Number max
+            if (config.get("min") instanceof Number min
+                    && config.get("max") instanceof Number max
                     && min.doubleValue() > max.doubleValue()) {
                 problems.add("min must not be greater than max");
             }

@@ -21,12 +21,18 @@ class HostileDagFilesTest {
 
     /** Eight levels of six aliases each: 48 aliases, under SnakeYAML's limit of 50, expanding to 1.7 million values. */
     static String aliasBomb() {
-        StringBuilder y = new StringBuilder("id: laughs\ntasks:\n  - id: a\n    type: shell\n    config:\n      command: x\n");
+        StringBuilder y =
+                new StringBuilder("id: laughs\ntasks:\n  - id: a\n    type: shell\n    config:\n      command: x\n");
         y.append("      l0: &a0 [lol, lol, lol, lol, lol, lol]\n");
         for (int level = 1; level <= 8; level++) {
             String prev = "*a" + (level - 1);
-            y.append("      l").append(level).append(": ").append(level < 8 ? "&a" + level + " " : "")
-                    .append("[").append(String.join(", ", Collections.nCopies(6, prev))).append("]\n");
+            y.append("      l")
+                    .append(level)
+                    .append(": ")
+                    .append(level < 8 ? "&a" + level + " " : "")
+                    .append("[")
+                    .append(String.join(", ", Collections.nCopies(6, prev)))
+                    .append("]\n");
         }
         return y.toString();
     }
@@ -42,7 +48,8 @@ class HostileDagFilesTest {
         DagError error = e.errors().get(0);
         assertThat(error.field()).isEqualTo("yaml");
         assertThat(error.line()).as("the line of &a0, the anchor copied most").isEqualTo(7);
-        assertThat(error.message()).contains("aliases expand the document beyond the limit of 100000 values")
+        assertThat(error.message())
+                .contains("aliases expand the document beyond the limit of 100000 values")
                 .contains("&a0");
     }
 
@@ -67,9 +74,10 @@ class HostileDagFilesTest {
         DagValidationException e = catchValidation(
                 "id: loop\ntasks:\n  - id: a\n    type: shell\n    config:\n      command: x\n      me: &me [1, *me]\n");
 
-        assertThat(e.errors()).extracting(DagError::line, DagError::message)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(7,
-                        "the anchor &me contains an alias of itself, so its value would be infinite"));
+        assertThat(e.errors())
+                .extracting(DagError::line, DagError::message)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                        7, "the anchor &me contains an alias of itself, so its value would be infinite"));
     }
 
     @Test
@@ -83,13 +91,17 @@ class HostileDagFilesTest {
 
     @Test
     void aFileOverTheSizeLimitIsAnImportErrorAndTheOthersStillLoad(@TempDir Path dir) throws Exception {
-        Path big = Files.writeString(dir.resolve("big.yaml"), GOOD.replace("good", "big") + "# " + "x".repeat(2 << 20) + "\n");
+        Path big = Files.writeString(
+                dir.resolve("big.yaml"), GOOD.replace("good", "big") + "# " + "x".repeat(2 << 20) + "\n");
         Files.writeString(dir.resolve("small.yaml"), GOOD);
 
         DagFolder.LoadResult result = DagFolder.load(dir, registry());
 
         assertThat(result.dags()).containsOnlyKeys("good");
-        assertThat(result.importErrors().get(big)).singleElement().extracting(DagError::message).asString()
+        assertThat(result.importErrors().get(big))
+                .singleElement()
+                .extracting(DagError::message)
+                .asString()
                 .isEqualTo("is " + Files.size(big) + " bytes, over the limit of 1048576 bytes for a DAG file "
                         + "(SLUICE_DAG_FILE_MAX_BYTES raises it)");
     }
@@ -117,10 +129,17 @@ class HostileDagFilesTest {
 
         DagFolder.LoadResult result = DagFolder.load(dir, registry());
 
-        assertThat(result.importErrors().get(outside)).singleElement().extracting(DagError::message).asString()
-                .contains("symbolic link to a file outside the DAG folder").doesNotContain("root");
+        assertThat(result.importErrors().get(outside))
+                .singleElement()
+                .extracting(DagError::message)
+                .asString()
+                .contains("symbolic link to a file outside the DAG folder")
+                .doesNotContain("root");
         // a link inside the folder is followed: the same id twice is the usual duplicate error
-        assertThat(result.importErrors().get(inside)).singleElement().extracting(DagError::message).asString()
+        assertThat(result.importErrors().get(inside))
+                .singleElement()
+                .extracting(DagError::message)
+                .asString()
                 .contains("DAG id 'good' is also declared in");
         assertThat(result.dags()).containsOnlyKeys("other");
     }
@@ -128,29 +147,40 @@ class HostileDagFilesTest {
     @Test
     void aFifoIsAnImportErrorAndIsNeverOpened(@TempDir Path dir) throws Exception {
         Path fifo = dir.resolve("pipe.yaml");
-        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        Process mkfifo =
+                new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
         assertThat(mkfifo.waitFor()).isZero();
         Files.writeString(dir.resolve("good.yaml"), GOOD);
 
         // opening a FIFO for reading blocks until a writer comes: the load would never return
-        DagFolder.LoadResult result = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> DagFolder.load(dir, registry()));
+        DagFolder.LoadResult result =
+                assertTimeoutPreemptively(Duration.ofSeconds(10), () -> DagFolder.load(dir, registry()));
 
         assertThat(result.dags()).containsOnlyKeys("good");
-        assertThat(result.importErrors().get(fifo)).singleElement().extracting(DagError::message).asString()
+        assertThat(result.importErrors().get(fifo))
+                .singleElement()
+                .extracting(DagError::message)
+                .asString()
                 .isEqualTo("is not a regular file (a FIFO, socket or device): not read");
     }
 
     @Test
     void binaryFilesAreImportErrorsThatSayWhy(@TempDir Path dir) throws Exception {
         Path nul = Files.write(dir.resolve("model.yaml"), new byte[] {'i', 'd', ':', ' ', 0, 1, 2});
-        Path latin1 = Files.write(dir.resolve("latin1.yml"),
-                "id: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Path latin1 = Files.write(
+                dir.resolve("latin1.yml"), "id: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
 
         DagFolder.LoadResult result = DagFolder.load(dir, registry());
 
-        assertThat(result.importErrors().get(nul)).singleElement().extracting(DagError::message).asString()
+        assertThat(result.importErrors().get(nul))
+                .singleElement()
+                .extracting(DagError::message)
+                .asString()
                 .isEqualTo("is a binary file (a NUL byte at offset 4), not YAML text");
-        assertThat(result.importErrors().get(latin1)).singleElement().extracting(DagError::message).asString()
+        assertThat(result.importErrors().get(latin1))
+                .singleElement()
+                .extracting(DagError::message)
+                .asString()
                 .startsWith("is not UTF-8 text");
     }
 
@@ -160,11 +190,14 @@ class HostileDagFilesTest {
         DagFolder folder = new DagFolder(dir, registry(), DagFileLimits.DEFAULT);
 
         DagFolder.LoadedDag first = folder.load().dags().get("good");
-        assertThat(folder.load().dags().get("good")).as("the same parse, not a new one").isSameAs(first);
+        assertThat(folder.load().dags().get("good"))
+                .as("the same parse, not a new one")
+                .isSameAs(first);
 
         // same size, later modification time: an edit all the same
         Files.writeString(file, GOOD.replace("command: x", "command: y"));
-        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 2000));
+        Files.setLastModifiedTime(
+                file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 2000));
         DagFolder.LoadedDag edited = folder.load().dags().get("good");
         assertThat(edited).isNotSameAs(first);
         assertThat(edited.dag().task("a").config()).containsEntry("command", "y");

@@ -33,15 +33,37 @@ class YamlDagParserTest {
         assertThat(dag.maxActiveRuns()).isEqualTo(1);
         assertThat(dag.maxActiveTasks()).isEqualTo(16);
         assertThat(dag.tags()).containsExactly("etl");
-        assertThat(dag.params()).containsExactly(
-                Map.entry("threshold", new ParamSpec("threshold", ParamType.NUMBER, 0.8, "...")));
+        assertThat(dag.params())
+                .containsExactly(Map.entry("threshold", new ParamSpec("threshold", ParamType.NUMBER, 0.8, "...")));
 
-        assertThat(dag.task("extract")).isEqualTo(new TaskDef("extract", "shell", List.of(), TriggerRule.ALL_SUCCESS, 0,
-                Duration.ofSeconds(10), RetryBackoff.EXPONENTIAL, Duration.ofHours(1), Duration.ofHours(1), "default", 0,
-                Map.of("command", "echo {{ ds }} {{ params.threshold }}")));
-        assertThat(dag.task("load")).isEqualTo(new TaskDef("load", "shell", List.of("extract"), TriggerRule.ALL_SUCCESS, 2,
-                Duration.ofSeconds(1), RetryBackoff.EXPONENTIAL, Duration.ofHours(1), Duration.ofSeconds(30), "default", 0,
-                Map.of("command", "./load.sh {{ tasks.extract.output.path }}")));
+        assertThat(dag.task("extract"))
+                .isEqualTo(new TaskDef(
+                        "extract",
+                        "shell",
+                        List.of(),
+                        TriggerRule.ALL_SUCCESS,
+                        0,
+                        Duration.ofSeconds(10),
+                        RetryBackoff.EXPONENTIAL,
+                        Duration.ofHours(1),
+                        Duration.ofHours(1),
+                        "default",
+                        0,
+                        Map.of("command", "echo {{ ds }} {{ params.threshold }}")));
+        assertThat(dag.task("load"))
+                .isEqualTo(new TaskDef(
+                        "load",
+                        "shell",
+                        List.of("extract"),
+                        TriggerRule.ALL_SUCCESS,
+                        2,
+                        Duration.ofSeconds(1),
+                        RetryBackoff.EXPONENTIAL,
+                        Duration.ofHours(1),
+                        Duration.ofSeconds(30),
+                        "default",
+                        0,
+                        Map.of("command", "./load.sh {{ tasks.extract.output.path }}")));
     }
 
     @Test
@@ -56,33 +78,68 @@ class YamlDagParserTest {
         assertThat(dag.maxActiveTasks()).isEqualTo(64);
         assertThat(dag.tags()).isEmpty();
         assertThat(dag.params()).isEmpty();
-        assertThat(dag.tasks()).containsExactly(new TaskDef("only", "shell", List.of(), TriggerRule.ALL_SUCCESS, 0,
-                Duration.ofSeconds(10), RetryBackoff.EXPONENTIAL, Duration.ofHours(1), Duration.ofHours(1), "default", 0,
-                Map.of("command", "echo hi")));
+        assertThat(dag.tasks())
+                .containsExactly(new TaskDef(
+                        "only",
+                        "shell",
+                        List.of(),
+                        TriggerRule.ALL_SUCCESS,
+                        0,
+                        Duration.ofSeconds(10),
+                        RetryBackoff.EXPONENTIAL,
+                        Duration.ofHours(1),
+                        Duration.ofHours(1),
+                        "default",
+                        0,
+                        Map.of("command", "echo hi")));
     }
 
     @Test
     void tasksInheritTheDefaultsBlockAndMayOverrideEachSetting() {
         Dag dag = parseFixture("defaults_and_overrides.yaml");
 
-        assertThat(dag.task("inherits")).isEqualTo(new TaskDef("inherits", "shell", List.of(), TriggerRule.ALL_SUCCESS, 3,
-                Duration.ofSeconds(30), RetryBackoff.FIXED, Duration.ofMinutes(10), Duration.ofHours(2), "etl", 5,
-                Map.of("command", "echo {{ params.name }}", "env", Map.of("A", "1"))));
-        assertThat(dag.task("overrides")).isEqualTo(new TaskDef("overrides", "shell", List.of("inherits"),
-                TriggerRule.ALL_DONE, 0, Duration.ofMillis(500), RetryBackoff.EXPONENTIAL, Duration.ofMinutes(1),
-                Duration.ofSeconds(45), "default", -1, Map.of("command", "echo done")));
+        assertThat(dag.task("inherits"))
+                .isEqualTo(new TaskDef(
+                        "inherits",
+                        "shell",
+                        List.of(),
+                        TriggerRule.ALL_SUCCESS,
+                        3,
+                        Duration.ofSeconds(30),
+                        RetryBackoff.FIXED,
+                        Duration.ofMinutes(10),
+                        Duration.ofHours(2),
+                        "etl",
+                        5,
+                        Map.of("command", "echo {{ params.name }}", "env", Map.of("A", "1"))));
+        assertThat(dag.task("overrides"))
+                .isEqualTo(new TaskDef(
+                        "overrides",
+                        "shell",
+                        List.of("inherits"),
+                        TriggerRule.ALL_DONE,
+                        0,
+                        Duration.ofMillis(500),
+                        RetryBackoff.EXPONENTIAL,
+                        Duration.ofMinutes(1),
+                        Duration.ofSeconds(45),
+                        "default",
+                        -1,
+                        Map.of("command", "echo done")));
     }
 
     @Test
     void aParamWithoutTypeTakesItsTypeFromItsDefault() {
-        Map<String, ParamSpec> params = parseFixture("defaults_and_overrides.yaml").params();
+        Map<String, ParamSpec> params =
+                parseFixture("defaults_and_overrides.yaml").params();
 
         assertThat(params.get("limit")).isEqualTo(new ParamSpec("limit", ParamType.INTEGER, 10, null));
         assertThat(params.get("name").type()).isEqualTo(ParamType.STRING);
         assertThat(params.get("dry_run").type()).isEqualTo(ParamType.BOOLEAN);
         assertThat(params.get("ratio").type()).isEqualTo(ParamType.NUMBER);
         assertThat(params.get("tables")).isEqualTo(new ParamSpec("tables", ParamType.LIST, List.of("a", "b"), null));
-        assertThat(params.get("options")).isEqualTo(new ParamSpec("options", ParamType.OBJECT, Map.of("verbose", true), null));
+        assertThat(params.get("options"))
+                .isEqualTo(new ParamSpec("options", ParamType.OBJECT, Map.of("verbose", true), null));
         assertThat(params.get("target")).isEqualTo(new ParamSpec("target", ParamType.STRING, null, null));
         assertThat(params.keySet()).containsExactly("limit", "name", "dry_run", "ratio", "tables", "options", "target");
     }
@@ -128,55 +185,65 @@ class YamlDagParserTest {
     void paramsMayDeclareARangeAndAllowedValues() {
         Map<String, ParamSpec> params = parseFixture("params_with_ranges.yaml").params();
 
-        assertThat(params.get("rows")).isEqualTo(new ParamSpec("rows", ParamType.INTEGER, 5, "how many rows", 1, 10000, null));
-        assertThat(params.get("threshold")).isEqualTo(new ParamSpec("threshold", ParamType.NUMBER, 0.5, null, 0, 1, null));
-        assertThat(params.get("mode")).isEqualTo(new ParamSpec("mode", ParamType.STRING, "fast", null, null, null, List.of("fast", "slow")));
+        assertThat(params.get("rows"))
+                .isEqualTo(new ParamSpec("rows", ParamType.INTEGER, 5, "how many rows", 1, 10000, null));
+        assertThat(params.get("threshold"))
+                .isEqualTo(new ParamSpec("threshold", ParamType.NUMBER, 0.5, null, 0, 1, null));
+        assertThat(params.get("mode"))
+                .isEqualTo(new ParamSpec("mode", ParamType.STRING, "fast", null, null, null, List.of("fast", "slow")));
     }
 
     @Test
     void badParamRangesAndEnumsAreReportedWithTheirLines() {
         List<DagError> errors = errorsOf("invalid_param_ranges.yaml");
 
-        assertThat(errors).extracting(DagError::line, DagError::field).containsExactly(
-                tuple(3, "params.rows.minimum"),
-                tuple(4, "params.ratio.default"),
-                tuple(5, "params.mode.enum[2]"),
-                tuple(6, "params.name.minimum"),
-                tuple(7, "params.big.maximum"),
-                tuple(8, "params.huge.maximum"),
-                tuple(9, "params.level.default"),
-                tuple(10, "params.Level"));
-        assertThat(errors).extracting(DagError::message).containsExactly(
-                "is greater than maximum 1",
-                "must be at most 1, got 2.5",
-                "expected string, got 3",
-                "applies to number and integer params, not string",
-                "is out of range: integers must fit in 64 bits (-9223372036854775808 to 9223372036854775807), got 9223372036854775808",
-                "must be a finite number, got Infinity",
-                "must be one of [1, 2, 3], got 7",
-                "param 'Level' and param 'level' differ only in case; both would be SLUICE_PARAM_LEVEL");
+        assertThat(errors)
+                .extracting(DagError::line, DagError::field)
+                .containsExactly(
+                        tuple(3, "params.rows.minimum"),
+                        tuple(4, "params.ratio.default"),
+                        tuple(5, "params.mode.enum[2]"),
+                        tuple(6, "params.name.minimum"),
+                        tuple(7, "params.big.maximum"),
+                        tuple(8, "params.huge.maximum"),
+                        tuple(9, "params.level.default"),
+                        tuple(10, "params.Level"));
+        assertThat(errors)
+                .extracting(DagError::message)
+                .containsExactly(
+                        "is greater than maximum 1",
+                        "must be at most 1, got 2.5",
+                        "expected string, got 3",
+                        "applies to number and integer params, not string",
+                        "is out of range: integers must fit in 64 bits (-9223372036854775808 to 9223372036854775807), got 9223372036854775808",
+                        "must be a finite number, got Infinity",
+                        "must be one of [1, 2, 3], got 7",
+                        "param 'Level' and param 'level' differ only in case; both would be SLUICE_PARAM_LEVEL");
     }
 
     @Test
     void collectsEveryErrorOfAFileInLineOrder() {
         List<DagError> errors = errorsOf("invalid_many_errors.yaml");
 
-        assertThat(errors).extracting(DagError::line, DagError::field).containsExactly(
-                tuple(2, "schedule"),
-                tuple(3, "timezone"),
-                tuple(5, "defaults.retries"),
-                tuple(9, "tasks[extract].timeout"),
-                tuple(10, "tasks[extract].config.command"),
-                tuple(12, "tasks[load].type"),
-                tuple(13, "tasks[load].depends_on[0]"),
-                tuple(14, "tasks[load].retry_backoff"));
+        assertThat(errors)
+                .extracting(DagError::line, DagError::field)
+                .containsExactly(
+                        tuple(2, "schedule"),
+                        tuple(3, "timezone"),
+                        tuple(5, "defaults.retries"),
+                        tuple(9, "tasks[extract].timeout"),
+                        tuple(10, "tasks[extract].config.command"),
+                        tuple(12, "tasks[load].type"),
+                        tuple(13, "tasks[load].depends_on[0]"),
+                        tuple(14, "tasks[load].retry_backoff"));
     }
 
     @Test
     void exceptionMessageListsErrorsAsFileLineFieldMessage() {
         assertThatThrownBy(() -> parseFixture("invalid_cycle.yaml"))
                 .isInstanceOf(DagValidationException.class)
-                .hasMessage("1 error in DAG definition:\n  invalid_cycle.yaml:5: tasks[a].depends_on: cycle: a -> b -> c -> a");
+                .hasMessage(
+                        "1 error in DAG definition:\n  invalid_cycle.yaml:5: tasks[a].depends_on: cycle: a -> b -> c -> a");
     }
 
     @Test
@@ -189,7 +256,8 @@ class YamlDagParserTest {
                     depends_on: [a]
                     config: { command: "true" }
                 """;
-        assertThat(errorsOf(yaml, "self.yaml")).extracting(DagError::toString)
+        assertThat(errorsOf(yaml, "self.yaml"))
+                .extracting(DagError::toString)
                 .containsExactly("self.yaml:5: tasks[a].depends_on: cycle: a -> a");
     }
 
@@ -201,13 +269,19 @@ class YamlDagParserTest {
         for (TriggerRule rule : TriggerRule.values()) {
             String yaml = "id: rules\ntasks:\n  - id: a\n    type: shell\n    trigger_rule: " + rule.yamlName()
                     + "\n    config: { command: x }\n";
-            assertThat(new YamlDagParser(registry()).parse(yaml, "rules.yaml").task("a").triggerRule()).isEqualTo(rule);
+            assertThat(new YamlDagParser(registry())
+                            .parse(yaml, "rules.yaml")
+                            .task("a")
+                            .triggerRule())
+                    .isEqualTo(rule);
         }
     }
 
     @Test
     void anEmptyFileIsAnError() {
-        assertThat(errorsOf("", "empty.yaml")).extracting(DagError::toString).containsExactly("empty.yaml:1: yaml: file is empty");
+        assertThat(errorsOf("", "empty.yaml"))
+                .extracting(DagError::toString)
+                .containsExactly("empty.yaml:1: yaml: file is empty");
     }
 
     private static List<DagError> errorsOf(String fixtureName) {

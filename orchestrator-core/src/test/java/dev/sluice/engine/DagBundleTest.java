@@ -45,14 +45,28 @@ class DagBundleTest {
             DagSync sync = new DagSync(repo, h.types, dags).withBundles(new DagBundles(objects), 1 << 20);
             var first = sync.sync();
             long v1 = first.versionIds().get("bundled");
-            assertThat(repo.versionFiles(v1)).get().asList().extracting("path").containsExactly("script.sh", "sql/q.sql");
-            assertThat(sync.sync().changed()).as("unchanged files add no version").isEmpty();
+            assertThat(repo.versionFiles(v1))
+                    .get()
+                    .asList()
+                    .extracting("path")
+                    .containsExactly("script.sh", "sql/q.sql");
+            assertThat(sync.sync().changed())
+                    .as("unchanged files add no version")
+                    .isEmpty();
 
             // The "worker" node: another SLUICE_HOME, same database and store, and no DAG folder at all.
             Path workerHome = Files.createTempDirectory("sluice-worker-home");
-            Engine worker = new Engine(h.db, h.types, EngineConfig.defaults(workerHome).withHeartbeat(Duration.ofMillis(200))
-                    .withPollInterval(Duration.ofMillis(200)).withDrainTimeout(Duration.ofSeconds(2)).withWorkerId("elsewhere"),
-                    Clock.systemUTC(), new Services().put(ObjectStore.class, objects)).start();
+            Engine worker = new Engine(
+                            h.db,
+                            h.types,
+                            EngineConfig.defaults(workerHome)
+                                    .withHeartbeat(Duration.ofMillis(200))
+                                    .withPollInterval(Duration.ofMillis(200))
+                                    .withDrainTimeout(Duration.ofSeconds(2))
+                                    .withWorkerId("elsewhere"),
+                            Clock.systemUTC(),
+                            new Services().put(ObjectStore.class, objects))
+                    .start();
             try {
                 long run1 = h.trigger(worker, "bundled", Map.of());
                 assertThat(h.awaitRun(run1, Duration.ofSeconds(30))).isEqualTo(RunState.FAILED);
@@ -102,8 +116,12 @@ class DagBundleTest {
                     .withBundles(new DagBundles(new LocalObjectStore(Files.createTempDirectory("store"))), 1000);
             var r = sync.sync();
             assertThat(r.dags()).doesNotContainKey("bundled");
-            assertThat(r.importErrors().get(dags.resolve("bundled.yaml").toString())).singleElement().asString()
-                    .contains("SLUICE_DAG_BUNDLE_MAX_BYTES").contains("big.csv (4000 bytes)").contains("4010 bytes");
+            assertThat(r.importErrors().get(dags.resolve("bundled.yaml").toString()))
+                    .singleElement()
+                    .asString()
+                    .contains("SLUICE_DAG_BUNDLE_MAX_BYTES")
+                    .contains("big.csv (4000 bytes)")
+                    .contains("4010 bytes");
         }
     }
 
@@ -119,9 +137,17 @@ class DagBundleTest {
                     """);
             Files.writeString(Files.createDirectories(dags.resolve("shared")).resolve("x.txt"), "shared data");
             ObjectStore objects = new LocalObjectStore(Files.createTempDirectory("store"));
-            Engine e = new Engine(h.db, h.types, h.config(), Clock.systemUTC(), new Services().put(ObjectStore.class, objects)).start();
+            Engine e = new Engine(
+                            h.db,
+                            h.types,
+                            h.config(),
+                            Clock.systemUTC(),
+                            new Services().put(ObjectStore.class, objects))
+                    .start();
             try {
-                new DagSync(e.dags(), h.types, dags).withBundles(new DagBundles(objects), 1 << 20).sync();
+                new DagSync(e.dags(), h.types, dags)
+                        .withBundles(new DagBundles(objects), 1 << 20)
+                        .sync();
                 long run = h.trigger(e, "outside_data", Map.of());
                 assertThat(h.awaitRun(run, Duration.ofSeconds(30))).isEqualTo(RunState.SUCCESS);
                 assertThat(h.log(run, "t")).contains("shared data");
@@ -140,7 +166,8 @@ class DagBundleTest {
         Files.writeString(dags.resolve("real.txt"), "inside");
         Files.createSymbolicLink(dags.resolve("in.txt"), dags.resolve("real.txt"));
         Files.createSymbolicLink(dags.resolve("out.txt"), outside);
-        var c = new DagBundleFiles(dags, 1 << 20).collect(dags.resolve("d.yaml"), java.util.Set.of(dags.resolve("d.yaml")));
+        var c = new DagBundleFiles(dags, 1 << 20)
+                .collect(dags.resolve("d.yaml"), java.util.Set.of(dags.resolve("d.yaml")));
         assertThat(c.bundle().files()).extracting("path").containsExactly("in.txt", "real.txt");
     }
 

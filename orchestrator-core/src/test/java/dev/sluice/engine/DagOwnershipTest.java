@@ -85,7 +85,8 @@ class DagOwnershipTest {
     }
 
     @Test
-    void a_dag_id_in_two_live_folders_stays_with_its_owner_until_the_owner_retires_it_or_stops_syncing() throws Exception {
+    void a_dag_id_in_two_live_folders_stays_with_its_owner_until_the_owner_retires_it_or_stops_syncing()
+            throws Exception {
         Files.writeString(a.resolve("shared.yaml"), dag("shared", "@daily", "echo from a"));
         Path bFile = Files.writeString(b.resolve("shared.yaml"), dag("shared", "@hourly", "echo from b"));
         DagSync syncA = sync(a);
@@ -96,12 +97,15 @@ class DagOwnershipTest {
         var refused = syncB.sync();
 
         assertThat(refused.dags()).isEmpty();
-        assertThat(refused.importErrors().get(bFile.toString())).singleElement().asString()
+        assertThat(refused.importErrors().get(bFile.toString()))
+                .singleElement()
+                .asString()
                 .startsWith(bFile + ":1: id: DAG id 'shared' belongs to the DAG source '" + a.toRealPath() + "'")
                 .contains("still syncing");
         assertThat(engine.dags().latestVersionId("shared")).contains(ownersVersion);
         assertThat(column("schedule", "shared")).isEqualTo("@daily");
-        assertThat(h.db.dsl().fetchValue("select count(*) from dag_version where dag_id = 'shared'")).isEqualTo(1L);
+        assertThat(h.db.dsl().fetchValue("select count(*) from dag_version where dag_id = 'shared'"))
+                .isEqualTo(1L);
         assertThat(engine.dags().importErrors()).containsOnlyKeys(bFile.toString());
 
         // an owner that stopped syncing gives the DAG up (here: at once)
@@ -137,7 +141,11 @@ class DagOwnershipTest {
         Files.writeString(a.resolve("kept.yaml"), dag("kept", null, "true"));
         var parser = new dev.sluice.dag.YamlDagParser(h.types);
         // as a version without sources stored them: no owner
-        engine.dags().save(parser.parse(dag("gone_from_a", null, "true"), "x"), a.resolve("gone.yaml").toString(), "");
+        engine.dags()
+                .save(
+                        parser.parse(dag("gone_from_a", null, "true"), "x"),
+                        a.resolve("gone.yaml").toString(),
+                        "");
         engine.dags().save(parser.parse(dag("elsewhere", null, "true"), "x"), "/srv/other-dags/elsewhere.yaml", "");
 
         sync(a).sync();

@@ -26,7 +26,9 @@ class DagSyncTest {
             DagSync sync = new DagSync(e.dags(), h.types, dir);
             var first = sync.sync();
             assertThat(first.changed()).containsExactlyInAnyOrder("versioned", "other");
-            assertThat(sync.sync().changed()).as("unchanged files add no version").isEmpty();
+            assertThat(sync.sync().changed())
+                    .as("unchanged files add no version")
+                    .isEmpty();
 
             long run1 = h.trigger(e, "versioned", Map.of());
             Files.writeString(dir.resolve("v.yaml"), """
@@ -41,7 +43,9 @@ class DagSyncTest {
             assertThat(second.changed()).containsExactly("versioned");
             assertThat(second.dags()).containsKeys("versioned", "other");
             assertThat(second.importErrors()).hasSize(1);
-            assertThat(second.importErrors().values().iterator().next().get(0)).contains("broken.yaml:3").contains("nope");
+            assertThat(second.importErrors().values().iterator().next().get(0))
+                    .contains("broken.yaml:3")
+                    .contains("nope");
             assertThat(e.dags().importErrors()).hasSize(1);
 
             long run2 = h.trigger(e, "versioned", Map.of());
@@ -49,12 +53,18 @@ class DagSyncTest {
             assertThat(h.awaitRun(run2, Duration.ofSeconds(20))).isEqualTo(RunState.SUCCESS);
             assertThat(h.taskStates(run1)).containsOnlyKeys("slow");
             assertThat(h.taskStates(run2)).containsOnlyKeys("slow", "added");
-            assertThat(h.db.dsl().fetch("select v.version_no from dag_run r join dag_version v on v.id = r.dag_version_id where r.id in (?, ?) order by r.id", run1, run2)
-                    .getValues(0, Integer.class)).containsExactly(1, 2);
+            assertThat(h.db.dsl()
+                            .fetch(
+                                    "select v.version_no from dag_run r join dag_version v on v.id = r.dag_version_id where r.id in (?, ?) order by r.id",
+                                    run1,
+                                    run2)
+                            .getValues(0, Integer.class))
+                    .containsExactly(1, 2);
 
             Files.delete(dir.resolve("other.yaml"));
             sync.sync();
-            assertThat(h.db.dsl().fetchValue("select is_active from dag where dag_id = 'other'")).isEqualTo(false);
+            assertThat(h.db.dsl().fetchValue("select is_active from dag where dag_id = 'other'"))
+                    .isEqualTo(false);
         }
     }
 }

@@ -19,10 +19,16 @@ class GracefulStopTest {
     @Test
     void a_task_without_retries_handed_back_by_a_stopping_worker_runs_again_elsewhere_and_succeeds() throws Exception {
         try (EngineHarness h = new EngineHarness()) {
-            Engine leaving = h.engine(h.config().withWorkerId("leaving").withDrainTimeout(Duration.ofMillis(300)), Clock.systemUTC());
-            h.save(leaving, TestDags.dag("deploy", 10, List.of(
-                    TestDags.task("long", "shell", List.of(), Map.of("command", "sleep 3")),
-                    TestDags.task("after", "noop", List.of("long"), Map.of()))));
+            Engine leaving = h.engine(
+                    h.config().withWorkerId("leaving").withDrainTimeout(Duration.ofMillis(300)), Clock.systemUTC());
+            h.save(
+                    leaving,
+                    TestDags.dag(
+                            "deploy",
+                            10,
+                            List.of(
+                                    TestDags.task("long", "shell", List.of(), Map.of("command", "sleep 3")),
+                                    TestDags.task("after", "noop", List.of("long"), Map.of()))));
             long run = h.trigger(leaving, "deploy", Map.of());
             await().atMost(Duration.ofSeconds(10)).until(() -> h.taskStates(run).get("long") == TaskState.RUNNING);
 
@@ -32,8 +38,11 @@ class GracefulStopTest {
             Engine staying = h.engine(h.config().withWorkerId("staying"), Clock.systemUTC());
             assertThat(h.awaitRun(run, Duration.ofSeconds(30))).isEqualTo(RunState.SUCCESS);
             assertThat(h.attemptStates(run, "long")).containsExactly("handed_back", "success");
-            assertThat(h.db.dsl().fetchValue("select max_tries from task_instance where run_id = ? and task_id = 'long'", run))
-                    .as("the handed-back attempt did not spend the task's only try").isEqualTo(2);
+            assertThat(h.db.dsl()
+                            .fetchValue(
+                                    "select max_tries from task_instance where run_id = ? and task_id = 'long'", run))
+                    .as("the handed-back attempt did not spend the task's only try")
+                    .isEqualTo(2);
             staying.close();
         }
     }
@@ -41,9 +50,14 @@ class GracefulStopTest {
     @Test
     void a_stopping_worker_lets_a_task_that_ends_within_the_drain_time_finish() throws Exception {
         try (EngineHarness h = new EngineHarness()) {
-            Engine leaving = h.engine(h.config().withWorkerId("draining").withDrainTimeout(Duration.ofSeconds(20)), Clock.systemUTC());
-            h.save(leaving, TestDags.dag("drain", 10, List.of(
-                    TestDags.task("short", "shell", List.of(), Map.of("command", "sleep 1")))));
+            Engine leaving = h.engine(
+                    h.config().withWorkerId("draining").withDrainTimeout(Duration.ofSeconds(20)), Clock.systemUTC());
+            h.save(
+                    leaving,
+                    TestDags.dag(
+                            "drain",
+                            10,
+                            List.of(TestDags.task("short", "shell", List.of(), Map.of("command", "sleep 1")))));
             long run = h.trigger(leaving, "drain", Map.of());
             await().atMost(Duration.ofSeconds(10)).until(() -> h.taskStates(run).get("short") == TaskState.RUNNING);
             leaving.close();

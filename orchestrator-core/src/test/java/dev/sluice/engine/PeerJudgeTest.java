@@ -66,7 +66,9 @@ class PeerJudgeTest {
         awaitOwnHeartbeatAt(judge, clock.instant());
         // Give the reaper (every 200 ms) several chances to act on the stale peer.
         await().pollDelay(Duration.ofMillis(1200)).until(() -> true);
-        assertThat(stoppedAt(peer)).as("a healthy peer is not declared dead right after the outage").isNull();
+        assertThat(stoppedAt(peer))
+                .as("a healthy peer is not declared dead right after the outage")
+                .isNull();
 
         // The judge's own view stays unbroken for longer than dead-after; the peer really stays silent.
         for (int i = 0; i < 8; i++) {
@@ -77,15 +79,26 @@ class PeerJudgeTest {
     }
 
     private void awaitOwnHeartbeatAt(Engine e, Instant t) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> heartbeatAt(e.workerId()).equals(t));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> heartbeatAt(e.workerId()).equals(t));
     }
 
     private Instant heartbeatAt(String workerId) {
-        OffsetDateTime t = h.db.dsl().select(WORKER.HEARTBEAT_AT).from(WORKER).where(WORKER.WORKER_ID.eq(workerId)).fetchOne().value1();
+        OffsetDateTime t = h.db.dsl()
+                .select(WORKER.HEARTBEAT_AT)
+                .from(WORKER)
+                .where(WORKER.WORKER_ID.eq(workerId))
+                .fetchOne()
+                .value1();
         return t.toInstant();
     }
 
     private OffsetDateTime stoppedAt(String workerId) {
-        return h.db.dsl().select(WORKER.STOPPED_AT).from(WORKER).where(WORKER.WORKER_ID.eq(workerId)).fetchOne().value1();
+        return h.db.dsl()
+                .select(WORKER.STOPPED_AT)
+                .from(WORKER)
+                .where(WORKER.WORKER_ID.eq(workerId))
+                .fetchOne()
+                .value1();
     }
 }

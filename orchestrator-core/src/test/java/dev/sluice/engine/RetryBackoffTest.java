@@ -43,13 +43,17 @@ class RetryBackoffTest {
         }
     }
 
-    private static void awaitState(EngineHarness h, long run, TaskState state, int attempts) throws InterruptedException {
+    private static void awaitState(EngineHarness h, long run, TaskState state, int attempts)
+            throws InterruptedException {
         for (int i = 0; i < 500; i++) {
             // one query: state and try number must be read together, or a claim between two reads fools the check
-            var row = h.db.dsl().fetchOne("select state, try_number from task_instance where run_id = ? and task_id = 'flaky'", run);
+            var row = h.db.dsl()
+                    .fetchOne(
+                            "select state, try_number from task_instance where run_id = ? and task_id = 'flaky'", run);
             if (state.dbName().equals(row.get(0, String.class)) && row.get(1, Integer.class) == attempts) return;
             Thread.sleep(20);
         }
-        throw new AssertionError("flaky never reached " + state + " after " + attempts + " attempts: " + h.attemptStates(run, "flaky"));
+        throw new AssertionError(
+                "flaky never reached " + state + " after " + attempts + " attempts: " + h.attemptStates(run, "flaky"));
     }
 }

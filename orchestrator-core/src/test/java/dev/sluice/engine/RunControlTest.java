@@ -32,14 +32,21 @@ class RunControlTest {
 
     @Test
     void cancel_stops_running_tasks_and_cancels_pending_ones() throws Exception {
-        h.save(engine, TestDags.dag("cancel_me", 10, List.of(
-                TestDags.task("long", "shell", List.of(), Map.of("command", "sleep 20")),
-                TestDags.task("after", "noop", List.of("long"), Map.of()))));
+        h.save(
+                engine,
+                TestDags.dag(
+                        "cancel_me",
+                        10,
+                        List.of(
+                                TestDags.task("long", "shell", List.of(), Map.of("command", "sleep 20")),
+                                TestDags.task("after", "noop", List.of("long"), Map.of()))));
         long run = h.trigger(engine, "cancel_me", Map.of());
         awaitTask(run, "long", TaskState.RUNNING);
         var result = engine.control().cancel(run);
         assertThat(result.runState()).isEqualTo(RunState.CANCELLED);
-        assertThat(h.taskStates(run)).containsEntry("long", TaskState.CANCELLED).containsEntry("after", TaskState.CANCELLED);
+        assertThat(h.taskStates(run))
+                .containsEntry("long", TaskState.CANCELLED)
+                .containsEntry("after", TaskState.CANCELLED);
         // the worker notices at its next heartbeat and kills the shell
         for (int i = 0; i < 200 && !h.attemptStates(run, "long").equals(List.of("cancelled")); i++) Thread.sleep(20);
         assertThat(h.attemptStates(run, "long")).containsExactly("cancelled");
@@ -49,10 +56,15 @@ class RunControlTest {
     @Test
     void clear_failed_reruns_only_the_failed_part() throws Exception {
         // fails on attempt 1 only: the rerun after clearing succeeds
-        h.save(engine, TestDags.dag("clear_me", 10, List.of(
-                TestDags.task("good", "noop", List.of(), Map.of()),
-                TestDags.task("bad", "scripted", List.of("good"), Map.of("fail_attempts", 1)),
-                TestDags.task("tail", "noop", List.of("bad"), Map.of()))));
+        h.save(
+                engine,
+                TestDags.dag(
+                        "clear_me",
+                        10,
+                        List.of(
+                                TestDags.task("good", "noop", List.of(), Map.of()),
+                                TestDags.task("bad", "scripted", List.of("good"), Map.of("fail_attempts", 1)),
+                                TestDags.task("tail", "noop", List.of("bad"), Map.of()))));
         long run = h.trigger(engine, "clear_me", Map.of());
         assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
         assertThat(h.taskStates(run)).containsEntry("tail", TaskState.UPSTREAM_FAILED);
@@ -78,9 +90,14 @@ class RunControlTest {
 
     @Test
     void mark_failed_task_success_lets_the_run_finish() throws Exception {
-        h.save(engine, TestDags.dag("mark_me", 10, List.of(
-                TestDags.task("bad", "scripted", List.of(), Map.of("fail_attempts", 9)),
-                TestDags.task("after", "noop", List.of("bad"), Map.of()))));
+        h.save(
+                engine,
+                TestDags.dag(
+                        "mark_me",
+                        10,
+                        List.of(
+                                TestDags.task("bad", "scripted", List.of(), Map.of("fail_attempts", 9)),
+                                TestDags.task("after", "noop", List.of("bad"), Map.of()))));
         long run = h.trigger(engine, "mark_me", Map.of());
         assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
         // upstream_failed "after" must be cleared to run again; marking "bad" success alone leaves it as it was
@@ -92,9 +109,14 @@ class RunControlTest {
 
     @Test
     void mark_run_success_finishes_its_unfinished_tasks() throws Exception {
-        h.save(engine, TestDags.dag("mark_run", 10, List.of(
-                TestDags.task("long", "shell", List.of(), Map.of("command", "sleep 20")),
-                TestDags.task("after", "noop", List.of("long"), Map.of()))));
+        h.save(
+                engine,
+                TestDags.dag(
+                        "mark_run",
+                        10,
+                        List.of(
+                                TestDags.task("long", "shell", List.of(), Map.of("command", "sleep 20")),
+                                TestDags.task("after", "noop", List.of("long"), Map.of()))));
         long run = h.trigger(engine, "mark_run", Map.of());
         awaitTask(run, "long", TaskState.RUNNING);
         engine.control().markRun(run, RunState.SUCCESS);
@@ -104,13 +126,30 @@ class RunControlTest {
 
     @Test
     void undeclared_or_mistyped_params_are_refused_naming_the_param() {
-        h.save(engine, new dev.sluice.dag.Dag("typed", "", null, "UTC", null, null, false, 5, 5, List.of(),
-                Map.of("threshold", new dev.sluice.dag.ParamSpec("threshold", dev.sluice.dag.ParamSpec.ParamType.NUMBER, 0.8, "")),
-                List.of(TestDags.task("a", "noop", List.of(), Map.of()))));
+        h.save(
+                engine,
+                new dev.sluice.dag.Dag(
+                        "typed",
+                        "",
+                        null,
+                        "UTC",
+                        null,
+                        null,
+                        false,
+                        5,
+                        5,
+                        List.of(),
+                        Map.of(
+                                "threshold",
+                                new dev.sluice.dag.ParamSpec(
+                                        "threshold", dev.sluice.dag.ParamSpec.ParamType.NUMBER, 0.8, "")),
+                        List.of(TestDags.task("a", "noop", List.of(), Map.of()))));
         assertThatThrownBy(() -> h.trigger(engine, "typed", Map.of("threshold", "high")))
-                .isInstanceOf(RunParams.InvalidParamException.class).hasMessageContaining("threshold");
+                .isInstanceOf(RunParams.InvalidParamException.class)
+                .hasMessageContaining("threshold");
         assertThatThrownBy(() -> h.trigger(engine, "typed", Map.of("treshold", 0.5)))
-                .isInstanceOf(RunParams.InvalidParamException.class).hasMessageContaining("treshold");
+                .isInstanceOf(RunParams.InvalidParamException.class)
+                .hasMessageContaining("treshold");
     }
 
     private static void awaitTask(long run, String task, TaskState state) throws InterruptedException {

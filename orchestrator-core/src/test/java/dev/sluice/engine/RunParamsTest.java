@@ -11,14 +11,15 @@ import java.math.BigInteger;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /** What a trigger may give: typed, 64-bit integers, finite numbers, within the declared range and allowed values. */
 class RunParamsTest {
-    private static final Dag DAG = TestDags.withParams(TestDags.dag("p", 1, List.of(TestDags.task("t", "noop", List.of(), Map.of()))),
+    private static final Dag DAG = TestDags.withParams(
+            TestDags.dag("p", 1, List.of(TestDags.task("t", "noop", List.of(), Map.of()))),
             new ParamSpec("rows", ParamType.INTEGER, 5, null, 1, 1_000_000, null),
             new ParamSpec("big", ParamType.INTEGER, 0, null),
             new ParamSpec("ratio", ParamType.NUMBER, 0.5, null, 0, 1, null),
@@ -52,7 +53,9 @@ class RunParamsTest {
     @MethodSource("refused")
     void refuses_values_outside_the_declaration_naming_the_param(String param, Object value, String message) {
         assertThatThrownBy(() -> RunParams.resolve(DAG, Map.of(param, value)))
-                .isInstanceOfSatisfying(RunParams.InvalidParamException.class, e -> assertThat(e.param()).isEqualTo(param))
+                .isInstanceOfSatisfying(
+                        RunParams.InvalidParamException.class,
+                        e -> assertThat(e.param()).isEqualTo(param))
                 .hasMessageStartingWith("param '" + param + "': ")
                 .hasMessageContaining(message);
     }
@@ -66,7 +69,12 @@ class RunParamsTest {
         given.put("ratio", 1);
         given.put("mode", null); // null: the default applies
         Map<String, Object> resolved = RunParams.resolve(DAG, given);
-        assertThat(resolved).containsEntry("big", Long.MAX_VALUE).containsEntry("rows", 7).containsEntry("level", 3)
-                .containsEntry("ratio", 1).containsEntry("mode", "fast").containsEntry("x", 0);
+        assertThat(resolved)
+                .containsEntry("big", Long.MAX_VALUE)
+                .containsEntry("rows", 7)
+                .containsEntry("level", 3)
+                .containsEntry("ratio", 1)
+                .containsEntry("mode", "fast")
+                .containsEntry("x", 0);
     }
 }

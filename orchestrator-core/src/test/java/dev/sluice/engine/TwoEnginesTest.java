@@ -31,12 +31,16 @@ class TwoEnginesTest {
             h.save(a, TestDags.dag("wide", 100, tasks));
             List<Long> runs = new ArrayList<>();
             for (int r = 0; r < 8; r++) runs.add(h.trigger(r % 2 == 0 ? a : b, "wide", Map.of()));
-            for (long run : runs) assertThat(h.awaitRun(run, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCESS);
+            for (long run : runs)
+                assertThat(h.awaitRun(run, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCESS);
 
             var dsl = h.db.dsl();
             assertThat(dsl.fetchValue("select count(*) from task_instance")).isEqualTo(4000L);
-            assertThat(dsl.fetchValue("select count(*) from attempt")).as("one attempt per task").isEqualTo(4000L);
-            assertThat(dsl.fetchValue("select count(*) from task_instance where try_number <> 1 or state <> 'success'")).isEqualTo(0L);
+            assertThat(dsl.fetchValue("select count(*) from attempt"))
+                    .as("one attempt per task")
+                    .isEqualTo(4000L);
+            assertThat(dsl.fetchValue("select count(*) from task_instance where try_number <> 1 or state <> 'success'"))
+                    .isEqualTo(0L);
             var perWorker = dsl.fetch("select worker_id, count(*) from attempt group by worker_id");
             assertThat(perWorker).as("both engines did work: %s", perWorker).hasSize(2);
         }

@@ -28,8 +28,9 @@ class WebhookDagConfigTest {
                   - id: a
                     type: noop
                 """, "notified.yaml");
-        assertThat(dag.notifications()).isEqualTo(new Notifications("https://hooks.example/sluice",
-                Set.of(Event.TASK_FAILED, Event.TASK_RETRY)));
+        assertThat(dag.notifications())
+                .isEqualTo(
+                        new Notifications("https://hooks.example/sluice", Set.of(Event.TASK_FAILED, Event.TASK_RETRY)));
         assertThat(DagJson.fromJson(DagJson.toJson(dag))).isEqualTo(dag);
     }
 

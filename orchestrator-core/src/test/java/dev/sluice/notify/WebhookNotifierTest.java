@@ -65,36 +65,66 @@ class WebhookNotifierTest {
 
     @Test
     void a_failing_task_posts_retry_failure_and_run_failure() throws Exception {
-        h.save(engine, DagBuilder.dag("hooked").notifications(url("/hook"), Event.TASK_FAILED, Event.TASK_RETRY, Event.RUN_FAILED)
-                .task("boom", "scripted", t -> t.retries(1).retryDelay("50ms").config("fail_attempts", 9)).build(h.types));
+        h.save(
+                engine,
+                DagBuilder.dag("hooked")
+                        .notifications(url("/hook"), Event.TASK_FAILED, Event.TASK_RETRY, Event.RUN_FAILED)
+                        .task(
+                                "boom",
+                                "scripted",
+                                t -> t.retries(1).retryDelay("50ms").config("fail_attempts", 9))
+                        .build(h.types));
         long run = h.trigger(engine, "hooked", Map.of());
         assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> received.stream().filter(m -> "hooked".equals(m.get("dag_id"))).count() == 3);
-        var events = received.stream().filter(m -> "hooked".equals(m.get("dag_id"))).toList();
-        assertThat(events).extracting(m -> m.get("event")).containsExactlyInAnyOrder("task_retry", "task_failed", "run_failed");
-        var failed = events.stream().filter(m -> m.get("event").equals("task_failed")).findFirst().orElseThrow();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> received.stream()
+                                .filter(m -> "hooked".equals(m.get("dag_id")))
+                                .count()
+                        == 3);
+        var events =
+                received.stream().filter(m -> "hooked".equals(m.get("dag_id"))).toList();
+        assertThat(events)
+                .extracting(m -> m.get("event"))
+                .containsExactlyInAnyOrder("task_retry", "task_failed", "run_failed");
+        var failed = events.stream()
+                .filter(m -> m.get("event").equals("task_failed"))
+                .findFirst()
+                .orElseThrow();
         assertThat(failed).containsEntry("task_id", "boom").containsEntry("try_number", 2);
         assertThat((String) failed.get("error")).contains("scripted failure on attempt 2");
         String runId = (String) failed.get("run_id");
         assertThat(runId).startsWith("manual__");
         assertThat(failed.get("logical_date")).isEqualTo(runId.substring("manual__".length()));
-        assertThat((String) failed.get("link")).startsWith("http://sluice.example/ui/#/dags/hooked/runs/manual__")
+        assertThat((String) failed.get("link"))
+                .startsWith("http://sluice.example/ui/#/dags/hooked/runs/manual__")
                 .endsWith("/tasks/boom");
     }
 
     @Test
     void a_failing_webhook_is_retried_then_dropped_and_the_run_still_succeeds() throws Exception {
-        h.save(engine, DagBuilder.dag("hook_broken").notifications(url("/broken"), Event.TASK_RETRY)
-                .task("flaky", "scripted", t -> t.retries(1).retryDelay("50ms").config("fail_attempts", 1)).build(h.types));
+        h.save(
+                engine,
+                DagBuilder.dag("hook_broken")
+                        .notifications(url("/broken"), Event.TASK_RETRY)
+                        .task(
+                                "flaky",
+                                "scripted",
+                                t -> t.retries(1).retryDelay("50ms").config("fail_attempts", 1))
+                        .build(h.types));
         long run = h.trigger(engine, "hook_broken", Map.of());
         assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.SUCCESS);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(brokenCalls.get()).isEqualTo(3));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(brokenCalls.get()).isEqualTo(3));
     }
 
     @Test
     void a_dag_without_a_url_and_no_global_url_posts_nothing() throws Exception {
-        h.save(engine, DagBuilder.dag("quiet").task("boom", "scripted", t -> t.config("fail_attempts", 1)).build(h.types));
+        h.save(
+                engine,
+                DagBuilder.dag("quiet")
+                        .task("boom", "scripted", t -> t.config("fail_attempts", 1))
+                        .build(h.types));
         long run = h.trigger(engine, "quiet", Map.of());
         assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
         await().pollDelay(Duration.ofMillis(300)).until(() -> true);

@@ -43,8 +43,11 @@ class PoolLimitsTest {
         pools = new PoolRepository(h.db.dsl());
         pools.put("gpu", 2, "two GPUs");
         var dags = new DagRepository(h.db.dsl(), Clock.systemUTC());
-        for (Dag d : List.of(wide("gpu_jobs", 8, "gpu", 64, "gpu"), wide("gpu_jobs_too", 6, "gpu", 64, "gpu"),
-                wide("narrow", 10, "default", 3, "narrow"), wide("free", 12, "default", 64, "free"))) {
+        for (Dag d : List.of(
+                wide("gpu_jobs", 8, "gpu", 64, "gpu"),
+                wide("gpu_jobs_too", 6, "gpu", 64, "gpu"),
+                wide("narrow", 10, "default", 3, "narrow"),
+                wide("free", 12, "default", 64, "free"))) {
             dags.save(d, h.home.resolve(d.id() + ".yaml").toString(), null);
         }
         h.engine(h.config().withSlots(16).withWorkerId("w1"), Clock.systemUTC());
@@ -64,7 +67,8 @@ class PoolLimitsTest {
             runs.add(h.trigger(engine, dag, Map.of()));
             runs.add(h.trigger(engine, dag, Map.of()));
         }
-        for (long run : runs) assertThat(h.awaitRun(run, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCESS);
+        for (long run : runs)
+            assertThat(h.awaitRun(run, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCESS);
 
         // Two pools' worth of DAGs share the gpu pool's two slots.
         assertThat(probe.maxConcurrent("gpu")).isBetween(1, 2);
@@ -72,13 +76,16 @@ class PoolLimitsTest {
         assertThat(probe.maxConcurrent("narrow")).isBetween(1, 3);
         // Unlimited work was not held back to the limits of others.
         assertThat(probe.maxConcurrent("free")).isGreaterThan(3);
-        assertThat(pools.usage()).filteredOn(u -> u.name().equals("gpu"))
-                .singleElement().satisfies(u -> assertThat(u.running()).isZero());
+        assertThat(pools.usage())
+                .filteredOn(u -> u.name().equals("gpu"))
+                .singleElement()
+                .satisfies(u -> assertThat(u.running()).isZero());
     }
 
     @Test
     void the_default_pool_exists_and_cannot_be_deleted() {
-        assertThat(pools.get("default")).hasValueSatisfying(p -> assertThat(p.slots()).isEqualTo(128));
+        assertThat(pools.get("default"))
+                .hasValueSatisfying(p -> assertThat(p.slots()).isEqualTo(128));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> pools.delete("default"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(pools.unknown(List.of("gpu", "tpu", "default"))).containsExactly("tpu");

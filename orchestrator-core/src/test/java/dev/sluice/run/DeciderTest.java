@@ -18,10 +18,13 @@ class DeciderTest {
 
     /** Two upstreams a, b and a join j with the given rule. */
     private static DagGraph join(TriggerRule rule) {
-        return new DagGraph(dag("j", 1, List.of(
-                task("a", "noop", List.of(), Map.of()),
-                task("b", "noop", List.of(), Map.of()),
-                withRule(task("j", "noop", List.of("a", "b"), Map.of()), rule))));
+        return new DagGraph(dag(
+                "j",
+                1,
+                List.of(
+                        task("a", "noop", List.of(), Map.of()),
+                        task("b", "noop", List.of(), Map.of()),
+                        withRule(task("j", "noop", List.of("a", "b"), Map.of()), rule))));
     }
 
     private static TaskState decideJoin(TriggerRule rule, TaskState a, TaskState b) {
@@ -31,47 +34,47 @@ class DeciderTest {
 
     @ParameterizedTest(name = "{0}: a={1} b={2} -> {3}")
     @CsvSource({
-            // all_success: any failure upstream-fails, any skip skips, waits otherwise
-            "ALL_SUCCESS, SUCCESS, SUCCESS, QUEUED",
-            "ALL_SUCCESS, SUCCESS, RUNNING, PENDING",
-            "ALL_SUCCESS, FAILED, RUNNING, UPSTREAM_FAILED",
-            "ALL_SUCCESS, UPSTREAM_FAILED, SUCCESS, UPSTREAM_FAILED",
-            "ALL_SUCCESS, SKIPPED, SUCCESS, SKIPPED",
-            "ALL_SUCCESS, UP_FOR_RETRY, SUCCESS, PENDING",
-            // all_failed
-            "ALL_FAILED, FAILED, FAILED, QUEUED",
-            "ALL_FAILED, FAILED, UPSTREAM_FAILED, QUEUED",
-            "ALL_FAILED, FAILED, RUNNING, PENDING",
-            "ALL_FAILED, SUCCESS, RUNNING, SKIPPED",
-            "ALL_FAILED, SKIPPED, FAILED, SKIPPED",
-            // all_done
-            "ALL_DONE, SUCCESS, FAILED, QUEUED",
-            "ALL_DONE, SKIPPED, UPSTREAM_FAILED, QUEUED",
-            "ALL_DONE, SUCCESS, RUNNING, PENDING",
-            "ALL_DONE, UP_FOR_RETRY, SUCCESS, PENDING",
-            // one_success
-            "ONE_SUCCESS, SUCCESS, RUNNING, QUEUED",
-            "ONE_SUCCESS, FAILED, RUNNING, PENDING",
-            "ONE_SUCCESS, FAILED, FAILED, UPSTREAM_FAILED",
-            "ONE_SUCCESS, FAILED, SKIPPED, UPSTREAM_FAILED",
-            "ONE_SUCCESS, SKIPPED, SKIPPED, SKIPPED",
-            // one_failed
-            "ONE_FAILED, FAILED, RUNNING, QUEUED",
-            "ONE_FAILED, UPSTREAM_FAILED, PENDING, QUEUED",
-            "ONE_FAILED, SUCCESS, RUNNING, PENDING",
-            "ONE_FAILED, SUCCESS, SKIPPED, SKIPPED",
-            // none_failed
-            "NONE_FAILED, SUCCESS, SKIPPED, QUEUED",
-            "NONE_FAILED, SUCCESS, RUNNING, PENDING",
-            "NONE_FAILED, FAILED, RUNNING, UPSTREAM_FAILED",
-            "NONE_FAILED, SKIPPED, SKIPPED, QUEUED",
-            // none_skipped
-            "NONE_SKIPPED, SUCCESS, FAILED, QUEUED",
-            "NONE_SKIPPED, SKIPPED, RUNNING, SKIPPED",
-            "NONE_SKIPPED, SUCCESS, RUNNING, PENDING",
-            // always
-            "ALWAYS, PENDING, PENDING, QUEUED",
-            "ALWAYS, FAILED, RUNNING, QUEUED",
+        // all_success: any failure upstream-fails, any skip skips, waits otherwise
+        "ALL_SUCCESS, SUCCESS, SUCCESS, QUEUED",
+        "ALL_SUCCESS, SUCCESS, RUNNING, PENDING",
+        "ALL_SUCCESS, FAILED, RUNNING, UPSTREAM_FAILED",
+        "ALL_SUCCESS, UPSTREAM_FAILED, SUCCESS, UPSTREAM_FAILED",
+        "ALL_SUCCESS, SKIPPED, SUCCESS, SKIPPED",
+        "ALL_SUCCESS, UP_FOR_RETRY, SUCCESS, PENDING",
+        // all_failed
+        "ALL_FAILED, FAILED, FAILED, QUEUED",
+        "ALL_FAILED, FAILED, UPSTREAM_FAILED, QUEUED",
+        "ALL_FAILED, FAILED, RUNNING, PENDING",
+        "ALL_FAILED, SUCCESS, RUNNING, SKIPPED",
+        "ALL_FAILED, SKIPPED, FAILED, SKIPPED",
+        // all_done
+        "ALL_DONE, SUCCESS, FAILED, QUEUED",
+        "ALL_DONE, SKIPPED, UPSTREAM_FAILED, QUEUED",
+        "ALL_DONE, SUCCESS, RUNNING, PENDING",
+        "ALL_DONE, UP_FOR_RETRY, SUCCESS, PENDING",
+        // one_success
+        "ONE_SUCCESS, SUCCESS, RUNNING, QUEUED",
+        "ONE_SUCCESS, FAILED, RUNNING, PENDING",
+        "ONE_SUCCESS, FAILED, FAILED, UPSTREAM_FAILED",
+        "ONE_SUCCESS, FAILED, SKIPPED, UPSTREAM_FAILED",
+        "ONE_SUCCESS, SKIPPED, SKIPPED, SKIPPED",
+        // one_failed
+        "ONE_FAILED, FAILED, RUNNING, QUEUED",
+        "ONE_FAILED, UPSTREAM_FAILED, PENDING, QUEUED",
+        "ONE_FAILED, SUCCESS, RUNNING, PENDING",
+        "ONE_FAILED, SUCCESS, SKIPPED, SKIPPED",
+        // none_failed
+        "NONE_FAILED, SUCCESS, SKIPPED, QUEUED",
+        "NONE_FAILED, SUCCESS, RUNNING, PENDING",
+        "NONE_FAILED, FAILED, RUNNING, UPSTREAM_FAILED",
+        "NONE_FAILED, SKIPPED, SKIPPED, QUEUED",
+        // none_skipped
+        "NONE_SKIPPED, SUCCESS, FAILED, QUEUED",
+        "NONE_SKIPPED, SKIPPED, RUNNING, SKIPPED",
+        "NONE_SKIPPED, SUCCESS, RUNNING, PENDING",
+        // always
+        "ALWAYS, PENDING, PENDING, QUEUED",
+        "ALWAYS, FAILED, RUNNING, QUEUED",
     })
     void trigger_rules_follow_airflow(TriggerRule rule, TaskState a, TaskState b, TaskState expected) {
         assertThat(decideJoin(rule, a, b)).isEqualTo(expected);
@@ -84,7 +87,9 @@ class DeciderTest {
         for (TriggerRule rule : TriggerRule.values()) {
             for (TaskState a : finished) {
                 for (TaskState b : finished) {
-                    assertThat(decideJoin(rule, a, b)).as("%s a=%s b=%s", rule, a, b).isNotEqualTo(TaskState.PENDING);
+                    assertThat(decideJoin(rule, a, b))
+                            .as("%s a=%s b=%s", rule, a, b)
+                            .isNotEqualTo(TaskState.PENDING);
                 }
             }
         }
@@ -92,16 +97,24 @@ class DeciderTest {
 
     @Test
     void the_graph_knows_which_tasks_read_other_tasks_outputs_in_nested_config() {
-        var g = new DagGraph(dag("o", 1, List.of(task("a", "noop", List.of(), Map.of("x", "plain {{ ds }}")),
-                task("b", "noop", List.of("a"), Map.of("env", Map.of("P", List.of("{{ tasks.a.output.path }}")))))));
+        var g = new DagGraph(dag(
+                "o",
+                1,
+                List.of(
+                        task("a", "noop", List.of(), Map.of("x", "plain {{ ds }}")),
+                        task(
+                                "b",
+                                "noop",
+                                List.of("a"),
+                                Map.of("env", Map.of("P", List.of("{{ tasks.a.output.path }}")))))));
         assertThat(g.readsTaskOutputs("a")).isFalse();
         assertThat(g.readsTaskOutputs("b")).isTrue();
     }
 
     @Test
     void roots_are_queued_at_start_and_nothing_else() {
-        var g = new DagGraph(dag("l", 1, List.of(task("a", "noop", List.of(), Map.of()),
-                task("b", "noop", List.of("a"), Map.of()))));
+        var g = new DagGraph(dag(
+                "l", 1, List.of(task("a", "noop", List.of(), Map.of()), task("b", "noop", List.of("a"), Map.of()))));
         var d = Decider.decide(g, Map.of("a", TaskState.PENDING, "b", TaskState.PENDING));
         assertThat(d.changes()).containsExactly(Map.entry("a", TaskState.QUEUED));
         assertThat(d.runFinished()).isFalse();
@@ -109,28 +122,45 @@ class DeciderTest {
 
     @Test
     void upstream_failure_propagates_through_the_whole_chain_in_one_decision() {
-        var g = new DagGraph(dag("l", 1, List.of(task("a", "noop", List.of(), Map.of()),
-                task("b", "noop", List.of("a"), Map.of()), task("c", "noop", List.of("b"), Map.of()))));
+        var g = new DagGraph(dag(
+                "l",
+                1,
+                List.of(
+                        task("a", "noop", List.of(), Map.of()),
+                        task("b", "noop", List.of("a"), Map.of()),
+                        task("c", "noop", List.of("b"), Map.of()))));
         var d = Decider.decide(g, Map.of("a", TaskState.FAILED, "b", TaskState.PENDING, "c", TaskState.PENDING));
-        assertThat(d.changes()).containsEntry("b", TaskState.UPSTREAM_FAILED).containsEntry("c", TaskState.UPSTREAM_FAILED);
+        assertThat(d.changes())
+                .containsEntry("b", TaskState.UPSTREAM_FAILED)
+                .containsEntry("c", TaskState.UPSTREAM_FAILED);
         assertThat(d.runOutcome()).isEqualTo(RunState.FAILED);
     }
 
     @Test
     void run_fails_only_when_a_leaf_fails() {
         // a fails, but the leaf "cleanup" (all_done) succeeds: the run succeeds, as in Airflow
-        var g = new DagGraph(dag("l", 1, List.of(task("a", "noop", List.of(), Map.of()),
-                withRule(task("cleanup", "noop", List.of("a"), Map.of()), TriggerRule.ALL_DONE))));
-        assertThat(Decider.decide(g, Map.of("a", TaskState.FAILED, "cleanup", TaskState.SUCCESS)).runOutcome())
+        var g = new DagGraph(dag(
+                "l",
+                1,
+                List.of(
+                        task("a", "noop", List.of(), Map.of()),
+                        withRule(task("cleanup", "noop", List.of("a"), Map.of()), TriggerRule.ALL_DONE))));
+        assertThat(Decider.decide(g, Map.of("a", TaskState.FAILED, "cleanup", TaskState.SUCCESS))
+                        .runOutcome())
                 .isEqualTo(RunState.SUCCESS);
-        assertThat(Decider.decide(g, Map.of("a", TaskState.SUCCESS, "cleanup", TaskState.FAILED)).runOutcome())
+        assertThat(Decider.decide(g, Map.of("a", TaskState.SUCCESS, "cleanup", TaskState.FAILED))
+                        .runOutcome())
                 .isEqualTo(RunState.FAILED);
     }
 
     @Test
     void skipped_leaves_do_not_fail_a_run() {
-        var g = new DagGraph(dag("l", 1, List.of(task("a", "noop", List.of(), Map.of()),
-                withRule(task("on_failure", "noop", List.of("a"), Map.of()), TriggerRule.ONE_FAILED))));
+        var g = new DagGraph(dag(
+                "l",
+                1,
+                List.of(
+                        task("a", "noop", List.of(), Map.of()),
+                        withRule(task("on_failure", "noop", List.of("a"), Map.of()), TriggerRule.ONE_FAILED))));
         var d = Decider.decide(g, Map.of("a", TaskState.SUCCESS, "on_failure", TaskState.PENDING));
         assertThat(d.changes()).containsEntry("on_failure", TaskState.SKIPPED);
         assertThat(d.runOutcome()).isEqualTo(RunState.SUCCESS);
@@ -144,7 +174,8 @@ class DeciderTest {
         assertThat(TaskState.SKIPPED.canMoveTo(TaskState.RUNNING)).isFalse();
         org.assertj.core.api.Assertions.assertThatThrownBy(
                         () -> IllegalTransitionException.check("task x", TaskState.SUCCESS, TaskState.UP_FOR_RETRY))
-                .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("SUCCESS -> UP_FOR_RETRY");
+                .isInstanceOf(IllegalTransitionException.class)
+                .hasMessageContaining("SUCCESS -> UP_FOR_RETRY");
         assertThat(RunState.SUCCESS.canMoveTo(RunState.CANCELLED)).isFalse();
     }
 }

@@ -44,8 +44,12 @@ class CatchupTest {
         assertThat(created).last().isEqualTo(t("2026-03-09T00:00:00Z"));
         assertThat(created).isSorted();
         // Run keys follow the order: oldest first, which is the order max_active_runs promotes them in.
-        var byKey = h.db.dsl().select(Tables.DAG_RUN.LOGICAL_DATE).from(Tables.DAG_RUN)
-                .where(Tables.DAG_RUN.DAG_ID.eq("catchup_on")).orderBy(Tables.DAG_RUN.ID).fetch(r -> r.value1().toInstant());
+        var byKey = h.db.dsl()
+                .select(Tables.DAG_RUN.LOGICAL_DATE)
+                .from(Tables.DAG_RUN)
+                .where(Tables.DAG_RUN.DAG_ID.eq("catchup_on"))
+                .orderBy(Tables.DAG_RUN.ID)
+                .fetch(r -> r.value1().toInstant());
         assertThat(byKey).isEqualTo(created);
         assertThat(firing.fire("catchup_on").created()).isEmpty();
     }
@@ -63,28 +67,47 @@ class CatchupTest {
     @Test
     void unpausing_a_catchup_dag_creates_the_missed_intervals_and_runs_wait_for_max_active_runs() {
         clock.set(t("2026-03-10T12:00:00Z"));
-        h.save(engine, scheduledDag(h, "catchup_paused", "0 */6 * * *", b -> b.catchup(true)
-                .startDate(LocalDate.parse("2026-03-10")).maxActiveRuns(1)));
-        assertThat(firing.fire("catchup_paused").created()).containsExactly(t("2026-03-10T00:00:00Z"), t("2026-03-10T06:00:00Z"));
+        h.save(
+                engine,
+                scheduledDag(
+                        h,
+                        "catchup_paused",
+                        "0 */6 * * *",
+                        b -> b.catchup(true)
+                                .startDate(LocalDate.parse("2026-03-10"))
+                                .maxActiveRuns(1)));
+        assertThat(firing.fire("catchup_paused").created())
+                .containsExactly(t("2026-03-10T00:00:00Z"), t("2026-03-10T06:00:00Z"));
         engine.dags().setPaused("catchup_paused", true);
         clock.advance(Duration.ofDays(1));
         assertThat(firing.fire("catchup_paused").created()).isEmpty();
         engine.dags().setPaused("catchup_paused", false);
-        assertThat(firing.fire("catchup_paused").created()).hasSize(4)
-                .containsExactly(t("2026-03-10T12:00:00Z"), t("2026-03-10T18:00:00Z"), t("2026-03-11T00:00:00Z"),
+        assertThat(firing.fire("catchup_paused").created())
+                .hasSize(4)
+                .containsExactly(
+                        t("2026-03-10T12:00:00Z"),
+                        t("2026-03-10T18:00:00Z"),
+                        t("2026-03-11T00:00:00Z"),
                         t("2026-03-11T06:00:00Z"));
         // Queued behind max_active_runs = 1, never dropped.
-        int running = h.db.dsl().fetchCount(Tables.DAG_RUN, Tables.DAG_RUN.DAG_ID.eq("catchup_paused"),
-                Tables.DAG_RUN.STATE.eq("running"));
+        int running = h.db.dsl()
+                .fetchCount(
+                        Tables.DAG_RUN, Tables.DAG_RUN.DAG_ID.eq("catchup_paused"), Tables.DAG_RUN.STATE.eq("running"));
         assertThat(running).isLessThanOrEqualTo(1);
-        assertThat(h.db.dsl().fetchCount(Tables.DAG_RUN, Tables.DAG_RUN.DAG_ID.eq("catchup_paused"))).isEqualTo(6);
+        assertThat(h.db.dsl().fetchCount(Tables.DAG_RUN, Tables.DAG_RUN.DAG_ID.eq("catchup_paused")))
+                .isEqualTo(6);
     }
 
     @Test
     void a_long_catchup_is_created_in_slices_and_fires_again_at_once() {
         clock.set(t("2026-03-10T12:00:00Z"));
-        h.save(engine, scheduledDag(h, "catchup_big", "*/10 * * * *", b -> b.catchup(true)
-                .startDate(LocalDate.parse("2026-03-01"))));
+        h.save(
+                engine,
+                scheduledDag(
+                        h,
+                        "catchup_big",
+                        "*/10 * * * *",
+                        b -> b.catchup(true).startDate(LocalDate.parse("2026-03-01"))));
         var first = firing.fire("catchup_big");
         assertThat(first.created()).hasSize(ScheduledRunCreator.MAX_RUNS_PER_FIRE);
         assertThat(first.nextFire()).isEqualTo(clock.instant());

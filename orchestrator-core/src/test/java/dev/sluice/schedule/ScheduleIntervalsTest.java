@@ -34,10 +34,11 @@ class ScheduleIntervalsTest {
         var s = new CronSchedule("30 2 * * *", NEW_YORK, null, null);
         // 2026-03-08: clocks jump from 02:00 EST to 03:00 EDT; 02:30 does not exist.
         var f = fires(s, at("2026-03-07T00:00", NEW_YORK), at("2026-03-10T00:00", NEW_YORK));
-        assertThat(f).containsExactly(
-                at("2026-03-07T02:30", NEW_YORK),
-                ZonedDateTime.parse("2026-03-08T03:30-04:00").toInstant(),
-                at("2026-03-09T02:30", NEW_YORK));
+        assertThat(f)
+                .containsExactly(
+                        at("2026-03-07T02:30", NEW_YORK),
+                        ZonedDateTime.parse("2026-03-08T03:30-04:00").toInstant(),
+                        at("2026-03-09T02:30", NEW_YORK));
     }
 
     @Test
@@ -45,10 +46,11 @@ class ScheduleIntervalsTest {
         var s = new CronSchedule("30 1 * * *", NEW_YORK, null, null);
         // 2026-11-01: 01:00–02:00 happens twice; the job runs at the first 01:30 (EDT) only.
         var f = fires(s, at("2026-10-31T00:00", NEW_YORK), at("2026-11-03T00:00", NEW_YORK));
-        assertThat(f).containsExactly(
-                at("2026-10-31T01:30", NEW_YORK),
-                ZonedDateTime.parse("2026-11-01T01:30-04:00").toInstant(),
-                at("2026-11-02T01:30", NEW_YORK));
+        assertThat(f)
+                .containsExactly(
+                        at("2026-10-31T01:30", NEW_YORK),
+                        ZonedDateTime.parse("2026-11-01T01:30-04:00").toInstant(),
+                        at("2026-11-02T01:30", NEW_YORK));
     }
 
     @Test
@@ -65,32 +67,47 @@ class ScheduleIntervalsTest {
     void the_run_for_an_interval_is_due_at_its_end_with_the_start_as_logical_date() {
         var s = new CronSchedule("@daily", UTC, null, null);
         var latest = s.latestEndedBy(Instant.parse("2026-05-10T13:00:00Z")).orElseThrow();
-        assertThat(latest).isEqualTo(new Interval(Instant.parse("2026-05-09T00:00:00Z"), Instant.parse("2026-05-10T00:00:00Z")));
+        assertThat(latest)
+                .isEqualTo(new Interval(Instant.parse("2026-05-09T00:00:00Z"), Instant.parse("2026-05-10T00:00:00Z")));
         // exactly at the boundary the interval that just ended is due
-        assertThat(s.latestEndedBy(Instant.parse("2026-05-10T00:00:00Z")).orElseThrow().start())
+        assertThat(s.latestEndedBy(Instant.parse("2026-05-10T00:00:00Z"))
+                        .orElseThrow()
+                        .start())
                 .isEqualTo(Instant.parse("2026-05-09T00:00:00Z"));
-        assertThat(s.nextRunAfter(Instant.parse("2026-05-10T13:00:00Z"))).contains(Instant.parse("2026-05-11T00:00:00Z"));
+        assertThat(s.nextRunAfter(Instant.parse("2026-05-10T13:00:00Z")))
+                .contains(Instant.parse("2026-05-11T00:00:00Z"));
     }
 
     @Test
     void macros_expand_to_their_unix_cron() {
         Instant from = Instant.parse("2026-01-01T00:00:00Z");
-        assertThat(new CronSchedule("@weekly", UTC, null, null).fireAfter(from)).isEqualTo(Instant.parse("2026-01-04T00:00:00Z"));
-        assertThat(new CronSchedule("@monthly", UTC, null, null).fireAfter(from)).isEqualTo(Instant.parse("2026-02-01T00:00:00Z"));
-        assertThat(new CronSchedule("@yearly", UTC, null, null).fireAfter(from)).isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
-        assertThat(new CronSchedule("@hourly", UTC, null, null).fireAfter(from)).isEqualTo(Instant.parse("2026-01-01T01:00:00Z"));
+        assertThat(new CronSchedule("@weekly", UTC, null, null).fireAfter(from))
+                .isEqualTo(Instant.parse("2026-01-04T00:00:00Z"));
+        assertThat(new CronSchedule("@monthly", UTC, null, null).fireAfter(from))
+                .isEqualTo(Instant.parse("2026-02-01T00:00:00Z"));
+        assertThat(new CronSchedule("@yearly", UTC, null, null).fireAfter(from))
+                .isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
+        assertThat(new CronSchedule("@hourly", UTC, null, null).fireAfter(from))
+                .isEqualTo(Instant.parse("2026-01-01T01:00:00Z"));
     }
 
     @Test
     void start_and_end_dates_bound_the_intervals() {
         var s = new CronSchedule("@daily", UTC, LocalDate.parse("2026-01-03"), LocalDate.parse("2026-01-05"));
         var all = s.endedBetween(Instant.parse("2025-12-01T00:00:00Z"), Instant.parse("2026-02-01T00:00:00Z"), 100);
-        assertThat(all).extracting(Interval::start).containsExactly(
-                Instant.parse("2026-01-03T00:00:00Z"), Instant.parse("2026-01-04T00:00:00Z"), Instant.parse("2026-01-05T00:00:00Z"));
-        assertThat(s.latestEndedBy(Instant.parse("2026-02-01T00:00:00Z")).orElseThrow().start())
+        assertThat(all)
+                .extracting(Interval::start)
+                .containsExactly(
+                        Instant.parse("2026-01-03T00:00:00Z"),
+                        Instant.parse("2026-01-04T00:00:00Z"),
+                        Instant.parse("2026-01-05T00:00:00Z"));
+        assertThat(s.latestEndedBy(Instant.parse("2026-02-01T00:00:00Z"))
+                        .orElseThrow()
+                        .start())
                 .isEqualTo(Instant.parse("2026-01-05T00:00:00Z"));
         assertThat(s.latestEndedBy(Instant.parse("2026-01-02T12:00:00Z"))).isEmpty();
-        assertThat(s.nextRunAfter(Instant.parse("2026-01-01T00:00:00Z"))).contains(Instant.parse("2026-01-04T00:00:00Z"));
+        assertThat(s.nextRunAfter(Instant.parse("2026-01-01T00:00:00Z")))
+                .contains(Instant.parse("2026-01-04T00:00:00Z"));
         assertThat(s.nextRunAfter(Instant.parse("2026-01-06T00:00:00Z"))).isEmpty();
     }
 

@@ -31,8 +31,11 @@ final class ScheduleTesting {
 
     /** Logical dates of the DAG's runs of a type, oldest first. */
     static List<Instant> logicalDates(EngineHarness h, String dagId, String runType) {
-        return h.db.dsl().select(DAG_RUN.LOGICAL_DATE).from(DAG_RUN)
-                .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_TYPE.eq(runType)).orderBy(DAG_RUN.LOGICAL_DATE)
+        return h.db.dsl()
+                .select(DAG_RUN.LOGICAL_DATE)
+                .from(DAG_RUN)
+                .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_TYPE.eq(runType))
+                .orderBy(DAG_RUN.LOGICAL_DATE)
                 .fetch(r -> r.value1().toInstant());
     }
 

@@ -44,7 +44,10 @@ class SchedulerFiringTest {
         var fired = firing.fire("daily_etl");
         assertThat(fired.created()).containsExactly(t("2026-03-09T00:00:00Z"));
         assertThat(fired.nextFire()).isEqualTo(t("2026-03-11T00:00:00Z"));
-        var run = h.db.dsl().selectFrom(DAG_RUN).where(DAG_RUN.DAG_ID.eq("daily_etl")).fetchSingle();
+        var run = h.db.dsl()
+                .selectFrom(DAG_RUN)
+                .where(DAG_RUN.DAG_ID.eq("daily_etl"))
+                .fetchSingle();
         assertThat(run.getRunType()).isEqualTo("scheduled");
         assertThat(run.getRunId()).isEqualTo("scheduled__2026-03-09T00:00:00Z");
         assertThat(run.getDataIntervalStart().toInstant()).isEqualTo(t("2026-03-09T00:00:00Z"));
@@ -79,26 +82,41 @@ class SchedulerFiringTest {
     void a_manual_run_on_a_scheduled_date_is_not_doubled() {
         clock.set(t("2026-03-10T12:00:00Z"));
         h.save(engine, daily(h, "manual_first", false, null));
-        engine.runs().createRun("manual_first", "manual", t("2026-03-09T00:00:00Z"), null, null, java.util.Map.of(), "me");
+        engine.runs()
+                .createRun("manual_first", "manual", t("2026-03-09T00:00:00Z"), null, null, java.util.Map.of(), "me");
         assertThat(firing.fire("manual_first").created()).isEmpty();
-        assertThat(h.db.dsl().fetchCount(DAG_RUN, DAG_RUN.DAG_ID.eq("manual_first"))).isEqualTo(1);
+        assertThat(h.db.dsl().fetchCount(DAG_RUN, DAG_RUN.DAG_ID.eq("manual_first")))
+                .isEqualTo(1);
     }
 
     @Test
     void a_dag_in_a_dst_zone_runs_once_on_each_transition_day() {
         clock.set(t("2026-03-07T12:00:00Z"));
-        h.save(engine, scheduledDag(h, "ny_0230", "30 2 * * *", b -> b.timezone("America/New_York").catchup(true)
-                .startDate(LocalDate.parse("2026-03-07"))));
+        h.save(
+                engine,
+                scheduledDag(
+                        h,
+                        "ny_0230",
+                        "30 2 * * *",
+                        b -> b.timezone("America/New_York").catchup(true).startDate(LocalDate.parse("2026-03-07"))));
         firing.fire("ny_0230");
         for (int i = 0; i < 4 * 48; i++) { // four days in half hours
             clock.advance(Duration.ofMinutes(30));
             firing.fire("ny_0230");
         }
         // Intervals start 03-07 02:30 EST, 03-08 03:30 EDT (02:30 does not exist), 03-09 02:30 EDT...
-        assertThat(logicalDates(h, "ny_0230", "scheduled")).containsExactly(
-                t("2026-03-07T07:30:00Z"), t("2026-03-08T07:30:00Z"), t("2026-03-09T06:30:00Z"), t("2026-03-10T06:30:00Z"));
-        var spring = h.db.dsl().select(DAG_RUN.DATA_INTERVAL_START, DAG_RUN.DATA_INTERVAL_END).from(DAG_RUN)
-                .where(DAG_RUN.DAG_ID.eq("ny_0230"), DAG_RUN.LOGICAL_DATE.eq(t("2026-03-08T07:30:00Z").atOffset(java.time.ZoneOffset.UTC)))
+        assertThat(logicalDates(h, "ny_0230", "scheduled"))
+                .containsExactly(
+                        t("2026-03-07T07:30:00Z"),
+                        t("2026-03-08T07:30:00Z"),
+                        t("2026-03-09T06:30:00Z"),
+                        t("2026-03-10T06:30:00Z"));
+        var spring = h.db.dsl()
+                .select(DAG_RUN.DATA_INTERVAL_START, DAG_RUN.DATA_INTERVAL_END)
+                .from(DAG_RUN)
+                .where(
+                        DAG_RUN.DAG_ID.eq("ny_0230"),
+                        DAG_RUN.LOGICAL_DATE.eq(t("2026-03-08T07:30:00Z").atOffset(java.time.ZoneOffset.UTC)))
                 .fetchSingle();
         // The spring-forward day's interval is 23 hours long.
         assertThat(Duration.between(spring.value1(), spring.value2())).isEqualTo(Duration.ofHours(23));
@@ -107,7 +125,9 @@ class SchedulerFiringTest {
     @Test
     void an_inactive_or_unscheduled_dag_needs_no_more_fires() {
         clock.set(t("2026-03-10T12:00:00Z"));
-        h.save(engine, dev.sluice.dag.DagBuilder.dag("manual_only").task("t", "noop").build(h.types));
+        h.save(
+                engine,
+                dev.sluice.dag.DagBuilder.dag("manual_only").task("t", "noop").build(h.types));
         assertThat(firing.fire("manual_only").nextFire()).isNull();
         assertThat(firing.fire("no_such_dag").nextFire()).isNull();
     }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * a full hour, so an {@code @hourly} schedule's next fire is seconds away.
  */
 class SchedulerQuartzTest {
-    static final SchedulerConfig FAST = SchedulerConfig.defaults().withIdleWait(Duration.ofSeconds(1))
-            .withCheckinInterval(Duration.ofSeconds(2));
+    static final SchedulerConfig FAST =
+            SchedulerConfig.defaults().withIdleWait(Duration.ofSeconds(1)).withCheckinInterval(Duration.ofSeconds(2));
 
     EngineHarness h;
     ShiftedClock clock = new ShiftedClock();
@@ -84,11 +84,14 @@ class SchedulerQuartzTest {
         s.start();
 
         // Armed "now" on registration: the latest ended interval runs at once.
-        await().atMost(Duration.ofSeconds(10)).until(() -> logicalDates(h, "hourly_quartz", "scheduled").size() == 1);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(s.nextFire("hourly_quartz"))
-                .hasValueSatisfying(next -> assertThat(next).isCloseTo(t("2026-03-10T12:00:00Z"), within())));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> logicalDates(h, "hourly_quartz", "scheduled").size() == 1);
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(s.nextFire("hourly_quartz"))
+                        .hasValueSatisfying(next -> assertThat(next).isCloseTo(t("2026-03-10T12:00:00Z"), within())));
         // And at 12:00 the 11:00 interval's run.
-        await().atMost(Duration.ofSeconds(20)).until(() -> logicalDates(h, "hourly_quartz", "scheduled").size() == 2);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> logicalDates(h, "hourly_quartz", "scheduled").size() == 2);
         assertThat(logicalDates(h, "hourly_quartz", "scheduled"))
                 .containsExactly(t("2026-03-10T10:00:00Z"), t("2026-03-10T11:00:00Z"));
     }
@@ -104,20 +107,25 @@ class SchedulerQuartzTest {
         SchedulerService s = scheduler(engine, "solo", new CopyOnWriteArrayList<>());
         clock.set(t("2026-03-10T11:59:57Z"));
         s.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> logicalDates(h, "comes_back", "scheduled").size() == 1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> s.nextFire("comes_back").isPresent());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> logicalDates(h, "comes_back", "scheduled").size() == 1);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> s.nextFire("comes_back").isPresent());
 
         // Inactive at the instant of the 12:00 fire (its file was away for a moment).
         setActive("comes_back", false);
-        await().atMost(Duration.ofSeconds(15)).until(() -> s.nextFire("comes_back").isEmpty());
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> s.nextFire("comes_back").isEmpty());
         assertThat(logicalDates(h, "comes_back", "scheduled")).hasSize(1);
 
         setActive("comes_back", true);
         s.syncSchedules();
         // Armed at once: the 11:00 interval that ended while it was away is created, and the 13:00 fire is armed.
-        await().atMost(Duration.ofSeconds(10)).until(() -> logicalDates(h, "comes_back", "scheduled").size() == 2);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(s.nextFire("comes_back"))
-                .hasValueSatisfying(next -> assertThat(next).isCloseTo(t("2026-03-10T13:00:00Z"), within())));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> logicalDates(h, "comes_back", "scheduled").size() == 2);
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(s.nextFire("comes_back"))
+                        .hasValueSatisfying(next -> assertThat(next).isCloseTo(t("2026-03-10T13:00:00Z"), within())));
 
         // A fresh scheduler on the same database (a restart) sees the same armed schedule.
         s.close();
@@ -127,8 +135,11 @@ class SchedulerQuartzTest {
     }
 
     private void setActive(String dagId, boolean active) {
-        h.db.dsl().update(dev.sluice.db.jooq.Tables.DAG).set(dev.sluice.db.jooq.Tables.DAG.IS_ACTIVE, active)
-                .where(dev.sluice.db.jooq.Tables.DAG.DAG_ID.eq(dagId)).execute();
+        h.db.dsl()
+                .update(dev.sluice.db.jooq.Tables.DAG)
+                .set(dev.sluice.db.jooq.Tables.DAG.IS_ACTIVE, active)
+                .where(dev.sluice.db.jooq.Tables.DAG.DAG_ID.eq(dagId))
+                .execute();
     }
 
     private static org.assertj.core.data.TemporalUnitOffset within() {
@@ -149,8 +160,10 @@ class SchedulerQuartzTest {
         nodeB.start();
 
         // Every DAG gets its 11:00 run at 12:00 (and its 10:00 run on registration, if that came before 12:00).
-        await().atMost(Duration.ofSeconds(25)).until(() -> java.util.stream.IntStream.range(0, dags)
-                .allMatch(i -> logicalDates(h, "cluster_" + i, "scheduled").contains(t("2026-03-10T11:00:00Z"))));
+        await().atMost(Duration.ofSeconds(25))
+                .until(() -> java.util.stream.IntStream.range(0, dags)
+                        .allMatch(i ->
+                                logicalDates(h, "cluster_" + i, "scheduled").contains(t("2026-03-10T11:00:00Z"))));
         // Let a doubled fire, if there were one, show up.
         await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
         int runs = 0;

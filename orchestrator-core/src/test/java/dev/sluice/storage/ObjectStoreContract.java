@@ -50,7 +50,8 @@ public abstract class ObjectStoreContract {
         s.download("runs/1/attempt.log", out);
         assertThat(Files.readAllBytes(out)).isEqualTo(data);
         try (InputStream from = s.open("runs/1/attempt.log", data.length - 10)) {
-            assertThat(from.readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(data, data.length - 10, data.length));
+            assertThat(from.readAllBytes())
+                    .isEqualTo(java.util.Arrays.copyOfRange(data, data.length - 10, data.length));
         }
         try (InputStream past = s.open("runs/1/attempt.log", data.length)) {
             assertThat(past.readAllBytes()).isEmpty();

@@ -15,7 +15,8 @@ class DatabaseReachableTest {
         try (Database db = TestDatabase.fresh(2)) {
             assertThat(db.reachable(Duration.ofSeconds(1))).isTrue();
             // Every pooled connection is taken: callers now wait for the pool (30 s by Hikari's default, 5 s here).
-            try (Connection a = db.dataSource().getConnection(); Connection b = db.dataSource().getConnection()) {
+            try (Connection a = db.dataSource().getConnection();
+                    Connection b = db.dataSource().getConnection()) {
                 long t0 = System.nanoTime();
                 boolean up = db.reachable(Duration.ofMillis(500));
                 long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -25,7 +26,9 @@ class DatabaseReachableTest {
                 assertThat(db.reachable(Duration.ofMillis(200))).isFalse();
             }
             // The stuck probe got its connection once it was released; the next probe is fresh and succeeds.
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> db.reachable(Duration.ofSeconds(1)));
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> db.reachable(Duration.ofSeconds(1)));
         }
     }
 }

@@ -64,15 +64,23 @@ class EmbeddedPostgresHomeTest {
     }
 
     private static SluiceConfig config(Path home, int port) {
-        return SluiceConfig.from(Map.of("SLUICE_HOME", home.toString(), "SLUICE_EMBEDDED_DB_PORT", String.valueOf(port)));
+        return SluiceConfig.from(
+                Map.of("SLUICE_HOME", home.toString(), "SLUICE_EMBEDDED_DB_PORT", String.valueOf(port)));
     }
 
     private Process startChild(Path home, int port) throws Exception {
         Path log = home.resolve("child.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                EmbeddedDatabaseMain.class.getName(), home.toString(), String.valueOf(port))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process child = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        EmbeddedDatabaseMain.class.getName(),
+                        home.toString(),
+                        String.valueOf(port))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         children.add(child);
         await().atMost(Duration.ofMinutes(2)).until(() -> {
             if (!child.isAlive()) throw new AssertionError("the child died:\n" + Files.readString(log));
@@ -99,7 +107,8 @@ class EmbeddedPostgresHomeTest {
     }
 
     private static Object query(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                var rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getObject(1);
         }
@@ -125,7 +134,8 @@ class EmbeddedPostgresHomeTest {
                     .isEqualTo("rw-------");
             assertThat(db.url()).isEqualTo("jdbc:postgresql://127.0.0.1:" + port + "/postgres");
             assertThatThrownBy(() -> connect(port, null).close()).isInstanceOf(SQLException.class);
-            assertThatThrownBy(() -> connect(port, "guess").close()).hasMessageContaining("password authentication failed");
+            assertThatThrownBy(() -> connect(port, "guess").close())
+                    .hasMessageContaining("password authentication failed");
             try (Connection c = connect(port, password(home))) {
                 assertThat(query(c, "select 1")).isEqualTo(1);
             }
@@ -140,16 +150,21 @@ class EmbeddedPostgresHomeTest {
         Path home = home();
         int port = freePort();
         // what earlier versions made: trust authentication, no password
-        try (EmbeddedPostgres old = EmbeddedPostgres.builder().setDataDirectory(home.resolve("postgres"))
-                .setCleanDataDirectory(false).setPort(port).start();
-             Connection c = old.getPostgresDatabase().getConnection()) {
+        try (EmbeddedPostgres old = EmbeddedPostgres.builder()
+                        .setDataDirectory(home.resolve("postgres"))
+                        .setCleanDataDirectory(false)
+                        .setPort(port)
+                        .start();
+                Connection c = old.getPostgresDatabase().getConnection()) {
             execute(c, "create table kept (x int); insert into kept values (42)");
         }
 
         try (Database db = Database.open(config(home, port), 2)) {
             assertThat(db.dsl().fetchValue("select x from kept")).isEqualTo(42);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThatThrownBy(() -> connect(port, null).close()).isInstanceOf(SQLException.class));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(
+                            () -> assertThatThrownBy(() -> connect(port, null).close())
+                                    .isInstanceOf(SQLException.class));
             try (Connection c = connect(port, password(home))) {
                 assertThat(query(c, "select x from kept")).isEqualTo(42);
             }
@@ -173,11 +188,15 @@ class EmbeddedPostgresHomeTest {
 
         first.destroyForcibly(); // SIGKILL: no shutdown hook stops PostgreSQL
         first.waitFor();
-        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive)).as("PostgreSQL outlives its process").contains(true);
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive))
+                .as("PostgreSQL outlives its process")
+                .contains(true);
 
         try (Database db = Database.open(config(home, port), 2)) {
             assertThat(db.dsl().fetchValue("select x from survived")).isEqualTo(7);
-            assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).as("the orphan was stopped").isFalse();
+            assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false))
+                    .as("the orphan was stopped")
+                    .isFalse();
             assertThat(postmasterPid(home)).isNotEqualTo(orphan);
             assertThatThrownBy(() -> connect(port, null).close()).isInstanceOf(SQLException.class);
         }
@@ -210,9 +229,11 @@ class EmbeddedPostgresHomeTest {
         // another home whose default port is taken: a free port and its own database
         try (Database other = Database.openEmbedded(homeB, port, false, 2)) {
             assertThat(portOf(other)).isNotEqualTo(port);
-            assertThat(Path.of(other.dsl().fetchValue("show data_directory").toString()).toRealPath())
+            assertThat(Path.of(other.dsl().fetchValue("show data_directory").toString())
+                            .toRealPath())
                     .isEqualTo(homeB.resolve("postgres").toRealPath());
-            assertThat(other.dsl().fetchValue("select to_regclass('only_in_a')")).isNull();
+            assertThat(other.dsl().fetchValue("select to_regclass('only_in_a')"))
+                    .isNull();
         }
 
         owner.destroy(); // SIGTERM: its shutdown hook stops the server

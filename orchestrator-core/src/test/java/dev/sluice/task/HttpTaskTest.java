@@ -30,7 +30,8 @@ class HttpTaskTest {
         server.createContext("/echo", ex -> {
             byte[] in = ex.getRequestBody().readAllBytes();
             boolean json = "application/json".equals(ex.getRequestHeaders().getFirst("Content-Type"));
-            byte[] body = (ex.getRequestMethod() + " " + (json ? "json " : "") + new String(in, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+            byte[] body = (ex.getRequestMethod() + " " + (json ? "json " : "") + new String(in, StandardCharsets.UTF_8))
+                    .getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(201, body.length);
             ex.getResponseBody().write(body);
             ex.close();
@@ -45,22 +46,59 @@ class HttpTaskTest {
         String base = "http://127.0.0.1:" + server.getAddress().getPort();
         try (EngineHarness h = new EngineHarness()) {
             Engine e = h.engine();
-            h.save(e, TestDags.dag("http_checks", 1, List.of(
-                    TestDags.task("json", "http", List.of(), Map.of("url", base + "/ok", "output_json", true)),
-                    TestDags.task("post", "http", List.of(), Map.of("url", base + "/echo", "method", "POST",
-                            "body", Map.of("ds", "{{ ds }}"), "expect_status", 201, "expect_body_contains", "POST json")),
-                    TestDags.task("wrong_body", "http", List.of(), Map.of("url", base + "/ok", "expect_body_contains", "stale")),
-                    TestDags.task("down", "http", List.of(), Map.of("url", base + "/down")))));
+            h.save(
+                    e,
+                    TestDags.dag(
+                            "http_checks",
+                            1,
+                            List.of(
+                                    TestDags.task(
+                                            "json",
+                                            "http",
+                                            List.of(),
+                                            Map.of("url", base + "/ok", "output_json", true)),
+                                    TestDags.task(
+                                            "post",
+                                            "http",
+                                            List.of(),
+                                            Map.of(
+                                                    "url",
+                                                    base + "/echo",
+                                                    "method",
+                                                    "POST",
+                                                    "body",
+                                                    Map.of("ds", "{{ ds }}"),
+                                                    "expect_status",
+                                                    201,
+                                                    "expect_body_contains",
+                                                    "POST json")),
+                                    TestDags.task(
+                                            "wrong_body",
+                                            "http",
+                                            List.of(),
+                                            Map.of("url", base + "/ok", "expect_body_contains", "stale")),
+                                    TestDags.task("down", "http", List.of(), Map.of("url", base + "/down")))));
             long run = h.trigger(e, "http_checks", Map.of());
             assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
-            assertThat(h.taskStates(run)).containsEntry("json", TaskState.SUCCESS).containsEntry("post", TaskState.SUCCESS)
-                    .containsEntry("wrong_body", TaskState.FAILED).containsEntry("down", TaskState.FAILED);
+            assertThat(h.taskStates(run))
+                    .containsEntry("json", TaskState.SUCCESS)
+                    .containsEntry("post", TaskState.SUCCESS)
+                    .containsEntry("wrong_body", TaskState.FAILED)
+                    .containsEntry("down", TaskState.FAILED);
             var dsl = h.db.dsl();
-            assertThat(dsl.fetchValue("select output->>'rows' from task_instance where run_id = ? and task_id = 'json'", run)).isEqualTo("12");
-            assertThat(dsl.fetchValue("select output->>'status' from task_instance where run_id = ? and task_id = 'post'", run)).isEqualTo("201");
-            assertThat(dsl.fetchValue("select error from task_instance where run_id = ? and task_id = 'down'", run).toString())
-                    .contains("unexpected status 503").contains("maintenance");
-            assertThat(dsl.fetchValue("select error from task_instance where run_id = ? and task_id = 'wrong_body'", run).toString())
+            assertThat(dsl.fetchValue(
+                            "select output->>'rows' from task_instance where run_id = ? and task_id = 'json'", run))
+                    .isEqualTo("12");
+            assertThat(dsl.fetchValue(
+                            "select output->>'status' from task_instance where run_id = ? and task_id = 'post'", run))
+                    .isEqualTo("201");
+            assertThat(dsl.fetchValue("select error from task_instance where run_id = ? and task_id = 'down'", run)
+                            .toString())
+                    .contains("unexpected status 503")
+                    .contains("maintenance");
+            assertThat(dsl.fetchValue(
+                                    "select error from task_instance where run_id = ? and task_id = 'wrong_body'", run)
+                            .toString())
                     .contains("does not contain \"stale\"");
         } finally {
             server.stop(0);

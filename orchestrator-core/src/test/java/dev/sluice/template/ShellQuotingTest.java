@@ -71,21 +71,40 @@ class ShellQuotingTest {
             new Style("glued to text", "printf '%s' pre{{ params.v }}post", v -> "pre" + v + "post", v -> false),
             new Style("mixed quotes", "printf '%s' \"a'\"'{{ params.v }}'\"'b\"", v -> "a'" + v + "'b", v -> false),
             new Style("two values", "printf '%s|%s' {{ params.v }} \"{{ params.v }}\"", v -> v + "|" + v, v -> false),
-            new Style("command substitution", "printf '%s' \"$(printf '%s' '{{ params.v }}')\"",
-                    v -> v.replaceAll("\n+$", ""), v -> false),
-            new Style("nested double quotes", "printf '%s' \"$(printf '%s' \"{{ params.v }}\")\"",
-                    v -> v.replaceAll("\n+$", ""), v -> false),
+            new Style(
+                    "command substitution",
+                    "printf '%s' \"$(printf '%s' '{{ params.v }}')\"",
+                    v -> v.replaceAll("\n+$", ""),
+                    v -> false),
+            new Style(
+                    "nested double quotes",
+                    "printf '%s' \"$(printf '%s' \"{{ params.v }}\")\"",
+                    v -> v.replaceAll("\n+$", ""),
+                    v -> false),
             new Style("parameter default", "unset x; printf '%s' ${x:-{{ params.v }}}"),
             new Style("assignment", "x={{ params.v }}; printf '%s' \"$x\""),
             new Style("case branch", "case a in a) printf '%s' {{ params.v }};; esac"),
-            new Style("case in substitution", "printf '%s' \"$(case a in (a) printf '%s' '{{ params.v }}';; esac)\"",
-                    v -> v.replaceAll("\n+$", ""), v -> false),
+            new Style(
+                    "case in substitution",
+                    "printf '%s' \"$(case a in (a) printf '%s' '{{ params.v }}';; esac)\"",
+                    v -> v.replaceAll("\n+$", ""),
+                    v -> false),
             new Style("after a comment", "# the value: {{ params.v }}\nprintf '%s' '{{ params.v }}'"),
-            new Style("here-document", "cat <<EOF\n{{ params.v }}\nEOF", v -> v + "\n", v -> v.lines().anyMatch("EOF"::equals)),
-            new Style("quoted here-document", "cat <<'EOF'\n{{ params.v }}\nEOF", v -> v + "\n",
+            new Style(
+                    "here-document",
+                    "cat <<EOF\n{{ params.v }}\nEOF",
+                    v -> v + "\n",
                     v -> v.lines().anyMatch("EOF"::equals)),
-            new Style("here-document in between", "cat <<-EOF; printf '%s' '{{ params.v }}'\n\tbody\n\tEOF",
-                    v -> "body\n" + v, v -> false),
+            new Style(
+                    "quoted here-document",
+                    "cat <<'EOF'\n{{ params.v }}\nEOF",
+                    v -> v + "\n",
+                    v -> v.lines().anyMatch("EOF"::equals)),
+            new Style(
+                    "here-document in between",
+                    "cat <<-EOF; printf '%s' '{{ params.v }}'\n\tbody\n\tEOF",
+                    v -> "body\n" + v,
+                    v -> false),
             new Style("multi-line script", "set -e\nif true; then\n  printf '%s' \"{{ params.v }}\"\nfi\n"));
 
     @TestFactory
@@ -95,11 +114,14 @@ class ShellQuotingTest {
             for (String value : NASTY) {
                 tests.add(DynamicTest.dynamicTest(style.name() + ": " + value.replace("\n", "\\n"), () -> {
                     if (style.refused().test(value)) {
-                        assertThatThrownBy(() -> render(style.template(), value)).isInstanceOf(TemplateException.class);
+                        assertThatThrownBy(() -> render(style.template(), value))
+                                .isInstanceOf(TemplateException.class);
                         return;
                     }
                     String command = render(style.template(), value);
-                    assertThat(bash(command, dir)).as(command).isEqualTo(style.expect().apply(value));
+                    assertThat(bash(command, dir))
+                            .as(command)
+                            .isEqualTo(style.expect().apply(value));
                     assertThat(dir.resolve("PWNED")).as("nothing else ran").doesNotExist();
                 }));
             }
@@ -137,7 +159,9 @@ class ShellQuotingTest {
     @Test
     void places_without_safe_quoting_are_refused_with_the_line() {
         assertThatThrownBy(() -> render("echo ok\necho `echo {{ params.v }}`", "x"))
-                .isInstanceOf(TemplateException.class).hasMessageContaining("line 2").hasMessageContaining("backticks");
+                .isInstanceOf(TemplateException.class)
+                .hasMessageContaining("line 2")
+                .hasMessageContaining("backticks");
         assertThatThrownBy(() -> render("echo $(( {{ params.v }} + 1 ))", "a[$(touch PWNED)]"))
                 .hasMessageContaining("only an integer");
         assertThatThrownBy(() -> render("echo ${arr[{{ params.v }}]}", "a[$(touch PWNED)]"))
@@ -159,8 +183,10 @@ class ShellQuotingTest {
     void non_code_fields_stay_unquoted() {
         Map<String, Object> ctx = Map.of("params", Map.of("v", "a b'c"));
         assertThat(RENDERER.render("{{ params.v }}", ctx)).isEqualTo("a b'c");
-        assertThat(RENDERER.renderConfig(Map.of("command", "echo {{ params.v }}", "env", Map.of("V", "{{ params.v }}")), ctx,
-                Map.of("command", CodeLanguage.SHELL)))
+        assertThat(RENDERER.renderConfig(
+                        Map.of("command", "echo {{ params.v }}", "env", Map.of("V", "{{ params.v }}")),
+                        ctx,
+                        Map.of("command", CodeLanguage.SHELL)))
                 .isEqualTo(Map.of("command", "echo 'a b'\\''c'", "env", Map.of("V", "a b'c")));
     }
 
@@ -169,7 +195,8 @@ class ShellQuotingTest {
     }
 
     static String bash(String command, Path dir) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", command).directory(dir.toFile())
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", command)
+                .directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/bin:/bin");

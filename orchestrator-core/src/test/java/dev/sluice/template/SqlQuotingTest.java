@@ -28,10 +28,41 @@ class SqlQuotingTest {
     private static Database db;
 
     static final List<String> NASTY = List.of(
-            "plain", "", "'", "''", "\\", "\\'", "it's", "'); DROP TABLE canary; --", "' OR '1'='1",
-            "*/ DROP TABLE canary; /*", "/*", "*/", "--", "-- DROP TABLE canary", "$$; DROP TABLE canary; $$",
-            "$q$; DROP TABLE canary; $q$", "$", "a$", "$a", "\"", "\"; DROP TABLE canary; --", "line1\nDROP TABLE canary;",
-            "5", "5.50", "007", "-5", "1e3", "0", "$1", "E'", "?", ":name", "%_", "héllo ✓ 日本語", "  spaced  ");
+            "plain",
+            "",
+            "'",
+            "''",
+            "\\",
+            "\\'",
+            "it's",
+            "'); DROP TABLE canary; --",
+            "' OR '1'='1",
+            "*/ DROP TABLE canary; /*",
+            "/*",
+            "*/",
+            "--",
+            "-- DROP TABLE canary",
+            "$$; DROP TABLE canary; $$",
+            "$q$; DROP TABLE canary; $q$",
+            "$",
+            "a$",
+            "$a",
+            "\"",
+            "\"; DROP TABLE canary; --",
+            "line1\nDROP TABLE canary;",
+            "5",
+            "5.50",
+            "007",
+            "-5",
+            "1e3",
+            "0",
+            "$1",
+            "E'",
+            "?",
+            ":name",
+            "%_",
+            "héllo ✓ 日本語",
+            "  spaced  ");
 
     record Style(String name, String template, Predicate<String> refused) {
         Style(String name, String template) {
@@ -44,8 +75,11 @@ class SqlQuotingTest {
             new Style("single quotes", "SELECT '{{ params.v }}'"),
             new Style("escape string", "SELECT E'{{ params.v }}'"),
             new Style("dollar quotes", "SELECT $${{ params.v }}$$", v -> v.contains("$$") || v.endsWith("$")),
-            new Style("tagged dollar quotes", "SELECT $q${{ params.v }}$q$", v -> v.contains("$q$") || v.endsWith("$q")),
-            new Style("concatenated", "SELECT substr('x' || {{ params.v }} || 'y', 2, length('x' || {{ params.v }} || 'y') - 2)"),
+            new Style(
+                    "tagged dollar quotes", "SELECT $q${{ params.v }}$q$", v -> v.contains("$q$") || v.endsWith("$q")),
+            new Style(
+                    "concatenated",
+                    "SELECT substr('x' || {{ params.v }} || 'y', 2, length('x' || {{ params.v }} || 'y') - 2)"),
             new Style("after comments", "/* {{ params.v }} */ SELECT -- {{ params.v }}\n'{{ params.v }}'"));
 
     @BeforeAll
@@ -65,11 +99,13 @@ class SqlQuotingTest {
             for (String value : NASTY) {
                 tests.add(DynamicTest.dynamicTest(style.name() + ": " + value.replace("\n", "\\n"), () -> {
                     if (style.refused().test(value)) {
-                        assertThatThrownBy(() -> render(style.template(), value)).isInstanceOf(TemplateException.class);
+                        assertThatThrownBy(() -> render(style.template(), value))
+                                .isInstanceOf(TemplateException.class);
                         return;
                     }
                     String sql = render(style.template(), value);
-                    try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+                    try (Connection c = db.dataSource().getConnection();
+                            Statement s = c.createStatement()) {
                         s.execute("CREATE TABLE IF NOT EXISTS canary (x int)");
                         try (ResultSet r = s.executeQuery(sql)) {
                             assertThat(r.next()).isTrue();
@@ -78,7 +114,9 @@ class SqlQuotingTest {
                         }
                         try (ResultSet r = s.executeQuery("SELECT to_regclass('canary') IS NOT NULL")) {
                             r.next();
-                            assertThat(r.getBoolean(1)).as("canary survives " + sql).isTrue();
+                            assertThat(r.getBoolean(1))
+                                    .as("canary survives " + sql)
+                                    .isTrue();
                         }
                     }
                 }));
@@ -94,8 +132,9 @@ class SqlQuotingTest {
             if (value.isEmpty() || value.getBytes(StandardCharsets.UTF_8).length > 63) continue; // PostgreSQL's limits
             tests.add(DynamicTest.dynamicTest(value.replace("\n", "\\n"), () -> {
                 String sql = render("SELECT 1 AS \"{{ params.v }}\"", value);
-                try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
-                     ResultSet r = s.executeQuery(sql)) {
+                try (Connection c = db.dataSource().getConnection();
+                        Statement s = c.createStatement();
+                        ResultSet r = s.executeQuery(sql)) {
                     assertThat(r.getMetaData().getColumnCount()).isEqualTo(1);
                     assertThat(r.getMetaData().getColumnLabel(1)).isEqualTo(value);
                 }
@@ -108,7 +147,8 @@ class SqlQuotingTest {
     void a_letter_before_a_value_cannot_turn_it_into_an_escape_string() throws Exception {
         String sql = render("SELECT E{{ params.v }}", "\\'; DROP TABLE canary; --");
         assertThat(sql).isEqualTo("SELECT E '\\''; DROP TABLE canary; --'");
-        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = db.dataSource().getConnection();
+                Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS canary (x int)");
             assertThatThrownBy(() -> s.executeQuery(sql)).isInstanceOf(java.sql.SQLException.class);
             try (ResultSet r = s.executeQuery("SELECT to_regclass('canary') IS NOT NULL")) {

@@ -33,27 +33,39 @@ class TemplateRendererTest {
         assertThat(renderer.render("{{ dag_id }}", context)).isEqualTo("nightly_etl");
         assertThat(renderer.render("{{ task_id }}", context)).isEqualTo("load");
         assertThat(renderer.render("{{ params.threshold }}", context)).isEqualTo("0.8");
-        assertThat(renderer.render("./load.sh {{ tasks.extract.output.path }} {{ tasks.extract.output.rows }}", context))
+        assertThat(renderer.render(
+                        "./load.sh {{ tasks.extract.output.path }} {{ tasks.extract.output.rows }}", context))
                 .isEqualTo("./load.sh /data/2026-03-05.csv 42");
     }
 
     @Test
     void rendersNestedConfigAndLeavesPlainValuesAlone() {
         Map<String, Object> config = Map.of(
-                "command", "echo {{ ds }}",
-                "plain", "no template here",
-                "count", 3,
-                "env", Map.of("DAY", "{{ ds_nodash }}"),
-                "args", List.of("--run", "{{ run_id }}", true));
+                "command",
+                "echo {{ ds }}",
+                "plain",
+                "no template here",
+                "count",
+                3,
+                "env",
+                Map.of("DAY", "{{ ds_nodash }}"),
+                "args",
+                List.of("--run", "{{ run_id }}", true));
 
         Map<String, Object> rendered = renderer.renderConfig(config, context);
 
-        assertThat(rendered).isEqualTo(Map.of(
-                "command", "echo 2026-03-05",
-                "plain", "no template here",
-                "count", 3,
-                "env", Map.of("DAY", "20260305"),
-                "args", List.of("--run", "scheduled__2026-03-05T02:00:00Z", true)));
+        assertThat(rendered)
+                .isEqualTo(Map.of(
+                        "command",
+                        "echo 2026-03-05",
+                        "plain",
+                        "no template here",
+                        "count",
+                        3,
+                        "env",
+                        Map.of("DAY", "20260305"),
+                        "args",
+                        List.of("--run", "scheduled__2026-03-05T02:00:00Z", true)));
     }
 
     @Test
@@ -90,13 +102,15 @@ class TemplateRendererTest {
 
     @Test
     void aManualRunWithoutDataIntervalRendersItEmpty() {
-        Map<String, Object> manual = TemplateContext.build("manual__1", Instant.parse("2026-01-02T10:00:00Z"), null, null,
-                1, Map.of(), Map.of(), "d", "t");
-        assertThat(renderer.render("[{{ data_interval_start }}] {{ ds }}", manual)).isEqualTo("[] 2026-01-02");
+        Map<String, Object> manual = TemplateContext.build(
+                "manual__1", Instant.parse("2026-01-02T10:00:00Z"), null, null, 1, Map.of(), Map.of(), "d", "t");
+        assertThat(renderer.render("[{{ data_interval_start }}] {{ ds }}", manual))
+                .isEqualTo("[] 2026-01-02");
     }
 
     @Test
     void reusesCompiledTemplates() {
-        for (int i = 0; i < 3; i++) assertThat(renderer.render("{{ ds }}", context)).isEqualTo("2026-03-05");
+        for (int i = 0; i < 3; i++)
+            assertThat(renderer.render("{{ ds }}", context)).isEqualTo("2026-03-05");
     }
 }

@@ -22,7 +22,8 @@ public final class ConcurrencyProbeTask implements TaskType {
 
     @Override
     public List<ConfigField> configFields() {
-        return List.of(ConfigField.required("group", FieldType.STRING, "what to count together"),
+        return List.of(
+                ConfigField.required("group", FieldType.STRING, "what to count together"),
                 ConfigField.optional("sleep_ms", FieldType.INTEGER, 100, "how long to hold the slot"));
     }
 

@@ -10,7 +10,8 @@ import java.util.Map;
  */
 public final class EmbeddedDatabaseMain {
     public static void main(String[] args) throws Exception {
-        Database db = Database.open(SluiceConfig.from(Map.of("SLUICE_HOME", args[0], "SLUICE_EMBEDDED_DB_PORT", args[1])), 2)
+        Database db = Database.open(
+                        SluiceConfig.from(Map.of("SLUICE_HOME", args[0], "SLUICE_EMBEDDED_DB_PORT", args[1])), 2)
                 .migrate();
         System.out.println("ready " + db.url());
         System.out.flush();

@@ -39,7 +39,9 @@ public final class EngineHarness implements AutoCloseable {
 
     public EngineConfig config() {
         // Tests close engines with tasks still running; the old 2 s grace keeps them quick.
-        return EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200))
+        return EngineConfig.defaults(home)
+                .withHeartbeat(Duration.ofMillis(200))
+                .withPollInterval(Duration.ofMillis(200))
                 .withDrainTimeout(Duration.ofSeconds(2));
     }
 
@@ -76,7 +78,12 @@ public final class EngineHarness implements AutoCloseable {
     }
 
     public RunState runState(long runKey) {
-        return RunState.fromDb(db.dsl().select(DAG_RUN.STATE).from(DAG_RUN).where(DAG_RUN.ID.eq(runKey)).fetchOne().value1());
+        return RunState.fromDb(db.dsl()
+                .select(DAG_RUN.STATE)
+                .from(DAG_RUN)
+                .where(DAG_RUN.ID.eq(runKey))
+                .fetchOne()
+                .value1());
     }
 
     public RunState awaitRun(long runKey, Duration max) throws InterruptedException {
@@ -91,22 +98,33 @@ public final class EngineHarness implements AutoCloseable {
 
     public Map<String, TaskState> taskStates(long runKey) {
         Map<String, TaskState> out = new HashMap<>();
-        db.dsl().select(TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE).from(TASK_INSTANCE)
+        db.dsl()
+                .select(TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE)
+                .from(TASK_INSTANCE)
                 .where(TASK_INSTANCE.RUN_ID.eq(runKey))
                 .forEach(r -> out.put(r.value1(), TaskState.fromDb(r.value2())));
         return out;
     }
 
     public List<String> attemptStates(long runKey, String taskId) {
-        return db.dsl().select(ATTEMPT.STATE).from(ATTEMPT).join(TASK_INSTANCE).on(TASK_INSTANCE.ID.eq(ATTEMPT.TASK_INSTANCE_ID))
+        return db.dsl()
+                .select(ATTEMPT.STATE)
+                .from(ATTEMPT)
+                .join(TASK_INSTANCE)
+                .on(TASK_INSTANCE.ID.eq(ATTEMPT.TASK_INSTANCE_ID))
                 .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(taskId))
-                .orderBy(ATTEMPT.TRY_NUMBER).fetch(ATTEMPT.STATE);
+                .orderBy(ATTEMPT.TRY_NUMBER)
+                .fetch(ATTEMPT.STATE);
     }
 
     /** The log of the task's latest attempt ("" if it wrote none). */
     public String log(long runKey, String taskId) throws java.io.IOException {
-        Object path = db.dsl().fetchValue("select a.log_path from attempt a join task_instance t on t.id = a.task_instance_id"
-                + " where t.run_id = ? and t.task_id = ? order by a.try_number desc limit 1", runKey, taskId);
+        Object path = db.dsl()
+                .fetchValue(
+                        "select a.log_path from attempt a join task_instance t on t.id = a.task_instance_id"
+                                + " where t.run_id = ? and t.task_id = ? order by a.try_number desc limit 1",
+                        runKey,
+                        taskId);
         if (path == null) return "";
         Path file = Path.of(path.toString());
         return Files.exists(file) ? Files.readString(file) : "";
@@ -114,8 +132,12 @@ public final class EngineHarness implements AutoCloseable {
 
     /** The error recorded on the task's latest attempt. */
     public String error(long runKey, String taskId) {
-        Object e = db.dsl().fetchValue("select a.error from attempt a join task_instance t on t.id = a.task_instance_id"
-                + " where t.run_id = ? and t.task_id = ? order by a.try_number desc limit 1", runKey, taskId);
+        Object e = db.dsl()
+                .fetchValue(
+                        "select a.error from attempt a join task_instance t on t.id = a.task_instance_id"
+                                + " where t.run_id = ? and t.task_id = ? order by a.try_number desc limit 1",
+                        runKey,
+                        taskId);
         return e == null ? null : e.toString();
     }
 
@@ -125,9 +147,18 @@ public final class EngineHarness implements AutoCloseable {
      */
     public Process childWorker(String workerId, Map<String, String> env) throws java.io.IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-                db.url(), "postgres", "", home.toString(), workerId)
-                .redirectErrorStream(true).redirectOutput(home.resolve(workerId + ".log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        WorkerMain.class.getName(),
+                        db.url(),
+                        "postgres",
+                        "",
+                        home.toString(),
+                        workerId)
+                .redirectErrorStream(true)
+                .redirectOutput(home.resolve(workerId + ".log").toFile());
         pb.environment().putAll(env);
         return pb.start();
     }

@@ -14,28 +14,84 @@ public final class TestDags {
     private TestDags() {}
 
     public static TaskDef task(String id, String type, List<String> deps, Map<String, Object> config) {
-        return new TaskDef(id, type, deps, TriggerRule.ALL_SUCCESS, 0, Duration.ofSeconds(1), RetryBackoff.FIXED,
-                Duration.ofHours(1), Duration.ofHours(1), "default", 0, config);
+        return new TaskDef(
+                id,
+                type,
+                deps,
+                TriggerRule.ALL_SUCCESS,
+                0,
+                Duration.ofSeconds(1),
+                RetryBackoff.FIXED,
+                Duration.ofHours(1),
+                Duration.ofHours(1),
+                "default",
+                0,
+                config);
     }
 
     public static TaskDef withRetries(TaskDef t, int retries, Duration delay, RetryBackoff backoff) {
-        return new TaskDef(t.id(), t.type(), t.dependsOn(), t.triggerRule(), retries, delay, backoff,
-                t.maxRetryDelay(), t.timeout(), t.pool(), t.priority(), t.config());
+        return new TaskDef(
+                t.id(),
+                t.type(),
+                t.dependsOn(),
+                t.triggerRule(),
+                retries,
+                delay,
+                backoff,
+                t.maxRetryDelay(),
+                t.timeout(),
+                t.pool(),
+                t.priority(),
+                t.config());
     }
 
     public static TaskDef withTimeout(TaskDef t, Duration timeout) {
-        return new TaskDef(t.id(), t.type(), t.dependsOn(), t.triggerRule(), t.retries(), t.retryDelay(),
-                t.retryBackoff(), t.maxRetryDelay(), timeout, t.pool(), t.priority(), t.config());
+        return new TaskDef(
+                t.id(),
+                t.type(),
+                t.dependsOn(),
+                t.triggerRule(),
+                t.retries(),
+                t.retryDelay(),
+                t.retryBackoff(),
+                t.maxRetryDelay(),
+                timeout,
+                t.pool(),
+                t.priority(),
+                t.config());
     }
 
     public static TaskDef withRule(TaskDef t, TriggerRule rule) {
-        return new TaskDef(t.id(), t.type(), t.dependsOn(), rule, t.retries(), t.retryDelay(),
-                t.retryBackoff(), t.maxRetryDelay(), t.timeout(), t.pool(), t.priority(), t.config());
+        return new TaskDef(
+                t.id(),
+                t.type(),
+                t.dependsOn(),
+                rule,
+                t.retries(),
+                t.retryDelay(),
+                t.retryBackoff(),
+                t.maxRetryDelay(),
+                t.timeout(),
+                t.pool(),
+                t.priority(),
+                t.config());
     }
 
     public static TaskDef onQueue(TaskDef t, String queue) {
-        return new TaskDef(t.id(), t.type(), t.dependsOn(), t.triggerRule(), t.retries(), t.retryDelay(),
-                t.retryBackoff(), t.maxRetryDelay(), t.timeout(), t.pool(), t.priority(), t.config(), queue);
+        return new TaskDef(
+                t.id(),
+                t.type(),
+                t.dependsOn(),
+                t.triggerRule(),
+                t.retries(),
+                t.retryDelay(),
+                t.retryBackoff(),
+                t.maxRetryDelay(),
+                t.timeout(),
+                t.pool(),
+                t.priority(),
+                t.config(),
+                queue);
     }
 
     public static Dag dag(String id, int maxActiveRuns, List<TaskDef> tasks) {
@@ -46,8 +102,19 @@ public final class TestDags {
     public static Dag withParams(Dag dag, dev.sluice.dag.ParamSpec... params) {
         Map<String, dev.sluice.dag.ParamSpec> byName = new java.util.LinkedHashMap<>();
         for (var p : params) byName.put(p.name(), p);
-        return new Dag(dag.id(), dag.description(), dag.schedule(), dag.timezone(), dag.startDate(), dag.endDate(),
-                dag.catchup(), dag.maxActiveRuns(), dag.maxActiveTasks(), dag.tags(), byName, dag.tasks());
+        return new Dag(
+                dag.id(),
+                dag.description(),
+                dag.schedule(),
+                dag.timezone(),
+                dag.startDate(),
+                dag.endDate(),
+                dag.catchup(),
+                dag.maxActiveRuns(),
+                dag.maxActiveTasks(),
+                dag.tags(),
+                byName,
+                dag.tasks());
     }
 
     public static Dag linear(String id, int n, String type, Map<String, Object> config) {

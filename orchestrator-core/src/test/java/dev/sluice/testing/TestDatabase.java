@@ -23,9 +23,11 @@ public final class TestDatabase {
             // Tests keep zonky's non-durable settings (fsync off) for speed; benchmarks pass -Dsluice.test.durable=true
             // to measure with the durable commits production uses.
             boolean durable = Boolean.getBoolean("sluice.test.durable");
-            embedded = EmbeddedPostgres.builder().setServerConfig("max_connections", "300")
+            embedded = EmbeddedPostgres.builder()
+                    .setServerConfig("max_connections", "300")
                     .setServerConfig("synchronous_commit", durable ? "on" : "off")
-                    .setServerConfig("fsync", durable ? "on" : "off").start();
+                    .setServerConfig("fsync", durable ? "on" : "off")
+                    .start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     embedded.close();
@@ -55,10 +57,11 @@ public final class TestDatabase {
             String admin = adminUrl();
             String name = "sluice_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
             try (Connection c = java.sql.DriverManager.getConnection(admin, user(), password());
-                 Statement st = c.createStatement()) {
+                    Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + name); // name is generated above, never input
             }
-            return Database.connect(urlFor(admin, name), user(), password(), poolSize).migrate();
+            return Database.connect(urlFor(admin, name), user(), password(), poolSize)
+                    .migrate();
         } catch (Exception e) {
             throw new IllegalStateException("cannot create a test database: " + e.getMessage(), e);
         }

@@ -13,9 +13,12 @@ import java.time.Duration;
 public final class WorkerMain {
     public static void main(String[] args) throws Exception {
         Database db = Database.connect(args[0], args[1], args[2], 8);
-        EngineConfig cfg = EngineConfig.defaults(Path.of(args[3])).withHeartbeat(Duration.ofMillis(200))
-                .withPollInterval(Duration.ofMillis(200)).withWorkerId(args[4]);
-        new Engine(db, TaskTypeRegistry.discover().register(new ScriptedTask()), cfg, Clock.systemUTC(), new Services()).start();
+        EngineConfig cfg = EngineConfig.defaults(Path.of(args[3]))
+                .withHeartbeat(Duration.ofMillis(200))
+                .withPollInterval(Duration.ofMillis(200))
+                .withWorkerId(args[4]);
+        new Engine(db, TaskTypeRegistry.discover().register(new ScriptedTask()), cfg, Clock.systemUTC(), new Services())
+                .start();
         System.out.println("worker started");
         Thread.currentThread().join();
     }

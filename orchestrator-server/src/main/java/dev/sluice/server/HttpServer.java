@@ -53,7 +53,12 @@ public final class HttpServer implements AutoCloseable {
     private final List<String> registered;
     private final ScheduledExecutorService heartbeat;
 
-    private HttpServer(Javalin app, RouteTable routes, EventHub events, List<String> registered, ScheduledExecutorService heartbeat) {
+    private HttpServer(
+            Javalin app,
+            RouteTable routes,
+            EventHub events,
+            List<String> registered,
+            ScheduledExecutorService heartbeat) {
         this.app = app;
         this.routes = routes;
         this.events = events;
@@ -112,18 +117,36 @@ public final class HttpServer implements AutoCloseable {
         metrics.bindLogs(engine.logStats());
         events.onNotification(metrics::observe);
 
-        AuthRoutes.register(routes, users, audit, new LoginThrottle(dsl, java.time.Clock.systemUTC()), ClientAddress.fromEnvironment());
-        DagRoutes.register(routes, dags, runs,
-                (dagId, paused) -> paused ? sluice.scheduler.pause(dagId) : sluice.scheduler.unpause(dagId), audit);
+        AuthRoutes.register(
+                routes,
+                users,
+                audit,
+                new LoginThrottle(dsl, java.time.Clock.systemUTC()),
+                ClientAddress.fromEnvironment());
+        DagRoutes.register(
+                routes,
+                dags,
+                runs,
+                (dagId, paused) -> paused ? sluice.scheduler.pause(dagId) : sluice.scheduler.unpause(dagId),
+                audit);
         RunRoutes.register(routes, runs, dags, engine.runs(), engine.control(), audit, engine.clock());
         TaskRoutes.register(routes, tasks, runs, engine.control(), audit);
-        OperationsRoutes.register(routes, new FailureQueries(dsl), new BackfillQueries(dsl),
-                sluice.backfills, dags, audit);
+        OperationsRoutes.register(
+                routes, new FailureQueries(dsl), new BackfillQueries(dsl), sluice.backfills, dags, audit);
         AdminRoutes.register(routes, users, tokens, audit);
         ModelRegistry registry = new ModelRegistry(sluice.db.dataSource());
-        ModelRoutes.register(routes, new ModelQueries(registry, dsl), registry, predictions(sluice, registry),
-                new PredictionDrift(registry, ArtifactStores.of(sluice.store, sluice.config.home()), sluice.db.dataSource(),
-                        sluice.config.home().resolve("tmp").resolve("drift")), new ExperimentQueries(dsl), audit);
+        ModelRoutes.register(
+                routes,
+                new ModelQueries(registry, dsl),
+                registry,
+                predictions(sluice, registry),
+                new PredictionDrift(
+                        registry,
+                        ArtifactStores.of(sluice.store, sluice.config.home()),
+                        sluice.db.dataSource(),
+                        sluice.config.home().resolve("tmp").resolve("drift")),
+                new ExperimentQueries(dsl),
+                audit);
         SystemRoutes.register(routes, sluice.db, metrics, events);
         app.get("/", ctx -> ctx.redirect("/ui/"));
 
@@ -140,9 +163,13 @@ public final class HttpServer implements AutoCloseable {
      * rather than a reload per request. It reads the artifact store the ML tasks write (SLUICE_HOME/artifacts or SLUICE_STORE_URL).
      */
     private static PredictionService predictions(SluiceApp sluice, ModelRegistry registry) {
-        return new PredictionService(registry, ArtifactStores.of(sluice.store, sluice.config.home()), sluice.db.dataSource(),
+        return new PredictionService(
+                registry,
+                ArtifactStores.of(sluice.store, sluice.config.home()),
+                sluice.db.dataSource(),
                 // java.util.Random, not ThreadLocalRandom: the generator is shared by all request threads.
-                sluice.config.predictionLogRate(), new java.util.Random());
+                sluice.config.predictionLogRate(),
+                new java.util.Random());
     }
 
     public int port() {
@@ -151,7 +178,9 @@ public final class HttpServer implements AutoCloseable {
 
     /** The address the server listens on, as Jetty's connector holds it (SLUICE_BIND / --bind). */
     public String host() {
-        return ((org.eclipse.jetty.server.ServerConnector) app.jettyServer().server().getConnectors()[0]).getHost();
+        return ((org.eclipse.jetty.server.ServerConnector)
+                        app.jettyServer().server().getConnectors()[0])
+                .getHost();
     }
 
     /** What the route table declared (documented in OpenAPI). */

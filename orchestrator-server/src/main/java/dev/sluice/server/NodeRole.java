@@ -16,14 +16,19 @@ import java.util.stream.Collectors;
  * </ul>
  */
 public enum NodeRole {
-    SCHEDULER, SERVER, WORKER;
+    SCHEDULER,
+    SERVER,
+    WORKER;
 
     public static final Set<NodeRole> STANDALONE = EnumSet.allOf(NodeRole.class);
 
     /** The name the worker table shows: "standalone" for all three, else the roles joined by '+'. */
     public static String label(Set<NodeRole> roles) {
         if (roles.containsAll(STANDALONE)) return EngineConfig.DEFAULT_ROLE;
-        return roles.stream().sorted().map(r -> r.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining("+"));
+        return roles.stream()
+                .sorted()
+                .map(r -> r.name().toLowerCase(java.util.Locale.ROOT))
+                .collect(Collectors.joining("+"));
     }
 
     /**

@@ -34,13 +34,22 @@ public final class ProbeServer implements AutoCloseable {
         app.get(RouteTable.PREFIX + "/health", ctx -> ctx.json(new SystemRoutes.Health("ok")));
         app.get(RouteTable.PREFIX + "/health/ready", ctx -> {
             if (db.reachable(READY_WITHIN)) ctx.json(new SystemRoutes.Ready("ready", "ok"));
-            else ctx.status(503).json(new SystemRoutes.Ready("unavailable", "no answer within " + READY_WITHIN.toMillis() + " ms"));
+            else
+                ctx.status(503)
+                        .json(new SystemRoutes.Ready(
+                                "unavailable", "no answer within " + READY_WITHIN.toMillis() + " ms"));
         });
-        app.get(RouteTable.PREFIX + "/metrics",
-                ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
-        app.error(404, ctx -> ctx.json(new dev.sluice.server.http.ApiError(
-                "no such endpoint on this node (it serves only health, readiness and metrics): " + ctx.method() + " " + ctx.path(),
-                null, false)));
+        app.get(
+                RouteTable.PREFIX + "/metrics",
+                ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                        .result(metrics.scrape()));
+        app.error(
+                404,
+                ctx -> ctx.json(new dev.sluice.server.http.ApiError(
+                        "no such endpoint on this node (it serves only health, readiness and metrics): " + ctx.method()
+                                + " " + ctx.path(),
+                        null,
+                        false)));
         app.start(bind, port);
         return new ProbeServer(app);
     }

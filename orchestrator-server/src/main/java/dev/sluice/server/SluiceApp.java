@@ -7,7 +7,6 @@ import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineConfig;
 import dev.sluice.engine.LogSettings;
 import dev.sluice.engine.Services;
-import dev.sluice.task.process.ProcessLauncher;
 import dev.sluice.notify.WebhookConfig;
 import dev.sluice.notify.WebhookNotifier;
 import dev.sluice.schedule.BackfillService;
@@ -16,6 +15,7 @@ import dev.sluice.schedule.SchedulerService;
 import dev.sluice.storage.ObjectStore;
 import dev.sluice.store.Database;
 import dev.sluice.task.TaskTypeRegistry;
+import dev.sluice.task.process.ProcessLauncher;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Set;
@@ -39,6 +39,7 @@ public final class SluiceApp implements AutoCloseable {
     public final EngineConfig engineConfig;
     /** Artifacts and the files of DAG versions: SLUICE_HOME, or the shared store SLUICE_STORE_URL names. */
     public final ObjectStore store;
+
     public final Database db;
     public final TaskTypeRegistry types;
     public final Engine engine;
@@ -51,6 +52,7 @@ public final class SluiceApp implements AutoCloseable {
     public final SchedulerService scheduler;
     /** Null on a worker. A server creates and cancels backfills; a scheduler steps them. */
     public final BackfillService backfills;
+
     private final WebhookNotifier webhooks;
     private final ScheduledExecutorService resync;
     private HttpServer http;
@@ -65,8 +67,13 @@ public final class SluiceApp implements AutoCloseable {
      * @param dagsDir the DAG folder, read only by a scheduler (null for other nodes)
      * @param engineConfig tuning; whether it runs a worker and the reaper, and its role, follow from {@code roles}
      */
-    public SluiceApp(SluiceConfig config, Database db, Set<NodeRole> roles, Path dagsDir, EngineConfig engineConfig,
-                     Clock clock) {
+    public SluiceApp(
+            SluiceConfig config,
+            Database db,
+            Set<NodeRole> roles,
+            Path dagsDir,
+            EngineConfig engineConfig,
+            Clock clock) {
         if (roles.isEmpty()) throw new IllegalArgumentException("a node needs at least one role");
         boolean scheduling = roles.contains(NodeRole.SCHEDULER), serving = roles.contains(NodeRole.SERVER);
         if (scheduling && dagsDir == null) throw new IllegalArgumentException("a scheduler node needs a DAG folder");
@@ -82,11 +89,18 @@ public final class SluiceApp implements AutoCloseable {
         // With SLUICE_STORE_URL set, attempt logs are shared through the same store as artifacts and DAG files, so any
         // node's API serves any attempt's log (unset: each node keeps the logs it wrote, as on one machine).
         EngineConfig node = NodeRole.engineFor(roles, engineConfig);
-        if (config.storeUrl() != null && node.logs().store() == null) node = node.withLogs(node.logs().withStore(store));
+        if (config.storeUrl() != null && node.logs().store() == null)
+            node = node.withLogs(node.logs().withStore(store));
         this.engineConfig = node;
         // Task processes get a clean environment: only what SLUICE_TASK_ENV_ALLOW lets through of the server's.
-        this.engine = new Engine(db, types, this.engineConfig, clock,
-                new Services().put(ProcessLauncher.class, ProcessLauncher.of(config)).put(ObjectStore.class, store));
+        this.engine = new Engine(
+                db,
+                types,
+                this.engineConfig,
+                clock,
+                new Services()
+                        .put(ProcessLauncher.class, ProcessLauncher.of(config))
+                        .put(ObjectStore.class, store));
         // Every node may finish a task or a run (a worker records, a server cancels or marks): each tells its own.
         this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
         engine.onEvents(webhooks);
@@ -98,8 +112,10 @@ public final class SluiceApp implements AutoCloseable {
         this.backfills = scheduling || serving ? new BackfillService(engine) : null;
         // Schedule edits in DAG files take effect at the next sync, without a restart.
         if (dagSync != null) dagSync.onSync(scheduler::onSync);
-        this.resync = scheduling ? Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("sluice-dag-sync").factory()) : null;
+        this.resync = scheduling
+                ? Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().daemon().name("sluice-dag-sync").factory())
+                : null;
     }
 
     /** Opens the configured database (starting the embedded one when no URL is set) and migrates it. */
@@ -125,13 +141,17 @@ public final class SluiceApp implements AutoCloseable {
         scheduler.start();
         backfills.start(SchedulerConfig.defaults().backfillTick());
         // Edits to DAG files take effect without a restart.
-        resync.scheduleWithFixedDelay(() -> {
-            try {
-                dagSync.sync();
-            } catch (Exception e) {
-                log.warn("DAG folder sync failed: {}", e.toString());
-            }
-        }, 5, 5, TimeUnit.SECONDS);
+        resync.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        dagSync.sync();
+                    } catch (Exception e) {
+                        log.warn("DAG folder sync failed: {}", e.toString());
+                    }
+                },
+                5,
+                5,
+                TimeUnit.SECONDS);
         return this;
     }
 
@@ -143,7 +163,8 @@ public final class SluiceApp implements AutoCloseable {
     /** The API and dashboard: a server's (or standalone's) alone. */
     public SluiceApp startHttp(dev.sluice.server.http.HttpSettings settings, int port) {
         if (!roles.contains(NodeRole.SERVER)) {
-            throw new IllegalStateException("a " + engineConfig.role() + " node serves no API; start its probes instead");
+            throw new IllegalStateException(
+                    "a " + engineConfig.role() + " node serves no API; start its probes instead");
         }
         http = HttpServer.start(this, settings, port);
         return this;

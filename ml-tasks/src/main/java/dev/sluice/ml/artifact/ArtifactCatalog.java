@@ -41,8 +41,13 @@ public final class ArtifactCatalog {
     }
 
     /** Records {@code a} (once per hash) and that the current attempt produced it under {@code role}. */
-    public void produced(TaskContext ctx, String role, Artifact a, Long rows, Map<String, Object> schema,
-                         Map<String, Object> stats) {
+    public void produced(
+            TaskContext ctx,
+            String role,
+            Artifact a,
+            Long rows,
+            Map<String, Object> schema,
+            Map<String, Object> stats) {
         if (db == null) return;
         db.insertInto(ARTIFACT)
                 .set(ARTIFACT.HASH, a.hash())
@@ -53,7 +58,8 @@ public final class ArtifactCatalog {
                 .set(ARTIFACT.ROWS, rows)
                 .set(ARTIFACT.SCHEMA_JSON, schema == null ? null : JSONB.valueOf(Json.write(schema)))
                 .set(ARTIFACT.STATS, stats == null ? null : JSONB.valueOf(Json.write(stats)))
-                .onConflict(ARTIFACT.HASH).doNothing()
+                .onConflict(ARTIFACT.HASH)
+                .doNothing()
                 .execute();
         link(ctx, "produced", role, a.hash());
     }
@@ -70,11 +76,25 @@ public final class ArtifactCatalog {
      */
     public void copyLineage(TaskContext ctx, long earlierAttempt) {
         if (db == null) return;
-        db.insertInto(ARTIFACT_LINEAGE, ARTIFACT_LINEAGE.ARTIFACT_ID, ARTIFACT_LINEAGE.DIRECTION, ARTIFACT_LINEAGE.ATTEMPT_ID,
-                        ARTIFACT_LINEAGE.RUN_ID, ARTIFACT_LINEAGE.DAG_ID, ARTIFACT_LINEAGE.TASK_ID, ARTIFACT_LINEAGE.ROLE)
-                .select(DSL.select(ARTIFACT_LINEAGE.ARTIFACT_ID, ARTIFACT_LINEAGE.DIRECTION, DSL.val(ctx.attemptKey()),
-                                DSL.val(ctx.runKey()), DSL.val(ctx.dagId()), DSL.val(ctx.taskId()), ARTIFACT_LINEAGE.ROLE)
-                        .from(ARTIFACT_LINEAGE).where(ARTIFACT_LINEAGE.ATTEMPT_ID.eq(earlierAttempt)))
+        db.insertInto(
+                        ARTIFACT_LINEAGE,
+                        ARTIFACT_LINEAGE.ARTIFACT_ID,
+                        ARTIFACT_LINEAGE.DIRECTION,
+                        ARTIFACT_LINEAGE.ATTEMPT_ID,
+                        ARTIFACT_LINEAGE.RUN_ID,
+                        ARTIFACT_LINEAGE.DAG_ID,
+                        ARTIFACT_LINEAGE.TASK_ID,
+                        ARTIFACT_LINEAGE.ROLE)
+                .select(DSL.select(
+                                ARTIFACT_LINEAGE.ARTIFACT_ID,
+                                ARTIFACT_LINEAGE.DIRECTION,
+                                DSL.val(ctx.attemptKey()),
+                                DSL.val(ctx.runKey()),
+                                DSL.val(ctx.dagId()),
+                                DSL.val(ctx.taskId()),
+                                ARTIFACT_LINEAGE.ROLE)
+                        .from(ARTIFACT_LINEAGE)
+                        .where(ARTIFACT_LINEAGE.ATTEMPT_ID.eq(earlierAttempt)))
                 .onConflictDoNothing()
                 .execute();
     }
@@ -91,22 +111,36 @@ public final class ArtifactCatalog {
         if (db == null) return Optional.empty();
         return db.select(ARTIFACT.HASH, ARTIFACT.STATS, DAG_RUN.RUN_ID, DAG_RUN.LOGICAL_DATE)
                 .from(ARTIFACT_LINEAGE)
-                .join(ARTIFACT).on(ARTIFACT.ID.eq(ARTIFACT_LINEAGE.ARTIFACT_ID))
-                .join(DAG_RUN).on(DAG_RUN.ID.eq(ARTIFACT_LINEAGE.RUN_ID))
-                .join(ATTEMPT).on(ATTEMPT.ID.eq(ARTIFACT_LINEAGE.ATTEMPT_ID))
-                .where(ARTIFACT_LINEAGE.DAG_ID.eq(ctx.dagId()), ARTIFACT_LINEAGE.TASK_ID.eq(ctx.taskId()),
-                        ARTIFACT_LINEAGE.ROLE.eq(role), ARTIFACT_LINEAGE.DIRECTION.eq("produced"),
-                        ARTIFACT_LINEAGE.RUN_ID.ne(ctx.runKey()), ARTIFACT.STATS.isNotNull(),
-                        DAG_RUN.STATE.eq("success"), ATTEMPT.STATE.eq("success"),
+                .join(ARTIFACT)
+                .on(ARTIFACT.ID.eq(ARTIFACT_LINEAGE.ARTIFACT_ID))
+                .join(DAG_RUN)
+                .on(DAG_RUN.ID.eq(ARTIFACT_LINEAGE.RUN_ID))
+                .join(ATTEMPT)
+                .on(ATTEMPT.ID.eq(ARTIFACT_LINEAGE.ATTEMPT_ID))
+                .where(
+                        ARTIFACT_LINEAGE.DAG_ID.eq(ctx.dagId()),
+                        ARTIFACT_LINEAGE.TASK_ID.eq(ctx.taskId()),
+                        ARTIFACT_LINEAGE.ROLE.eq(role),
+                        ARTIFACT_LINEAGE.DIRECTION.eq("produced"),
+                        ARTIFACT_LINEAGE.RUN_ID.ne(ctx.runKey()),
+                        ARTIFACT.STATS.isNotNull(),
+                        DAG_RUN.STATE.eq("success"),
+                        ATTEMPT.STATE.eq("success"),
                         DAG_RUN.LOGICAL_DATE.le(ctx.logicalDate().atOffset(ZoneOffset.UTC)))
                 .orderBy(DAG_RUN.LOGICAL_DATE.desc(), DAG_RUN.ID.desc())
                 .limit(1)
-                .fetchOptional(r -> new PastStats(Artifact.REF_PREFIX + r.value1(), r.value3(), r.value4().toInstant(),
+                .fetchOptional(r -> new PastStats(
+                        Artifact.REF_PREFIX + r.value1(),
+                        r.value3(),
+                        r.value4().toInstant(),
                         Json.readMap(r.value2().data())));
     }
 
     private void link(TaskContext ctx, String direction, String role, String hash) {
-        Long id = db.select(ARTIFACT.ID).from(ARTIFACT).where(ARTIFACT.HASH.eq(hash)).fetchOne(ARTIFACT.ID);
+        Long id = db.select(ARTIFACT.ID)
+                .from(ARTIFACT)
+                .where(ARTIFACT.HASH.eq(hash))
+                .fetchOne(ARTIFACT.ID);
         if (id == null) return; // produced before the catalog existed: nothing to link to
         db.insertInto(ARTIFACT_LINEAGE)
                 .set(ARTIFACT_LINEAGE.ARTIFACT_ID, id)

@@ -25,7 +25,8 @@ public final class ArtifactStores {
      * they lie with no cache or copy. Any other store downloads into {@code <home>/cache/artifacts}.
      */
     public static ArtifactStore of(ObjectStore store, Path home) {
-        if (store instanceof LocalObjectStore local) return new LocalArtifactStore(local.root().resolve("artifacts"));
+        if (store instanceof LocalObjectStore local)
+            return new LocalArtifactStore(local.root().resolve("artifacts"));
         return new ObjectArtifactStore(store, home.resolve("cache").resolve("artifacts"));
     }
 }

@@ -68,7 +68,8 @@ public final class LocalArtifactStore implements ArtifactStore {
     @Override
     public Path localPath(String ref) throws IOException {
         Path p = pathOf(Artifact.hashOf(ref));
-        if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString(), null, "no artifact " + ref + " in the store");
+        if (!Files.isRegularFile(p))
+            throw new NoSuchFileException(p.toString(), null, "no artifact " + ref + " in the store");
         return p;
     }
 

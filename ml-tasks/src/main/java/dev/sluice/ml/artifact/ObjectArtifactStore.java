@@ -71,7 +71,8 @@ public final class ObjectArtifactStore implements ArtifactStore {
             }
             String got = LocalArtifactStore.sha256(part);
             if (!got.equals(hash)) {
-                throw new IOException("artifact " + ref + " in the store " + store.url() + " has other bytes (sha256:" + got + ")");
+                throw new IOException(
+                        "artifact " + ref + " in the store " + store.url() + " has other bytes (sha256:" + got + ")");
             }
             moveIntoCache(part, target);
         } finally {

@@ -47,8 +47,11 @@ public final class ResultCache {
     }
 
     /** sha-256 of the canonical JSON (sorted keys) of everything the result depends on. */
-    public static String key(String taskType, Map<String, Object> config, Map<String, Map<String, Object>> upstream,
-                             Map<String, Object> extraInputs) {
+    public static String key(
+            String taskType,
+            Map<String, Object> config,
+            Map<String, Map<String, Object>> upstream,
+            Map<String, Object> extraInputs) {
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("format", FORMAT);
         all.put("type", taskType);
@@ -57,7 +60,8 @@ public final class ResultCache {
         all.put("upstream", upstream);
         all.put("inputs", extraInputs);
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(Json.write(all).getBytes(StandardCharsets.UTF_8));
+            byte[] d =
+                    MessageDigest.getInstance("SHA-256").digest(Json.write(all).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -68,13 +72,17 @@ public final class ResultCache {
     public record Hit(Map<String, Object> output, String dagId, long runKey, String taskId, long attemptKey) {}
 
     public Optional<Hit> lookup(String key) {
-        var r = db.selectFrom(ML_TASK_CACHE).where(ML_TASK_CACHE.CACHE_KEY.eq(key)).fetchOne();
+        var r = db.selectFrom(ML_TASK_CACHE)
+                .where(ML_TASK_CACHE.CACHE_KEY.eq(key))
+                .fetchOne();
         if (r == null) return Optional.empty();
         Map<String, Object> output = Json.readMap(r.getOutput().data());
         for (String ref : artifactRefs(output)) if (!store.contains(ref)) return Optional.empty();
-        db.update(ML_TASK_CACHE).set(ML_TASK_CACHE.HITS, ML_TASK_CACHE.HITS.plus(1))
+        db.update(ML_TASK_CACHE)
+                .set(ML_TASK_CACHE.HITS, ML_TASK_CACHE.HITS.plus(1))
                 .set(ML_TASK_CACHE.LAST_HIT_AT, OffsetDateTime.now())
-                .where(ML_TASK_CACHE.CACHE_KEY.eq(key)).execute();
+                .where(ML_TASK_CACHE.CACHE_KEY.eq(key))
+                .execute();
         return Optional.of(new Hit(output, r.getDagId(), r.getRunId(), r.getTaskId(), r.getAttemptId()));
     }
 
@@ -82,13 +90,22 @@ public final class ResultCache {
     public void remember(TaskContext ctx, String key, String taskType, Map<String, Object> output) {
         JSONB json = JSONB.valueOf(Json.write(output));
         db.insertInto(ML_TASK_CACHE)
-                .set(ML_TASK_CACHE.CACHE_KEY, key).set(ML_TASK_CACHE.TASK_TYPE, taskType).set(ML_TASK_CACHE.OUTPUT, json)
-                .set(ML_TASK_CACHE.DAG_ID, ctx.dagId()).set(ML_TASK_CACHE.RUN_ID, ctx.runKey())
-                .set(ML_TASK_CACHE.TASK_ID, ctx.taskId()).set(ML_TASK_CACHE.ATTEMPT_ID, ctx.attemptKey())
-                .onConflict(ML_TASK_CACHE.CACHE_KEY).doUpdate()
-                .set(ML_TASK_CACHE.OUTPUT, json).set(ML_TASK_CACHE.DAG_ID, ctx.dagId()).set(ML_TASK_CACHE.RUN_ID, ctx.runKey())
-                .set(ML_TASK_CACHE.TASK_ID, ctx.taskId()).set(ML_TASK_CACHE.ATTEMPT_ID, ctx.attemptKey())
-                .set(ML_TASK_CACHE.CREATED_AT, OffsetDateTime.now()).set(ML_TASK_CACHE.HITS, 0)
+                .set(ML_TASK_CACHE.CACHE_KEY, key)
+                .set(ML_TASK_CACHE.TASK_TYPE, taskType)
+                .set(ML_TASK_CACHE.OUTPUT, json)
+                .set(ML_TASK_CACHE.DAG_ID, ctx.dagId())
+                .set(ML_TASK_CACHE.RUN_ID, ctx.runKey())
+                .set(ML_TASK_CACHE.TASK_ID, ctx.taskId())
+                .set(ML_TASK_CACHE.ATTEMPT_ID, ctx.attemptKey())
+                .onConflict(ML_TASK_CACHE.CACHE_KEY)
+                .doUpdate()
+                .set(ML_TASK_CACHE.OUTPUT, json)
+                .set(ML_TASK_CACHE.DAG_ID, ctx.dagId())
+                .set(ML_TASK_CACHE.RUN_ID, ctx.runKey())
+                .set(ML_TASK_CACHE.TASK_ID, ctx.taskId())
+                .set(ML_TASK_CACHE.ATTEMPT_ID, ctx.attemptKey())
+                .set(ML_TASK_CACHE.CREATED_AT, OffsetDateTime.now())
+                .set(ML_TASK_CACHE.HITS, 0)
                 .execute();
     }
 

@@ -11,11 +11,12 @@ import java.util.Map;
  */
 public final class Booleans {
     private static final Map<String, Boolean> TEXTS = Map.of(
-            "true", true, "t", true, "yes", true, "y", true, "1", true,
-            "false", false, "f", false, "no", false, "n", false, "0", false);
+            "true", true, "t", true, "yes", true, "y", true, "1", true, "false", false, "f", false, "no", false, "n",
+            false, "0", false);
 
     /** For messages: the values {@link #of} accepts. */
-    public static final String ACCEPTED = "true or false (also the texts true/false, t/f, yes/no, y/n, 1/0 in any case, and the numbers 1/0)";
+    public static final String ACCEPTED =
+            "true or false (also the texts true/false, t/f, yes/no, y/n, 1/0 in any case, and the numbers 1/0)";
 
     private Booleans() {}
 
@@ -29,7 +30,8 @@ public final class Booleans {
             if (n.doubleValue() == 1) return true;
             if (n.doubleValue() == 0) return false;
         }
-        throw new IllegalArgumentException("expected a boolean, " + ACCEPTED + ", got " + (v instanceof String ? "\"" + v + "\"" : v));
+        throw new IllegalArgumentException(
+                "expected a boolean, " + ACCEPTED + ", got " + (v instanceof String ? "\"" + v + "\"" : v));
     }
 
     /** Whether {@link #of} reads {@code v} (null included). */

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** The column types the ML tasks distinguish. Everything numeric is a NUMBER; dates and times are TIMESTAMP. */
 public enum ColumnType {
-    NUMBER("DOUBLE"), STRING("VARCHAR"), BOOLEAN("BOOLEAN"), TIMESTAMP("TIMESTAMP");
+    NUMBER("DOUBLE"),
+    STRING("VARCHAR"),
+    BOOLEAN("BOOLEAN"),
+    TIMESTAMP("TIMESTAMP");
 
     private final String duckDbType;
 
@@ -34,7 +37,8 @@ public enum ColumnType {
     }
 
     /** What {@link #fromDuckDb} refuses, for messages. */
-    public static final String UNSUPPORTED = "lists, structs, maps, unions, JSON, blobs, bits, intervals and times of day are not supported";
+    public static final String UNSUPPORTED =
+            "lists, structs, maps, unions, JSON, blobs, bits, intervals and times of day are not supported";
 
     private static ColumnType ofDuckDb(String type) {
         String t = type.toUpperCase(Locale.ROOT).trim();
@@ -53,8 +57,9 @@ public enum ColumnType {
             case "string", "text", "varchar", "category", "categorical" -> STRING;
             case "boolean", "bool" -> BOOLEAN;
             case "timestamp", "date", "datetime" -> TIMESTAMP;
-            default -> throw new IllegalArgumentException("unknown column type \"" + name
-                    + "\" (use number, string, boolean or timestamp)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown column type \"" + name + "\" (use number, string, boolean or timestamp)");
         };
     }
 

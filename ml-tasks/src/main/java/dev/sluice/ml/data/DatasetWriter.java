@@ -63,8 +63,8 @@ public final class DatasetWriter implements AutoCloseable {
     /** Flushes and writes the Parquet file; the writer is finished afterwards. */
     public void finish(Path parquet) throws SQLException {
         appender.close();
-        exec("COPY (SELECT * FROM " + table + ") TO " + DuckDb.literal(parquet.toAbsolutePath().toString())
-                + " (FORMAT parquet, COMPRESSION zstd)");
+        exec("COPY (SELECT * FROM " + table + ") TO "
+                + DuckDb.literal(parquet.toAbsolutePath().toString()) + " (FORMAT parquet, COMPRESSION zstd)");
         exec("DROP TABLE " + table);
     }
 

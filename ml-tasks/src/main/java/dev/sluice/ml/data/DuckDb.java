@@ -59,7 +59,8 @@ public final class DuckDb implements AutoCloseable {
     }
 
     public long queryLong(String sql) throws SQLException {
-        try (Statement s = conn.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = conn.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getLong(1);
         }
@@ -72,7 +73,8 @@ public final class DuckDb implements AutoCloseable {
     public DatasetSchema schemaOf(String relationSql) throws SQLException {
         List<Column> cols = new ArrayList<>();
         List<String> unsupported = new ArrayList<>();
-        try (Statement s = conn.createStatement(); ResultSet r = s.executeQuery("DESCRIBE " + relationSql)) {
+        try (Statement s = conn.createStatement();
+                ResultSet r = s.executeQuery("DESCRIBE " + relationSql)) {
             while (r.next()) {
                 String name = r.getString("column_name");
                 String type = r.getString("column_type");
@@ -81,7 +83,8 @@ public final class DuckDb implements AutoCloseable {
             }
         }
         if (!unsupported.isEmpty()) {
-            throw new IllegalArgumentException("unsupported column types: " + String.join(", ", unsupported) + "; " + ColumnType.UNSUPPORTED);
+            throw new IllegalArgumentException(
+                    "unsupported column types: " + String.join(", ", unsupported) + "; " + ColumnType.UNSUPPORTED);
         }
         return new DatasetSchema(cols);
     }
@@ -97,7 +100,8 @@ public final class DuckDb implements AutoCloseable {
     /** The columns of a relation whose types no ML task can use; empty when every one fits. */
     public List<UnsupportedColumn> unsupportedColumns(String relationSql) throws SQLException {
         List<UnsupportedColumn> out = new ArrayList<>();
-        try (Statement s = conn.createStatement(); ResultSet r = s.executeQuery("DESCRIBE " + relationSql)) {
+        try (Statement s = conn.createStatement();
+                ResultSet r = s.executeQuery("DESCRIBE " + relationSql)) {
             while (r.next()) {
                 String type = r.getString("column_type");
                 if (!ColumnType.supports(type)) out.add(new UnsupportedColumn(r.getString("column_name"), type));
@@ -124,7 +128,8 @@ public final class DuckDb implements AutoCloseable {
         conn.close();
         if (ownedSpillDir != null) {
             try (var files = java.nio.file.Files.walk(ownedSpillDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(f -> f.toFile().delete());
             } catch (java.io.IOException | java.io.UncheckedIOException e) {
                 // Leftover spill files are harmless; the next clean-up of SLUICE_HOME/tmp takes them.
             }

@@ -25,7 +25,8 @@ public final class Rows {
 
     public static long forEach(DuckDb db, String relationSql, RowConsumer consumer) throws Exception {
         long n = 0;
-        try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery("SELECT * FROM " + relationSql)) {
+        try (Statement s = db.connection().createStatement();
+                ResultSet r = s.executeQuery("SELECT * FROM " + relationSql)) {
             ResultSetMetaData md = r.getMetaData();
             int cols = md.getColumnCount();
             String[] names = new String[cols];

@@ -29,17 +29,18 @@ public record Histogram(String kind, List<Double> edges, List<String> categories
         String q = ident(column.name());
         if (column.type() == ColumnType.NUMBER) {
             List<Double> edges = new ArrayList<>();
-            try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery(
-                    "SELECT DISTINCT unnest(quantile_cont(" + q + "::DOUBLE, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])) AS e FROM "
-                            + rel + " ORDER BY e")) {
+            try (Statement s = db.connection().createStatement();
+                    ResultSet r = s.executeQuery("SELECT DISTINCT unnest(quantile_cont(" + q
+                            + "::DOUBLE, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])) AS e FROM " + rel
+                            + " ORDER BY e")) {
                 while (r.next()) if (r.getObject(1) != null) edges.add(r.getDouble(1));
             }
             return new Histogram("numeric", edges, List.of(), Map.of()).withSharesOf(db, rel, column.name());
         }
         List<String> categories = new ArrayList<>();
-        try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery(
-                "SELECT CAST(" + q + " AS VARCHAR) AS v FROM " + rel + " WHERE " + q + " IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT "
-                        + MAX_CATEGORIES)) {
+        try (Statement s = db.connection().createStatement();
+                ResultSet r = s.executeQuery("SELECT CAST(" + q + " AS VARCHAR) AS v FROM " + rel + " WHERE " + q
+                        + " IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT " + MAX_CATEGORIES)) {
             while (r.next()) categories.add(r.getString(1));
         }
         return new Histogram("categorical", List.of(), categories, Map.of()).withSharesOf(db, rel, column.name());
@@ -52,8 +53,9 @@ public record Histogram(String kind, List<Double> edges, List<String> categories
     /** The share of rows of {@code rel} in each of this histogram's buckets (absent buckets are left out). */
     public Map<String, Double> sharesIn(DuckDb db, String rel, String column) throws Exception {
         Map<String, Double> out = new LinkedHashMap<>();
-        try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery(
-                "SELECT " + bucket(ident(column)) + " AS k, count(*)::DOUBLE / sum(count(*)) OVER () FROM " + rel + " GROUP BY 1 ORDER BY 1")) {
+        try (Statement s = db.connection().createStatement();
+                ResultSet r = s.executeQuery("SELECT " + bucket(ident(column))
+                        + " AS k, count(*)::DOUBLE / sum(count(*)) OVER () FROM " + rel + " GROUP BY 1 ORDER BY 1")) {
             while (r.next()) out.put(r.getString(1), r.getDouble(2));
         }
         return out;
@@ -66,13 +68,28 @@ public record Histogram(String kind, List<Double> edges, List<String> categories
     private String bucket(String q) {
         StringBuilder b = new StringBuilder("CASE WHEN " + q + " IS NULL THEN '" + NULL + "'");
         if (numeric()) {
-            for (int i = 0; i < edges.size(); i++) b.append(" WHEN ").append(q).append("::DOUBLE < ").append(edges.get(i)).append(" THEN 'b").append(i).append('\'');
+            for (int i = 0; i < edges.size(); i++)
+                b.append(" WHEN ")
+                        .append(q)
+                        .append("::DOUBLE < ")
+                        .append(edges.get(i))
+                        .append(" THEN 'b")
+                        .append(i)
+                        .append('\'');
             return b.append(" ELSE 'b").append(edges.size()).append("' END").toString();
         }
         if (categories.isEmpty()) return b.append(" ELSE '" + OTHER + "' END").toString();
         String in = String.join(", ", categories.stream().map(DuckDb::literal).toList());
-        return b.append(" WHEN CAST(").append(q).append(" AS VARCHAR) IN (").append(in).append(") THEN CAST(").append(q)
-                .append(" AS VARCHAR) ELSE ").append(literal(OTHER)).append(" END").toString();
+        return b.append(" WHEN CAST(")
+                .append(q)
+                .append(" AS VARCHAR) IN (")
+                .append(in)
+                .append(") THEN CAST(")
+                .append(q)
+                .append(" AS VARCHAR) ELSE ")
+                .append(literal(OTHER))
+                .append(" END")
+                .toString();
     }
 
     public Map<String, Object> toMap() {

@@ -13,7 +13,8 @@ public record ClassProbabilities(List<String> classes, double[] values) {
     public ClassProbabilities {
         classes = List.copyOf(classes);
         if (values.length % classes.size() != 0) {
-            throw new IllegalArgumentException(values.length + " probabilities do not fill rows of " + classes.size() + " classes");
+            throw new IllegalArgumentException(
+                    values.length + " probabilities do not fill rows of " + classes.size() + " classes");
         }
     }
 

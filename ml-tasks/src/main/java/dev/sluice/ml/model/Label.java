@@ -19,12 +19,18 @@ import java.util.List;
  * null: they encode as they always did and their binary predictions keep the old answer for the negative side,
  * {@code "not <positive class>"} (the training labels are not in the bundle, so anything else would be a guess).
  */
-public record Label(String column, Problem problem, String positiveClass, List<String> classes, String negativeClass,
-                    String valueType) {
+public record Label(
+        String column,
+        Problem problem,
+        String positiveClass,
+        List<String> classes,
+        String negativeClass,
+        String valueType) {
 
     public Label {
         if (problem == Problem.MULTICLASS && (classes == null || classes.size() < 2)) {
-            throw new IllegalArgumentException("label " + column + " needs at least 2 classes for multiclass, got " + classes);
+            throw new IllegalArgumentException(
+                    "label " + column + " needs at least 2 classes for multiclass, got " + classes);
         }
         classes = classes == null ? null : List.copyOf(classes);
     }
@@ -50,30 +56,41 @@ public record Label(String column, Problem problem, String positiveClass, List<S
         String negative;
         if (positiveClass == null) {
             for (Object v : distinctValues) {
-                if (v != null && !(v instanceof Boolean) && !(v instanceof Number n && (n.doubleValue() == 0 || n.doubleValue() == 1))) {
+                if (v != null
+                        && !(v instanceof Boolean)
+                        && !(v instanceof Number n && (n.doubleValue() == 0 || n.doubleValue() == 1))) {
                     throw new IllegalArgumentException("label " + column + " has value \"" + className(v)
                             + "\": set positive_class to say which value is the positive class");
                 }
             }
-            boolean bool = "boolean".equals(valueType) || distinctValues.stream().anyMatch(v -> v instanceof Boolean);
+            boolean bool =
+                    "boolean".equals(valueType) || distinctValues.stream().anyMatch(v -> v instanceof Boolean);
             positive = bool ? "true" : "1";
             negative = bool ? "false" : "0";
         } else {
-            positive = names.stream().filter(n -> sameClass(n, positiveClass, valueType)).findFirst().orElseThrow(() ->
-                    new IllegalArgumentException("positive_class \"" + positiveClass + "\" is not a value of label " + column
-                            + " in the training split, whose values are " + names));
-            List<String> others = names.stream().filter(n -> !n.equals(positive)).toList();
+            positive = names.stream()
+                    .filter(n -> sameClass(n, positiveClass, valueType))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            "positive_class \"" + positiveClass + "\" is not a value of label " + column
+                                    + " in the training split, whose values are " + names));
+            List<String> others =
+                    names.stream().filter(n -> !n.equals(positive)).toList();
             if (others.size() > 1) {
-                throw new IllegalArgumentException("label " + column + " has " + names.size() + " values in the training split " + names
-                        + ": a binary model has two classes, positive_class \"" + positive + "\" and one other. Group the others in"
-                        + " ml.ingest's sql (e.g. CASE WHEN " + column + " = '" + positive + "' THEN '" + positive + "' ELSE 'other' END)"
-                        + " or train problem: multiclass");
+                throw new IllegalArgumentException(
+                        "label " + column + " has " + names.size() + " values in the training split " + names
+                                + ": a binary model has two classes, positive_class \"" + positive
+                                + "\" and one other. Group the others in"
+                                + " ml.ingest's sql (e.g. CASE WHEN " + column + " = '" + positive + "' THEN '"
+                                + positive + "' ELSE 'other' END)"
+                                + " or train problem: multiclass");
             }
             negative = others.isEmpty() ? null : others.get(0);
         }
         if (negative == null || !names.contains(positive) || !names.contains(negative)) {
-            throw new IllegalArgumentException("label " + column + " has only " + names + " in the training split: a binary model needs"
-                    + " rows of both classes" + (positiveClass == null ? " (" + negative + " and " + positive + ")" : ""));
+            throw new IllegalArgumentException("label " + column + " has only " + names
+                    + " in the training split: a binary model needs" + " rows of both classes"
+                    + (positiveClass == null ? " (" + negative + " and " + positive + ")" : ""));
         }
         return new Label(column, Problem.CLASSIFICATION, positive, null, negative, valueType);
     }
@@ -88,14 +105,16 @@ public record Label(String column, Problem problem, String positiveClass, List<S
      * order rows arrive in.
      */
     public static Label multiclass(String column, Collection<?> distinctValues) {
-        return new Label(column, Problem.MULTICLASS, null, sortedNames(column, distinctValues), null, typeOf(distinctValues));
+        return new Label(
+                column, Problem.MULTICLASS, null, sortedNames(column, distinctValues), null, typeOf(distinctValues));
     }
 
     private static List<String> sortedNames(String column, Collection<?> distinctValues) {
         List<Comparable<Object>> values = new ArrayList<>();
         for (Object v : distinctValues) {
             if (v == null) continue;
-            if (!(v instanceof Comparable<?>)) throw new IllegalArgumentException("label " + column + " has a value of unsupported type: " + v);
+            if (!(v instanceof Comparable<?>))
+                throw new IllegalArgumentException("label " + column + " has a value of unsupported type: " + v);
             @SuppressWarnings("unchecked")
             Comparable<Object> c = (Comparable<Object>) v;
             values.add(c);
@@ -130,7 +149,8 @@ public record Label(String column, Problem problem, String positiveClass, List<S
                 return false;
             }
         }
-        if ("boolean".equals(valueType)) return Booleans.accepts(value) && Boolean.valueOf(name).equals(Booleans.of(value));
+        if ("boolean".equals(valueType))
+            return Booleans.accepts(value) && Boolean.valueOf(name).equals(Booleans.of(value));
         return name.equals(value);
     }
 
@@ -140,7 +160,8 @@ public record Label(String column, Problem problem, String positiveClass, List<S
         return switch (problem) {
             case REGRESSION -> {
                 if (v instanceof Number n) yield n.floatValue();
-                throw new IllegalArgumentException("label " + column + " must be numeric for regression, got \"" + v + "\"");
+                throw new IllegalArgumentException(
+                        "label " + column + " must be numeric for regression, got \"" + v + "\"");
             }
             case MULTICLASS -> classIndex(v);
             case CLASSIFICATION -> negativeClass == null ? positiveOrNot(v) : binaryClass(v);
@@ -152,7 +173,8 @@ public record Label(String column, Problem problem, String positiveClass, List<S
         if (i >= 0) return i;
         // A value the model never saw cannot be scored fairly: it would count as an error the model had no way to
         // avoid, or vanish from the metrics. Both mislead a gate, so the caller is stopped instead.
-        throw new IllegalArgumentException("label " + column + " has value \"" + className(v) + "\", which is not one of the "
+        throw new IllegalArgumentException("label " + column + " has value \"" + className(v)
+                + "\", which is not one of the "
                 + classes.size() + " classes in the training split " + classes
                 + ": every class must occur in training (stratify the split on " + column + " or group rare values)");
     }
@@ -163,8 +185,9 @@ public record Label(String column, Problem problem, String positiveClass, List<S
         if (name.equals(negativeClass)) return 0f;
         // As for multiclass: a third value is neither a hit nor a miss of this model, and counting it as either
         // would mislead the gate.
-        throw new IllegalArgumentException("label " + column + " has value \"" + name + "\", which is neither the positive class \""
-                + positiveClass + "\" nor the negative class \"" + negativeClass + "\" of the training split");
+        throw new IllegalArgumentException(
+                "label " + column + " has value \"" + name + "\", which is neither the positive class \""
+                        + positiveClass + "\" nor the negative class \"" + negativeClass + "\" of the training split");
     }
 
     /** How bundles of the first format encode: their negative class is "anything but the positive class". */
@@ -203,7 +226,10 @@ public record Label(String column, Problem problem, String positiveClass, List<S
         if (className == null || valueType == null) return className;
         return switch (valueType) {
             case "boolean" -> Boolean.valueOf(className);
-            case "number" -> className.matches("-?\\d{1,18}") ? (Object) Long.parseLong(className) : (Object) Double.parseDouble(className);
+            case "number" ->
+                className.matches("-?\\d{1,18}")
+                        ? (Object) Long.parseLong(className)
+                        : (Object) Double.parseDouble(className);
             default -> className;
         };
     }
@@ -213,8 +239,10 @@ public record Label(String column, Problem problem, String positiveClass, List<S
      * ".0": a label column of codes 1, 2, 3 has classes "1", "2", "3", as a caller would write them.
      */
     static String className(Object v) {
-        if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15) return Long.toString(d.longValue());
-        if (v instanceof Float f && f == Math.rint(f) && !Float.isInfinite(f) && Math.abs(f) < 1e7) return Long.toString(f.longValue());
+        if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15)
+            return Long.toString(d.longValue());
+        if (v instanceof Float f && f == Math.rint(f) && !Float.isInfinite(f) && Math.abs(f) < 1e7)
+            return Long.toString(f.longValue());
         return v.toString();
     }
 }

@@ -45,8 +45,10 @@ public final class LinearRegression implements Predictor {
             // A pivot that is (almost) nothing of its diagonal: the column is (almost) explained by the ones before.
             double pivot = l[a * p + a] * l[a * p + a];
             if (pivot <= Math.max(1e-10 * xtx[a * p + a], Cholesky.MIN_PIVOT)) {
-                throw new IllegalArgumentException("feature " + m.features().get(a - 1) + " is constant or a linear combination of"
-                        + " other features, so its weight is not determined at l2 = " + l2 + ": raise l2 or drop the column");
+                throw new IllegalArgumentException(
+                        "feature " + m.features().get(a - 1) + " is constant or a linear combination of"
+                                + " other features, so its weight is not determined at l2 = " + l2
+                                + ": raise l2 or drop the column");
             }
         }
         double[] beta = Cholesky.solve(l, xty, p);

@@ -17,7 +17,8 @@ record LinearWeights(double intercept, double[] weights) {
 
     /** z for each row of a row-major matrix. */
     double[] linear(float[] rowMajor, int rows, int cols) {
-        if (cols != weights.length) throw new IllegalArgumentException("expected " + weights.length + " features, got " + cols);
+        if (cols != weights.length)
+            throw new IllegalArgumentException("expected " + weights.length + " features, got " + cols);
         double[] out = new double[rows];
         for (int r = 0; r < rows; r++) {
             double z = intercept;
@@ -38,6 +39,8 @@ record LinearWeights(double intercept, double[] weights) {
         Map<String, Object> m = Json.readMap(new String(bytes, StandardCharsets.UTF_8));
         @SuppressWarnings("unchecked")
         List<Number> w = (List<Number>) m.get("weights");
-        return new LinearWeights(((Number) m.get("intercept")).doubleValue(), w.stream().mapToDouble(Number::doubleValue).toArray());
+        return new LinearWeights(
+                ((Number) m.get("intercept")).doubleValue(),
+                w.stream().mapToDouble(Number::doubleValue).toArray());
     }
 }

@@ -17,7 +17,8 @@ public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform 
 
     public static LoadedModel load(ArtifactStore store, String bundleRef) throws IOException {
         ModelBundle b = Json.read(store.localPath(bundleRef), ModelBundle.class);
-        if (!ModelBundle.READABLE.contains(b.format())) throw new IOException("unsupported bundle format " + b.format() + " in " + bundleRef);
+        if (!ModelBundle.READABLE.contains(b.format()))
+            throw new IOException("unsupported bundle format " + b.format() + " in " + bundleRef);
         FittedTransform t = FittedTransform.load(store.localPath(b.transformRef()));
         byte[] bytes = Files.readAllBytes(store.localPath(b.modelRef()));
         Predictor p = switch (b.algorithm()) {
@@ -41,7 +42,9 @@ public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform 
 
     /** A multiclass model's scores (of {@link #score}) with the classes they belong to. */
     public ClassProbabilities classProbabilities(double[] scores) {
-        if (bundle.problem() != Problem.MULTICLASS) throw new IllegalStateException(bundleRef + " is a " + bundle.problem().lower() + " model, not multiclass");
+        if (bundle.problem() != Problem.MULTICLASS)
+            throw new IllegalStateException(
+                    bundleRef + " is a " + bundle.problem().lower() + " model, not multiclass");
         return new ClassProbabilities(bundle.label().classes(), scores);
     }
 

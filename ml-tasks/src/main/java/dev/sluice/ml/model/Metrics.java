@@ -24,7 +24,8 @@ public final class Metrics {
      * {@code labels: [positive, negative]} and {@code matrix} (rows the actual class, columns the predicted one),
      * so reports and the UI name the classes by the data's values.
      */
-    public static Map<String, Object> classification(float[] y, double[] p, double threshold, String positive, String negative) {
+    public static Map<String, Object> classification(
+            float[] y, double[] p, double threshold, String positive, String negative) {
         long tp = 0, fp = 0, tn = 0, fn = 0;
         double logLoss = 0;
         for (int i = 0; i < y.length; i++) {
@@ -239,8 +240,17 @@ public final class Metrics {
     public static List<String> names(Problem problem) {
         return switch (problem) {
             case CLASSIFICATION -> classificationNames();
-            case MULTICLASS -> List.of("accuracy", "precision_macro", "recall_macro", "f1_macro", "precision_weighted",
-                    "recall_weighted", "f1_weighted", "roc_auc_ovr", "log_loss");
+            case MULTICLASS ->
+                List.of(
+                        "accuracy",
+                        "precision_macro",
+                        "recall_macro",
+                        "f1_macro",
+                        "precision_weighted",
+                        "recall_weighted",
+                        "f1_weighted",
+                        "roc_auc_ovr",
+                        "log_loss");
             case REGRESSION -> List.of("rmse", "mae", "r2");
         };
     }

@@ -11,15 +11,27 @@ import java.util.Map;
  * <p>Format 2 records a binary label's negative class and the label's value type ({@link Label}); format 1 bundles,
  * written before, still load and serve (see {@link Label} for what their predictions say).
  */
-public record ModelBundle(int format, String algorithm, Problem problem, Label label, List<String> features,
-                          String modelRef, String transformRef, DatasetSchema inputSchema, Map<String, Object> params,
-                          long seed, String trainedOn, long trainedRows) {
+public record ModelBundle(
+        int format,
+        String algorithm,
+        Problem problem,
+        Label label,
+        List<String> features,
+        String modelRef,
+        String transformRef,
+        DatasetSchema inputSchema,
+        Map<String, Object> params,
+        long seed,
+        String trainedOn,
+        long trainedRows) {
     public static final int FORMAT = 2;
     /** Formats this version reads. */
     public static final java.util.Set<Integer> READABLE = java.util.Set.of(1, 2);
+
     public static final String XGBOOST = "xgboost";
     public static final String LOGISTIC_REGRESSION = "logistic_regression";
     /** An XGBoost model (served by the XGBoost predictor) trained in random-forest mode. */
     public static final String RANDOM_FOREST = "random_forest";
+
     public static final String LINEAR_REGRESSION = "linear_regression";
 }

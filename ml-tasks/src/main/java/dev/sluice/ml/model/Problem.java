@@ -11,11 +11,14 @@ import java.util.Locale;
  * what its model means.
  */
 public enum Problem {
-    CLASSIFICATION, MULTICLASS, REGRESSION;
+    CLASSIFICATION,
+    MULTICLASS,
+    REGRESSION;
 
     public static Problem parse(String s) {
         for (Problem p : values()) if (p.lower().equals(s)) return p;
-        throw new IllegalArgumentException("problem must be one of " + Arrays.stream(values()).map(Problem::lower).toList() + ", got \"" + s + "\"");
+        throw new IllegalArgumentException("problem must be one of "
+                + Arrays.stream(values()).map(Problem::lower).toList() + ", got \"" + s + "\"");
     }
 
     public String lower() {

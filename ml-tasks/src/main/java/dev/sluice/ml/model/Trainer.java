@@ -14,16 +14,30 @@ import ml.dmlc.xgboost4j.java.XGBoostError;
  * @param xgbParams XGBoost parameters (xgboost, random_forest); {@code rounds} is for xgboost, {@code trees} for
  *                  random_forest, {@code l2} for the linear models, {@code maxIterations} for logistic regression
  */
-public record Trainer(String algorithm, Problem problem, int classes, Map<String, Object> xgbParams, int rounds, int trees,
-                      double l2, int maxIterations, long seed, int threads) {
-    public static final List<String> ALGORITHMS = List.of(ModelBundle.XGBOOST, ModelBundle.RANDOM_FOREST,
-            ModelBundle.LOGISTIC_REGRESSION, ModelBundle.LINEAR_REGRESSION);
+public record Trainer(
+        String algorithm,
+        Problem problem,
+        int classes,
+        Map<String, Object> xgbParams,
+        int rounds,
+        int trees,
+        double l2,
+        int maxIterations,
+        long seed,
+        int threads) {
+    public static final List<String> ALGORITHMS = List.of(
+            ModelBundle.XGBOOST,
+            ModelBundle.RANDOM_FOREST,
+            ModelBundle.LOGISTIC_REGRESSION,
+            ModelBundle.LINEAR_REGRESSION);
 
     /** XGBoost parameters ml.train sets itself: a search over them would compare something other than models. */
     private static final Set<String> SET_BY_TRAINER = Set.of("objective", "num_class", "seed", "nthread", "verbosity");
 
     public Trainer {
-        if (!ALGORITHMS.contains(algorithm)) throw new IllegalArgumentException("algorithm must be one of " + ALGORITHMS + ", got \"" + algorithm + "\"");
+        if (!ALGORITHMS.contains(algorithm))
+            throw new IllegalArgumentException(
+                    "algorithm must be one of " + ALGORITHMS + ", got \"" + algorithm + "\"");
         xgbParams = Map.copyOf(xgbParams);
     }
 
@@ -33,10 +47,12 @@ public record Trainer(String algorithm, Problem problem, int classes, Map<String
 
     public Predictor fit(FeatureMatrix m) throws XGBoostError {
         return switch (algorithm) {
-            case ModelBundle.XGBOOST -> problem == Problem.MULTICLASS
-                    ? XgbTrainer.fitMulticlass(m, classes, xgbParams, rounds, seed, threads)
-                    : XgbTrainer.fit(m, problem, xgbParams, rounds, seed, threads);
-            case ModelBundle.RANDOM_FOREST -> XgbTrainer.fitForest(m, problem, classes, xgbParams, trees, seed, threads);
+            case ModelBundle.XGBOOST ->
+                problem == Problem.MULTICLASS
+                        ? XgbTrainer.fitMulticlass(m, classes, xgbParams, rounds, seed, threads)
+                        : XgbTrainer.fit(m, problem, xgbParams, rounds, seed, threads);
+            case ModelBundle.RANDOM_FOREST ->
+                XgbTrainer.fitForest(m, problem, classes, xgbParams, trees, seed, threads);
             case ModelBundle.LOGISTIC_REGRESSION -> LogisticRegression.fit(m, l2, maxIterations, 1e-8, threads);
             case ModelBundle.LINEAR_REGRESSION -> LinearRegression.fit(m, l2, threads);
             default -> throw new IllegalStateException(algorithm);
@@ -94,7 +110,8 @@ public record Trainer(String algorithm, Problem problem, int classes, Map<String
         if (!xgb) return key.equals("l2") ? null : algorithm + " has only l2 to search";
         if (key.equals("l2")) return "l2 is for the linear models; XGBoost's L2 penalty is lambda";
         if (SET_BY_TRAINER.contains(key)) return "it is set by ml.train";
-        if (algorithm.equals(ModelBundle.XGBOOST) && key.equals("trees")) return "trees is for random_forest; xgboost has rounds";
+        if (algorithm.equals(ModelBundle.XGBOOST) && key.equals("trees"))
+            return "trees is for random_forest; xgboost has rounds";
         if (algorithm.equals(ModelBundle.RANDOM_FOREST)) {
             if (key.equals("rounds")) return "a random forest grows in one round; search trees instead";
             if (XgbTrainer.FOREST_FIXED.contains(key)) return "a random forest fixes " + key;
@@ -104,7 +121,8 @@ public record Trainer(String algorithm, Problem problem, int classes, Map<String
 
     private static int wholeNumber(String key, Object v) {
         double d = ((Number) v).doubleValue();
-        if (d != Math.rint(d) || d < 1 || d > Integer.MAX_VALUE) throw new IllegalArgumentException(key + " must be a whole number of at least 1, got " + v);
+        if (d != Math.rint(d) || d < 1 || d > Integer.MAX_VALUE)
+            throw new IllegalArgumentException(key + " must be a whole number of at least 1, got " + v);
         return (int) d;
     }
 }

@@ -33,8 +33,8 @@ final class WeightedGram {
     static void requireComplete(FeatureMatrix m, String model) {
         for (int i = 0; i < m.data().length; i++) {
             if (Float.isNaN(m.data()[i])) {
-                throw new IllegalArgumentException("feature " + m.features().get(i % m.cols())
-                        + " has missing values: " + model + " needs them imputed (ml.preprocess impute)");
+                throw new IllegalArgumentException("feature " + m.features().get(i % m.cols()) + " has missing values: "
+                        + model + " needs them imputed (ml.preprocess impute)");
             }
         }
     }
@@ -48,7 +48,8 @@ final class WeightedGram {
         if (pool == null || blocks == 1) {
             range.forEach(blk -> partial[blk] = block(m, beta, terms, blk));
         } else {
-            pool.submit(() -> range.parallel().forEach(blk -> partial[blk] = block(m, beta, terms, blk))).join();
+            pool.submit(() -> range.parallel().forEach(blk -> partial[blk] = block(m, beta, terms, blk)))
+                    .join();
         }
         double[] vector = new double[p];
         double[] upper = new double[p * p];

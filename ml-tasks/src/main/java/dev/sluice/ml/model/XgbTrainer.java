@@ -17,9 +17,11 @@ public final class XgbTrainer {
     private XgbTrainer() {}
 
     /** Binary classification (labels 0/1) or regression. */
-    public static XgbPredictor fit(FeatureMatrix m, Problem problem, Map<String, Object> userParams, int rounds,
-                                   long seed, int threads) throws XGBoostError {
-        if (problem == Problem.MULTICLASS) throw new IllegalArgumentException("multiclass needs its number of classes: use fitMulticlass");
+    public static XgbPredictor fit(
+            FeatureMatrix m, Problem problem, Map<String, Object> userParams, int rounds, long seed, int threads)
+            throws XGBoostError {
+        if (problem == Problem.MULTICLASS)
+            throw new IllegalArgumentException("multiclass needs its number of classes: use fitMulticlass");
         Map<String, Object> params = new HashMap<>();
         params.put("objective", problem == Problem.CLASSIFICATION ? "binary:logistic" : "reg:squarederror");
         params.putAll(userParams);
@@ -27,8 +29,9 @@ public final class XgbTrainer {
     }
 
     /** Multiclass with labels 0..classes-1; the model gives one probability per class (multi:softprob). */
-    public static XgbPredictor fitMulticlass(FeatureMatrix m, int classes, Map<String, Object> userParams, int rounds,
-                                             long seed, int threads) throws XGBoostError {
+    public static XgbPredictor fitMulticlass(
+            FeatureMatrix m, int classes, Map<String, Object> userParams, int rounds, long seed, int threads)
+            throws XGBoostError {
         Map<String, Object> params = new HashMap<>(userParams);
         // Set after the user's params: serving maps output columns to class labels, which only holds for one
         // probability per class in class order.
@@ -42,7 +45,8 @@ public final class XgbTrainer {
      * (seeded) so the trees differ; lambda nearly 0 lets a leaf keep its own mean instead of shrinking towards the
      * base score, as scikit-learn's and XGBoost's own random forests do.
      */
-    public static final Map<String, Object> FOREST_DEFAULTS = Map.of("max_depth", 10, "subsample", 0.8, "colsample_bynode", 0.8, "lambda", 1e-5);
+    public static final Map<String, Object> FOREST_DEFAULTS =
+            Map.of("max_depth", 10, "subsample", 0.8, "colsample_bynode", 0.8, "lambda", 1e-5);
 
     /** Parameters a forest fixes: one round of {@code trees} trees grown side by side and averaged, no shrinkage. */
     public static final Set<String> FOREST_FIXED = Set.of("eta", "learning_rate", "num_parallel_tree");
@@ -52,13 +56,21 @@ public final class XgbTrainer {
      * a seeded sample of the rows and of the columns at every split; XGBoost averages them. Serves like any
      * XGBoost model. {@code classes} is used for multiclass only.
      */
-    public static XgbPredictor fitForest(FeatureMatrix m, Problem problem, int classes, Map<String, Object> userParams, int trees,
-                                         long seed, int threads) throws XGBoostError {
+    public static XgbPredictor fitForest(
+            FeatureMatrix m,
+            Problem problem,
+            int classes,
+            Map<String, Object> userParams,
+            int trees,
+            long seed,
+            int threads)
+            throws XGBoostError {
         if (trees < 1) throw new IllegalArgumentException("trees must be at least 1, got " + trees);
         Map<String, Object> params = new HashMap<>(FOREST_DEFAULTS);
         // lambda and reg_lambda are one parameter: the user's spelling must not meet the default's.
         if (userParams.containsKey("reg_lambda")) params.remove("lambda");
-        if (problem != Problem.MULTICLASS) params.put("objective", problem == Problem.CLASSIFICATION ? "binary:logistic" : "reg:squarederror");
+        if (problem != Problem.MULTICLASS)
+            params.put("objective", problem == Problem.CLASSIFICATION ? "binary:logistic" : "reg:squarederror");
         params.putAll(userParams);
         if (problem == Problem.MULTICLASS) {
             params.put("objective", "multi:softprob");
@@ -70,8 +82,9 @@ public final class XgbTrainer {
         return train(m, params, 1, seed, threads);
     }
 
-    private static XgbPredictor train(FeatureMatrix m, Map<String, Object> objectiveAndUserParams, int rounds, long seed,
-                                      int threads) throws XGBoostError {
+    private static XgbPredictor train(
+            FeatureMatrix m, Map<String, Object> objectiveAndUserParams, int rounds, long seed, int threads)
+            throws XGBoostError {
         Map<String, Object> params = new HashMap<>();
         params.put("tree_method", "hist");
         params.put("max_depth", 6);

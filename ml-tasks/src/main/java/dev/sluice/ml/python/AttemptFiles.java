@@ -34,6 +34,7 @@ final class AttemptFiles {
     static final String PARQUET = "application/vnd.apache.parquet";
     /** The metrics key that holds per-step values; a metric may not have this name. */
     static final String HISTORY = "history";
+
     private static final Pattern REF = Pattern.compile("sha256:[0-9a-f]{64}");
 
     private final TaskContext ctx;
@@ -66,7 +67,8 @@ final class AttemptFiles {
         Map<String, String> artifacts = new TreeMap<>();
         for (Map.Entry<String, String> e : roles.entrySet()) {
             if (!store.contains(e.getKey())) continue; // a ref-like string that is no artifact of this store
-            artifacts.put(e.getKey(), store.localPath(e.getKey()).toAbsolutePath().toString());
+            artifacts.put(
+                    e.getKey(), store.localPath(e.getKey()).toAbsolutePath().toString());
             catalog.consumed(ctx, e.getValue(), e.getKey());
         }
         Map<String, Object> c = new LinkedHashMap<>();
@@ -101,7 +103,8 @@ final class AttemptFiles {
         for (Map.Entry<String, Object> e : outputs.entrySet()) {
             String key = e.getKey();
             if (e.getValue() instanceof Map<?, ?> m && m.containsKey("$artifact")) {
-                if (!(m.get("$artifact") instanceof Map<?, ?> spec)) throw new TaskFailedException("outputs.json: " + key + ": $artifact must be an object");
+                if (!(m.get("$artifact") instanceof Map<?, ?> spec))
+                    throw new TaskFailedException("outputs.json: " + key + ": $artifact must be an object");
                 storeArtifact(key, spec, result, duck);
             } else {
                 result.put(key, e.getValue());
@@ -111,7 +114,8 @@ final class AttemptFiles {
         return result;
     }
 
-    private void storeArtifact(String key, Map<?, ?> spec, Map<String, Object> result, DuckDbFactory duck) throws Exception {
+    private void storeArtifact(String key, Map<?, ?> spec, Map<String, Object> result, DuckDbFactory duck)
+            throws Exception {
         Path file = inside(key, spec.get("path"));
         String kind = String.valueOf(spec.get("kind") == null ? "file" : spec.get("kind"));
         String media = spec.get("media_type") instanceof String s ? s : "application/octet-stream";
@@ -125,7 +129,8 @@ final class AttemptFiles {
                     rows = db.count(rel);
                     schema = db.schemaOf("SELECT * FROM " + rel);
                 } catch (java.sql.SQLException ex) {
-                    throw new TaskFailedException("output " + key + ": the dataset is not a readable Parquet file: " + ex.getMessage());
+                    throw new TaskFailedException(
+                            "output " + key + ": the dataset is not a readable Parquet file: " + ex.getMessage());
                 }
                 Artifact a = store.put(file, ArtifactKind.DATASET, PARQUET);
                 catalog.produced(ctx, key, a, rows, schema.toMap(), null);
@@ -149,22 +154,30 @@ final class AttemptFiles {
                 result.put(key, a.ref());
                 ctx.log().printf("output %s: file %s (%d bytes)%n", key, a.ref(), a.bytes());
             }
-            default -> throw new TaskFailedException("outputs.json: " + key + ": unknown artifact kind '" + kind + "' (dataset, file or model)");
+            default ->
+                throw new TaskFailedException(
+                        "outputs.json: " + key + ": unknown artifact kind '" + kind + "' (dataset, file or model)");
         }
     }
 
     /** The file an {@code $artifact} names, refused unless it is a regular file inside {@code result/}. */
     Path inside(String key, Object path) throws IOException, TaskFailedException {
-        if (!(path instanceof String p) || p.isBlank()) throw new TaskFailedException("outputs.json: " + key + ": $artifact.path is missing");
+        if (!(path instanceof String p) || p.isBlank())
+            throw new TaskFailedException("outputs.json: " + key + ": $artifact.path is missing");
         Path rel = Path.of(p);
         Path root = result().toRealPath();
         Path file = root.resolve(rel).normalize();
         if (rel.isAbsolute() || !file.startsWith(root)) {
-            throw new TaskFailedException("outputs.json: " + key + ": path '" + p + "' is outside the attempt's result folder");
+            throw new TaskFailedException(
+                    "outputs.json: " + key + ": path '" + p + "' is outside the attempt's result folder");
         }
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) throw new TaskFailedException("outputs.json: " + key + ": no file " + p);
-        if (!file.toRealPath().startsWith(root) || Files.isSymbolicLink(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new TaskFailedException("outputs.json: " + key + ": '" + p + "' is a link or not a regular file inside the attempt's result folder");
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS))
+            throw new TaskFailedException("outputs.json: " + key + ": no file " + p);
+        if (!file.toRealPath().startsWith(root)
+                || Files.isSymbolicLink(file)
+                || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new TaskFailedException("outputs.json: " + key + ": '" + p
+                    + "' is a link or not a regular file inside the attempt's result folder");
         }
         return file;
     }
@@ -184,12 +197,14 @@ final class AttemptFiles {
                 try {
                     m = Json.MAPPER.readValue(line, new TypeReference<>() {});
                 } catch (JsonProcessingException e) {
-                    throw new TaskFailedException("metrics.jsonl line " + n + " is not JSON: " + e.getOriginalMessage());
+                    throw new TaskFailedException(
+                            "metrics.jsonl line " + n + " is not JSON: " + e.getOriginalMessage());
                 }
                 if (!(m.get("name") instanceof String name) || !(m.get("value") instanceof Number value)) {
                     throw new TaskFailedException("metrics.jsonl line " + n + ": needs a name and a numeric value");
                 }
-                if (name.equals(HISTORY)) throw new TaskFailedException("metric name '" + HISTORY + "' is reserved for per-step values");
+                if (name.equals(HISTORY))
+                    throw new TaskFailedException("metric name '" + HISTORY + "' is reserved for per-step values");
                 metrics.put(name, value.doubleValue()); // the last value of a name is the attempt's metric
                 if (m.get("step") != null) {
                     Map<String, Object> point = new LinkedHashMap<>();
@@ -202,7 +217,10 @@ final class AttemptFiles {
         if (!history.isEmpty()) metrics.put(HISTORY, history);
         if (params.isEmpty() && metrics.isEmpty()) return;
         ExperimentLog.record(ctx, "train", params, metrics);
-        ctx.log().printf("experiment: %d params, %d metrics recorded%n", params.size(), metrics.size() - (history.isEmpty() ? 0 : 1));
+        ctx.log()
+                .printf(
+                        "experiment: %d params, %d metrics recorded%n",
+                        params.size(), metrics.size() - (history.isEmpty() ? 0 : 1));
     }
 
     private Map<String, Object> readObject(String name) throws IOException, TaskFailedException {

@@ -78,12 +78,15 @@ final class PythonEnvironments {
         }
         ReentrantLock local = BUILDING.computeIfAbsent(hash, h -> new ReentrantLock());
         local.lockInterruptibly();
-        try (FileChannel ch = FileChannel.open(venvs.resolve(hash + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (FileChannel ch =
+                FileChannel.open(venvs.resolve(hash + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             Instant waitStart = Instant.now();
             try (FileLock ignored = ch.lock()) {
                 if (Files.exists(dir.resolve(MARKER))) {
-                    ctx.log().printf("environment %s: cache hit after waiting %s for another attempt to build it%n",
-                            hash, seconds(Duration.between(waitStart, Instant.now())));
+                    ctx.log()
+                            .printf(
+                                    "environment %s: cache hit after waiting %s for another attempt to build it%n",
+                                    hash, seconds(Duration.between(waitStart, Instant.now())));
                     return bin.toString();
                 }
                 build(ctx, launcher, python, version, requirements, hash, dir);
@@ -94,31 +97,52 @@ final class PythonEnvironments {
         }
     }
 
-    private void build(TaskContext ctx, ProcessLauncher launcher, String python, String version, List<String> requirements,
-                       String hash, Path dir) throws IOException, InterruptedException, TaskFailedException {
+    private void build(
+            TaskContext ctx,
+            ProcessLauncher launcher,
+            String python,
+            String version,
+            List<String> requirements,
+            String hash,
+            Path dir)
+            throws IOException, InterruptedException, TaskFailedException {
         Instant start = Instant.now();
         SdkFiles.deleteTree(dir); // a crashed build's leftover
         ctx.log().printf("environment %s: building for %s: %s%n", hash, version, String.join(", ", requirements));
         ctx.log().flush();
-        ProcessOutcome venv = launcher.run(ctx, new TaskCommand(List.of(python, "-m", "venv", dir.toString()), ctx.home(), Map.of(), Map.of()));
+        ProcessOutcome venv = launcher.run(
+                ctx, new TaskCommand(List.of(python, "-m", "venv", dir.toString()), ctx.home(), Map.of(), Map.of()));
         if (venv.exitCode() != 0) {
-            throw new TaskFailedException("environment " + hash + ": '" + python + " -m venv' failed with exit code "
-                    + venv.exitCode() + " (is the venv module installed?); see the attempt log", venv.exitCode());
+            throw new TaskFailedException(
+                    "environment " + hash + ": '" + python + " -m venv' failed with exit code " + venv.exitCode()
+                            + " (is the venv module installed?); see the attempt log",
+                    venv.exitCode());
         }
         Path reqFile = dir.resolve("sluice-requirements.txt");
         Files.write(reqFile, requirements, StandardCharsets.UTF_8);
-        List<String> pip = new ArrayList<>(List.of(dir.resolve("bin").resolve("python").toString(), "-m", "pip", "install",
-                "--disable-pip-version-check", "--no-input", "--progress-bar", "off"));
+        List<String> pip = new ArrayList<>(List.of(
+                dir.resolve("bin").resolve("python").toString(),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--progress-bar",
+                "off"));
         pip.addAll(indexOptions());
         pip.addAll(List.of("-r", reqFile.toString()));
         ProcessOutcome install = launcher.run(ctx, new TaskCommand(pip, ctx.home(), Map.of(), Map.of()));
         if (install.exitCode() != 0) {
-            throw new TaskFailedException("environment " + hash + ": pip install failed with exit code " + install.exitCode()
-                    + " for " + String.join(", ", requirements) + "; pip's output is in the attempt log", install.exitCode());
+            throw new TaskFailedException(
+                    "environment " + hash + ": pip install failed with exit code " + install.exitCode() + " for "
+                            + String.join(", ", requirements) + "; pip's output is in the attempt log",
+                    install.exitCode());
         }
         Files.writeString(dir.resolve(MARKER), String.join("\n", requirements) + "\n");
-        ctx.log().printf("environment %s: installed %s in %s%n", hash, String.join(", ", requirements),
-                seconds(Duration.between(start, Instant.now())));
+        ctx.log()
+                .printf(
+                        "environment %s: installed %s in %s%n",
+                        hash, String.join(", ", requirements), seconds(Duration.between(start, Instant.now())));
     }
 
     String setting(String name) {
@@ -134,21 +158,28 @@ final class PythonEnvironments {
         String links = settings.apply(FIND_LINKS);
         if (links != null && !links.isBlank()) out.addAll(List.of("--find-links", links));
         String noIndex = settings.apply(NO_INDEX);
-        if (noIndex != null && List.of("true", "1", "yes").contains(noIndex.trim().toLowerCase(java.util.Locale.ROOT))) out.add("--no-index");
+        if (noIndex != null
+                && List.of("true", "1", "yes").contains(noIndex.trim().toLowerCase(java.util.Locale.ROOT)))
+            out.add("--no-index");
         return out;
     }
 
     /** The interpreter's implementation, version and base installation, which tells a missing or broken interpreter from a failing task. */
     private static String probe(TaskContext ctx, ProcessLauncher launcher, String python)
             throws IOException, InterruptedException, TaskFailedException {
-        ProcessOutcome o = launcher.run(ctx, new TaskCommand(List.of(python, "-c", PROBE), ctx.home(), Map.of(), Map.of()));
+        ProcessOutcome o =
+                launcher.run(ctx, new TaskCommand(List.of(python, "-c", PROBE), ctx.home(), Map.of(), Map.of()));
         if (o.exitCode() == 127) {
-            throw new TaskFailedException("python interpreter '" + python + "' was not found on this worker (set python: or "
-                    + PythonTask.PYTHON_SETTING + ")", o.exitCode());
+            throw new TaskFailedException(
+                    "python interpreter '" + python + "' was not found on this worker (set python: or "
+                            + PythonTask.PYTHON_SETTING + ")",
+                    o.exitCode());
         }
         if (o.exitCode() != 0 || !(o.output().get("version") instanceof String v)) {
-            throw new TaskFailedException("python interpreter '" + python + "' did not start (exit code " + o.exitCode()
-                    + "); see the attempt log", o.exitCode());
+            throw new TaskFailedException(
+                    "python interpreter '" + python + "' did not start (exit code " + o.exitCode()
+                            + "); see the attempt log",
+                    o.exitCode());
         }
         // Same version from another installation is another base: a venv points at the base it was made from.
         return o.output().get("implementation") + " " + v + " (" + o.output().get("base") + ")";
@@ -159,7 +190,8 @@ final class PythonEnvironments {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update((version + "\n").getBytes(StandardCharsets.UTF_8));
-            for (String r : requirements.stream().sorted().toList()) md.update((r + "\n").getBytes(StandardCharsets.UTF_8));
+            for (String r : requirements.stream().sorted().toList())
+                md.update((r + "\n").getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(md.digest()).substring(0, 16);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

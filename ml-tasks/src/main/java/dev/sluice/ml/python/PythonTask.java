@@ -37,10 +37,12 @@ import java.util.regex.Pattern;
 public final class PythonTask implements TaskType {
     /** The worker's default interpreter when a task names none. */
     public static final String PYTHON_SETTING = "SLUICE_PYTHON";
+
     private static final Pattern MODULE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
     private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     /** Calls module.function(*args) or (**kwargs) and reports a returned value through the SDK. */
-    static final String CALL = String.join("\n",
+    static final String CALL = String.join(
+            "\n",
             "import importlib, json, sys",
             "import sluice",
             "fn = getattr(importlib.import_module(sys.argv[1]), sys.argv[2])",
@@ -74,16 +76,28 @@ public final class PythonTask implements TaskType {
     @Override
     public List<ConfigField> configFields() {
         return List.of(
-                ConfigField.optional("script", FieldType.STRING, null, "a .py file beside the DAG file (relative to its folder)"),
-                ConfigField.optional("module", FieldType.STRING, null, "an importable module in the DAG's folder, with function"),
+                ConfigField.optional(
+                        "script", FieldType.STRING, null, "a .py file beside the DAG file (relative to its folder)"),
+                ConfigField.optional(
+                        "module", FieldType.STRING, null, "an importable module in the DAG's folder, with function"),
                 ConfigField.optional("function", FieldType.STRING, null, "the function of module to call"),
-                ConfigField.optional("args", FieldType.ANY, null,
+                ConfigField.optional(
+                        "args",
+                        FieldType.ANY,
+                        null,
                         "script: a list, its argv; function: a list of positional or a mapping of keyword arguments"),
-                ConfigField.optional("requirements", FieldType.ANY, null,
+                ConfigField.optional(
+                        "requirements",
+                        FieldType.ANY,
+                        null,
                         "a requirements file beside the DAG file, or a list of requirement strings (one environment per set)"),
-                ConfigField.optional("python", FieldType.STRING, null, "the interpreter; default " + PYTHON_SETTING + " or python3"),
+                ConfigField.optional(
+                        "python", FieldType.STRING, null, "the interpreter; default " + PYTHON_SETTING + " or python3"),
                 ConfigField.optional("env", FieldType.MAP, Map.of(), "extra environment variables"),
-                ConfigField.optional("secrets", FieldType.MAP, Map.of(),
+                ConfigField.optional(
+                        "secrets",
+                        FieldType.MAP,
+                        Map.of(),
                         "environment variables granted a secret: NAME: secret_name reads SLUICE_SECRET_secret_name"));
     }
 
@@ -93,7 +107,8 @@ public final class PythonTask implements TaskType {
         Object script = config.get("script");
         Object module = config.get("module");
         Object function = config.get("function");
-        if ((script == null) == (module == null)) problems.add("set either script or module (with function), not both or neither");
+        if ((script == null) == (module == null))
+            problems.add("set either script or module (with function), not both or neither");
         if (module != null && function == null) problems.add("function: required with module");
         if (function != null && module == null) problems.add("function: only with module");
         if (script instanceof String s && !templated(s) && !relativeInside(s)) {
@@ -106,14 +121,17 @@ public final class PythonTask implements TaskType {
             problems.add("function: '" + f + "' is not a Python function name");
         }
         Object args = config.get("args");
-        if (args != null && !(args instanceof List) && !(args instanceof Map)) problems.add("args: expected a list or a mapping");
-        if (args instanceof Map && script != null) problems.add("args: a script takes a list (its argv); a mapping is for a function's keyword arguments");
+        if (args != null && !(args instanceof List) && !(args instanceof Map))
+            problems.add("args: expected a list or a mapping");
+        if (args instanceof Map && script != null)
+            problems.add("args: a script takes a list (its argv); a mapping is for a function's keyword arguments");
         Object req = config.get("requirements");
         if (req instanceof String r && !templated(r) && !relativeInside(r)) {
             problems.add("requirements: '" + r + "' must be a file relative to the DAG file's folder, without '..'");
         } else if (req instanceof List<?> l) {
             for (int i = 0; i < l.size(); i++) {
-                if (!(l.get(i) instanceof String)) problems.add("requirements[" + i + "]: expected a requirement string such as six==1.17.0");
+                if (!(l.get(i) instanceof String))
+                    problems.add("requirements[" + i + "]: expected a requirement string such as six==1.17.0");
             }
         } else if (req != null && !(req instanceof String)) {
             problems.add("requirements: expected a file name or a list of requirement strings");
@@ -138,18 +156,24 @@ public final class PythonTask implements TaskType {
 
     private static boolean relativeInside(String p) {
         Path path = Path.of(p);
-        return !path.isAbsolute() && !p.isBlank() && path.normalize().equals(path) && !path.startsWith("..")
-                && !p.contains("/../") && !p.startsWith("../");
+        return !path.isAbsolute()
+                && !p.isBlank()
+                && path.normalize().equals(path)
+                && !path.startsWith("..")
+                && !p.contains("/../")
+                && !p.startsWith("../");
     }
 
     @Override
     public TaskResult execute(TaskContext ctx) throws Exception {
         Map<String, Object> cfg = ctx.config();
         Path dagDir = ctx.dagDirectory().toAbsolutePath().normalize();
-        String python = cfg.get("python") instanceof String p && !p.isBlank() ? p
+        String python = cfg.get("python") instanceof String p && !p.isBlank()
+                ? p
                 : environments.setting(PYTHON_SETTING) != null ? environments.setting(PYTHON_SETTING) : "python3";
         // A path (not a name looked up on PATH) is relative to the DAG's folder, like script: and requirements:.
-        if (python.contains("/") && !Path.of(python).isAbsolute()) python = dagDir.resolve(python).normalize().toString();
+        if (python.contains("/") && !Path.of(python).isAbsolute())
+            python = dagDir.resolve(python).normalize().toString();
         List<String> requirements = requirements(cfg.get("requirements"), dagDir);
         ProcessLauncher launcher = ProcessLauncher.of(ctx);
         String interpreter = environments.interpreter(ctx, launcher, python, requirements);
@@ -158,11 +182,20 @@ public final class PythonTask implements TaskType {
         if (cfg.get("script") instanceof String script) {
             argv.add(beside(dagDir, script, "script").toString());
             if (cfg.get("args") instanceof List<?> l) {
-                for (Object a : l) argv.add(a instanceof Map || a instanceof List ? dev.sluice.ml.Json.MAPPER.writeValueAsString(a) : String.valueOf(a));
+                for (Object a : l)
+                    argv.add(
+                            a instanceof Map || a instanceof List
+                                    ? dev.sluice.ml.Json.MAPPER.writeValueAsString(a)
+                                    : String.valueOf(a));
             }
         } else {
             Object args = cfg.get("args") == null ? List.of() : cfg.get("args");
-            argv.addAll(List.of("-c", CALL, (String) cfg.get("module"), (String) cfg.get("function"), dev.sluice.ml.Json.MAPPER.writeValueAsString(args)));
+            argv.addAll(List.of(
+                    "-c",
+                    CALL,
+                    (String) cfg.get("module"),
+                    (String) cfg.get("function"),
+                    dev.sluice.ml.Json.MAPPER.writeValueAsString(args)));
         }
 
         ArtifactStore store = dev.sluice.ml.artifact.ArtifactStores.of(ctx);
@@ -177,12 +210,16 @@ public final class PythonTask implements TaskType {
             env.put("PYTHONUNBUFFERED", "1"); // print() reaches the live log as it happens
             env.put("SLUICE_ATTEMPT_DIR", attemptDir.toString());
             ctx.log().flush();
-            ProcessOutcome outcome = launcher.run(ctx, new TaskCommand(argv, dagDir, env, ProcessOutcome.strings(cfg.get("secrets"))));
+            ProcessOutcome outcome =
+                    launcher.run(ctx, new TaskCommand(argv, dagDir, env, ProcessOutcome.strings(cfg.get("secrets"))));
             if (outcome.exitCode() != 0) {
-                throw new TaskFailedException("python exited with code " + outcome.exitCode() + ProcessOutcome.lastLines(ctx.logFile(), 5), outcome.exitCode());
+                throw new TaskFailedException(
+                        "python exited with code " + outcome.exitCode() + ProcessOutcome.lastLines(ctx.logFile(), 5),
+                        outcome.exitCode());
             }
             Map<String, Object> out = new LinkedHashMap<>(outcome.output());
-            out.putAll(files.collect(() -> DuckDb.openOwning(Files.createTempDirectory(attemptDir, "duckdb-"), "512MB", 1)));
+            out.putAll(files.collect(
+                    () -> DuckDb.openOwning(Files.createTempDirectory(attemptDir, "duckdb-"), "512MB", 1)));
             return TaskResult.of(out);
         } finally {
             SdkFiles.deleteTree(attemptDir);
@@ -206,7 +243,8 @@ public final class PythonTask implements TaskType {
         if (Path.of(name).isAbsolute() || !f.startsWith(dagDir)) {
             throw new TaskFailedException(key + ": '" + name + "' is outside the DAG file's folder " + dagDir);
         }
-        if (!Files.isRegularFile(f)) throw new TaskFailedException(key + ": no file '" + name + "' beside the DAG file (in " + dagDir + ")");
+        if (!Files.isRegularFile(f))
+            throw new TaskFailedException(key + ": no file '" + name + "' beside the DAG file (in " + dagDir + ")");
         if (!f.toRealPath().startsWith(dagDir.toRealPath())) {
             throw new TaskFailedException(key + ": '" + name + "' links outside the DAG file's folder");
         }

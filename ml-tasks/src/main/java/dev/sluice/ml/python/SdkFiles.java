@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -24,6 +24,7 @@ import java.util.Map;
 final class SdkFiles {
     /** The SDK's files, relative to {@code clients/python/src}; SdkFilesTest checks the list against that folder. */
     static final List<String> FILES = List.of("sluice/__init__.py");
+
     private static final String ROOT = "sluice-sdk/";
 
     private static volatile Map<String, byte[]> contents;
@@ -36,7 +37,9 @@ final class SdkFiles {
         Map<String, byte[]> out = new LinkedHashMap<>();
         for (String f : FILES) {
             try (InputStream in = SdkFiles.class.getClassLoader().getResourceAsStream(ROOT + f)) {
-                if (in == null) throw new IllegalStateException("the Python SDK file " + f + " is missing from the ml-tasks jar (" + ROOT + f + ")");
+                if (in == null)
+                    throw new IllegalStateException(
+                            "the Python SDK file " + f + " is missing from the ml-tasks jar (" + ROOT + f + ")");
                 out.put(f, in.readAllBytes());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

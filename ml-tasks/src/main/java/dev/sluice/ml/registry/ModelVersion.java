@@ -5,12 +5,22 @@ import java.util.List;
 import java.util.Map;
 
 /** One registered version of a named model: its bundle, input schema, metrics and lineage. */
-public record ModelVersion(long id, String modelName, int version, String bundleRef, String algorithm, String problem,
-                           Map<String, Object> inputSchema, Map<String, Object> metrics, Map<String, Object> details,
-                           OffsetDateTime createdAt) {
+public record ModelVersion(
+        long id,
+        String modelName,
+        int version,
+        String bundleRef,
+        String algorithm,
+        String problem,
+        Map<String, Object> inputSchema,
+        Map<String, Object> metrics,
+        Map<String, Object> details,
+        OffsetDateTime createdAt) {
 
     /** A multiclass model's classes in the order of its probabilities (ml.deploy records them); null otherwise. */
     public List<String> classes() {
-        return details.get("classes") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : null;
+        return details.get("classes") instanceof List<?> l
+                ? l.stream().map(String::valueOf).toList()
+                : null;
     }
 }

@@ -27,7 +27,8 @@ final class InputSchemaCheck {
                 }
             }
             for (Column c : schema.columns()) {
-                if (!row.containsKey(c.name())) throw new InvalidInputException(i, c.name(), "missing (send null for an unknown value)");
+                if (!row.containsKey(c.name()))
+                    throw new InvalidInputException(i, c.name(), "missing (send null for an unknown value)");
                 Object v = row.get(c.name());
                 if (v == null) continue;
                 boolean ok = switch (c.type()) {
@@ -38,7 +39,9 @@ final class InputSchemaCheck {
                     case TIMESTAMP -> v instanceof LocalDateTime || v instanceof String;
                 };
                 if (!ok) {
-                    String expected = c.type() == dev.sluice.ml.data.ColumnType.BOOLEAN ? "a boolean, " + Booleans.ACCEPTED : "a " + c.type().lower();
+                    String expected = c.type() == dev.sluice.ml.data.ColumnType.BOOLEAN
+                            ? "a boolean, " + Booleans.ACCEPTED
+                            : "a " + c.type().lower();
                     throw new InvalidInputException(i, c.name(), "expected " + expected + ", got " + describe(v));
                 }
             }

@@ -38,7 +38,8 @@ public final class PredictionService {
     private final RandomGenerator random;
     private final Map<Long, LoadedModel> cache = new ConcurrentHashMap<>();
 
-    public PredictionService(ModelRegistry registry, ArtifactStore store, DataSource ds, double sampleRate, RandomGenerator random) {
+    public PredictionService(
+            ModelRegistry registry, ArtifactStore store, DataSource ds, double sampleRate, RandomGenerator random) {
         if (sampleRate < 0 || sampleRate > 1) throw new IllegalArgumentException("sample rate must be in [0, 1]");
         this.registry = registry;
         this.store = store;
@@ -58,7 +59,8 @@ public final class PredictionService {
             throw new InvalidInputException(failingRow(m, rows), e.column(), e.getMessage());
         }
         List<Prediction> out = predictions(m, scores);
-        PredictionResult result = new PredictionResult(modelName, v.version(), m.bundle().problem(), out);
+        PredictionResult result =
+                new PredictionResult(modelName, v.version(), m.bundle().problem(), out);
         if (sampleRate > 0 && sampled()) log(v, rows, out);
         return result;
     }

@@ -45,7 +45,8 @@ final class Cfg {
     String oneOf(String key, String... allowed) throws TaskFailedException {
         String v = str(key);
         for (String a : allowed) if (a.equals(v)) return v;
-        throw new TaskFailedException("config " + key + " must be one of " + String.join(", ", allowed) + ", got \"" + v + "\"");
+        throw new TaskFailedException(
+                "config " + key + " must be one of " + String.join(", ", allowed) + ", got \"" + v + "\"");
     }
 
     double dbl(String key) throws TaskFailedException {

@@ -17,10 +17,12 @@ final class Datasets {
     private Datasets() {}
 
     /** Writes {@code relationSql} to Parquet and stores it; returns the artifact with its row count. */
-    static Stored storeRelation(TaskContext ctx, MlTask task, DuckDb db, String relationSql, String role) throws Exception {
+    static Stored storeRelation(TaskContext ctx, MlTask task, DuckDb db, String relationSql, String role)
+            throws Exception {
         ArtifactStore store = task.store(ctx);
         Path tmp = store.newTempFile(".parquet");
-        db.exec("COPY (SELECT * FROM " + relationSql + ") TO " + DuckDb.literal(tmp.toString()) + " (FORMAT parquet, COMPRESSION zstd)");
+        db.exec("COPY (SELECT * FROM " + relationSql + ") TO " + DuckDb.literal(tmp.toString())
+                + " (FORMAT parquet, COMPRESSION zstd)");
         return storeFile(ctx, task, db, tmp, role);
     }
 

@@ -23,9 +23,17 @@ public final class DeployTask extends MlTask {
     private static final List<ConfigField> FIELDS = with(List.of(
             ConfigField.required("model_name", FieldType.STRING, "Registered model name."),
             ConfigField.optional("bundle", FieldType.STRING, null, "Model bundle; default: upstream \"bundle\"."),
-            ConfigField.optional("metrics", FieldType.MAP, null, "Metrics to record; default: upstream \"metrics\" (ml.evaluate's)."),
+            ConfigField.optional(
+                    "metrics",
+                    FieldType.MAP,
+                    null,
+                    "Metrics to record; default: upstream \"metrics\" (ml.evaluate's)."),
             ConfigField.optional("alias", FieldType.STRING, ModelRegistry.CHAMPION, "Alias moved to the new version."),
-            ConfigField.optional("description", FieldType.STRING, null, "Model description, set when the model is first registered.")));
+            ConfigField.optional(
+                    "description",
+                    FieldType.STRING,
+                    null,
+                    "Model description, set when the model is first registered.")));
 
     @Override
     public String name() {
@@ -56,7 +64,8 @@ public final class DeployTask extends MlTask {
     TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         DataSource ds = ctx.service(DataSource.class)
-                .orElseThrow(() -> new TaskFailedException("ml.deploy needs the model registry (application database), which is not available"));
+                .orElseThrow(() -> new TaskFailedException(
+                        "ml.deploy needs the model registry (application database), which is not available"));
         String name = cfg.str("model_name");
         String bundleRef = inputRef(ctx, cfg, "bundle", true);
         ModelBundle bundle = Json.read(store(ctx).localPath(bundleRef), ModelBundle.class);
@@ -73,22 +82,33 @@ public final class DeployTask extends MlTask {
         details.put("params", bundle.params());
         details.put("seed", bundle.seed());
         // Callers of a multiclass model need its classes without loading the bundle.
-        if (bundle.label().classes() != null) details.put("classes", bundle.label().classes());
-        // A binary model's two classes as the training data named them (bundles of the first format know only the positive one).
+        if (bundle.label().classes() != null)
+            details.put("classes", bundle.label().classes());
+        // A binary model's two classes as the training data named them (bundles of the first format know only the
+        // positive one).
         if (bundle.label().negativeClass() != null) {
             details.put("positive_class", bundle.label().positiveClass());
             details.put("negative_class", bundle.label().negativeClass());
         }
         // The input columns the model does not use, and why: serving accepts and ignores them.
-        var dropped = dev.sluice.ml.transform.FittedTransform.load(store(ctx).localPath(bundle.transformRef())).dropped();
-        if (!dropped.isEmpty()) details.put("dropped_columns", dropped.stream().map(dev.sluice.ml.transform.DroppedColumn::toMap).toList());
+        var dropped = dev.sluice.ml.transform.FittedTransform.load(store(ctx).localPath(bundle.transformRef()))
+                .dropped();
+        if (!dropped.isEmpty())
+            details.put(
+                    "dropped_columns",
+                    dropped.stream()
+                            .map(dev.sluice.ml.transform.DroppedColumn::toMap)
+                            .toList());
         ModelRegistry registry = new ModelRegistry(ds);
         String alias = cfg.str("alias");
         // A night that retrains to the very same bytes (same data, config and seed) is not a new model: the
         // registry keeps one version per distinct bundle behind the alias rather than a copy per run.
         var current = registry.byAlias(name, alias);
         if (current.isPresent() && current.get().bundleRef().equals(bundleRef)) {
-            ctx.log().printf("%s already points %s at version %d with this bundle; nothing to register%n", name, alias, current.get().version());
+            ctx.log()
+                    .printf(
+                            "%s already points %s at version %d with this bundle; nothing to register%n",
+                            name, alias, current.get().version());
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model_name", name);
             out.put("version", current.get().version());
@@ -98,7 +118,15 @@ public final class DeployTask extends MlTask {
             out.put("unchanged", true);
             return TaskResult.of(out);
         }
-        ModelVersion v = registry.register(name, cfg.str("description", null), bundleRef, bundle.algorithm(), bundle.problem().lower(), bundle.inputSchema().toMap(), metrics, details);
+        ModelVersion v = registry.register(
+                name,
+                cfg.str("description", null),
+                bundleRef,
+                bundle.algorithm(),
+                bundle.problem().lower(),
+                bundle.inputSchema().toMap(),
+                metrics,
+                details);
         registry.setAlias(name, alias, v.version(), "deployed by " + ctx.dagId() + "/" + ctx.runId());
         ctx.log().printf("registered %s version %d and moved %s to it%n", name, v.version(), alias);
         Map<String, Object> out = new LinkedHashMap<>();
@@ -113,7 +141,8 @@ public final class DeployTask extends MlTask {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> upstreamMetrics(TaskContext ctx) {
         for (Map<String, Object> o : ctx.upstreamOutputs().values()) {
-            if (o != null && o.get("metrics") instanceof Map<?, ?> m && o.containsKey("report")) return (Map<String, Object>) m;
+            if (o != null && o.get("metrics") instanceof Map<?, ?> m && o.containsKey("report"))
+                return (Map<String, Object>) m;
         }
         return Map.of();
     }

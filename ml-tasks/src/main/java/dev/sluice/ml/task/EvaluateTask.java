@@ -33,18 +33,37 @@ import javax.sql.DataSource;
  */
 public final class EvaluateTask extends MlTask {
     private static final List<ConfigField> FIELDS = with(List.of(
-            ConfigField.optional("bundle", FieldType.STRING, null, "Model bundle to evaluate; default: upstream \"bundle\"."),
-            ConfigField.optional("dataset", FieldType.STRING, null,
+            ConfigField.optional(
+                    "bundle", FieldType.STRING, null, "Model bundle to evaluate; default: upstream \"bundle\"."),
+            ConfigField.optional(
+                    "dataset",
+                    FieldType.STRING,
+                    null,
                     "RAW test rows (before preprocessing), e.g. {{ tasks.split.output.test }}; default: upstream \"test\"."),
-            ConfigField.optional("threshold", FieldType.NUMBER, 0.5,
+            ConfigField.optional(
+                    "threshold",
+                    FieldType.NUMBER,
+                    0.5,
                     "Probability above which a row is predicted positive (classification); multiclass predicts the most probable class."),
-            ConfigField.optional("min", FieldType.MAP, Map.of(), "Gate: metric: lowest acceptable value, e.g. {roc_auc: 0.85}."),
-            ConfigField.optional("max", FieldType.MAP, Map.of(), "Gate: metric: highest acceptable value, e.g. {log_loss: 0.4}."),
-            ConfigField.optional("model_name", FieldType.STRING, null,
+            ConfigField.optional(
+                    "min", FieldType.MAP, Map.of(), "Gate: metric: lowest acceptable value, e.g. {roc_auc: 0.85}."),
+            ConfigField.optional(
+                    "max", FieldType.MAP, Map.of(), "Gate: metric: highest acceptable value, e.g. {log_loss: 0.4}."),
+            ConfigField.optional(
+                    "model_name",
+                    FieldType.STRING,
+                    null,
                     "Registered model whose champion the candidate must match or beat on the same rows."),
-            ConfigField.optional("champion_metric", FieldType.STRING, null,
+            ConfigField.optional(
+                    "champion_metric",
+                    FieldType.STRING,
+                    null,
                     "Metric compared with the champion; default roc_auc (classification), roc_auc_ovr (multiclass) or rmse."),
-            ConfigField.optional("champion_tolerance", FieldType.NUMBER, 0.0, "How much worse than the champion is still accepted.")));
+            ConfigField.optional(
+                    "champion_tolerance",
+                    FieldType.NUMBER,
+                    0.0,
+                    "How much worse than the champion is still accepted.")));
 
     @Override
     public String name() {
@@ -86,8 +105,12 @@ public final class EvaluateTask extends MlTask {
         ModelVersion championVersion = null;
         if (cfg.has("model_name")) {
             Optional<DataSource> ds = ctx.service(DataSource.class);
-            if (ds.isEmpty()) throw new TaskFailedException("model_name is set but the model registry (application database) is not available");
-            championVersion = new ModelRegistry(ds.get()).byAlias(cfg.str("model_name"), ModelRegistry.CHAMPION).orElse(null);
+            if (ds.isEmpty())
+                throw new TaskFailedException(
+                        "model_name is set but the model registry (application database) is not available");
+            championVersion = new ModelRegistry(ds.get())
+                    .byAlias(cfg.str("model_name"), ModelRegistry.CHAMPION)
+                    .orElse(null);
             if (championVersion != null) {
                 champion = LoadedModel.load(store(ctx), championVersion.bundleRef());
                 requireComparable(candidate, champion, cfg.str("model_name"), championVersion.version());
@@ -127,7 +150,8 @@ public final class EvaluateTask extends MlTask {
                 c.put("passed", ok);
                 checks.add(c);
             } else {
-                championInfo = Map.of("version", "none", "note", "no champion yet: the candidate is compared with thresholds only");
+                championInfo = Map.of(
+                        "version", "none", "note", "no champion yet: the candidate is compared with thresholds only");
             }
         }
         boolean passed = checks.stream().allMatch(c -> Boolean.TRUE.equals(c.get("passed")));
@@ -145,9 +169,13 @@ public final class EvaluateTask extends MlTask {
         ExperimentLog.record(ctx, "evaluate", Map.of("bundle", bundleRef, "dataset", datasetRef), metrics);
         ctx.log().println("evaluation report: " + Json.write(report));
         if (!passed) {
-            List<String> failed = checks.stream().filter(c -> !Boolean.TRUE.equals(c.get("passed")))
-                    .map(c -> c.get("check") + " " + c.get("metric") + " = " + fmt(c.get("value")) + " vs " + fmt(c.get("limit"))).toList();
-            throw new TaskFailedException("evaluation gate failed: " + String.join("; ", failed) + " (report " + reportArtifact.ref() + ")");
+            List<String> failed = checks.stream()
+                    .filter(c -> !Boolean.TRUE.equals(c.get("passed")))
+                    .map(c -> c.get("check") + " " + c.get("metric") + " = " + fmt(c.get("value")) + " vs "
+                            + fmt(c.get("limit")))
+                    .toList();
+            throw new TaskFailedException(
+                    "evaluation gate failed: " + String.join("; ", failed) + " (report " + reportArtifact.ref() + ")");
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bundle", bundleRef);
@@ -159,7 +187,13 @@ public final class EvaluateTask extends MlTask {
 
     private static Map<String, Object> metrics(LoadedModel model, float[] y, double[] p, double threshold) {
         return switch (model.bundle().problem()) {
-            case CLASSIFICATION -> Metrics.classification(y, p, threshold, model.bundle().label().positiveClass(), model.bundle().label().negativeClass());
+            case CLASSIFICATION ->
+                Metrics.classification(
+                        y,
+                        p,
+                        threshold,
+                        model.bundle().label().positiveClass(),
+                        model.bundle().label().negativeClass());
             case MULTICLASS -> Metrics.multiclass(y, model.classProbabilities(p));
             case REGRESSION -> Metrics.regression(y, p);
         };
@@ -171,28 +205,42 @@ public final class EvaluateTask extends MlTask {
      * same classes in the same order. A champion predicting other classes
      * cannot be compared metric for metric; deciding whether the new classes are right is a person's call.
      */
-    static void requireComparable(LoadedModel candidate, LoadedModel champion, String modelName, int championVersion) throws TaskFailedException {
+    static void requireComparable(LoadedModel candidate, LoadedModel champion, String modelName, int championVersion)
+            throws TaskFailedException {
         Problem a = candidate.bundle().problem();
         Problem b = champion.bundle().problem();
         String which = "the champion of " + modelName + " (version " + championVersion + ")";
         if (a != b) {
-            throw new TaskFailedException(which + " is a " + b.lower() + " model and the candidate a " + a.lower()
-                    + " model: their metrics are not comparable; use another model_name, or leave it out to gate on thresholds only");
+            throw new TaskFailedException(
+                    which + " is a " + b.lower() + " model and the candidate a " + a.lower()
+                            + " model: their metrics are not comparable; use another model_name, or leave it out to gate on thresholds only");
         }
         Label ca = candidate.bundle().label();
         Label ch = champion.bundle().label();
         // The champion is scored with the candidate's encoding, so "positive" must be the same value to both.
-        if (a == Problem.CLASSIFICATION && (!samePositive(ca, ch)
-                || ca.negativeClass() != null && ch.negativeClass() != null && !ca.negativeClass().equals(ch.negativeClass()))) {
-            throw new TaskFailedException(which + " has positive class \"" + ch.positiveName() + "\"" + (ch.negativeClass() == null ? ""
-                    : " and negative class \"" + ch.negativeClass() + "\"") + ", the candidate \"" + ca.positiveName() + "\""
-                    + (ca.negativeClass() == null ? "" : " and \"" + ca.negativeClass() + "\"")
-                    + ": their metrics are not comparable; leave model_name out for this run to gate on thresholds only, then deploy");
+        if (a == Problem.CLASSIFICATION
+                && (!samePositive(ca, ch)
+                        || ca.negativeClass() != null
+                                && ch.negativeClass() != null
+                                && !ca.negativeClass().equals(ch.negativeClass()))) {
+            throw new TaskFailedException(
+                    which + " has positive class \"" + ch.positiveName() + "\""
+                            + (ch.negativeClass() == null ? "" : " and negative class \"" + ch.negativeClass() + "\"")
+                            + ", the candidate \"" + ca.positiveName() + "\""
+                            + (ca.negativeClass() == null ? "" : " and \"" + ca.negativeClass() + "\"")
+                            + ": their metrics are not comparable; leave model_name out for this run to gate on thresholds only, then deploy");
         }
-        if (a == Problem.MULTICLASS && !candidate.bundle().label().classes().equals(champion.bundle().label().classes())) {
-            throw new TaskFailedException(which + " predicts classes " + champion.bundle().label().classes() + " and the candidate "
-                    + candidate.bundle().label().classes() + ": their metrics are not comparable; leave model_name out for this run"
-                    + " to gate on thresholds only, then deploy");
+        if (a == Problem.MULTICLASS
+                && !candidate
+                        .bundle()
+                        .label()
+                        .classes()
+                        .equals(champion.bundle().label().classes())) {
+            throw new TaskFailedException(
+                    which + " predicts classes " + champion.bundle().label().classes() + " and the candidate "
+                            + candidate.bundle().label().classes()
+                            + ": their metrics are not comparable; leave model_name out for this run"
+                            + " to gate on thresholds only, then deploy");
         }
     }
 
@@ -226,7 +274,8 @@ public final class EvaluateTask extends MlTask {
          * training data) streaming straight into float batches, no map per row. SqlPlanTest holds every step's
          * SQL form to its Java form, which serving uses, so the gate judges the numbers callers will get.
          */
-        static Optional<Scores> viaSql(DuckDb db, String relation, LoadedModel candidate, LoadedModel champion) throws Exception {
+        static Optional<Scores> viaSql(DuckDb db, String relation, LoadedModel candidate, LoadedModel champion)
+                throws Exception {
             List<String> a = featureExpressions(candidate);
             List<String> b = champion == null ? List.of() : featureExpressions(champion);
             if (a == null || b == null) return Optional.empty();
@@ -241,7 +290,8 @@ public final class EvaluateTask extends MlTask {
             float[] xa = new float[BATCH * a.size()];
             float[] xb = new float[BATCH * b.size()];
             int n = 0;
-            try (java.sql.Statement st = db.connection().createStatement(); java.sql.ResultSet r = st.executeQuery(sql.toString())) {
+            try (java.sql.Statement st = db.connection().createStatement();
+                    java.sql.ResultSet r = st.executeQuery(sql.toString())) {
                 while (r.next()) {
                     float yv = label.encode(Rows.normalise(r.getObject(1)));
                     if (Float.isNaN(yv)) continue; // unlabeled rows cannot be scored against anything
@@ -259,7 +309,8 @@ public final class EvaluateTask extends MlTask {
             }
             if (n > 0) {
                 pa.addAll(candidate.predictor().predict(java.util.Arrays.copyOf(xa, n * a.size()), n, a.size()));
-                if (champion != null) pb.addAll(champion.predictor().predict(java.util.Arrays.copyOf(xb, n * b.size()), n, b.size()));
+                if (champion != null)
+                    pb.addAll(champion.predictor().predict(java.util.Arrays.copyOf(xb, n * b.size()), n, b.size()));
             }
             return Optional.of(new Scores(y.toArray(), pa.toArray(), champion == null ? null : pb.toArray()));
         }
@@ -275,7 +326,8 @@ public final class EvaluateTask extends MlTask {
             var exprs = SqlPlan.expressions(t.input(), t.steps(), t.output());
             if (exprs.isEmpty()) return null;
             Map<String, String> byName = new java.util.HashMap<>();
-            for (int i = 0; i < t.output().columns().size(); i++) byName.put(t.output().columns().get(i).name(), exprs.get().get(i));
+            for (int i = 0; i < t.output().columns().size(); i++)
+                byName.put(t.output().columns().get(i).name(), exprs.get().get(i));
             List<String> out = new ArrayList<>();
             for (String f : m.bundle().features()) {
                 String e = byName.get(f);
@@ -286,7 +338,8 @@ public final class EvaluateTask extends MlTask {
         }
 
         /** Row by row through the Java transform, for transforms with steps that have no SQL form (hashing, text). */
-        static Scores viaJava(DuckDb db, String relation, LoadedModel candidate, LoadedModel champion) throws Exception {
+        static Scores viaJava(DuckDb db, String relation, LoadedModel candidate, LoadedModel champion)
+                throws Exception {
             String labelColumn = candidate.bundle().label().column();
             FloatList y = new FloatList();
             DoubleList a = new DoubleList();
@@ -338,8 +391,10 @@ public final class EvaluateTask extends MlTask {
         }
     }
 
-    private static Map<String, Object> check(Map<String, Object> metrics, String metric, Object limit, boolean isMin) throws TaskFailedException {
-        if (!(metrics.get(metric) instanceof Number v)) throw new TaskFailedException("gate names unknown metric " + metric + "; known: " + metrics.keySet());
+    private static Map<String, Object> check(Map<String, Object> metrics, String metric, Object limit, boolean isMin)
+            throws TaskFailedException {
+        if (!(metrics.get(metric) instanceof Number v))
+            throw new TaskFailedException("gate names unknown metric " + metric + "; known: " + metrics.keySet());
         // Templates such as {{ params.min_roc_auc }} render to text.
         double l;
         try {

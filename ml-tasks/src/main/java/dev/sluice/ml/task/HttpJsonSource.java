@@ -33,18 +33,37 @@ import java.util.stream.Collectors;
 final class HttpJsonSource {
     static final List<ConfigField> FIELDS = List.of(
             ConfigField.optional("url", FieldType.STRING, null, "source http: URL of the API's first page (GET)."),
-            ConfigField.optional("headers", FieldType.MAP, Map.of(),
+            ConfigField.optional(
+                    "headers",
+                    FieldType.MAP,
+                    Map.of(),
                     "source http: request headers, e.g. Authorization; their values are never logged."),
-            ConfigField.optional("records", FieldType.STRING, null,
+            ConfigField.optional(
+                    "records",
+                    FieldType.STRING,
+                    null,
                     "source http: where the records are in a response, a dotted path (data.items) or JSON pointer (/data/items); default: the body, an array."),
-            ConfigField.optional("paging", FieldType.ANY, "none",
+            ConfigField.optional(
+                    "paging",
+                    FieldType.ANY,
+                    "none",
                     "source http: none | page | offset | cursor | link, or a mapping with mode and its options (param, start, size_param, size, offset_param, limit_param, limit, cursor_field, cursor_param, next_field)."),
-            ConfigField.optional("max_pages", FieldType.INTEGER, 1000,
+            ConfigField.optional(
+                    "max_pages",
+                    FieldType.INTEGER,
+                    1000,
                     "source http: most requests one read makes; a read that needs more fails."),
-            ConfigField.optional("request_timeout", FieldType.DURATION, "30s", "source http: time allowed for each response."),
-            ConfigField.optional("request_retries", FieldType.INTEGER, 3,
+            ConfigField.optional(
+                    "request_timeout", FieldType.DURATION, "30s", "source http: time allowed for each response."),
+            ConfigField.optional(
+                    "request_retries",
+                    FieldType.INTEGER,
+                    3,
                     "source http: retries of a request answered 429 or 5xx, or that could not connect, with doubling waits."),
-            ConfigField.optional("request_retry_wait", FieldType.DURATION, "1s",
+            ConfigField.optional(
+                    "request_retry_wait",
+                    FieldType.DURATION,
+                    "1s",
                     "source http: wait before the first retry; a Retry-After header is honoured up to 60s."));
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,7 +83,8 @@ final class HttpJsonSource {
         } else if (!Cfg.isTemplate(url.toString())) {
             try {
                 URI u = new URI(url.toString());
-                if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
+                if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme())
+                        || u.getHost() == null) {
                     errors.add("url must be an absolute http or https URL");
                 }
             } catch (URISyntaxException e) {
@@ -72,7 +92,8 @@ final class HttpJsonSource {
             }
         }
         Object headers = config.get("headers");
-        if (headers != null && !(headers instanceof Map)) errors.add("headers must be a mapping of header name to value");
+        if (headers != null && !(headers instanceof Map))
+            errors.add("headers must be a mapping of header name to value");
         errors.addAll(HttpPaging.validate(config.get("paging")));
         atLeast(config, "max_pages", 1, errors);
         atLeast(config, "request_retries", 0, errors);
@@ -87,7 +108,10 @@ final class HttpJsonSource {
         int maxPages = cfg.integer("max_pages");
         Duration timeout = Durations.parse(cfg.str("request_timeout"));
         try (RecordSpool spool = new RecordSpool(ctx, task, cfg, Map.of());
-             HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build()) {
+                HttpClient client = HttpClient.newBuilder()
+                        .connectTimeout(timeout)
+                        .followRedirects(HttpClient.Redirect.NORMAL)
+                        .build()) {
             URI next = paging.first(base);
             int pages = 0;
             long seen = 0;
@@ -134,11 +158,14 @@ final class HttpJsonSource {
                 resp = client.send(request(uri, timeout), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
                 if (attempt > retries) {
-                    throw new TaskFailedException(what + " failed" + attempts(attempt) + ": " + e.getClass().getSimpleName()
-                            + (e.getMessage() == null ? "" : " " + e.getMessage()));
+                    throw new TaskFailedException(what + " failed" + attempts(attempt) + ": "
+                            + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
                 }
                 Duration wait = wait(backoff, attempt, null);
-                ctx.log().printf("%s: %s, retry %d of %d in %d ms%n", what, e.getClass().getSimpleName(), attempt, retries, wait.toMillis());
+                ctx.log()
+                        .printf(
+                                "%s: %s, retry %d of %d in %d ms%n",
+                                what, e.getClass().getSimpleName(), attempt, retries, wait.toMillis());
                 Thread.sleep(wait.toMillis());
                 continue;
             }
@@ -146,7 +173,8 @@ final class HttpJsonSource {
             if (status / 100 == 2) {
                 try (InputStream in = resp.body()) {
                     JsonNode body = JSON.readTree(in);
-                    if (body == null || body.isMissingNode()) throw new TaskFailedException(what + " returned an empty body, not JSON");
+                    if (body == null || body.isMissingNode())
+                        throw new TaskFailedException(what + " returned an empty body, not JSON");
                     return new Page(body, resp.headers());
                 } catch (JsonProcessingException e) {
                     throw new TaskFailedException(what + " did not return JSON: " + e.getOriginalMessage());
@@ -155,22 +183,30 @@ final class HttpJsonSource {
             String snippet = snippet(resp.body());
             if ((status == 429 || status >= 500) && attempt <= retries) {
                 Duration wait = wait(backoff, attempt, resp.headers());
-                ctx.log().printf("%s: status %d, retry %d of %d in %d ms%n", what, status, attempt, retries, wait.toMillis());
+                ctx.log()
+                        .printf(
+                                "%s: status %d, retry %d of %d in %d ms%n",
+                                what, status, attempt, retries, wait.toMillis());
                 Thread.sleep(wait.toMillis());
                 continue;
             }
-            throw new TaskFailedException(what + " returned status " + status + attempts(attempt) + "; body starts: " + snippet);
+            throw new TaskFailedException(
+                    what + " returned status " + status + attempts(attempt) + "; body starts: " + snippet);
         }
     }
 
     private HttpRequest request(URI uri, Duration timeout) throws TaskFailedException {
-        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET();
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri)
+                .timeout(timeout)
+                .header("Accept", "application/json")
+                .GET();
         for (Map.Entry<String, Object> h : cfg.map("headers").entrySet()) {
             try {
                 req.setHeader(h.getKey(), String.valueOf(h.getValue()));
             } catch (IllegalArgumentException e) {
                 // The JDK's message may quote the value, which may be a secret: name the header only.
-                throw new TaskFailedException("headers." + h.getKey() + " cannot be sent (a restricted or malformed header)");
+                throw new TaskFailedException(
+                        "headers." + h.getKey() + " cannot be sent (a restricted or malformed header)");
             }
         }
         return req.build();
@@ -187,11 +223,14 @@ final class HttpJsonSource {
         JsonNode n = HttpPaging.at(body, path);
         if (n.isMissingNode() || n.isNull()) {
             if (page == 1) {
-                throw new TaskFailedException("records: no \"" + path + "\" in the response of " + redact(uri) + fields(body));
+                throw new TaskFailedException(
+                        "records: no \"" + path + "\" in the response of " + redact(uri) + fields(body));
             }
             return JSON.createArrayNode();
         }
-        if (!n.isArray()) throw new TaskFailedException("records: \"" + path + "\" in the response of " + redact(uri) + " is " + kind(n) + ", not an array");
+        if (!n.isArray())
+            throw new TaskFailedException("records: \"" + path + "\" in the response of " + redact(uri) + " is "
+                    + kind(n) + ", not an array");
         return n;
     }
 
@@ -224,14 +263,20 @@ final class HttpJsonSource {
     }
 
     private static String kind(JsonNode n) {
-        return n.isObject() ? "an object" : n.isArray() ? "an array" : n.isTextual() ? "a string" : n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        return n.isObject()
+                ? "an object"
+                : n.isArray()
+                        ? "an array"
+                        : n.isTextual() ? "a string" : n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String fields(JsonNode body) {
         if (!body.isObject()) return "";
         List<String> names = new ArrayList<>();
         body.fieldNames().forEachRemaining(names::add);
-        return names.isEmpty() ? "" : " (its fields: " + names.stream().limit(20).collect(Collectors.joining(", ")) + ")";
+        return names.isEmpty()
+                ? ""
+                : " (its fields: " + names.stream().limit(20).collect(Collectors.joining(", ")) + ")";
     }
 
     private static void atLeast(Map<String, Object> config, String key, long min, List<String> errors) {

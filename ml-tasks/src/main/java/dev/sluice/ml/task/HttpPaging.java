@@ -83,20 +83,29 @@ final class HttpPaging {
         for (Object k : opts.keySet()) {
             if (!k.equals("mode") && !OPTIONS.get(mode).contains(k.toString())) {
                 errors.add("paging." + k + ": not an option of paging mode " + mode
-                        + (OPTIONS.get(mode).isEmpty() ? "" : " (options: " + String.join(", ", OPTIONS.get(mode).stream().sorted().toList()) + ")"));
+                        + (OPTIONS.get(mode).isEmpty()
+                                ? ""
+                                : " (options: "
+                                        + String.join(
+                                                ", ",
+                                                OPTIONS.get(mode).stream()
+                                                        .sorted()
+                                                        .toList()) + ")"));
             }
         }
         for (String k : List.of("start", "size", "limit")) {
             Object v = opts.get(k);
             if (v != null && !Cfg.isTemplate(v) && !isInteger(v, k.equals("start") ? 0 : 1)) {
-                errors.add("paging." + k + " must be an integer" + (k.equals("start") ? " of 0 or more" : " of 1 or more") + ", got \"" + v + "\"");
+                errors.add("paging." + k + " must be an integer"
+                        + (k.equals("start") ? " of 0 or more" : " of 1 or more") + ", got \"" + v + "\"");
             }
         }
         if (mode.equals("page") && opts.containsKey("size_param") != opts.containsKey("size")) {
             errors.add("paging.size_param and paging.size go together");
         }
         if (mode.equals("cursor") && opts.get("cursor_field") == null) {
-            errors.add("paging.cursor_field is required with paging mode cursor: where the next cursor is in the response");
+            errors.add(
+                    "paging.cursor_field is required with paging mode cursor: where the next cursor is in the response");
         }
         return errors;
     }
@@ -132,11 +141,13 @@ final class HttpPaging {
             case "offset" -> records == 0 ? null : offsetUrl(base, seen);
             case "cursor" -> {
                 JsonNode c = at(body, str("cursor_field", null));
-                yield c.isMissingNode() || c.isNull() || c.asText().isEmpty() ? null
+                yield c.isMissingNode() || c.isNull() || c.asText().isEmpty()
+                        ? null
                         : withParam(base, str("cursor_param", "cursor"), c.asText());
             }
             case "link" -> {
-                String next = opts.containsKey("next_field") ? text(at(body, str("next_field", null))) : linkNext(headers);
+                String next =
+                        opts.containsKey("next_field") ? text(at(body, str("next_field", null))) : linkNext(headers);
                 yield next == null || next.isEmpty() ? null : current.resolve(next);
             }
             default -> null;
@@ -145,7 +156,9 @@ final class HttpPaging {
 
     private URI pageUrl(URI base, int pagesBefore) {
         URI u = withParam(base, str("param", "page"), Long.toString(num("start", 1) + pagesBefore));
-        return opts.containsKey("size_param") ? withParam(u, str("size_param", null), Long.toString(num("size", 0))) : u;
+        return opts.containsKey("size_param")
+                ? withParam(u, str("size_param", null), Long.toString(num("size", 0)))
+                : u;
     }
 
     private URI offsetUrl(URI base, long offset) {
@@ -173,7 +186,8 @@ final class HttpPaging {
                 Matcher rel = REL.matcher(m.group(2));
                 if (rel.find()) {
                     String rels = rel.group(1) != null ? rel.group(1) : rel.group(2);
-                    for (String r : rels.trim().split("\\s+")) if (r.equalsIgnoreCase("next")) return m.group(1).trim();
+                    for (String r : rels.trim().split("\\s+"))
+                        if (r.equalsIgnoreCase("next")) return m.group(1).trim();
                 }
             }
         }
@@ -186,13 +200,15 @@ final class HttpPaging {
         if (uri.getRawQuery() != null) {
             for (String p : uri.getRawQuery().split("&")) {
                 if (p.isEmpty()) continue;
-                String key = URLDecoder.decode(p.contains("=") ? p.substring(0, p.indexOf('=')) : p, StandardCharsets.UTF_8);
+                String key =
+                        URLDecoder.decode(p.contains("=") ? p.substring(0, p.indexOf('=')) : p, StandardCharsets.UTF_8);
                 if (!key.equals(name)) kept.add(p);
             }
         }
-        kept.add(URLEncoder.encode(name, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8));
-        return URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath())
-                + "?" + String.join("&", kept));
+        kept.add(URLEncoder.encode(name, StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(value, StandardCharsets.UTF_8));
+        return URI.create(uri.getScheme() + "://" + uri.getRawAuthority()
+                + (uri.getRawPath() == null ? "" : uri.getRawPath()) + "?" + String.join("&", kept));
     }
 
     private static String text(JsonNode n) {
@@ -206,12 +222,18 @@ final class HttpPaging {
 
     private long num(String key, long fallback) {
         Object v = opts.get(key);
-        return v == null ? fallback : v instanceof Number n ? n.longValue() : Long.parseLong(v.toString().trim());
+        return v == null
+                ? fallback
+                : v instanceof Number n
+                        ? n.longValue()
+                        : Long.parseLong(v.toString().trim());
     }
 
     private static boolean isInteger(Object v, long min) {
         try {
-            long n = v instanceof Integer || v instanceof Long ? ((Number) v).longValue() : Long.parseLong(v.toString().trim());
+            long n = v instanceof Integer || v instanceof Long
+                    ? ((Number) v).longValue()
+                    : Long.parseLong(v.toString().trim());
             return n >= min;
         } catch (NumberFormatException e) {
             return false;

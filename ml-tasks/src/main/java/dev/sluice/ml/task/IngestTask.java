@@ -47,29 +47,61 @@ import javax.sql.DataSource;
  */
 public final class IngestTask extends MlTask {
     private static final List<String> SOURCES = List.of("csv", "parquet", "jsonl", "postgres", "http", "kafka");
-    private static final List<ConfigField> FIELDS = with(concat(List.of(
-            ConfigField.optional("source", FieldType.STRING, null,
-                    "csv | parquet | jsonl | postgres | http | kafka; by default from the path's extension."),
-            ConfigField.optional("path", FieldType.STRING, null,
-                    "File or glob to read, relative to the DAG file's directory."),
-            ConfigField.optional("query", FieldType.STRING, null,
-                    "SQL query on the application's PostgreSQL (source: postgres); template values are SQL-quoted.")
-                    .code(CodeLanguage.SQL),
-            ConfigField.optional("separator", FieldType.STRING, ",", "CSV field separator, up to 4 characters (\", \" for UCI Adult)."),
-            ConfigField.optional("header", FieldType.BOOLEAN, true, "Whether the CSV's first line holds column names."),
-            ConfigField.optional("columns", FieldType.ANY, null,
-                    "Column names (a list, CSV only) or names with types (a mapping name: number|string|boolean|timestamp)."),
-            ConfigField.optional("null_values", FieldType.LIST, List.of(), "Strings read as missing, e.g. [\"?\"]."),
-            ConfigField.optional("bad_rows", FieldType.STRING, "fail",
-                    "fail | skip | quarantine: what to do with CSV rows that do not parse, or http/kafka records that are not JSON objects or do not fit columns."),
-            ConfigField.optional("max_bad_rows", FieldType.INTEGER, null,
-                    "With skip or quarantine, fail anyway when more rows than this are bad."),
-            ConfigField.optional("sql", FieldType.STRING, null,
-                    "SQL applied to the data read, which is visible as the table \"input\"; template values are SQL-quoted.")
-                    .code(CodeLanguage.SQL),
-            ConfigField.optional("incremental_column", FieldType.STRING, null,
-                    "Keep only rows whose timestamp in this column lies in the run's day: [logical date, +1 day).")),
-            HttpJsonSource.FIELDS, KafkaSource.FIELDS));
+    private static final List<ConfigField> FIELDS = with(concat(
+            List.of(
+                    ConfigField.optional(
+                            "source",
+                            FieldType.STRING,
+                            null,
+                            "csv | parquet | jsonl | postgres | http | kafka; by default from the path's extension."),
+                    ConfigField.optional(
+                            "path",
+                            FieldType.STRING,
+                            null,
+                            "File or glob to read, relative to the DAG file's directory."),
+                    ConfigField.optional(
+                                    "query",
+                                    FieldType.STRING,
+                                    null,
+                                    "SQL query on the application's PostgreSQL (source: postgres); template values are SQL-quoted.")
+                            .code(CodeLanguage.SQL),
+                    ConfigField.optional(
+                            "separator",
+                            FieldType.STRING,
+                            ",",
+                            "CSV field separator, up to 4 characters (\", \" for UCI Adult)."),
+                    ConfigField.optional(
+                            "header", FieldType.BOOLEAN, true, "Whether the CSV's first line holds column names."),
+                    ConfigField.optional(
+                            "columns",
+                            FieldType.ANY,
+                            null,
+                            "Column names (a list, CSV only) or names with types (a mapping name: number|string|boolean|timestamp)."),
+                    ConfigField.optional(
+                            "null_values", FieldType.LIST, List.of(), "Strings read as missing, e.g. [\"?\"]."),
+                    ConfigField.optional(
+                            "bad_rows",
+                            FieldType.STRING,
+                            "fail",
+                            "fail | skip | quarantine: what to do with CSV rows that do not parse, or http/kafka records that are not JSON objects or do not fit columns."),
+                    ConfigField.optional(
+                            "max_bad_rows",
+                            FieldType.INTEGER,
+                            null,
+                            "With skip or quarantine, fail anyway when more rows than this are bad."),
+                    ConfigField.optional(
+                                    "sql",
+                                    FieldType.STRING,
+                                    null,
+                                    "SQL applied to the data read, which is visible as the table \"input\"; template values are SQL-quoted.")
+                            .code(CodeLanguage.SQL),
+                    ConfigField.optional(
+                            "incremental_column",
+                            FieldType.STRING,
+                            null,
+                            "Keep only rows whose timestamp in this column lies in the run's day: [logical date, +1 day).")),
+            HttpJsonSource.FIELDS,
+            KafkaSource.FIELDS));
 
     @Override
     public String name() {
@@ -95,10 +127,12 @@ public final class IngestTask extends MlTask {
         }
         boolean records = "http".equals(source) || "kafka".equals(source);
         if (records) {
-            for (String k : List.of("path", "query")) if (config.get(k) != null) errors.add(k + " is not used by source " + source);
+            for (String k : List.of("path", "query"))
+                if (config.get(k) != null) errors.add(k + " is not used by source " + source);
             errors.addAll("http".equals(source) ? HttpJsonSource.validate(config) : KafkaSource.validate(config));
         } else {
-            if ((config.get("path") == null) == (config.get("query") == null)) errors.add("exactly one of path or query is required");
+            if ((config.get("path") == null) == (config.get("query") == null))
+                errors.add("exactly one of path or query is required");
             if (config.get("url") != null) errors.add("url is for source http: set source: http");
             if (config.get("topic") != null || config.get("bootstrap_servers") != null) {
                 errors.add("topic and bootstrap_servers are for source kafka: set source: kafka");
@@ -108,13 +142,15 @@ public final class IngestTask extends MlTask {
         if (!List.of("fail", "skip", "quarantine").contains(bad)) {
             errors.add("bad_rows must be fail, skip or quarantine, got \"" + bad + "\"");
         }
-        if ("jsonl".equals(source) && "quarantine".equals(bad)) errors.add("bad_rows: quarantine is supported for csv, http and kafka only");
+        if ("jsonl".equals(source) && "quarantine".equals(bad))
+            errors.add("bad_rows: quarantine is supported for csv, http and kafka only");
         Object cols = config.get("columns");
         if (cols != null && !(cols instanceof List) && !(cols instanceof Map)) {
             errors.add("columns must be a list of names or a mapping of name to type");
         }
         if (records && cols instanceof List) {
-            errors.add("columns: source " + source + " takes a mapping of name to type (a list of names is for CSV without a header)");
+            errors.add("columns: source " + source
+                    + " takes a mapping of name to type (a list of names is for CSV without a header)");
         }
         if (cols instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -131,7 +167,10 @@ public final class IngestTask extends MlTask {
     @Override
     String notCacheable(Map<String, Object> config) {
         Object source = config.get("source");
-        if (config.get("path") == null || "postgres".equals(source) || "http".equals(source) || "kafka".equals(source)) {
+        if (config.get("path") == null
+                || "postgres".equals(source)
+                || "http".equals(source)
+                || "kafka".equals(source)) {
             return "only file sources can be cached: a query, an API or a topic can change without Sluice seeing it";
         }
         return null;
@@ -145,18 +184,23 @@ public final class IngestTask extends MlTask {
     Map<String, Object> cacheInputs(TaskContext ctx, Cfg cfg) throws Exception {
         Map<String, Object> files = new TreeMap<>();
         Path p = resolve(ctx, cfg.str("path"));
-        for (Path f : matching(p)) files.put(f.toString(), Files.size(f) + "@" + Files.getLastModifiedTime(f).toMillis());
+        for (Path f : matching(p))
+            files.put(
+                    f.toString(),
+                    Files.size(f) + "@" + Files.getLastModifiedTime(f).toMillis());
         if (files.isEmpty()) throw new TaskFailedException("input file not found: " + p);
         Map<String, Object> in = new LinkedHashMap<>();
         in.put("files", files);
-        if (cfg.has("incremental_column")) in.put("logical_date", ctx.logicalDate().toString());
+        if (cfg.has("incremental_column"))
+            in.put("logical_date", ctx.logicalDate().toString());
         return in;
     }
 
     /** The file itself, or the files a glob in it matches (searched from the deepest directory without one). */
     private static List<Path> matching(Path p) throws java.io.IOException {
         String s = p.toString();
-        if (!s.contains("*") && !s.contains("?") && !s.contains("[")) return Files.isRegularFile(p) ? List.of(p) : List.of();
+        if (!s.contains("*") && !s.contains("?") && !s.contains("["))
+            return Files.isRegularFile(p) ? List.of(p) : List.of();
         Path base = p.getRoot() == null ? Path.of("") : p.getRoot();
         for (Path part : p) {
             String name = part.toString();
@@ -165,7 +209,10 @@ public final class IngestTask extends MlTask {
         }
         var matcher = p.getFileSystem().getPathMatcher("glob:" + s);
         try (Stream<Path> walk = Files.walk(base)) {
-            return walk.filter(Files::isRegularFile).filter(matcher::matches).sorted().toList();
+            return walk.filter(Files::isRegularFile)
+                    .filter(matcher::matches)
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -181,7 +228,8 @@ public final class IngestTask extends MlTask {
             long bad = 0;
             switch (source) {
                 case "csv" -> bad = readCsv(ctx, cfg, db, policy, out);
-                case "parquet" -> db.exec("CREATE TABLE raw AS SELECT * FROM read_parquet(" + literal(path(ctx, cfg)) + ")");
+                case "parquet" ->
+                    db.exec("CREATE TABLE raw AS SELECT * FROM read_parquet(" + literal(path(ctx, cfg)) + ")");
                 case "jsonl" -> bad = readJsonl(ctx, cfg, db, policy);
                 case "postgres" -> readPostgres(ctx, cfg, db);
                 case "http" -> bad = new HttpJsonSource(cfg).read(ctx, this, db, out);
@@ -196,8 +244,9 @@ public final class IngestTask extends MlTask {
             if (cfg.has("incremental_column") && !"postgres".equals(source)) {
                 var from = ctx.logicalDate().atOffset(ZoneOffset.UTC).toLocalDateTime();
                 var to = from.plus(Duration.ofDays(1));
-                rel = "(SELECT * FROM raw WHERE " + ident(cfg.str("incremental_column")) + " >= TIMESTAMP " + literal(from.toString())
-                        + " AND " + ident(cfg.str("incremental_column")) + " < TIMESTAMP " + literal(to.toString()) + ")";
+                rel = "(SELECT * FROM raw WHERE " + ident(cfg.str("incremental_column")) + " >= TIMESTAMP "
+                        + literal(from.toString()) + " AND " + ident(cfg.str("incremental_column")) + " < TIMESTAMP "
+                        + literal(to.toString()) + ")";
             }
             if (cfg.has("sql")) {
                 db.exec("CREATE VIEW input AS SELECT * FROM " + rel);
@@ -205,7 +254,10 @@ public final class IngestTask extends MlTask {
             }
             refuseUnsupportedColumns(db, rel, cfg.has("sql"));
             Datasets.Stored ds = Datasets.storeRelation(ctx, this, db, rel, "dataset");
-            ctx.log().printf("ingested %d rows (%d bad, policy %s) into %s%n", ds.rows(), bad, policy, ds.artifact().ref());
+            ctx.log()
+                    .printf(
+                            "ingested %d rows (%d bad, policy %s) into %s%n",
+                            ds.rows(), bad, policy, ds.artifact().ref());
             out.put("dataset", ds.artifact().ref());
             out.put("rows", ds.rows());
             out.put("bad_rows", bad);
@@ -226,9 +278,12 @@ public final class IngestTask extends MlTask {
             throw new TaskFailedException((hasSql ? "sql: " : "cannot read the input: ") + e.getMessage());
         }
         if (bad.isEmpty()) return;
-        throw new TaskFailedException("column(s) " + bad.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", "))
-                + " cannot be used by ML tasks: " + ColumnType.UNSUPPORTED + ". Convert them or leave them out with sql,"
-                + " e.g. sql: SELECT * EXCLUDE (" + String.join(", ", bad.stream().map(c -> ident(c.name())).toList())
+        throw new TaskFailedException("column(s) "
+                + bad.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", "))
+                + " cannot be used by ML tasks: " + ColumnType.UNSUPPORTED
+                + ". Convert them or leave them out with sql,"
+                + " e.g. sql: SELECT * EXCLUDE ("
+                + String.join(", ", bad.stream().map(c -> ident(c.name())).toList())
                 + ") FROM input; or array_to_string(c, ' '), CAST(c AS VARCHAR), hour(c)");
     }
 
@@ -249,7 +304,8 @@ public final class IngestTask extends MlTask {
 
     private static String path(TaskContext ctx, Cfg cfg) throws TaskFailedException {
         String p = resolve(ctx, cfg.str("path")).toString();
-        if (!p.contains("*") && !Files.isRegularFile(Path.of(p))) throw new TaskFailedException("input file not found: " + p);
+        if (!p.contains("*") && !Files.isRegularFile(Path.of(p)))
+            throw new TaskFailedException("input file not found: " + p);
         return p;
     }
 
@@ -258,14 +314,22 @@ public final class IngestTask extends MlTask {
         opts.append("delim = ").append(literal(cfg.str("separator", ",")));
         opts.append(", header = ").append(cfg.bool("header"));
         List<String> nulls = cfg.strings("null_values");
-        if (!nulls.isEmpty()) opts.append(", nullstr = [").append(String.join(", ", nulls.stream().map(DuckDb::literal).toList())).append(']');
+        if (!nulls.isEmpty())
+            opts.append(", nullstr = [")
+                    .append(String.join(
+                            ", ", nulls.stream().map(DuckDb::literal).toList()))
+                    .append(']');
         Object cols = cfg.raw("columns");
         if (cols instanceof Map<?, ?> m) {
             List<String> defs = new ArrayList<>();
-            m.forEach((k, v) -> defs.add(literal(k.toString()) + ": " + literal(ColumnType.parse(v.toString()).duckDbType())));
+            m.forEach((k, v) -> defs.add(literal(k.toString()) + ": "
+                    + literal(ColumnType.parse(v.toString()).duckDbType())));
             opts.append(", columns = {").append(String.join(", ", defs)).append('}');
         } else if (cols instanceof List<?> l) {
-            opts.append(", names = [").append(String.join(", ", l.stream().map(o -> literal(o.toString())).toList())).append(']');
+            opts.append(", names = [")
+                    .append(String.join(
+                            ", ", l.stream().map(o -> literal(o.toString())).toList()))
+                    .append(']');
         }
         // Always collect rejects, so even the fail policy can say which lines were bad and why.
         opts.append(", ignore_errors = true, store_rejects = true");
@@ -279,16 +343,19 @@ public final class IngestTask extends MlTask {
         if (policy.equals("fail")) {
             List<String> first = new ArrayList<>();
             try (Statement s = db.connection().createStatement();
-                 ResultSet r = s.executeQuery("SELECT line, error_message FROM reject_errors ORDER BY line LIMIT 5")) {
+                    ResultSet r =
+                            s.executeQuery("SELECT line, error_message FROM reject_errors ORDER BY line LIMIT 5")) {
                 while (r.next()) first.add("line " + r.getLong(1) + ": " + r.getString(2));
             }
-            throw new TaskFailedException(bad + " bad rows in " + cfg.str("path") + " (bad_rows: fail); first: "
-                    + String.join("; ", first));
+            throw new TaskFailedException(
+                    bad + " bad rows in " + cfg.str("path") + " (bad_rows: fail); first: " + String.join("; ", first));
         }
         if (policy.equals("quarantine")) {
             Path tmp = store(ctx).newTempFile(".csv");
-            db.exec("COPY (SELECT file_id, line, string_agg(DISTINCT error_message, '; ') AS error, any_value(csv_line) AS csv_line "
-                    + "FROM reject_errors GROUP BY file_id, line ORDER BY file_id, line) TO " + literal(tmp.toString()) + " (FORMAT csv, HEADER)");
+            db.exec(
+                    "COPY (SELECT file_id, line, string_agg(DISTINCT error_message, '; ') AS error, any_value(csv_line) AS csv_line "
+                            + "FROM reject_errors GROUP BY file_id, line ORDER BY file_id, line) TO "
+                            + literal(tmp.toString()) + " (FORMAT csv, HEADER)");
             Artifact q = store(ctx).put(tmp, ArtifactKind.QUARANTINE, "text/csv");
             catalog(ctx).produced(ctx, "quarantine", q, bad, null, null);
             out.put("quarantine", q.ref());
@@ -317,7 +384,8 @@ public final class IngestTask extends MlTask {
     /** Streams the query result from PostgreSQL into DuckDB; the incremental window uses bind values. */
     private void readPostgres(TaskContext ctx, Cfg cfg, DuckDb db) throws Exception {
         DataSource ds = ctx.service(DataSource.class)
-                .orElseThrow(() -> new TaskFailedException("source postgres needs the application database, which this worker has not got"));
+                .orElseThrow(() -> new TaskFailedException(
+                        "source postgres needs the application database, which this worker has not got"));
         String sql = cfg.str("query");
         boolean incremental = cfg.has("incremental_column");
         if (incremental) {
@@ -336,14 +404,17 @@ public final class IngestTask extends MlTask {
                 try (ResultSet r = ps.executeQuery()) {
                     ResultSetMetaData md = r.getMetaData();
                     List<Column> cols = new ArrayList<>();
-                    for (int i = 1; i <= md.getColumnCount(); i++) cols.add(new Column(md.getColumnLabel(i), typeOf(md.getColumnType(i))));
+                    for (int i = 1; i <= md.getColumnCount(); i++)
+                        cols.add(new Column(md.getColumnLabel(i), typeOf(md.getColumnType(i))));
                     DatasetSchema schema = new DatasetSchema(cols);
                     try (DatasetWriter w = new DatasetWriter(db, schema)) {
                         Map<String, Object> row = new LinkedHashMap<>();
                         while (r.next()) {
                             for (int i = 0; i < cols.size(); i++) {
                                 Object v = Rows.normalise(r.getObject(i + 1));
-                                row.put(cols.get(i).name(), cols.get(i).type() == ColumnType.STRING && v != null ? v.toString() : v);
+                                row.put(
+                                        cols.get(i).name(),
+                                        cols.get(i).type() == ColumnType.STRING && v != null ? v.toString() : v);
                             }
                             w.append(row);
                         }
@@ -362,8 +433,15 @@ public final class IngestTask extends MlTask {
 
     private static ColumnType typeOf(int sqlType) {
         return switch (sqlType) {
-            case Types.TINYINT, Types.SMALLINT, Types.INTEGER, Types.BIGINT, Types.REAL, Types.FLOAT, Types.DOUBLE,
-                 Types.NUMERIC, Types.DECIMAL -> ColumnType.NUMBER;
+            case Types.TINYINT,
+                    Types.SMALLINT,
+                    Types.INTEGER,
+                    Types.BIGINT,
+                    Types.REAL,
+                    Types.FLOAT,
+                    Types.DOUBLE,
+                    Types.NUMERIC,
+                    Types.DECIMAL -> ColumnType.NUMBER;
             case Types.BOOLEAN, Types.BIT -> ColumnType.BOOLEAN;
             case Types.DATE, Types.TIMESTAMP, Types.TIMESTAMP_WITH_TIMEZONE -> ColumnType.TIMESTAMP;
             default -> ColumnType.STRING;

@@ -45,28 +45,61 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class KafkaSource {
     static final List<ConfigField> FIELDS = List.of(
-            ConfigField.optional("bootstrap_servers", FieldType.STRING, null, "source kafka: host:port[,host:port...] of the brokers."),
+            ConfigField.optional(
+                    "bootstrap_servers",
+                    FieldType.STRING,
+                    null,
+                    "source kafka: host:port[,host:port...] of the brokers."),
             ConfigField.optional("topic", FieldType.STRING, null, "source kafka: topic to read."),
             ConfigField.optional("partitions", FieldType.LIST, null, "source kafka: partitions to read; default: all."),
-            ConfigField.optional("start_offsets", FieldType.ANY, null,
+            ConfigField.optional(
+                    "start_offsets",
+                    FieldType.ANY,
+                    null,
                     "source kafka: first offset read, inclusive: earliest | latest | a number, or a mapping partition: one of those; default earliest."),
-            ConfigField.optional("end_offsets", FieldType.ANY, null,
+            ConfigField.optional(
+                    "end_offsets",
+                    FieldType.ANY,
+                    null,
                     "source kafka: where the read stops, exclusive: latest (the end when the read starts) | a number, or a mapping partition: one of those; default latest."),
-            ConfigField.optional("from", FieldType.STRING, null, "source kafka: ISO-8601 start of a time window on record timestamps, inclusive."),
-            ConfigField.optional("to", FieldType.STRING, null, "source kafka: ISO-8601 end of the time window, exclusive."),
-            ConfigField.optional("window", FieldType.STRING, null,
+            ConfigField.optional(
+                    "from",
+                    FieldType.STRING,
+                    null,
+                    "source kafka: ISO-8601 start of a time window on record timestamps, inclusive."),
+            ConfigField.optional(
+                    "to", FieldType.STRING, null, "source kafka: ISO-8601 end of the time window, exclusive."),
+            ConfigField.optional(
+                    "window",
+                    FieldType.STRING,
+                    null,
                     "source kafka: logical_day reads records timestamped in the run's day: [logical date, +1 day)."),
-            ConfigField.optional("format", FieldType.STRING, "json",
+            ConfigField.optional(
+                    "format",
+                    FieldType.STRING,
+                    "json",
                     "source kafka: json (each value a JSON object) | text (each value a string, in column value)."),
-            ConfigField.optional("key_column", FieldType.STRING, null, "source kafka: column to hold the record key as text; default: no key column."),
-            ConfigField.optional("consumer", FieldType.MAP, Map.of(),
+            ConfigField.optional(
+                    "key_column",
+                    FieldType.STRING,
+                    null,
+                    "source kafka: column to hold the record key as text; default: no key column."),
+            ConfigField.optional(
+                    "consumer",
+                    FieldType.MAP,
+                    Map.of(),
                     "source kafka: extra Kafka consumer properties, e.g. security.protocol, sasl.jaas.config; never logged."),
-            ConfigField.optional("connect_timeout", FieldType.DURATION, "30s",
+            ConfigField.optional(
+                    "connect_timeout",
+                    FieldType.DURATION,
+                    "30s",
                     "source kafka: time allowed to reach the brokers and look up the topic's partitions and offsets."),
-            ConfigField.optional("read_timeout", FieldType.DURATION, "10m", "source kafka: time allowed for the whole read."));
+            ConfigField.optional(
+                    "read_timeout", FieldType.DURATION, "10m", "source kafka: time allowed for the whole read."));
 
     /** Columns every row gets, after the value's fields. */
     static final String PARTITION = "_partition";
+
     static final String OFFSET = "_offset";
     static final String TIMESTAMP = "_timestamp";
 
@@ -88,10 +121,13 @@ final class KafkaSource {
     static List<String> validate(Map<String, Object> config) {
         List<String> errors = new ArrayList<>();
         for (String k : List.of("bootstrap_servers", "topic")) {
-            if (config.get(k) == null || config.get(k).toString().isBlank()) errors.add(k + " is required with source kafka");
+            if (config.get(k) == null || config.get(k).toString().isBlank())
+                errors.add(k + " is required with source kafka");
         }
         if (config.get("partitions") instanceof List<?> l) {
-            for (Object p : l) if (!Cfg.isTemplate(p) && partition(p) < 0) errors.add("partitions: \"" + p + "\" is not a partition number");
+            for (Object p : l)
+                if (!Cfg.isTemplate(p) && partition(p) < 0)
+                    errors.add("partitions: \"" + p + "\" is not a partition number");
         } else if (config.get("partitions") != null) {
             errors.add("partitions must be a list of partition numbers");
         }
@@ -99,7 +135,9 @@ final class KafkaSource {
         checkOffsets(config, "end_offsets", List.of("latest"), errors);
         boolean byOffsets = config.get("start_offsets") != null || config.get("end_offsets") != null;
         boolean byTime = config.get("from") != null || config.get("to") != null || config.get("window") != null;
-        if (byOffsets && byTime) errors.add("start_offsets/end_offsets and from/to/window are exclusive: bound the read by offsets or by time");
+        if (byOffsets && byTime)
+            errors.add(
+                    "start_offsets/end_offsets and from/to/window are exclusive: bound the read by offsets or by time");
         Object window = config.get("window");
         if (window != null && !Cfg.isTemplate(window) && !window.equals("logical_day")) {
             errors.add("window must be logical_day, got \"" + window + "\"");
@@ -111,9 +149,12 @@ final class KafkaSource {
         Instant to = instant(config, "to", errors);
         if (from != null && to != null && !from.isBefore(to)) errors.add("from must be before to");
         Object format = config.getOrDefault("format", "json");
-        if (!Cfg.isTemplate(format) && !List.of("json", "text").contains(format)) errors.add("format must be json or text, got \"" + format + "\"");
-        if ("text".equals(format) && config.get("columns") != null) errors.add("columns: a text value has no fields to declare; it is column value");
-        if (config.get("consumer") != null && !(config.get("consumer") instanceof Map)) errors.add("consumer must be a mapping of Kafka consumer properties");
+        if (!Cfg.isTemplate(format) && !List.of("json", "text").contains(format))
+            errors.add("format must be json or text, got \"" + format + "\"");
+        if ("text".equals(format) && config.get("columns") != null)
+            errors.add("columns: a text value has no fields to declare; it is column value");
+        if (config.get("consumer") != null && !(config.get("consumer") instanceof Map))
+            errors.add("consumer must be a mapping of Kafka consumer properties");
         errors.addAll(Cfg.durationErrors(config, "connect_timeout", "read_timeout"));
         return errors;
     }
@@ -129,10 +170,13 @@ final class KafkaSource {
         meta.put(OFFSET, "BIGINT");
         meta.put(TIMESTAMP, "TIMESTAMP");
         Instant deadline = Instant.now().plus(Durations.parse(cfg.str("read_timeout")));
-        try (RecordSpool spool = new RecordSpool(ctx, task, cfg, meta); Consumer consumer = new Consumer(properties(ctx))) {
+        try (RecordSpool spool = new RecordSpool(ctx, task, cfg, meta);
+                Consumer consumer = new Consumer(properties(ctx))) {
             List<TopicPartition> partitions = partitions(consumer.kafka);
             Window window = window(ctx);
-            Map<TopicPartition, long[]> bounds = window == null ? offsetBounds(consumer.kafka, partitions) : timeBounds(consumer.kafka, partitions, window);
+            Map<TopicPartition, long[]> bounds = window == null
+                    ? offsetBounds(consumer.kafka, partitions)
+                    : timeBounds(consumer.kafka, partitions, window);
             Map<String, Object> offsets = new LinkedHashMap<>();
             bounds.forEach((tp, b) -> {
                 Map<String, Object> range = new LinkedHashMap<>();
@@ -144,8 +188,10 @@ final class KafkaSource {
             long outside = readBatch(ctx, consumer.kafka, bounds, window, deadline, spool, keyColumn, text);
             long bad = spool.finish(db, output);
             output.put("offsets", offsets);
-            ctx.log().printf("read %d records (%d bad%s) from topic %s%n", spool.good(), bad,
-                    window == null ? "" : ", " + outside + " outside the window", topic);
+            ctx.log()
+                    .printf(
+                            "read %d records (%d bad%s) from topic %s%n",
+                            spool.good(), bad, window == null ? "" : ", " + outside + " outside the window", topic);
             return bad;
         }
     }
@@ -158,8 +204,8 @@ final class KafkaSource {
             try {
                 kafka = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             } catch (KafkaException e) {
-                throw new TaskFailedException("cannot create a Kafka consumer for " + props.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)
-                        + ": " + rootMessage(e));
+                throw new TaskFailedException("cannot create a Kafka consumer for "
+                        + props.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + rootMessage(e));
             }
         }
 
@@ -179,21 +225,27 @@ final class KafkaSource {
         // Records of aborted transactions are not data; read_committed also bounds "latest" by the last stable offset.
         p.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // Unique per attempt: two clients with one id clash over their JMX metrics.
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-" + ctx.dagId() + "-" + ctx.taskId() + "-" + ctx.attemptKey());
+        p.putIfAbsent(
+                ConsumerConfig.CLIENT_ID_CONFIG, "sluice-" + ctx.dagId() + "-" + ctx.taskId() + "-" + ctx.attemptKey());
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(connectTimeout.toMillis()));
         return p;
     }
 
     private List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer) throws TaskFailedException {
-        List<PartitionInfo> infos = call("looking up topic " + topic, () -> consumer.partitionsFor(topic, connectTimeout));
-        if (infos == null || infos.isEmpty()) throw new TaskFailedException("topic \"" + topic + "\" not found at " + bootstrap);
-        List<Integer> all = infos.stream().map(PartitionInfo::partition).sorted().toList();
+        List<PartitionInfo> infos =
+                call("looking up topic " + topic, () -> consumer.partitionsFor(topic, connectTimeout));
+        if (infos == null || infos.isEmpty())
+            throw new TaskFailedException("topic \"" + topic + "\" not found at " + bootstrap);
+        List<Integer> all =
+                infos.stream().map(PartitionInfo::partition).sorted().toList();
         List<Integer> wanted = all;
         if (cfg.raw("partitions") instanceof List<?> l) {
             wanted = new ArrayList<>();
             for (Object o : l) {
                 int p = partition(o);
-                if (!all.contains(p)) throw new TaskFailedException("partitions: topic " + topic + " has no partition " + p + " (it has " + all + ")");
+                if (!all.contains(p))
+                    throw new TaskFailedException(
+                            "partitions: topic " + topic + " has no partition " + p + " (it has " + all + ")");
                 wanted.add(p);
             }
         }
@@ -201,9 +253,12 @@ final class KafkaSource {
     }
 
     /** [start, end) per partition from start_offsets and end_offsets, against the ends seen now. */
-    private Map<TopicPartition, long[]> offsetBounds(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> tps) throws TaskFailedException {
-        Map<TopicPartition, Long> earliest = call("reading the earliest offsets", () -> consumer.beginningOffsets(tps, connectTimeout));
-        Map<TopicPartition, Long> latest = call("reading the end offsets", () -> consumer.endOffsets(tps, connectTimeout));
+    private Map<TopicPartition, long[]> offsetBounds(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> tps)
+            throws TaskFailedException {
+        Map<TopicPartition, Long> earliest =
+                call("reading the earliest offsets", () -> consumer.beginningOffsets(tps, connectTimeout));
+        Map<TopicPartition, Long> latest =
+                call("reading the end offsets", () -> consumer.endOffsets(tps, connectTimeout));
         Map<TopicPartition, long[]> bounds = new LinkedHashMap<>();
         for (TopicPartition tp : tps) {
             long first = earliest.get(tp);
@@ -211,8 +266,8 @@ final class KafkaSource {
             String s = spec("start_offsets", tp.partition(), "earliest");
             long start = s.equals("earliest") ? first : s.equals("latest") ? end : Long.parseLong(s);
             if (start < first) {
-                throw new TaskFailedException("start_offsets: partition " + tp.partition() + " starts at offset " + first
-                        + " (older records are deleted), not " + start + ": use earliest or a later offset");
+                throw new TaskFailedException("start_offsets: partition " + tp.partition() + " starts at offset "
+                        + first + " (older records are deleted), not " + start + ": use earliest or a later offset");
             }
             String e = spec("end_offsets", tp.partition(), "latest");
             long stop = e.equals("latest") ? end : Math.min(Long.parseLong(e), end);
@@ -223,44 +278,60 @@ final class KafkaSource {
 
     private record Window(Instant from, Instant to) {
         boolean contains(long timestampMs) {
-            return (from == null || timestampMs >= from.toEpochMilli()) && (to == null || timestampMs < to.toEpochMilli());
+            return (from == null || timestampMs >= from.toEpochMilli())
+                    && (to == null || timestampMs < to.toEpochMilli());
         }
     }
 
     private Window window(TaskContext ctx) throws TaskFailedException {
-        if ("logical_day".equals(cfg.str("window", null))) return new Window(ctx.logicalDate(), ctx.logicalDate().plus(Duration.ofDays(1)));
+        if ("logical_day".equals(cfg.str("window", null)))
+            return new Window(ctx.logicalDate(), ctx.logicalDate().plus(Duration.ofDays(1)));
         if (!cfg.has("from") && !cfg.has("to")) return null;
         return new Window(cfg.has("from") ? utc(cfg.str("from")) : null, cfg.has("to") ? utc(cfg.str("to")) : null);
     }
 
     /** [start, end) per partition: the first offsets at or after from and to, capped by the ends seen now. */
-    private Map<TopicPartition, long[]> timeBounds(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> tps, Window w)
-            throws TaskFailedException {
-        Map<TopicPartition, Long> latest = call("reading the end offsets", () -> consumer.endOffsets(tps, connectTimeout));
+    private Map<TopicPartition, long[]> timeBounds(
+            KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> tps, Window w) throws TaskFailedException {
+        Map<TopicPartition, Long> latest =
+                call("reading the end offsets", () -> consumer.endOffsets(tps, connectTimeout));
         Map<TopicPartition, Long> earliest = w.from() == null
-                ? call("reading the earliest offsets", () -> consumer.beginningOffsets(tps, connectTimeout)) : null;
+                ? call("reading the earliest offsets", () -> consumer.beginningOffsets(tps, connectTimeout))
+                : null;
         Map<TopicPartition, OffsetAndTimestamp> atFrom = w.from() == null ? null : offsetsAt(consumer, tps, w.from());
         Map<TopicPartition, OffsetAndTimestamp> atTo = w.to() == null ? null : offsetsAt(consumer, tps, w.to());
         Map<TopicPartition, long[]> bounds = new LinkedHashMap<>();
         for (TopicPartition tp : tps) {
             long end = latest.get(tp);
-            long start = earliest != null ? earliest.get(tp) : atFrom.get(tp) == null ? end : atFrom.get(tp).offset();
-            long stop = atTo == null || atTo.get(tp) == null ? end : Math.min(atTo.get(tp).offset(), end);
+            long start = earliest != null
+                    ? earliest.get(tp)
+                    : atFrom.get(tp) == null ? end : atFrom.get(tp).offset();
+            long stop = atTo == null || atTo.get(tp) == null
+                    ? end
+                    : Math.min(atTo.get(tp).offset(), end);
             bounds.put(tp, new long[] {Math.min(start, end), Math.max(Math.min(start, end), stop)});
         }
         return bounds;
     }
 
-    private Map<TopicPartition, OffsetAndTimestamp> offsetsAt(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> tps, Instant t)
-            throws TaskFailedException {
+    private Map<TopicPartition, OffsetAndTimestamp> offsetsAt(
+            KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> tps, Instant t) throws TaskFailedException {
         Map<TopicPartition, Long> query = new LinkedHashMap<>();
         for (TopicPartition tp : tps) query.put(tp, t.toEpochMilli());
         return call("looking up offsets for " + t, () -> consumer.offsetsForTimes(query, connectTimeout));
     }
 
     /** Polls until every partition's position reaches its end; returns how many records fell outside the window. */
-    private long readBatch(TaskContext ctx, KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, long[]> bounds, Window window,
-                           Instant deadline, RecordSpool spool, String keyColumn, boolean text) throws Exception {
+    private long readBatch(
+            TaskContext ctx,
+            KafkaConsumer<byte[], byte[]> consumer,
+            Map<TopicPartition, long[]> bounds,
+            Window window,
+            Instant deadline,
+            RecordSpool spool,
+            String keyColumn,
+            boolean text)
+            throws Exception {
         List<TopicPartition> pending = new ArrayList<>();
         bounds.forEach((tp, b) -> {
             if (b[0] < b[1]) pending.add(tp);
@@ -275,9 +346,11 @@ final class KafkaSource {
             if (left.isNegative() || left.isZero()) {
                 List<String> where = new ArrayList<>();
                 for (TopicPartition tp : pending) {
-                    where.add("partition " + tp.partition() + " at " + positionOrUnknown(consumer, tp) + " of " + bounds.get(tp)[1]);
+                    where.add("partition " + tp.partition() + " at " + positionOrUnknown(consumer, tp) + " of "
+                            + bounds.get(tp)[1]);
                 }
-                throw new TaskFailedException("read_timeout passed before the read of topic " + topic + " finished: " + String.join(", ", where));
+                throw new TaskFailedException("read_timeout passed before the read of topic " + topic + " finished: "
+                        + String.join(", ", where));
             }
             Duration poll = left.compareTo(POLL) < 0 ? left : POLL;
             ConsumerRecords<byte[], byte[]> batch = call("polling topic " + topic, () -> consumer.poll(poll));
@@ -310,7 +383,8 @@ final class KafkaSource {
         }
     }
 
-    private static void add(RecordSpool spool, ConsumerRecord<byte[], byte[]> r, String keyColumn, boolean text) throws Exception {
+    private static void add(RecordSpool spool, ConsumerRecord<byte[], byte[]> r, String keyColumn, boolean text)
+            throws Exception {
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
         String value = r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8);
         String time = r.timestamp() < 0 ? null : RecordSpool.timestamp(Instant.ofEpochMilli(r.timestamp()));
@@ -323,7 +397,9 @@ final class KafkaSource {
         Map<String, Object> origin = new LinkedHashMap<>();
         origin.put("partition", r.partition());
         origin.put("offset", r.offset());
-        origin.put("timestamp", r.timestamp() < 0 ? null : Instant.ofEpochMilli(r.timestamp()).toString());
+        origin.put(
+                "timestamp",
+                r.timestamp() < 0 ? null : Instant.ofEpochMilli(r.timestamp()).toString());
         origin.put("key", key);
         if (text) {
             spool.add(JSON.createObjectNode(), meta, origin, value);
@@ -358,7 +434,9 @@ final class KafkaSource {
     private String spec(String key, int partition, String fallback) {
         Object v = cfg.raw(key);
         if (v instanceof Map<?, ?> m) {
-            for (Map.Entry<?, ?> e : m.entrySet()) if (partition(e.getKey()) == partition) return e.getValue().toString().trim();
+            for (Map.Entry<?, ?> e : m.entrySet())
+                if (partition(e.getKey()) == partition)
+                    return e.getValue().toString().trim();
             return fallback;
         }
         return v == null ? fallback : v.toString().trim();
@@ -369,7 +447,8 @@ final class KafkaSource {
         if (v == null) return;
         if (v instanceof Map<?, ?> m) {
             m.forEach((p, o) -> {
-                if (!Cfg.isTemplate(p) && partition(p) < 0) errors.add(key + ": \"" + p + "\" is not a partition number");
+                if (!Cfg.isTemplate(p) && partition(p) < 0)
+                    errors.add(key + ": \"" + p + "\" is not a partition number");
                 checkOffset(key + "." + p, o, words, errors);
             });
         } else {
@@ -404,7 +483,9 @@ final class KafkaSource {
 
     private static int partition(Object o) {
         try {
-            int p = o instanceof Number n ? n.intValue() : Integer.parseInt(o.toString().trim());
+            int p = o instanceof Number n
+                    ? n.intValue()
+                    : Integer.parseInt(o.toString().trim());
             return p < 0 ? -1 : p;
         } catch (NumberFormatException e) {
             return -1;

@@ -24,11 +24,17 @@ import java.util.TreeMap;
 
 /** What every ML task type shares: the artifact store, DuckDB settings, finding input artifacts and the result cache. */
 abstract class MlTask implements TaskType {
-    static final ConfigField MEMORY_LIMIT = ConfigField.optional("memory_limit", FieldType.STRING, "1GB",
+    static final ConfigField MEMORY_LIMIT = ConfigField.optional(
+            "memory_limit",
+            FieldType.STRING,
+            "1GB",
             "DuckDB memory limit; larger intermediate data spills to SLUICE_HOME/tmp/duckdb.");
-    static final ConfigField THREADS = ConfigField.optional("threads", FieldType.INTEGER, 2,
-            "Threads for DuckDB and training.");
-    static final ConfigField CACHE = ConfigField.optional("cache", FieldType.BOOLEAN, false,
+    static final ConfigField THREADS =
+            ConfigField.optional("threads", FieldType.INTEGER, 2, "Threads for DuckDB and training.");
+    static final ConfigField CACHE = ConfigField.optional(
+            "cache",
+            FieldType.BOOLEAN,
+            false,
             "Reuse the result of an earlier attempt with the same task type, config and inputs (while its artifacts are stored).");
     /** Settings that change how fast a result is computed, not what it is: left out of the cache key. */
     private static final Set<String> NOT_IN_KEY = Set.of(CACHE.name(), THREADS.name(), MEMORY_LIMIT.name());
@@ -56,8 +62,10 @@ abstract class MlTask implements TaskType {
         Optional<ResultCache.Hit> hit = cache.get().lookup(key);
         if (hit.isPresent()) {
             catalog(ctx).copyLineage(ctx, hit.get().attemptKey());
-            ctx.log().printf("cache: reused the result computed by %s task %s in run #%d (key %s)%n",
-                    hit.get().dagId(), hit.get().taskId(), hit.get().runKey(), key.substring(0, 12));
+            ctx.log()
+                    .printf(
+                            "cache: reused the result computed by %s task %s in run #%d (key %s)%n",
+                            hit.get().dagId(), hit.get().taskId(), hit.get().runKey(), key.substring(0, 12));
             Map<String, Object> out = new LinkedHashMap<>(hit.get().output());
             out.put("cached", true);
             return TaskResult.of(out);
@@ -88,7 +96,8 @@ abstract class MlTask implements TaskType {
 
     /** The validation error for {@code cache: true} on a config that cannot be cached, if any. */
     List<String> cacheErrors(Map<String, Object> config) {
-        if (!Boolean.TRUE.equals(config.get(CACHE.name())) && !"true".equals(config.get(CACHE.name()))) return List.of();
+        if (!Boolean.TRUE.equals(config.get(CACHE.name())) && !"true".equals(config.get(CACHE.name())))
+            return List.of();
         String why = notCacheable(config);
         return why == null ? List.of() : List.of("cache: " + why);
     }
@@ -122,7 +131,8 @@ abstract class MlTask implements TaskType {
         Path base = ctx.home().resolve("tmp").resolve("duckdb");
         Files.createDirectories(base);
         Path spill = Files.createTempDirectory(base, "attempt-" + ctx.attemptKey() + "-");
-        return DuckDb.openOwning(spill, cfg.str("memory_limit", "1GB"), Math.toIntExact(cfg.has("threads") ? cfg.lng("threads") : 2));
+        return DuckDb.openOwning(
+                spill, cfg.str("memory_limit", "1GB"), Math.toIntExact(cfg.has("threads") ? cfg.lng("threads") : 2));
     }
 
     /**
@@ -135,7 +145,8 @@ abstract class MlTask implements TaskType {
             ref = cfg.str(key);
         } else {
             List<String> found = new ArrayList<>();
-            for (Map.Entry<String, Map<String, Object>> e : ctx.upstreamOutputs().entrySet()) {
+            for (Map.Entry<String, Map<String, Object>> e :
+                    ctx.upstreamOutputs().entrySet()) {
                 Object v = e.getValue() == null ? null : e.getValue().get(key);
                 if (v != null) found.add(e.getKey() + "=" + v);
             }
@@ -155,7 +166,8 @@ abstract class MlTask implements TaskType {
         } catch (IllegalArgumentException e) {
             throw new TaskFailedException("config " + key + ": " + e.getMessage());
         }
-        if (!store(ctx).contains(ref)) throw new TaskFailedException("input " + key + ": no artifact " + ref + " in the store");
+        if (!store(ctx).contains(ref))
+            throw new TaskFailedException("input " + key + ": no artifact " + ref + " in the store");
         catalog(ctx).consumed(ctx, key, ref);
         return ref;
     }

@@ -76,7 +76,8 @@ final class RecordSpool implements AutoCloseable {
 
     static Map<String, ColumnType> declaredColumns(Cfg cfg) {
         Map<String, ColumnType> cols = new LinkedHashMap<>();
-        if (cfg.raw("columns") instanceof Map<?, ?> m) m.forEach((k, v) -> cols.put(k.toString(), ColumnType.parse(v.toString())));
+        if (cfg.raw("columns") instanceof Map<?, ?> m)
+            m.forEach((k, v) -> cols.put(k.toString(), ColumnType.parse(v.toString())));
         return cols;
     }
 
@@ -187,7 +188,8 @@ final class RecordSpool implements AutoCloseable {
     private void createInferred(DuckDb db) throws Exception {
         String read = "read_json(" + literal(file.toString()) + ", format = 'newline_delimited', sample_size = -1)";
         List<String> select = new ArrayList<>();
-        try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM " + read)) {
+        try (Statement s = db.connection().createStatement();
+                ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM " + read)) {
             while (r.next()) {
                 String name = r.getString("column_name");
                 String type = r.getString("column_type");

@@ -17,16 +17,26 @@ final class TransformApplier {
     private TransformApplier() {}
 
     /** Applies steps as one DuckDB query when they all have a SQL form; {@code javaFallback} otherwise. */
-    static Datasets.Stored applySql(TaskContext ctx, MlTask task, DuckDb db, String inputRef, DatasetSchema inSchema,
-                                    java.util.List<dev.sluice.ml.transform.Step> steps, UnaryOperator<Map<String, Object>> javaFallback,
-                                    DatasetSchema features, String label, String role) throws Exception {
+    static Datasets.Stored applySql(
+            TaskContext ctx,
+            MlTask task,
+            DuckDb db,
+            String inputRef,
+            DatasetSchema inSchema,
+            java.util.List<dev.sluice.ml.transform.Step> steps,
+            UnaryOperator<Map<String, Object>> javaFallback,
+            DatasetSchema features,
+            String label,
+            String role)
+            throws Exception {
         var select = dev.sluice.ml.transform.SqlPlan.selectList(inSchema, steps, features);
         if (select.isEmpty()) return apply(ctx, task, db, inputRef, javaFallback, features, label, role);
         String rel = DuckDb.parquet(task.store(ctx).localPath(inputRef));
         if (label != null && db.schemaOf("SELECT * FROM " + rel).column(label).isEmpty()) {
             throw new IllegalArgumentException("label column " + label + " is not in the " + role + " dataset");
         }
-        String sql = "(SELECT " + select.get() + (label == null ? "" : ", " + DuckDb.ident(label)) + " FROM " + rel + ")";
+        String sql =
+                "(SELECT " + select.get() + (label == null ? "" : ", " + DuckDb.ident(label)) + " FROM " + rel + ")";
         try {
             return Datasets.storeRelation(ctx, task, db, sql, role);
         } catch (java.sql.SQLException e) {
@@ -34,13 +44,23 @@ final class TransformApplier {
         }
     }
 
-    static Datasets.Stored apply(TaskContext ctx, MlTask task, DuckDb db, String inputRef, UnaryOperator<Map<String, Object>> fn,
-                                 DatasetSchema features, String label, String role) throws Exception {
+    static Datasets.Stored apply(
+            TaskContext ctx,
+            MlTask task,
+            DuckDb db,
+            String inputRef,
+            UnaryOperator<Map<String, Object>> fn,
+            DatasetSchema features,
+            String label,
+            String role)
+            throws Exception {
         String rel = DuckDb.parquet(task.store(ctx).localPath(inputRef));
         DatasetSchema in = db.schemaOf("SELECT * FROM " + rel);
         List<Column> cols = new ArrayList<>(features.columns());
         if (label != null) {
-            cols.add(in.column(label).orElseThrow(() -> new IllegalArgumentException("label column " + label + " is not in the " + role + " dataset")));
+            cols.add(in.column(label)
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            "label column " + label + " is not in the " + role + " dataset")));
         }
         DatasetSchema outSchema = new DatasetSchema(cols);
         Path tmp = task.store(ctx).newTempFile(".parquet");
@@ -51,7 +71,8 @@ final class TransformApplier {
                 try {
                     out = fn.apply(row);
                 } catch (dev.sluice.ml.transform.UnseenCategoryException e) {
-                    throw new dev.sluice.task.TaskFailedException("cannot transform the " + role + " split: " + e.getMessage());
+                    throw new dev.sluice.task.TaskFailedException(
+                            "cannot transform the " + role + " split: " + e.getMessage());
                 }
                 if (label != null) out.put(label, row.get(label));
                 w.append(out);

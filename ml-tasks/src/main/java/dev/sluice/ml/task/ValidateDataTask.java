@@ -35,19 +35,34 @@ import java.util.Map;
  */
 public final class ValidateDataTask extends MlTask {
     private static final List<ConfigField> FIELDS = with(List.of(
-            ConfigField.optional("dataset", FieldType.STRING, null, "Dataset to check; default: the upstream output \"dataset\"."),
-            ConfigField.optional("columns", FieldType.MAP, Map.of(), "Expected columns: name: number|string|boolean|timestamp."),
-            ConfigField.optional("max_null_ratio", FieldType.MAP, Map.of(), "column: highest share of missing values; \"*\" for every column."),
+            ConfigField.optional(
+                    "dataset", FieldType.STRING, null, "Dataset to check; default: the upstream output \"dataset\"."),
+            ConfigField.optional(
+                    "columns", FieldType.MAP, Map.of(), "Expected columns: name: number|string|boolean|timestamp."),
+            ConfigField.optional(
+                    "max_null_ratio",
+                    FieldType.MAP,
+                    Map.of(),
+                    "column: highest share of missing values; \"*\" for every column."),
             ConfigField.optional("ranges", FieldType.MAP, Map.of(), "column: {min: x, max: y} for numeric columns."),
             ConfigField.optional("allowed", FieldType.MAP, Map.of(), "column: [allowed categories]."),
             ConfigField.optional("min_rows", FieldType.INTEGER, null, "Fewest rows accepted."),
             ConfigField.optional("max_rows", FieldType.INTEGER, null, "Most rows accepted."),
-            ConfigField.optional("reference", FieldType.STRING, null, "Reference dataset (e.g. the previous training data) for drift."),
-            ConfigField.optional("drift_baseline", FieldType.STRING, null,
+            ConfigField.optional(
+                    "reference",
+                    FieldType.STRING,
+                    null,
+                    "Reference dataset (e.g. the previous training data) for drift."),
+            ConfigField.optional(
+                    "drift_baseline",
+                    FieldType.STRING,
+                    null,
                     "last_success: measure drift against the statistics this task stored in the DAG's latest successful run"
                             + " at or before this run's logical date (the first run has none and passes); none: no drift check."),
-            ConfigField.optional("drift_columns", FieldType.LIST, null, "Columns checked for drift; default: all shared columns."),
-            ConfigField.optional("max_psi", FieldType.NUMBER, 0.2, "Highest population stability index accepted per column.")));
+            ConfigField.optional(
+                    "drift_columns", FieldType.LIST, null, "Columns checked for drift; default: all shared columns."),
+            ConfigField.optional(
+                    "max_psi", FieldType.NUMBER, 0.2, "Highest population stability index accepted per column.")));
 
     @Override
     public String name() {
@@ -73,7 +88,8 @@ public final class ValidateDataTask extends MlTask {
     TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
         List<String> invalid = validate(ctx.config());
-        if (!invalid.isEmpty()) throw new TaskFailedException("invalid ml.validate_data config: " + String.join("; ", invalid));
+        if (!invalid.isEmpty())
+            throw new TaskFailedException("invalid ml.validate_data config: " + String.join("; ", invalid));
         String ref = inputRef(ctx, cfg, "dataset", true);
         List<String> failures = new ArrayList<>();
         Map<String, Object> report = new LinkedHashMap<>();
@@ -89,7 +105,9 @@ public final class ValidateDataTask extends MlTask {
                 var col = schema.column(e.getKey());
                 ColumnType want = ColumnType.parse(String.valueOf(e.getValue()));
                 if (col.isEmpty()) failures.add("schema: column " + e.getKey() + " is missing");
-                else if (col.get().type() != want) failures.add("schema: column " + e.getKey() + " is " + col.get().type().lower() + ", expected " + want.lower());
+                else if (col.get().type() != want)
+                    failures.add("schema: column " + e.getKey() + " is "
+                            + col.get().type().lower() + ", expected " + want.lower());
             }
             Map<String, Object> maxNull = cfg.map("max_null_ratio");
             for (Column c : schema.columns()) {
@@ -97,39 +115,53 @@ public final class ValidateDataTask extends MlTask {
                 if (limit == null) continue;
                 double ratio = (double) ((Map<?, ?>) stats.get(c.name())).get("null_ratio");
                 if (ratio > number("max_null_ratio." + c.name(), limit)) {
-                    failures.add(String.format(Locale.ROOT, "nulls: %s has %.4f missing, more than %s", c.name(), ratio, limit));
+                    failures.add(String.format(
+                            Locale.ROOT, "nulls: %s has %.4f missing, more than %s", c.name(), ratio, limit));
                 }
             }
-            for (String c : maxNull.keySet()) if (!c.equals("*") && schema.column(c).isEmpty()) failures.add("nulls: no column " + c);
+            for (String c : maxNull.keySet())
+                if (!c.equals("*") && schema.column(c).isEmpty()) failures.add("nulls: no column " + c);
             for (var e : cfg.map("ranges").entrySet()) {
                 if (schema.column(e.getKey()).isEmpty()) {
                     failures.add("range: no column " + e.getKey());
                     continue;
                 }
-                if (!(e.getValue() instanceof Map<?, ?> r)) throw new TaskFailedException("ranges." + e.getKey() + " must be {min: x, max: y}");
+                if (!(e.getValue() instanceof Map<?, ?> r))
+                    throw new TaskFailedException("ranges." + e.getKey() + " must be {min: x, max: y}");
                 List<String> cond = new ArrayList<>();
-                if (r.get("min") != null) cond.add(ident(e.getKey()) + " < " + number("ranges." + e.getKey() + ".min", r.get("min")));
-                if (r.get("max") != null) cond.add(ident(e.getKey()) + " > " + number("ranges." + e.getKey() + ".max", r.get("max")));
+                if (r.get("min") != null)
+                    cond.add(ident(e.getKey()) + " < " + number("ranges." + e.getKey() + ".min", r.get("min")));
+                if (r.get("max") != null)
+                    cond.add(ident(e.getKey()) + " > " + number("ranges." + e.getKey() + ".max", r.get("max")));
                 if (cond.isEmpty()) continue;
                 long out = db.queryLong("SELECT count(*) FROM " + rel + " WHERE " + String.join(" OR ", cond));
                 if (out > 0) failures.add("range: " + out + " values of " + e.getKey() + " outside " + r);
             }
             for (var e : cfg.map("allowed").entrySet()) {
-                if (!(e.getValue() instanceof List<?> allowed) || allowed.isEmpty()) throw new TaskFailedException("allowed." + e.getKey() + " must be a non-empty list");
+                if (!(e.getValue() instanceof List<?> allowed) || allowed.isEmpty())
+                    throw new TaskFailedException("allowed." + e.getKey() + " must be a non-empty list");
                 if (schema.column(e.getKey()).isEmpty()) {
                     failures.add("categories: no column " + e.getKey());
                     continue;
                 }
-                String in = String.join(", ", allowed.stream().map(o -> literal(String.valueOf(o))).toList());
+                String in = String.join(
+                        ", ",
+                        allowed.stream().map(o -> literal(String.valueOf(o))).toList());
                 List<String> bad = new ArrayList<>();
-                try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery("SELECT v, n FROM (SELECT CAST(" + ident(e.getKey())
-                        + " AS VARCHAR) AS v, count(*) AS n FROM " + rel + " GROUP BY 1) WHERE v IS NOT NULL AND v NOT IN (" + in + ") ORDER BY n DESC LIMIT 5")) {
+                try (Statement s = db.connection().createStatement();
+                        ResultSet r = s.executeQuery("SELECT v, n FROM (SELECT CAST(" + ident(e.getKey())
+                                + " AS VARCHAR) AS v, count(*) AS n FROM " + rel
+                                + " GROUP BY 1) WHERE v IS NOT NULL AND v NOT IN (" + in
+                                + ") ORDER BY n DESC LIMIT 5")) {
                     while (r.next()) bad.add("\"" + r.getString(1) + "\" (" + r.getLong(2) + " rows)");
                 }
-                if (!bad.isEmpty()) failures.add("categories: " + e.getKey() + " has values not allowed: " + String.join(", ", bad));
+                if (!bad.isEmpty())
+                    failures.add("categories: " + e.getKey() + " has values not allowed: " + String.join(", ", bad));
             }
-            if (cfg.has("min_rows") && rows < cfg.lng("min_rows")) failures.add("rows: " + rows + " rows, fewer than min_rows " + cfg.lng("min_rows"));
-            if (cfg.has("max_rows") && rows > cfg.lng("max_rows")) failures.add("rows: " + rows + " rows, more than max_rows " + cfg.lng("max_rows"));
+            if (cfg.has("min_rows") && rows < cfg.lng("min_rows"))
+                failures.add("rows: " + rows + " rows, fewer than min_rows " + cfg.lng("min_rows"));
+            if (cfg.has("max_rows") && rows > cfg.lng("max_rows"))
+                failures.add("rows: " + rows + " rows, more than max_rows " + cfg.lng("max_rows"));
 
             Map<String, Object> psi = drift(ctx, cfg, db, rel, schema, report, failures);
             report.put("failures", failures);
@@ -163,8 +195,15 @@ public final class ValidateDataTask extends MlTask {
      * Drift per column (PSI) against the baseline: a reference dataset, or the statistics this task stored in the
      * DAG's last successful run. Returns the PSI per column, or null when there is nothing to compare with.
      */
-    private Map<String, Object> drift(TaskContext ctx, Cfg cfg, DuckDb db, String rel, DatasetSchema schema,
-                                      Map<String, Object> report, List<String> failures) throws Exception {
+    private Map<String, Object> drift(
+            TaskContext ctx,
+            Cfg cfg,
+            DuckDb db,
+            String rel,
+            DatasetSchema schema,
+            Map<String, Object> report,
+            List<String> failures)
+            throws Exception {
         String mode = baselineMode(cfg);
         if (mode.equals("none")) return null;
         Map<String, Object> baseline = new LinkedHashMap<>();
@@ -172,14 +211,17 @@ public final class ValidateDataTask extends MlTask {
         if (mode.equals("reference")) {
             String refRef = inputRef(ctx, cfg, "reference", true);
             String refRel = DuckDb.parquet(store(ctx).localPath(refRef));
-            for (Column c : db.schemaOf("SELECT * FROM " + refRel).columns()) histograms.put(c.name(), Histogram.of(db, refRel, c));
+            for (Column c : db.schemaOf("SELECT * FROM " + refRel).columns())
+                histograms.put(c.name(), Histogram.of(db, refRel, c));
             baseline.put("kind", "reference");
             baseline.put("dataset", refRef);
             report.put("reference", refRef);
         } else {
             var past = catalog(ctx).lastSuccessfulRun(ctx, "stats");
             if (past.isEmpty()) {
-                ctx.log().println("drift: no earlier successful run of " + ctx.dagId() + " recorded statistics; nothing to compare with yet");
+                ctx.log()
+                        .println("drift: no earlier successful run of " + ctx.dagId()
+                                + " recorded statistics; nothing to compare with yet");
                 report.put("baseline", null);
                 return null;
             }
@@ -191,11 +233,16 @@ public final class ValidateDataTask extends MlTask {
             baseline.put("run_id", past.get().runId());
             baseline.put("logical_date", past.get().logicalDate().toString());
             baseline.put("stats", past.get().ref());
-            ctx.log().printf("drift: comparing with run %s (logical date %s, stats %s)%n",
-                    past.get().runId(), past.get().logicalDate(), past.get().ref());
+            ctx.log()
+                    .printf(
+                            "drift: comparing with run %s (logical date %s, stats %s)%n",
+                            past.get().runId(),
+                            past.get().logicalDate(),
+                            past.get().ref());
         }
         report.put("baseline", baseline);
-        List<String> cols = cfg.has("drift_columns") ? cfg.strings("drift_columns")
+        List<String> cols = cfg.has("drift_columns")
+                ? cfg.strings("drift_columns")
                 : schema.names().stream().filter(histograms::containsKey).toList();
         Map<String, Object> psi = new LinkedHashMap<>();
         double max = cfg.dbl("max_psi");
@@ -207,7 +254,8 @@ public final class ValidateDataTask extends MlTask {
                 continue;
             }
             if (h.numeric() != (col.get().type() == ColumnType.NUMBER)) {
-                failures.add("drift: column " + c + " is " + col.get().type().lower() + " now but was " + (h.numeric() ? "numeric" : "categorical") + " in the baseline");
+                failures.add("drift: column " + c + " is " + col.get().type().lower() + " now but was "
+                        + (h.numeric() ? "numeric" : "categorical") + " in the baseline");
                 continue;
             }
             double v = Psi.of(h, db, rel, c);
@@ -261,10 +309,13 @@ public final class ValidateDataTask extends MlTask {
             String q = ident(c.name());
             agg.add("count(" + q + ")");
             agg.add("approx_count_distinct(" + q + ")");
-            if (c.type() == ColumnType.NUMBER) agg.add("min(" + q + ")::DOUBLE, max(" + q + ")::DOUBLE, avg(" + q + ")::DOUBLE, stddev_pop(" + q + ")::DOUBLE");
+            if (c.type() == ColumnType.NUMBER)
+                agg.add("min(" + q + ")::DOUBLE, max(" + q + ")::DOUBLE, avg(" + q + ")::DOUBLE, stddev_pop(" + q
+                        + ")::DOUBLE");
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery("SELECT " + String.join(", ", agg) + " FROM " + rel)) {
+        try (Statement s = db.connection().createStatement();
+                ResultSet r = s.executeQuery("SELECT " + String.join(", ", agg) + " FROM " + rel)) {
             r.next();
             int i = 1;
             for (Column c : schema.columns()) {

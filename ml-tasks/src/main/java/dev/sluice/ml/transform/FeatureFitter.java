@@ -33,10 +33,11 @@ public final class FeatureFitter {
             if (n < 2) throw new IllegalArgumentException("bins." + b.getKey() + " must be at least 2");
             List<String> qs = new ArrayList<>();
             for (int i = 1; i < n; i++) qs.add(String.valueOf((double) i / n));
-            String sql = "SELECT unnest(quantile_cont(CAST(" + ident(b.getKey()) + " AS DOUBLE), [" + String.join(", ", qs)
-                    + "])) FROM " + trainRelation;
+            String sql = "SELECT unnest(quantile_cont(CAST(" + ident(b.getKey()) + " AS DOUBLE), ["
+                    + String.join(", ", qs) + "])) FROM " + trainRelation;
             TreeSet<Double> edges = new TreeSet<>(); // distinct: heavy ties collapse bins instead of making empty ones
-            try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery(sql)) {
+            try (Statement s = db.connection().createStatement();
+                    ResultSet r = s.executeQuery(sql)) {
                 while (r.next()) edges.add(r.getDouble(1));
             }
             steps.add(new Step.Bin(b.getKey(), List.copyOf(edges)));
@@ -51,13 +52,14 @@ public final class FeatureFitter {
     /** Fits the inverse document frequency of each hashed n-gram bucket on the training rows (smoothed, as sklearn). */
     private Step.Text text(String trainRelation, String column, FeatureSpec.TextSpec t) throws SQLException {
         if (t.buckets() < 1 || t.minN() < 1 || t.maxN() < t.minN()) {
-            throw new IllegalArgumentException("text." + column + ": buckets must be at least 1 and ngrams [min, max] with 1 <= min <= max");
+            throw new IllegalArgumentException(
+                    "text." + column + ": buckets must be at least 1 and ngrams [min, max] with 1 <= min <= max");
         }
         if (!t.tfidf()) return new Step.Text(column, t.buckets(), t.minN(), t.maxN(), List.of());
         long[] df = new long[t.buckets()];
         long docs = 0;
         try (Statement s = db.connection().createStatement();
-             ResultSet r = s.executeQuery("SELECT CAST(" + ident(column) + " AS VARCHAR) FROM " + trainRelation)) {
+                ResultSet r = s.executeQuery("SELECT CAST(" + ident(column) + " AS VARCHAR) FROM " + trainRelation)) {
             while (r.next()) {
                 String v = r.getString(1);
                 double[] x = Step.Text.counts(v == null ? "" : v, t.buckets(), t.minN(), t.maxN());
@@ -71,7 +73,8 @@ public final class FeatureFitter {
     }
 
     private double scalar(String sql) throws SQLException {
-        try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = db.connection().createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             r.next();
             double v = r.getDouble(1);
             if (r.wasNull()) throw new IllegalArgumentException("no values to fit on: " + sql);

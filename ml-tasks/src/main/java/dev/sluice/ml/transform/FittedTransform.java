@@ -15,15 +15,21 @@ import java.util.Map;
  * {@code dropped} lists the training split's other columns (the label aside) and why none of them is a feature;
  * transforms saved before it existed read as having dropped nothing.
  */
-public record FittedTransform(DatasetSchema input, List<Step> steps, DatasetSchema output, String fittedOn,
-                              long fittedRows, List<DroppedColumn> dropped) {
+public record FittedTransform(
+        DatasetSchema input,
+        List<Step> steps,
+        DatasetSchema output,
+        String fittedOn,
+        long fittedRows,
+        List<DroppedColumn> dropped) {
 
     public FittedTransform {
         steps = List.copyOf(steps);
         dropped = dropped == null ? List.of() : List.copyOf(dropped);
     }
 
-    public FittedTransform(DatasetSchema input, List<Step> steps, DatasetSchema output, String fittedOn, long fittedRows) {
+    public FittedTransform(
+            DatasetSchema input, List<Step> steps, DatasetSchema output, String fittedOn, long fittedRows) {
         this(input, steps, output, fittedOn, fittedRows, List.of());
     }
 
@@ -42,7 +48,8 @@ public record FittedTransform(DatasetSchema input, List<Step> steps, DatasetSche
     /** The transformed copy of one raw row; only input columns are read, everything else is ignored. */
     public Map<String, Object> apply(Map<String, Object> raw) {
         // Sized for the output so one-hot expansion does not rehash row after row.
-        Map<String, Object> row = new java.util.HashMap<>((input.columns().size() + output.columns().size()) * 2);
+        Map<String, Object> row = new java.util.HashMap<>(
+                (input.columns().size() + output.columns().size()) * 2);
         for (var c : input.columns()) {
             Object v = raw.get(c.name());
             row.put(c.name(), v instanceof Number n ? (Object) n.doubleValue() : v);

@@ -49,11 +49,14 @@ public final class PreprocessFitter {
                     agg.add("quantile_cont(" + q + ", " + spec.upperQuantile() + ")");
                 }
                 case "iqr" -> {
-                    agg.add("quantile_cont(" + q + ", 0.25) - " + spec.iqrFactor() + " * (quantile_cont(" + q + ", 0.75) - quantile_cont(" + q + ", 0.25))");
-                    agg.add("quantile_cont(" + q + ", 0.75) + " + spec.iqrFactor() + " * (quantile_cont(" + q + ", 0.75) - quantile_cont(" + q + ", 0.25))");
+                    agg.add("quantile_cont(" + q + ", 0.25) - " + spec.iqrFactor() + " * (quantile_cont(" + q
+                            + ", 0.75) - quantile_cont(" + q + ", 0.25))");
+                    agg.add("quantile_cont(" + q + ", 0.75) + " + spec.iqrFactor() + " * (quantile_cont(" + q
+                            + ", 0.75) - quantile_cont(" + q + ", 0.25))");
                 }
                 case "zscore" -> {
-                    // Clipping at mean ± k·sd of the training rows, rather than dropping rows: serving cannot drop a request.
+                    // Clipping at mean ± k·sd of the training rows, rather than dropping rows: serving cannot drop a
+                    // request.
                     agg.add("avg(" + q + ") - " + spec.zThreshold() + " * stddev_pop(" + q + ")");
                     agg.add("avg(" + q + ") + " + spec.zThreshold() + " * stddev_pop(" + q + ")");
                 }
@@ -78,12 +81,15 @@ public final class PreprocessFitter {
                 Object imp = r.get(i++);
                 if ("constant".equals(spec.numericImpute())) imp = ((Number) spec.numericFill()).doubleValue();
                 if (!"none".equals(spec.numericImpute())) {
-                    if (imp == null) throw new IllegalArgumentException("column " + c + " has no values in the training split to impute from");
+                    if (imp == null)
+                        throw new IllegalArgumentException(
+                                "column " + c + " has no values in the training split to impute from");
                     fill.put(c, ((Number) imp).doubleValue());
                 }
                 Object lo = r.get(i++);
                 Object hi = r.get(i++);
-                if (lo != null && hi != null) bounds.put(c, new double[] {((Number) lo).doubleValue(), ((Number) hi).doubleValue()});
+                if (lo != null && hi != null)
+                    bounds.put(c, new double[] {((Number) lo).doubleValue(), ((Number) hi).doubleValue()});
             }
             for (String c : spec.categorical()) {
                 Object imp = r.get(i++);
@@ -94,7 +100,9 @@ public final class PreprocessFitter {
                 long trues = ((Number) r.get(i++)).longValue();
                 long values = ((Number) r.get(i++)).longValue();
                 if ("most_frequent".equals(spec.booleanImpute())) {
-                    if (values == 0) throw new IllegalArgumentException("boolean column " + c + " has no values in the training split to impute from");
+                    if (values == 0)
+                        throw new IllegalArgumentException(
+                                "boolean column " + c + " has no values in the training split to impute from");
                     // The most frequent value; a tie goes to false.
                     fill.put(c, trues > values - trues ? 1.0 : 0.0);
                 }
@@ -110,7 +118,8 @@ public final class PreprocessFitter {
                 switch (spec.scaling()) {
                     case "standard" -> sagg.add("avg(" + e + "), stddev_pop(" + e + ")");
                     case "minmax" -> sagg.add("min(" + e + "), max(" + e + ") - min(" + e + ")");
-                    case "robust" -> sagg.add("median(" + e + "), quantile_cont(" + e + ", 0.75) - quantile_cont(" + e + ", 0.25)");
+                    case "robust" ->
+                        sagg.add("median(" + e + "), quantile_cont(" + e + ", 0.75) - quantile_cont(" + e + ", 0.25)");
                     default -> throw new IllegalArgumentException("unknown scaling " + spec.scaling());
                 }
             }
@@ -135,20 +144,29 @@ public final class PreprocessFitter {
             List<String> cats = categories(trainRelation, c, (String) fill.get(c), spec);
             if (cats.isEmpty()) {
                 // Encoding nothing would leave the column in the input schema with no feature from it: say so instead.
-                dropped.add(new DroppedColumn(c, "string", "no category is kept from the training split (every value is missing,"
-                        + " or none occurs min_frequency = " + spec.minFrequency() + " times)"));
+                dropped.add(new DroppedColumn(
+                        c,
+                        "string",
+                        "no category is kept from the training split (every value is missing,"
+                                + " or none occurs min_frequency = " + spec.minFrequency() + " times)"));
                 continue;
             }
             if (fill.containsKey(c)) steps.add(new Step.Impute(c, fill.get(c)));
-            steps.add("ordinal".equals(spec.encoding()) ? new Step.Ordinal(c, cats) : new Step.OneHot(c, cats, spec.failOnUnseen()));
+            steps.add(
+                    "ordinal".equals(spec.encoding())
+                            ? new Step.Ordinal(c, cats)
+                            : new Step.OneHot(c, cats, spec.failOnUnseen()));
         }
         List<String> droppedNames = dropped.stream().map(DroppedColumn::column).toList();
         List<Column> input = new ArrayList<>();
         for (String c : concat(spec.numeric(), spec.categorical(), spec.booleans(), spec.passthrough())) {
             if (droppedNames.contains(c)) continue;
-            input.add(trainSchema.column(c).orElseThrow(() -> new IllegalArgumentException("no column " + c + " in the training split")));
+            input.add(trainSchema
+                    .column(c)
+                    .orElseThrow(() -> new IllegalArgumentException("no column " + c + " in the training split")));
         }
-        return FittedTransform.of(new DatasetSchema(input), steps, fittedOn, rows).withDropped(dropped);
+        return FittedTransform.of(new DatasetSchema(input), steps, fittedOn, rows)
+                .withDropped(dropped);
     }
 
     /** Training categories, most frequent first, rare ones (below min_frequency, beyond max_categories) dropped. */
@@ -158,7 +176,8 @@ public final class PreprocessFitter {
                 + " GROUP BY 1) WHERE v IS NOT NULL AND n >= " + spec.minFrequency()
                 + " ORDER BY n DESC, v LIMIT " + spec.maxCategories();
         List<String> out = new ArrayList<>();
-        try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = db.connection().createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             while (r.next()) out.add(r.getString(1));
         }
         return out;
@@ -172,7 +191,8 @@ public final class PreprocessFitter {
     }
 
     private List<Object> row(String sql) throws SQLException {
-        try (Statement s = db.connection().createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = db.connection().createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             r.next();
             List<Object> out = new ArrayList<>();
             for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) out.add(r.getObject(i));

@@ -13,8 +13,23 @@ import java.util.List;
  * @param booleans boolean columns, encoded 1 (true) / 0 (false)
  * @param booleanImpute most_frequent | none
  */
-public record PreprocessSpec(List<String> numeric, List<String> categorical, List<String> passthrough,
-                             String numericImpute, Object numericFill, String categoricalImpute,
-                             String categoricalFill, String outliers, double lowerQuantile, double upperQuantile,
-                             double iqrFactor, double zThreshold, String scaling, String encoding, boolean failOnUnseen,
-                             int maxCategories, long minFrequency, List<String> booleans, String booleanImpute) {}
+public record PreprocessSpec(
+        List<String> numeric,
+        List<String> categorical,
+        List<String> passthrough,
+        String numericImpute,
+        Object numericFill,
+        String categoricalImpute,
+        String categoricalFill,
+        String outliers,
+        double lowerQuantile,
+        double upperQuantile,
+        double iqrFactor,
+        double zThreshold,
+        String scaling,
+        String encoding,
+        boolean failOnUnseen,
+        int maxCategories,
+        long minFrequency,
+        List<String> booleans,
+        String booleanImpute) {}

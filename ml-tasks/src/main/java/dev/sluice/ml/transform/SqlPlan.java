@@ -27,7 +27,8 @@ public final class SqlPlan {
     public static Optional<String> selectList(DatasetSchema input, List<Step> steps, DatasetSchema output) {
         return expressions(input, steps, output).map(exprs -> {
             List<String> out = new ArrayList<>();
-            for (int i = 0; i < exprs.size(); i++) out.add(exprs.get(i) + " AS " + ident(output.columns().get(i).name()));
+            for (int i = 0; i < exprs.size(); i++)
+                out.add(exprs.get(i) + " AS " + ident(output.columns().get(i).name()));
             return String.join(", ", out);
         });
     }
@@ -36,40 +37,74 @@ public final class SqlPlan {
     public static Optional<List<String>> expressions(DatasetSchema input, List<Step> steps, DatasetSchema output) {
         Map<String, String> e = new LinkedHashMap<>();
         for (Column c : input.columns()) {
-            e.put(c.name(), c.type() == ColumnType.NUMBER ? "CAST(" + ident(c.name()) + " AS DOUBLE)" : ident(c.name()));
+            e.put(
+                    c.name(),
+                    c.type() == ColumnType.NUMBER ? "CAST(" + ident(c.name()) + " AS DOUBLE)" : ident(c.name()));
         }
         for (Step s : steps) {
             switch (s) {
-                case Step.Impute i -> e.put(i.column(), "coalesce(" + e.get(i.column()) + ", " + value(i.value()) + ")");
-                case Step.Clip c -> e.put(c.column(), nullSafe(e.get(c.column()), "least(greatest(" + e.get(c.column()) + ", " + num(c.lower()) + "), " + num(c.upper()) + ")"));
-                case Step.Scale sc -> e.put(sc.column(), "((" + e.get(sc.column()) + " - " + num(sc.center()) + ") / " + num(sc.scale()) + ")");
+                case Step.Impute i ->
+                    e.put(i.column(), "coalesce(" + e.get(i.column()) + ", " + value(i.value()) + ")");
+                case Step.Clip c ->
+                    e.put(
+                            c.column(),
+                            nullSafe(
+                                    e.get(c.column()),
+                                    "least(greatest(" + e.get(c.column()) + ", " + num(c.lower()) + "), "
+                                            + num(c.upper()) + ")"));
+                case Step.Scale sc ->
+                    e.put(
+                            sc.column(),
+                            "((" + e.get(sc.column()) + " - " + num(sc.center()) + ") / " + num(sc.scale()) + ")");
                 case Step.OneHot h -> {
                     String v = "CAST(" + e.remove(h.column()) + " AS VARCHAR)";
                     String check = "";
                     if (h.failOnUnseen()) {
-                        List<String> lits = h.categories().stream().map(x -> literal(x)).toList();
-                        check = "CASE WHEN " + v + " IS NOT NULL AND " + v + " NOT IN (" + String.join(", ", lits) + ") THEN error('value \"' || "
-                                + v + " || '\" of " + h.column().replace("'", "''") + " was not seen in training') ELSE 0.0 END + ";
+                        List<String> lits =
+                                h.categories().stream().map(x -> literal(x)).toList();
+                        check = "CASE WHEN " + v + " IS NOT NULL AND " + v + " NOT IN (" + String.join(", ", lits)
+                                + ") THEN error('value \"' || " + v + " || '\" of "
+                                + h.column().replace("'", "''") + " was not seen in training') ELSE 0.0 END + ";
                     }
                     for (String cat : h.categories()) {
-                        e.put(h.column() + "=" + cat, check + "CASE WHEN " + v + " = " + literal(cat) + " THEN 1.0 ELSE 0.0 END");
+                        e.put(
+                                h.column() + "=" + cat,
+                                check + "CASE WHEN " + v + " = " + literal(cat) + " THEN 1.0 ELSE 0.0 END");
                         check = "";
                     }
                 }
                 case Step.Ordinal o -> {
                     StringBuilder b = new StringBuilder("CASE CAST(" + e.get(o.column()) + " AS VARCHAR)");
-                    for (int k = 0; k < o.categories().size(); k++) b.append(" WHEN ").append(literal(o.categories().get(k))).append(" THEN ").append(k).append(".0");
+                    for (int k = 0; k < o.categories().size(); k++)
+                        b.append(" WHEN ")
+                                .append(literal(o.categories().get(k)))
+                                .append(" THEN ")
+                                .append(k)
+                                .append(".0");
                     e.put(o.column(), b.append(" ELSE -1.0 END").toString());
                 }
-                case Step.BooleanFlag f -> e.put(f.column(), "CASE CAST(" + e.get(f.column()) + " AS BOOLEAN) WHEN true THEN 1.0 WHEN false THEN 0.0 ELSE "
-                        + (f.missing() == null ? "NULL" : num(f.missing())) + " END");
+                case Step.BooleanFlag f ->
+                    e.put(
+                            f.column(),
+                            "CASE CAST(" + e.get(f.column())
+                                    + " AS BOOLEAN) WHEN true THEN 1.0 WHEN false THEN 0.0 ELSE "
+                                    + (f.missing() == null ? "NULL" : num(f.missing())) + " END");
                 case Step.Interaction x -> e.put(x.a() + "*" + x.b(), "(" + e.get(x.a()) + " * " + e.get(x.b()) + ")");
-                case Step.Log l -> e.put("log(" + l.column() + ")", nullSafe(e.get(l.column()),
-                        "ln(1 + greatest(0.0, " + e.get(l.column()) + " - " + num(l.shift()) + "))"));
+                case Step.Log l ->
+                    e.put(
+                            "log(" + l.column() + ")",
+                            nullSafe(
+                                    e.get(l.column()),
+                                    "ln(1 + greatest(0.0, " + e.get(l.column()) + " - " + num(l.shift()) + "))"));
                 case Step.Bin b -> {
                     String x = e.get(b.column());
                     StringBuilder sum = new StringBuilder("0.0");
-                    for (double edge : b.edges()) sum.append(" + CASE WHEN ").append(x).append(" >= ").append(num(edge)).append(" THEN 1.0 ELSE 0.0 END");
+                    for (double edge : b.edges())
+                        sum.append(" + CASE WHEN ")
+                                .append(x)
+                                .append(" >= ")
+                                .append(num(edge))
+                                .append(" THEN 1.0 ELSE 0.0 END");
                     e.put(b.column() + "_bin", nullSafe(x, sum.toString()));
                 }
                 case Step.DateParts d -> {
@@ -86,15 +121,22 @@ public final class SqlPlan {
                         e.put(d.column() + "_" + p, "CAST(" + f + "(" + x + ") AS DOUBLE)");
                     }
                 }
-                case Step.Power pw -> e.put(pw.name(), nullSafe(e.get(pw.column()),
-                        "sign(" + e.get(pw.column()) + ") * pow(abs(" + e.get(pw.column()) + "), " + num(pw.exponent()) + ")"));
+                case Step.Power pw ->
+                    e.put(
+                            pw.name(),
+                            nullSafe(
+                                    e.get(pw.column()),
+                                    "sign(" + e.get(pw.column()) + ") * pow(abs(" + e.get(pw.column()) + "), "
+                                            + num(pw.exponent()) + ")"));
                 case Step.Hash h -> {
                     return Optional.empty();
                 }
                 case Step.Text t -> {
                     return Optional.empty();
                 }
-                case Step.Select sel -> e.keySet().retainAll(sel.columns().stream().map(Column::name).toList());
+                case Step.Select sel ->
+                    e.keySet()
+                            .retainAll(sel.columns().stream().map(Column::name).toList());
             }
         }
         List<String> out = new ArrayList<>();

@@ -20,20 +20,21 @@ import java.util.Map;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
 @JsonSubTypes({
-        @JsonSubTypes.Type(value = Step.Impute.class, name = "impute"),
-        @JsonSubTypes.Type(value = Step.Clip.class, name = "clip"),
-        @JsonSubTypes.Type(value = Step.Scale.class, name = "scale"),
-        @JsonSubTypes.Type(value = Step.OneHot.class, name = "one_hot"),
-        @JsonSubTypes.Type(value = Step.Ordinal.class, name = "ordinal"),
-        @JsonSubTypes.Type(value = Step.BooleanFlag.class, name = "boolean"),
-        @JsonSubTypes.Type(value = Step.Interaction.class, name = "interaction"),
-        @JsonSubTypes.Type(value = Step.Log.class, name = "log"),
-        @JsonSubTypes.Type(value = Step.Bin.class, name = "bin"),
-        @JsonSubTypes.Type(value = Step.DateParts.class, name = "date_parts"),
-        @JsonSubTypes.Type(value = Step.Hash.class, name = "hash"),
-        @JsonSubTypes.Type(value = Step.Power.class, name = "power"),
-        @JsonSubTypes.Type(value = Step.Text.class, name = "text"),
-        @JsonSubTypes.Type(value = Step.Select.class, name = "select")})
+    @JsonSubTypes.Type(value = Step.Impute.class, name = "impute"),
+    @JsonSubTypes.Type(value = Step.Clip.class, name = "clip"),
+    @JsonSubTypes.Type(value = Step.Scale.class, name = "scale"),
+    @JsonSubTypes.Type(value = Step.OneHot.class, name = "one_hot"),
+    @JsonSubTypes.Type(value = Step.Ordinal.class, name = "ordinal"),
+    @JsonSubTypes.Type(value = Step.BooleanFlag.class, name = "boolean"),
+    @JsonSubTypes.Type(value = Step.Interaction.class, name = "interaction"),
+    @JsonSubTypes.Type(value = Step.Log.class, name = "log"),
+    @JsonSubTypes.Type(value = Step.Bin.class, name = "bin"),
+    @JsonSubTypes.Type(value = Step.DateParts.class, name = "date_parts"),
+    @JsonSubTypes.Type(value = Step.Hash.class, name = "hash"),
+    @JsonSubTypes.Type(value = Step.Power.class, name = "power"),
+    @JsonSubTypes.Type(value = Step.Text.class, name = "text"),
+    @JsonSubTypes.Type(value = Step.Select.class, name = "select")
+})
 public sealed interface Step {
 
     /** Changes {@code row} in place. */
@@ -90,9 +91,10 @@ public sealed interface Step {
         private final Map<String, Integer> index = new java.util.HashMap<>();
 
         @com.fasterxml.jackson.annotation.JsonCreator
-        public OneHot(@com.fasterxml.jackson.annotation.JsonProperty("column") String column,
-                      @com.fasterxml.jackson.annotation.JsonProperty("categories") List<String> categories,
-                      @com.fasterxml.jackson.annotation.JsonProperty("failOnUnseen") boolean failOnUnseen) {
+        public OneHot(
+                @com.fasterxml.jackson.annotation.JsonProperty("column") String column,
+                @com.fasterxml.jackson.annotation.JsonProperty("categories") List<String> categories,
+                @com.fasterxml.jackson.annotation.JsonProperty("failOnUnseen") boolean failOnUnseen) {
             this.column = column;
             this.categories = List.copyOf(categories);
             this.failOnUnseen = failOnUnseen;
@@ -136,7 +138,10 @@ public sealed interface Step {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof OneHot h && h.column.equals(column) && h.categories.equals(categories) && h.failOnUnseen == failOnUnseen;
+            return o instanceof OneHot h
+                    && h.column.equals(column)
+                    && h.categories.equals(categories)
+                    && h.failOnUnseen == failOnUnseen;
         }
 
         @Override
@@ -221,7 +226,8 @@ public sealed interface Step {
         }
 
         String name() {
-            return column + "^" + (exponent == Math.rint(exponent) ? Long.toString((long) exponent) : Double.toString(exponent));
+            return column + "^"
+                    + (exponent == Math.rint(exponent) ? Long.toString((long) exponent) : Double.toString(exponent));
         }
     }
 
@@ -249,20 +255,23 @@ public sealed interface Step {
             Object v = row.remove(column);
             LocalDateTime t = v == null ? null : toDateTime(v);
             for (String p : parts) {
-                Double x = t == null ? null : switch (p) {
-                    case "year" -> (double) t.getYear();
-                    case "month" -> (double) t.getMonthValue();
-                    case "day" -> (double) t.getDayOfMonth();
-                    case "day_of_week" -> (double) t.getDayOfWeek().getValue();
-                    case "hour" -> (double) t.getHour();
-                    default -> throw new IllegalStateException("unknown date part " + p);
-                };
+                Double x = t == null
+                        ? null
+                        : switch (p) {
+                            case "year" -> (double) t.getYear();
+                            case "month" -> (double) t.getMonthValue();
+                            case "day" -> (double) t.getDayOfMonth();
+                            case "day_of_week" -> (double) t.getDayOfWeek().getValue();
+                            case "hour" -> (double) t.getHour();
+                            default -> throw new IllegalStateException("unknown date part " + p);
+                        };
                 row.put(column + "_" + p, x);
             }
         }
 
         public DatasetSchema outputSchema(DatasetSchema in) {
-            List<Column> out = new ArrayList<>(in.columns().stream().filter(c -> !c.name().equals(column)).toList());
+            List<Column> out = new ArrayList<>(
+                    in.columns().stream().filter(c -> !c.name().equals(column)).toList());
             for (String p : parts) out.add(new Column(column + "_" + p, ColumnType.NUMBER));
             return new DatasetSchema(out);
         }
@@ -271,7 +280,9 @@ public sealed interface Step {
             if (v instanceof LocalDateTime t) return t;
             if (v instanceof OffsetDateTime o) return o.toLocalDateTime();
             String s = v.toString();
-            return s.length() == 10 ? java.time.LocalDate.parse(s).atStartOfDay() : LocalDateTime.parse(s.replace(' ', 'T'));
+            return s.length() == 10
+                    ? java.time.LocalDate.parse(s).atStartOfDay()
+                    : LocalDateTime.parse(s.replace(' ', 'T'));
         }
     }
 
@@ -287,7 +298,8 @@ public sealed interface Step {
         }
 
         public DatasetSchema outputSchema(DatasetSchema in) {
-            List<Column> out = new ArrayList<>(in.columns().stream().filter(c -> !c.name().equals(column)).toList());
+            List<Column> out = new ArrayList<>(
+                    in.columns().stream().filter(c -> !c.name().equals(column)).toList());
             for (int i = 0; i < buckets; i++) out.add(new Column(column + "#" + i, ColumnType.NUMBER));
             return new DatasetSchema(out);
         }
@@ -326,7 +338,8 @@ public sealed interface Step {
         }
 
         public DatasetSchema outputSchema(DatasetSchema in) {
-            List<Column> out = new ArrayList<>(in.columns().stream().filter(c -> !c.name().equals(column)).toList());
+            List<Column> out = new ArrayList<>(
+                    in.columns().stream().filter(c -> !c.name().equals(column)).toList());
             for (int i = 0; i < buckets; i++) out.add(new Column(column + "#t" + i, ColumnType.NUMBER));
             return new DatasetSchema(out);
         }
@@ -335,9 +348,11 @@ public sealed interface Step {
         public static double[] counts(String text, int buckets, int minN, int maxN) {
             double[] x = new double[buckets];
             List<String> tokens = new ArrayList<>();
-            for (String t : text.toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}]+")) if (!t.isEmpty()) tokens.add(t);
+            for (String t : text.toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}]+"))
+                if (!t.isEmpty()) tokens.add(t);
             for (int n = minN; n <= maxN; n++) {
-                for (int i = 0; i + n <= tokens.size(); i++) x[Hash.bucket(String.join(" ", tokens.subList(i, i + n)), buckets)]++;
+                for (int i = 0; i + n <= tokens.size(); i++)
+                    x[Hash.bucket(String.join(" ", tokens.subList(i, i + n)), buckets)]++;
             }
             return x;
         }
@@ -354,7 +369,8 @@ public sealed interface Step {
         @com.fasterxml.jackson.annotation.JsonCreator
         public Select(@com.fasterxml.jackson.annotation.JsonProperty("columns") List<Column> columns) {
             this.columns = List.copyOf(columns);
-            this.names = new java.util.HashSet<>(columns.stream().map(Column::name).toList());
+            this.names =
+                    new java.util.HashSet<>(columns.stream().map(Column::name).toList());
         }
 
         @com.fasterxml.jackson.annotation.JsonProperty
@@ -395,6 +411,8 @@ public sealed interface Step {
     }
 
     private static DatasetSchema retype(DatasetSchema in, String name, ColumnType type) {
-        return new DatasetSchema(in.columns().stream().map(c -> c.name().equals(name) ? new Column(name, type) : c).toList());
+        return new DatasetSchema(in.columns().stream()
+                .map(c -> c.name().equals(name) ? new Column(name, type) : c)
+                .toList());
     }
 }

@@ -27,7 +27,9 @@ public final class CrossValidation {
 
     /** Folds for a label's problem: stratified by class for classification, shuffled for regression. */
     public static Folds folds(FeatureMatrix m, Problem problem, int k, long seed) {
-        return problem == Problem.REGRESSION ? Folds.shuffled(m.rows(), k, seed) : Folds.stratified(m.labels(), k, seed);
+        return problem == Problem.REGRESSION
+                ? Folds.shuffled(m.rows(), k, seed)
+                : Folds.stratified(m.labels(), k, seed);
     }
 
     public static CrossValidation run(FeatureMatrix m, Label label, Folds folds, Trainer trainer) throws XGBoostError {
@@ -37,7 +39,8 @@ public final class CrossValidation {
         for (int f = 0; f < folds.k(); f++) {
             FeatureMatrix held = folds.holdout(m, f);
             Predictor model = trainer.fit(folds.training(m, f));
-            Map<String, Object> metrics = Metrics.of(label, held.labels(), model.predict(held.data(), held.rows(), held.cols()));
+            Map<String, Object> metrics =
+                    Metrics.of(label, held.labels(), model.predict(held.data(), held.rows(), held.cols()));
             for (String n : names) perFold.get(n)[f] = ((Number) metrics.get(n)).doubleValue();
         }
         return new CrossValidation(folds.k(), perFold);
@@ -64,7 +67,9 @@ public final class CrossValidation {
 
     public double[] values(String metric) {
         double[] v = perFold.get(metric);
-        if (v == null) throw new IllegalArgumentException("no cross-validated metric " + metric + "; there are " + perFold.keySet());
+        if (v == null)
+            throw new IllegalArgumentException(
+                    "no cross-validated metric " + metric + "; there are " + perFold.keySet());
         return v.clone();
     }
 

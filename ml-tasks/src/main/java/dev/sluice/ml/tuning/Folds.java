@@ -27,7 +27,8 @@ public final class Folds {
         // Classes in label order, not in the order rows arrive: the folds must not depend on row order beyond the
         // shuffle itself.
         Map<Float, List<Integer>> byClass = new TreeMap<>();
-        for (int i = 0; i < labels.length; i++) byClass.computeIfAbsent(labels[i], c -> new ArrayList<>()).add(i);
+        for (int i = 0; i < labels.length; i++)
+            byClass.computeIfAbsent(labels[i], c -> new ArrayList<>()).add(i);
         Random random = new Random(seed);
         int[] foldOf = new int[labels.length];
         int next = 0;
@@ -91,7 +92,8 @@ public final class Folds {
     }
 
     private FeatureMatrix select(FeatureMatrix m, int f, boolean inFold) {
-        if (m.rows() != foldOf.length) throw new IllegalArgumentException("folds of " + foldOf.length + " rows cannot split " + m.rows());
+        if (m.rows() != foldOf.length)
+            throw new IllegalArgumentException("folds of " + foldOf.length + " rows cannot split " + m.rows());
         int n = 0;
         for (int r : foldOf) if ((r == f) == inFold) n++;
         int cols = m.cols();

@@ -34,7 +34,9 @@ public final class HyperparameterSearch {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Trial t : trials) {
                 Map<String, Object> row = row(t);
-                row.put("scores", Arrays.stream(t.cv().values(spec.metric())).boxed().toList());
+                row.put(
+                        "scores",
+                        Arrays.stream(t.cv().values(spec.metric())).boxed().toList());
                 rows.add(row);
             }
             m.put("results", rows);
@@ -73,12 +75,13 @@ public final class HyperparameterSearch {
         }
     }
 
-    public static Result run(SearchSpec spec, FeatureMatrix m, Label label, Trainer base, long seed, PrintWriter log) throws XGBoostError {
+    public static Result run(SearchSpec spec, FeatureMatrix m, Label label, Trainer base, long seed, PrintWriter log)
+            throws XGBoostError {
         long t0 = System.nanoTime();
         List<Map<String, Object>> candidates = spec.candidateList(seed);
         if ((long) candidates.size() * spec.folds() > spec.maxFits()) {
-            throw new IllegalArgumentException("search needs " + (long) candidates.size() * spec.folds() + " fits, more than search.max_fits ("
-                    + spec.maxFits() + ")");
+            throw new IllegalArgumentException("search needs " + (long) candidates.size() * spec.folds()
+                    + " fits, more than search.max_fits (" + spec.maxFits() + ")");
         }
         Folds folds = CrossValidation.folds(m, label.problem(), spec.folds(), seed);
         List<Trial> trials = new ArrayList<>();
@@ -94,7 +97,14 @@ public final class HyperparameterSearch {
             trials.add(new Trial(c, cv));
             double mean = cv.mean(spec.metric());
             if (best < 0 || better(mean, trials.get(best).cv().mean(spec.metric()), spec.lowerIsBetter())) best = i;
-            log.printf(Locale.ROOT, "search %d/%d %s: %s %.5f ± %.5f%n", i + 1, candidates.size(), c, spec.metric(), mean,
+            log.printf(
+                    Locale.ROOT,
+                    "search %d/%d %s: %s %.5f ± %.5f%n",
+                    i + 1,
+                    candidates.size(),
+                    c,
+                    spec.metric(),
+                    mean,
                     cv.std(spec.metric()));
         }
         return new Result(spec, List.copyOf(trials), best, (System.nanoTime() - t0) / 1e9);

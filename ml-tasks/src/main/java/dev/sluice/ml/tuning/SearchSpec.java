@@ -26,13 +26,17 @@ import java.util.TreeMap;
  * @param trials    candidates drawn by method random
  * @param maxFits   most cross-validation fits (candidates × folds) a search may take
  */
-public record SearchSpec(Method method, SortedMap<String, Domain> space, int trials, int folds, String metric, int maxFits) {
+public record SearchSpec(
+        Method method, SortedMap<String, Domain> space, int trials, int folds, String metric, int maxFits) {
     public static final int DEFAULT_TRIALS = 10;
     public static final int DEFAULT_FOLDS = 5;
     public static final int DEFAULT_MAX_FITS = 200;
     private static final List<String> SETTINGS = List.of("method", "params", "trials", "folds", "metric", "max_fits");
 
-    public enum Method { GRID, RANDOM }
+    public enum Method {
+        GRID,
+        RANDOM
+    }
 
     /** The values one hyperparameter may take. */
     public sealed interface Domain permits Choices, Range {
@@ -68,7 +72,9 @@ public record SearchSpec(Method method, SortedMap<String, Domain> space, int tri
             double v = log ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
             if (whole) return Math.min((long) max, Math.max((long) min, Math.round(v)));
             // Four significant digits: a reader compares eta 0.07344 with 0.1, not 0.0734412973...
-            return Math.min(max, Math.max(min, new BigDecimal(v).round(new MathContext(4)).doubleValue()));
+            return Math.min(
+                    max,
+                    Math.max(min, new BigDecimal(v).round(new MathContext(4)).doubleValue()));
         }
 
         Object at(long i) {
@@ -134,10 +140,13 @@ public record SearchSpec(Method method, SortedMap<String, Domain> space, int tri
         for (int attempt = 0; drawn.size() < trials && attempt < trials * 100; attempt++) {
             Map<String, Object> c = new LinkedHashMap<>();
             for (Map.Entry<String, Domain> e : space.entrySet()) {
-                c.put(e.getKey(), switch (e.getValue()) {
-                    case Choices ch -> ch.values().get(random.nextInt(ch.values().size()));
-                    case Range r -> r.sample(random);
-                });
+                c.put(
+                        e.getKey(),
+                        switch (e.getValue()) {
+                            case Choices ch ->
+                                ch.values().get(random.nextInt(ch.values().size()));
+                            case Range r -> r.sample(random);
+                        });
             }
             drawn.add(c);
         }
@@ -170,7 +179,8 @@ public record SearchSpec(Method method, SortedMap<String, Domain> space, int tri
     public static SearchSpec parse(Object raw, Problem problem, String algorithm, List<String> errors) {
         Reader r = new Reader(errors);
         if (!(raw instanceof Map<?, ?> config)) {
-            errors.add("search must be a mapping with method and params, e.g. {method: grid, params: {max_depth: [3, 5]}}");
+            errors.add(
+                    "search must be a mapping with method and params, e.g. {method: grid, params: {max_depth: [3, 5]}}");
             return null;
         }
         for (Object key : config.keySet()) {
@@ -202,7 +212,8 @@ public record SearchSpec(Method method, SortedMap<String, Domain> space, int tri
         if (mt != null && !r.pending(mt)) {
             metric = String.valueOf(mt);
             if (problem != null && !Metrics.names(problem).contains(metric)) {
-                errors.add("search.metric must be one of " + Metrics.names(problem) + " for problem: " + problem.lower() + ", got \"" + metric + "\"");
+                errors.add("search.metric must be one of " + Metrics.names(problem) + " for problem: " + problem.lower()
+                        + ", got \"" + metric + "\"");
             }
         }
         SortedMap<String, Domain> space = new TreeMap<>();
@@ -219,7 +230,8 @@ public record SearchSpec(Method method, SortedMap<String, Domain> space, int tri
         if (!errors.isEmpty() || r.pending) return null;
         SearchSpec spec = new SearchSpec(method, space, trials, folds, metric, maxFits);
         if (spec.fits() > maxFits) {
-            errors.add("search needs " + (spec.fits() == Long.MAX_VALUE ? "too many" : String.valueOf(spec.fits())) + " fits ("
+            errors.add("search needs " + (spec.fits() == Long.MAX_VALUE ? "too many" : String.valueOf(spec.fits()))
+                    + " fits ("
                     + spec.candidates() + " candidates × " + folds + " folds), more than search.max_fits (" + maxFits
                     + "): try fewer values" + (method == Method.RANDOM ? ", fewer search.trials" : " or method: random")
                     + ", fewer search.folds, or raise search.max_fits");
@@ -285,7 +297,8 @@ public record SearchSpec(Method method, SortedMap<String, Domain> space, int tri
                 return values.isEmpty() ? null : new Choices(values);
             }
             if (v instanceof Map<?, ?> range) return range(field, name, range, method);
-            errors.add(field + " must be a non-empty list" + (method == Method.RANDOM ? " or a {min, max} range" : "") + ", got " + v);
+            errors.add(field + " must be a non-empty list" + (method == Method.RANDOM ? " or a {min, max} range" : "")
+                    + ", got " + v);
             return null;
         }
 

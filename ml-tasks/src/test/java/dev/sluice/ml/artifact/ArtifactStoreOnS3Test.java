@@ -65,12 +65,19 @@ class ArtifactStoreOnS3Test {
 
     @Test
     void a_second_worker_with_an_empty_cache_runs_on_the_artifacts_the_first_one_stored() throws Exception {
-        try (EngineHarness h = new EngineHarness(); ObjectStore store = s3()) {
+        try (EngineHarness h = new EngineHarness();
+                ObjectStore store = s3()) {
             Path homeA = Files.createTempDirectory("sluice-worker-a");
             Path homeB = Files.createTempDirectory("sluice-worker-b");
             Path csv = Files.createTempDirectory("sluice-s3-data").resolve("data.csv");
             StringBuilder b = new StringBuilder("x,c,y\n");
-            for (int i = 0; i < 600; i++) b.append(i).append(',').append(i % 3 == 0 ? "a" : "b").append(',').append(i % 2).append('\n');
+            for (int i = 0; i < 600; i++)
+                b.append(i)
+                        .append(',')
+                        .append(i % 3 == 0 ? "a" : "b")
+                        .append(',')
+                        .append(i % 2)
+                        .append('\n');
             Files.writeString(csv, b);
 
             Engine a = engine(h, homeA, "worker-a", store);
@@ -81,17 +88,21 @@ class ArtifactStoreOnS3Test {
             String model = (String) output(h, first, "train").get("model");
             String dataset = (String) output(h, first, "ingest").get("dataset");
             // Everything is in the bucket under the local layout's keys; worker A kept nothing but its cache.
-            assertThat(store.stat(ObjectArtifactStore.keyOf(Artifact.hashOf(model)))).isPresent();
+            assertThat(store.stat(ObjectArtifactStore.keyOf(Artifact.hashOf(model))))
+                    .isPresent();
             assertThat(homeA.resolve("artifacts")).doesNotExist();
 
             // Worker B: another home, an empty cache. Ingest is reused from the first run (its artifact is in the
             // store), so split must download what worker A ingested.
             Engine w = engine(h, homeB, "worker-b", store);
             long second = run(h, w, csv, 2);
-            assertThat(output(h, second, "ingest")).containsEntry("cached", true).containsEntry("dataset", dataset);
+            assertThat(output(h, second, "ingest"))
+                    .containsEntry("cached", true)
+                    .containsEntry("dataset", dataset);
             assertThat(output(h, second, "split")).doesNotContainKey("cached");
             Path cache = homeB.resolve("cache/artifacts/sha256");
-            assertThat(cache.resolve(Artifact.hashOf(dataset).substring(0, 2)).resolve(Artifact.hashOf(dataset))).isRegularFile();
+            assertThat(cache.resolve(Artifact.hashOf(dataset).substring(0, 2)).resolve(Artifact.hashOf(dataset)))
+                    .isRegularFile();
             assertThat(homeB.resolve("artifacts")).doesNotExist();
 
             // A reader with an empty cache gets the model A trained, byte for byte.
@@ -128,7 +139,8 @@ class ArtifactStoreOnS3Test {
                     }));
                 }
                 go.countDown();
-                for (Future<Path> p : got) assertThat(Files.readAllBytes(p.get())).isEqualTo(bytes);
+                for (Future<Path> p : got)
+                    assertThat(Files.readAllBytes(p.get())).isEqualTo(bytes);
             } finally {
                 pool.shutdownNow();
             }
@@ -137,9 +149,11 @@ class ArtifactStoreOnS3Test {
                 assertThat(left).isEmpty();
             }
             assertThatThrownBy(() -> ArtifactStores.of(store, home).localPath("sha256:" + "0".repeat(64)))
-                    .isInstanceOf(NoSuchFileException.class).hasMessageContaining("no artifact sha256:000");
+                    .isInstanceOf(NoSuchFileException.class)
+                    .hasMessageContaining("no artifact sha256:000");
             assertThat(ArtifactStores.of(store, home).contains(art.ref())).isTrue();
-            assertThat(ArtifactStores.of(store, home).contains("sha256:" + "1".repeat(64))).isFalse();
+            assertThat(ArtifactStores.of(store, home).contains("sha256:" + "1".repeat(64)))
+                    .isFalse();
         }
     }
 
@@ -159,7 +173,9 @@ class ArtifactStoreOnS3Test {
             Path g = now.newTempFile(".txt");
             Files.writeString(g, "new bytes");
             Artifact after = now.put(g, ArtifactKind.REPORT, "text/plain");
-            Path expected = home.resolve("artifacts/sha256").resolve(after.hash().substring(0, 2)).resolve(after.hash());
+            Path expected = home.resolve("artifacts/sha256")
+                    .resolve(after.hash().substring(0, 2))
+                    .resolve(after.hash());
             assertThat(now.localPath(after.ref()).toRealPath()).isEqualTo(expected.toRealPath());
             assertThat(Files.readString(expected, StandardCharsets.UTF_8)).isEqualTo("new bytes");
             assertThat(home.resolve("cache")).doesNotExist();
@@ -167,20 +183,29 @@ class ArtifactStoreOnS3Test {
     }
 
     private static Engine engine(EngineHarness h, Path home, String id, ObjectStore store) {
-        EngineConfig cfg = EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200))
-                .withDrainTimeout(Duration.ofSeconds(2)).withWorkerId(id);
+        EngineConfig cfg = EngineConfig.defaults(home)
+                .withHeartbeat(Duration.ofMillis(200))
+                .withPollInterval(Duration.ofMillis(200))
+                .withDrainTimeout(Duration.ofSeconds(2))
+                .withWorkerId(id);
         return new Engine(h.db, h.types, cfg, Clock.systemUTC(), new Services().put(ObjectStore.class, store)).start();
     }
 
     private static long run(EngineHarness h, Engine e, Path csv, int seed) throws InterruptedException {
         long run = h.trigger(e, "s3_pipeline", Map.of("file", csv.toString(), "seed", seed));
-        assertThat(h.awaitRun(run, Duration.ofSeconds(120))).as(() -> "run states " + h.taskStates(run) + " " + h.error(run, "split")
-                + " " + h.error(run, "train")).isEqualTo(RunState.SUCCESS);
+        assertThat(h.awaitRun(run, Duration.ofSeconds(120)))
+                .as(() -> "run states " + h.taskStates(run) + " " + h.error(run, "split") + " " + h.error(run, "train"))
+                .isEqualTo(RunState.SUCCESS);
         return run;
     }
 
     private static Map<String, Object> output(EngineHarness h, long runKey, String task) {
-        return Json.readMap(h.db.dsl().select(TASK_INSTANCE.OUTPUT).from(TASK_INSTANCE)
-                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(task)).fetchOne().value1().data());
+        return Json.readMap(h.db.dsl()
+                .select(TASK_INSTANCE.OUTPUT)
+                .from(TASK_INSTANCE)
+                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(task))
+                .fetchOne()
+                .value1()
+                .data());
     }
 }

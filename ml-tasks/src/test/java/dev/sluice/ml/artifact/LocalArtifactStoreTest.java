@@ -37,6 +37,8 @@ class LocalArtifactStoreTest {
     void unknown_and_malformed_references_are_refused() {
         LocalArtifactStore store = LocalArtifactStore.inHome(home);
         assertThatThrownBy(() -> store.localPath("sha256:" + "0".repeat(64))).isInstanceOf(NoSuchFileException.class);
-        assertThatThrownBy(() -> store.localPath("s3://bucket/x")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an artifact reference");
+        assertThatThrownBy(() -> store.localPath("s3://bucket/x"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not an artifact reference");
     }
 }

@@ -37,22 +37,59 @@ public final class MlBenchmark {
         Path home = work.resolve("home");
         Map<String, Object> results = new LinkedHashMap<>();
         Map<String, Map<String, Object>> outputs = new LinkedHashMap<>();
-        time(results, "ingest_s", outputs, "ingest", new IngestTask(), Map.of("path", csv.toString(), "null_values", List.of("NaN")), home);
-        time(results, "split_s", outputs, "split", new SplitTask(), Map.of("train_ratio", 0.8, "validation_ratio", 0, "seed", 42), home, "ingest");
-        time(results, "preprocess_s", outputs, "preprocess", new PreprocessTask(), Map.of("label", "label"), home, "split");
-        Map<String, Object> train = Map.of("label", "label", "rounds", 100, "params", Map.of("max_depth", 6, "eta", 0.1), "threads", 2);
+        time(
+                results,
+                "ingest_s",
+                outputs,
+                "ingest",
+                new IngestTask(),
+                Map.of("path", csv.toString(), "null_values", List.of("NaN")),
+                home);
+        time(
+                results,
+                "split_s",
+                outputs,
+                "split",
+                new SplitTask(),
+                Map.of("train_ratio", 0.8, "validation_ratio", 0, "seed", 42),
+                home,
+                "ingest");
+        time(
+                results,
+                "preprocess_s",
+                outputs,
+                "preprocess",
+                new PreprocessTask(),
+                Map.of("label", "label"),
+                home,
+                "split");
+        Map<String, Object> train =
+                Map.of("label", "label", "rounds", 100, "params", Map.of("max_depth", 6, "eta", 0.1), "threads", 2);
         time(results, "gbt_fit_s", outputs, "train_gbt", new TrainTask(), train, home, "preprocess");
         Map<String, Object> eval = Map.of("dataset", outputs.get("split").get("test"));
         time(results, "gbt_eval_s", outputs, "eval_gbt", new EvaluateTask(), eval, home, "train_gbt");
         results.put("gbt_roc_auc", metric(outputs.get("eval_gbt")));
-        time(results, "lr_fit_s", outputs, "train_lr", new TrainTask(), Map.of("label", "label", "algorithm", "logistic_regression"), home, "preprocess");
+        time(
+                results,
+                "lr_fit_s",
+                outputs,
+                "train_lr",
+                new TrainTask(),
+                Map.of("label", "label", "algorithm", "logistic_regression"),
+                home,
+                "preprocess");
         time(results, "lr_eval_s", outputs, "eval_lr", new EvaluateTask(), eval, home, "train_lr");
         results.put("lr_roc_auc", metric(outputs.get("eval_lr")));
         results.put("features", outputs.get("preprocess").get("features"));
         results.put("peak_rss_mb", peakRssMb());
 
         System.out.println("sluice: " + Json.MAPPER.writeValueAsString(results));
-        ProcessBuilder pb = new ProcessBuilder(python, Path.of("ml-tasks/bench/sklearn_bench.py").toAbsolutePath().toString(), csv.toString())
+        ProcessBuilder pb = new ProcessBuilder(
+                        python,
+                        Path.of("ml-tasks/bench/sklearn_bench.py")
+                                .toAbsolutePath()
+                                .toString(),
+                        csv.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("OMP_NUM_THREADS", "2"); // same thread budget as the Java side
         Process p = pb.start();
@@ -61,36 +98,71 @@ public final class MlBenchmark {
         Map<String, Object> sk = Json.readMap(out.substring(out.lastIndexOf('\n') + 1));
         System.out.println("sklearn: " + out);
 
-        System.out.printf(Locale.ROOT, "%n| stage | Sluice ml-tasks wall (cpu) | scikit-learn %s wall (cpu) |%n|---|---:|---:|%n", "1.2.1");
+        System.out.printf(
+                Locale.ROOT,
+                "%n| stage | Sluice ml-tasks wall (cpu) | scikit-learn %s wall (cpu) |%n|---|---:|---:|%n",
+                "1.2.1");
         row("load CSV (Sluice: ingest to Parquet)", results, sk, "ingest_s", "load_s");
         row("split 80/20", results, sk, "split_s", "split_s");
-        row("preprocess fit + apply (median impute, standard scale, one-hot)", results, sk, "preprocess_s", "preprocess_s");
-        row("gradient boosting fit, 100 rounds depth 6 (XGBoost hist / HistGradientBoosting)", results, sk, "gbt_fit_s", "gbt_fit_s");
+        row(
+                "preprocess fit + apply (median impute, standard scale, one-hot)",
+                results,
+                sk,
+                "preprocess_s",
+                "preprocess_s");
+        row(
+                "gradient boosting fit, 100 rounds depth 6 (XGBoost hist / HistGradientBoosting)",
+                results,
+                sk,
+                "gbt_fit_s",
+                "gbt_fit_s");
         row("gradient boosting evaluate on test (Sluice from raw rows)", results, sk, "gbt_eval_s", "gbt_eval_s");
         row("logistic regression fit (Newton-IRLS / lbfgs)", results, sk, "lr_fit_s", "lr_fit_s");
         row("logistic regression evaluate", results, sk, "lr_eval_s", "lr_eval_s");
-        System.out.printf(Locale.ROOT, "| GBT test ROC-AUC | %.4f | %.4f |%n", results.get("gbt_roc_auc"), sk.get("gbt_roc_auc"));
-        System.out.printf(Locale.ROOT, "| LR test ROC-AUC | %.4f | %.4f |%n", results.get("lr_roc_auc"), sk.get("lr_roc_auc"));
-        System.out.printf(Locale.ROOT, "| features after preprocessing | %s | %s |%n", results.get("features"), sk.get("features"));
-        System.out.printf(Locale.ROOT, "| peak RSS (MB) | %.0f | %.0f |%n", results.get("peak_rss_mb"), sk.get("peak_rss_mb"));
+        System.out.printf(
+                Locale.ROOT, "| GBT test ROC-AUC | %.4f | %.4f |%n", results.get("gbt_roc_auc"), sk.get("gbt_roc_auc"));
+        System.out.printf(
+                Locale.ROOT, "| LR test ROC-AUC | %.4f | %.4f |%n", results.get("lr_roc_auc"), sk.get("lr_roc_auc"));
+        System.out.printf(
+                Locale.ROOT,
+                "| features after preprocessing | %s | %s |%n",
+                results.get("features"),
+                sk.get("features"));
+        System.out.printf(
+                Locale.ROOT, "| peak RSS (MB) | %.0f | %.0f |%n", results.get("peak_rss_mb"), sk.get("peak_rss_mb"));
     }
 
     private static void row(String name, Map<String, Object> a, Map<String, Object> b, String ka, String kb) {
-        System.out.printf(Locale.ROOT, "| %s | %.2f s (%.2f) | %.2f s (%.2f) |%n", name, d(a.get(ka)), d(a.get(ka.replace("_s", "_cpu_s"))),
-                d(b.get(kb)), d(b.get(kb.replace("_s", "_cpu_s"))));
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.2f s (%.2f) | %.2f s (%.2f) |%n",
+                name,
+                d(a.get(ka)),
+                d(a.get(ka.replace("_s", "_cpu_s"))),
+                d(b.get(kb)),
+                d(b.get(kb.replace("_s", "_cpu_s"))));
     }
 
     private static double d(Object o) {
         return o == null ? Double.NaN : ((Number) o).doubleValue();
     }
 
-    private static void time(Map<String, Object> results, String key, Map<String, Map<String, Object>> outputs, String id, TaskType type,
-                             Map<String, Object> config, Path home, String... upstream) throws Exception {
+    private static void time(
+            Map<String, Object> results,
+            String key,
+            Map<String, Map<String, Object>> outputs,
+            String id,
+            TaskType type,
+            Map<String, Object> config,
+            Path home,
+            String... upstream)
+            throws Exception {
         TestTaskContext.Builder b = TestTaskContext.task(id).home(home);
         config.forEach(b::config);
         if (!config.containsKey("threads")) b.config("threads", 2);
         for (String u : upstream) b.upstream(u, outputs.get(u));
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         long c0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         outputs.put(id, type.execute(b.build()).output());
@@ -122,7 +194,10 @@ public final class MlBenchmark {
             List<String> cols = new ArrayList<>();
             for (int k = 1; k <= 20; k++) {
                 String u = "((hash(i, " + k + ") % 1000003) / 1000003.0 - 0.5) * " + k;
-                cols.add(k == 3 ? "CASE WHEN hash(i, 50) % 100 = 0 THEN NULL ELSE " + u + " END AS x3" : u + " AS x" + k);
+                cols.add(
+                        k == 3
+                                ? "CASE WHEN hash(i, 50) % 100 = 0 THEN NULL ELSE " + u + " END AS x3"
+                                : u + " AS x" + k);
             }
             cols.add("'a' || (hash(i, 21) % 5) AS c1");
             cols.add("'b' || (hash(i, 22) % 10) AS c2");
@@ -130,8 +205,9 @@ public final class MlBenchmark {
             String base = "SELECT i, " + String.join(", ", cols) + " FROM range(" + rows + ") t(i)";
             String logit = "4 * x1 - 1.5 * x2 + 0.6 * coalesce(x3, 0) + 0.3 * x4 + 6 * x1 * x2 + "
                     + "CASE c1 WHEN 'a0' THEN 1.0 WHEN 'a1' THEN -0.8 ELSE 0 END + CASE WHEN c3 IN ('c1', 'c2', 'c3') THEN 0.7 ELSE 0 END + sin(x5)";
-            String sql = "SELECT * EXCLUDE (i, z), CASE WHEN (hash(i, 99) % 1000003) / 1000003.0 < 1 / (1 + exp(-z)) THEN 1 ELSE 0 END AS label "
-                    + "FROM (SELECT *, " + logit + " AS z FROM (" + base + "))";
+            String sql =
+                    "SELECT * EXCLUDE (i, z), CASE WHEN (hash(i, 99) % 1000003) / 1000003.0 < 1 / (1 + exp(-z)) THEN 1 ELSE 0 END AS label "
+                            + "FROM (SELECT *, " + logit + " AS z FROM (" + base + "))";
             db.exec("COPY (" + sql + ") TO " + DuckDb.literal(csv.toString()) + " (FORMAT csv, HEADER, NULLSTR 'NaN')");
         }
     }

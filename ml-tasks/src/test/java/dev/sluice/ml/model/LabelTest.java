@@ -32,7 +32,8 @@ class LabelTest {
 
     @Test
     void multiclass_needs_two_classes() {
-        assertThatThrownBy(() -> Label.multiclass("status", List.of("only"))).hasMessageContaining("at least 2 classes");
+        assertThatThrownBy(() -> Label.multiclass("status", List.of("only")))
+                .hasMessageContaining("at least 2 classes");
     }
 
     @Test
@@ -45,24 +46,29 @@ class LabelTest {
         assertThat(risk.predicted(true)).isEqualTo("bad");
         assertThat(risk.predicted(false)).isEqualTo("good");
         assertThatThrownBy(() -> risk.encode("fair"))
-                .hasMessageContaining("label risk has value \"fair\", which is neither the positive class \"bad\" nor the negative class \"good\"");
+                .hasMessageContaining(
+                        "label risk has value \"fair\", which is neither the positive class \"bad\" nor the negative class \"good\"");
 
         // Booleans and numbers come back as booleans and numbers; "yes" and "1.0" name the data's true and 1.
         Label churned = Label.binary("churned", null, "boolean", List.of(false, true));
         assertThat(churned.predicted(true)).isEqualTo(Boolean.TRUE);
         assertThat(churned.predicted(false)).isEqualTo(Boolean.FALSE);
-        assertThat(Label.binary("member", "yes", "boolean", List.of(true, false)).positiveClass()).isEqualTo("true");
+        assertThat(Label.binary("member", "yes", "boolean", List.of(true, false))
+                        .positiveClass())
+                .isEqualTo("true");
         Label code = Label.binary("code", "1.0", "number", List.of(0.0, 1.0));
         assertThat(code.positiveClass()).isEqualTo("1");
         assertThat(code.predicted(false)).isEqualTo(0L);
         assertThat(code.encode(1.0)).isEqualTo(1f);
-        assertThat(Label.binary("grade", "2.5", "number", List.of(2.5, 7.0)).predicted(true)).isEqualTo(2.5);
+        assertThat(Label.binary("grade", "2.5", "number", List.of(2.5, 7.0)).predicted(true))
+                .isEqualTo(2.5);
     }
 
     @Test
     void a_binary_label_needs_the_positive_class_and_exactly_one_other() {
         assertThatThrownBy(() -> Label.binary("risk", "Bad", "string", List.of("good", "bad")))
-                .hasMessageContaining("positive_class \"Bad\" is not a value of label risk in the training split, whose values are [bad, good]");
+                .hasMessageContaining(
+                        "positive_class \"Bad\" is not a value of label risk in the training split, whose values are [bad, good]");
         assertThatThrownBy(() -> Label.binary("risk", "bad", "string", List.of("good", "bad", "fair")))
                 .hasMessageContaining("label risk has 3 values in the training split [bad, fair, good]");
         assertThatThrownBy(() -> Label.binary("risk", "bad", "string", List.of("bad")))
@@ -87,6 +93,7 @@ class LabelTest {
     void problems_parse_from_config_text_and_name_the_choices_otherwise() {
         assertThat(Problem.parse("multiclass")).isEqualTo(Problem.MULTICLASS);
         assertThat(Problem.MULTICLASS.championMetric()).isEqualTo("roc_auc_ovr");
-        assertThatThrownBy(() -> Problem.parse("multi-class")).hasMessageContaining("[classification, multiclass, regression]");
+        assertThatThrownBy(() -> Problem.parse("multi-class"))
+                .hasMessageContaining("[classification, multiclass, regression]");
     }
 }

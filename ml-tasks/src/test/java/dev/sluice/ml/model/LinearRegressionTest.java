@@ -34,7 +34,8 @@ class LinearRegressionTest {
         assertThat(ols.weights()).containsExactly(new double[] {2.0, -1.5, 0.5}, within(0.01));
         double[] p = ols.predict(m.data(), m.rows(), m.cols());
         assertThat((double) Metrics.regression(m.labels(), p).get("r2")).isGreaterThan(0.99);
-        assertThat(LinearRegression.load(ols.bytes()).predict(m.data(), m.rows(), m.cols())).containsExactly(p);
+        assertThat(LinearRegression.load(ols.bytes()).predict(m.data(), m.rows(), m.cols()))
+                .containsExactly(p);
 
         // The penalty pulls the weights towards 0 and leaves the intercept alone: with centred features the
         // intercept stays the mean of y however large l2 gets.

@@ -25,8 +25,19 @@ class MetricsTest {
 
     /** Ten rows of three classes; expected values from scikit-learn 1.2.1 (metrics with average= and multi_class="ovr"). */
     private static final float[] Y3 = {0, 0, 1, 1, 2, 2, 2, 1, 0, 2};
-    private static final double[][] P3 = {{0.7, 0.2, 0.1}, {0.3, 0.4, 0.3}, {0.2, 0.6, 0.2}, {0.5, 0.3, 0.2}, {0.1, 0.1, 0.8},
-            {0.2, 0.3, 0.5}, {0.1, 0.6, 0.3}, {0.25, 0.5, 0.25}, {0.6, 0.2, 0.2}, {0.3, 0.3, 0.4}};
+
+    private static final double[][] P3 = {
+        {0.7, 0.2, 0.1},
+        {0.3, 0.4, 0.3},
+        {0.2, 0.6, 0.2},
+        {0.5, 0.3, 0.2},
+        {0.1, 0.1, 0.8},
+        {0.2, 0.3, 0.5},
+        {0.1, 0.6, 0.3},
+        {0.25, 0.5, 0.25},
+        {0.6, 0.2, 0.2},
+        {0.3, 0.3, 0.4}
+    };
 
     private static ClassProbabilities probabilities(List<String> classes, double[][] rows) {
         double[] flat = new double[rows.length * classes.size()];
@@ -46,8 +57,12 @@ class MetricsTest {
         assertThat((double) m.get("f1_weighted")).isCloseTo(0.7142857142857142, within(1e-12));
         assertThat((double) m.get("log_loss")).isCloseTo(0.7515973248756777, within(1e-12));
         assertThat((double) m.get("roc_auc_ovr")).isCloseTo(0.8978174603174603, within(1e-12));
-        assertThat(m.get("confusion_matrix")).isEqualTo(Map.of("labels", List.of("a", "b", "c"),
-                "matrix", List.of(List.of(2L, 1L, 0L), List.of(1L, 2L, 0L), List.of(0L, 1L, 3L))));
+        assertThat(m.get("confusion_matrix"))
+                .isEqualTo(Map.of(
+                        "labels",
+                        List.of("a", "b", "c"),
+                        "matrix",
+                        List.of(List.of(2L, 1L, 0L), List.of(1L, 2L, 0L), List.of(0L, 1L, 3L))));
         assertThat(m.get("per_class")).asString().contains("c={precision=1.0, recall=0.75");
     }
 

@@ -96,7 +96,9 @@ class TrainingTest {
         for (int r = 0; r < m.rows(); r += 997) {
             double z = beta[0];
             for (int c = 0; c < m.cols(); c++) z += beta[c + 1] * m.data()[r * m.cols() + c];
-            assertThat(mine[r]).as("row %d", r).isCloseTo(1 / (1 + Math.exp(-z)), org.assertj.core.api.Assertions.within(1e-9));
+            assertThat(mine[r])
+                    .as("row %d", r)
+                    .isCloseTo(1 / (1 + Math.exp(-z)), org.assertj.core.api.Assertions.within(1e-9));
         }
     }
 
@@ -104,7 +106,8 @@ class TrainingTest {
     void logistic_regression_refuses_missing_values_naming_the_feature() {
         FeatureMatrix m = data(10, 1, false);
         m.data()[3] = Float.NaN;
-        assertThatThrownBy(() -> LogisticRegression.fit(m, 1.0, 10, 1e-8)).hasMessageContaining("feature b has missing values");
+        assertThatThrownBy(() -> LogisticRegression.fit(m, 1.0, 10, 1e-8))
+                .hasMessageContaining("feature b has missing values");
     }
 
     @Test
@@ -120,13 +123,19 @@ class TrainingTest {
         assertThat(p).hasSize(3 * m.rows());
         ClassProbabilities probabilities = new ClassProbabilities(List.of("a", "b", "c"), p);
         for (int i = 0; i < m.rows(); i++) {
-            assertThat(probabilities.get(i, 0) + probabilities.get(i, 1) + probabilities.get(i, 2)).isCloseTo(1.0, within(1e-6));
+            assertThat(probabilities.get(i, 0) + probabilities.get(i, 1) + probabilities.get(i, 2))
+                    .isCloseTo(1.0, within(1e-6));
         }
-        assertThat((double) Metrics.multiclass(y, probabilities).get("accuracy")).isGreaterThan(0.97);
-        assertThat(XgbPredictor.load(model.bytes()).predict(m.data(), m.rows(), m.cols())).containsExactly(p);
-        assertThat(XgbTrainer.fitMulticlass(m, 3, Map.of("max_depth", 3), 30, 7, 2).bytes()).isEqualTo(model.bytes());
+        assertThat((double) Metrics.multiclass(y, probabilities).get("accuracy"))
+                .isGreaterThan(0.97);
+        assertThat(XgbPredictor.load(model.bytes()).predict(m.data(), m.rows(), m.cols()))
+                .containsExactly(p);
+        assertThat(XgbTrainer.fitMulticlass(m, 3, Map.of("max_depth", 3), 30, 7, 2)
+                        .bytes())
+                .isEqualTo(model.bytes());
         // The user's params cannot turn the probabilities into something serving would mislabel.
-        XgbPredictor softmax = XgbTrainer.fitMulticlass(m, 3, Map.of("objective", "multi:softmax", "num_class", 5), 5, 7, 1);
+        XgbPredictor softmax =
+                XgbTrainer.fitMulticlass(m, 3, Map.of("objective", "multi:softmax", "num_class", 5), 5, 7, 1);
         assertThat(softmax.predict(m.data(), 2, m.cols())).hasSize(6);
     }
 
@@ -136,7 +145,8 @@ class TrainingTest {
         XgbPredictor model = XgbTrainer.fit(m, Problem.REGRESSION, Map.of("max_depth", 3), 50, 7, 1);
         double[] p = model.predict(m.data(), m.rows(), m.cols());
         assertThat((double) Metrics.regression(m.labels(), p).get("r2")).isGreaterThan(0.9);
-        assertThat(XgbPredictor.load(model.bytes()).predict(m.data(), m.rows(), m.cols())).containsExactly(p);
+        assertThat(XgbPredictor.load(model.bytes()).predict(m.data(), m.rows(), m.cols()))
+                .containsExactly(p);
         XgbPredictor again = XgbTrainer.fit(m, Problem.REGRESSION, Map.of("max_depth", 3), 50, 7, 1);
         assertThat(again.bytes()).isEqualTo(model.bytes());
     }

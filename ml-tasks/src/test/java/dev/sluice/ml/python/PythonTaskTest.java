@@ -84,16 +84,23 @@ class PythonTaskTest {
         long first = succeed("greet");
         assertThat(output(first, "hello")).containsEntry("greeting", "hello from tinyhello to world");
         String log = h.log(first, "hello");
-        assertThat(log).containsPattern("environment [0-9a-f]{16}: building for cpython 3\\.").contains("tinyhello==1.0")
+        assertThat(log)
+                .containsPattern("environment [0-9a-f]{16}: building for cpython 3\\.")
+                .contains("tinyhello==1.0")
                 .containsPattern("environment [0-9a-f]{16}: installed tinyhello==1.0 in [0-9.]+ s");
 
         long second = succeed("greet");
         assertThat(output(second, "hello")).containsEntry("greeting", "hello from tinyhello to world");
-        assertThat(h.log(second, "hello")).containsPattern("environment [0-9a-f]{16}: cache hit").doesNotContain("installed")
+        assertThat(h.log(second, "hello"))
+                .containsPattern("environment [0-9a-f]{16}: cache hit")
+                .doesNotContain("installed")
                 .doesNotContain("Processing");
         try (var venvs = Files.list(h.home.resolve("venvs"))) {
-            assertThat(venvs.filter(Files::isDirectory).filter(d -> Files.exists(d.resolve(PythonEnvironments.MARKER)))
-                    .map(d -> d.getFileName().toString()).toList()).anyMatch(n -> log.contains("environment " + n + ": installed"));
+            assertThat(venvs.filter(Files::isDirectory)
+                            .filter(d -> Files.exists(d.resolve(PythonEnvironments.MARKER)))
+                            .map(d -> d.getFileName().toString())
+                            .toList())
+                    .anyMatch(n -> log.contains("environment " + n + ": installed"));
         }
     }
 
@@ -110,14 +117,19 @@ class PythonTaskTest {
         long run = succeed("together");
         List<String> logs = List.of(h.log(run, "a"), h.log(run, "b"), h.log(run, "c"));
         assertThat(logs).allSatisfy(l -> assertThat(l).contains("hello from tinyhello"));
-        assertThat(logs.stream().filter(l -> l.contains(": installed tinyhello")).count()).isEqualTo(1);
+        assertThat(logs.stream()
+                        .filter(l -> l.contains(": installed tinyhello"))
+                        .count())
+                .isEqualTo(1);
         assertThat(logs.stream().filter(l -> l.contains(": cache hit")).count()).isEqualTo(2);
     }
 
     @Test
     void a_requirement_missing_from_the_wheel_folder_fails_the_task_with_pip_s_error_in_the_log() throws Exception {
         Files.writeString(h.home.resolve("never.py"), "print('never runs')\n");
-        Files.writeString(h.home.resolve("requirements-missing.txt"), "tinyhello==1.0\nnosuchpackage-sluice==9.9  # not in the folder\n");
+        Files.writeString(
+                h.home.resolve("requirements-missing.txt"),
+                "tinyhello==1.0\nnosuchpackage-sluice==9.9  # not in the folder\n");
         save("""
                 id: missing
                 tasks:
@@ -125,8 +137,14 @@ class PythonTaskTest {
                 """);
         long run = h.trigger(engine, "missing", Map.of());
         assertThat(h.awaitRun(run, Duration.ofSeconds(120))).isEqualTo(RunState.FAILED);
-        assertThat(h.error(run, "t")).contains("pip install failed").contains("nosuchpackage-sluice==9.9").contains("attempt log");
-        assertThat(h.log(run, "t")).contains("ERROR").contains("nosuchpackage-sluice").doesNotContain("never runs");
+        assertThat(h.error(run, "t"))
+                .contains("pip install failed")
+                .contains("nosuchpackage-sluice==9.9")
+                .contains("attempt log");
+        assertThat(h.log(run, "t"))
+                .contains("ERROR")
+                .contains("nosuchpackage-sluice")
+                .doesNotContain("never runs");
     }
 
     @Test
@@ -145,7 +163,13 @@ class PythonTaskTest {
     @Test
     void the_sdk_round_trip_ml_split_to_python_to_ml_validate_data_with_params_and_metrics_tracked() throws Exception {
         StringBuilder csv = new StringBuilder("x,c,y\n");
-        for (int i = 0; i < 200; i++) csv.append(i).append(',').append(i % 3 == 0 ? "a" : "b").append(',').append(i % 2).append('\n');
+        for (int i = 0; i < 200; i++)
+            csv.append(i)
+                    .append(',')
+                    .append(i % 3 == 0 ? "a" : "b")
+                    .append(',')
+                    .append(i % 2)
+                    .append('\n');
         Files.writeString(h.home.resolve("rows.csv"), csv);
         Files.writeString(h.home.resolve("score.py"), """
                 import sluice
@@ -183,30 +207,60 @@ class PythonTaskTest {
         Map<String, Object> split = output(run, "split");
         Map<String, Object> py = output(run, "py");
         assertThat(py.get("scored")).asString().matches("sha256:[0-9a-f]{64}");
-        assertThat(py).containsEntry("seen", split.get("train_rows")).containsEntry("scored_rows", split.get("train_rows"));
+        assertThat(py)
+                .containsEntry("seen", split.get("train_rows"))
+                .containsEntry("scored_rows", split.get("train_rows"));
         assertThat(py.get("report")).asString().startsWith("sha256:");
-        assertThat(output(run, "check")).containsEntry("dataset", py.get("scored")).containsEntry("rows", split.get("train_rows"))
+        assertThat(output(run, "check"))
+                .containsEntry("dataset", py.get("scored"))
+                .containsEntry("rows", split.get("train_rows"))
                 .containsEntry("passed", true);
-        assertThat(h.log(run, "py")).contains("scored " + split.get("train_rows") + " rows").contains("output scored: dataset sha256:");
+        assertThat(h.log(run, "py"))
+                .contains("scored " + split.get("train_rows") + " rows")
+                .contains("output scored: dataset sha256:");
 
         // Lineage: the python attempt read the split's train set and wrote a dataset ml.validate then read.
-        var produced = h.db.dsl().select(ARTIFACT_LINEAGE.ROLE, ARTIFACT.KIND, ARTIFACT.ROWS).from(ARTIFACT_LINEAGE)
-                .join(ARTIFACT).on(ARTIFACT.ID.eq(ARTIFACT_LINEAGE.ARTIFACT_ID))
-                .where(ARTIFACT_LINEAGE.RUN_ID.eq(run), ARTIFACT_LINEAGE.TASK_ID.eq("py"), ARTIFACT_LINEAGE.DIRECTION.eq("produced"))
-                .orderBy(ARTIFACT_LINEAGE.ROLE).fetch().map(r -> r.value1() + " " + r.value2() + " " + r.value3());
+        var produced = h.db.dsl()
+                .select(ARTIFACT_LINEAGE.ROLE, ARTIFACT.KIND, ARTIFACT.ROWS)
+                .from(ARTIFACT_LINEAGE)
+                .join(ARTIFACT)
+                .on(ARTIFACT.ID.eq(ARTIFACT_LINEAGE.ARTIFACT_ID))
+                .where(
+                        ARTIFACT_LINEAGE.RUN_ID.eq(run),
+                        ARTIFACT_LINEAGE.TASK_ID.eq("py"),
+                        ARTIFACT_LINEAGE.DIRECTION.eq("produced"))
+                .orderBy(ARTIFACT_LINEAGE.ROLE)
+                .fetch()
+                .map(r -> r.value1() + " " + r.value2() + " " + r.value3());
         assertThat(produced).containsExactly("report report null", "scored dataset " + split.get("train_rows"));
-        assertThat(h.db.dsl().fetchCount(ARTIFACT_LINEAGE, ARTIFACT_LINEAGE.RUN_ID.eq(run), ARTIFACT_LINEAGE.TASK_ID.eq("py"),
-                ARTIFACT_LINEAGE.DIRECTION.eq("consumed"), ARTIFACT_LINEAGE.ROLE.eq("train"))).isEqualTo(1);
+        assertThat(h.db.dsl()
+                        .fetchCount(
+                                ARTIFACT_LINEAGE,
+                                ARTIFACT_LINEAGE.RUN_ID.eq(run),
+                                ARTIFACT_LINEAGE.TASK_ID.eq("py"),
+                                ARTIFACT_LINEAGE.DIRECTION.eq("consumed"),
+                                ARTIFACT_LINEAGE.ROLE.eq("train")))
+                .isEqualTo(1);
 
         // Params and metrics as an experiment next to ml.train's, the per-step values kept.
-        var exp = h.db.dsl().select(ML_EXPERIMENT_RUN.STAGE, ML_EXPERIMENT_RUN.PARAMS, ML_EXPERIMENT_RUN.METRICS).from(ML_EXPERIMENT_RUN)
-                .where(ML_EXPERIMENT_RUN.RUN_ID.eq(run), ML_EXPERIMENT_RUN.TASK_ID.eq("py")).fetchOne();
+        var exp = h.db.dsl()
+                .select(ML_EXPERIMENT_RUN.STAGE, ML_EXPERIMENT_RUN.PARAMS, ML_EXPERIMENT_RUN.METRICS)
+                .from(ML_EXPERIMENT_RUN)
+                .where(ML_EXPERIMENT_RUN.RUN_ID.eq(run), ML_EXPERIMENT_RUN.TASK_ID.eq("py"))
+                .fetchOne();
         assertThat(exp.value1()).isEqualTo("train");
         assertThat(Json.readMap(exp.value2().data())).containsEntry("factor", 3).containsEntry("source", "split");
         Map<String, Object> metrics = Json.readMap(exp.value3().data());
-        assertThat(metrics).containsEntry("loss", 1.0 / 3).containsEntry("rows", ((Number) split.get("train_rows")).doubleValue());
-        assertThat(metrics.get("history")).isEqualTo(Map.of("loss", List.of(
-                Map.of("step", 0, "value", 1.0), Map.of("step", 1, "value", 0.5), Map.of("step", 2, "value", 1.0 / 3))));
+        assertThat(metrics)
+                .containsEntry("loss", 1.0 / 3)
+                .containsEntry("rows", ((Number) split.get("train_rows")).doubleValue());
+        assertThat(metrics.get("history"))
+                .isEqualTo(Map.of(
+                        "loss",
+                        List.of(
+                                Map.of("step", 0, "value", 1.0),
+                                Map.of("step", 1, "value", 0.5),
+                                Map.of("step", 2, "value", 1.0 / 3))));
     }
 
     @Test
@@ -245,12 +299,30 @@ class PythonTaskTest {
         long run = succeed("model");
         Map<String, Object> out = output(run, "fit");
         assertThat(out.get("bundle")).asString().matches("sha256:[0-9a-f]{64}");
-        assertThat(out.get("bundle_model")).isEqualTo(Map.of("format", "onnx", "input_schema", Map.of("age", "double", "job", "string"),
-                "problem", "binary", "positive_class", "yes", "classes", List.of("no", "yes"), "framework", "sklearn",
-                "media_type", "application/onnx"));
-        assertThat(h.db.dsl().fetchValue(h.db.dsl().select(ARTIFACT.KIND).from(ARTIFACT)
-                .where(ARTIFACT.HASH.eq(((String) out.get("bundle")).substring("sha256:".length()))))).isEqualTo("model");
-        assertThat(Files.readString(dev.sluice.ml.artifact.LocalArtifactStore.inHome(h.home).localPath((String) out.get("bundle"))))
+        assertThat(out.get("bundle_model"))
+                .isEqualTo(Map.of(
+                        "format",
+                        "onnx",
+                        "input_schema",
+                        Map.of("age", "double", "job", "string"),
+                        "problem",
+                        "binary",
+                        "positive_class",
+                        "yes",
+                        "classes",
+                        List.of("no", "yes"),
+                        "framework",
+                        "sklearn",
+                        "media_type",
+                        "application/onnx"));
+        assertThat(h.db.dsl()
+                        .fetchValue(h.db.dsl()
+                                .select(ARTIFACT.KIND)
+                                .from(ARTIFACT)
+                                .where(ARTIFACT.HASH.eq(((String) out.get("bundle")).substring("sha256:".length())))))
+                .isEqualTo("model");
+        assertThat(Files.readString(
+                        dev.sluice.ml.artifact.LocalArtifactStore.inHome(h.home).localPath((String) out.get("bundle"))))
                 .isEqualTo("not really onnx, stored as is");
     }
 
@@ -301,9 +373,11 @@ class PythonTaskTest {
         long run = h.trigger(engine, "sleeper", Map.of());
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(pidFile));
         long pid = Long.parseLong(Files.readString(pidFile).trim());
-        assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+        assertThat(ProcessHandle.of(pid))
+                .hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
         engine.control().cancel(run);
-        await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
         assertThat(h.awaitRun(run, Duration.ofSeconds(30))).isEqualTo(RunState.CANCELLED);
     }
 
@@ -333,23 +407,34 @@ class PythonTaskTest {
     private long succeed(String dagId) throws InterruptedException {
         long run = h.trigger(engine, dagId, Map.of());
         RunState s = h.awaitRun(run, Duration.ofSeconds(180));
-        assertThat(s).as(() -> {
-            StringBuilder b = new StringBuilder("run " + dagId + ": " + h.taskStates(run));
-            h.taskStates(run).keySet().forEach(t -> {
-                try {
-                    b.append("\n--- ").append(t).append(": ").append(h.error(run, t)).append('\n').append(h.log(run, t));
-                } catch (IOException e) {
-                    b.append(e);
-                }
-            });
-            return b.toString();
-        }).isEqualTo(RunState.SUCCESS);
+        assertThat(s)
+                .as(() -> {
+                    StringBuilder b = new StringBuilder("run " + dagId + ": " + h.taskStates(run));
+                    h.taskStates(run).keySet().forEach(t -> {
+                        try {
+                            b.append("\n--- ")
+                                    .append(t)
+                                    .append(": ")
+                                    .append(h.error(run, t))
+                                    .append('\n')
+                                    .append(h.log(run, t));
+                        } catch (IOException e) {
+                            b.append(e);
+                        }
+                    });
+                    return b.toString();
+                })
+                .isEqualTo(RunState.SUCCESS);
         return run;
     }
 
     private Map<String, Object> output(long runKey, String task) {
-        JSONB out = h.db.dsl().select(TASK_INSTANCE.OUTPUT).from(TASK_INSTANCE)
-                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(task)).fetchOne().value1();
+        JSONB out = h.db.dsl()
+                .select(TASK_INSTANCE.OUTPUT)
+                .from(TASK_INSTANCE)
+                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(task))
+                .fetchOne()
+                .value1();
         return Json.readMap(out.data());
     }
 
@@ -362,12 +447,21 @@ class PythonTaskTest {
         Map<String, String> files = new LinkedHashMap<>();
         files.put("tinyhello/__init__.py", "def greet():\n    return 'hello from tinyhello'\n");
         files.put("tinyhello-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinyhello\nVersion: 1.0\n");
-        files.put("tinyhello-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: sluice-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n");
+        files.put(
+                "tinyhello-1.0.dist-info/WHEEL",
+                "Wheel-Version: 1.0\nGenerator: sluice-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n");
         StringBuilder record = new StringBuilder();
         for (Map.Entry<String, String> f : files.entrySet()) {
             byte[] b = f.getValue().getBytes(StandardCharsets.UTF_8);
-            String hash = Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(b));
-            record.append(f.getKey()).append(",sha256=").append(hash).append(',').append(b.length).append('\n');
+            String hash = Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(MessageDigest.getInstance("SHA-256").digest(b));
+            record.append(f.getKey())
+                    .append(",sha256=")
+                    .append(hash)
+                    .append(',')
+                    .append(b.length)
+                    .append('\n');
         }
         record.append("tinyhello-1.0.dist-info/RECORD,,\n");
         files.put("tinyhello-1.0.dist-info/RECORD", record.toString());
@@ -388,8 +482,11 @@ class PythonTaskTest {
         if (env != null && !env.isBlank()) return Path.of(env);
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isExecutable(dir.resolve("scripts/python-env"))) dir = dir.getParent();
-        if (dir == null) throw new IllegalStateException("SLUICE_TEST_VENV is not set and scripts/python-env was not found");
-        Process p = new ProcessBuilder(dir.resolve("scripts/python-env").toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        if (dir == null)
+            throw new IllegalStateException("SLUICE_TEST_VENV is not set and scripts/python-env was not found");
+        Process p = new ProcessBuilder(dir.resolve("scripts/python-env").toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (p.waitFor() != 0) throw new IllegalStateException("scripts/python-env failed (exit " + p.exitValue() + ")");
         return Path.of(out);

@@ -13,10 +13,14 @@ class SdkFilesTest {
     @Test
     void the_jar_holds_every_sdk_file_of_clients_python_unchanged() throws Exception {
         try (var walk = Files.walk(SRC)) {
-            assertThat(walk.filter(p -> p.toString().endsWith(".py")).map(p -> SRC.relativize(p).toString().replace('\\', '/')).sorted())
-                    .as("SdkFiles.FILES lists clients/python/src").containsExactlyElementsOf(SdkFiles.FILES.stream().sorted().toList());
+            assertThat(walk.filter(p -> p.toString().endsWith(".py"))
+                            .map(p -> SRC.relativize(p).toString().replace('\\', '/'))
+                            .sorted())
+                    .as("SdkFiles.FILES lists clients/python/src")
+                    .containsExactlyElementsOf(SdkFiles.FILES.stream().sorted().toList());
         }
-        for (String f : SdkFiles.FILES) assertThat(SdkFiles.contents().get(f)).as(f).isEqualTo(Files.readAllBytes(SRC.resolve(f)));
+        for (String f : SdkFiles.FILES)
+            assertThat(SdkFiles.contents().get(f)).as(f).isEqualTo(Files.readAllBytes(SRC.resolve(f)));
     }
 
     @Test

@@ -16,8 +16,19 @@ import org.junit.jupiter.api.Test;
 class ChampionComparisonTest {
 
     private static LoadedModel model(Label label) {
-        ModelBundle b = new ModelBundle(ModelBundle.FORMAT, ModelBundle.XGBOOST, label.problem(), label, List.of("x"), "sha256:m", "sha256:t",
-                new DatasetSchema(List.of()), Map.of(), 42, "sha256:d", 100);
+        ModelBundle b = new ModelBundle(
+                ModelBundle.FORMAT,
+                ModelBundle.XGBOOST,
+                label.problem(),
+                label,
+                List.of("x"),
+                "sha256:m",
+                "sha256:t",
+                new DatasetSchema(List.of()),
+                Map.of(),
+                42,
+                "sha256:d",
+                100);
         return new LoadedModel("sha256:b", b, null, null);
     }
 
@@ -34,7 +45,8 @@ class ChampionComparisonTest {
         LoadedModel champion = model(Label.multiclass("status", List.of("married", "single")));
         assertThatThrownBy(() -> EvaluateTask.requireComparable(candidate, champion, "m", 3))
                 .isInstanceOf(TaskFailedException.class)
-                .hasMessageContaining("the champion of m (version 3) predicts classes [married, single] and the candidate [married, single, widowed]")
+                .hasMessageContaining(
+                        "the champion of m (version 3) predicts classes [married, single] and the candidate [married, single, widowed]")
                 .hasMessageContaining("leave model_name out");
     }
 
@@ -43,13 +55,17 @@ class ChampionComparisonTest {
         LoadedModel bad = model(Label.binary("risk", "bad", "string", List.of("good", "bad")));
         LoadedModel good = model(Label.binary("risk", "good", "string", List.of("good", "bad")));
         assertThatThrownBy(() -> EvaluateTask.requireComparable(bad, good, "m", 2))
-                .hasMessageContaining("has positive class \"good\" and negative class \"bad\", the candidate \"bad\" and \"good\"");
+                .hasMessageContaining(
+                        "has positive class \"good\" and negative class \"bad\", the candidate \"bad\" and \"good\"");
         LoadedModel fair = model(Label.binary("risk", "bad", "string", List.of("fair", "bad")));
-        assertThatThrownBy(() -> EvaluateTask.requireComparable(bad, fair, "m", 2)).hasMessageContaining("not comparable");
-        assertThatCode(() -> EvaluateTask.requireComparable(bad, model(Label.binary("risk", "bad")), "m", 1)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> EvaluateTask.requireComparable(bad, fair, "m", 2))
+                .hasMessageContaining("not comparable");
+        assertThatCode(() -> EvaluateTask.requireComparable(bad, model(Label.binary("risk", "bad")), "m", 1))
+                .doesNotThrowAnyException();
         // A first-format champion without positive_class was trained on true/false or 1/0 labels.
         LoadedModel churned = model(Label.binary("churned", null, "boolean", List.of(true, false)));
-        assertThatCode(() -> EvaluateTask.requireComparable(churned, model(Label.binary("churned", null)), "m", 1)).doesNotThrowAnyException();
+        assertThatCode(() -> EvaluateTask.requireComparable(churned, model(Label.binary("churned", null)), "m", 1))
+                .doesNotThrowAnyException();
     }
 
     @Test

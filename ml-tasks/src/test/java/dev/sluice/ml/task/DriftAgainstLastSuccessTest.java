@@ -74,14 +74,22 @@ class DriftAgainstLastSuccessTest {
         assertThat(psi).containsOnlyKeys("amount", "kind");
         assertThat((double) psi.get("amount")).isLessThan(0.05);
         assertThat((double) psi.get("kind")).isLessThan(0.05);
-        assertThat(map(report(second).get("baseline"))).containsEntry("kind", "last_success")
+        assertThat(map(report(second).get("baseline")))
+                .containsEntry("kind", "last_success")
                 .containsEntry("run_id", runId(first));
 
         long shifted = run(day("day3", 3, 60, 0.9)); // amounts moved up by 60, kind mostly "a"
         assertThat(h.runState(shifted)).isEqualTo(RunState.FAILED);
-        String error = h.db.dsl().select(TASK_INSTANCE.ERROR).from(TASK_INSTANCE)
-                .where(TASK_INSTANCE.RUN_ID.eq(shifted), TASK_INSTANCE.TASK_ID.eq("check")).fetchOne().value1();
-        assertThat(error).contains("drift: PSI of amount is").contains("drift: PSI of kind is").contains("above 0.2000");
+        String error = h.db.dsl()
+                .select(TASK_INSTANCE.ERROR)
+                .from(TASK_INSTANCE)
+                .where(TASK_INSTANCE.RUN_ID.eq(shifted), TASK_INSTANCE.TASK_ID.eq("check"))
+                .fetchOne()
+                .value1();
+        assertThat(error)
+                .contains("drift: PSI of amount is")
+                .contains("drift: PSI of kind is")
+                .contains("above 0.2000");
 
         // The failed run's data is not the baseline: the next day is compared with the second run again.
         long fourth = run(day("day4", 4, 0, 0.5));
@@ -93,7 +101,11 @@ class DriftAgainstLastSuccessTest {
     private Path day(String name, long seed, int shift, double pA) throws Exception {
         Random r = new Random(seed);
         StringBuilder csv = new StringBuilder("amount,kind\n");
-        for (int i = 0; i < 2000; i++) csv.append(shift + r.nextInt(100)).append(',').append(r.nextDouble() < pA ? "a" : "b").append('\n');
+        for (int i = 0; i < 2000; i++)
+            csv.append(shift + r.nextInt(100))
+                    .append(',')
+                    .append(r.nextDouble() < pA ? "a" : "b")
+                    .append('\n');
         Path f = dir.resolve(name + ".csv");
         Files.writeString(f, csv);
         return f;
@@ -106,12 +118,21 @@ class DriftAgainstLastSuccessTest {
     }
 
     private String runId(long runKey) {
-        return h.db.dsl().select(DAG_RUN.RUN_ID).from(DAG_RUN).where(DAG_RUN.ID.eq(runKey)).fetchOne().value1();
+        return h.db.dsl()
+                .select(DAG_RUN.RUN_ID)
+                .from(DAG_RUN)
+                .where(DAG_RUN.ID.eq(runKey))
+                .fetchOne()
+                .value1();
     }
 
     private Map<String, Object> output(long runKey) {
-        JSONB out = h.db.dsl().select(TASK_INSTANCE.OUTPUT).from(TASK_INSTANCE)
-                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq("check")).fetchOne().value1();
+        JSONB out = h.db.dsl()
+                .select(TASK_INSTANCE.OUTPUT)
+                .from(TASK_INSTANCE)
+                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq("check"))
+                .fetchOne()
+                .value1();
         return Json.readMap(out.data());
     }
 

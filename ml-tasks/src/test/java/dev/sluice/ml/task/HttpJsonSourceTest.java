@@ -71,10 +71,13 @@ class HttpJsonSourceTest {
         if (raw != null) {
             for (String p : raw.split("&")) {
                 String[] kv = p.split("=", 2);
-                query.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+                query.put(
+                        URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+                        kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
             }
         }
-        Request req = new Request(ex.getRequestURI().getPath(), query, ex.getRequestHeaders().getFirst("Authorization"));
+        Request req = new Request(
+                ex.getRequestURI().getPath(), query, ex.getRequestHeaders().getFirst("Authorization"));
         requests.add(req);
         Reply reply = handler.apply(req);
         byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
@@ -93,14 +96,19 @@ class HttpJsonSourceTest {
     }
 
     private TestTaskContext.Builder http(String url) {
-        return TestTaskContext.task("ingest").home(home).config("source", "http").config("url", url)
-                .config("headers", Map.of("Authorization", TOKEN)).config("request_retry_wait", "10ms");
+        return TestTaskContext.task("ingest")
+                .home(home)
+                .config("source", "http")
+                .config("url", url)
+                .config("headers", Map.of("Authorization", TOKEN))
+                .config("request_retry_wait", "10ms");
     }
 
     private List<Map<String, Object>> rows(Map<String, Object> out, String orderBy) throws Exception {
         List<Map<String, Object>> rows = new ArrayList<>();
         try (DuckDb db = DuckDb.open(home, "256MB", 1)) {
-            String rel = "(SELECT * FROM " + DuckDb.parquet(LocalArtifactStore.inHome(home).localPath((String) out.get("dataset")))
+            String rel = "(SELECT * FROM "
+                    + DuckDb.parquet(LocalArtifactStore.inHome(home).localPath((String) out.get("dataset")))
                     + " ORDER BY " + orderBy + ")";
             Rows.forEach(db, rel, rows::add);
         }
@@ -120,12 +128,16 @@ class HttpJsonSourceTest {
             return Reply.json("{\"data\": " + data + ", \"total\": 5}");
         });
         TestTaskContext ctx = http(url + "?status=active")
-                .config("records", "data").config("paging", Map.of("mode", "page", "size_param", "per_page", "size", 2)).build();
+                .config("records", "data")
+                .config("paging", Map.of("mode", "page", "size_param", "per_page", "size", 2))
+                .build();
 
         Map<String, Object> out = ingest.execute(ctx).output();
 
         assertThat(out).containsEntry("rows", 5L).containsEntry("bad_rows", 0L).containsEntry("pages", 4);
-        assertThat(rows(out, "id")).extracting(r -> r.get("name")).containsExactly("item-1", "item-2", "item-3", "item-4", "item-5");
+        assertThat(rows(out, "id"))
+                .extracting(r -> r.get("name"))
+                .containsExactly("item-1", "item-2", "item-3", "item-4", "item-5");
         assertThat(requests).extracting(r -> r.query().get("page")).containsExactly("1", "2", "3", "4");
         assertThat(requests).allSatisfy(r -> {
             assertThat(r.query()).containsEntry("per_page", "2").containsEntry("status", "active");
@@ -142,7 +154,8 @@ class HttpJsonSourceTest {
             return Reply.json(offset >= 5 ? "[]" : items(offset + 1, Math.min(offset + limit, 5)));
         });
         TestTaskContext ctx = http(url)
-                .config("paging", Map.of("mode", "offset", "offset_param", "skip", "limit_param", "take", "limit", 3)).build();
+                .config("paging", Map.of("mode", "offset", "offset_param", "skip", "limit_param", "take", "limit", 3))
+                .build();
 
         Map<String, Object> out = ingest.execute(ctx).output();
 
@@ -165,8 +178,10 @@ class HttpJsonSourceTest {
             String nextCursor = next.containsKey(cursor) ? "\"" + next.get(cursor) + "\"" : "null";
             return Reply.json("{\"results\": " + data + ", \"meta\": {\"next_cursor\": " + nextCursor + "}}");
         });
-        TestTaskContext ctx = http(url).config("records", "/results")
-                .config("paging", Map.of("mode", "cursor", "cursor_field", "meta.next_cursor", "cursor_param", "after")).build();
+        TestTaskContext ctx = http(url)
+                .config("records", "/results")
+                .config("paging", Map.of("mode", "cursor", "cursor_field", "meta.next_cursor", "cursor_param", "after"))
+                .build();
 
         Map<String, Object> out = ingest.execute(ctx).output();
 
@@ -179,10 +194,12 @@ class HttpJsonSourceTest {
         String url = serve("/linked", r -> {
             int p = Integer.parseInt(r.query().getOrDefault("p", "1"));
             Map<String, String> headers = p < 3
-                    ? Map.of("Link", "</linked?p=" + (p + 1) + ">; rel=\"next\", </linked?p=3>; rel=\"last\"") : Map.of();
+                    ? Map.of("Link", "</linked?p=" + (p + 1) + ">; rel=\"next\", </linked?p=3>; rel=\"last\"")
+                    : Map.of();
             return new Reply(200, items(p * 10, p * 10 + 1), headers);
         });
-        Map<String, Object> out = ingest.execute(http(url).config("paging", "link").build()).output();
+        Map<String, Object> out =
+                ingest.execute(http(url).config("paging", "link").build()).output();
         assertThat(out).containsEntry("rows", 6L).containsEntry("pages", 3);
         assertThat(requests).extracting(r -> r.query().get("p")).containsExactly(null, "2", "3");
 
@@ -193,17 +210,23 @@ class HttpJsonSourceTest {
             String nextUrl = p < 2 ? "\"" + base + "/bodylinked?p=" + (p + 1) + "\"" : "null";
             return Reply.json("{\"items\": " + items(p, p) + ", \"links\": {\"next\": " + nextUrl + "}}");
         });
-        Map<String, Object> out2 = ingest.execute(http(url2).config("records", "items")
-                .config("paging", Map.of("mode", "link", "next_field", "links.next")).build()).output();
+        Map<String, Object> out2 = ingest.execute(http(url2)
+                        .config("records", "items")
+                        .config("paging", Map.of("mode", "link", "next_field", "links.next"))
+                        .build())
+                .output();
         assertThat(out2).containsEntry("rows", 2L);
         assertThat(requests).extracting(r -> r.query().get("p")).containsExactly(null, "2");
     }
 
     @Test
     void declared_columns_coerce_values_and_nested_values_become_json_text() throws Exception {
-        String url = serve("/orders", r -> Reply.json("{\"result\": {\"rows\": ["
-                + "{\"id\": \"7\", \"amount\": \"12.50\", \"paid\": \"true\", \"at\": \"2026-11-26T10:00:00+02:00\", \"tags\": [\"a\", \"b\"], \"extra\": 1},"
-                + "{\"id\": 8, \"amount\": 3, \"paid\": false, \"at\": \"2026-11-26\", \"tags\": {\"k\": 1}}]}}"));
+        String url = serve(
+                "/orders",
+                r -> Reply.json(
+                        "{\"result\": {\"rows\": ["
+                                + "{\"id\": \"7\", \"amount\": \"12.50\", \"paid\": \"true\", \"at\": \"2026-11-26T10:00:00+02:00\", \"tags\": [\"a\", \"b\"], \"extra\": 1},"
+                                + "{\"id\": 8, \"amount\": 3, \"paid\": false, \"at\": \"2026-11-26\", \"tags\": {\"k\": 1}}]}}"));
         Map<String, Object> columns = new LinkedHashMap<>();
         columns.put("id", "number");
         columns.put("amount", "number");
@@ -211,29 +234,50 @@ class HttpJsonSourceTest {
         columns.put("at", "timestamp");
         columns.put("tags", "string");
 
-        Map<String, Object> out = ingest.execute(http(url).config("records", "/result/rows").config("columns", columns).build()).output();
+        Map<String, Object> out = ingest.execute(http(url)
+                        .config("records", "/result/rows")
+                        .config("columns", columns)
+                        .build())
+                .output();
 
         assertThat(out).containsEntry("rows", 2L).containsEntry("pages", 1);
         @SuppressWarnings("unchecked")
         Map<String, Object> types = (Map<String, Object>) out.get("columns");
-        assertThat(types).containsExactly(Map.entry("id", "number"), Map.entry("amount", "number"), Map.entry("paid", "boolean"),
-                Map.entry("at", "timestamp"), Map.entry("tags", "string"));
+        assertThat(types)
+                .containsExactly(
+                        Map.entry("id", "number"),
+                        Map.entry("amount", "number"),
+                        Map.entry("paid", "boolean"),
+                        Map.entry("at", "timestamp"),
+                        Map.entry("tags", "string"));
         List<Map<String, Object>> rows = rows(out, "id");
-        assertThat(rows.get(0)).containsEntry("id", 7.0).containsEntry("amount", 12.5).containsEntry("paid", true)
-                .containsEntry("at", LocalDateTime.parse("2026-11-26T08:00:00")).containsEntry("tags", "[\"a\",\"b\"]");
-        assertThat(rows.get(1)).containsEntry("amount", 3.0).containsEntry("paid", false)
-                .containsEntry("at", LocalDateTime.parse("2026-11-26T00:00:00")).containsEntry("tags", "{\"k\":1}");
+        assertThat(rows.get(0))
+                .containsEntry("id", 7.0)
+                .containsEntry("amount", 12.5)
+                .containsEntry("paid", true)
+                .containsEntry("at", LocalDateTime.parse("2026-11-26T08:00:00"))
+                .containsEntry("tags", "[\"a\",\"b\"]");
+        assertThat(rows.get(1))
+                .containsEntry("amount", 3.0)
+                .containsEntry("paid", false)
+                .containsEntry("at", LocalDateTime.parse("2026-11-26T00:00:00"))
+                .containsEntry("tags", "{\"k\":1}");
     }
 
     @Test
     void inferred_types_turn_mixed_fields_into_text_and_feed_incremental_and_sql() throws Exception {
-        String url = serve("/mixed", r -> Reply.json("["
-                + "{\"id\": 1, \"code\": 10, \"at\": \"2026-11-25 23:00:00\", \"always_null\": null},"
-                + "{\"id\": 2, \"code\": \"B7\", \"at\": \"2026-11-26 01:00:00\", \"always_null\": null},"
-                + "{\"id\": 3, \"code\": 30, \"at\": \"2026-11-26 05:00:00\", \"always_null\": null}]"));
+        String url = serve(
+                "/mixed",
+                r -> Reply.json("["
+                        + "{\"id\": 1, \"code\": 10, \"at\": \"2026-11-25 23:00:00\", \"always_null\": null},"
+                        + "{\"id\": 2, \"code\": \"B7\", \"at\": \"2026-11-26 01:00:00\", \"always_null\": null},"
+                        + "{\"id\": 3, \"code\": 30, \"at\": \"2026-11-26 05:00:00\", \"always_null\": null}]"));
 
-        Map<String, Object> out = ingest.execute(http(url).config("incremental_column", "at")
-                .config("sql", "SELECT id, code, always_null FROM input").build()).output();
+        Map<String, Object> out = ingest.execute(http(url)
+                        .config("incremental_column", "at")
+                        .config("sql", "SELECT id, code, always_null FROM input")
+                        .build())
+                .output();
 
         assertThat(out).containsEntry("rows", 2L); // the logical date's day only: 2026-11-26
         assertThat(rows(out, "id")).extracting(r -> r.get("code")).containsExactly("B7", "30");
@@ -275,7 +319,8 @@ class HttpJsonSourceTest {
     void retries_run_out_on_a_server_that_keeps_failing() {
         String url = serve("/down", r -> new Reply(503, "maintenance", Map.of()));
 
-        assertThatThrownBy(() -> ingest.execute(http(url).config("request_retries", 2).build()))
+        assertThatThrownBy(() ->
+                        ingest.execute(http(url).config("request_retries", 2).build()))
                 .isInstanceOf(TaskFailedException.class)
                 .hasMessageContaining("returned status 503 after 3 attempts; body starts: maintenance");
         assertThat(requests).hasSize(3);
@@ -289,7 +334,8 @@ class HttpJsonSourceTest {
         }
         String url = "http://127.0.0.1:" + closed + "/items";
 
-        assertThatThrownBy(() -> ingest.execute(http(url + "?token=abc").config("request_retries", 1).build()))
+        assertThatThrownBy(() -> ingest.execute(
+                        http(url + "?token=abc").config("request_retries", 1).build()))
                 .isInstanceOf(TaskFailedException.class)
                 .hasMessageStartingWith("GET " + url + " (page 1) failed after 2 attempts: ConnectException")
                 .hasMessageNotContaining("token=abc");
@@ -299,7 +345,10 @@ class HttpJsonSourceTest {
     void max_pages_stops_an_api_that_never_ends() {
         String url = serve("/endless", r -> Reply.json(items(1, 1)));
 
-        assertThatThrownBy(() -> ingest.execute(http(url).config("paging", "page").config("max_pages", 3).build()))
+        assertThatThrownBy(() -> ingest.execute(http(url)
+                        .config("paging", "page")
+                        .config("max_pages", 3)
+                        .build()))
                 .isInstanceOf(TaskFailedException.class)
                 .hasMessageContaining("more than max_pages 3 pages");
         assertThat(requests).hasSize(3);
@@ -316,15 +365,19 @@ class HttpJsonSourceTest {
     }
 
     private String badRecords() {
-        return serve("/bad", r -> Reply.json(
-                "[{\"id\": 1, \"amount\": 5}, \"just a string\", {\"id\": 3, \"amount\": \"abc\"}, {\"id\": 4, \"amount\": 4.5}]"));
+        return serve(
+                "/bad",
+                r -> Reply.json(
+                        "[{\"id\": 1, \"amount\": 5}, \"just a string\", {\"id\": 3, \"amount\": \"abc\"}, {\"id\": 4, \"amount\": 4.5}]"));
     }
 
     @Test
     void bad_records_fail_by_default_naming_page_index_and_reason() {
         String url = badRecords();
 
-        assertThatThrownBy(() -> ingest.execute(http(url).config("columns", Map.of("id", "number", "amount", "number")).build()))
+        assertThatThrownBy(() -> ingest.execute(http(url)
+                        .config("columns", Map.of("id", "number", "amount", "number"))
+                        .build()))
                 .isInstanceOf(TaskFailedException.class)
                 .hasMessageContaining("bad record at page 1, index 1: not a JSON object (a string) (bad_rows: fail)");
     }
@@ -334,18 +387,34 @@ class HttpJsonSourceTest {
         String url = badRecords();
         Map<String, Object> cols = Map.of("id", "number", "amount", "number");
 
-        Map<String, Object> skipped = ingest.execute(http(url).config("columns", cols).config("bad_rows", "skip").build()).output();
-        assertThat(skipped).containsEntry("rows", 2L).containsEntry("bad_rows", 2L).doesNotContainKey("quarantine");
+        Map<String, Object> skipped = ingest.execute(http(url)
+                        .config("columns", cols)
+                        .config("bad_rows", "skip")
+                        .build())
+                .output();
+        assertThat(skipped)
+                .containsEntry("rows", 2L)
+                .containsEntry("bad_rows", 2L)
+                .doesNotContainKey("quarantine");
 
-        Map<String, Object> out = ingest.execute(http(url).config("columns", cols).config("bad_rows", "quarantine").build()).output();
+        Map<String, Object> out = ingest.execute(http(url)
+                        .config("columns", cols)
+                        .config("bad_rows", "quarantine")
+                        .build())
+                .output();
         assertThat(out).containsEntry("rows", 2L).containsEntry("bad_rows", 2L);
         assertThat(rows(out, "id")).extracting(r -> r.get("id")).containsExactly(1.0, 4.0);
-        List<String> lines = Files.readAllLines(LocalArtifactStore.inHome(home).localPath((String) out.get("quarantine")));
+        List<String> lines =
+                Files.readAllLines(LocalArtifactStore.inHome(home).localPath((String) out.get("quarantine")));
         assertThat(lines).hasSize(2);
         assertThat(lines.get(0)).contains("\"page\":1", "\"index\":1", "not a JSON object", "just a string");
         assertThat(lines.get(1)).contains("\"index\":2", "column amount: \\\"abc\\\" is not a number", "{\\\"id\\\":3");
 
-        assertThatThrownBy(() -> ingest.execute(http(url).config("columns", cols).config("bad_rows", "skip").config("max_bad_rows", 1).build()))
+        assertThatThrownBy(() -> ingest.execute(http(url)
+                        .config("columns", cols)
+                        .config("bad_rows", "skip")
+                        .config("max_bad_rows", 1)
+                        .build()))
                 .hasMessageContaining("2 bad rows, more than max_bad_rows 1");
     }
 
@@ -367,15 +436,23 @@ class HttpJsonSourceTest {
     @Test
     void validate_names_the_fields() {
         assertThat(ingest.validate(Map.of("source", "http"))).containsExactly("url is required with source http");
-        assertThat(ingest.validate(Map.of("source", "http", "url", "ftp://x/y", "path", "a.csv", "columns", List.of("a"))))
-                .containsExactly("path is not used by source http", "url must be an absolute http or https URL",
+        assertThat(ingest.validate(
+                        Map.of("source", "http", "url", "ftp://x/y", "path", "a.csv", "columns", List.of("a"))))
+                .containsExactly(
+                        "path is not used by source http",
+                        "url must be an absolute http or https URL",
                         "columns: source http takes a mapping of name to type (a list of names is for CSV without a header)");
         assertThat(ingest.validate(Map.of("source", "http", "url", "http://x/y", "paging", "pages", "max_pages", 0)))
-                .containsExactly("paging must be none, page, offset, cursor or link, got \"pages\"", "max_pages must be an integer of 1 or more, got \"0\"");
-        assertThat(ingest.validate(Map.of("source", "http", "url", "http://x/y", "paging", Map.of("mode", "cursor", "param", "p"))))
-                .containsExactly("paging.param: not an option of paging mode cursor (options: cursor_field, cursor_param)",
+                .containsExactly(
+                        "paging must be none, page, offset, cursor or link, got \"pages\"",
+                        "max_pages must be an integer of 1 or more, got \"0\"");
+        assertThat(ingest.validate(Map.of(
+                        "source", "http", "url", "http://x/y", "paging", Map.of("mode", "cursor", "param", "p"))))
+                .containsExactly(
+                        "paging.param: not an option of paging mode cursor (options: cursor_field, cursor_param)",
                         "paging.cursor_field is required with paging mode cursor: where the next cursor is in the response");
         assertThat(ingest.validate(Map.of("url", "http://x/y"))).contains("url is for source http: set source: http");
-        assertThat(ingest.validate(Map.of("source", "http", "url", "{{ params.api }}/items", "bad_rows", "quarantine"))).isEmpty();
+        assertThat(ingest.validate(Map.of("source", "http", "url", "{{ params.api }}/items", "bad_rows", "quarantine")))
+                .isEmpty();
     }
 }

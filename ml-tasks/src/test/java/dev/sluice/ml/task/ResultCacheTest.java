@@ -79,7 +79,8 @@ class ResultCacheTest {
             });
         }
         // The reusing attempt carries the lineage of the one that computed: same artifacts, same roles.
-        assertThat(lineage(second, "split")).isEqualTo(lineage(first, "split"))
+        assertThat(lineage(second, "split"))
+                .isEqualTo(lineage(first, "split"))
                 .anySatisfy(l -> assertThat(l).startsWith("consumed dataset "))
                 .anySatisfy(l -> assertThat(l).startsWith("produced train "));
 
@@ -87,13 +88,15 @@ class ResultCacheTest {
         long reseeded = run(2);
         assertThat(output(reseeded, "ingest")).containsEntry("cached", true);
         assertThat(output(reseeded, "split")).doesNotContainKey("cached");
-        assertThat(output(reseeded, "split").get("train")).isNotEqualTo(output(first, "split").get("train"));
+        assertThat(output(reseeded, "split").get("train"))
+                .isNotEqualTo(output(first, "split").get("train"));
 
         // New bytes in the file (and a new modification time): read again.
         write(500);
         long changed = run(1);
         assertThat(output(changed, "ingest")).doesNotContainKey("cached");
-        assertThat(output(changed, "ingest").get("dataset")).isNotEqualTo(output(first, "ingest").get("dataset"));
+        assertThat(output(changed, "ingest").get("dataset"))
+                .isNotEqualTo(output(first, "ingest").get("dataset"));
 
         // A result whose artifacts are gone from the store is not reused.
         String train = (String) output(changed, "split").get("train");
@@ -105,37 +108,58 @@ class ResultCacheTest {
 
     @Test
     void tasks_whose_result_depends_on_more_than_their_inputs_refuse_the_cache_by_name() {
-        assertThat(new DeployTask().validate(Map.of("cache", true))).containsExactly("cache: ml.deploy changes the model registry; it always runs");
-        assertThat(new EvaluateTask().validate(Map.of("cache", true))).singleElement().asString().startsWith("cache: ml.evaluate compares with the deployed champion");
-        assertThat(new ValidateDataTask().validate(Map.of("cache", true, "drift_baseline", "last_success"))).singleElement().asString()
+        assertThat(new DeployTask().validate(Map.of("cache", true)))
+                .containsExactly("cache: ml.deploy changes the model registry; it always runs");
+        assertThat(new EvaluateTask().validate(Map.of("cache", true)))
+                .singleElement()
+                .asString()
+                .startsWith("cache: ml.evaluate compares with the deployed champion");
+        assertThat(new ValidateDataTask().validate(Map.of("cache", true, "drift_baseline", "last_success")))
+                .singleElement()
+                .asString()
                 .startsWith("cache: drift_baseline: last_success");
-        assertThat(new IngestTask().validate(Map.of("cache", true, "source", "http", "url", "http://x"))).contains(
-                "cache: only file sources can be cached: a query, an API or a topic can change without Sluice seeing it");
+        assertThat(new IngestTask().validate(Map.of("cache", true, "source", "http", "url", "http://x")))
+                .contains(
+                        "cache: only file sources can be cached: a query, an API or a topic can change without Sluice seeing it");
         assertThat(new DeployTask().validate(Map.of())).isEmpty();
     }
 
     /** 1,000 rows: x, a category, label y; {@code shift} moves x so the bytes differ. */
     private void write(int shift) throws Exception {
         StringBuilder b = new StringBuilder("x,c,y\n");
-        for (int i = 0; i < 1000; i++) b.append(i + shift).append(',').append(i % 3 == 0 ? "a" : "b").append(',').append(i % 2).append('\n');
+        for (int i = 0; i < 1000; i++)
+            b.append(i + shift)
+                    .append(',')
+                    .append(i % 3 == 0 ? "a" : "b")
+                    .append(',')
+                    .append(i % 2)
+                    .append('\n');
         Files.writeString(csv, b);
         Files.setLastModifiedTime(csv, FileTime.from(Instant.now().plusSeconds(shift)));
     }
 
     private long run(int seed) throws InterruptedException {
         long run = h.trigger(engine, "cached_prep", Map.of("file", csv.toString(), "seed", seed));
-        assertThat(h.awaitRun(run, Duration.ofSeconds(60))).as(() -> "run states " + h.taskStates(run)).isEqualTo(RunState.SUCCESS);
+        assertThat(h.awaitRun(run, Duration.ofSeconds(60)))
+                .as(() -> "run states " + h.taskStates(run))
+                .isEqualTo(RunState.SUCCESS);
         return run;
     }
 
     private Map<String, Object> output(long runKey, String task) {
-        JSONB out = h.db.dsl().select(TASK_INSTANCE.OUTPUT).from(TASK_INSTANCE)
-                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(task)).fetchOne().value1();
+        JSONB out = h.db.dsl()
+                .select(TASK_INSTANCE.OUTPUT)
+                .from(TASK_INSTANCE)
+                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(task))
+                .fetchOne()
+                .value1();
         return Json.readMap(out.data());
     }
 
     private List<String> lineage(long runKey, String task) {
-        return h.db.dsl().select(ARTIFACT_LINEAGE.DIRECTION, ARTIFACT_LINEAGE.ROLE, ARTIFACT_LINEAGE.ARTIFACT_ID).from(ARTIFACT_LINEAGE)
+        return h.db.dsl()
+                .select(ARTIFACT_LINEAGE.DIRECTION, ARTIFACT_LINEAGE.ROLE, ARTIFACT_LINEAGE.ARTIFACT_ID)
+                .from(ARTIFACT_LINEAGE)
                 .where(ARTIFACT_LINEAGE.RUN_ID.eq(runKey), ARTIFACT_LINEAGE.TASK_ID.eq(task))
                 .orderBy(ARTIFACT_LINEAGE.DIRECTION, ARTIFACT_LINEAGE.ROLE)
                 .fetch(r -> r.value1() + " " + r.value2() + " " + r.value3());

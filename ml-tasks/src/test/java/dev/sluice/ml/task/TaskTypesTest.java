@@ -11,12 +11,26 @@ class TaskTypesTest {
     @Test
     void all_ml_task_types_are_discovered_with_described_config() {
         TaskTypeRegistry registry = TaskTypeRegistry.discover();
-        for (String name : new String[] {"ml.ingest", "ml.validate_data", "ml.split", "ml.preprocess", "ml.feature", "ml.train", "ml.evaluate", "ml.deploy"}) {
+        for (String name : new String[] {
+            "ml.ingest",
+            "ml.validate_data",
+            "ml.split",
+            "ml.preprocess",
+            "ml.feature",
+            "ml.train",
+            "ml.evaluate",
+            "ml.deploy"
+        }) {
             TaskType t = registry.get(name);
             assertThat(t).as(name).isNotNull();
             assertThat(t.description()).isNotBlank();
-            assertThat(t.configFields()).extracting(ConfigField::description).allSatisfy(d -> assertThat(d).isNotBlank());
-            assertThat(t.configFields()).extracting(ConfigField::name).doesNotHaveDuplicates().contains("memory_limit", "threads");
+            assertThat(t.configFields())
+                    .extracting(ConfigField::description)
+                    .allSatisfy(d -> assertThat(d).isNotBlank());
+            assertThat(t.configFields())
+                    .extracting(ConfigField::name)
+                    .doesNotHaveDuplicates()
+                    .contains("memory_limit", "threads");
         }
     }
 }

@@ -25,22 +25,38 @@ class SqlPlanTest {
 
     @Test
     void sql_and_java_agree_on_every_step_with_a_sql_form() throws Exception {
-        DatasetSchema input = new DatasetSchema(List.of(new Column("x", ColumnType.NUMBER), new Column("y", ColumnType.NUMBER),
-                new Column("c", ColumnType.STRING), new Column("d", ColumnType.STRING), new Column("t", ColumnType.TIMESTAMP),
-                new Column("b", ColumnType.BOOLEAN), new Column("e", ColumnType.BOOLEAN)));
+        DatasetSchema input = new DatasetSchema(List.of(
+                new Column("x", ColumnType.NUMBER),
+                new Column("y", ColumnType.NUMBER),
+                new Column("c", ColumnType.STRING),
+                new Column("d", ColumnType.STRING),
+                new Column("t", ColumnType.TIMESTAMP),
+                new Column("b", ColumnType.BOOLEAN),
+                new Column("e", ColumnType.BOOLEAN)));
         List<Step> steps = List.of(
-                new Step.Impute("x", 2.5), new Step.Clip("x", 0, 10), new Step.Scale("x", 1, 4),
-                new Step.Clip("y", -1, 1), new Step.Log("y", -1), new Step.Bin("y", List.of(-0.5, 0.0, 0.5)),
-                new Step.Interaction("x", "y"), new Step.Interaction("x", "x"), new Step.Power("y", 3), new Step.Power("x", 0.5),
-                new Step.Impute("c", "red"), new Step.OneHot("c", List.of("red", "blue"), false),
-                new Step.Ordinal("d", List.of("lo", "hi")), new Step.DateParts("t", List.of("year", "month", "day", "day_of_week", "hour")),
-                new Step.BooleanFlag("b", 1.0), new Step.BooleanFlag("e", null));
+                new Step.Impute("x", 2.5),
+                new Step.Clip("x", 0, 10),
+                new Step.Scale("x", 1, 4),
+                new Step.Clip("y", -1, 1),
+                new Step.Log("y", -1),
+                new Step.Bin("y", List.of(-0.5, 0.0, 0.5)),
+                new Step.Interaction("x", "y"),
+                new Step.Interaction("x", "x"),
+                new Step.Power("y", 3),
+                new Step.Power("x", 0.5),
+                new Step.Impute("c", "red"),
+                new Step.OneHot("c", List.of("red", "blue"), false),
+                new Step.Ordinal("d", List.of("lo", "hi")),
+                new Step.DateParts("t", List.of("year", "month", "day", "day_of_week", "hour")),
+                new Step.BooleanFlag("b", 1.0),
+                new Step.BooleanFlag("e", null));
         FittedTransform t = FittedTransform.of(input, steps, "sha256:test", 3);
 
         List<Map<String, Object>> sql = new ArrayList<>();
         try (DuckDb db = DuckDb.open(tmp, "128MB", 1)) {
-            db.exec("CREATE TABLE raw AS SELECT * FROM (VALUES (20, 0.7, 'blue', 'hi', TIMESTAMP '2026-11-26 07:30:00', true, false), "
-                    + "(NULL, NULL, NULL, NULL, NULL, NULL, NULL), (-3, -5, 'green', 'zz', TIMESTAMP '2024-02-29 23:00:00', false, true)) v(x, y, c, d, t, b, e)");
+            db.exec(
+                    "CREATE TABLE raw AS SELECT * FROM (VALUES (20, 0.7, 'blue', 'hi', TIMESTAMP '2026-11-26 07:30:00', true, false), "
+                            + "(NULL, NULL, NULL, NULL, NULL, NULL, NULL), (-3, -5, 'green', 'zz', TIMESTAMP '2024-02-29 23:00:00', false, true)) v(x, y, c, d, t, b, e)");
             String select = SqlPlan.selectList(t.input(), t.steps(), t.output()).orElseThrow();
             Rows.forEach(db, "(SELECT " + select + " FROM raw)", sql::add);
         }
@@ -81,7 +97,8 @@ class SqlPlanTest {
         missing.put("b", null);
         assertThat(t.apply(missing)).containsEntry("b", 1.0);
         assertThatThrownBy(() -> t.apply(new HashMap<>(Map.of("b", "maybe"))))
-                .hasMessageContaining("b: expected a boolean").hasMessageContaining("\"maybe\"");
+                .hasMessageContaining("b: expected a boolean")
+                .hasMessageContaining("\"maybe\"");
     }
 
     private static Map<String, Object> row(Object x, Object y, Object c, Object d, Object t, Object b, Object e) {

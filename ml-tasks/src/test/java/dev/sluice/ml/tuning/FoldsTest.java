@@ -35,7 +35,9 @@ class FoldsTest {
             assertThat(size[f]).as("fold %d size", f).isBetween(2001, 2002);
             // Dealt in turn: each fold has its share of the positives to one row.
             assertThat((double) pos[f]).as("fold %d positives", f).isBetween(positives / 5.0 - 1, positives / 5.0 + 1);
-            assertThat((double) pos[f] / size[f]).as("fold %d positive rate", f).isCloseTo(overall, org.assertj.core.api.Assertions.within(0.001));
+            assertThat((double) pos[f] / size[f])
+                    .as("fold %d positive rate", f)
+                    .isCloseTo(overall, org.assertj.core.api.Assertions.within(0.001));
         }
     }
 
@@ -53,7 +55,8 @@ class FoldsTest {
                 total++;
                 inFold[folds.foldOf(i)]++;
             }
-            for (int f = 0; f < 4; f++) assertThat((double) inFold[f]).as("class %d fold %d", c, f).isBetween(total / 4.0 - 1, total / 4.0 + 1);
+            for (int f = 0; f < 4; f++)
+                assertThat((double) inFold[f]).as("class %d fold %d", c, f).isBetween(total / 4.0 - 1, total / 4.0 + 1);
         }
     }
 
@@ -100,7 +103,8 @@ class FoldsTest {
                 assertThat(held.data()[2 * r + 1]).isEqualTo(-row);
                 if (r > 0) assertThat(held.labels()[r]).isGreaterThan(held.labels()[r - 1]);
             }
-            for (int r = 0; r < train.rows(); r++) assertThat(folds.foldOf((int) train.labels()[r])).isNotEqualTo(f);
+            for (int r = 0; r < train.rows(); r++)
+                assertThat(folds.foldOf((int) train.labels()[r])).isNotEqualTo(f);
             seen += held.rows();
         }
         assertThat(seen).isEqualTo(n);
@@ -109,6 +113,7 @@ class FoldsTest {
     @Test
     void too_few_folds_or_rows_are_refused() {
         assertThatThrownBy(() -> Folds.shuffled(10, 1, 1)).hasMessageContaining("at least 2 folds");
-        assertThatThrownBy(() -> Folds.stratified(new float[3], 5, 1)).hasMessageContaining("cannot make 5 folds of 3 rows");
+        assertThatThrownBy(() -> Folds.stratified(new float[3], 5, 1))
+                .hasMessageContaining("cannot make 5 folds of 3 rows");
     }
 }

@@ -33,7 +33,8 @@ public final class NoopTask implements TaskType {
     @Override
     @SuppressWarnings("unchecked")
     public TaskResult execute(TaskContext ctx) throws Exception {
-        long ms = Durations.parse(String.valueOf(ctx.config().getOrDefault("duration", "0ms"))).toMillis();
+        long ms = Durations.parse(String.valueOf(ctx.config().getOrDefault("duration", "0ms")))
+                .toMillis();
         if (ms > 0) Thread.sleep(ms);
         if (Boolean.TRUE.equals(ctx.config().get("fail"))) throw new TaskFailedException("noop told to fail");
         return TaskResult.of((Map<String, Object>) ctx.config().getOrDefault("output", Map.of()));

@@ -39,13 +39,19 @@ public final class ShellTask implements TaskType {
     @Override
     public List<ConfigField> configFields() {
         return List.of(
-                ConfigField.required("command", FieldType.STRING,
-                        "bash command line; values printed by templates are shell-quoted ({{ x | raw }} prints code)")
+                ConfigField.required(
+                                "command",
+                                FieldType.STRING,
+                                "bash command line; values printed by templates are shell-quoted ({{ x | raw }} prints code)")
                         .code(CodeLanguage.SHELL),
                 ConfigField.optional("env", FieldType.MAP, Map.of(), "extra environment variables"),
-                ConfigField.optional("secrets", FieldType.MAP, Map.of(),
+                ConfigField.optional(
+                        "secrets",
+                        FieldType.MAP,
+                        Map.of(),
                         "environment variables granted a secret: NAME: secret_name reads SLUICE_SECRET_secret_name"),
-                ConfigField.optional("cwd", FieldType.STRING, null, "working directory, relative to the DAG file's folder"));
+                ConfigField.optional(
+                        "cwd", FieldType.STRING, null, "working directory, relative to the DAG file's folder"));
     }
 
     @Override
@@ -67,7 +73,8 @@ public final class ShellTask implements TaskType {
                     problems.add("secrets: '" + name + "': names starting with SLUICE_ are Sluice's own");
                 }
                 if (!(g.getValue() instanceof String secret) || !TaskEnvironment.validName(secret)) {
-                    problems.add("secrets." + name + ": expected a secret name (letters, digits, _), got " + g.getValue());
+                    problems.add(
+                            "secrets." + name + ": expected a secret name (letters, digits, _), got " + g.getValue());
                 }
                 if (config.get("env") instanceof Map<?, ?> env && env.containsKey(name)) {
                     problems.add("secrets." + name + ": also set in env; set it in one place");
@@ -81,11 +88,15 @@ public final class ShellTask implements TaskType {
     public TaskResult execute(TaskContext ctx) throws Exception {
         Path cwd = ctx.dagDirectory();
         if (ctx.config().get("cwd") instanceof String dir) cwd = ctx.resolveDagPath(dir);
-        TaskCommand command = new TaskCommand(List.of("bash", "-c", (String) ctx.config().get("command")), cwd,
-                ProcessOutcome.strings(ctx.config().get("env")), ProcessOutcome.strings(ctx.config().get("secrets")));
+        TaskCommand command = new TaskCommand(
+                List.of("bash", "-c", (String) ctx.config().get("command")),
+                cwd,
+                ProcessOutcome.strings(ctx.config().get("env")),
+                ProcessOutcome.strings(ctx.config().get("secrets")));
         ProcessOutcome outcome = ProcessLauncher.of(ctx).run(ctx, command);
         if (outcome.exitCode() != 0) {
-            throw new TaskFailedException("exit code " + outcome.exitCode() + ProcessOutcome.lastLines(ctx.logFile(), 5), outcome.exitCode());
+            throw new TaskFailedException(
+                    "exit code " + outcome.exitCode() + ProcessOutcome.lastLines(ctx.logFile(), 5), outcome.exitCode());
         }
         return TaskResult.of(outcome.output());
     }

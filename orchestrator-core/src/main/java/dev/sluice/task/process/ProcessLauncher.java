@@ -20,6 +20,7 @@ import java.util.Map;
 public final class ProcessLauncher {
     /** How long a task's processes may take to exit after SIGTERM before they get SIGKILL. */
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(2);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TaskEnvironment environment;
@@ -50,11 +51,13 @@ public final class ProcessLauncher {
      *
      * @throws TaskFailedException if a granted secret is missing or {@code $SLUICE_OUTPUT} holds no JSON object
      */
-    public ProcessOutcome run(TaskContext ctx, TaskCommand command) throws IOException, InterruptedException, TaskFailedException {
+    public ProcessOutcome run(TaskContext ctx, TaskCommand command)
+            throws IOException, InterruptedException, TaskFailedException {
         Path output = Files.createTempFile("sluice-output-", ".json");
         try {
             Map<String, String> env = environment.forAttempt(ctx, command.env(), command.secrets(), output);
-            try (TaskProcess process = TaskProcess.start(command.argv(), command.workingDirectory(), env, ctx.logStream(), grace)) {
+            try (TaskProcess process =
+                    TaskProcess.start(command.argv(), command.workingDirectory(), env, ctx.logStream(), grace)) {
                 int exit;
                 try {
                     exit = process.waitFor();
@@ -74,10 +77,12 @@ public final class ProcessLauncher {
         try {
             Object v = JSON.readValue(output.toFile(), Object.class);
             if (v instanceof Map<?, ?> m) {
-                @SuppressWarnings("unchecked") Map<String, Object> map = (Map<String, Object>) m;
+                @SuppressWarnings("unchecked")
+                Map<String, Object> map = (Map<String, Object>) m;
                 return map;
             }
-            throw new TaskFailedException("$SLUICE_OUTPUT must hold a JSON object, got " + (v == null ? "null" : v.getClass().getSimpleName()));
+            throw new TaskFailedException("$SLUICE_OUTPUT must hold a JSON object, got "
+                    + (v == null ? "null" : v.getClass().getSimpleName()));
         } catch (JsonProcessingException e) {
             throw new TaskFailedException("$SLUICE_OUTPUT is not valid JSON: " + e.getOriginalMessage());
         }

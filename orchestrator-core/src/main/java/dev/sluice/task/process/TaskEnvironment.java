@@ -41,11 +41,12 @@ public final class TaskEnvironment {
      * database settings, cloud credentials, and anything whose name says it is a secret. A task that needs one is
      * given it explicitly, by its {@code env} or a {@code secrets} grant.
      */
-    private static final Pattern DENIED = Pattern.compile(
-            "SLUICE_SECRET_.*|SLUICE_DB_.*|SLUICE_ADMIN_.*|SLUICE_TOKEN|SLUICE_.*_PASSWORD"
+    private static final Pattern DENIED =
+            Pattern.compile("SLUICE_SECRET_.*|SLUICE_DB_.*|SLUICE_ADMIN_.*|SLUICE_TOKEN|SLUICE_.*_PASSWORD"
                     + "|AWS_.*|AZURE_.*|ARM_.*|GOOGLE_.*|GCP_.*|GCLOUD_.*|CLOUDSDK_.*"
                     + "|DATABASE_URL|JDBC_DATABASE_URL|PG.*PASS.*"
                     + "|(?i).*(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY).*");
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -104,15 +105,16 @@ public final class TaskEnvironment {
      * @param output  the file the task may write its JSON output to ({@code SLUICE_OUTPUT})
      * @throws TaskFailedException when a granted secret is not set on this worker
      */
-    public Map<String, String> forAttempt(TaskContext ctx, Map<String, String> taskEnv, Map<String, String> grants,
-                                          Path output) throws TaskFailedException {
+    public Map<String, String> forAttempt(
+            TaskContext ctx, Map<String, String> taskEnv, Map<String, String> grants, Path output)
+            throws TaskFailedException {
         Map<String, String> env = new LinkedHashMap<>(inherited());
         env.putAll(taskEnv);
         for (Map.Entry<String, String> g : grants.entrySet()) {
             String value = secrets.apply(g.getValue());
             if (value == null) {
-                throw new TaskFailedException("secret '" + g.getValue() + "' granted as " + g.getKey() + " is not set on this worker ("
-                        + Secrets.ENV_PREFIX + g.getValue() + ")");
+                throw new TaskFailedException("secret '" + g.getValue() + "' granted as " + g.getKey()
+                        + " is not set on this worker (" + Secrets.ENV_PREFIX + g.getValue() + ")");
             }
             env.put(g.getKey(), value);
         }
@@ -146,7 +148,8 @@ public final class TaskEnvironment {
             try {
                 return JSON.writeValueAsString(value);
             } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException("param value cannot be written as JSON: " + e.getOriginalMessage(), e);
+                throw new IllegalArgumentException(
+                        "param value cannot be written as JSON: " + e.getOriginalMessage(), e);
             }
         }
         return String.valueOf(value);

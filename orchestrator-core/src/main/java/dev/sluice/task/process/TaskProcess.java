@@ -33,13 +33,15 @@ public final class TaskProcess implements AutoCloseable {
      * command), runs the command and exits with its status. The watcher does not hold the output pipe, whose end
      * of file tells the log pump that the command's output is complete.
      */
-    static final String WRAPPER = String.join("\n",
+    static final String WRAPPER = String.join(
+            "\n",
             "exec 3<&0 </dev/null",
             "( trap '' TERM INT HUP; while IFS= read -r sig <&3; do kill -s \"$sig\" 0 2>/dev/null; done; kill -s KILL 0 ) >/dev/null 2>&1 &",
             "exec 3<&-",
             "trap : TERM INT HUP",
             "\"$@\"",
             "exit $?");
+
     static final String SETSID = "/usr/bin/setsid";
 
     /** Closes watcher pipes once a finished task's stragglers have had their grace: no thread waits per task. */
@@ -60,7 +62,10 @@ public final class TaskProcess implements AutoCloseable {
         this.watcher = wrapper.getOutputStream();
         this.grace = grace;
         InputStream output = wrapper.getInputStream();
-        this.pump = Thread.ofPlatform().daemon().name("sluice-log-pump-" + wrapper.pid()).start(() -> pump(output, log));
+        this.pump = Thread.ofPlatform()
+                .daemon()
+                .name("sluice-log-pump-" + wrapper.pid())
+                .start(() -> pump(output, log));
     }
 
     /**
@@ -68,11 +73,13 @@ public final class TaskProcess implements AutoCloseable {
      * JVM drains into {@code log} (not straight to a file), so the log can enforce its size cap while the process
      * never blocks on a full pipe.
      */
-    public static TaskProcess start(List<String> command, Path cwd, Map<String, String> env, OutputStream log, Duration grace)
+    public static TaskProcess start(
+            List<String> command, Path cwd, Map<String, String> env, OutputStream log, Duration grace)
             throws IOException {
         List<String> argv = new ArrayList<>(List.of(SETSID, "bash", "-c", WRAPPER, "sluice-task"));
         argv.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd.toFile())
+        ProcessBuilder pb = new ProcessBuilder(argv)
+                .directory(cwd.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.PIPE);
         pb.environment().clear();
@@ -199,5 +206,4 @@ public final class TaskProcess implements AutoCloseable {
         if (wrapper.isAlive()) stop();
         else if (!groupSignalled) killGroup();
     }
-
 }

@@ -28,8 +28,14 @@ public final class AdminRoutes {
      * {@code created_by} is the token's owner: the token dies with that user and never acts with more than the
      * owner's current role. {@code expires_at} null: never expires.
      */
-    public record TokenView(long id, String name, String role, String createdBy, Instant createdAt, Instant expiresAt,
-                            boolean expired) {}
+    public record TokenView(
+            long id,
+            String name,
+            String role,
+            String createdBy,
+            Instant createdAt,
+            Instant expiresAt,
+            boolean expired) {}
 
     /** The only answer that ever holds a raw token. */
     public record NewTokenView(long id, String name, String role, String token, Instant expiresAt) {}
@@ -39,25 +45,42 @@ public final class AdminRoutes {
     }
 
     public static void register(RouteTable routes, UserStore users, TokenStore tokens, AuditLog audit, Clock clock) {
-        routes.add(Endpoint.get("/users", Role.ADMIN, "Users").returns(Types.items(UserView.class)),
-                (ctx, who) -> new Items<>(users.list().stream().map(AdminRoutes::view).toList()));
-        routes.add(Endpoint.post("/users", Role.ADMIN, "Create a user").status(201).returns(UserView.class), Requests.NewUser.class, false,
+        routes.add(
+                Endpoint.get("/users", Role.ADMIN, "Users").returns(Types.items(UserView.class)),
+                (ctx, who) ->
+                        new Items<>(users.list().stream().map(AdminRoutes::view).toList()));
+        routes.add(
+                Endpoint.post("/users", Role.ADMIN, "Create a user").status(201).returns(UserView.class),
+                Requests.NewUser.class,
+                false,
                 (ctx, who, body) -> {
                     String name = Requests.requiredText(body.username(), "username");
-                    if (!name.matches("[A-Za-z0-9._@-]{1,100}")) throw ApiException.badRequest("username", "username may hold letters, digits and . _ @ - (at most 100)");
+                    if (!name.matches("[A-Za-z0-9._@-]{1,100}"))
+                        throw ApiException.badRequest(
+                                "username", "username may hold letters, digits and . _ @ - (at most 100)");
                     Role role = Role.parse(body.role(), "role");
                     if (!users.create(name, body.password(), role)) {
-                        String existing = users.get(name).map(UserStore.User::username).orElse(name);
-                        throw new ApiException(409, "user " + existing + " exists (usernames are case-insensitive)", "username");
+                        String existing =
+                                users.get(name).map(UserStore.User::username).orElse(name);
+                        throw new ApiException(
+                                409, "user " + existing + " exists (usernames are case-insensitive)", "username");
                     }
                     audit.record(who, "user.create", name, Map.of("role", role.apiName()));
                     return view(users.get(name).orElseThrow());
                 });
-        routes.add(Endpoint.patch("/users/{username}", Role.ADMIN, "Change a user's role or password (ends their sessions); 409 when it would leave no admin").returns(UserView.class),
-                Requests.UpdateUser.class, false, (ctx, who, body) -> {
+        routes.add(
+                Endpoint.patch(
+                                "/users/{username}",
+                                Role.ADMIN,
+                                "Change a user's role or password (ends their sessions); 409 when it would leave no admin")
+                        .returns(UserView.class),
+                Requests.UpdateUser.class,
+                false,
+                (ctx, who, body) -> {
                     String name = ctx.pathParam("username");
                     Role role = body.role() == null ? null : Role.parse(body.role(), "role");
-                    if (role == null && body.password() == null) throw ApiException.badRequest(null, "give role or password");
+                    if (role == null && body.password() == null)
+                        throw ApiException.badRequest(null, "give role or password");
                     var updated = users.update(name, role, body.password());
                     Map<String, Object> details = new LinkedHashMap<>();
                     if (role != null) details.put("role", role.apiName());
@@ -65,35 +88,60 @@ public final class AdminRoutes {
                     audit.record(who, "user.update", updated.username(), details);
                     return view(updated);
                 });
-        routes.add(Endpoint.delete("/users/{username}", Role.ADMIN,
-                "Delete a user, their sessions and their API tokens; 409 for yourself or the last admin"), (ctx, who) -> {
-            String name = users.get(ctx.pathParam("username")).map(UserStore.User::username)
-                    .orElseThrow(() -> ApiException.notFound("no user " + ctx.pathParam("username")));
-            // A token acting for its owner counts as the owner: deleting the owner would delete the token too.
-            if (name.equals(who.username())) throw new ApiException(409, "you cannot delete yourself", "username");
-            users.delete(name);
-            audit.record(who, "user.delete", name, Map.of());
-            return null;
-        });
-        routes.add(Endpoint.get("/tokens", Role.ADMIN, "API tokens (never the secret)").returns(Types.items(TokenView.class)),
+        routes.add(
+                Endpoint.delete(
+                        "/users/{username}",
+                        Role.ADMIN,
+                        "Delete a user, their sessions and their API tokens; 409 for yourself or the last admin"),
+                (ctx, who) -> {
+                    String name = users.get(ctx.pathParam("username"))
+                            .map(UserStore.User::username)
+                            .orElseThrow(() -> ApiException.notFound("no user " + ctx.pathParam("username")));
+                    // A token acting for its owner counts as the owner: deleting the owner would delete the token too.
+                    if (name.equals(who.username()))
+                        throw new ApiException(409, "you cannot delete yourself", "username");
+                    users.delete(name);
+                    audit.record(who, "user.delete", name, Map.of());
+                    return null;
+                });
+        routes.add(
+                Endpoint.get("/tokens", Role.ADMIN, "API tokens (never the secret)")
+                        .returns(Types.items(TokenView.class)),
                 (ctx, who) -> {
                     Instant now = clock.instant();
-                    return new Items<>(tokens.list().stream().map(t -> new TokenView(t.id(), t.name(), t.role().apiName(),
-                            t.createdBy(), t.createdAt(), t.expiresAt(), t.expiredAt(now))).toList());
+                    return new Items<>(tokens.list().stream()
+                            .map(t -> new TokenView(
+                                    t.id(),
+                                    t.name(),
+                                    t.role().apiName(),
+                                    t.createdBy(),
+                                    t.createdAt(),
+                                    t.expiresAt(),
+                                    t.expiredAt(now)))
+                            .toList());
                 });
-        routes.add(Endpoint.post("/tokens", Role.ADMIN, "Create an API token, owned by the caller's user, optionally expiring "
-                                + "(expires_in, e.g. 90d, 12h, 30m, or expires_at); the token is shown only in this answer").status(201)
+        routes.add(
+                Endpoint.post(
+                                "/tokens",
+                                Role.ADMIN,
+                                "Create an API token, owned by the caller's user, optionally expiring "
+                                        + "(expires_in, e.g. 90d, 12h, 30m, or expires_at); the token is shown only in this answer")
+                        .status(201)
                         .returns(NewTokenView.class),
-                Requests.NewToken.class, false, (ctx, who, body) -> {
+                Requests.NewToken.class,
+                false,
+                (ctx, who, body) -> {
                     String name = Requests.requiredText(body.name(), "name");
-                    if (name.length() > 200) throw ApiException.badRequest("name", "name must have at most 200 characters");
+                    if (name.length() > 200)
+                        throw ApiException.badRequest("name", "name must have at most 200 characters");
                     Role role = Role.parse(body.role(), "role");
                     Instant expiresAt = TokenExpiry.expiresAt(body.expiresIn(), body.expiresAt(), clock.instant());
                     var t = tokens.create(name, role, who.username(), expiresAt);
                     Map<String, Object> details = new LinkedHashMap<>();
                     details.put("id", t.id());
                     details.put("role", role.apiName());
-                    if (t.expiresAt() != null) details.put("expires_at", t.expiresAt().toString());
+                    if (t.expiresAt() != null)
+                        details.put("expires_at", t.expiresAt().toString());
                     audit.record(who, "token.create", name, details);
                     return new NewTokenView(t.id(), t.name(), t.role().apiName(), t.token(), t.expiresAt());
                 });
@@ -108,7 +156,9 @@ public final class AdminRoutes {
             audit.record(who, "token.delete", Long.toString(id), Map.of());
             return null;
         });
-        routes.add(Endpoint.get("/audit", Role.ADMIN, "Audit log, newest first").query("limit", "cursor")
+        routes.add(
+                Endpoint.get("/audit", Role.ADMIN, "Audit log, newest first")
+                        .query("limit", "cursor")
                         .returns(Types.page(AuditLog.Entry.class)),
                 (ctx, who) -> audit.page(Params.limit(ctx, Params.DEFAULT_LIMIT), Params.string(ctx, "cursor")));
     }

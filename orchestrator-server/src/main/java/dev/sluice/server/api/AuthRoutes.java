@@ -33,12 +33,18 @@ public final class AuthRoutes {
 
     private AuthRoutes() {}
 
-    public static void register(RouteTable routes, UserStore users, AuditLog audit, LoginThrottle throttle, ClientAddress addresses) {
-        routes.add(Endpoint.post("/auth/login", null,
+    public static void register(
+            RouteTable routes, UserStore users, AuditLog audit, LoginThrottle throttle, ClientAddress addresses) {
+        routes.add(
+                Endpoint.post(
+                                "/auth/login",
+                                null,
                                 "Log in; sets an HttpOnly, SameSite=Strict session cookie. The username matches in any case. "
                                         + "429 with Retry-After after repeated failures for the username or the client address")
                         .returns(Me.class),
-                Requests.Login.class, false, (ctx, who, body) -> {
+                Requests.Login.class,
+                false,
+                (ctx, who, body) -> {
                     String name = Requests.requiredText(body.username(), "username");
                     Requests.required(body.password(), "password");
                     String address = addresses.of(ctx);
@@ -61,18 +67,35 @@ public final class AuthRoutes {
                     var u = user.get();
                     if (check.usernameFailures() > 0) throttle.reset(u.username());
                     String session = users.openSession(u.username(), SESSION_TTL);
-                    Cookie c = new Cookie(SESSION_COOKIE, session, "/", (int) SESSION_TTL.toSeconds(), routes.secureCookies(ctx), 0, true, null, null, SameSite.STRICT);
+                    Cookie c = new Cookie(
+                            SESSION_COOKIE,
+                            session,
+                            "/",
+                            (int) SESSION_TTL.toSeconds(),
+                            routes.secureCookies(ctx),
+                            0,
+                            true,
+                            null,
+                            null,
+                            SameSite.STRICT);
                     ctx.cookie(c);
-                    audit.record(new Principal(u.username(), u.role()), "auth.login", u.username(), Map.of("address", address));
+                    audit.record(
+                            new Principal(u.username(), u.role()),
+                            "auth.login",
+                            u.username(),
+                            Map.of("address", address));
                     return new Me(u.username(), u.role().apiName());
                 });
-        routes.add(Endpoint.post("/auth/logout", null, "Log out: ends the session").status(204), (ctx, who) -> {
-            String session = ctx.cookie(SESSION_COOKIE);
-            if (session != null) users.closeSession(session);
-            ctx.removeCookie(SESSION_COOKIE, "/");
-            return null;
-        });
-        routes.add(Endpoint.get("/auth/me", Role.VIEWER, "The caller's name and role").returns(Me.class),
+        routes.add(
+                Endpoint.post("/auth/logout", null, "Log out: ends the session").status(204), (ctx, who) -> {
+                    String session = ctx.cookie(SESSION_COOKIE);
+                    if (session != null) users.closeSession(session);
+                    ctx.removeCookie(SESSION_COOKIE, "/");
+                    return null;
+                });
+        routes.add(
+                Endpoint.get("/auth/me", Role.VIEWER, "The caller's name and role")
+                        .returns(Me.class),
                 (ctx, who) -> new Me(who.name(), who.role().apiName()));
     }
 
@@ -83,8 +106,12 @@ public final class AuthRoutes {
     private static Object tooManyAttempts(Context ctx, Duration wait) {
         long s = seconds(wait);
         log.warn("{} {} -> 429: login locked for {} s", ctx.method(), ctx.path(), s);
-        ctx.status(429).header("Retry-After", Long.toString(s))
-                .json(new ApiError("too many failed logins for this username or from this address; try again in " + s + " s", null, true));
+        ctx.status(429)
+                .header("Retry-After", Long.toString(s))
+                .json(new ApiError(
+                        "too many failed logins for this username or from this address; try again in " + s + " s",
+                        null,
+                        true));
         return null;
     }
 

@@ -22,28 +22,47 @@ public final class DagRoutes {
     }
 
     public static void register(RouteTable routes, DagQueries dags, RunQueries runs, Pauser pauser, AuditLog audit) {
-        routes.add(Endpoint.get("/dags", Role.VIEWER, "DAGs with their last runs").query("tag", "q", "limit", "cursor")
+        routes.add(
+                Endpoint.get("/dags", Role.VIEWER, "DAGs with their last runs")
+                        .query("tag", "q", "limit", "cursor")
                         .returns(Types.page(DagQueries.DagSummary.class)),
-                (ctx, who) -> dags.list(Params.string(ctx, "tag"), Params.string(ctx, "q"), Params.limit(ctx, Params.DEFAULT_LIMIT),
+                (ctx, who) -> dags.list(
+                        Params.string(ctx, "tag"),
+                        Params.string(ctx, "q"),
+                        Params.limit(ctx, Params.DEFAULT_LIMIT),
                         Params.string(ctx, "cursor")));
-        routes.add(Endpoint.get("/dags/{dag_id}", Role.VIEWER, "One DAG with its params and tasks").returns(DagQueries.DagDetail.class),
+        routes.add(
+                Endpoint.get("/dags/{dag_id}", Role.VIEWER, "One DAG with its params and tasks")
+                        .returns(DagQueries.DagDetail.class),
                 (ctx, who) -> dags.detail(ctx.pathParam("dag_id")));
-        routes.add(Endpoint.get("/dags/{dag_id}/source", Role.VIEWER, "Source of a version (latest by default)").query("version")
+        routes.add(
+                Endpoint.get("/dags/{dag_id}/source", Role.VIEWER, "Source of a version (latest by default)")
+                        .query("version")
                         .returns(DagQueries.DagSource.class),
                 (ctx, who) -> dags.source(ctx.pathParam("dag_id"), Params.integer(ctx, "version")));
-        routes.add(Endpoint.get("/dags/{dag_id}/versions", Role.VIEWER, "Versions, newest first").returns(Types.items(DagQueries.DagVersion.class)),
+        routes.add(
+                Endpoint.get("/dags/{dag_id}/versions", Role.VIEWER, "Versions, newest first")
+                        .returns(Types.items(DagQueries.DagVersion.class)),
                 (ctx, who) -> new Items<>(dags.versions(ctx.pathParam("dag_id"))));
-        routes.add(Endpoint.get("/import-errors", Role.VIEWER, "DAG files that failed to load").returns(Types.items(DagQueries.ImportError.class)),
+        routes.add(
+                Endpoint.get("/import-errors", Role.VIEWER, "DAG files that failed to load")
+                        .returns(Types.items(DagQueries.ImportError.class)),
                 (ctx, who) -> new Items<>(dags.importErrors()));
-        routes.add(Endpoint.patch("/dags/{dag_id}", Role.OPERATOR, "Pause or unpause").returns(DagQueries.DagDetail.class),
-                Requests.Pause.class, false, (ctx, who, body) -> {
+        routes.add(
+                Endpoint.patch("/dags/{dag_id}", Role.OPERATOR, "Pause or unpause")
+                        .returns(DagQueries.DagDetail.class),
+                Requests.Pause.class,
+                false,
+                (ctx, who, body) -> {
                     String dagId = ctx.pathParam("dag_id");
                     boolean paused = Requests.required(body.isPaused(), "is_paused");
                     if (!pauser.setPaused(dagId, paused)) throw new NoSuchElementException("no DAG " + dagId);
                     audit.record(who, paused ? "dag.pause" : "dag.unpause", dagId, Map.of());
                     return dags.detail(dagId);
                 });
-        routes.add(Endpoint.get("/dags/{dag_id}/grid", Role.VIEWER, "Runs × tasks, newest first").query("limit", "cursor")
+        routes.add(
+                Endpoint.get("/dags/{dag_id}/grid", Role.VIEWER, "Runs × tasks, newest first")
+                        .query("limit", "cursor")
                         .returns(RunQueries.Grid.class),
                 (ctx, who) -> runs.grid(ctx.pathParam("dag_id"), Params.limit(ctx, 25), Params.string(ctx, "cursor")));
     }

@@ -43,38 +43,66 @@ public final class ModelRoutes {
     public record PredictionView(String model, int version, List<Object> predictions, List<Object> probabilities) {
         static PredictionView of(PredictionResult r) {
             List<Object> predictions = r.predictions().stream()
-                    .map(p -> r.problem() == Problem.REGRESSION ? (Object) p.value() : (Object) p.label()).toList();
+                    .map(p -> r.problem() == Problem.REGRESSION ? (Object) p.value() : (Object) p.label())
+                    .toList();
             List<Object> probabilities = switch (r.problem()) {
-                case CLASSIFICATION -> r.predictions().stream().map(p -> (Object) p.probability()).toList();
-                case MULTICLASS -> r.predictions().stream().map(p -> (Object) p.probabilities()).toList();
+                case CLASSIFICATION ->
+                    r.predictions().stream().map(p -> (Object) p.probability()).toList();
+                case MULTICLASS ->
+                    r.predictions().stream()
+                            .map(p -> (Object) p.probabilities())
+                            .toList();
                 case REGRESSION -> null;
             };
             return new PredictionView(r.modelName(), r.version(), predictions, probabilities);
         }
     }
 
-    public static void register(RouteTable routes, ModelQueries models, ModelRegistry registry, PredictionService predictions,
-                                PredictionDrift drift, ExperimentQueries experiments, AuditLog audit) {
-        routes.add(Endpoint.get("/models", Role.VIEWER, "Registered models with their latest and champion versions")
+    public static void register(
+            RouteTable routes,
+            ModelQueries models,
+            ModelRegistry registry,
+            PredictionService predictions,
+            PredictionDrift drift,
+            ExperimentQueries experiments,
+            AuditLog audit) {
+        routes.add(
+                Endpoint.get("/models", Role.VIEWER, "Registered models with their latest and champion versions")
                         .returns(Types.items(ModelQueries.ModelSummary.class)),
                 (ctx, who) -> new Items<>(models.models()));
-        routes.add(Endpoint.get("/experiments", Role.VIEWER,
+        routes.add(
+                Endpoint.get(
+                                "/experiments",
+                                Role.VIEWER,
                                 "Params, metrics and artifacts of every ml.train and ml.evaluate attempt, newest first")
                         .query("dag_id", "task_id", "stage", "limit", "cursor")
                         .returns(Types.page(ExperimentQueries.Experiment.class)),
-                (ctx, who) -> experiments.page(Params.string(ctx, "dag_id"), Params.string(ctx, "task_id"), Params.string(ctx, "stage"),
-                        Params.limit(ctx, Params.DEFAULT_LIMIT), Params.string(ctx, "cursor")));
-        routes.add(Endpoint.get("/models/{name}/versions", Role.VIEWER, "Versions of a model, newest first")
+                (ctx, who) -> experiments.page(
+                        Params.string(ctx, "dag_id"),
+                        Params.string(ctx, "task_id"),
+                        Params.string(ctx, "stage"),
+                        Params.limit(ctx, Params.DEFAULT_LIMIT),
+                        Params.string(ctx, "cursor")));
+        routes.add(
+                Endpoint.get("/models/{name}/versions", Role.VIEWER, "Versions of a model, newest first")
                         .returns(Types.items(ModelQueries.VersionView.class)),
                 (ctx, who) -> new Items<>(models.versions(ctx.pathParam("name"))));
-        routes.add(Endpoint.post("/models/{name}/aliases/{alias}", Role.OPERATOR, "Point an alias at a version (promote or roll back)")
+        routes.add(
+                Endpoint.post(
+                                "/models/{name}/aliases/{alias}",
+                                Role.OPERATOR,
+                                "Point an alias at a version (promote or roll back)")
                         .returns(ModelQueries.VersionView.class),
-                Requests.SetAlias.class, false, (ctx, who, body) -> {
+                Requests.SetAlias.class,
+                false,
+                (ctx, who, body) -> {
                     String name = ctx.pathParam("name");
                     String alias = alias(ctx.pathParam("alias"));
                     int version = Requests.required(body.version(), "version");
                     if (version < 1) throw ApiException.badRequest("version", "version must be 1 or more");
-                    Integer from = registry.byAlias(name, alias).map(ModelVersion::version).orElse(null);
+                    Integer from = registry.byAlias(name, alias)
+                            .map(ModelVersion::version)
+                            .orElse(null);
                     registry.setAlias(name, alias, version, "set through the API by " + who.name());
                     Map<String, Object> details = new LinkedHashMap<>();
                     details.put("version", version);
@@ -83,21 +111,34 @@ public final class ModelRoutes {
                     return models.version(name, version);
                 });
         // A POST only because rows do not fit a query string: nothing changes, so viewers may predict.
-        routes.add(Endpoint.post("/models/{name}/predict", Role.VIEWER, "Predict rows with a version or alias (champion by default)")
-                        .query("alias", "version").returns(PredictionView.class).readOnly(),
-                Requests.Predict.class, false, (ctx, who, body) -> {
+        routes.add(
+                Endpoint.post(
+                                "/models/{name}/predict",
+                                Role.VIEWER,
+                                "Predict rows with a version or alias (champion by default)")
+                        .query("alias", "version")
+                        .returns(PredictionView.class)
+                        .readOnly(),
+                Requests.Predict.class,
+                false,
+                (ctx, who, body) -> {
                     String target = target(Params.string(ctx, "alias"), Params.integer(ctx, "version"));
                     List<Map<String, Object>> rows = Requests.required(body.rows(), "rows");
                     if (rows.isEmpty()) throw ApiException.badRequest("rows", "rows must hold at least one row");
                     return PredictionView.of(predictions.predict(ctx.pathParam("name"), target, rows));
                 });
-        routes.add(Endpoint.get("/models/{name}/drift", Role.VIEWER,
+        routes.add(
+                Endpoint.get(
+                                "/models/{name}/drift",
+                                Role.VIEWER,
                                 "Drift (PSI per input column) of the sampled served rows against the version's training rows")
-                        .query("alias", "version", "hours", "max_psi").returns(PredictionDrift.Report.class),
+                        .query("alias", "version", "hours", "max_psi")
+                        .returns(PredictionDrift.Report.class),
                 (ctx, who) -> {
                     String target = target(Params.string(ctx, "alias"), Params.integer(ctx, "version"));
                     Integer hours = Params.integer(ctx, "hours");
-                    if (hours != null && (hours < 1 || hours > 24 * 366)) throw ApiException.badRequest("hours", "hours must be between 1 and 8784");
+                    if (hours != null && (hours < 1 || hours > 24 * 366))
+                        throw ApiException.badRequest("hours", "hours must be between 1 and 8784");
                     double maxPsi = maxPsi(Params.string(ctx, "max_psi"));
                     Instant since = Instant.now().minus(Duration.ofHours(hours == null ? 24 * 7 : hours));
                     return drift.report(ctx.pathParam("name"), target, since, DRIFT_MAX_REQUESTS, maxPsi);
@@ -117,7 +158,8 @@ public final class ModelRoutes {
 
     /** What PredictionService resolves: a version number as digits, else an alias. */
     private static String target(String alias, Integer version) {
-        if (alias != null && version != null) throw ApiException.badRequest("version", "give alias or version, not both");
+        if (alias != null && version != null)
+            throw ApiException.badRequest("version", "give alias or version, not both");
         if (version != null) {
             if (version < 1) throw ApiException.badRequest("version", "version must be 1 or more");
             return Integer.toString(version);
@@ -127,7 +169,9 @@ public final class ModelRoutes {
 
     private static String alias(String alias) {
         if (!ALIAS.matcher(alias).matches()) {
-            throw ApiException.badRequest("alias", "alias must start with a letter, hold letters, digits, _ or - (at most 100), and not look like a version (v3)");
+            throw ApiException.badRequest(
+                    "alias",
+                    "alias must start with a letter, hold letters, digits, _ or - (at most 100), and not look like a version (v3)");
         }
         return alias;
     }

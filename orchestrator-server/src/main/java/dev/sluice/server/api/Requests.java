@@ -54,12 +54,14 @@ public final class Requests {
     public record Predict(List<Map<String, Object>> rows) {}
 
     static <T> T required(T value, String field) {
-        if (value == null) throw dev.sluice.server.http.ApiException.badRequest(field, "field '" + field + "' is required");
+        if (value == null)
+            throw dev.sluice.server.http.ApiException.badRequest(field, "field '" + field + "' is required");
         return value;
     }
 
     static String requiredText(String value, String field) {
-        if (value == null || value.isBlank()) throw dev.sluice.server.http.ApiException.badRequest(field, "field '" + field + "' is required");
+        if (value == null || value.isBlank())
+            throw dev.sluice.server.http.ApiException.badRequest(field, "field '" + field + "' is required");
         return value;
     }
 }

@@ -23,22 +23,42 @@ import java.util.Map;
 public final class RunRoutes {
     private RunRoutes() {}
 
-    public static void register(RouteTable routes, RunQueries runs, DagQueries dags, RunCoordinator coordinator,
-                                RunControl control, AuditLog audit, Clock clock) {
-        routes.add(Endpoint.get("/runs", Role.VIEWER, "Runs, newest logical date first")
-                        .query("dag_id", "state", "from", "to", "limit", "cursor").returns(Types.page(RunQueries.RunView.class)),
-                (ctx, who) -> runs.list(new RunQueries.Filter(Params.string(ctx, "dag_id"), Params.string(ctx, "state"),
-                        Params.instant(ctx, "from"), Params.instant(ctx, "to")), Params.limit(ctx, Params.DEFAULT_LIMIT),
+    public static void register(
+            RouteTable routes,
+            RunQueries runs,
+            DagQueries dags,
+            RunCoordinator coordinator,
+            RunControl control,
+            AuditLog audit,
+            Clock clock) {
+        routes.add(
+                Endpoint.get("/runs", Role.VIEWER, "Runs, newest logical date first")
+                        .query("dag_id", "state", "from", "to", "limit", "cursor")
+                        .returns(Types.page(RunQueries.RunView.class)),
+                (ctx, who) -> runs.list(
+                        new RunQueries.Filter(
+                                Params.string(ctx, "dag_id"),
+                                Params.string(ctx, "state"),
+                                Params.instant(ctx, "from"),
+                                Params.instant(ctx, "to")),
+                        Params.limit(ctx, Params.DEFAULT_LIMIT),
                         Params.string(ctx, "cursor")));
-        routes.add(Endpoint.get("/dags/{dag_id}/runs/{run_id}", Role.VIEWER, "One run with its task instances")
+        routes.add(
+                Endpoint.get("/dags/{dag_id}/runs/{run_id}", Role.VIEWER, "One run with its task instances")
                         .returns(RunQueries.RunDetail.class),
                 (ctx, who) -> runs.detail(ctx.pathParam("dag_id"), ctx.pathParam("run_id")));
-        routes.add(Endpoint.post("/dags/{dag_id}/runs", Role.OPERATOR, "Trigger a run").status(201).returns(RunQueries.RunView.class),
-                Requests.Trigger.class, true, (ctx, who, body) -> {
+        routes.add(
+                Endpoint.post("/dags/{dag_id}/runs", Role.OPERATOR, "Trigger a run")
+                        .status(201)
+                        .returns(RunQueries.RunView.class),
+                Requests.Trigger.class,
+                true,
+                (ctx, who, body) -> {
                     String dagId = ctx.pathParam("dag_id");
                     dags.requireExists(dagId);
                     // PostgreSQL keeps microseconds; truncating first makes the run id match the stored date.
-                    Instant date = (body.logicalDate() != null ? body.logicalDate() : clock.instant()).truncatedTo(ChronoUnit.MICROS);
+                    Instant date = (body.logicalDate() != null ? body.logicalDate() : clock.instant())
+                            .truncatedTo(ChronoUnit.MICROS);
                     Map<String, Object> params = body.params() == null ? Map.of() : body.params();
                     long key = coordinator.createRun(dagId, "manual", date, date, date, params, who.name());
                     var run = runs.get(key);
@@ -47,25 +67,48 @@ public final class RunRoutes {
                     audit.record(who, "run.trigger", dagId + "/" + run.runId(), details);
                     return run;
                 });
-        routes.add(Endpoint.post("/dags/{dag_id}/runs/{run_id}/cancel", Role.OPERATOR, "Cancel a run").returns(RunQueries.RunView.class),
+        routes.add(
+                Endpoint.post("/dags/{dag_id}/runs/{run_id}/cancel", Role.OPERATOR, "Cancel a run")
+                        .returns(RunQueries.RunView.class),
                 (ctx, who) -> act(ctx, runs, audit, who, "run.cancel", Map.of(), key -> control.cancel(key)));
-        routes.add(Endpoint.post("/dags/{dag_id}/runs/{run_id}/clear-failed", Role.OPERATOR, "Rerun failed tasks and their downstream")
+        routes.add(
+                Endpoint.post(
+                                "/dags/{dag_id}/runs/{run_id}/clear-failed",
+                                Role.OPERATOR,
+                                "Rerun failed tasks and their downstream")
                         .returns(RunQueries.RunView.class),
-                (ctx, who) -> act(ctx, runs, audit, who, "run.clear_failed", Map.of(), key -> control.clearFailed(key)));
-        routes.add(Endpoint.post("/dags/{dag_id}/runs/{run_id}/mark", Role.OPERATOR, "Mark a run success or failed")
+                (ctx, who) ->
+                        act(ctx, runs, audit, who, "run.clear_failed", Map.of(), key -> control.clearFailed(key)));
+        routes.add(
+                Endpoint.post("/dags/{dag_id}/runs/{run_id}/mark", Role.OPERATOR, "Mark a run success or failed")
                         .returns(RunQueries.RunView.class),
-                Requests.Mark.class, false, (ctx, who, body) -> {
+                Requests.Mark.class,
+                false,
+                (ctx, who, body) -> {
                     RunState to = switch (Requests.requiredText(body.state(), "state")) {
                         case "success" -> RunState.SUCCESS;
                         case "failed" -> RunState.FAILED;
                         default -> throw ApiException.badRequest("state", "state must be success or failed");
                     };
-                    return act(ctx, runs, audit, who, "run.mark", Map.of("state", to.dbName()), key -> control.markRun(key, to));
+                    return act(
+                            ctx,
+                            runs,
+                            audit,
+                            who,
+                            "run.mark",
+                            Map.of("state", to.dbName()),
+                            key -> control.markRun(key, to));
                 });
     }
 
-    static RunQueries.RunView act(io.javalin.http.Context ctx, RunQueries runs, AuditLog audit, dev.sluice.server.auth.Principal who,
-                                  String action, Map<String, Object> details, java.util.function.LongConsumer change) {
+    static RunQueries.RunView act(
+            io.javalin.http.Context ctx,
+            RunQueries runs,
+            AuditLog audit,
+            dev.sluice.server.auth.Principal who,
+            String action,
+            Map<String, Object> details,
+            java.util.function.LongConsumer change) {
         String dagId = ctx.pathParam("dag_id"), runId = ctx.pathParam("run_id");
         long key = runs.key(dagId, runId);
         change.accept(key);

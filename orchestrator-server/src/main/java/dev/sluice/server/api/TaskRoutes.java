@@ -17,39 +17,76 @@ import java.util.Map;
 public final class TaskRoutes {
     private TaskRoutes() {}
 
-    public static void register(RouteTable routes, TaskQueries tasks, RunQueries runs, RunControl control, AuditLog audit) {
+    public static void register(
+            RouteTable routes, TaskQueries tasks, RunQueries runs, RunControl control, AuditLog audit) {
         String base = "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}";
-        routes.add(Endpoint.get(base, Role.VIEWER, "One task instance with its attempts").returns(TaskQueries.TaskInstanceDetail.class),
+        routes.add(
+                Endpoint.get(base, Role.VIEWER, "One task instance with its attempts")
+                        .returns(TaskQueries.TaskInstanceDetail.class),
                 (ctx, who) -> tasks.detail(ctx.pathParam("dag_id"), ctx.pathParam("run_id"), ctx.pathParam("task_id")));
-        routes.add(Endpoint.get(base + "/logs", Role.VIEWER, "Attempt log from a byte offset; download=true for the whole file")
-                        .query("try", "offset", "download").returns(TaskQueries.LogChunk.class),
+        routes.add(
+                Endpoint.get(
+                                base + "/logs",
+                                Role.VIEWER,
+                                "Attempt log from a byte offset; download=true for the whole file")
+                        .query("try", "offset", "download")
+                        .returns(TaskQueries.LogChunk.class),
                 (ctx, who) -> {
-                    var log = tasks.log(ctx.pathParam("dag_id"), ctx.pathParam("run_id"), ctx.pathParam("task_id"), Params.integer(ctx, "try"));
+                    var log = tasks.log(
+                            ctx.pathParam("dag_id"),
+                            ctx.pathParam("run_id"),
+                            ctx.pathParam("task_id"),
+                            Params.integer(ctx, "try"));
                     if (Params.bool(ctx, "download")) {
                         if (log.removedAt() != null) {
-                            throw new ApiException(410, "this attempt's log was removed by log retention at " + log.removedAt(), null);
+                            throw new ApiException(
+                                    410, "this attempt's log was removed by log retention at " + log.removedAt(), null);
                         }
                         String name = ctx.pathParam("task_id").replaceAll("[^A-Za-z0-9._-]", "_") + ".log";
-                        ctx.contentType("text/plain; charset=utf-8").header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+                        ctx.contentType("text/plain; charset=utf-8")
+                                .header("Content-Disposition", "attachment; filename=\"" + name + "\"");
                         ctx.result(tasks.open(log));
                         return null;
                     }
                     return tasks.read(log, Params.nonNegativeLong(ctx, "offset"));
                 });
-        routes.add(Endpoint.post(base + "/clear", Role.OPERATOR, "Rerun this task, optionally with its downstream/upstream")
+        routes.add(
+                Endpoint.post(
+                                base + "/clear",
+                                Role.OPERATOR,
+                                "Rerun this task, optionally with its downstream/upstream")
                         .returns(RunQueries.RunView.class),
-                Requests.ClearTask.class, true, (ctx, who, body) -> RunRoutes.act(ctx, runs, audit, who, "task.clear",
-                        Map.of("task_id", ctx.pathParam("task_id"), "downstream", body.downstream(), "upstream", body.upstream()),
-                        key -> control.clear(key, List.of(ctx.pathParam("task_id")), body.downstream(), body.upstream())));
-        routes.add(Endpoint.post(base + "/mark", Role.OPERATOR, "Mark a task success or failed")
+                Requests.ClearTask.class,
+                true,
+                (ctx, who, body) -> RunRoutes.act(
+                        ctx,
+                        runs,
+                        audit,
+                        who,
+                        "task.clear",
+                        Map.of(
+                                "task_id",
+                                ctx.pathParam("task_id"),
+                                "downstream",
+                                body.downstream(),
+                                "upstream",
+                                body.upstream()),
+                        key -> control.clear(
+                                key, List.of(ctx.pathParam("task_id")), body.downstream(), body.upstream())));
+        routes.add(
+                Endpoint.post(base + "/mark", Role.OPERATOR, "Mark a task success or failed")
                         .returns(TaskQueries.TaskInstanceView.class),
-                Requests.Mark.class, false, (ctx, who, body) -> {
+                Requests.Mark.class,
+                false,
+                (ctx, who, body) -> {
                     TaskState to = switch (Requests.requiredText(body.state(), "state")) {
                         case "success" -> TaskState.SUCCESS;
                         case "failed" -> TaskState.FAILED;
                         default -> throw ApiException.badRequest("state", "state must be success or failed");
                     };
-                    String dagId = ctx.pathParam("dag_id"), runId = ctx.pathParam("run_id"), taskId = ctx.pathParam("task_id");
+                    String dagId = ctx.pathParam("dag_id"),
+                            runId = ctx.pathParam("run_id"),
+                            taskId = ctx.pathParam("task_id");
                     long key = runs.key(dagId, runId);
                     control.markTask(key, taskId, to);
                     audit.record(who, "task.mark", dagId + "/" + runId + "/" + taskId, Map.of("state", to.dbName()));

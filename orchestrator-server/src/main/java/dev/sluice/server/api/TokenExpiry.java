@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 final class TokenExpiry {
     /** Longer-lived tokens are what expiry is meant to prevent; "never" stays available by giving neither field. */
     static final Duration MAX = Duration.ofDays(3650);
+
     private static final Pattern SHORT = Pattern.compile("(\\d{1,9})\\s*([smhdw])");
 
     private TokenExpiry() {}
@@ -22,8 +23,10 @@ final class TokenExpiry {
         }
         if (expiresIn != null) return now.plus(duration(expiresIn));
         if (expiresAt == null) return null;
-        if (!expiresAt.isAfter(now)) throw ApiException.badRequest("expires_at", "expires_at must be in the future, got " + expiresAt);
-        if (expiresAt.isAfter(now.plus(MAX))) throw ApiException.badRequest("expires_at", "expires_at must be within 3650 days");
+        if (!expiresAt.isAfter(now))
+            throw ApiException.badRequest("expires_at", "expires_at must be in the future, got " + expiresAt);
+        if (expiresAt.isAfter(now.plus(MAX)))
+            throw ApiException.badRequest("expires_at", "expires_at must be within 3650 days");
         return expiresAt;
     }
 
@@ -45,11 +48,15 @@ final class TokenExpiry {
             try {
                 d = Duration.parse(text.trim());
             } catch (DateTimeParseException e) {
-                throw ApiException.badRequest("expires_in", "expires_in must be a duration such as 90d, 12h, 30m or PT1H, got \"" + text + "\"");
+                throw ApiException.badRequest(
+                        "expires_in",
+                        "expires_in must be a duration such as 90d, 12h, 30m or PT1H, got \"" + text + "\"");
             }
         }
-        if (d.isNegative() || d.isZero()) throw ApiException.badRequest("expires_in", "expires_in must be positive, got \"" + text + "\"");
-        if (d.compareTo(MAX) > 0) throw ApiException.badRequest("expires_in", "expires_in must be at most 3650d, got \"" + text + "\"");
+        if (d.isNegative() || d.isZero())
+            throw ApiException.badRequest("expires_in", "expires_in must be positive, got \"" + text + "\"");
+        if (d.compareTo(MAX) > 0)
+            throw ApiException.badRequest("expires_in", "expires_in must be at most 3650d, got \"" + text + "\"");
         return d;
     }
 }

@@ -14,7 +14,8 @@ public final class AdminBootstrap {
         boolean generated = configuredPassword == null || configuredPassword.isBlank();
         String password = generated ? Secrets.random("").substring(0, 24) : configuredPassword;
         if (users.create("admin", password, Role.ADMIN) && generated) {
-            out.println("Created user 'admin' with password: " + password + "  (shown once; set SLUICE_ADMIN_PASSWORD to choose it)");
+            out.println("Created user 'admin' with password: " + password
+                    + "  (shown once; set SLUICE_ADMIN_PASSWORD to choose it)");
             out.flush();
         }
     }

@@ -22,9 +22,12 @@ public final class AuditLog {
     public record Entry(Instant at, String actor, String action, String target, Map<String, Object> details) {}
 
     public void record(Principal who, String action, String target, Map<String, Object> details) {
-        dsl.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR, who == null ? "anonymous" : who.name())
-                .set(AUDIT_LOG.ACTION, action).set(AUDIT_LOG.TARGET, target)
-                .set(AUDIT_LOG.DETAILS, Json.jsonb(details == null ? Map.of() : details)).execute();
+        dsl.insertInto(AUDIT_LOG)
+                .set(AUDIT_LOG.ACTOR, who == null ? "anonymous" : who.name())
+                .set(AUDIT_LOG.ACTION, action)
+                .set(AUDIT_LOG.TARGET, target)
+                .set(AUDIT_LOG.DETAILS, Json.jsonb(details == null ? Map.of() : details))
+                .execute();
     }
 
     /** Newest first, keyset-paged by (at, id). */
@@ -34,10 +37,21 @@ public final class AuditLog {
             var k = Cursor.timeKey(cursor);
             cond = DSL.row(AUDIT_LOG.AT, AUDIT_LOG.ID).lt(dev.sluice.store.TaskInstanceRepository.utc(k.at()), k.id());
         }
-        var rows = dsl.selectFrom(AUDIT_LOG).where(cond).orderBy(AUDIT_LOG.AT.desc(), AUDIT_LOG.ID.desc()).limit(limit + 1).fetch();
-        List<Entry> items = rows.stream().limit(limit)
-                .map(r -> new Entry(r.getAt().toInstant(), r.getActor(), r.getAction(), r.getTarget(), Json.map(r.getDetails()))).toList();
-        String next = rows.size() > limit ? Cursor.of(rows.get(limit - 1).getAt().toInstant(), rows.get(limit - 1).getId()) : null;
+        var rows = dsl.selectFrom(AUDIT_LOG)
+                .where(cond)
+                .orderBy(AUDIT_LOG.AT.desc(), AUDIT_LOG.ID.desc())
+                .limit(limit + 1)
+                .fetch();
+        List<Entry> items = rows.stream()
+                .limit(limit)
+                .map(r -> new Entry(
+                        r.getAt().toInstant(), r.getActor(), r.getAction(), r.getTarget(), Json.map(r.getDetails())))
+                .toList();
+        String next = rows.size() > limit
+                ? Cursor.of(
+                        rows.get(limit - 1).getAt().toInstant(),
+                        rows.get(limit - 1).getId())
+                : null;
         return new Page<>(items, next);
     }
 }

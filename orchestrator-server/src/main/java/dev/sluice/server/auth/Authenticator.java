@@ -31,7 +31,8 @@ public final class Authenticator {
         Principal who = identify(ctx);
         if (who == null) throw new ApiException(401, "authentication required: log in or send a Bearer token", null);
         if (!who.role().includes(role)) {
-            throw new ApiException(403, who.name() + " has role " + who.role().apiName() + "; this needs " + role.apiName(), null);
+            throw new ApiException(
+                    403, who.name() + " has role " + who.role().apiName() + "; this needs " + role.apiName(), null);
         }
         return who;
     }
@@ -39,14 +40,19 @@ public final class Authenticator {
     private Principal identify(Context ctx) {
         String header = ctx.header("Authorization");
         if (header != null) {
-            if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) throw new ApiException(401, "Authorization must be 'Bearer <token>'", null);
-            var match = tokens.find(header.substring(7).trim()).orElseThrow(() -> new ApiException(401, "invalid API token", null));
+            if (!header.regionMatches(true, 0, "Bearer ", 0, 7))
+                throw new ApiException(401, "Authorization must be 'Bearer <token>'", null);
+            var match = tokens.find(header.substring(7).trim())
+                    .orElseThrow(() -> new ApiException(401, "invalid API token", null));
             if (match.expiredAt(clock.instant())) {
-                throw new ApiException(401, "API token expired at " + match.expiresAt() + "; ask an admin for a new one", null);
+                throw new ApiException(
+                        401, "API token expired at " + match.expiresAt() + "; ask an admin for a new one", null);
             }
             return match.principal();
         }
         String session = ctx.cookie(SESSION_COOKIE);
-        return session == null || session.isBlank() ? null : users.session(session).orElse(null);
+        return session == null || session.isBlank()
+                ? null
+                : users.session(session).orElse(null);
     }
 }

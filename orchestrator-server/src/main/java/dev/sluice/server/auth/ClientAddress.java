@@ -42,7 +42,8 @@ public final class ClientAddress {
     /** The peer, or the proxy's last X-Forwarded-For entry when trusted and well-formed. */
     String resolve(String peer, String forwardedFor) {
         if (trustProxy && forwardedFor != null) {
-            String last = forwardedFor.substring(forwardedFor.lastIndexOf(',') + 1).trim();
+            String last =
+                    forwardedFor.substring(forwardedFor.lastIndexOf(',') + 1).trim();
             if (IP.matcher(last).matches()) return last;
         }
         return peer;

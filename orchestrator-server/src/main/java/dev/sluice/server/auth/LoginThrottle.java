@@ -26,13 +26,19 @@ import org.jooq.impl.DSL;
 public final class LoginThrottle {
     /** Failed logins of one subject are forgotten after this long without another failure. */
     public static final Duration MEMORY = Duration.ofHours(1);
+
     private static final int PURGE_BATCH = 500;
 
     /** After {@code free} failures, locks of {@code first}, doubling with each further failure, at most {@code max}. */
     public record Policy(int free, Duration first, Duration max) {
         public Policy {
-            if (free < 1 || first.isNegative() || first.isZero() || max.compareTo(first) < 0 || max.compareTo(MEMORY) > 0) {
-                throw new IllegalArgumentException("bad login back-off policy: free=" + free + ", first=" + first + ", max=" + max);
+            if (free < 1
+                    || first.isNegative()
+                    || first.isZero()
+                    || max.compareTo(first) < 0
+                    || max.compareTo(MEMORY) > 0) {
+                throw new IllegalArgumentException(
+                        "bad login back-off policy: free=" + free + ", first=" + first + ", max=" + max);
             }
         }
 
@@ -95,8 +101,10 @@ public final class LoginThrottle {
         Instant now = clock.instant();
         Duration wait = Duration.ZERO;
         int userFailures = 0;
-        for (var r : dsl.select(LOGIN_THROTTLE.SUBJECT, LOGIN_THROTTLE.FAILURES, LOGIN_THROTTLE.LAST_FAILURE_AT).from(LOGIN_THROTTLE)
-                .where(LOGIN_THROTTLE.SUBJECT.in(user, addressSubject(address))).fetch()) {
+        for (var r : dsl.select(LOGIN_THROTTLE.SUBJECT, LOGIN_THROTTLE.FAILURES, LOGIN_THROTTLE.LAST_FAILURE_AT)
+                .from(LOGIN_THROTTLE)
+                .where(LOGIN_THROTTLE.SUBJECT.in(user, addressSubject(address)))
+                .fetch()) {
             Instant last = r.value3().toInstant();
             if (!last.isAfter(now.minus(MEMORY))) continue; // forgotten
             boolean isUser = r.value1().equals(user);
@@ -112,13 +120,21 @@ public final class LoginThrottle {
         String user = userSubject(username);
         OffsetDateTime now = clock.instant().atOffset(ZoneOffset.UTC);
         OffsetDateTime forgetBefore = now.minus(MEMORY);
-        var counts = dsl.insertInto(LOGIN_THROTTLE, LOGIN_THROTTLE.SUBJECT, LOGIN_THROTTLE.FAILURES, LOGIN_THROTTLE.LAST_FAILURE_AT)
-                .values(user, 1, now).values(addressSubject(address), 1, now)
-                .onConflict(LOGIN_THROTTLE.SUBJECT).doUpdate()
-                .set(LOGIN_THROTTLE.FAILURES, DSL.when(LOGIN_THROTTLE.LAST_FAILURE_AT.le(forgetBefore), DSL.inline(1))
-                        .otherwise(LOGIN_THROTTLE.FAILURES.plus(1)))
-                .set(LOGIN_THROTTLE.LAST_FAILURE_AT, DSL.greatest(LOGIN_THROTTLE.LAST_FAILURE_AT, DSL.excluded(LOGIN_THROTTLE.LAST_FAILURE_AT)))
-                .returningResult(LOGIN_THROTTLE.SUBJECT, LOGIN_THROTTLE.FAILURES).fetch();
+        var counts = dsl.insertInto(
+                        LOGIN_THROTTLE, LOGIN_THROTTLE.SUBJECT, LOGIN_THROTTLE.FAILURES, LOGIN_THROTTLE.LAST_FAILURE_AT)
+                .values(user, 1, now)
+                .values(addressSubject(address), 1, now)
+                .onConflict(LOGIN_THROTTLE.SUBJECT)
+                .doUpdate()
+                .set(
+                        LOGIN_THROTTLE.FAILURES,
+                        DSL.when(LOGIN_THROTTLE.LAST_FAILURE_AT.le(forgetBefore), DSL.inline(1))
+                                .otherwise(LOGIN_THROTTLE.FAILURES.plus(1)))
+                .set(
+                        LOGIN_THROTTLE.LAST_FAILURE_AT,
+                        DSL.greatest(LOGIN_THROTTLE.LAST_FAILURE_AT, DSL.excluded(LOGIN_THROTTLE.LAST_FAILURE_AT)))
+                .returningResult(LOGIN_THROTTLE.SUBJECT, LOGIN_THROTTLE.FAILURES)
+                .fetch();
         int userFailures = 0, addressFailures = 0;
         for (var r : counts) {
             if (r.value1().equals(user)) userFailures = r.value2();
@@ -126,8 +142,14 @@ public final class LoginThrottle {
         }
         // Housekeeping on the failure path: a bounded batch, skipping rows another node is touching, so two
         // purges never wait for (or deadlock with) each other or with a count.
-        dsl.deleteFrom(LOGIN_THROTTLE).where(LOGIN_THROTTLE.SUBJECT.in(DSL.select(LOGIN_THROTTLE.SUBJECT).from(LOGIN_THROTTLE)
-                .where(LOGIN_THROTTLE.LAST_FAILURE_AT.le(forgetBefore)).limit(PURGE_BATCH).forUpdate().skipLocked())).execute();
+        dsl.deleteFrom(LOGIN_THROTTLE)
+                .where(LOGIN_THROTTLE.SUBJECT.in(DSL.select(LOGIN_THROTTLE.SUBJECT)
+                        .from(LOGIN_THROTTLE)
+                        .where(LOGIN_THROTTLE.LAST_FAILURE_AT.le(forgetBefore))
+                        .limit(PURGE_BATCH)
+                        .forUpdate()
+                        .skipLocked()))
+                .execute();
         Duration lock = perUsername.lockAfter(userFailures);
         Duration addressLock = perAddress.lockAfter(addressFailures);
         return new Failure(userFailures, addressFailures, addressLock.compareTo(lock) > 0 ? addressLock : lock);
@@ -135,6 +157,8 @@ public final class LoginThrottle {
 
     /** A successful login ends the username's back-off (not the address's: one good account must not reset it). */
     public void reset(String username) {
-        dsl.deleteFrom(LOGIN_THROTTLE).where(LOGIN_THROTTLE.SUBJECT.eq(userSubject(username))).execute();
+        dsl.deleteFrom(LOGIN_THROTTLE)
+                .where(LOGIN_THROTTLE.SUBJECT.eq(userSubject(username)))
+                .execute();
     }
 }

@@ -23,7 +23,8 @@ public final class Passwords {
 
     /** BCrypt reads at most 72 bytes; longer passwords would be silently truncated, so they are refused. */
     public static void check(String password) {
-        if (password == null || password.length() < 8) throw ApiException.badRequest("password", "password must have at least 8 characters");
+        if (password == null || password.length() < 8)
+            throw ApiException.badRequest("password", "password must have at least 8 characters");
         if (password.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 72) {
             throw ApiException.badRequest("password", "password must be at most 72 bytes");
         }

@@ -5,7 +5,9 @@ import java.util.Locale;
 
 /** What a user or token may do; each role includes the ones before it. */
 public enum Role {
-    VIEWER, OPERATOR, ADMIN;
+    VIEWER,
+    OPERATOR,
+    ADMIN;
 
     public String apiName() {
         return name().toLowerCase(Locale.ROOT);

@@ -45,10 +45,15 @@ public final class TokenStore {
         // PostgreSQL keeps microseconds: the answer shows the time that is stored and listed.
         Instant expiresAt = requestedExpiry == null ? null : requestedExpiry.truncatedTo(ChronoUnit.MICROS);
         String token = Secrets.random(PREFIX);
-        long id = dsl.insertInto(API_TOKEN).set(API_TOKEN.NAME, name).set(API_TOKEN.TOKEN_HASH, Secrets.sha256(token))
-                .set(API_TOKEN.ROLE, role.apiName()).set(API_TOKEN.CREATED_BY, owner)
+        long id = dsl.insertInto(API_TOKEN)
+                .set(API_TOKEN.NAME, name)
+                .set(API_TOKEN.TOKEN_HASH, Secrets.sha256(token))
+                .set(API_TOKEN.ROLE, role.apiName())
+                .set(API_TOKEN.CREATED_BY, owner)
                 .set(API_TOKEN.EXPIRES_AT, expiresAt == null ? null : expiresAt.atOffset(ZoneOffset.UTC))
-                .returningResult(API_TOKEN.ID).fetchOne().value1();
+                .returningResult(API_TOKEN.ID)
+                .fetchOne()
+                .value1();
         return new Created(id, name, role, token, expiresAt);
     }
 
@@ -58,13 +63,20 @@ public final class TokenStore {
     }
 
     public List<Token> list() {
-        return dsl.selectFrom(API_TOKEN).orderBy(API_TOKEN.ID)
-                .fetch(r -> new Token(r.getId(), r.getName(), Role.parseStored(r.getRole()), r.getCreatedBy(),
-                        r.getCreatedAt().toInstant(), r.getExpiresAt() == null ? null : r.getExpiresAt().toInstant()));
+        return dsl.selectFrom(API_TOKEN)
+                .orderBy(API_TOKEN.ID)
+                .fetch(r -> new Token(
+                        r.getId(),
+                        r.getName(),
+                        Role.parseStored(r.getRole()),
+                        r.getCreatedBy(),
+                        r.getCreatedAt().toInstant(),
+                        r.getExpiresAt() == null ? null : r.getExpiresAt().toInstant()));
     }
 
     public void delete(long id) {
-        if (dsl.deleteFrom(API_TOKEN).where(API_TOKEN.ID.eq(id)).execute() == 0) throw new NoSuchElementException("no token " + id);
+        if (dsl.deleteFrom(API_TOKEN).where(API_TOKEN.ID.eq(id)).execute() == 0)
+            throw new NoSuchElementException("no token " + id);
     }
 
     /**
@@ -74,10 +86,15 @@ public final class TokenStore {
      */
     public Optional<Match> find(String token) {
         return dsl.select(API_TOKEN.NAME, API_TOKEN.ROLE, API_TOKEN.EXPIRES_AT, APP_USER.USERNAME, APP_USER.ROLE)
-                .from(API_TOKEN).join(APP_USER).on(APP_USER.USERNAME.eq(API_TOKEN.CREATED_BY))
+                .from(API_TOKEN)
+                .join(APP_USER)
+                .on(APP_USER.USERNAME.eq(API_TOKEN.CREATED_BY))
                 .where(API_TOKEN.TOKEN_HASH.eq(Secrets.sha256(token)))
                 .fetchOptional(r -> new Match(
-                        new Principal("token:" + r.value1(), Role.lesser(Role.parseStored(r.value2()), Role.parseStored(r.value5())), r.value4()),
+                        new Principal(
+                                "token:" + r.value1(),
+                                Role.lesser(Role.parseStored(r.value2()), Role.parseStored(r.value5())),
+                                r.value4()),
                         r.value3() == null ? null : r.value3().toInstant()));
     }
 }

@@ -41,7 +41,8 @@ public final class UserStore {
     }
 
     private static User user(AppUserRecord r) {
-        return new User(r.getUsername(), Role.parseStored(r.getRole()), r.getCreatedAt().toInstant());
+        return new User(
+                r.getUsername(), Role.parseStored(r.getRole()), r.getCreatedAt().toInstant());
     }
 
     public List<User> list() {
@@ -60,8 +61,13 @@ public final class UserStore {
     public boolean create(String username, String password, Role role) {
         String hash = Passwords.hash(password);
         try {
-            return dsl.insertInto(APP_USER).set(APP_USER.USERNAME, username).set(APP_USER.PASSWORD_HASH, hash)
-                    .set(APP_USER.ROLE, role.apiName()).onConflictDoNothing().execute() == 1;
+            return dsl.insertInto(APP_USER)
+                            .set(APP_USER.USERNAME, username)
+                            .set(APP_USER.PASSWORD_HASH, hash)
+                            .set(APP_USER.ROLE, role.apiName())
+                            .onConflictDoNothing()
+                            .execute()
+                    == 1;
         } catch (IntegrityConstraintViolationException e) {
             return false;
         }
@@ -72,14 +78,18 @@ public final class UserStore {
         String hash = password == null ? null : Passwords.hash(password);
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            AppUserRecord current = tx.selectFrom(APP_USER).where(named(username)).fetchOptional()
+            AppUserRecord current = tx.selectFrom(APP_USER)
+                    .where(named(username))
+                    .fetchOptional()
                     .orElseThrow(() -> new NoSuchElementException("no user " + username));
             String name = current.getUsername();
             if (role != null && role != Role.ADMIN) keepAnAdminBesides(tx, name, "demote");
             var update = tx.update(APP_USER).set(APP_USER.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC));
             if (role != null) update = update.set(APP_USER.ROLE, role.apiName());
             if (hash != null) update = update.set(APP_USER.PASSWORD_HASH, hash);
-            AppUserRecord updated = update.where(APP_USER.USERNAME.eq(name)).returning().fetchOptional()
+            AppUserRecord updated = update.where(APP_USER.USERNAME.eq(name))
+                    .returning()
+                    .fetchOptional()
                     .orElseThrow(() -> new NoSuchElementException("no user " + username));
             // A changed password or role ends the user's sessions: they log in again under the new terms.
             tx.deleteFrom(USER_SESSION).where(USER_SESSION.USERNAME.eq(name)).execute();
@@ -91,7 +101,10 @@ public final class UserStore {
     public void delete(String username) {
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            String name = tx.select(APP_USER.USERNAME).from(APP_USER).where(named(username)).fetchOptional(APP_USER.USERNAME)
+            String name = tx.select(APP_USER.USERNAME)
+                    .from(APP_USER)
+                    .where(named(username))
+                    .fetchOptional(APP_USER.USERNAME)
                     .orElseThrow(() -> new NoSuchElementException("no user " + username));
             keepAnAdminBesides(tx, name, "delete");
             if (tx.deleteFrom(APP_USER).where(APP_USER.USERNAME.eq(name)).execute() == 0) {
@@ -106,10 +119,15 @@ public final class UserStore {
      * re-reads the rows after the first commits, sees one admin left and is refused) and cannot deadlock.
      */
     private static void keepAnAdminBesides(DSLContext tx, String name, String verb) {
-        List<String> admins = tx.select(APP_USER.USERNAME).from(APP_USER).where(APP_USER.ROLE.eq(Role.ADMIN.apiName()))
-                .orderBy(APP_USER.USERNAME).forUpdate().fetch(APP_USER.USERNAME);
+        List<String> admins = tx.select(APP_USER.USERNAME)
+                .from(APP_USER)
+                .where(APP_USER.ROLE.eq(Role.ADMIN.apiName()))
+                .orderBy(APP_USER.USERNAME)
+                .forUpdate()
+                .fetch(APP_USER.USERNAME);
         if (admins.contains(name) && admins.size() == 1) {
-            throw new LastAdminException("cannot " + verb + " " + name + ": the last admin; make another user admin first");
+            throw new LastAdminException(
+                    "cannot " + verb + " " + name + ": the last admin; make another user admin first");
         }
     }
 
@@ -120,25 +138,36 @@ public final class UserStore {
     /** The user when the password is right; empty otherwise (same time either way). The name matches in any case. */
     public Optional<User> verify(String username, String password) {
         var row = dsl.selectFrom(APP_USER).where(named(username)).fetchOptional();
-        boolean ok = Passwords.matches(password, row.map(AppUserRecord::getPasswordHash).orElse(null));
+        boolean ok = Passwords.matches(
+                password, row.map(AppUserRecord::getPasswordHash).orElse(null));
         return ok ? row.map(UserStore::user) : Optional.empty();
     }
 
     /** Opens a session and returns its id, the only time the raw id exists outside the cookie. */
     public String openSession(String username, java.time.Duration ttl) {
         String id = Secrets.random("");
-        dsl.insertInto(USER_SESSION).set(USER_SESSION.ID_HASH, Secrets.sha256(id)).set(USER_SESSION.USERNAME, username)
-                .set(USER_SESSION.EXPIRES_AT, OffsetDateTime.now(ZoneOffset.UTC).plus(ttl)).execute();
+        dsl.insertInto(USER_SESSION)
+                .set(USER_SESSION.ID_HASH, Secrets.sha256(id))
+                .set(USER_SESSION.USERNAME, username)
+                .set(USER_SESSION.EXPIRES_AT, OffsetDateTime.now(ZoneOffset.UTC).plus(ttl))
+                .execute();
         return id;
     }
 
     public Optional<Principal> session(String id) {
-        return dsl.select(APP_USER.USERNAME, APP_USER.ROLE).from(USER_SESSION).join(APP_USER).on(APP_USER.USERNAME.eq(USER_SESSION.USERNAME))
-                .where(USER_SESSION.ID_HASH.eq(Secrets.sha256(id)), USER_SESSION.EXPIRES_AT.gt(OffsetDateTime.now(ZoneOffset.UTC)))
+        return dsl.select(APP_USER.USERNAME, APP_USER.ROLE)
+                .from(USER_SESSION)
+                .join(APP_USER)
+                .on(APP_USER.USERNAME.eq(USER_SESSION.USERNAME))
+                .where(
+                        USER_SESSION.ID_HASH.eq(Secrets.sha256(id)),
+                        USER_SESSION.EXPIRES_AT.gt(OffsetDateTime.now(ZoneOffset.UTC)))
                 .fetchOptional(r -> new Principal(r.value1(), Role.parseStored(r.value2())));
     }
 
     public void closeSession(String id) {
-        dsl.deleteFrom(USER_SESSION).where(USER_SESSION.ID_HASH.eq(Secrets.sha256(id))).execute();
+        dsl.deleteFrom(USER_SESSION)
+                .where(USER_SESSION.ID_HASH.eq(Secrets.sha256(id)))
+                .execute();
     }
 }

@@ -23,7 +23,8 @@ final class ApiClient {
     @Option(names = "--token", description = "API token (default: $SLUICE_TOKEN)")
     String token;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     /** An error answer from the server, with its message and field, for a one-line report. */
     static final class ApiCallException extends RuntimeException {
@@ -48,16 +49,23 @@ final class ApiClient {
     JsonNode send(String method, String path, Object body) {
         String t = token != null ? token : System.getenv("SLUICE_TOKEN");
         try {
-            var b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(60))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(ApiJson.MAPPER.writeValueAsString(body)))
+            var b = HttpRequest.newBuilder(URI.create(base() + path))
+                    .timeout(Duration.ofSeconds(60))
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofString(ApiJson.MAPPER.writeValueAsString(body)))
                     .header("Content-Type", "application/json");
             if (t != null && !t.isBlank()) b.header("Authorization", "Bearer " + t);
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode json = r.body().isBlank() ? ApiJson.MAPPER.createObjectNode() : ApiJson.MAPPER.readTree(r.body());
             if (r.statusCode() >= 400) {
-                String field = json.path("field").isTextual() ? " (field " + json.path("field").asText() + ")" : "";
-                throw new ApiCallException("HTTP " + r.statusCode() + ": " + json.path("error").asText(r.body()) + field);
+                String field = json.path("field").isTextual()
+                        ? " (field " + json.path("field").asText() + ")"
+                        : "";
+                throw new ApiCallException(
+                        "HTTP " + r.statusCode() + ": " + json.path("error").asText(r.body()) + field);
             }
             return json;
         } catch (IOException e) {

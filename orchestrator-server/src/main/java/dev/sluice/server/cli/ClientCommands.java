@@ -29,14 +29,22 @@ final class ClientCommands {
 
     static void printRuns(JsonNode items) {
         for (JsonNode r : items) {
-            System.out.printf("%-40s %-10s %-9s %s%n", r.path("run_id").asText(), r.path("state").asText(),
-                    r.path("run_type").asText(), r.path("logical_date").asText());
+            System.out.printf(
+                    "%-40s %-10s %-9s %s%n",
+                    r.path("run_id").asText(),
+                    r.path("state").asText(),
+                    r.path("run_type").asText(),
+                    r.path("logical_date").asText());
         }
     }
 
-    @Command(name = "trigger", mixinStandardHelpOptions = true, description = "Triggers a run of DAG_ID on a running server.")
+    @Command(
+            name = "trigger",
+            mixinStandardHelpOptions = true,
+            description = "Triggers a run of DAG_ID on a running server.")
     static final class Trigger implements Callable<Integer> {
-        @Mixin ApiClient api;
+        @Mixin
+        ApiClient api;
 
         @Parameters(index = "0", paramLabel = "DAG_ID")
         String dagId;
@@ -52,10 +60,12 @@ final class ClientCommands {
             return report(() -> {
                 Map<String, Object> typed = new LinkedHashMap<>();
                 if (!params.isEmpty()) {
-                    // Typed as the DAG declares them, so "5" is an integer for an integer param and text for a string one.
+                    // Typed as the DAG declares them, so "5" is an integer for an integer param and text for a string
+                    // one.
                     JsonNode declared = api.get("/dags/" + ApiClient.enc(dagId)).path("params");
                     for (var p : params.entrySet()) {
-                        ParamSpec.ParamType type = ParamSpec.ParamType.fromYaml(declared.path(p.getKey()).path("type").asText());
+                        ParamSpec.ParamType type = ParamSpec.ParamType.fromYaml(
+                                declared.path(p.getKey()).path("type").asText());
                         typed.put(p.getKey(), type == null ? p.getValue() : type.parse(p.getValue()));
                     }
                 }
@@ -69,10 +79,13 @@ final class ClientCommands {
         }
     }
 
-    @Command(name = "backfill", mixinStandardHelpOptions = true,
+    @Command(
+            name = "backfill",
+            mixinStandardHelpOptions = true,
             description = "Creates the runs of DAG_ID's schedule between two dates (inclusive) on a running server.")
     static final class Backfill implements Callable<Integer> {
-        @Mixin ApiClient api;
+        @Mixin
+        ApiClient api;
 
         @Parameters(index = "0", paramLabel = "DAG_ID")
         String dagId;
@@ -92,11 +105,24 @@ final class ClientCommands {
         @Override
         public Integer call() {
             return report(() -> {
-                JsonNode b = api.post("/dags/" + ApiClient.enc(dagId) + "/backfills", Map.of("from", from.toString(),
-                        "to", to.toString(), "max_active_runs", maxActiveRuns, "rerun_existing", rerunExisting));
-                System.out.printf("backfill %d of %s: %d run(s) created so far (at most %d at a time), %s%n",
-                        b.path("backfill_id").asLong(), dagId, b.path("runs_created").asInt(),
-                        b.path("max_active_runs").asInt(), b.path("state").asText());
+                JsonNode b = api.post(
+                        "/dags/" + ApiClient.enc(dagId) + "/backfills",
+                        Map.of(
+                                "from",
+                                from.toString(),
+                                "to",
+                                to.toString(),
+                                "max_active_runs",
+                                maxActiveRuns,
+                                "rerun_existing",
+                                rerunExisting));
+                System.out.printf(
+                        "backfill %d of %s: %d run(s) created so far (at most %d at a time), %s%n",
+                        b.path("backfill_id").asLong(),
+                        dagId,
+                        b.path("runs_created").asInt(),
+                        b.path("max_active_runs").asInt(),
+                        b.path("state").asText());
                 return 0;
             });
         }
@@ -104,7 +130,8 @@ final class ClientCommands {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the DAGs of a running server.")
     static final class DagList implements Callable<Integer> {
-        @Mixin ApiClient api;
+        @Mixin
+        ApiClient api;
 
         @Override
         public Integer call() {
@@ -114,25 +141,38 @@ final class ClientCommands {
                     JsonNode page = api.get("/dags?limit=500" + (cursor == null ? "" : "&cursor=" + cursor));
                     for (JsonNode d : page.path("items")) {
                         JsonNode last = d.path("recent_runs").path(0);
-                        System.out.printf("%-30s %-8s %-20s %s%n", d.path("dag_id").asText(),
+                        System.out.printf(
+                                "%-30s %-8s %-20s %s%n",
+                                d.path("dag_id").asText(),
                                 d.path("is_paused").asBoolean() ? "paused" : "active",
-                                d.path("schedule").isNull() ? "-" : d.path("schedule").asText(),
-                                last.isMissingNode() ? "no runs" : "last run " + last.path("state").asText() + " " + last.path("logical_date").asText());
+                                d.path("schedule").isNull()
+                                        ? "-"
+                                        : d.path("schedule").asText(),
+                                last.isMissingNode()
+                                        ? "no runs"
+                                        : "last run " + last.path("state").asText() + " "
+                                                + last.path("logical_date").asText());
                     }
-                    cursor = page.path("next_cursor").isTextual() ? page.path("next_cursor").asText() : null;
+                    cursor = page.path("next_cursor").isTextual()
+                            ? page.path("next_cursor").asText()
+                            : null;
                 } while (cursor != null);
                 return 0;
             });
         }
     }
 
-    @Command(name = "runs", mixinStandardHelpOptions = true, description = "Runs on a running server.",
+    @Command(
+            name = "runs",
+            mixinStandardHelpOptions = true,
+            description = "Runs on a running server.",
             subcommands = RunList.class)
     static final class Runs {}
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the runs of DAG_ID, newest first.")
     static final class RunList implements Callable<Integer> {
-        @Mixin ApiClient api;
+        @Mixin
+        ApiClient api;
 
         @Parameters(index = "0", paramLabel = "DAG_ID")
         String dagId;

@@ -20,12 +20,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "dags", mixinStandardHelpOptions = true, description = "Check and try out DAG files; list the DAGs of a running server.",
+@Command(
+        name = "dags",
+        mixinStandardHelpOptions = true,
+        description = "Check and try out DAG files; list the DAGs of a running server.",
         subcommands = {DagsCommand.Validate.class, DagsCommand.Test.class, ClientCommands.DagList.class})
 final class DagsCommand {
 
-    @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = "Checks every DAG file in DIR. Exit 0 when all are valid; else prints file:line: message and exits 1.")
+    @Command(
+            name = "validate",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Checks every DAG file in DIR. Exit 0 when all are valid; else prints file:line: message and exits 1.")
     static final class Validate implements Callable<Integer> {
         @Parameters(index = "0", description = "DAG folder")
         Path dir;
@@ -41,12 +47,16 @@ final class DagsCommand {
             for (List<DagError> errors : result.importErrors().values()) {
                 for (DagError e : errors) System.out.println(e);
             }
-            System.err.printf("%d valid DAG(s), %d file(s) with errors%n", result.dags().size(), result.importErrors().size());
+            System.err.printf(
+                    "%d valid DAG(s), %d file(s) with errors%n",
+                    result.dags().size(), result.importErrors().size());
             return result.importErrors().isEmpty() ? 0 : 1;
         }
     }
 
-    @Command(name = "test", mixinStandardHelpOptions = true,
+    @Command(
+            name = "test",
+            mixinStandardHelpOptions = true,
             description = "Runs one run of DAG_ID to completion in this process against the configured database. "
                     + "Exit 0 when it succeeded, 1 when it failed, 2 for bad input.")
     static final class Test implements Callable<Integer> {
@@ -75,7 +85,9 @@ final class DagsCommand {
             if (dag == null) {
                 loaded.importErrors().values().forEach(errs -> errs.forEach(e -> System.err.println(e)));
                 System.err.println("error: no valid DAG \"" + dagId + "\" in " + folder
-                        + (loaded.dags().isEmpty() ? "" : " (found: " + loaded.dags().keySet() + ")"));
+                        + (loaded.dags().isEmpty()
+                                ? ""
+                                : " (found: " + loaded.dags().keySet() + ")"));
                 return 2;
             }
             Map<String, Object> typed = new LinkedHashMap<>();
@@ -101,7 +113,8 @@ final class DagsCommand {
             // Its tasks go to a queue only this process serves: on a database shared with servers, their workers
             // must not take them (they may not even have the tested file).
             String queue = PRIVATE_QUEUE_PREFIX + java.util.UUID.randomUUID();
-            var engineConfig = dev.sluice.engine.EngineConfig.defaults(config.home()).withQueues(java.util.List.of(queue))
+            var engineConfig = dev.sluice.engine.EngineConfig.defaults(config.home())
+                    .withQueues(java.util.List.of(queue))
                     .withLogs(dev.sluice.engine.LogSettings.fromEnvironment());
             try (SluiceApp app = SluiceApp.open(config, folder, engineConfig)) {
                 long runKey = startRun(app, dag, typed, queue);
@@ -110,7 +123,9 @@ final class DagsCommand {
                 var summary = app.engine.runs().summary(runKey);
                 if (json) {
                     Map<String, Object> tasks = new LinkedHashMap<>();
-                    summary.tasks().forEach(t -> tasks.put(t.taskId(), Map.of("state", t.state().dbName(), "attempts", t.attempts())));
+                    summary.tasks()
+                            .forEach(t -> tasks.put(
+                                    t.taskId(), Map.of("state", t.state().dbName(), "attempts", t.attempts())));
                     Map<String, Object> out = new LinkedHashMap<>();
                     out.put("run_id", summary.runId());
                     out.put("state", state.dbName());
@@ -118,8 +133,13 @@ final class DagsCommand {
                     System.out.println(Json.write(out));
                 } else {
                     System.out.printf("run %s: %s%n", summary.runId(), state.dbName());
-                    summary.tasks().forEach(t -> System.out.printf("  %-30s %-16s attempts=%d%s%n", t.taskId(),
-                            t.state().dbName(), t.attempts(), t.error() == null ? "" : "  " + firstLine(t.error())));
+                    summary.tasks()
+                            .forEach(t -> System.out.printf(
+                                    "  %-30s %-16s attempts=%d%s%n",
+                                    t.taskId(),
+                                    t.state().dbName(),
+                                    t.attempts(),
+                                    t.error() == null ? "" : "  " + firstLine(t.error())));
                 }
                 return state == RunState.SUCCESS ? 0 : 1;
             }
@@ -137,10 +157,13 @@ final class DagsCommand {
             return startRun(app, dag, params, null);
         }
 
-        static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params, String queue) throws Exception {
+        static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params, String queue)
+                throws Exception {
             String dagId = dag.dag().id();
-            long versionId = app.engine.dags().saveVersionOnly(dag.dag(), dag.file().toString(), dag.source(),
-                    bundle(app, dag)).versionId();
+            long versionId = app.engine
+                    .dags()
+                    .saveVersionOnly(dag.dag(), dag.file().toString(), dag.source(), bundle(app, dag))
+                    .versionId();
             app.engine.useDagFile(dagId, dag.file());
             app.engine.start();
             Instant date = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -154,10 +177,12 @@ final class DagsCommand {
         private static dev.sluice.dag.DagBundle bundle(SluiceApp app, DagFolder.LoadedDag dag) throws Exception {
             Path folder = app.dagSync.folder();
             var loaded = new DagFolder(folder, app.types, app.config.dagFileLimits()).load();
-            java.util.Set<Path> dagFiles = new java.util.HashSet<>(loaded.importErrors().keySet());
+            java.util.Set<Path> dagFiles =
+                    new java.util.HashSet<>(loaded.importErrors().keySet());
             loaded.dags().values().forEach(d -> dagFiles.add(d.file()));
             dagFiles.add(dag.file());
-            var collected = new dev.sluice.dag.DagBundleFiles(folder, dev.sluice.engine.DagBundles.maxBytesFromEnvironment())
+            var collected = new dev.sluice.dag.DagBundleFiles(
+                            folder, dev.sluice.engine.DagBundles.maxBytesFromEnvironment())
                     .collect(dag.file(), dagFiles);
             new dev.sluice.engine.DagBundles(app.store).upload(collected);
             return collected.bundle();

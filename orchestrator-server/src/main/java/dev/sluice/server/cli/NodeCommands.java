@@ -49,7 +49,8 @@ final class NodeCommands {
     }
 
     static String probes(SluiceApp app, HttpSettings http, Integer port) {
-        return port == null ? "No HTTP port (--port N serves health, readiness and metrics)."
+        return port == null
+                ? "No HTTP port (--port N serves health, readiness and metrics)."
                 : "Health: http://%s:%d/api/v1/health, readiness /api/v1/health/ready, metrics /api/v1/metrics."
                         .formatted(http.bind(), app.httpPort());
     }
@@ -60,9 +61,13 @@ final class NodeCommands {
         }
     }
 
-    @Command(name = "scheduler", mixinStandardHelpOptions = true,
-            description = {"Runs a scheduler node: syncs the DAG folder, fires schedules, steps backfills, declares"
-                    + " silent nodes dead. Runs no task and serves no API; any number may share one database."})
+    @Command(
+            name = "scheduler",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Runs a scheduler node: syncs the DAG folder, fires schedules, steps backfills, declares"
+                        + " silent nodes dead. Runs no task and serves no API; any number may share one database."
+            })
     static final class Scheduler implements Callable<Integer> {
         @Option(names = "--dags", description = "DAG folder (default: the repository's examples)")
         Path dags;
@@ -82,26 +87,42 @@ final class NodeCommands {
             checkPort(port, "--port");
             SluiceConfig config = SluiceConfig.fromEnvironment();
             HttpSettings http = http(bind);
-            SluiceApp app = SluiceApp.open(config, EnumSet.of(NodeRole.SCHEDULER), folder(),
-                    EngineConfig.defaults(config.home()).withLogs(LogSettings.fromEnvironment())).start();
+            SluiceApp app = SluiceApp.open(
+                            config,
+                            EnumSet.of(NodeRole.SCHEDULER),
+                            folder(),
+                            EngineConfig.defaults(config.home()).withLogs(LogSettings.fromEnvironment()))
+                    .start();
             if (port != null) app.startProbes(http.bind(), port);
             var sync = app.dagSync.last();
             announce(app, probes(app, http, port));
-            System.out.printf("DAGs from %s (DAG source '%s'): %s%s%n", folder(), app.dagSync.sourceId(),
-                    sync.dags().keySet(), sync.importErrors().isEmpty() ? "" : "; import errors in " + sync.importErrors().keySet());
+            System.out.printf(
+                    "DAGs from %s (DAG source '%s'): %s%s%n",
+                    folder(),
+                    app.dagSync.sourceId(),
+                    sync.dags().keySet(),
+                    sync.importErrors().isEmpty()
+                            ? ""
+                            : "; import errors in " + sync.importErrors().keySet());
             return runUntilStopped(app);
         }
     }
 
-    @Command(name = "server", mixinStandardHelpOptions = true,
-            description = {"Runs a server node: the REST API and the dashboard. Creates and controls runs; runs no"
-                    + " task, reads no DAG folder, fires no schedule. Any number may share one database."})
+    @Command(
+            name = "server",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Runs a server node: the REST API and the dashboard. Creates and controls runs; runs no"
+                        + " task, reads no DAG folder, fires no schedule. Any number may share one database."
+            })
     static final class Server implements Callable<Integer> {
         @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE})")
         int port;
 
-        @Option(names = "--bind", description = "Address to listen on (default: $SLUICE_BIND or 127.0.0.1, this machine"
-                + " only; 0.0.0.0 for every interface)")
+        @Option(
+                names = "--bind",
+                description = "Address to listen on (default: $SLUICE_BIND or 127.0.0.1, this machine"
+                        + " only; 0.0.0.0 for every interface)")
         String bind;
 
         @Override
@@ -109,31 +130,46 @@ final class NodeCommands {
             checkPort(port, "--port");
             SluiceConfig config = SluiceConfig.fromEnvironment();
             HttpSettings http = http(bind);
-            SluiceApp app = SluiceApp.open(config, EnumSet.of(NodeRole.SERVER), null,
-                    EngineConfig.defaults(config.home()).withLogs(LogSettings.fromEnvironment()))
-                    .start().startHttp(http, port);
-            announce(app, "Dashboard: http://localhost:%d/ui/ (API: http://localhost:%d/api/v1/health); listening on %s:%d."
-                    .formatted(app.httpPort(), app.httpPort(), http.bind(), app.httpPort()));
+            SluiceApp app = SluiceApp.open(
+                            config,
+                            EnumSet.of(NodeRole.SERVER),
+                            null,
+                            EngineConfig.defaults(config.home()).withLogs(LogSettings.fromEnvironment()))
+                    .start()
+                    .startHttp(http, port);
+            announce(
+                    app,
+                    "Dashboard: http://localhost:%d/ui/ (API: http://localhost:%d/api/v1/health); listening on %s:%d."
+                            .formatted(app.httpPort(), app.httpPort(), http.bind(), app.httpPort()));
             return runUntilStopped(app);
         }
     }
 
-    @Command(name = "worker", mixinStandardHelpOptions = true,
-            description = {"Runs a worker node: claims and runs the tasks of its queues. On SIGTERM it stops claiming,"
-                    + " lets running tasks finish for the drain timeout and hands the rest back (no try spent)."
-                    + " Any number may share one database."})
+    @Command(
+            name = "worker",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Runs a worker node: claims and runs the tasks of its queues. On SIGTERM it stops claiming,"
+                        + " lets running tasks finish for the drain timeout and hands the rest back (no try spent)."
+                        + " Any number may share one database."
+            })
     static final class Worker implements Callable<Integer> {
         private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
 
-        @Option(names = "--queues", split = ",", defaultValue = "default",
+        @Option(
+                names = "--queues",
+                split = ",",
+                defaultValue = "default",
                 description = "Queues to claim from, comma-separated (default: ${DEFAULT-VALUE})")
         List<String> queues = new ArrayList<>();
 
         @Option(names = "--slots", description = "Tasks run at once (default: 32)")
         Integer slots;
 
-        @Option(names = "--drain", description = "How long a stopping worker lets running tasks finish before it hands"
-                + " them back, e.g. 30s, 5m (default: $SLUICE_DRAIN_TIMEOUT or 30s)")
+        @Option(
+                names = "--drain",
+                description = "How long a stopping worker lets running tasks finish before it hands"
+                        + " them back, e.g. 30s, 5m (default: $SLUICE_DRAIN_TIMEOUT or 30s)")
         String drain;
 
         @Option(names = "--port", description = "Serve health, readiness and metrics on this port (default: none)")
@@ -152,10 +188,12 @@ final class NodeCommands {
                 }
             }
             // The log cap and retention apply where tasks run: without them a worker kept the 64 MiB default.
-            EngineConfig c = EngineConfig.defaults(home).withQueues(queues.stream().distinct().toList())
+            EngineConfig c = EngineConfig.defaults(home)
+                    .withQueues(queues.stream().distinct().toList())
                     .withLogs(LogSettings.from(env));
             if (slots != null) {
-                if (slots < 1 || slots > 1024) throw new IllegalArgumentException("--slots must be 1 to 1024, got " + slots);
+                if (slots < 1 || slots > 1024)
+                    throw new IllegalArgumentException("--slots must be 1 to 1024, got " + slots);
                 c = c.withSlots(slots);
             }
             return c.withDrainTimeout(drainTimeout(env));
@@ -177,11 +215,18 @@ final class NodeCommands {
             SluiceConfig config = SluiceConfig.fromEnvironment();
             EngineConfig engine = engineConfig(config.home(), System.getenv());
             HttpSettings http = http(bind);
-            SluiceApp app = SluiceApp.open(config, EnumSet.of(NodeRole.WORKER), null, engine).start();
+            SluiceApp app = SluiceApp.open(config, EnumSet.of(NodeRole.WORKER), null, engine)
+                    .start();
             if (port != null) app.startProbes(http.bind(), port);
-            announce(app, "Queues %s, %d slot%s, drains for %s on stop. %s".formatted(engine.queues(), engine.slots(),
-                    engine.slots() == 1 ? "" : "s",
-                    Durations.format(engine.drainTimeout()), probes(app, http, port)));
+            announce(
+                    app,
+                    "Queues %s, %d slot%s, drains for %s on stop. %s"
+                            .formatted(
+                                    engine.queues(),
+                                    engine.slots(),
+                                    engine.slots() == 1 ? "" : "s",
+                                    Durations.format(engine.drainTimeout()),
+                                    probes(app, http, port)));
             return runUntilStopped(app);
         }
     }

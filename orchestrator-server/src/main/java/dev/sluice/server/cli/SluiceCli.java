@@ -4,11 +4,22 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code sluice} command. Logs go to stderr; results a script may parse go to stdout. */
-@Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
+@Command(
+        name = "sluice",
+        mixinStandardHelpOptions = true,
+        version = "sluice 0.1.0",
         description = "Workflow orchestrator for machine-learning pipelines.",
-        subcommands = {StandaloneCommand.class, NodeCommands.Scheduler.class, NodeCommands.Server.class,
-                NodeCommands.Worker.class, DagsCommand.class, ClientCommands.Trigger.class,
-                ClientCommands.Backfill.class, ClientCommands.Runs.class, StoreCommand.class})
+        subcommands = {
+            StandaloneCommand.class,
+            NodeCommands.Scheduler.class,
+            NodeCommands.Server.class,
+            NodeCommands.Worker.class,
+            DagsCommand.class,
+            ClientCommands.Trigger.class,
+            ClientCommands.Backfill.class,
+            ClientCommands.Runs.class,
+            StoreCommand.class
+        })
 public final class SluiceCli {
 
     public static void main(String[] args) {

@@ -59,7 +59,8 @@ public final class EventHub implements AutoCloseable {
     private void loop() {
         long backoff = 250;
         while (running) {
-            try (Connection c = db.openDedicatedConnection(); Statement st = c.createStatement()) {
+            try (Connection c = db.openDedicatedConnection();
+                    Statement st = c.createStatement()) {
                 st.execute("LISTEN " + CHANNEL);
                 listening = true;
                 backoff = 250;
@@ -100,10 +101,21 @@ public final class EventHub implements AutoCloseable {
         }
         String kind = n.path("kind").asText();
         Object data = switch (kind) {
-            case "task" -> new LiveEvent.TaskEvent(n.path("dag_id").asText(), n.path("run_id").asText(null),
-                    n.path("task_id").asText(), n.path("state").asText(), n.path("try_number").asInt());
-            case "run" -> new LiveEvent.RunEvent(n.path("dag_id").asText(), n.path("run_id").asText(), n.path("state").asText());
-            case "dag" -> new LiveEvent.DagEvent(n.path("dag_id").asText(), n.path("is_paused").asBoolean());
+            case "task" ->
+                new LiveEvent.TaskEvent(
+                        n.path("dag_id").asText(),
+                        n.path("run_id").asText(null),
+                        n.path("task_id").asText(),
+                        n.path("state").asText(),
+                        n.path("try_number").asInt());
+            case "run" ->
+                new LiveEvent.RunEvent(
+                        n.path("dag_id").asText(),
+                        n.path("run_id").asText(),
+                        n.path("state").asText());
+            case "dag" ->
+                new LiveEvent.DagEvent(
+                        n.path("dag_id").asText(), n.path("is_paused").asBoolean());
             default -> null;
         };
         if (data == null) return;

@@ -49,8 +49,10 @@ public final class ApiJson {
 
     private static SimpleModule supportedTimes() {
         SimpleModule m = new SimpleModule("sluice-supported-times");
-        m.addDeserializer(Instant.class, new InRange<>(Instant.class, InstantDeserializer.INSTANT, TimeRange::contains));
-        m.addDeserializer(LocalDate.class, new InRange<>(LocalDate.class, LocalDateDeserializer.INSTANCE, TimeRange::contains));
+        m.addDeserializer(
+                Instant.class, new InRange<>(Instant.class, InstantDeserializer.INSTANT, TimeRange::contains));
+        m.addDeserializer(
+                LocalDate.class, new InRange<>(LocalDate.class, LocalDateDeserializer.INSTANCE, TimeRange::contains));
         return m;
     }
 
@@ -67,15 +69,18 @@ public final class ApiJson {
 
         @Override
         @SuppressWarnings("unchecked")
-        public JsonDeserializer<?> createContextual(DeserializationContext ctxt, BeanProperty property) throws JsonMappingException {
-            JsonDeserializer<?> contextual = inner instanceof ContextualDeserializer c ? c.createContextual(ctxt, property) : inner;
+        public JsonDeserializer<?> createContextual(DeserializationContext ctxt, BeanProperty property)
+                throws JsonMappingException {
+            JsonDeserializer<?> contextual =
+                    inner instanceof ContextualDeserializer c ? c.createContextual(ctxt, property) : inner;
             return new InRange<>((Class<T>) handledType(), (JsonDeserializer<? extends T>) contextual, supported);
         }
 
         @Override
         public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             T value = inner.deserialize(p, ctxt);
-            if (value != null && !supported.test(value)) throw new InvalidFieldException(p, "must be " + TimeRange.DESCRIPTION);
+            if (value != null && !supported.test(value))
+                throw new InvalidFieldException(p, "must be " + TimeRange.DESCRIPTION);
             return value;
         }
     }

@@ -60,9 +60,13 @@ public final class Bodies {
                 throw new IllegalStateException("cannot read " + c, e);
             }
             if (v instanceof String s && s.length() > max.value()) {
-                String field = ApiJson.MAPPER.getPropertyNamingStrategy() instanceof com.fasterxml.jackson.databind.PropertyNamingStrategies.NamingBase n
-                        ? n.translate(c.getName()) : c.getName();
-                throw ApiException.badRequest(field, "field '" + field + "' may hold at most " + max.value() + " characters, got " + s.length());
+                String field = ApiJson.MAPPER.getPropertyNamingStrategy()
+                                instanceof com.fasterxml.jackson.databind.PropertyNamingStrategies.NamingBase n
+                        ? n.translate(c.getName())
+                        : c.getName();
+                throw ApiException.badRequest(
+                        field,
+                        "field '" + field + "' may hold at most " + max.value() + " characters, got " + s.length());
             }
         }
     }

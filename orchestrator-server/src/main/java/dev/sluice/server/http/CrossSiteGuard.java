@@ -39,18 +39,24 @@ public final class CrossSiteGuard {
         String source = origin != null ? origin : ctx.header("Referer");
         if (source == null) {
             if (cookie) {
-                throw new ApiException(403, "a write with the session cookie must carry an Origin or Referer header naming this server", "Origin");
+                throw new ApiException(
+                        403,
+                        "a write with the session cookie must carry an Origin or Referer header naming this server",
+                        "Origin");
             }
         } else {
             String from = HttpSettings.normalizeOrigin(source);
             if (from == null || !allowed(from, ctx)) {
-                throw new ApiException(403, "cross-origin write refused: " + (from == null ? "\"" + source + "\"" : from)
-                        + " is not this server; behind a reverse proxy, list its public origin in SLUICE_ALLOWED_ORIGINS",
+                throw new ApiException(
+                        403,
+                        "cross-origin write refused: " + (from == null ? "\"" + source + "\"" : from)
+                                + " is not this server; behind a reverse proxy, list its public origin in SLUICE_ALLOWED_ORIGINS",
                         origin != null ? "Origin" : "Referer");
             }
         }
         if (!isJson(ctx.header("Content-Type"))) {
-            throw new ApiException(415, "a write with the session cookie needs Content-Type: application/json", "Content-Type");
+            throw new ApiException(
+                    415, "a write with the session cookie needs Content-Type: application/json", "Content-Type");
         }
     }
 

@@ -30,7 +30,8 @@ public final class Cursor {
             if (!s.startsWith("t")) throw new IllegalArgumentException();
             int colon = s.indexOf(':');
             long micros = Long.parseLong(s.substring(1, colon));
-            Instant at = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+            Instant at = Instant.ofEpochSecond(
+                    Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
             if (!TimeRange.contains(at)) throw new IllegalArgumentException();
             return new TimeKey(at, Long.parseLong(s.substring(colon + 1)));
         } catch (RuntimeException e) {

@@ -10,8 +10,17 @@ import java.util.List;
  * documented is what is served. {@code read} marks a POST that changes nothing (its input only fits in a body,
  * as with predictions), so it may be open to viewers.
  */
-public record Endpoint(String method, String path, Role role, String summary, Class<?> body, Type response,
-                       int status, List<String> queryParams, String contentType, boolean read) {
+public record Endpoint(
+        String method,
+        String path,
+        Role role,
+        String summary,
+        Class<?> body,
+        Type response,
+        int status,
+        List<String> queryParams,
+        String contentType,
+        boolean read) {
 
     public static Endpoint get(String path, Role role, String summary) {
         return new Endpoint("GET", path, role, summary, null, null, 200, List.of(), "application/json", false);

@@ -37,10 +37,16 @@ public final class ErrorTable {
     // Order matters: subclasses before their parents (InvalidParamException is an IllegalArgumentException,
     // IllegalTransitionException an IllegalStateException, the Jackson ones JsonProcessingExceptions).
     private static final List<Row> TABLE = List.of(
-            new Row(ApiException.class, e -> new Answer(((ApiException) e).status(),
-                    new ApiError(e.getMessage(), ((ApiException) e).field(), false))),
+            new Row(
+                    ApiException.class,
+                    e -> new Answer(
+                            ((ApiException) e).status(),
+                            new ApiError(e.getMessage(), ((ApiException) e).field(), false))),
             row(RunRepository.RunExistsException.class, 409, e -> "logical_date"),
-            row(RunParams.InvalidParamException.class, 400, e -> "params." + ((RunParams.InvalidParamException) e).param()),
+            row(
+                    RunParams.InvalidParamException.class,
+                    400,
+                    e -> "params." + ((RunParams.InvalidParamException) e).param()),
             row(ModelNotFoundException.class, 404, e -> null),
             row(InvalidInputException.class, 400, e -> rowField((InvalidInputException) e)),
             row(NoSuchElementException.class, 404, e -> null),
@@ -48,28 +54,61 @@ public final class ErrorTable {
             row(IllegalArgumentException.class, 400, e -> null),
             // A time beyond what java.time can represent (parse failures included); input checks keep them rare.
             row(DateTimeException.class, 400, e -> null),
-            new Row(InvalidFieldException.class, e -> new Answer(400, new ApiError(
-                    "field '" + path((JsonMappingException) e) + "': " + ((JsonMappingException) e).getOriginalMessage(),
-                    path((JsonMappingException) e), false))),
-            new Row(UnrecognizedPropertyException.class, e -> new Answer(400, new ApiError(
-                    "unknown field '" + ((UnrecognizedPropertyException) e).getPropertyName() + "'",
-                    path((JsonMappingException) e), false))),
-            new Row(MismatchedInputException.class, e -> new Answer(400, new ApiError(
-                    mismatch((MismatchedInputException) e), path((JsonMappingException) e), false))),
+            new Row(
+                    InvalidFieldException.class,
+                    e -> new Answer(
+                            400,
+                            new ApiError(
+                                    "field '" + path((JsonMappingException) e) + "': "
+                                            + ((JsonMappingException) e).getOriginalMessage(),
+                                    path((JsonMappingException) e),
+                                    false))),
+            new Row(
+                    UnrecognizedPropertyException.class,
+                    e -> new Answer(
+                            400,
+                            new ApiError(
+                                    "unknown field '" + ((UnrecognizedPropertyException) e).getPropertyName() + "'",
+                                    path((JsonMappingException) e),
+                                    false))),
+            new Row(
+                    MismatchedInputException.class,
+                    e -> new Answer(
+                            400,
+                            new ApiError(
+                                    mismatch((MismatchedInputException) e), path((JsonMappingException) e), false))),
             // Any other mapping failure at a known place (an integer beyond an int field's range): name the place.
-            new Row(JsonMappingException.class, e -> path((JsonMappingException) e) == null ? malformed(e) : new Answer(400,
-                    new ApiError("field '" + path((JsonMappingException) e) + "': " + ((JsonMappingException) e).getOriginalMessage(),
-                            path((JsonMappingException) e), false))),
-            new Row(JsonProcessingException.class, e -> new Answer(400, new ApiError(
-                    "malformed JSON: " + ((JsonProcessingException) e).getOriginalMessage(), null, false))),
-            new Row(HttpResponseException.class, e -> new Answer(((HttpResponseException) e).getStatus(),
-                    new ApiError(e.getMessage(), null, false))),
+            new Row(
+                    JsonMappingException.class,
+                    e -> path((JsonMappingException) e) == null
+                            ? malformed(e)
+                            : new Answer(
+                                    400,
+                                    new ApiError(
+                                            "field '" + path((JsonMappingException) e) + "': "
+                                                    + ((JsonMappingException) e).getOriginalMessage(),
+                                            path((JsonMappingException) e),
+                                            false))),
+            new Row(
+                    JsonProcessingException.class,
+                    e -> new Answer(
+                            400,
+                            new ApiError(
+                                    "malformed JSON: " + ((JsonProcessingException) e).getOriginalMessage(),
+                                    null,
+                                    false))),
+            new Row(
+                    HttpResponseException.class,
+                    e -> new Answer(
+                            ((HttpResponseException) e).getStatus(), new ApiError(e.getMessage(), null, false))),
             new Row(DataAccessException.class, ErrorTable::database));
 
     private ErrorTable() {}
 
     private static Answer malformed(Throwable e) {
-        return new Answer(400, new ApiError("malformed JSON: " + ((JsonProcessingException) e).getOriginalMessage(), null, false));
+        return new Answer(
+                400,
+                new ApiError("malformed JSON: " + ((JsonProcessingException) e).getOriginalMessage(), null, false));
     }
 
     public static Answer answer(Throwable e) {
@@ -81,7 +120,13 @@ public final class ErrorTable {
     public static void handle(Exception e, Context ctx) {
         Answer a = answer(e);
         if (a.status() >= 500) log.error("{} {} -> {}", ctx.method(), ctx.path(), a.status(), e);
-        else log.warn("{} {} -> {}: {}", ctx.method(), ctx.path(), a.status(), a.body().error());
+        else
+            log.warn(
+                    "{} {} -> {}: {}",
+                    ctx.method(),
+                    ctx.path(),
+                    a.status(),
+                    a.body().error());
         ctx.status(a.status()).json(a.body());
     }
 
@@ -103,7 +148,9 @@ public final class ErrorTable {
     private static String mismatch(MismatchedInputException e) {
         String field = path(e);
         String type = e.getTargetType() == null ? "value" : e.getTargetType().getSimpleName();
-        return field == null ? "request body must be a JSON object" : "field '" + field + "': expected " + describe(type);
+        return field == null
+                ? "request body must be a JSON object"
+                : "field '" + field + "': expected " + describe(type);
     }
 
     private static String describe(String javaType) {
@@ -122,7 +169,9 @@ public final class ErrorTable {
     /** The database being unreachable is transient: 503, retryable. Anything else from it is our bug. */
     private static Answer database(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08")) {
+            if (c instanceof SQLException s
+                    && s.getSQLState() != null
+                    && s.getSQLState().startsWith("08")) {
                 return new Answer(503, new ApiError("database unavailable", null, true));
             }
         }

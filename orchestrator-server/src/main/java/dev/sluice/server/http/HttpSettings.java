@@ -30,7 +30,8 @@ public record HttpSettings(String bind, CookieSecure cookieSecure, List<String> 
     }
 
     public HttpSettings {
-        if (bind == null || bind.isBlank()) throw new IllegalArgumentException("SLUICE_BIND must be an address, e.g. 127.0.0.1 or 0.0.0.0");
+        if (bind == null || bind.isBlank())
+            throw new IllegalArgumentException("SLUICE_BIND must be an address, e.g. 127.0.0.1 or 0.0.0.0");
         allowedOrigins = List.copyOf(allowedOrigins);
     }
 
@@ -39,7 +40,10 @@ public record HttpSettings(String bind, CookieSecure cookieSecure, List<String> 
     }
 
     public HttpSettings withAllowedOrigins(List<String> origins) {
-        return new HttpSettings(bind, cookieSecure, origins.stream().map(o -> origin(o, "SLUICE_ALLOWED_ORIGINS")).toList());
+        return new HttpSettings(
+                bind,
+                cookieSecure,
+                origins.stream().map(o -> origin(o, "SLUICE_ALLOWED_ORIGINS")).toList());
     }
 
     public HttpSettings withCookieSecure(CookieSecure mode) {
@@ -64,7 +68,8 @@ public record HttpSettings(String bind, CookieSecure cookieSecure, List<String> 
         if (origins != null) {
             for (String o : origins.split(",")) if (!o.isBlank()) list.add(o.trim());
         }
-        return new HttpSettings(bind == null || bind.isBlank() ? DEFAULT_BIND : bind.trim(), cookieSecure(secure), List.of())
+        return new HttpSettings(
+                        bind == null || bind.isBlank() ? DEFAULT_BIND : bind.trim(), cookieSecure(secure), List.of())
                 .withAllowedOrigins(list);
     }
 
@@ -74,7 +79,9 @@ public record HttpSettings(String bind, CookieSecure cookieSecure, List<String> 
             case "auto" -> CookieSecure.AUTO;
             case "true" -> CookieSecure.TRUE;
             case "false" -> CookieSecure.FALSE;
-            default -> throw new IllegalArgumentException("SLUICE_COOKIE_SECURE must be auto, true or false, got \"" + s + "\"");
+            default ->
+                throw new IllegalArgumentException(
+                        "SLUICE_COOKIE_SECURE must be auto, true or false, got \"" + s + "\"");
         };
     }
 
@@ -88,7 +95,8 @@ public record HttpSettings(String bind, CookieSecure cookieSecure, List<String> 
             String scheme = u.getScheme() == null ? null : u.getScheme().toLowerCase(Locale.ROOT);
             if (!"http".equals(scheme) && !"https".equals(scheme) || u.getHost() == null) return null;
             int port = u.getPort();
-            boolean defaultPort = port == -1 || scheme.equals("http") && port == 80 || scheme.equals("https") && port == 443;
+            boolean defaultPort =
+                    port == -1 || scheme.equals("http") && port == 80 || scheme.equals("https") && port == 443;
             return scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + (defaultPort ? "" : ":" + port);
         } catch (java.net.URISyntaxException e) {
             return null;
@@ -100,13 +108,19 @@ public record HttpSettings(String bind, CookieSecure cookieSecure, List<String> 
         boolean bare;
         try {
             URI u = new URI(text.trim());
-            bare = (u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/")) && u.getRawQuery() == null
-                    && u.getRawFragment() == null && u.getRawUserInfo() == null;
+            bare = (u.getRawPath() == null
+                            || u.getRawPath().isEmpty()
+                            || u.getRawPath().equals("/"))
+                    && u.getRawQuery() == null
+                    && u.getRawFragment() == null
+                    && u.getRawUserInfo() == null;
         } catch (java.net.URISyntaxException e) {
             bare = false;
         }
         if (o == null || !bare) {
-            throw new IllegalArgumentException(setting + " holds origins like https://sluice.example.com (scheme, host, optional port), got \"" + text + "\"");
+            throw new IllegalArgumentException(
+                    setting + " holds origins like https://sluice.example.com (scheme, host, optional port), got \""
+                            + text + "\"");
         }
         return o;
     }

@@ -53,7 +53,8 @@ final class JsonBodyCheck {
                     level.name = p.currentName();
                     if (level.name.indexOf('\0') >= 0) throw nul(levels);
                     if (!level.keys.add(level.name)) {
-                        throw ApiException.badRequest(path(levels), "field '" + path(levels) + "' is given more than once");
+                        throw ApiException.badRequest(
+                                path(levels), "field '" + path(levels) + "' is given more than once");
                     }
                     continue;
                 }
@@ -67,13 +68,16 @@ final class JsonBodyCheck {
                     }
                     case VALUE_NUMBER_INT -> {
                         if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                            throw ApiException.badRequest(path(levels), "field '" + path(levels)
-                                    + "': integers must lie between -9223372036854775808 and 9223372036854775807");
+                            throw ApiException.badRequest(
+                                    path(levels),
+                                    "field '" + path(levels)
+                                            + "': integers must lie between -9223372036854775808 and 9223372036854775807");
                         }
                     }
                     case VALUE_NUMBER_FLOAT -> {
                         if (!Double.isFinite(p.getDoubleValue())) {
-                            throw ApiException.badRequest(path(levels), "field '" + path(levels) + "': number beyond the range of a double");
+                            throw ApiException.badRequest(
+                                    path(levels), "field '" + path(levels) + "': number beyond the range of a double");
                         }
                     }
                     default -> {
@@ -87,7 +91,8 @@ final class JsonBodyCheck {
     }
 
     private static ApiException nul(Deque<Level> levels) {
-        return ApiException.badRequest(path(levels), "field '" + path(levels) + "' must not contain NUL (\\u0000) characters");
+        return ApiException.badRequest(
+                path(levels), "field '" + path(levels) + "' must not contain NUL (\\u0000) characters");
     }
 
     /** {@code params.rows}, {@code rows[2].age}: the same form as the mapping's errors. */

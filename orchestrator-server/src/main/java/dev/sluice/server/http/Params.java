@@ -47,7 +47,8 @@ public final class Params {
     public static boolean bool(Context ctx, String name) {
         String v = string(ctx, name);
         if (v == null) return false;
-        if (!v.equals("true") && !v.equals("false")) throw ApiException.badRequest(name, name + " must be true or false");
+        if (!v.equals("true") && !v.equals("false"))
+            throw ApiException.badRequest(name, name + " must be true or false");
         return Boolean.parseBoolean(v);
     }
 

@@ -19,7 +19,8 @@ public final class ProtocolErrors extends ErrorHandler {
         String detail = reason == null || reason.equalsIgnoreCase(standard) ? "" : ": " + reason;
         String body;
         try {
-            body = ApiJson.MAPPER.writeValueAsString(new ApiError("malformed request (" + standard + ")" + detail, null, false));
+            body = ApiJson.MAPPER.writeValueAsString(
+                    new ApiError("malformed request (" + standard + ")" + detail, null, false));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

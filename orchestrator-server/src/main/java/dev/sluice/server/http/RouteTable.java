@@ -64,7 +64,10 @@ public final class RouteTable {
     /** A route with a JSON body of the declared type; every field optional when {@code optional}. */
     public <B> void add(Endpoint e, Class<B> body, boolean optional, BodyAction<B> action) {
         Endpoint declared = e.body(body);
-        add(declared, (ctx, who) -> action.handle(ctx, who, optional ? Bodies.readOptional(ctx, body) : Bodies.read(ctx, body)));
+        add(
+                declared,
+                (ctx, who) ->
+                        action.handle(ctx, who, optional ? Bodies.readOptional(ctx, body) : Bodies.read(ctx, body)));
     }
 
     /** A route whose handler is not an action (Server-Sent Events); the role check still comes first. */

@@ -9,7 +9,8 @@ import java.util.Map;
  * policy allows 'self' only: an injected script or a framing page gets nothing.
  */
 public final class SecurityHeaders {
-    public static final String CONTENT_SECURITY_POLICY = String.join("; ",
+    public static final String CONTENT_SECURITY_POLICY = String.join(
+            "; ",
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",

@@ -12,8 +12,10 @@ import java.time.format.DateTimeParseException;
  * a cursor is checked here, and one out of range is a 400 naming its field instead of a database error.
  */
 public final class TimeRange {
-    public static final Instant MIN = LocalDate.of(1, 1, 1).atStartOfDay(ZoneOffset.UTC).toInstant();
-    public static final Instant MAX = LocalDate.of(9999, 12, 31).atTime(LocalTime.MAX).toInstant(ZoneOffset.UTC);
+    public static final Instant MIN =
+            LocalDate.of(1, 1, 1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    public static final Instant MAX =
+            LocalDate.of(9999, 12, 31).atTime(LocalTime.MAX).toInstant(ZoneOffset.UTC);
     public static final String DESCRIPTION = "between 0001-01-01 and 9999-12-31 (UTC)";
 
     private TimeRange() {}
@@ -30,11 +32,14 @@ public final class TimeRange {
     public static Instant parse(String value, String field) {
         Instant t;
         try {
-            t = value.length() == 10 ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(value);
+            t = value.length() == 10
+                    ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
+                    : Instant.parse(value);
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest(field, field + " must be an ISO-8601 time or date, got \"" + value + "\"");
         }
-        if (!contains(t)) throw ApiException.badRequest(field, field + " must be " + DESCRIPTION + ", got \"" + value + "\"");
+        if (!contains(t))
+            throw ApiException.badRequest(field, field + " must be " + DESCRIPTION + ", got \"" + value + "\"");
         return t;
     }
 }

@@ -28,8 +28,11 @@ import org.jooq.impl.DSL;
 public final class EngineMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final DSLContext dsl;
-    private final AtomicLong queued = new AtomicLong(), runsQueued = new AtomicLong(), runsRunning = new AtomicLong(),
-            tasksRunning = new AtomicLong(), workers = new AtomicLong();
+    private final AtomicLong queued = new AtomicLong(),
+            runsQueued = new AtomicLong(),
+            runsRunning = new AtomicLong(),
+            tasksRunning = new AtomicLong(),
+            workers = new AtomicLong();
     private final Timer duration, lag;
     private final MultiGauge depthByQueue, workersByQueue, heartbeatAge;
     private final AtomicLong lostAttempts = new AtomicLong();
@@ -37,31 +40,50 @@ public final class EngineMetrics {
     public EngineMetrics(DSLContext dsl) {
         this.dsl = dsl;
         Gauge.builder("sluice_task_queue_depth", queued, AtomicLong::get)
-                .description("Task instances queued or up for retry and ready to be claimed").register(registry);
+                .description("Task instances queued or up for retry and ready to be claimed")
+                .register(registry);
         Gauge.builder("sluice_tasks_running", tasksRunning, AtomicLong::get).register(registry);
-        Gauge.builder("sluice_runs", runsQueued, AtomicLong::get).tag("state", "queued").register(registry);
-        Gauge.builder("sluice_runs", runsRunning, AtomicLong::get).tag("state", "running").register(registry);
+        Gauge.builder("sluice_runs", runsQueued, AtomicLong::get)
+                .tag("state", "queued")
+                .register(registry);
+        Gauge.builder("sluice_runs", runsRunning, AtomicLong::get)
+                .tag("state", "running")
+                .register(registry);
         Gauge.builder("sluice_workers_alive", workers, AtomicLong::get).register(registry);
         depthByQueue = MultiGauge.builder("sluice_queue_depth")
-                .description("Task instances ready to be claimed, per queue").register(registry);
+                .description("Task instances ready to be claimed, per queue")
+                .register(registry);
         workersByQueue = MultiGauge.builder("sluice_queue_workers_alive")
-                .description("Live workers serving each queue (0: tasks there wait for a worker)").register(registry);
+                .description("Live workers serving each queue (0: tasks there wait for a worker)")
+                .register(registry);
         heartbeatAge = MultiGauge.builder("sluice_worker_heartbeat_age_seconds")
-                .description("Seconds since each live node's last heartbeat, as the database sees it").register(registry);
+                .description("Seconds since each live node's last heartbeat, as the database sees it")
+                .register(registry);
         FunctionCounter.builder("sluice_attempts_lost", lostAttempts, AtomicLong::get)
-                .description("Attempts recorded lost because their node stopped heartbeating").register(registry);
-        duration = Timer.builder("sluice_task_duration").description("Attempt duration, started to ended")
-                .publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram().register(registry);
-        lag = Timer.builder("sluice_task_handoff_lag").description("From ready (queued) to started on a worker")
-                .publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram().register(registry);
+                .description("Attempts recorded lost because their node stopped heartbeating")
+                .register(registry);
+        duration = Timer.builder("sluice_task_duration")
+                .description("Attempt duration, started to ended")
+                .publishPercentiles(0.5, 0.95, 0.99)
+                .publishPercentileHistogram()
+                .register(registry);
+        lag = Timer.builder("sluice_task_handoff_lag")
+                .description("From ready (queued) to started on a worker")
+                .publishPercentiles(0.5, 0.95, 0.99)
+                .publishPercentileHistogram()
+                .register(registry);
     }
 
     /** This node's attempt-log counters (per node: each node counts what its worker wrote). */
     public void bindLogs(dev.sluice.store.LogStats logs) {
         FunctionCounter.builder("sluice_log_written", logs, dev.sluice.store.LogStats::bytesWritten)
-                .description("Bytes this node wrote to attempt logs").baseUnit("bytes").register(registry);
+                .description("Bytes this node wrote to attempt logs")
+                .baseUnit("bytes")
+                .register(registry);
         FunctionCounter.builder("sluice_log_cut", logs, dev.sluice.store.LogStats::bytesCut)
-                .description("Bytes of task output this node discarded past SLUICE_LOG_MAX_BYTES").baseUnit("bytes").register(registry);
+                .description("Bytes of task output this node discarded past SLUICE_LOG_MAX_BYTES")
+                .baseUnit("bytes")
+                .register(registry);
     }
 
     /** Feeds the timers and counters from one state-change notification. */
@@ -69,15 +91,26 @@ public final class EngineMetrics {
         String kind = n.path("kind").asText(), state = n.path("state").asText();
         if (kind.equals("run")) {
             if (state.equals("success") || state.equals("failed") || state.equals("cancelled")) {
-                Counter.builder("sluice_runs_finished").tag("state", state).register(registry).increment();
+                Counter.builder("sluice_runs_finished")
+                        .tag("state", state)
+                        .register(registry)
+                        .increment();
             }
             return;
         }
         if (!kind.equals("task")) return;
-        Counter.builder("sluice_task_state_changes").tag("state", state).register(registry).increment();
-        double ready = n.path("ready_at").asDouble(0), started = n.path("started_at").asDouble(0), ended = n.path("ended_at").asDouble(0);
-        if (state.equals("running") && ready > 0 && started >= ready) lag.record(Duration.ofMillis((long) (started - ready)));
-        if ((state.equals("success") || state.equals("failed") || state.equals("up_for_retry")) && started > 0 && ended >= started) {
+        Counter.builder("sluice_task_state_changes")
+                .tag("state", state)
+                .register(registry)
+                .increment();
+        double ready = n.path("ready_at").asDouble(0),
+                started = n.path("started_at").asDouble(0),
+                ended = n.path("ended_at").asDouble(0);
+        if (state.equals("running") && ready > 0 && started >= ready)
+            lag.record(Duration.ofMillis((long) (started - ready)));
+        if ((state.equals("success") || state.equals("failed") || state.equals("up_for_retry"))
+                && started > 0
+                && ended >= started) {
             duration.record(Duration.ofMillis((long) (ended - started)));
         }
     }
@@ -87,31 +120,59 @@ public final class EngineMetrics {
      * age by the database's clock, and lost attempts: one grouped query each.
      */
     private void scrapeQueuesAndNodes() {
-        Map<String, Integer> depth = dsl.select(TASK_INSTANCE.QUEUE, DSL.count()).from(TASK_INSTANCE)
-                .where(TASK_INSTANCE.STATE.in("queued", "up_for_retry"), TASK_INSTANCE.READY_AT.le(DSL.currentOffsetDateTime()))
-                .groupBy(TASK_INSTANCE.QUEUE).fetchMap(TASK_INSTANCE.QUEUE, DSL.count());
+        Map<String, Integer> depth = dsl.select(TASK_INSTANCE.QUEUE, DSL.count())
+                .from(TASK_INSTANCE)
+                .where(
+                        TASK_INSTANCE.STATE.in("queued", "up_for_retry"),
+                        TASK_INSTANCE.READY_AT.le(DSL.currentOffsetDateTime()))
+                .groupBy(TASK_INSTANCE.QUEUE)
+                .fetchMap(TASK_INSTANCE.QUEUE, DSL.count());
         var queue = DSL.field("q", String.class);
         Map<String, Integer> serving = dsl.select(queue, DSL.count())
                 .from(WORKER, DSL.unnest(WORKER.QUEUES).as("u", "q"))
-                .where(WORKER.STOPPED_AT.isNull()).groupBy(queue).fetchMap(queue, DSL.count());
+                .where(WORKER.STOPPED_AT.isNull())
+                .groupBy(queue)
+                .fetchMap(queue, DSL.count());
         java.util.Set<String> queues = new java.util.TreeSet<>(depth.keySet());
         queues.addAll(serving.keySet());
-        depthByQueue.register(queues.stream().map(q -> MultiGauge.Row.of(Tags.of("queue", q), depth.getOrDefault(q, 0))).toList(), true);
-        workersByQueue.register(queues.stream().map(q -> MultiGauge.Row.of(Tags.of("queue", q), serving.getOrDefault(q, 0))).toList(), true);
+        depthByQueue.register(
+                queues.stream()
+                        .map(q -> MultiGauge.Row.of(Tags.of("queue", q), depth.getOrDefault(q, 0)))
+                        .toList(),
+                true);
+        workersByQueue.register(
+                queues.stream()
+                        .map(q -> MultiGauge.Row.of(Tags.of("queue", q), serving.getOrDefault(q, 0)))
+                        .toList(),
+                true);
         var age = DSL.field("extract(epoch from now() - {0})", Double.class, WORKER.HEARTBEAT_AT);
-        var ages = dsl.select(WORKER.WORKER_ID, WORKER.ROLE, age).from(WORKER).where(WORKER.STOPPED_AT.isNull()).fetch();
-        heartbeatAge.register(ages.stream().map(r -> MultiGauge.Row.of(Tags.of("node", r.value1(), "role", r.value2()),
-                r.value3() == null ? 0 : r.value3())).toList(), true);
+        var ages = dsl.select(WORKER.WORKER_ID, WORKER.ROLE, age)
+                .from(WORKER)
+                .where(WORKER.STOPPED_AT.isNull())
+                .fetch();
+        heartbeatAge.register(
+                ages.stream()
+                        .map(r -> MultiGauge.Row.of(
+                                Tags.of("node", r.value1(), "role", r.value2()), r.value3() == null ? 0 : r.value3()))
+                        .toList(),
+                true);
         lostAttempts.set(dsl.fetchCount(ATTEMPT, ATTEMPT.STATE.eq("lost")));
     }
 
     /** Prometheus text, with the gauges refreshed first. */
     public String scrape() {
-        queued.set(dsl.fetchCount(TASK_INSTANCE, TASK_INSTANCE.STATE.in("queued", "up_for_retry")
-                .and(TASK_INSTANCE.READY_AT.le(DSL.currentOffsetDateTime()))));
+        queued.set(dsl.fetchCount(
+                TASK_INSTANCE,
+                TASK_INSTANCE
+                        .STATE
+                        .in("queued", "up_for_retry")
+                        .and(TASK_INSTANCE.READY_AT.le(DSL.currentOffsetDateTime()))));
         tasksRunning.set(dsl.fetchCount(TASK_INSTANCE, TASK_INSTANCE.STATE.eq("running")));
-        var byState = dsl.select(DAG_RUN.STATE, DSL.count()).from(DAG_RUN).where(DAG_RUN.STATE.in("queued", "running"))
-                .groupBy(DAG_RUN.STATE).fetchMap(DAG_RUN.STATE, DSL.count());
+        var byState = dsl.select(DAG_RUN.STATE, DSL.count())
+                .from(DAG_RUN)
+                .where(DAG_RUN.STATE.in("queued", "running"))
+                .groupBy(DAG_RUN.STATE)
+                .fetchMap(DAG_RUN.STATE, DSL.count());
         runsQueued.set(byState.getOrDefault("queued", 0));
         runsRunning.set(byState.getOrDefault("running", 0));
         workers.set(dsl.fetchCount(WORKER, WORKER.STOPPED_AT.isNull()));

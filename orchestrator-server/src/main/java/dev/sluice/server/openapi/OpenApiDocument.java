@@ -38,7 +38,9 @@ public final class OpenApiDocument {
     private ObjectNode build(List<Endpoint> endpoints) {
         ObjectNode doc = mapper.createObjectNode();
         doc.put("openapi", "3.0.3");
-        doc.putObject("info").put("title", "Sluice API").put("version", "v1")
+        doc.putObject("info")
+                .put("title", "Sluice API")
+                .put("version", "v1")
                 .put("description", "Workflow orchestrator for ML pipelines. Errors are {error, field, retryable}.");
         doc.putArray("servers").addObject().put("url", RouteTable.PREFIX);
         ObjectNode sec = doc.putObject("components").putObject("securitySchemes");
@@ -59,22 +61,46 @@ public final class OpenApiDocument {
             }
             ArrayNode params = op.putArray("parameters");
             for (String p : e.pathParams()) {
-                params.addObject().put("name", p).put("in", "path").put("required", true).putObject("schema").put("type", "string");
+                params.addObject()
+                        .put("name", p)
+                        .put("in", "path")
+                        .put("required", true)
+                        .putObject("schema")
+                        .put("type", "string");
             }
             for (String q : e.queryParams()) {
-                params.addObject().put("name", q).put("in", "query").put("required", false).putObject("schema").put("type", "string");
+                params.addObject()
+                        .put("name", q)
+                        .put("in", "query")
+                        .put("required", false)
+                        .putObject("schema")
+                        .put("type", "string");
             }
             if (e.body() != null) {
-                op.putObject("requestBody").put("required", true).putObject("content").putObject("application/json")
+                op.putObject("requestBody")
+                        .put("required", true)
+                        .putObject("content")
+                        .putObject("application/json")
                         .set("schema", schema(e.body()));
             }
             ObjectNode responses = op.putObject("responses");
             ObjectNode ok = responses.putObject(Integer.toString(e.status())).put("description", "OK");
-            if (e.response() != null) ok.putObject("content").putObject(e.contentType()).set("schema", schema(e.response()));
-            else if (e.status() != 204) ok.putObject("content").putObject(e.contentType()).putObject("schema").put("type", "string");
-            for (int code : e.role() == null ? List.of(400) : e.changesState() ? List.of(400, 401, 403, 404, 409, 413) : List.of(400, 401, 403, 404)) {
-                responses.putObject(Integer.toString(code)).put("description", "error")
-                        .putObject("content").putObject("application/json").set("schema", schema(ApiError.class));
+            if (e.response() != null)
+                ok.putObject("content").putObject(e.contentType()).set("schema", schema(e.response()));
+            else if (e.status() != 204)
+                ok.putObject("content")
+                        .putObject(e.contentType())
+                        .putObject("schema")
+                        .put("type", "string");
+            for (int code : e.role() == null
+                    ? List.of(400)
+                    : e.changesState() ? List.of(400, 401, 403, 404, 409, 413) : List.of(400, 401, 403, 404)) {
+                responses
+                        .putObject(Integer.toString(code))
+                        .put("description", "error")
+                        .putObject("content")
+                        .putObject("application/json")
+                        .set("schema", schema(ApiError.class));
             }
         }
         ((ObjectNode) doc.get("components")).set("schemas", schemas);
@@ -87,23 +113,35 @@ public final class OpenApiDocument {
         if (raw == String.class) return s.put("type", "string");
         if (raw == Instant.class) return s.put("type", "string").put("format", "date-time");
         if (raw == LocalDate.class) return s.put("type", "string").put("format", "date");
-        if (raw == Duration.class) return s.put("type", "string").put("format", "duration").put("example", "PT1H");
+        if (raw == Duration.class)
+            return s.put("type", "string").put("format", "duration").put("example", "PT1H");
         if (raw == boolean.class || raw == Boolean.class) return s.put("type", "boolean");
-        if (raw == int.class || raw == Integer.class) return s.put("type", "integer").put("format", "int32");
-        if (raw == long.class || raw == Long.class) return s.put("type", "integer").put("format", "int64");
+        if (raw == int.class || raw == Integer.class)
+            return s.put("type", "integer").put("format", "int32");
+        if (raw == long.class || raw == Long.class)
+            return s.put("type", "integer").put("format", "int64");
         if (raw == double.class || raw == Double.class) return s.put("type", "number");
         if (raw == Object.class) return s;
         if (Collection.class.isAssignableFrom(raw)) {
             s.put("type", "array");
-            s.set("items", type instanceof ParameterizedType p ? schema(p.getActualTypeArguments()[0]) : mapper.createObjectNode());
+            s.set(
+                    "items",
+                    type instanceof ParameterizedType p
+                            ? schema(p.getActualTypeArguments()[0])
+                            : mapper.createObjectNode());
             return s;
         }
         if (Map.class.isAssignableFrom(raw)) {
             s.put("type", "object");
-            s.set("additionalProperties", type instanceof ParameterizedType p ? schema(p.getActualTypeArguments()[1]) : mapper.createObjectNode());
+            s.set(
+                    "additionalProperties",
+                    type instanceof ParameterizedType p
+                            ? schema(p.getActualTypeArguments()[1])
+                            : mapper.createObjectNode());
             return s;
         }
-        if (type instanceof ParameterizedType p) return object(mapper.getTypeFactory().constructType(p), true);
+        if (type instanceof ParameterizedType p)
+            return object(mapper.getTypeFactory().constructType(p), true);
         String name = raw.getSimpleName();
         if (!schemas.has(name)) {
             schemas.putObject(name); // placeholder first: a record may refer to itself
@@ -119,8 +157,9 @@ public final class OpenApiDocument {
         var desc = mapper.getSerializationConfig().introspect(type);
         for (BeanPropertyDefinition p : desc.findProperties()) {
             if (!p.couldSerialize()) continue;
-            Type t = p.getAccessor().getType().isTypeOrSubTypeOf(Object.class) && p.getAccessor().getType().hasGenericTypes()
-                    || p.getAccessor().getType().isContainerType()
+            Type t = p.getAccessor().getType().isTypeOrSubTypeOf(Object.class)
+                                    && p.getAccessor().getType().hasGenericTypes()
+                            || p.getAccessor().getType().isContainerType()
                     ? resolve(p.getAccessor().getType())
                     : p.getAccessor().getType().getRawClass();
             props.set(p.getName(), schema(t));

@@ -33,9 +33,18 @@ public final class ExperimentQueries {
 
     public record ArtifactRef(String direction, String role, String ref, String kind) {}
 
-    public record Experiment(long id, String dagId, String runId, String taskId, long attemptId, Integer tryNumber,
-                             String stage, Map<String, Object> params, Map<String, Object> metrics, Instant createdAt,
-                             List<ArtifactRef> artifacts) {}
+    public record Experiment(
+            long id,
+            String dagId,
+            String runId,
+            String taskId,
+            long attemptId,
+            Integer tryNumber,
+            String stage,
+            Map<String, Object> params,
+            Map<String, Object> metrics,
+            Instant createdAt,
+            List<ArtifactRef> artifacts) {}
 
     public Page<Experiment> page(String dagId, String taskId, String stage, int limit, String cursor) {
         if (stage != null && !List.of("train", "evaluate").contains(stage)) {
@@ -51,17 +60,49 @@ public final class ExperimentQueries {
             cond = cond.and(DSL.row(e.CREATED_AT, e.ID).lt(utc(k.at()), k.id()));
         }
         // Left joins: experiments are history and outlive the retention of the run rows they came from.
-        var rows = dsl.select(e.ID, e.DAG_ID, DAG_RUN.RUN_ID, e.TASK_ID, e.ATTEMPT_ID, ATTEMPT.TRY_NUMBER, e.STAGE, e.PARAMS,
-                        e.METRICS, e.CREATED_AT)
-                .from(e).leftJoin(DAG_RUN).on(DAG_RUN.ID.eq(e.RUN_ID)).leftJoin(ATTEMPT).on(ATTEMPT.ID.eq(e.ATTEMPT_ID))
+        var rows = dsl.select(
+                        e.ID,
+                        e.DAG_ID,
+                        DAG_RUN.RUN_ID,
+                        e.TASK_ID,
+                        e.ATTEMPT_ID,
+                        ATTEMPT.TRY_NUMBER,
+                        e.STAGE,
+                        e.PARAMS,
+                        e.METRICS,
+                        e.CREATED_AT)
+                .from(e)
+                .leftJoin(DAG_RUN)
+                .on(DAG_RUN.ID.eq(e.RUN_ID))
+                .leftJoin(ATTEMPT)
+                .on(ATTEMPT.ID.eq(e.ATTEMPT_ID))
                 .where(cond)
-                .orderBy(e.CREATED_AT.desc(), e.ID.desc()).limit(limit + 1).fetch();
-        List<Long> attempts = rows.stream().limit(limit).map(r -> r.value5()).distinct().toList();
+                .orderBy(e.CREATED_AT.desc(), e.ID.desc())
+                .limit(limit + 1)
+                .fetch();
+        List<Long> attempts =
+                rows.stream().limit(limit).map(r -> r.value5()).distinct().toList();
         Map<Long, List<ArtifactRef>> artifacts = artifactsOf(attempts);
-        List<Experiment> items = rows.stream().limit(limit).map(r -> new Experiment(r.value1(), r.value2(), r.value3(), r.value4(),
-                r.value5(), r.value6(), r.value7(), Json.map(r.value8()), Json.map(r.value9()), r.value10().toInstant(),
-                artifacts.getOrDefault(r.value5(), List.of()))).toList();
-        String next = rows.size() > limit ? Cursor.of(rows.get(limit - 1).value10().toInstant(), rows.get(limit - 1).value1()) : null;
+        List<Experiment> items = rows.stream()
+                .limit(limit)
+                .map(r -> new Experiment(
+                        r.value1(),
+                        r.value2(),
+                        r.value3(),
+                        r.value4(),
+                        r.value5(),
+                        r.value6(),
+                        r.value7(),
+                        Json.map(r.value8()),
+                        Json.map(r.value9()),
+                        r.value10().toInstant(),
+                        artifacts.getOrDefault(r.value5(), List.of())))
+                .toList();
+        String next = rows.size() > limit
+                ? Cursor.of(
+                        rows.get(limit - 1).value10().toInstant(),
+                        rows.get(limit - 1).value1())
+                : null;
         return new Page<>(items, next);
     }
 
@@ -69,8 +110,15 @@ public final class ExperimentQueries {
     private Map<Long, List<ArtifactRef>> artifactsOf(List<Long> attempts) {
         Map<Long, List<ArtifactRef>> out = new HashMap<>();
         if (attempts.isEmpty()) return out;
-        dsl.select(ARTIFACT_LINEAGE.ATTEMPT_ID, ARTIFACT_LINEAGE.DIRECTION, ARTIFACT_LINEAGE.ROLE, ARTIFACT.HASH, ARTIFACT.KIND)
-                .from(ARTIFACT_LINEAGE).join(ARTIFACT).on(ARTIFACT.ID.eq(ARTIFACT_LINEAGE.ARTIFACT_ID))
+        dsl.select(
+                        ARTIFACT_LINEAGE.ATTEMPT_ID,
+                        ARTIFACT_LINEAGE.DIRECTION,
+                        ARTIFACT_LINEAGE.ROLE,
+                        ARTIFACT.HASH,
+                        ARTIFACT.KIND)
+                .from(ARTIFACT_LINEAGE)
+                .join(ARTIFACT)
+                .on(ARTIFACT.ID.eq(ARTIFACT_LINEAGE.ARTIFACT_ID))
                 .where(ARTIFACT_LINEAGE.ATTEMPT_ID.in(attempts))
                 .orderBy(ARTIFACT_LINEAGE.ID)
                 .forEach(r -> out.computeIfAbsent(r.value1(), k -> new ArrayList<>())

@@ -22,8 +22,14 @@ public final class FailureQueries {
         this.dsl = dsl;
     }
 
-    public record Failure(String dagId, String runId, String taskId, int tryNumber, Instant endedAt, String errorHead,
-                          String logUrl) {}
+    public record Failure(
+            String dagId,
+            String runId,
+            String taskId,
+            int tryNumber,
+            Instant endedAt,
+            String errorHead,
+            String logUrl) {}
 
     public Page<Failure> page(String dagId, Instant since, int limit, String cursor) {
         Condition cond = TASK_INSTANCE.STATE.eq("failed");
@@ -33,14 +39,37 @@ public final class FailureQueries {
             var k = Cursor.timeKey(cursor);
             cond = cond.and(DSL.row(TASK_INSTANCE.ENDED_AT, TASK_INSTANCE.ID).lt(utc(k.at()), k.id()));
         }
-        var rows = dsl.select(TASK_INSTANCE.ID, TASK_INSTANCE.DAG_ID, DAG_RUN.RUN_ID, TASK_INSTANCE.TASK_ID,
-                        TASK_INSTANCE.TRY_NUMBER, TASK_INSTANCE.ENDED_AT, TASK_INSTANCE.ERROR)
-                .from(TASK_INSTANCE).join(DAG_RUN).on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
+        var rows = dsl.select(
+                        TASK_INSTANCE.ID,
+                        TASK_INSTANCE.DAG_ID,
+                        DAG_RUN.RUN_ID,
+                        TASK_INSTANCE.TASK_ID,
+                        TASK_INSTANCE.TRY_NUMBER,
+                        TASK_INSTANCE.ENDED_AT,
+                        TASK_INSTANCE.ERROR)
+                .from(TASK_INSTANCE)
+                .join(DAG_RUN)
+                .on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
                 .where(cond, TASK_INSTANCE.ENDED_AT.isNotNull())
-                .orderBy(TASK_INSTANCE.ENDED_AT.desc(), TASK_INSTANCE.ID.desc()).limit(limit + 1).fetch();
-        List<Failure> items = rows.stream().limit(limit).map(r -> new Failure(r.value2(), r.value3(), r.value4(), r.value5(),
-                r.value6().toInstant(), head(r.value7()), logUrl(r.value2(), r.value3(), r.value4(), r.value5()))).toList();
-        String next = rows.size() > limit ? Cursor.of(rows.get(limit - 1).value6().toInstant(), rows.get(limit - 1).value1()) : null;
+                .orderBy(TASK_INSTANCE.ENDED_AT.desc(), TASK_INSTANCE.ID.desc())
+                .limit(limit + 1)
+                .fetch();
+        List<Failure> items = rows.stream()
+                .limit(limit)
+                .map(r -> new Failure(
+                        r.value2(),
+                        r.value3(),
+                        r.value4(),
+                        r.value5(),
+                        r.value6().toInstant(),
+                        head(r.value7()),
+                        logUrl(r.value2(), r.value3(), r.value4(), r.value5())))
+                .toList();
+        String next = rows.size() > limit
+                ? Cursor.of(
+                        rows.get(limit - 1).value6().toInstant(),
+                        rows.get(limit - 1).value1())
+                : null;
         return new Page<>(items, next);
     }
 
@@ -51,7 +80,8 @@ public final class FailureQueries {
     }
 
     static String logUrl(String dagId, String runId, String taskId, int tryNumber) {
-        return "/api/v1/dags/" + enc(dagId) + "/runs/" + enc(runId) + "/tasks/" + enc(taskId) + "/logs?try=" + tryNumber;
+        return "/api/v1/dags/" + enc(dagId) + "/runs/" + enc(runId) + "/tasks/" + enc(taskId) + "/logs?try="
+                + tryNumber;
     }
 
     private static String enc(String s) {

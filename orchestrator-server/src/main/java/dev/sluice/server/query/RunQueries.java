@@ -38,22 +38,52 @@ public final class RunQueries {
     }
 
     /** A run as shown: params with secret-looking names ({@code api_token}) read {@code ***}; the task gets the value. */
-    public record RunView(String dagId, String runId, String state, String runType, Instant logicalDate,
-                          Instant dataIntervalStart, Instant dataIntervalEnd, Instant queuedAt, Instant startedAt,
-                          Instant endedAt, Map<String, Object> params, int dagVersion, String triggeredBy) {}
+    public record RunView(
+            String dagId,
+            String runId,
+            String state,
+            String runType,
+            Instant logicalDate,
+            Instant dataIntervalStart,
+            Instant dataIntervalEnd,
+            Instant queuedAt,
+            Instant startedAt,
+            Instant endedAt,
+            Map<String, Object> params,
+            int dagVersion,
+            String triggeredBy) {}
 
-    public record RunDetail(String dagId, String runId, String state, String runType, Instant logicalDate,
-                            Instant dataIntervalStart, Instant dataIntervalEnd, Instant queuedAt, Instant startedAt,
-                            Instant endedAt, Map<String, Object> params, int dagVersion, String triggeredBy,
-                            List<TaskQueries.TaskInstanceView> tasks) {}
+    public record RunDetail(
+            String dagId,
+            String runId,
+            String state,
+            String runType,
+            Instant logicalDate,
+            Instant dataIntervalStart,
+            Instant dataIntervalEnd,
+            Instant queuedAt,
+            Instant startedAt,
+            Instant endedAt,
+            Map<String, Object> params,
+            int dagVersion,
+            String triggeredBy,
+            List<TaskQueries.TaskInstanceView> tasks) {}
 
     /** {@code waitingFor}: see {@link TaskQueries.TaskInstanceView}; left out of the answer when null. */
-    public record GridCell(String state, int tryNumber,
-                           @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                           String waitingFor) {}
+    public record GridCell(
+            String state,
+            int tryNumber,
 
-    public record GridRun(String runId, String state, Instant logicalDate, Instant startedAt, Instant endedAt,
-                          Map<String, GridCell> tasks) {}
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            String waitingFor) {}
+
+    public record GridRun(
+            String runId,
+            String state,
+            Instant logicalDate,
+            Instant startedAt,
+            Instant endedAt,
+            Map<String, GridCell> tasks) {}
 
     public record Grid(List<String> tasks, List<GridRun> runs, String nextCursor) {}
 
@@ -72,7 +102,8 @@ public final class RunQueries {
             try {
                 cond = cond.and(DAG_RUN.STATE.eq(RunState.fromDb(f.state()).dbName()));
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("state", "state must be one of queued, running, success, failed, cancelled");
+                throw ApiException.badRequest(
+                        "state", "state must be one of queued, running, success, failed, cancelled");
             }
         }
         if (f.from() != null) cond = cond.and(DAG_RUN.LOGICAL_DATE.ge(utc(f.from())));
@@ -81,9 +112,14 @@ public final class RunQueries {
             var k = Cursor.timeKey(cursor);
             cond = cond.and(DSL.row(DAG_RUN.LOGICAL_DATE, DAG_RUN.ID).lt(utc(k.at()), k.id()));
         }
-        return dsl.select(DAG_RUN.asterisk(), DAG_VERSION.VERSION_NO).from(DAG_RUN)
-                .join(DAG_VERSION).on(DAG_VERSION.ID.eq(DAG_RUN.DAG_VERSION_ID))
-                .where(cond).orderBy(DAG_RUN.LOGICAL_DATE.desc(), DAG_RUN.ID.desc()).limit(limit + 1).fetch();
+        return dsl.select(DAG_RUN.asterisk(), DAG_VERSION.VERSION_NO)
+                .from(DAG_RUN)
+                .join(DAG_VERSION)
+                .on(DAG_VERSION.ID.eq(DAG_RUN.DAG_VERSION_ID))
+                .where(cond)
+                .orderBy(DAG_RUN.LOGICAL_DATE.desc(), DAG_RUN.ID.desc())
+                .limit(limit + 1)
+                .fetch();
     }
 
     private static String next(List<? extends Record> rows, int limit) {
@@ -93,10 +129,20 @@ public final class RunQueries {
     }
 
     static RunView view(Record r) {
-        return new RunView(r.get(DAG_RUN.DAG_ID), r.get(DAG_RUN.RUN_ID), r.get(DAG_RUN.STATE), r.get(DAG_RUN.RUN_TYPE),
-                t(r.get(DAG_RUN.LOGICAL_DATE)), t(r.get(DAG_RUN.DATA_INTERVAL_START)), t(r.get(DAG_RUN.DATA_INTERVAL_END)),
-                t(r.get(DAG_RUN.QUEUED_AT)), t(r.get(DAG_RUN.STARTED_AT)), t(r.get(DAG_RUN.ENDED_AT)),
-                SecretMask.mask(Json.map(r.get(DAG_RUN.PARAMS))), r.get(DAG_VERSION.VERSION_NO), r.get(DAG_RUN.TRIGGERED_BY));
+        return new RunView(
+                r.get(DAG_RUN.DAG_ID),
+                r.get(DAG_RUN.RUN_ID),
+                r.get(DAG_RUN.STATE),
+                r.get(DAG_RUN.RUN_TYPE),
+                t(r.get(DAG_RUN.LOGICAL_DATE)),
+                t(r.get(DAG_RUN.DATA_INTERVAL_START)),
+                t(r.get(DAG_RUN.DATA_INTERVAL_END)),
+                t(r.get(DAG_RUN.QUEUED_AT)),
+                t(r.get(DAG_RUN.STARTED_AT)),
+                t(r.get(DAG_RUN.ENDED_AT)),
+                SecretMask.mask(Json.map(r.get(DAG_RUN.PARAMS))),
+                r.get(DAG_VERSION.VERSION_NO),
+                r.get(DAG_RUN.TRIGGERED_BY));
     }
 
     static Instant t(OffsetDateTime t) {
@@ -105,26 +151,49 @@ public final class RunQueries {
 
     /** The run's database key; 404 when the DAG or run does not exist. */
     public long key(String dagId, String runId) {
-        return dsl.select(DAG_RUN.ID).from(DAG_RUN).where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_ID.eq(runId))
-                .fetchOptional(DAG_RUN.ID).orElseThrow(() -> new NoSuchElementException("no run " + runId + " of DAG " + dagId));
+        return dsl.select(DAG_RUN.ID)
+                .from(DAG_RUN)
+                .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_ID.eq(runId))
+                .fetchOptional(DAG_RUN.ID)
+                .orElseThrow(() -> new NoSuchElementException("no run " + runId + " of DAG " + dagId));
     }
 
     public RunView get(long runKey) {
-        return dsl.select(DAG_RUN.asterisk(), DAG_VERSION.VERSION_NO).from(DAG_RUN)
-                .join(DAG_VERSION).on(DAG_VERSION.ID.eq(DAG_RUN.DAG_VERSION_ID))
-                .where(DAG_RUN.ID.eq(runKey)).fetchOptional().map(RunQueries::view)
+        return dsl.select(DAG_RUN.asterisk(), DAG_VERSION.VERSION_NO)
+                .from(DAG_RUN)
+                .join(DAG_VERSION)
+                .on(DAG_VERSION.ID.eq(DAG_RUN.DAG_VERSION_ID))
+                .where(DAG_RUN.ID.eq(runKey))
+                .fetchOptional()
+                .map(RunQueries::view)
                 .orElseThrow(() -> new NoSuchElementException("no run " + runKey));
     }
 
     public RunDetail detail(String dagId, String runId) {
-        var r = dsl.select(DAG_RUN.asterisk(), DAG_VERSION.VERSION_NO).from(DAG_RUN)
-                .join(DAG_VERSION).on(DAG_VERSION.ID.eq(DAG_RUN.DAG_VERSION_ID))
-                .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_ID.eq(runId)).fetchOptional()
+        var r = dsl.select(DAG_RUN.asterisk(), DAG_VERSION.VERSION_NO)
+                .from(DAG_RUN)
+                .join(DAG_VERSION)
+                .on(DAG_VERSION.ID.eq(DAG_RUN.DAG_VERSION_ID))
+                .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_ID.eq(runId))
+                .fetchOptional()
                 .orElseThrow(() -> new NoSuchElementException("no run " + runId + " of DAG " + dagId));
         RunView v = view(r);
         var list = tasks.ofRun(r.get(DAG_RUN.ID), r.get(DAG_RUN.DAG_VERSION_ID));
-        return new RunDetail(v.dagId(), v.runId(), v.state(), v.runType(), v.logicalDate(), v.dataIntervalStart(),
-                v.dataIntervalEnd(), v.queuedAt(), v.startedAt(), v.endedAt(), v.params(), v.dagVersion(), v.triggeredBy(), list);
+        return new RunDetail(
+                v.dagId(),
+                v.runId(),
+                v.state(),
+                v.runType(),
+                v.logicalDate(),
+                v.dataIntervalStart(),
+                v.dataIntervalEnd(),
+                v.queuedAt(),
+                v.startedAt(),
+                v.endedAt(),
+                v.params(),
+                v.dagVersion(),
+                v.triggeredBy(),
+                list);
     }
 
     /**
@@ -132,27 +201,46 @@ public final class RunQueries {
      * instances of exactly those runs) after the DAG lookup.
      */
     public Grid grid(String dagId, int limit, String cursor) {
-        Long latest = dsl.select(DAG.LATEST_VERSION_ID).from(DAG).where(DAG.DAG_ID.eq(dagId))
-                .fetchOptional(DAG.LATEST_VERSION_ID).orElseThrow(() -> new NoSuchElementException("no DAG " + dagId));
-        List<String> order = latest == null ? List.of()
-                : new dev.sluice.run.DagGraph(dags.version(latest)).topologicalOrder();
+        Long latest = dsl.select(DAG.LATEST_VERSION_ID)
+                .from(DAG)
+                .where(DAG.DAG_ID.eq(dagId))
+                .fetchOptional(DAG.LATEST_VERSION_ID)
+                .orElseThrow(() -> new NoSuchElementException("no DAG " + dagId));
+        List<String> order =
+                latest == null ? List.of() : new dev.sluice.run.DagGraph(dags.version(latest)).topologicalOrder();
         var rows = page(new Filter(dagId, null, null, null), limit, cursor);
         var page = rows.subList(0, Math.min(limit, rows.size()));
         Map<Long, Map<String, GridCell>> cells = new HashMap<>();
         List<Long> keys = page.stream().map(r -> r.get(DAG_RUN.ID)).toList();
         if (!keys.isEmpty()) {
-            var found = dsl.select(TASK_INSTANCE.RUN_ID, TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE, TASK_INSTANCE.TRY_NUMBER,
+            var found = dsl.select(
+                            TASK_INSTANCE.RUN_ID,
+                            TASK_INSTANCE.TASK_ID,
+                            TASK_INSTANCE.STATE,
+                            TASK_INSTANCE.TRY_NUMBER,
                             TASK_INSTANCE.QUEUE)
-                    .from(TASK_INSTANCE).where(TASK_INSTANCE.RUN_ID.in(keys)).fetch();
+                    .from(TASK_INSTANCE)
+                    .where(TASK_INSTANCE.RUN_ID.in(keys))
+                    .fetch();
             // The worker table is read once for the page, and only when some task waits for a worker.
             java.util.Set<String> served = found.stream().anyMatch(x -> TaskQueries.waitsForWorker(x.value3()))
-                    ? tasks.servedQueues() : java.util.Set.of();
+                    ? tasks.servedQueues()
+                    : java.util.Set.of();
             found.forEach(x -> cells.computeIfAbsent(x.value1(), k -> new LinkedHashMap<>())
-                    .put(x.value2(), new GridCell(x.value3(), x.value4(), TaskQueries.waitingFor(x.value3(), x.value5(), served))));
+                    .put(
+                            x.value2(),
+                            new GridCell(
+                                    x.value3(), x.value4(), TaskQueries.waitingFor(x.value3(), x.value5(), served))));
         }
-        List<GridRun> runs = page.stream().map(r -> new GridRun(r.get(DAG_RUN.RUN_ID), r.get(DAG_RUN.STATE),
-                t(r.get(DAG_RUN.LOGICAL_DATE)), t(r.get(DAG_RUN.STARTED_AT)), t(r.get(DAG_RUN.ENDED_AT)),
-                cells.getOrDefault(r.get(DAG_RUN.ID), Map.of()))).toList();
+        List<GridRun> runs = page.stream()
+                .map(r -> new GridRun(
+                        r.get(DAG_RUN.RUN_ID),
+                        r.get(DAG_RUN.STATE),
+                        t(r.get(DAG_RUN.LOGICAL_DATE)),
+                        t(r.get(DAG_RUN.STARTED_AT)),
+                        t(r.get(DAG_RUN.ENDED_AT)),
+                        cells.getOrDefault(r.get(DAG_RUN.ID), Map.of())))
+                .toList();
         return new Grid(order, runs, next(rows, limit));
     }
 }

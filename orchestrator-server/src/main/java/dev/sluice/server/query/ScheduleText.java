@@ -44,7 +44,9 @@ final class ScheduleText {
         try {
             ZoneId zone = timezone == null ? ZoneId.of("UTC") : ZoneId.of(timezone);
             return TIMES.computeIfAbsent(schedule, sch -> ExecutionTime.forCron(UNIX.parse(Schedules.toUnixCron(sch))))
-                    .nextExecution(ZonedDateTime.ofInstant(now, zone)).map(ZonedDateTime::toInstant).orElse(null);
+                    .nextExecution(ZonedDateTime.ofInstant(now, zone))
+                    .map(ZonedDateTime::toInstant)
+                    .orElse(null);
         } catch (RuntimeException e) {
             return null;
         }

@@ -57,8 +57,11 @@ public final class TaskQueries {
         var queue = org.jooq.impl.DSL.field("q", String.class);
         return new java.util.HashSet<>(dsl.selectDistinct(queue)
                 .from(WORKER, org.jooq.impl.DSL.unnest(WORKER.QUEUES).as("u", "q"))
-                .where(WORKER.STOPPED_AT.isNull(), WORKER.SLOTS.gt(0),
-                        org.jooq.impl.DSL.condition("{0} > now() - {1} * interval '1 millisecond'",
+                .where(
+                        WORKER.STOPPED_AT.isNull(),
+                        WORKER.SLOTS.gt(0),
+                        org.jooq.impl.DSL.condition(
+                                "{0} > now() - {1} * interval '1 millisecond'",
                                 WORKER.HEARTBEAT_AT, org.jooq.impl.DSL.val(deadAfter.toMillis())))
                 .fetch(queue));
     }
@@ -82,18 +85,47 @@ public final class TaskQueries {
      * {@code waitingFor} says why a queued task is not running when nobody can run it (no live worker serves
      * its {@code queue}); null otherwise.
      */
-    public record TaskInstanceView(String taskId, String state, int tryNumber, int maxTries, Instant startedAt,
-                                   Instant endedAt, Long durationMs, String workerId, String error,
-                                   Map<String, Object> output, String type, Map<String, Object> renderedConfig,
-                                   String queue, String waitingFor) {}
+    public record TaskInstanceView(
+            String taskId,
+            String state,
+            int tryNumber,
+            int maxTries,
+            Instant startedAt,
+            Instant endedAt,
+            Long durationMs,
+            String workerId,
+            String error,
+            Map<String, Object> output,
+            String type,
+            Map<String, Object> renderedConfig,
+            String queue,
+            String waitingFor) {}
 
-    public record AttemptView(int tryNumber, String state, String workerId, Instant startedAt, Instant endedAt,
-                              Integer exitCode, String error) {}
+    public record AttemptView(
+            int tryNumber,
+            String state,
+            String workerId,
+            Instant startedAt,
+            Instant endedAt,
+            Integer exitCode,
+            String error) {}
 
-    public record TaskInstanceDetail(String taskId, String state, int tryNumber, int maxTries, Instant startedAt,
-                                     Instant endedAt, Long durationMs, String workerId, String error,
-                                     Map<String, Object> output, String type, Map<String, Object> renderedConfig,
-                                     String queue, String waitingFor, List<AttemptView> attempts) {}
+    public record TaskInstanceDetail(
+            String taskId,
+            String state,
+            int tryNumber,
+            int maxTries,
+            Instant startedAt,
+            Instant endedAt,
+            Long durationMs,
+            String workerId,
+            String error,
+            Map<String, Object> output,
+            String type,
+            Map<String, Object> renderedConfig,
+            String queue,
+            String waitingFor,
+            List<AttemptView> attempts) {}
 
     /**
      * {@code removedAt}: when log retention deleted this log (then the text is empty and the chunk complete); null
@@ -103,35 +135,56 @@ public final class TaskQueries {
 
     List<TaskInstanceView> ofRun(long runKey, long versionId) {
         Dag dag = dags.version(versionId);
-        var rows = dsl.selectFrom(TASK_INSTANCE).where(TASK_INSTANCE.RUN_ID.eq(runKey)).orderBy(TASK_INSTANCE.ID).fetch();
+        var rows = dsl.selectFrom(TASK_INSTANCE)
+                .where(TASK_INSTANCE.RUN_ID.eq(runKey))
+                .orderBy(TASK_INSTANCE.ID)
+                .fetch();
         // One look at the worker table per run, and only when some task waits for a worker.
-        java.util.Set<String> served = rows.stream().anyMatch(r -> CLAIMABLE.contains(r.getState()))
-                ? servedQueues() : java.util.Set.of();
+        java.util.Set<String> served =
+                rows.stream().anyMatch(r -> CLAIMABLE.contains(r.getState())) ? servedQueues() : java.util.Set.of();
         return rows.map(r -> view(r, dag, served));
     }
 
     private TaskInstanceView view(Record r) {
         String state = r.get(TASK_INSTANCE.STATE);
-        return view(r, dags.version(r.get(DAG_RUN.DAG_VERSION_ID)),
+        return view(
+                r,
+                dags.version(r.get(DAG_RUN.DAG_VERSION_ID)),
                 CLAIMABLE.contains(state) ? servedQueues() : java.util.Set.of());
     }
 
     private static TaskInstanceView view(Record r, Dag dag, java.util.Set<String> served) {
-        Instant started = RunQueries.t(r.get(TASK_INSTANCE.STARTED_AT)), ended = RunQueries.t(r.get(TASK_INSTANCE.ENDED_AT));
+        Instant started = RunQueries.t(r.get(TASK_INSTANCE.STARTED_AT)),
+                ended = RunQueries.t(r.get(TASK_INSTANCE.ENDED_AT));
         TaskDef def = dag.task(r.get(TASK_INSTANCE.TASK_ID));
-        return new TaskInstanceView(r.get(TASK_INSTANCE.TASK_ID), r.get(TASK_INSTANCE.STATE), r.get(TASK_INSTANCE.TRY_NUMBER),
-                r.get(TASK_INSTANCE.MAX_TRIES), started, ended,
-                started != null && ended != null && !ended.isBefore(started) ? Duration.between(started, ended).toMillis() : null,
-                r.get(TASK_INSTANCE.WORKER_ID), r.get(TASK_INSTANCE.ERROR), Json.map(r.get(TASK_INSTANCE.OUTPUT)),
-                def == null ? null : def.type(), null, r.get(TASK_INSTANCE.QUEUE),
+        return new TaskInstanceView(
+                r.get(TASK_INSTANCE.TASK_ID),
+                r.get(TASK_INSTANCE.STATE),
+                r.get(TASK_INSTANCE.TRY_NUMBER),
+                r.get(TASK_INSTANCE.MAX_TRIES),
+                started,
+                ended,
+                started != null && ended != null && !ended.isBefore(started)
+                        ? Duration.between(started, ended).toMillis()
+                        : null,
+                r.get(TASK_INSTANCE.WORKER_ID),
+                r.get(TASK_INSTANCE.ERROR),
+                Json.map(r.get(TASK_INSTANCE.OUTPUT)),
+                def == null ? null : def.type(),
+                null,
+                r.get(TASK_INSTANCE.QUEUE),
                 waitingFor(r.get(TASK_INSTANCE.STATE), r.get(TASK_INSTANCE.QUEUE), served));
     }
 
     private Record row(String dagId, String runId, String taskId) {
-        return dsl.select(TASK_INSTANCE.asterisk(), DAG_RUN.DAG_VERSION_ID).from(TASK_INSTANCE)
-                .join(DAG_RUN).on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
+        return dsl.select(TASK_INSTANCE.asterisk(), DAG_RUN.DAG_VERSION_ID)
+                .from(TASK_INSTANCE)
+                .join(DAG_RUN)
+                .on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
                 .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_ID.eq(runId), TASK_INSTANCE.TASK_ID.eq(taskId))
-                .fetchOptional().orElseThrow(() -> new NoSuchElementException("no task " + taskId + " in run " + runId + " of DAG " + dagId));
+                .fetchOptional()
+                .orElseThrow(() ->
+                        new NoSuchElementException("no task " + taskId + " in run " + runId + " of DAG " + dagId));
     }
 
     public TaskInstanceView instance(String dagId, String runId, String taskId) {
@@ -141,14 +194,37 @@ public final class TaskQueries {
     public TaskInstanceDetail detail(String dagId, String runId, String taskId) {
         Record r = row(dagId, runId, taskId);
         TaskInstanceView v = view(r);
-        var rows = dsl.selectFrom(ATTEMPT).where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)))
-                .orderBy(ATTEMPT.TRY_NUMBER).fetch();
-        var attempts = rows.map(a -> new AttemptView(a.getTryNumber(), a.getState(), a.getWorkerId(),
-                RunQueries.t(a.getStartedAt()), RunQueries.t(a.getEndedAt()), a.getExitCode(), a.getError()));
+        var rows = dsl.selectFrom(ATTEMPT)
+                .where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)))
+                .orderBy(ATTEMPT.TRY_NUMBER)
+                .fetch();
+        var attempts = rows.map(a -> new AttemptView(
+                a.getTryNumber(),
+                a.getState(),
+                a.getWorkerId(),
+                RunQueries.t(a.getStartedAt()),
+                RunQueries.t(a.getEndedAt()),
+                a.getExitCode(),
+                a.getError()));
         // The latest attempt's config, as rendered (secrets masked by the engine); recorded when it ends.
-        Map<String, Object> rendered = rows.isEmpty() ? null : Json.map(rows.get(rows.size() - 1).getRenderedConfig());
-        return new TaskInstanceDetail(v.taskId(), v.state(), v.tryNumber(), v.maxTries(), v.startedAt(), v.endedAt(),
-                v.durationMs(), v.workerId(), v.error(), v.output(), v.type(), rendered, v.queue(), v.waitingFor(), attempts);
+        Map<String, Object> rendered =
+                rows.isEmpty() ? null : Json.map(rows.get(rows.size() - 1).getRenderedConfig());
+        return new TaskInstanceDetail(
+                v.taskId(),
+                v.state(),
+                v.tryNumber(),
+                v.maxTries(),
+                v.startedAt(),
+                v.endedAt(),
+                v.durationMs(),
+                v.workerId(),
+                v.error(),
+                v.output(),
+                v.type(),
+                rendered,
+                v.queue(),
+                v.waitingFor(),
+                attempts);
     }
 
     /**
@@ -161,11 +237,16 @@ public final class TaskQueries {
     public AttemptLog log(String dagId, String runId, String taskId, Integer tryNumber) {
         Record r = row(dagId, runId, taskId);
         int n = tryNumber != null ? tryNumber : r.get(TASK_INSTANCE.TRY_NUMBER);
-        var a = dsl.select(ATTEMPT.LOG_PATH, ATTEMPT.STATE, ATTEMPT.LOG_REMOVED_AT).from(ATTEMPT)
-                .where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)), ATTEMPT.TRY_NUMBER.eq(n)).fetchOptional()
+        var a = dsl.select(ATTEMPT.LOG_PATH, ATTEMPT.STATE, ATTEMPT.LOG_REMOVED_AT)
+                .from(ATTEMPT)
+                .where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)), ATTEMPT.TRY_NUMBER.eq(n))
+                .fetchOptional()
                 .orElseThrow(() -> new NoSuchElementException("task " + taskId + " has no attempt " + n));
-        return new AttemptLog(a.value1() == null ? null : Path.of(a.value1()), LogStore.key(dagId, runId, taskId, n),
-                !"running".equals(a.value2()), RunQueries.t(a.value3()));
+        return new AttemptLog(
+                a.value1() == null ? null : Path.of(a.value1()),
+                LogStore.key(dagId, runId, taskId, n),
+                !"running".equals(a.value2()),
+                RunQueries.t(a.value3()));
     }
 
     /**
@@ -174,7 +255,12 @@ public final class TaskQueries {
      */
     private boolean local(AttemptLog log) {
         if (log.file() == null || !Files.isRegularFile(log.file())) return false;
-        return logs == null || logs.store().isEmpty() || log.file().toAbsolutePath().normalize().startsWith(logs.root().toAbsolutePath().normalize());
+        return logs == null
+                || logs.store().isEmpty()
+                || log.file()
+                        .toAbsolutePath()
+                        .normalize()
+                        .startsWith(logs.root().toAbsolutePath().normalize());
     }
 
     /**
@@ -190,7 +276,11 @@ public final class TaskQueries {
             return new LogChunk(c.text(), c.nextOffset(), log.finished() && c.nextOffset() >= size, null);
         }
         LogStore.Shared s = logs.readShared(log.key(), offset, LOG_CHUNK);
-        return new LogChunk(s.chunk().text(), s.chunk().nextOffset(), log.finished() && s.chunk().nextOffset() >= s.size(), null);
+        return new LogChunk(
+                s.chunk().text(),
+                s.chunk().nextOffset(),
+                log.finished() && s.chunk().nextOffset() >= s.size(),
+                null);
     }
 
     /** The whole log for download: this node's file, or the shared store's copy; empty when there is none. */

@@ -22,10 +22,14 @@ import org.junit.jupiter.api.Test;
  */
 class AccountSecurityTest {
 
-    private static ApiServer.Answer call(ApiServer s, String method, String path, String bearer, String cookie, String body,
-                                         String... headers) throws Exception {
-        var b = HttpRequest.newBuilder(URI.create(s.base + path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    private static ApiServer.Answer call(
+            ApiServer s, String method, String path, String bearer, String cookie, String body, String... headers)
+            throws Exception {
+        var b = HttpRequest.newBuilder(URI.create(s.base + path))
+                .timeout(Duration.ofSeconds(20))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/json");
         if (bearer != null) b.header("Authorization", "Bearer " + bearer);
         if (cookie != null) b.header("Cookie", cookie);
@@ -34,9 +38,16 @@ class AccountSecurityTest {
         return new ApiServer.Answer(r.statusCode(), r.body(), r.headers());
     }
 
-    private static ApiServer.Answer login(ApiServer s, String username, String password, String... headers) throws Exception {
-        return call(s, "POST", "/auth/login", null, null,
-                ApiJson.MAPPER.writeValueAsString(new Requests.Login(username, password)), headers);
+    private static ApiServer.Answer login(ApiServer s, String username, String password, String... headers)
+            throws Exception {
+        return call(
+                s,
+                "POST",
+                "/auth/login",
+                null,
+                null,
+                ApiJson.MAPPER.writeValueAsString(new Requests.Login(username, password)),
+                headers);
     }
 
     private static String cookie(ApiServer.Answer login) {
@@ -45,14 +56,19 @@ class AccountSecurityTest {
     }
 
     private static void createUser(ApiServer s, String name, String password, Role role) {
-        var a = s.post("/users", Role.ADMIN, "{\"username\":\"" + name + "\",\"password\":\"" + password + "\",\"role\":\"" + role.apiName() + "\"}");
+        var a = s.post(
+                "/users",
+                Role.ADMIN,
+                "{\"username\":\"" + name + "\",\"password\":\"" + password + "\",\"role\":\"" + role.apiName()
+                        + "\"}");
         assertThat(a.status()).as(a.body()).isEqualTo(201);
     }
 
     private static List<JsonNode> audit(ApiServer s, String action, String target) {
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode e : s.get("/audit?limit=500", Role.ADMIN).json().path("items")) {
-            if (e.path("action").asText().equals(action) && e.path("target").asText().equals(target)) out.add(e);
+            if (e.path("action").asText().equals(action)
+                    && e.path("target").asText().equals(target)) out.add(e);
         }
         return out;
     }
@@ -62,12 +78,15 @@ class AccountSecurityTest {
         ApiServer s = ApiServer.shared();
         createUser(s, "dora", "dora-password", Role.ADMIN);
         String session = cookie(login(s, "dora", "dora-password"));
-        String doraToken = new TokenStore(s.app.db.dsl()).create("dora-cli", Role.ADMIN, "dora").token();
+        String doraToken = new TokenStore(s.app.db.dsl())
+                .create("dora-cli", Role.ADMIN, "dora")
+                .token();
         // A token made by a token belongs to the same user.
         var made = call(s, "POST", "/tokens", doraToken, null, "{\"name\":\"dora-made\",\"role\":\"admin\"}");
         assertThat(made.status()).as(made.body()).isEqualTo(201);
         String madeToken = made.json().path("token").asText();
-        assertThat(s.get("/tokens", Role.ADMIN).body()).contains("\"name\":\"dora-made\",\"role\":\"admin\",\"created_by\":\"dora\"");
+        assertThat(s.get("/tokens", Role.ADMIN).body())
+                .contains("\"name\":\"dora-made\",\"role\":\"admin\",\"created_by\":\"dora\"");
         assertThat(call(s, "GET", "/auth/me", madeToken, null, null).status()).isEqualTo(200);
         assertThat(call(s, "GET", "/auth/me", null, session, null).status()).isEqualTo(200);
 
@@ -78,8 +97,16 @@ class AccountSecurityTest {
             assertThat(me.status()).isEqualTo(401);
             assertThat(me.json().path("error").asText()).isEqualTo("invalid API token");
             // What the security test did with such a token: create a new admin.
-            assertThat(call(s, "POST", "/users", token, null,
-                    "{\"username\":\"eve-" + token.length() + "\",\"password\":\"eve-password\",\"role\":\"admin\"}").status()).isEqualTo(401);
+            assertThat(call(
+                                    s,
+                                    "POST",
+                                    "/users",
+                                    token,
+                                    null,
+                                    "{\"username\":\"eve-" + token.length()
+                                            + "\",\"password\":\"eve-password\",\"role\":\"admin\"}")
+                            .status())
+                    .isEqualTo(401);
         }
         assertThat(call(s, "GET", "/auth/me", null, session, null).status()).isEqualTo(401);
         assertThat(s.get("/tokens", Role.ADMIN).body()).doesNotContain("dora-cli", "dora-made");
@@ -89,9 +116,13 @@ class AccountSecurityTest {
     void a_token_acts_with_no_more_than_its_owners_current_role() throws Exception {
         ApiServer s = ApiServer.shared();
         createUser(s, "gus", "gus-password", Role.ADMIN);
-        String token = new TokenStore(s.app.db.dsl()).create("gus-admin", Role.ADMIN, "gus").token();
+        String token = new TokenStore(s.app.db.dsl())
+                .create("gus-admin", Role.ADMIN, "gus")
+                .token();
         assertThat(call(s, "GET", "/users", token, null, null).status()).isEqualTo(200);
-        assertThat(s.send("PATCH", "/users/gus", Role.ADMIN, "{\"role\":\"viewer\"}").status()).isEqualTo(200);
+        assertThat(s.send("PATCH", "/users/gus", Role.ADMIN, "{\"role\":\"viewer\"}")
+                        .status())
+                .isEqualTo(200);
         var me = call(s, "GET", "/auth/me", token, null, null);
         assertThat(me.json().path("role").asText()).isEqualTo("viewer");
         assertThat(call(s, "GET", "/users", token, null, null).status()).isEqualTo(403);
@@ -101,10 +132,12 @@ class AccountSecurityTest {
     void tokens_can_expire_and_are_refused_after() throws Exception {
         ApiServer s = ApiServer.shared();
         Instant before = Instant.now();
-        var created = s.post("/tokens", Role.ADMIN, "{\"name\":\"short-lived\",\"role\":\"viewer\",\"expires_in\":\"2h\"}");
+        var created =
+                s.post("/tokens", Role.ADMIN, "{\"name\":\"short-lived\",\"role\":\"viewer\",\"expires_in\":\"2h\"}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         Instant expiresAt = Instant.parse(created.json().path("expires_at").asText());
-        assertThat(expiresAt).isBetween(before.plus(Duration.ofHours(2)), Instant.now().plus(Duration.ofHours(2)));
+        assertThat(expiresAt)
+                .isBetween(before.plus(Duration.ofHours(2)), Instant.now().plus(Duration.ofHours(2)));
         String token = created.json().path("token").asText();
         long id = created.json().path("id").asLong();
         assertThat(call(s, "GET", "/dags", token, null, null).status()).isEqualTo(200);
@@ -112,7 +145,12 @@ class AccountSecurityTest {
         JsonNode listed = token(s, id);
         assertThat(Instant.parse(listed.path("expires_at").asText())).isEqualTo(expiresAt);
         assertThat(listed.path("expired").asBoolean()).isFalse();
-        assertThat(audit(s, "token.create", "short-lived").getFirst().path("details").path("expires_at").asText()).isEqualTo(expiresAt.toString());
+        assertThat(audit(s, "token.create", "short-lived")
+                        .getFirst()
+                        .path("details")
+                        .path("expires_at")
+                        .asText())
+                .isEqualTo(expiresAt.toString());
 
         s.app.db.dsl().execute("update api_token set expires_at = now() - interval '1 minute' where id = ?", id);
         var refused = call(s, "GET", "/dags", token, null, null);
@@ -120,16 +158,22 @@ class AccountSecurityTest {
         assertThat(refused.json().path("error").asText()).startsWith("API token expired at ");
         assertThat(token(s, id).path("expired").asBoolean()).isTrue();
 
-        String until = Instant.now().plus(Duration.ofDays(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        var at = s.post("/tokens", Role.ADMIN, "{\"name\":\"until\",\"role\":\"viewer\",\"expires_at\":\"" + until + "\"}");
+        String until = Instant.now()
+                .plus(Duration.ofDays(30))
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .toString();
+        var at = s.post(
+                "/tokens", Role.ADMIN, "{\"name\":\"until\",\"role\":\"viewer\",\"expires_at\":\"" + until + "\"}");
         assertThat(at.json().path("expires_at").asText()).as(at.body()).isEqualTo(until);
-        assertThat(token(s, at.json().path("id").asLong()).path("expires_at").asText()).isEqualTo(until);
+        assertThat(token(s, at.json().path("id").asLong()).path("expires_at").asText())
+                .isEqualTo(until);
         var never = s.post("/tokens", Role.ADMIN, "{\"name\":\"forever\",\"role\":\"viewer\"}");
         assertThat(never.json().path("expires_at").isNull()).isTrue();
     }
 
     private static JsonNode token(ApiServer s, long id) {
-        for (JsonNode t : s.get("/tokens", Role.ADMIN).json().path("items")) if (t.path("id").asLong() == id) return t;
+        for (JsonNode t : s.get("/tokens", Role.ADMIN).json().path("items"))
+            if (t.path("id").asLong() == id) return t;
         throw new AssertionError("token " + id + " not listed");
     }
 
@@ -137,11 +181,16 @@ class AccountSecurityTest {
     void bad_expiry_is_a_400_naming_the_field() throws Exception {
         ApiServer s = ApiServer.shared();
         String[][] cases = {
-                {"\"expires_in\":\"soon\"", "expires_in"}, {"\"expires_in\":\"0d\"", "expires_in"}, {"\"expires_in\":\"-PT1H\"", "expires_in"},
-                {"\"expires_in\":\"99999d\"", "expires_in"}, {"\"expires_in\":\"P999999999D\"", "expires_in"},
-                {"\"expires_at\":\"2001-01-01T00:00:00Z\"", "expires_at"}, {"\"expires_at\":\"tomorrow\"", "expires_at"},
-                {"\"expires_at\":\"9999-01-01T00:00:00Z\"", "expires_at"},
-                {"\"expires_in\":\"1d\",\"expires_at\":\"2030-01-01T00:00:00Z\"", "expires_in"}};
+            {"\"expires_in\":\"soon\"", "expires_in"},
+            {"\"expires_in\":\"0d\"", "expires_in"},
+            {"\"expires_in\":\"-PT1H\"", "expires_in"},
+            {"\"expires_in\":\"99999d\"", "expires_in"},
+            {"\"expires_in\":\"P999999999D\"", "expires_in"},
+            {"\"expires_at\":\"2001-01-01T00:00:00Z\"", "expires_at"},
+            {"\"expires_at\":\"tomorrow\"", "expires_at"},
+            {"\"expires_at\":\"9999-01-01T00:00:00Z\"", "expires_at"},
+            {"\"expires_in\":\"1d\",\"expires_at\":\"2030-01-01T00:00:00Z\"", "expires_in"}
+        };
         for (String[] c : cases) {
             var a = s.post("/tokens", Role.ADMIN, "{\"name\":\"bad\",\"role\":\"viewer\"," + c[0] + "}");
             MalformedRequestTest.assertError(a, 400, c[1], c[0]);
@@ -152,40 +201,58 @@ class AccountSecurityTest {
     void the_last_admin_cannot_be_demoted_or_delete_itself_through_its_token() throws Exception {
         ApiServer s = ApiServer.shared();
         // The fixture tokens belong to "admin", the only admin user of the shared server.
-        assertThat(s.app.db.dsl().fetchCount(s.app.db.dsl().selectFrom("app_user").where("role = 'admin'"))).isEqualTo(1);
+        assertThat(s.app.db
+                        .dsl()
+                        .fetchCount(s.app.db.dsl().selectFrom("app_user").where("role = 'admin'")))
+                .isEqualTo(1);
         var demote = s.send("PATCH", "/users/admin", Role.ADMIN, "{\"role\":\"operator\"}");
         MalformedRequestTest.assertError(demote, 409, null, "demote the last admin");
         assertThat(demote.json().path("error").asText()).contains("last admin");
         // Before, a token was not "yourself": an admin token could delete its own user, the last admin.
-        MalformedRequestTest.assertError(s.send("DELETE", "/users/admin", Role.ADMIN, null), 409, "username", "delete yourself");
+        MalformedRequestTest.assertError(
+                s.send("DELETE", "/users/admin", Role.ADMIN, null), 409, "username", "delete yourself");
         assertThat(s.get("/users", Role.ADMIN).body()).contains("{\"username\":\"admin\",\"role\":\"admin\"");
         assertThat(s.get("/auth/me", Role.ADMIN).json().path("role").asText()).isEqualTo("admin");
 
         // With a second admin, either may step down.
         createUser(s, "fay", "fay-password", Role.ADMIN);
-        assertThat(s.send("PATCH", "/users/fay", Role.ADMIN, "{\"role\":\"viewer\"}").status()).isEqualTo(200);
+        assertThat(s.send("PATCH", "/users/fay", Role.ADMIN, "{\"role\":\"viewer\"}")
+                        .status())
+                .isEqualTo(200);
         assertThat(s.send("DELETE", "/users/fay", Role.ADMIN, null).status()).isEqualTo(204);
     }
 
     @Test
     void usernames_are_unique_and_matched_regardless_of_case() throws Exception {
         ApiServer s = ApiServer.shared();
-        var upper = s.post("/users", Role.ADMIN, "{\"username\":\"ADMIN\",\"password\":\"admin-password\",\"role\":\"admin\"}");
+        var upper = s.post(
+                "/users", Role.ADMIN, "{\"username\":\"ADMIN\",\"password\":\"admin-password\",\"role\":\"admin\"}");
         MalformedRequestTest.assertError(upper, 409, "username", "ADMIN next to admin");
         assertThat(upper.json().path("error").asText()).isEqualTo("user admin exists (usernames are case-insensitive)");
 
         createUser(s, "Quinn", "quinn-password", Role.VIEWER);
-        MalformedRequestTest.assertError(s.post("/users", Role.ADMIN,
-                "{\"username\":\"quinn\",\"password\":\"other-password\",\"role\":\"admin\"}"), 409, "username", "quinn next to Quinn");
+        MalformedRequestTest.assertError(
+                s.post(
+                        "/users",
+                        Role.ADMIN,
+                        "{\"username\":\"quinn\",\"password\":\"other-password\",\"role\":\"admin\"}"),
+                409,
+                "username",
+                "quinn next to Quinn");
         // Login in any case is the same user, named as created.
         var login = login(s, "QUINN", "quinn-password");
         assertThat(login.status()).as(login.body()).isEqualTo(200);
         assertThat(login.json().path("username").asText()).isEqualTo("Quinn");
-        assertThat(call(s, "GET", "/auth/me", null, cookie(login), null).json().path("username").asText()).isEqualTo("Quinn");
+        assertThat(call(s, "GET", "/auth/me", null, cookie(login), null)
+                        .json()
+                        .path("username")
+                        .asText())
+                .isEqualTo("Quinn");
         var patched = s.send("PATCH", "/users/quinn", Role.ADMIN, "{\"role\":\"operator\"}");
         assertThat(patched.json().path("username").asText()).isEqualTo("Quinn");
         assertThat(s.send("DELETE", "/users/QUINN", Role.ADMIN, null).status()).isEqualTo(204);
-        assertThat(s.get("/users", Role.ADMIN).json().path("items").findValuesAsText("username")).doesNotContain("Quinn");
+        assertThat(s.get("/users", Role.ADMIN).json().path("items").findValuesAsText("username"))
+                .doesNotContain("Quinn");
     }
 
     @Test
@@ -199,7 +266,8 @@ class AccountSecurityTest {
         }
         var locked = login(s, "hank", "hank-password");
         assertThat(locked.status()).as(locked.body()).isEqualTo(429);
-        long retryAfter = Long.parseLong(locked.headers().firstValue("Retry-After").orElseThrow());
+        long retryAfter =
+                Long.parseLong(locked.headers().firstValue("Retry-After").orElseThrow());
         assertThat(retryAfter).isBetween(1L, 30L);
         assertThat(locked.json().path("retryable").asBoolean()).isTrue();
         assertThat(locked.json().path("error").asText()).contains("too many failed logins");
@@ -214,8 +282,12 @@ class AccountSecurityTest {
             assertThat(address).isNotBlank().isNotEqualTo("203.0.113.9");
             assertThat(address).matches("127\\.0\\.0\\.1|\\[?0:0:0:0:0:0:0:1]?|::1");
         }
-        assertThat(failures.stream().map(f -> f.path("details").path("failures").asInt())).containsExactlyInAnyOrder(1, 2, 3, 4, 5);
-        assertThat(failures.stream().filter(f -> f.path("details").path("locked_for_seconds").asInt() == 30)).hasSize(1);
+        assertThat(failures.stream().map(f -> f.path("details").path("failures").asInt()))
+                .containsExactlyInAnyOrder(1, 2, 3, 4, 5);
+        assertThat(failures.stream()
+                        .filter(f ->
+                                f.path("details").path("locked_for_seconds").asInt() == 30))
+                .hasSize(1);
         // The other users are not locked out by hank's attacker.
         assertThat(login(s, "olga", "operator-password").status()).isEqualTo(200);
     }
@@ -225,11 +297,20 @@ class AccountSecurityTest {
         ApiServer s = ApiServer.shared();
         createUser(s, "ivy", "ivy-password", Role.VIEWER);
         for (int round = 0; round < 2; round++) {
-            for (int i = 0; i < 4; i++) assertThat(login(s, "ivy", "wrong-password").status()).isEqualTo(401);
+            for (int i = 0; i < 4; i++)
+                assertThat(login(s, "ivy", "wrong-password").status()).isEqualTo(401);
             var ok = login(s, "Ivy", "ivy-password");
             assertThat(ok.status()).as("round " + round + ": " + ok.body()).isEqualTo(200);
-            assertThat(audit(s, "auth.login", "ivy").getFirst().path("details").path("address").asText()).isNotBlank();
+            assertThat(audit(s, "auth.login", "ivy")
+                            .getFirst()
+                            .path("details")
+                            .path("address")
+                            .asText())
+                    .isNotBlank();
         }
-        assertThat(s.app.db.dsl().fetchCount(s.app.db.dsl().selectFrom("login_throttle").where("subject = 'user:ivy'"))).isZero();
+        assertThat(s.app.db
+                        .dsl()
+                        .fetchCount(s.app.db.dsl().selectFrom("login_throttle").where("subject = 'user:ivy'")))
+                .isZero();
     }
 }

@@ -38,7 +38,8 @@ final class AdultModelFixture {
         for (String k : List.of("schedule", "start_date", "catchup", "timezone")) dag.remove(k);
         defaults(dag).put("retries", 0);
         param(dag, "min_roc_auc").put("default", 0.6);
-        config(dag, "ingest").put("path", examples.resolve("data/adult/adult-train.csv").toString());
+        config(dag, "ingest")
+                .put("path", examples.resolve("data/adult/adult-train.csv").toString());
         config(dag, "ingest").compute("sql", (k, sql) -> sql + " LIMIT " + ROWS);
         // The engine keeps task config as PostgreSQL jsonb, which reorders object keys; the example's name: type
         // mapping then names the header-less CSV's columns in the wrong order and every row is rejected. A list of
@@ -82,11 +83,17 @@ final class AdultModelFixture {
         long deadline = System.currentTimeMillis() + 90_000;
         String state = "";
         while (System.currentTimeMillis() < deadline) {
-            state = server.get("/dags/" + dagId + "/runs/" + enc(runId), Role.VIEWER).json().path("state").asText();
+            state = server.get("/dags/" + dagId + "/runs/" + enc(runId), Role.VIEWER)
+                    .json()
+                    .path("state")
+                    .asText();
             if (List.of("success", "failed", "cancelled").contains(state)) break;
             Thread.sleep(200);
         }
-        assertThat(state).as("run " + runId + ": " + server.get("/dags/" + dagId + "/runs/" + enc(runId), Role.VIEWER).body())
+        assertThat(state)
+                .as("run " + runId + ": "
+                        + server.get("/dags/" + dagId + "/runs/" + enc(runId), Role.VIEWER)
+                                .body())
                 .isEqualTo("success");
         return runId;
     }
@@ -96,7 +103,9 @@ final class AdultModelFixture {
     }
 
     static JsonNode taskOutput(ApiServer server, String dagId, String runId, String taskId) {
-        return server.get("/dags/" + dagId + "/runs/" + enc(runId) + "/tasks/" + taskId, Role.VIEWER).json().path("output");
+        return server.get("/dags/" + dagId + "/runs/" + enc(runId) + "/tasks/" + taskId, Role.VIEWER)
+                .json()
+                .path("output");
     }
 
     static String enc(String s) {
@@ -106,7 +115,9 @@ final class AdultModelFixture {
     static Path examples() {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.isDirectory(p.resolve("examples/data/adult"))) p = p.getParent();
-        if (p == null) throw new IllegalStateException("examples/data/adult not found above " + Path.of("").toAbsolutePath());
+        if (p == null)
+            throw new IllegalStateException(
+                    "examples/data/adult not found above " + Path.of("").toAbsolutePath());
         return p.resolve("examples");
     }
 

@@ -79,7 +79,8 @@ final class ApiServer implements AutoCloseable {
     }
 
     final SluiceApp app;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final String base;
     final Map<Role, String> tokens;
 
@@ -91,16 +92,27 @@ final class ApiServer implements AutoCloseable {
         Files.writeString(dags.resolve("slow_dag.yaml"), SLOW_DAG);
         Files.writeString(dags.resolve("broken.yaml"), "id: broken\ntasks: 3\n");
         Files.writeString(dags.resolve("battery_dag.yaml"), BATTERY_DAG);
-        var config = SluiceConfig.from(Map.of("SLUICE_HOME", home.toString(),
+        var config = SluiceConfig.from(Map.of(
+                "SLUICE_HOME",
+                home.toString(),
                 // every prediction logged, so drift reports have rows to read
-                "SLUICE_PREDICTION_LOG_RATE", "1"));
-        var engine = EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200));
-        app = new SluiceApp(config, TestDatabase.fresh(24), dags, engine, Clock.systemUTC()).start().startHttp(0);
+                "SLUICE_PREDICTION_LOG_RATE",
+                "1"));
+        var engine = EngineConfig.defaults(home)
+                .withHeartbeat(Duration.ofMillis(200))
+                .withPollInterval(Duration.ofMillis(200));
+        app = new SluiceApp(config, TestDatabase.fresh(24), dags, engine, Clock.systemUTC())
+                .start()
+                .startHttp(0);
         base = "http://localhost:" + app.httpPort() + "/api/v1";
         TokenStore store = new TokenStore(app.db.dsl());
-        tokens = Map.of(Role.VIEWER, store.create("viewer", Role.VIEWER, "admin").token(),
-                Role.OPERATOR, store.create("operator", Role.OPERATOR, "admin").token(),
-                Role.ADMIN, store.create("admin", Role.ADMIN, "admin").token());
+        tokens = Map.of(
+                Role.VIEWER,
+                store.create("viewer", Role.VIEWER, "admin").token(),
+                Role.OPERATOR,
+                store.create("operator", Role.OPERATOR, "admin").token(),
+                Role.ADMIN,
+                store.create("admin", Role.ADMIN, "admin").token());
         new UserStore(app.db.dsl()).create("olga", "operator-password", Role.OPERATOR);
     }
 
@@ -115,8 +127,11 @@ final class ApiServer implements AutoCloseable {
     }
 
     Answer send(String method, String path, Role role, String body) {
-        var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        var b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(20))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/json");
         if (role != null) b.header("Authorization", "Bearer " + tokens.get(role));
         try {
@@ -132,8 +147,11 @@ final class ApiServer implements AutoCloseable {
      * content types. {@code body} null sends none.
      */
     Answer raw(String method, String path, Map<String, String> headers, String body) {
-        var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        var b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(20))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -146,7 +164,8 @@ final class ApiServer implements AutoCloseable {
     /** A GET outside the API (dashboard files, redirects), without following redirects. */
     Answer page(String path) {
         try {
-            var r = http.send(HttpRequest.newBuilder(URI.create(origin() + path)).build(), HttpResponse.BodyHandlers.ofString());
+            var r = http.send(
+                    HttpRequest.newBuilder(URI.create(origin() + path)).build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(r.statusCode(), r.body(), r.headers());
         } catch (Exception e) {
             throw new AssertionError("GET " + path + " failed: " + e, e);
@@ -160,7 +179,10 @@ final class ApiServer implements AutoCloseable {
 
     /** Logs in as a browser on the dashboard would; returns the "sluice_session=..." cookie. */
     String login(String username, String password) {
-        var a = raw("POST", "/auth/login", Map.of("Content-Type", "application/json", "Origin", origin()),
+        var a = raw(
+                "POST",
+                "/auth/login",
+                Map.of("Content-Type", "application/json", "Origin", origin()),
                 "{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}");
         if (a.status() != 200) throw new AssertionError("login as " + username + ": " + a.status() + " " + a.body());
         String setCookie = a.headers().firstValue("Set-Cookie").orElseThrow();
@@ -169,7 +191,8 @@ final class ApiServer implements AutoCloseable {
 
     /** A write as the dashboard sends it: session cookie, own Origin, JSON content type. */
     Answer sendWithCookie(String method, String path, String cookie, String body) {
-        return raw(method, path, Map.of("Cookie", cookie, "Origin", origin(), "Content-Type", "application/json"), body);
+        return raw(
+                method, path, Map.of("Cookie", cookie, "Origin", origin(), "Content-Type", "application/json"), body);
     }
 
     Answer get(String path, Role role) {
@@ -184,7 +207,10 @@ final class ApiServer implements AutoCloseable {
     String awaitRun(String dagId, String runId) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {
-            String state = get("/dags/" + dagId + "/runs/" + runId, Role.VIEWER).json().path("state").asText();
+            String state = get("/dags/" + dagId + "/runs/" + runId, Role.VIEWER)
+                    .json()
+                    .path("state")
+                    .asText();
             if (state.equals("success") || state.equals("failed") || state.equals("cancelled")) return state;
             Thread.sleep(50);
         }

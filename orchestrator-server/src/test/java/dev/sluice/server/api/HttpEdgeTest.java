@@ -16,7 +16,8 @@ class HttpEdgeTest {
 
     private static void assertSecurityHeaders(ApiServer.Answer a, String what) {
         var h = a.headers();
-        assertThat(h.firstValue("Content-Security-Policy").orElse("")).as(what)
+        assertThat(h.firstValue("Content-Security-Policy").orElse(""))
+                .as(what)
                 .contains("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'")
                 .doesNotContain("unsafe-inline", "unsafe-eval");
         assertThat(h.firstValue("X-Frame-Options")).as(what).hasValue("DENY");
@@ -32,7 +33,11 @@ class HttpEdgeTest {
                 "api 401", s.get("/dags", null),
                 "api 400", s.get("/runs?limit=0", Role.VIEWER),
                 "api 404", s.get("/no/such/route", Role.VIEWER),
-                "api 413", s.post("/dags/ok_dag/runs", Role.OPERATOR, "{\"params\":{\"x\":\"" + "a".repeat(1 << 21) + "\"}}"),
+                "api 413",
+                        s.post(
+                                "/dags/ok_dag/runs",
+                                Role.OPERATOR,
+                                "{\"params\":{\"x\":\"" + "a".repeat(1 << 21) + "\"}}"),
                 "open", s.get("/health", null),
                 "docs", s.get("/docs", null));
         answers.forEach((what, a) -> {
@@ -47,7 +52,9 @@ class HttpEdgeTest {
     @Test
     void the_api_docs_page_has_no_inline_script() throws Exception {
         String html = ApiServer.shared().get("/docs", null).body();
-        assertThat(html).contains("<script src=\"/ui/js/api-docs.js\"></script>").doesNotContainPattern("<script>[^<]");
+        assertThat(html)
+                .contains("<script src=\"/ui/js/api-docs.js\"></script>")
+                .doesNotContainPattern("<script>[^<]");
         var init = ApiServer.shared().page("/ui/js/api-docs.js");
         assertThat(init.status()).isEqualTo(200);
         assertThat(init.body()).contains("SwaggerUIBundle(");
@@ -59,9 +66,12 @@ class HttpEdgeTest {
         String body = "{\"username\":\"olga\",\"password\":\"operator-password\"}";
         var plain = s.raw("POST", "/auth/login", Map.of("Content-Type", "application/json"), body);
         assertThat(plain.headers().firstValue("Set-Cookie").orElseThrow()).doesNotContainIgnoringCase("secure");
-        var proxied = s.raw("POST", "/auth/login", Map.of("Content-Type", "application/json", "X-Forwarded-Proto", "https"), body);
-        assertThat(proxied.headers().firstValue("Set-Cookie").orElseThrow()).containsIgnoringCase("; Secure")
-                .contains("HttpOnly").containsIgnoringCase("SameSite=Strict");
+        var proxied = s.raw(
+                "POST", "/auth/login", Map.of("Content-Type", "application/json", "X-Forwarded-Proto", "https"), body);
+        assertThat(proxied.headers().firstValue("Set-Cookie").orElseThrow())
+                .containsIgnoringCase("; Secure")
+                .contains("HttpOnly")
+                .containsIgnoringCase("SameSite=Strict");
     }
 
     @Test
@@ -76,8 +86,10 @@ class HttpEdgeTest {
             try (Socket socket = new Socket("127.0.0.1", s.app.httpPort())) {
                 socket.setSoTimeout(5_000);
                 OutputStream out = socket.getOutputStream();
-                out.write(("POST /api/v1/dags/ok_dag/runs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + s.tokens.get(Role.OPERATOR)
-                        + "\r\nContent-Type: application/json\r\nContent-Length: " + length + "\r\n\r\n{\"params\":").getBytes(StandardCharsets.US_ASCII));
+                out.write(("POST /api/v1/dags/ok_dag/runs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                                + s.tokens.get(Role.OPERATOR) + "\r\nContent-Type: application/json\r\nContent-Length: "
+                                + length + "\r\n\r\n{\"params\":")
+                        .getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 long start = System.nanoTime();
                 InputStream in = socket.getInputStream();

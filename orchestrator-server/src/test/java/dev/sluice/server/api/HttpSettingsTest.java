@@ -27,28 +27,39 @@ class HttpSettingsTest {
 
     @Test
     void settings_read_from_the_environment() {
-        HttpSettings s = HttpSettings.from(Map.of("SLUICE_BIND", "0.0.0.0", "SLUICE_COOKIE_SECURE", "TRUE",
-                "SLUICE_ALLOWED_ORIGINS", " HTTPS://Sluice.Example.com:443 , http://proxy.internal:8080/ ,"));
+        HttpSettings s = HttpSettings.from(Map.of(
+                "SLUICE_BIND",
+                "0.0.0.0",
+                "SLUICE_COOKIE_SECURE",
+                "TRUE",
+                "SLUICE_ALLOWED_ORIGINS",
+                " HTTPS://Sluice.Example.com:443 , http://proxy.internal:8080/ ,"));
         assertThat(s.bind()).isEqualTo("0.0.0.0");
         assertThat(s.cookieSecure()).isEqualTo(CookieSecure.TRUE);
         assertThat(s.allowedOrigins()).containsExactly("https://sluice.example.com", "http://proxy.internal:8080");
-        assertThat(HttpSettings.from(Map.of("SLUICE_COOKIE_SECURE", "false")).cookieSecure()).isEqualTo(CookieSecure.FALSE);
+        assertThat(HttpSettings.from(Map.of("SLUICE_COOKIE_SECURE", "false")).cookieSecure())
+                .isEqualTo(CookieSecure.FALSE);
     }
 
     @Test
     void bad_settings_fail_at_start_naming_the_variable() {
         assertThatThrownBy(() -> HttpSettings.from(Map.of("SLUICE_COOKIE_SECURE", "yes")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SLUICE_COOKIE_SECURE");
-        for (String origin : List.of("sluice.example.com", "https://sluice.example.com/ui/", "ftp://x", "https://x?y=1", "null")) {
-            assertThatThrownBy(() -> HttpSettings.from(Map.of("SLUICE_ALLOWED_ORIGINS", origin))).as(origin)
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SLUICE_ALLOWED_ORIGINS");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SLUICE_COOKIE_SECURE");
+        for (String origin :
+                List.of("sluice.example.com", "https://sluice.example.com/ui/", "ftp://x", "https://x?y=1", "null")) {
+            assertThatThrownBy(() -> HttpSettings.from(Map.of("SLUICE_ALLOWED_ORIGINS", origin)))
+                    .as(origin)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("SLUICE_ALLOWED_ORIGINS");
         }
     }
 
     @Test
     void origins_compare_as_browsers_send_them() {
         assertThat(HttpSettings.normalizeOrigin("HTTP://LocalHost:80")).isEqualTo("http://localhost");
-        assertThat(HttpSettings.normalizeOrigin("https://a.example:8443/page?x=1")).isEqualTo("https://a.example:8443");
+        assertThat(HttpSettings.normalizeOrigin("https://a.example:8443/page?x=1"))
+                .isEqualTo("https://a.example:8443");
         assertThat(HttpSettings.normalizeOrigin("null")).isNull();
         assertThat(HttpSettings.normalizeOrigin("javascript:alert(1)")).isNull();
         assertThat(HttpSettings.normalizeOrigin("http://[::1]:8080")).isEqualTo("http://[::1]:8080");
@@ -57,28 +68,47 @@ class HttpSettingsTest {
     @Test
     void a_server_behind_a_proxy_takes_writes_from_its_public_origin_and_always_sets_secure_cookies() throws Exception {
         ApiServer s = ApiServer.shared();
-        HttpSettings settings = HttpSettings.DEFAULTS.withCookieSecure(CookieSecure.TRUE)
+        HttpSettings settings = HttpSettings.DEFAULTS
+                .withCookieSecure(CookieSecure.TRUE)
                 .withAllowedOrigins(List.of("https://sluice.example.com"));
         try (HttpServer proxied = HttpServer.start(s.app, settings, 0)) {
             String base = "http://127.0.0.1:" + proxied.port() + "/api/v1";
-            var login = s.http.send(HttpRequest.newBuilder(URI.create(base + "/auth/login")).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"olga\",\"password\":\"operator-password\"}")).build(),
+            var login = s.http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/auth/login"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"username\":\"olga\",\"password\":\"operator-password\"}"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-            assertThat(setCookie).as("secure although the request came over plain HTTP").containsIgnoringCase("; Secure");
+            assertThat(setCookie)
+                    .as("secure although the request came over plain HTTP")
+                    .containsIgnoringCase("; Secure");
             String cookie = setCookie.substring(0, setCookie.indexOf(';'));
-            for (String origin : List.of("https://sluice.example.com", "http://sluice.example.com", "https://evil.example")) {
-                var write = s.http.send(HttpRequest.newBuilder(URI.create(base + "/dags/ok_dag/runs/no_such_run/cancel"))
-                        .header("Cookie", cookie).header("Origin", origin).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(write.statusCode()).as(origin + ": " + write.body()).isEqualTo(origin.equals("https://sluice.example.com") ? 404 : 403);
+            for (String origin :
+                    List.of("https://sluice.example.com", "http://sluice.example.com", "https://evil.example")) {
+                var write = s.http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/dags/ok_dag/runs/no_such_run/cancel"))
+                                .header("Cookie", cookie)
+                                .header("Origin", origin)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(write.statusCode())
+                        .as(origin + ": " + write.body())
+                        .isEqualTo(origin.equals("https://sluice.example.com") ? 404 : 403);
             }
         }
         HttpSettings never = HttpSettings.DEFAULTS.withCookieSecure(CookieSecure.FALSE);
         try (HttpServer plain = HttpServer.start(s.app, never, 0)) {
-            var login = s.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plain.port() + "/api/v1/auth/login"))
-                    .header("Content-Type", "application/json").header("X-Forwarded-Proto", "https")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"olga\",\"password\":\"operator-password\"}")).build(),
+            var login = s.http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plain.port() + "/api/v1/auth/login"))
+                            .header("Content-Type", "application/json")
+                            .header("X-Forwarded-Proto", "https")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"username\":\"olga\",\"password\":\"operator-password\"}"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(login.headers().firstValue("Set-Cookie").orElseThrow()).doesNotContainIgnoringCase("secure");
         }

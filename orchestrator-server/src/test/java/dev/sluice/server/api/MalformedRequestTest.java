@@ -37,7 +37,10 @@ class MalformedRequestTest {
         assertThat(a.status()).as(what + ": " + a.body()).isEqualTo(status);
         assertThat(a.headers().firstValue("Content-Type").orElse("")).as(what).startsWith("application/json");
         assertThat(a.json().path("error").asText()).as(what).isNotBlank();
-        if (field != null) assertThat(a.json().path("field").asText()).as(what + ": " + a.body()).isEqualTo(field);
+        if (field != null)
+            assertThat(a.json().path("field").asText())
+                    .as(what + ": " + a.body())
+                    .isEqualTo(field);
     }
 
     @TestFactory
@@ -62,8 +65,9 @@ class MalformedRequestTest {
     @TestFactory
     Stream<DynamicTest> every_dag_route_answers_404_for_an_unknown_dag() throws Exception {
         ApiServer server = ApiServer.shared();
-        return server.app.http().endpoints().stream().filter(e -> e.path().contains("{dag_id}")).map(e ->
-                DynamicTest.dynamicTest(key(e), () -> {
+        return server.app.http().endpoints().stream()
+                .filter(e -> e.path().contains("{dag_id}"))
+                .map(e -> DynamicTest.dynamicTest(key(e), () -> {
                     String path = RouteAuthTest.concrete(e.path()).replace("ok_dag", "no_such_dag");
                     assertError(server.send(e.method(), path, Role.ADMIN, VALID.get(key(e))), 404, null, key(e));
                 }));
@@ -72,35 +76,81 @@ class MalformedRequestTest {
     @TestFactory
     Stream<DynamicTest> every_run_route_answers_404_for_an_unknown_run() throws Exception {
         ApiServer server = ApiServer.shared();
-        return server.app.http().endpoints().stream().filter(e -> e.path().contains("{run_id}")).map(e ->
-                DynamicTest.dynamicTest(key(e), () -> assertError(server.send(e.method(), RouteAuthTest.concrete(e.path()),
-                        Role.ADMIN, VALID.get(key(e))), 404, null, key(e))));
+        return server.app.http().endpoints().stream()
+                .filter(e -> e.path().contains("{run_id}"))
+                .map(e -> DynamicTest.dynamicTest(
+                        key(e),
+                        () -> assertError(
+                                server.send(
+                                        e.method(), RouteAuthTest.concrete(e.path()), Role.ADMIN, VALID.get(key(e))),
+                                404,
+                                null,
+                                key(e))));
     }
 
     @TestFactory
     Stream<DynamicTest> every_model_route_answers_404_for_an_unknown_model() throws Exception {
         ApiServer server = ApiServer.shared();
-        return server.app.http().endpoints().stream().filter(e -> e.path().contains("{name}")).map(e ->
-                DynamicTest.dynamicTest(key(e), () -> assertError(server.send(e.method(), RouteAuthTest.concrete(e.path()),
-                        Role.ADMIN, VALID.get(key(e))), 404, null, key(e))));
+        return server.app.http().endpoints().stream()
+                .filter(e -> e.path().contains("{name}"))
+                .map(e -> DynamicTest.dynamicTest(
+                        key(e),
+                        () -> assertError(
+                                server.send(
+                                        e.method(), RouteAuthTest.concrete(e.path()), Role.ADMIN, VALID.get(key(e))),
+                                404,
+                                null,
+                                key(e))));
     }
 
     @Test
     void wrong_types_name_the_field() throws Exception {
         ApiServer s = ApiServer.shared();
-        assertError(s.post("/dags/ok_dag/runs", Role.OPERATOR, "{\"params\":{\"n\":\"seven\"}}"), 400, "params.n", "param type");
-        assertError(s.post("/dags/ok_dag/runs", Role.OPERATOR, "{\"params\":{\"nope\":1}}"), 400, "params.nope", "undeclared param");
-        assertError(s.post("/dags/ok_dag/runs", Role.OPERATOR, "{\"logical_date\":\"yesterday\"}"), 400, "logical_date", "date");
+        assertError(
+                s.post("/dags/ok_dag/runs", Role.OPERATOR, "{\"params\":{\"n\":\"seven\"}}"),
+                400,
+                "params.n",
+                "param type");
+        assertError(
+                s.post("/dags/ok_dag/runs", Role.OPERATOR, "{\"params\":{\"nope\":1}}"),
+                400,
+                "params.nope",
+                "undeclared param");
+        assertError(
+                s.post("/dags/ok_dag/runs", Role.OPERATOR, "{\"logical_date\":\"yesterday\"}"),
+                400,
+                "logical_date",
+                "date");
         assertError(s.post("/dags/ok_dag/runs", Role.OPERATOR, "{\"params\":[1]}"), 400, "params", "params array");
-        assertError(s.send("PATCH", "/dags/ok_dag", Role.OPERATOR, "{\"is_paused\":\"yes\"}"), 400, "is_paused", "boolean");
+        assertError(
+                s.send("PATCH", "/dags/ok_dag", Role.OPERATOR, "{\"is_paused\":\"yes\"}"), 400, "is_paused", "boolean");
         assertError(s.send("PATCH", "/dags/ok_dag", Role.OPERATOR, "{}"), 400, "is_paused", "missing");
-        assertError(s.post("/dags/ok_dag/backfills", Role.OPERATOR, "{\"from\":\"soon\",\"to\":\"2025-01-01\"}"), 400, "from", "date");
-        assertError(s.post("/dags/ok_dag/backfills", Role.OPERATOR, "{\"from\":\"2025-01-01\"}"), 400, "to", "missing to");
-        assertError(s.post("/dags/ok_dag/backfills", Role.OPERATOR, "{\"from\":\"2025-01-01\",\"to\":\"2025-01-02\",\"max_active_runs\":1.5}"),
-                400, "max_active_runs", "integer");
+        assertError(
+                s.post("/dags/ok_dag/backfills", Role.OPERATOR, "{\"from\":\"soon\",\"to\":\"2025-01-01\"}"),
+                400,
+                "from",
+                "date");
+        assertError(
+                s.post("/dags/ok_dag/backfills", Role.OPERATOR, "{\"from\":\"2025-01-01\"}"), 400, "to", "missing to");
+        assertError(
+                s.post(
+                        "/dags/ok_dag/backfills",
+                        Role.OPERATOR,
+                        "{\"from\":\"2025-01-01\",\"to\":\"2025-01-02\",\"max_active_runs\":1.5}"),
+                400,
+                "max_active_runs",
+                "integer");
         assertError(s.post("/dags/ok_dag/runs/x/mark", Role.OPERATOR, "{\"state\":\"done\"}"), 400, "state", "state");
-        assertError(s.post("/users", Role.ADMIN, "{\"username\":\"v\",\"password\":\"short\",\"role\":\"viewer\"}"), 400, "password", "password");
-        assertError(s.post("/users", Role.ADMIN, "{\"username\":\"v\",\"password\":\"long-enough\",\"role\":\"boss\"}"), 400, "role", "role");
+        assertError(
+                s.post("/users", Role.ADMIN, "{\"username\":\"v\",\"password\":\"short\",\"role\":\"viewer\"}"),
+                400,
+                "password",
+                "password");
+        assertError(
+                s.post("/users", Role.ADMIN, "{\"username\":\"v\",\"password\":\"long-enough\",\"role\":\"boss\"}"),
+                400,
+                "role",
+                "role");
         assertError(s.get("/runs?limit=0", Role.VIEWER), 400, "limit", "limit");
         assertError(s.get("/runs?limit=abc", Role.VIEWER), 400, "limit", "limit");
         assertError(s.get("/runs?cursor=!!!", Role.VIEWER), 400, "cursor", "cursor");

@@ -30,7 +30,8 @@ final class MaritalStatusModelFixture {
         }
         dag.put("id", DAG_ID);
         defaults(dag).put("retries", 0);
-        config(dag, "ingest").put("path", examples.resolve("data/adult/adult-train.csv").toString());
+        config(dag, "ingest")
+                .put("path", examples.resolve("data/adult/adult-train.csv").toString());
         config(dag, "ingest").compute("sql", (k, sql) -> sql + " LIMIT " + ROWS);
         config(dag, "train").put("rounds", ROUNDS);
         // 3,000 rows hold about 90 widowed people, too few for the example's macro F1 floor; accuracy still gates.

@@ -42,23 +42,32 @@ class ModelApiTest {
     @Test
     void models_and_versions_show_what_the_runs_registered() {
         JsonNode model = null;
-        for (JsonNode m : server.get("/models", Role.VIEWER).json().path("items")) if (m.path("name").asText().equals(MODEL)) model = m;
+        for (JsonNode m : server.get("/models", Role.VIEWER).json().path("items"))
+            if (m.path("name").asText().equals(MODEL)) model = m;
         assertThat(model).as("model listed").isNotNull();
         assertThat(model.path("description").asText()).isEqualTo("UCI Adult, income above 50K a year");
         assertThat(model.path("latest_version").asInt()).isEqualTo(2);
         assertThat(model.path("updated_at").asText()).isNotBlank();
 
-        JsonNode versions = server.get("/models/" + MODEL + "/versions", Role.VIEWER).json().path("items");
+        JsonNode versions =
+                server.get("/models/" + MODEL + "/versions", Role.VIEWER).json().path("items");
         assertThat(versions.findValuesAsText("version")).containsExactly("2", "1");
         assertThat(versions.get(0).path("run_id").asText()).isEqualTo(run2);
         assertThat(versions.get(1).path("run_id").asText()).isEqualTo(run1);
         assertThat(versions.get(0).path("dag_id").asText()).isEqualTo(AdultModelFixture.DAG_ID);
         assertThat(versions.get(0).path("metrics").path("roc_auc").asDouble()).isGreaterThan(0.6);
         assertThat(versions.get(0).path("bundle").asText())
-                .isEqualTo(AdultModelFixture.taskOutput(server, run2, "train").path("bundle").asText());
+                .isEqualTo(AdultModelFixture.taskOutput(server, run2, "train")
+                        .path("bundle")
+                        .asText());
         assertThat(versions.get(0).path("input_schema").path("age").asText()).isEqualTo("number");
         assertThat(versions.get(0).path("input_schema").has("income")).isFalse();
-        assertThat(versions.get(0).path("metrics").path("confusion_matrix").path("labels").toString()).isEqualTo("[\">50K\",\"<=50K\"]");
+        assertThat(versions.get(0)
+                        .path("metrics")
+                        .path("confusion_matrix")
+                        .path("labels")
+                        .toString())
+                .isEqualTo("[\">50K\",\"<=50K\"]");
     }
 
     @Test
@@ -71,7 +80,9 @@ class ModelApiTest {
         assertThat(answer.path("probabilities")).hasSize(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             // Exactly, not approximately: the server must apply the very transform and model the pipeline evaluated.
-            assertThat(answer.path("probabilities").get(i).asDouble()).as("row %d", i).isEqualTo(batch[i]);
+            assertThat(answer.path("probabilities").get(i).asDouble())
+                    .as("row %d", i)
+                    .isEqualTo(batch[i]);
             // The data's own labels, never an invented "not >50K".
             assertThat(answer.path("predictions").get(i).asText()).isEqualTo(batch[i] >= 0.5 ? ">50K" : "<=50K");
         }
@@ -81,26 +92,56 @@ class ModelApiTest {
     void a_row_not_matching_the_input_schema_is_a_400_naming_the_field() throws Exception {
         List<Map<String, Object>> rows = testRows(run2, 2);
         rows.get(1).put("age", "thirty-nine");
-        assertError(server.post("/models/" + MODEL + "/predict", Role.VIEWER, body(rows)), 400, "rows[1].age", "wrong type");
+        assertError(
+                server.post("/models/" + MODEL + "/predict", Role.VIEWER, body(rows)),
+                400,
+                "rows[1].age",
+                "wrong type");
         rows = testRows(run2, 1);
         rows.get(0).remove("workclass");
-        assertError(server.post("/models/" + MODEL + "/predict", Role.VIEWER, body(rows)), 400, "rows[0].workclass", "missing");
+        assertError(
+                server.post("/models/" + MODEL + "/predict", Role.VIEWER, body(rows)),
+                400,
+                "rows[0].workclass",
+                "missing");
         rows = testRows(run2, 1);
         rows.get(0).put("agee", 39);
-        assertError(server.post("/models/" + MODEL + "/predict", Role.VIEWER, body(rows)), 400, "rows[0].agee", "unknown field");
+        assertError(
+                server.post("/models/" + MODEL + "/predict", Role.VIEWER, body(rows)),
+                400,
+                "rows[0].agee",
+                "unknown field");
         assertError(server.post("/models/" + MODEL + "/predict", Role.VIEWER, "{\"rows\":[]}"), 400, "rows", "no rows");
         assertError(server.post("/models/" + MODEL + "/predict", Role.VIEWER, "{}"), 400, "rows", "rows missing");
-        assertError(server.post("/models/" + MODEL + "/predict?version=x", Role.VIEWER, body(testRows(run2, 1))), 400, "version", "version");
-        assertError(server.post("/models/" + MODEL + "/predict?version=1&alias=champion", Role.VIEWER, body(testRows(run2, 1))),
-                400, "version", "both");
-        assertError(server.post("/models/" + MODEL + "/aliases/v2", Role.OPERATOR, "{\"version\":1}"), 400, "alias", "alias like a version");
-        assertError(server.post("/models/" + MODEL + "/aliases/staging", Role.OPERATOR, "{\"version\":\"1\"}"), 400, "version", "version type");
+        assertError(
+                server.post("/models/" + MODEL + "/predict?version=x", Role.VIEWER, body(testRows(run2, 1))),
+                400,
+                "version",
+                "version");
+        assertError(
+                server.post(
+                        "/models/" + MODEL + "/predict?version=1&alias=champion", Role.VIEWER, body(testRows(run2, 1))),
+                400,
+                "version",
+                "both");
+        assertError(
+                server.post("/models/" + MODEL + "/aliases/v2", Role.OPERATOR, "{\"version\":1}"),
+                400,
+                "alias",
+                "alias like a version");
+        assertError(
+                server.post("/models/" + MODEL + "/aliases/staging", Role.OPERATOR, "{\"version\":\"1\"}"),
+                400,
+                "version",
+                "version type");
     }
 
     @Test
     void moving_the_champion_changes_the_version_that_serves_and_is_audited() throws Exception {
         List<Map<String, Object>> rows = testRows(run2, 20);
-        assertThat(predict("", rows).path("version").asInt()).as("champion after run 2").isEqualTo(2);
+        assertThat(predict("", rows).path("version").asInt())
+                .as("champion after run 2")
+                .isEqualTo(2);
         try {
             var moved = server.post("/models/" + MODEL + "/aliases/champion", Role.OPERATOR, "{\"version\":1}");
             assertThat(moved.status()).as(moved.body()).isEqualTo(200);
@@ -110,20 +151,26 @@ class ModelApiTest {
             JsonNode answer = predict("?alias=champion", rows);
             assertThat(answer.path("version").asInt()).isEqualTo(1);
             double[] v1 = batchScores(run1, rows);
-            for (int i = 0; i < rows.size(); i++) assertThat(answer.path("probabilities").get(i).asDouble()).isEqualTo(v1[i]);
+            for (int i = 0; i < rows.size(); i++)
+                assertThat(answer.path("probabilities").get(i).asDouble()).isEqualTo(v1[i]);
             assertThat(champion()).isEqualTo(1);
 
             var audit = server.get("/audit?limit=20", Role.ADMIN).json().path("items");
-            assertThat(audit.toString()).contains("\"action\":\"model.alias\"").contains("\"target\":\"" + MODEL + "/champion\"");
+            assertThat(audit.toString())
+                    .contains("\"action\":\"model.alias\"")
+                    .contains("\"target\":\"" + MODEL + "/champion\"");
         } finally {
-            assertThat(server.post("/models/" + MODEL + "/aliases/champion", Role.OPERATOR, "{\"version\":2}").status()).isEqualTo(200);
+            assertThat(server.post("/models/" + MODEL + "/aliases/champion", Role.OPERATOR, "{\"version\":2}")
+                            .status())
+                    .isEqualTo(200);
         }
         assertThat(predict("", rows).path("version").asInt()).isEqualTo(2);
     }
 
     @Test
     void the_readme_predict_example_is_a_valid_request() throws Exception {
-        String readme = Files.readString(AdultModelFixture.examples().getParent().resolve("README.md"));
+        String readme =
+                Files.readString(AdultModelFixture.examples().getParent().resolve("README.md"));
         String start = "/predict?alias=champion\" -d '";
         int from = readme.indexOf(start) + start.length();
         String body = readme.substring(from, readme.indexOf("' | jq", from));
@@ -139,7 +186,11 @@ class ModelApiTest {
         assertError(server.get("/models/no_such_model/versions", Role.VIEWER), 404, null, "versions");
         assertError(server.post("/models/" + MODEL + "/predict?version=99", Role.VIEWER, rows), 404, null, "version");
         assertError(server.post("/models/" + MODEL + "/predict?alias=nobody", Role.VIEWER, rows), 404, null, "alias");
-        assertError(server.post("/models/" + MODEL + "/aliases/champion", Role.OPERATOR, "{\"version\":99}"), 404, null, "alias to nothing");
+        assertError(
+                server.post("/models/" + MODEL + "/aliases/champion", Role.OPERATOR, "{\"version\":99}"),
+                404,
+                null,
+                "alias to nothing");
     }
 
     @Test
@@ -154,7 +205,10 @@ class ModelApiTest {
         assertThat(a.status()).as(a.body()).isEqualTo(200);
         JsonNode r = a.json();
         assertThat(r.path("version").asInt()).isEqualTo(1);
-        assertThat(r.path("baseline_dataset").asText()).isEqualTo(AdultModelFixture.taskOutput(server, run1, "split").path("train").asText());
+        assertThat(r.path("baseline_dataset").asText())
+                .isEqualTo(AdultModelFixture.taskOutput(server, run1, "split")
+                        .path("train")
+                        .asText());
         assertThat(r.path("rows").asLong()).isGreaterThanOrEqualTo(rows.size());
         assertThat(r.path("requests").asLong()).isGreaterThanOrEqualTo(rows.size() / 50);
         assertThat(r.path("psi").has("hours_per_week")).isTrue();
@@ -162,7 +216,11 @@ class ModelApiTest {
         assertThat(r.path("drifted").toString()).contains("\"age\"").doesNotContain("hours_per_week");
 
         assertError(server.get("/models/" + MODEL + "/drift?hours=0", Role.VIEWER), 400, "hours", "hours out of range");
-        assertError(server.get("/models/" + MODEL + "/drift?max_psi=much", Role.VIEWER), 400, "max_psi", "max_psi not a number");
+        assertError(
+                server.get("/models/" + MODEL + "/drift?max_psi=much", Role.VIEWER),
+                400,
+                "max_psi",
+                "max_psi not a number");
         assertError(server.get("/models/no_such_model/drift", Role.VIEWER), 404, null, "unknown model");
     }
 
@@ -180,20 +238,30 @@ class ModelApiTest {
         JsonNode first = items.get(0);
         assertThat(first.path("task_id").asText()).isEqualTo("train");
         assertThat(first.path("try_number").asInt()).isEqualTo(1);
-        assertThat(first.path("metrics").path("validation").path("roc_auc").asDouble()).isBetween(0.5, 1.0);
-        String bundle = AdultModelFixture.taskOutput(server, run2, "train").path("bundle").asText();
-        assertThat(first.path("artifacts").toString()).contains("\"direction\":\"produced\",\"role\":\"bundle\",\"ref\":\"" + bundle + "\"")
+        assertThat(first.path("metrics").path("validation").path("roc_auc").asDouble())
+                .isBetween(0.5, 1.0);
+        String bundle = AdultModelFixture.taskOutput(server, run2, "train")
+                .path("bundle")
+                .asText();
+        assertThat(first.path("artifacts").toString())
+                .contains("\"direction\":\"produced\",\"role\":\"bundle\",\"ref\":\"" + bundle + "\"")
                 .contains("\"direction\":\"consumed\",\"role\":\"train\"");
 
         // Keyset pages: one item each, the second page continues where the first stopped.
         var page1 = server.get(base + "&limit=1", Role.VIEWER).json();
         assertThat(page1.path("items").get(0).path("run_id").asText()).isEqualTo(run2);
         String cursor = page1.path("next_cursor").asText();
-        var page2 = server.get(base + "&limit=1&cursor=" + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8), Role.VIEWER).json();
+        var page2 = server.get(
+                        base + "&limit=1&cursor="
+                                + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8),
+                        Role.VIEWER)
+                .json();
         assertThat(page2.path("items").get(0).path("run_id").asText()).isEqualTo(run1);
         assertThat(page2.path("next_cursor").isNull()).isTrue();
 
-        var evaluations = server.get("/experiments?dag_id=" + AdultModelFixture.DAG_ID + "&stage=evaluate", Role.VIEWER).json().path("items");
+        var evaluations = server.get("/experiments?dag_id=" + AdultModelFixture.DAG_ID + "&stage=evaluate", Role.VIEWER)
+                .json()
+                .path("items");
         assertThat(evaluations).hasSize(2);
         assertThat(evaluations.get(0).path("metrics").toString()).contains("roc_auc");
         assertError(server.get("/experiments?stage=deploy", Role.VIEWER), 400, "stage", "unknown stage");
@@ -201,7 +269,8 @@ class ModelApiTest {
 
     private static int champion() {
         for (JsonNode m : server.get("/models", Role.VIEWER).json().path("items")) {
-            if (m.path("name").asText().equals(MODEL)) return m.path("champion_version").asInt();
+            if (m.path("name").asText().equals(MODEL))
+                return m.path("champion_version").asInt();
         }
         throw new AssertionError("no " + MODEL);
     }
@@ -228,17 +297,22 @@ class ModelApiTest {
     }
 
     private static List<Map<String, Object>> rawTestRows(String runId, int n) throws Exception {
-        String test = AdultModelFixture.taskOutput(server, runId, "split").path("test").asText();
+        String test = AdultModelFixture.taskOutput(server, runId, "split")
+                .path("test")
+                .asText();
         List<Map<String, Object>> rows = new ArrayList<>();
         try (DuckDb db = DuckDb.open(Files.createTempDirectory("duck"), "256MB", 1)) {
-            Rows.forEach(db, "(SELECT * FROM " + DuckDb.parquet(store.localPath(test)) + " LIMIT " + n + ")", rows::add);
+            Rows.forEach(
+                    db, "(SELECT * FROM " + DuckDb.parquet(store.localPath(test)) + " LIMIT " + n + ")", rows::add);
         }
         return rows;
     }
 
     /** What ml.evaluate computes for these rows: the run's trained bundle scoring them in one batch. */
     private static double[] batchScores(String runId, List<Map<String, Object>> rows) throws Exception {
-        String bundle = AdultModelFixture.taskOutput(server, runId, "train").path("bundle").asText();
+        String bundle = AdultModelFixture.taskOutput(server, runId, "train")
+                .path("bundle")
+                .asText();
         return LoadedModel.load(store, bundle).score(rows);
     }
 }

@@ -41,7 +41,10 @@ class MulticlassModelApiTest {
 
     @Test
     void the_version_is_listed_as_multiclass_with_its_classes_and_metrics() {
-        JsonNode v = server.get("/models/" + MODEL + "/versions", Role.VIEWER).json().path("items").get(0);
+        JsonNode v = server.get("/models/" + MODEL + "/versions", Role.VIEWER)
+                .json()
+                .path("items")
+                .get(0);
         assertThat(v.path("version").asInt()).isEqualTo(1);
         assertThat(v.path("problem").asText()).isEqualTo("multiclass");
         List<String> classes = new ArrayList<>();
@@ -56,11 +59,14 @@ class MulticlassModelApiTest {
     @Test
     void served_class_labels_and_probabilities_equal_the_batch_scores_of_the_evaluate_path() throws Exception {
         List<Map<String, Object>> rows = testRows(60);
-        String bundle = AdultModelFixture.taskOutput(server, DAG_ID, run, "train").path("bundle").asText();
+        String bundle = AdultModelFixture.taskOutput(server, DAG_ID, run, "train")
+                .path("bundle")
+                .asText();
         LoadedModel model = LoadedModel.load(store, bundle);
         ClassProbabilities batch = model.classProbabilities(model.score(rows));
 
-        var a = server.post("/models/" + MODEL + "/predict", Role.VIEWER, ApiJson.MAPPER.writeValueAsString(Map.of("rows", rows)));
+        var a = server.post(
+                "/models/" + MODEL + "/predict", Role.VIEWER, ApiJson.MAPPER.writeValueAsString(Map.of("rows", rows)));
         assertThat(a.status()).as(a.body()).isEqualTo(200);
         JsonNode answer = a.json();
         assertThat(answer.path("version").asInt()).isEqualTo(1);
@@ -73,18 +79,24 @@ class MulticlassModelApiTest {
             assertThat(keys).as("row %d", i).isEqualTo(CLASSES);
             double sum = 0;
             for (int c = 0; c < CLASSES.size(); c++) {
-                // Exactly, not approximately: the server must apply the very transform and model the pipeline evaluated.
-                assertThat(probabilities.path(CLASSES.get(c)).asDouble()).as("row %d, %s", i, CLASSES.get(c)).isEqualTo(batch.get(i, c));
+                // Exactly, not approximately: the server must apply the very transform and model the pipeline
+                // evaluated.
+                assertThat(probabilities.path(CLASSES.get(c)).asDouble())
+                        .as("row %d, %s", i, CLASSES.get(c))
+                        .isEqualTo(batch.get(i, c));
                 sum += batch.get(i, c);
             }
             assertThat(sum).isCloseTo(1.0, within(1e-6));
-            assertThat(answer.path("predictions").get(i).asText()).as("row %d", i).isEqualTo(CLASSES.get(batch.predicted(i)));
+            assertThat(answer.path("predictions").get(i).asText())
+                    .as("row %d", i)
+                    .isEqualTo(CLASSES.get(batch.predicted(i)));
         }
     }
 
     @Test
     void the_readme_multiclass_example_is_a_valid_request() throws Exception {
-        String readme = Files.readString(AdultModelFixture.examples().getParent().resolve("README.md"));
+        String readme =
+                Files.readString(AdultModelFixture.examples().getParent().resolve("README.md"));
         String start = "/models/adult_marital_status/predict\" -d '";
         int from = readme.indexOf(start) + start.length();
         String body = readme.substring(from, readme.indexOf("' | jq", from));
@@ -97,10 +109,16 @@ class MulticlassModelApiTest {
 
     /** The first raw test rows of the run's split, as a client would send them: without the label. */
     private static List<Map<String, Object>> testRows(int n) throws Exception {
-        String test = AdultModelFixture.taskOutput(server, DAG_ID, run, "split").path("test").asText();
+        String test = AdultModelFixture.taskOutput(server, DAG_ID, run, "split")
+                .path("test")
+                .asText();
         List<Map<String, Object>> rows = new ArrayList<>();
         try (DuckDb db = DuckDb.open(Files.createTempDirectory("duck"), "256MB", 1)) {
-            Rows.forEach(db, "(SELECT * EXCLUDE (marital_group) FROM " + DuckDb.parquet(store.localPath(test)) + " LIMIT " + n + ")", rows::add);
+            Rows.forEach(
+                    db,
+                    "(SELECT * EXCLUDE (marital_group) FROM " + DuckDb.parquet(store.localPath(test)) + " LIMIT " + n
+                            + ")",
+                    rows::add);
         }
         return rows;
     }

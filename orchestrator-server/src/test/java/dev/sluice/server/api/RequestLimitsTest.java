@@ -30,6 +30,8 @@ class RequestLimitsTest {
             }
         }
         assertThat(declared.keySet()).containsExactlyInAnyOrderElementsOf(STORED_IN.keySet());
-        declared.forEach((field, max) -> assertThat(max).as(field).isEqualTo(STORED_IN.get(field).getDataType().length()));
+        declared.forEach((field, max) -> assertThat(max)
+                .as(field)
+                .isEqualTo(STORED_IN.get(field).getDataType().length()));
     }
 }

@@ -18,9 +18,13 @@ import org.junit.jupiter.api.TestFactory;
 class RouteAuthTest {
 
     static String concrete(String path) {
-        return path.replace("{dag_id}", "ok_dag").replace("{run_id}", "no_such_run").replace("{task_id}", "first")
-                .replace("{username}", "nobody").replace("{id}", "999999")
-                .replace("{name}", "no_such_model").replace("{alias}", "champion");
+        return path.replace("{dag_id}", "ok_dag")
+                .replace("{run_id}", "no_such_run")
+                .replace("{task_id}", "first")
+                .replace("{username}", "nobody")
+                .replace("{id}", "999999")
+                .replace("{name}", "no_such_model")
+                .replace("{alias}", "champion");
     }
 
     @TestFactory
@@ -41,7 +45,10 @@ class RouteAuthTest {
                     } else if (!caller.includes(e.role())) {
                         assertThat(a.status()).as(name).isEqualTo(403);
                     } else {
-                        assertThat(a.status()).as(name + ": " + a.body()).isNotIn(401, 403).isLessThan(500);
+                        assertThat(a.status())
+                                .as(name + ": " + a.body())
+                                .isNotIn(401, 403)
+                                .isLessThan(500);
                     }
                     if (a.status() >= 400) {
                         assertThat(a.json().path("error").asText()).as(name).isNotBlank();
@@ -59,19 +66,24 @@ class RouteAuthTest {
         ApiServer server = ApiServer.shared();
         return server.app.http().endpoints().stream()
                 .filter(e -> e.changesState() && !e.path().startsWith("/auth/"))
-                .map(e -> DynamicTest.dynamicTest(e.method() + " " + e.path(),
-                        () -> assertThat(e.role()).isIn(Role.OPERATOR, Role.ADMIN)));
+                .map(e -> DynamicTest.dynamicTest(
+                        e.method() + " " + e.path(), () -> assertThat(e.role()).isIn(Role.OPERATOR, Role.ADMIN)));
     }
 
     @org.junit.jupiter.api.Test
     void a_bad_bearer_token_is_401_not_anonymous() throws Exception {
         ApiServer server = ApiServer.shared();
         var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.base + "/health"))
-                .header("Authorization", "Bearer slu_wrong").build();
+                .header("Authorization", "Bearer slu_wrong")
+                .build();
         // Open routes do not look at credentials at all...
-        assertThat(server.http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(server.http
+                        .send(req, java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(200);
         var dags = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.base + "/dags"))
-                .header("Authorization", "Bearer slu_wrong").build();
+                .header("Authorization", "Bearer slu_wrong")
+                .build();
         var r = server.http.send(dags, java.net.http.HttpResponse.BodyHandlers.ofString());
         // ...protected ones refuse a wrong token outright.
         assertThat(r.statusCode()).isEqualTo(401);

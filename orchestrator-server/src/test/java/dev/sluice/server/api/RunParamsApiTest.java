@@ -70,7 +70,9 @@ class RunParamsApiTest {
 
     @Test
     void a_secret_looking_param_is_masked_in_runs_and_the_audit_log_but_reaches_the_task() throws Exception {
-        var created = server.post("/dags/params_dag/runs", Role.OPERATOR,
+        var created = server.post(
+                "/dags/params_dag/runs",
+                Role.OPERATOR,
                 "{\"params\": {\"api_token\": \"tok-very-secret\", \"rows\": 3}}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         assertThat(created.body()).doesNotContain("tok-very-secret");
@@ -83,14 +85,20 @@ class RunParamsApiTest {
 
         String list = server.get("/runs?dag_id=params_dag", Role.VIEWER).body();
         assertThat(list).contains(runId).contains("\"api_token\":\"***\"").doesNotContain("tok-very-secret");
-        String detail = server.get("/dags/params_dag/runs/" + RunLifecycleTest.enc(runId), Role.VIEWER).body();
+        String detail = server.get("/dags/params_dag/runs/" + RunLifecycleTest.enc(runId), Role.VIEWER)
+                .body();
         assertThat(detail).contains("\"api_token\":\"***\"").doesNotContain("tok-very-secret");
         String audit = server.get("/audit?limit=200", Role.ADMIN).body();
         assertThat(audit).contains(runId).doesNotContain("tok-very-secret");
-        assertThat(server.get("/audit?limit=200", Role.ADMIN).json().path("items")).anySatisfy(e -> {
-            assertThat(e.path("action").asText()).isEqualTo("run.trigger");
-            assertThat(e.path("target").asText()).endsWith(runId);
-            assertThat(e.path("details").path("params").path("api_token").asText()).isEqualTo("***");
-        });
+        assertThat(server.get("/audit?limit=200", Role.ADMIN).json().path("items"))
+                .anySatisfy(e -> {
+                    assertThat(e.path("action").asText()).isEqualTo("run.trigger");
+                    assertThat(e.path("target").asText()).endsWith(runId);
+                    assertThat(e.path("details")
+                                    .path("params")
+                                    .path("api_token")
+                                    .asText())
+                            .isEqualTo("***");
+                });
     }
 }

@@ -11,20 +11,28 @@ import org.junit.jupiter.api.Test;
 /** Logging in with a cookie, logging out, and API tokens that are shown once and stored hashed. */
 class SessionAndTokenTest {
 
-    private static HttpResponse<String> call(ApiServer s, String method, String path, String cookie, String body) throws Exception {
+    private static HttpResponse<String> call(ApiServer s, String method, String path, String cookie, String body)
+            throws Exception {
         var b = HttpRequest.newBuilder(URI.create(s.base + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (cookie != null) b.header("Cookie", cookie);
         // As the dashboard sends writes: its own origin and a JSON content type (CrossSiteWriteTest has the rest).
-        if (!method.equals("GET")) b.header("Origin", "http://localhost:" + s.app.httpPort()).header("Content-Type", "application/json");
+        if (!method.equals("GET"))
+            b.header("Origin", "http://localhost:" + s.app.httpPort()).header("Content-Type", "application/json");
         return s.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void login_sets_a_strict_http_only_cookie_that_works_until_logout() throws Exception {
         ApiServer s = ApiServer.shared();
-        assertThat(call(s, "POST", "/auth/login", null, "{\"username\":\"olga\",\"password\":\"wrong-password\"}").statusCode()).isEqualTo(401);
-        assertThat(call(s, "POST", "/auth/login", null, "{\"username\":\"nobody\",\"password\":\"wrong-password\"}").statusCode()).isEqualTo(401);
+        assertThat(call(s, "POST", "/auth/login", null, "{\"username\":\"olga\",\"password\":\"wrong-password\"}")
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(call(s, "POST", "/auth/login", null, "{\"username\":\"nobody\",\"password\":\"wrong-password\"}")
+                        .statusCode())
+                .isEqualTo(401);
         var login = call(s, "POST", "/auth/login", null, "{\"username\":\"olga\",\"password\":\"operator-password\"}");
         assertThat(login.statusCode()).isEqualTo(200);
         assertThat(login.body()).contains("\"role\":\"operator\"");
@@ -52,12 +60,17 @@ class SessionAndTokenTest {
         assertThat(token).startsWith("slu_");
         assertThat(s.get("/tokens", Role.ADMIN).body()).doesNotContain(token).contains("\"name\":\"ci\"");
         // Stored as a hash, never as the token.
-        assertThat(s.app.db.dsl().fetch("select token_hash from api_token").toString()).doesNotContain(token);
+        assertThat(s.app.db.dsl().fetch("select token_hash from api_token").toString())
+                .doesNotContain(token);
 
-        var req = HttpRequest.newBuilder(URI.create(s.base + "/auth/me")).header("Authorization", "Bearer " + token).build();
-        assertThat(s.http.send(req, HttpResponse.BodyHandlers.ofString()).body()).contains("token:ci");
+        var req = HttpRequest.newBuilder(URI.create(s.base + "/auth/me"))
+                .header("Authorization", "Bearer " + token)
+                .build();
+        assertThat(s.http.send(req, HttpResponse.BodyHandlers.ofString()).body())
+                .contains("token:ci");
         assertThat(s.send("DELETE", "/tokens/" + id, Role.ADMIN, null).status()).isEqualTo(204);
-        assertThat(s.http.send(req, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        assertThat(s.http.send(req, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(401);
 
         var audit = s.get("/audit?limit=500", Role.ADMIN).json().path("items");
         assertThat(audit.findValuesAsText("action")).contains("token.create", "token.delete");
@@ -67,10 +80,16 @@ class SessionAndTokenTest {
     @Test
     void users_can_be_created_changed_and_deleted_by_an_admin() throws Exception {
         ApiServer s = ApiServer.shared();
-        assertThat(s.post("/users", Role.ADMIN, "{\"username\":\"vera\",\"password\":\"viewer-password\",\"role\":\"viewer\"}").status()).isEqualTo(201);
+        assertThat(s.post(
+                                "/users",
+                                Role.ADMIN,
+                                "{\"username\":\"vera\",\"password\":\"viewer-password\",\"role\":\"viewer\"}")
+                        .status())
+                .isEqualTo(201);
         var changed = s.send("PATCH", "/users/vera", Role.ADMIN, "{\"role\":\"operator\"}");
         assertThat(changed.json().path("role").asText()).isEqualTo("operator");
-        assertThat(s.get("/users", Role.ADMIN).json().path("items").findValuesAsText("username")).contains("vera", "admin");
+        assertThat(s.get("/users", Role.ADMIN).json().path("items").findValuesAsText("username"))
+                .contains("vera", "admin");
         assertThat(s.send("DELETE", "/users/vera", Role.ADMIN, null).status()).isEqualTo(204);
         assertThat(s.send("DELETE", "/users/vera", Role.ADMIN, null).status()).isEqualTo(404);
     }

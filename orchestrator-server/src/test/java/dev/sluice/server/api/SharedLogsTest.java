@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.engine.EngineConfig;
 import dev.sluice.engine.LogSettings;
-import dev.sluice.server.http.ApiJson;
 import dev.sluice.server.SluiceApp;
 import dev.sluice.server.auth.Role;
 import dev.sluice.server.auth.TokenStore;
+import dev.sluice.server.http.ApiJson;
 import dev.sluice.storage.ObjectStore;
 import dev.sluice.storage.ObjectStores;
 import dev.sluice.storage.s3.MotoS3Server;
@@ -51,39 +51,62 @@ class SharedLogsTest {
         System.setProperty("aws.secretAccessKey", MotoS3Server.SECRET_KEY);
         String url = "s3://" + moto.newBucket() + "/sluice";
         Database dbA = TestDatabase.fresh(12);
-        Database dbB = Database.connect(dbA.url(), System.getenv().getOrDefault("SLUICE_TEST_DB_USER", "postgres"),
-                System.getenv().getOrDefault("SLUICE_TEST_DB_PASSWORD", ""), 12);
+        Database dbB = Database.connect(
+                dbA.url(),
+                System.getenv().getOrDefault("SLUICE_TEST_DB_USER", "postgres"),
+                System.getenv().getOrDefault("SLUICE_TEST_DB_PASSWORD", ""),
+                12);
         ObjectStore storeA = ObjectStores.open(url, null, moto.settings());
         ObjectStore storeB = ObjectStores.open(url, null, moto.settings());
         // Node B serves another queue: the attempt runs on A, and B knows it only through the database and the store.
         try (SluiceApp a = node(dbA, storeA, List.of("default"), DAG);
-             SluiceApp b = node(dbB, storeB, List.of("elsewhere"), null)) {
-            String token = new TokenStore(a.db.dsl()).create("viewer", Role.VIEWER, "admin").token();
-            long run = a.engine.runs().createRun("shared_logs", "manual", java.time.Instant.parse("2026-03-01T00:00:00Z"),
-                    null, null, Map.of(), "test");
-            String runId = a.db.dsl().fetchValue("select run_id from dag_run where id = ?", run).toString();
+                SluiceApp b = node(dbB, storeB, List.of("elsewhere"), null)) {
+            String token = new TokenStore(a.db.dsl())
+                    .create("viewer", Role.VIEWER, "admin")
+                    .token();
+            long run = a.engine
+                    .runs()
+                    .createRun(
+                            "shared_logs",
+                            "manual",
+                            java.time.Instant.parse("2026-03-01T00:00:00Z"),
+                            null,
+                            null,
+                            Map.of(),
+                            "test");
+            String runId = a.db.dsl()
+                    .fetchValue("select run_id from dag_run where id = ?", run)
+                    .toString();
             String logs = "/dags/shared_logs/runs/" + java.net.URLEncoder.encode(runId, "UTF-8") + "/tasks/talk/logs";
 
             // Tail from B while A runs the task: the text grows chunk by chunk, never complete before the end.
             StringBuilder seen = new StringBuilder();
             long[] offset = {0};
             boolean[] sawPartial = {false};
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                JsonNode r = json(b, token, logs + "?offset=" + offset[0]);
-                seen.append(r.path("text").asText());
-                offset[0] = r.path("next_offset").asLong();
-                if (!r.path("complete").asBoolean() && seen.toString().contains("line 1") && !seen.toString().contains("line 8")) {
-                    sawPartial[0] = true;
-                }
-                return r.path("complete").asBoolean();
-            });
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        JsonNode r = json(b, token, logs + "?offset=" + offset[0]);
+                        seen.append(r.path("text").asText());
+                        offset[0] = r.path("next_offset").asLong();
+                        if (!r.path("complete").asBoolean()
+                                && seen.toString().contains("line 1")
+                                && !seen.toString().contains("line 8")) {
+                            sawPartial[0] = true;
+                        }
+                        return r.path("complete").asBoolean();
+                    });
             assertThat(sawPartial[0]).as("B saw the log while it grew").isTrue();
             assertThat(seen.toString()).isEqualTo("line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\nline 8\n");
-            assertThat(Files.exists(b.config.home().resolve("logs"))).as("B has no local copy").isFalse();
+            assertThat(Files.exists(b.config.home().resolve("logs")))
+                    .as("B has no local copy")
+                    .isFalse();
 
             // Afterwards: one object, no parts left; B serves it from the start and as a download.
             assertThat(storeA.list("logs/shared_logs/")).hasSize(1);
-            assertThat(json(b, token, logs + "?offset=0").path("text").asText()).startsWith("line 1\n").endsWith("line 8\n");
+            assertThat(json(b, token, logs + "?offset=0").path("text").asText())
+                    .startsWith("line 1\n")
+                    .endsWith("line 8\n");
             assertThat(get(b, token, logs + "?download=true").body()).endsWith("line 8\n");
 
             // Retention on A removes it from the store; B's API says so instead of answering with an empty log.
@@ -103,15 +126,22 @@ class SharedLogsTest {
         Path dags = Files.createDirectories(home.resolve("dags"));
         if (dag != null) Files.writeString(dags.resolve("shared_logs.yaml"), dag);
         var config = SluiceConfig.from(Map.of("SLUICE_HOME", home.toString()));
-        var engine = EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200))
+        var engine = EngineConfig.defaults(home)
+                .withHeartbeat(Duration.ofMillis(200))
+                .withPollInterval(Duration.ofMillis(200))
                 .withQueues(queues)
                 .withLogs(LogSettings.DEFAULTS.withStore(store).withUploadInterval(Duration.ofMillis(300)));
-        return new SluiceApp(config, db, dags, engine, Clock.systemUTC()).start().startHttp(0);
+        return new SluiceApp(config, db, dags, engine, Clock.systemUTC())
+                .start()
+                .startHttp(0);
     }
 
     private HttpResponse<String> get(SluiceApp app, String token, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + app.httpPort() + "/api/v1" + path))
-                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + app.httpPort() + "/api/v1" + path))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode json(SluiceApp app, String token, String path) throws Exception {

@@ -29,6 +29,7 @@ class ClientAddressTest {
         assertThat(ClientAddress.parse(null)).isFalse();
         assertThat(ClientAddress.parse("TRUE")).isTrue();
         assertThat(ClientAddress.parse("false")).isFalse();
-        assertThatThrownBy(() -> ClientAddress.parse("yes")).hasMessage("SLUICE_TRUST_PROXY must be true or false, got \"yes\"");
+        assertThatThrownBy(() -> ClientAddress.parse("yes"))
+                .hasMessage("SLUICE_TRUST_PROXY must be true or false, got \"yes\"");
     }
 }

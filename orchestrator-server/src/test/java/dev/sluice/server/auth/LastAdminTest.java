@@ -45,9 +45,11 @@ class LastAdminTest {
     void the_last_admin_is_neither_demoted_nor_deleted() {
         bothAdmins();
         users.update("ann", Role.OPERATOR, null);
-        assertThatThrownBy(() -> users.update("BEN", Role.VIEWER, null)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> users.update("BEN", Role.VIEWER, null))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessage("cannot demote ben: the last admin; make another user admin first");
-        assertThatThrownBy(() -> users.delete("ben")).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> users.delete("ben"))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessage("cannot delete ben: the last admin; make another user admin first");
         // What is not a demotion stays possible: a new password, "admin" again, changes to other users.
         users.update("ben", Role.ADMIN, "ben-password-2");

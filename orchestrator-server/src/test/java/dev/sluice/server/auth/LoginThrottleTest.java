@@ -23,8 +23,11 @@ class LoginThrottleTest {
     static void open() {
         db = TestDatabase.fresh(4);
         // A second pool on the same database: what another Sluice process sees.
-        secondNode = Database.connect(db.url(), System.getenv().getOrDefault("SLUICE_TEST_DB_USER", "postgres"),
-                System.getenv().getOrDefault("SLUICE_TEST_DB_PASSWORD", ""), 2);
+        secondNode = Database.connect(
+                db.url(),
+                System.getenv().getOrDefault("SLUICE_TEST_DB_USER", "postgres"),
+                System.getenv().getOrDefault("SLUICE_TEST_DB_PASSWORD", ""),
+                2);
     }
 
     @AfterAll
@@ -89,7 +92,8 @@ class LoginThrottleTest {
     void many_usernames_from_one_address_lock_that_address_only() {
         MutableClock clock = new MutableClock(Instant.parse("2026-03-03T10:00:00Z"));
         LoginThrottle t = new LoginThrottle(db.dsl(), clock);
-        for (int i = 1; i <= 29; i++) assertThat(t.recordFailure("sprayed" + i, "198.51.100.7").lock()).isZero();
+        for (int i = 1; i <= 29; i++)
+            assertThat(t.recordFailure("sprayed" + i, "198.51.100.7").lock()).isZero();
         var last = t.recordFailure("sprayed30", "198.51.100.7");
         assertThat(last.addressFailures()).isEqualTo(30);
         assertThat(last.lock()).isEqualTo(Duration.ofSeconds(30));
@@ -120,7 +124,10 @@ class LoginThrottleTest {
         var next = t.recordFailure("rita", "10.4.0.1");
         assertThat(next.usernameFailures()).isEqualTo(1);
         assertThat(next.addressFailures()).isEqualTo(1);
-        assertThat(db.dsl().fetchCount(db.dsl().selectFrom("login_throttle").where("subject like '%stale-user%' or subject = 'addr:10.4.0.2'")))
+        assertThat(db.dsl()
+                        .fetchCount(db.dsl()
+                                .selectFrom("login_throttle")
+                                .where("subject like '%stale-user%' or subject = 'addr:10.4.0.2'")))
                 .isZero();
     }
 }

@@ -14,10 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,23 +37,34 @@ public final class ApiListBenchmark {
             }
             Files.writeString(dags.resolve("bench_" + d + ".yaml"), yaml.toString());
         }
-        try (SluiceApp app = new SluiceApp(SluiceConfig.from(Map.of("SLUICE_HOME", home.toString())), TestDatabase.fresh(24), dags,
-                EngineConfig.defaults(home), Clock.systemUTC())) {
+        try (SluiceApp app = new SluiceApp(
+                SluiceConfig.from(Map.of("SLUICE_HOME", home.toString())),
+                TestDatabase.fresh(24),
+                dags,
+                EngineConfig.defaults(home),
+                Clock.systemUTC())) {
             app.dagSync.sync(); // the engine is not started: the history below is finished, there is nothing to run
             long t0 = System.nanoTime();
             load(app);
-            System.out.printf("loaded %,d runs and %,d task instances in %.1f s%n", DAGS * RUNS_PER_DAG,
-                    DAGS * RUNS_PER_DAG * TASKS, (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "loaded %,d runs and %,d task instances in %.1f s%n",
+                    DAGS * RUNS_PER_DAG, DAGS * RUNS_PER_DAG * TASKS, (System.nanoTime() - t0) / 1e9);
             app.startHttp(0);
-            String token = new TokenStore(app.db.dsl()).create("bench", Role.VIEWER, "admin").token();
+            String token = new TokenStore(app.db.dsl())
+                    .create("bench", Role.VIEWER, "admin")
+                    .token();
             String base = "http://localhost:" + app.httpPort() + "/api/v1";
             HttpClient http = HttpClient.newHttpClient();
             String runId = "scheduled__5000";
-            String deepCursor = ApiJson.MAPPER.readTree(fetch(http, base + "/runs?dag_id=bench_3&limit=500", token))
-                    .path("next_cursor").asText();
+            String deepCursor = ApiJson.MAPPER
+                    .readTree(fetch(http, base + "/runs?dag_id=bench_3&limit=500", token))
+                    .path("next_cursor")
+                    .asText();
             for (int i = 0; i < 10; i++) {
-                deepCursor = ApiJson.MAPPER.readTree(fetch(http, base + "/runs?dag_id=bench_3&limit=500&cursor=" + deepCursor, token))
-                        .path("next_cursor").asText();
+                deepCursor = ApiJson.MAPPER
+                        .readTree(fetch(http, base + "/runs?dag_id=bench_3&limit=500&cursor=" + deepCursor, token))
+                        .path("next_cursor")
+                        .asText();
             }
             Map<String, String> endpoints = new LinkedHashMap<>();
             endpoints.put("GET /dags (10 DAGs + 10-run strips)", "/dags");
@@ -63,7 +72,8 @@ public final class ApiListBenchmark {
             endpoints.put("GET /runs?limit=50 (all DAGs)", "/runs?limit=50");
             endpoints.put("GET /runs?dag_id&limit=50", "/runs?dag_id=bench_3&limit=50");
             endpoints.put("GET /runs?dag_id&state=failed", "/runs?dag_id=bench_3&state=failed&limit=50");
-            endpoints.put("GET /runs?dag_id&cursor (page 5,501+)", "/runs?dag_id=bench_3&limit=50&cursor=" + deepCursor);
+            endpoints.put(
+                    "GET /runs?dag_id&cursor (page 5,501+)", "/runs?dag_id=bench_3&limit=50&cursor=" + deepCursor);
             endpoints.put("GET /dags/{id}/grid?limit=25", "/dags/bench_3/grid?limit=25");
             endpoints.put("GET /dags/{id}/runs/{run} (10 tasks)", "/dags/bench_3/runs/" + runId);
             endpoints.put("GET /dags/{id}/runs/{run}/tasks/{task}", "/dags/bench_3/runs/" + runId + "/tasks/t5");
@@ -80,7 +90,9 @@ public final class ApiListBenchmark {
                     ms[i] = (System.nanoTime() - s) / 1e6;
                 }
                 Arrays.sort(ms);
-                System.out.printf("| %s | %.1f | %.1f | %.1f |%n", e.getKey(), ms[SAMPLES / 2], ms[(int) (SAMPLES * 0.99) - 1], ms[SAMPLES - 1]);
+                System.out.printf(
+                        "| %s | %.1f | %.1f | %.1f |%n",
+                        e.getKey(), ms[SAMPLES / 2], ms[(int) (SAMPLES * 0.99) - 1], ms[SAMPLES - 1]);
             }
             System.out.printf("%nload average after: %s", Files.readString(Path.of("/proc/loadavg")));
         }
@@ -119,7 +131,10 @@ public final class ApiListBenchmark {
     }
 
     static String fetch(HttpClient http, String url, String token) throws Exception {
-        var r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token).build(),
+        var r = http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new IllegalStateException(url + " -> " + r.statusCode() + ": " + r.body());
         return r.body();

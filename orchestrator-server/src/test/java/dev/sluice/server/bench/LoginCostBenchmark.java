@@ -29,14 +29,21 @@ public final class LoginCostBenchmark {
     public static void main(String[] args) throws Exception {
         Path home = Files.createTempDirectory("sluice-login-bench");
         Path dags = Files.createDirectories(home.resolve("dags"));
-        try (SluiceApp app = new SluiceApp(SluiceConfig.from(Map.of("SLUICE_HOME", home.toString())), TestDatabase.fresh(8), dags,
-                EngineConfig.defaults(home), Clock.systemUTC())) {
+        try (SluiceApp app = new SluiceApp(
+                SluiceConfig.from(Map.of("SLUICE_HOME", home.toString())),
+                TestDatabase.fresh(8),
+                dags,
+                EngineConfig.defaults(home),
+                Clock.systemUTC())) {
             app.startHttp(0);
             new UserStore(app.db.dsl()).create("bench", "bench-password", Role.VIEWER);
             HttpClient http = HttpClient.newHttpClient();
-            HttpRequest login = HttpRequest.newBuilder(URI.create("http://localhost:" + app.httpPort() + "/api/v1/auth/login"))
+            HttpRequest login = HttpRequest.newBuilder(
+                            URI.create("http://localhost:" + app.httpPort() + "/api/v1/auth/login"))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"bench\",\"password\":\"bench-password\"}")).build();
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"username\":\"bench\",\"password\":\"bench-password\"}"))
+                    .build();
             for (int i = 0; i < WARMUP; i++) send(http, login);
             long[] ms = new long[SAMPLES];
             for (int i = 0; i < SAMPLES; i++) {
@@ -45,13 +52,15 @@ public final class LoginCostBenchmark {
                 ms[i] = (System.nanoTime() - t0) / 1000;
             }
             Arrays.sort(ms);
-            System.out.printf("correct login over HTTP: median %.2f ms, p90 %.2f ms, p99 %.2f ms (%d samples)%n",
+            System.out.printf(
+                    "correct login over HTTP: median %.2f ms, p90 %.2f ms, p99 %.2f ms (%d samples)%n",
                     ms[SAMPLES / 2] / 1000.0, ms[SAMPLES * 9 / 10] / 1000.0, ms[SAMPLES * 99 / 100] / 1000.0, SAMPLES);
             // The parts: the throttle's one read against the password check it precedes.
             String hash = Passwords.hash("bench-password");
             LoginThrottle throttle = new LoginThrottle(app.db.dsl(), Clock.systemUTC());
             throttle.recordFailure("someone", "127.0.0.1"); // a row for the address, as on a real server
-            System.out.printf("throttle check: median %.3f ms; BCrypt check: median %.2f ms%n",
+            System.out.printf(
+                    "throttle check: median %.3f ms; BCrypt check: median %.2f ms%n",
                     median(() -> throttle.check("bench", "127.0.0.1")) / 1000.0,
                     median(() -> Passwords.matches("bench-password", hash)) / 1000.0);
         }

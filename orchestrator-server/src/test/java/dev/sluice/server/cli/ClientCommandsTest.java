@@ -38,12 +38,24 @@ class ClientCommandsTest {
                   - id: only
                     type: noop
                 """);
-        var engine = EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200));
-        app = new SluiceApp(SluiceConfig.from(Map.of("SLUICE_HOME", home.toString())), TestDatabase.fresh(12), dags, engine,
-                Clock.systemUTC()).start().startHttp(0);
+        var engine = EngineConfig.defaults(home)
+                .withHeartbeat(Duration.ofMillis(200))
+                .withPollInterval(Duration.ofMillis(200));
+        app = new SluiceApp(
+                        SluiceConfig.from(Map.of("SLUICE_HOME", home.toString())),
+                        TestDatabase.fresh(12),
+                        dags,
+                        engine,
+                        Clock.systemUTC())
+                .start()
+                .startHttp(0);
         url = "http://localhost:" + app.httpPort();
-        token = new TokenStore(app.db.dsl()).create("cli", Role.OPERATOR, "admin").token();
-        viewerToken = new TokenStore(app.db.dsl()).create("cli-viewer", Role.VIEWER, "admin").token();
+        token = new TokenStore(app.db.dsl())
+                .create("cli", Role.OPERATOR, "admin")
+                .token();
+        viewerToken = new TokenStore(app.db.dsl())
+                .create("cli-viewer", Role.VIEWER, "admin")
+                .token();
     }
 
     @AfterAll
@@ -83,8 +95,19 @@ class ClientCommandsTest {
 
     @Test
     void backfill_creates_runs_and_errors_are_reported_with_exit_code_1() {
-        var b = run("backfill", "daily", "--from", "2025-05-01", "--to", "2025-05-02", "--max-active-runs", "2",
-                "--url", url, "--token", token);
+        var b = run(
+                "backfill",
+                "daily",
+                "--from",
+                "2025-05-01",
+                "--to",
+                "2025-05-02",
+                "--max-active-runs",
+                "2",
+                "--url",
+                url,
+                "--token",
+                token);
         assertThat(b.code()).as(b.err()).isZero();
         assertThat(b.out()).contains("2 run(s) created so far (at most 2 at a time)");
         var denied = run("trigger", "daily", "--url", url, "--token", viewerToken);

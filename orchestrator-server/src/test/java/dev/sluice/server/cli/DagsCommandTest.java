@@ -25,7 +25,8 @@ class DagsCommandTest {
         System.setProperty("SLUICE_DB_URL", db.url());
         System.setProperty("SLUICE_DB_USER", "postgres");
         System.setProperty("SLUICE_DB_PASSWORD", "");
-        System.setProperty("SLUICE_HOME", Files.createTempDirectory("sluice-cli").toString());
+        System.setProperty(
+                "SLUICE_HOME", Files.createTempDirectory("sluice-cli").toString());
         dags = Files.createTempDirectory("dags");
         Files.writeString(dags.resolve("ok.yaml"), """
                 id: ok_dag
@@ -54,7 +55,8 @@ class DagsCommandTest {
 
     @AfterAll
     static void tearDown() {
-        for (String k : new String[] {"SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_HOME"}) System.clearProperty(k);
+        for (String k : new String[] {"SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_HOME"})
+            System.clearProperty(k);
         db.close();
     }
 
@@ -76,7 +78,8 @@ class DagsCommandTest {
     void validate_passes_a_valid_folder_and_names_file_and_line_of_errors() throws Exception {
         assertThat(run("dags", "validate", dags.toString()).exit()).isEqualTo(0);
         Path bad = Files.createTempDirectory("bad-dags");
-        Files.writeString(bad.resolve("typo.yaml"), "id: typo\ntasks:\n  - id: a\n    type: noop\n    depend_on: [x]\n");
+        Files.writeString(
+                bad.resolve("typo.yaml"), "id: typo\ntasks:\n  - id: a\n    type: noop\n    depend_on: [x]\n");
         Result r = run("dags", "validate", bad.toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("typo.yaml:5:").contains("depend_on").contains("depends_on");
@@ -88,9 +91,10 @@ class DagsCommandTest {
         assertThat(r.exit()).isEqualTo(0);
         Map<String, Object> json = Json.map(r.out().trim());
         assertThat(json).containsKeys("run_id", "state", "tasks").containsEntry("state", "success");
-        assertThat(json.get("tasks")).isEqualTo(Map.of(
-                "first", Map.of("state", "success", "attempts", 1),
-                "second", Map.of("state", "success", "attempts", 1)));
+        assertThat(json.get("tasks"))
+                .isEqualTo(Map.of(
+                        "first", Map.of("state", "success", "attempts", 1),
+                        "second", Map.of("state", "success", "attempts", 1)));
     }
 
     @Test
@@ -99,34 +103,39 @@ class DagsCommandTest {
         assertThat(r.exit()).isEqualTo(1);
         Map<String, Object> json = Json.map(r.out().trim());
         assertThat(json).containsEntry("state", "failed");
-        assertThat(json.get("tasks")).isEqualTo(Map.of(
-                "boom", Map.of("state", "failed", "attempts", 2),
-                "after", Map.of("state", "upstream_failed", "attempts", 0)));
+        assertThat(json.get("tasks"))
+                .isEqualTo(Map.of(
+                        "boom", Map.of("state", "failed", "attempts", 2),
+                        "after", Map.of("state", "upstream_failed", "attempts", 0)));
     }
 
     @Test
     void test_runs_the_given_file_in_its_own_folder_though_the_database_names_another() throws Exception {
-        String dag = "id: relative_dag\ntasks:\n  - { id: read, type: shell, config: { command: \"cat marker.txt\" } }\n";
+        String dag =
+                "id: relative_dag\ntasks:\n  - { id: read, type: shell, config: { command: \"cat marker.txt\" } }\n";
         Path one = Files.createTempDirectory("dags-one");
         Path two = Files.createTempDirectory("dags-two");
         Files.writeString(one.resolve("rel.yaml"), dag);
         Files.writeString(one.resolve("marker.txt"), "one");
         Files.writeString(two.resolve("rel.yaml"), dag);
 
-        assertThat(run("dags", "test", "relative_dag", "--dags", one.toString()).exit()).isEqualTo(0);
+        assertThat(run("dags", "test", "relative_dag", "--dags", one.toString()).exit())
+                .isEqualTo(0);
         // the same definition (so the same version, stored from one/), run from two/, which has no marker.txt
-        assertThat(run("dags", "test", "relative_dag", "--dags", two.toString()).exit()).isEqualTo(1);
+        assertThat(run("dags", "test", "relative_dag", "--dags", two.toString()).exit())
+                .isEqualTo(1);
     }
 
     @Test
     void test_refuses_params_outside_their_declaration_naming_them() {
         for (String[] bad : new String[][] {
-                {"rows=1e400", "param 'rows': expected an integer"},
-                {"rows=9223372036854775808", "param 'rows': is out of range: integers must fit in 64 bits"},
-                {"rows=0", "param 'rows': must be at least 1, got 0"},
-                {"ratio=1e400", "param 'ratio': must be a finite number"},
-                {"ratio=NaN", "param 'ratio': must be a finite number"},
-                {"mode=medium", "param 'mode': must be one of [\"fast\", \"slow\"], got \"medium\""}}) {
+            {"rows=1e400", "param 'rows': expected an integer"},
+            {"rows=9223372036854775808", "param 'rows': is out of range: integers must fit in 64 bits"},
+            {"rows=0", "param 'rows': must be at least 1, got 0"},
+            {"ratio=1e400", "param 'ratio': must be a finite number"},
+            {"ratio=NaN", "param 'ratio': must be a finite number"},
+            {"mode=medium", "param 'mode': must be one of [\"fast\", \"slow\"], got \"medium\""}
+        }) {
             PrintStream old = System.err;
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             System.setErr(new PrintStream(err, true));
@@ -143,8 +152,13 @@ class DagsCommandTest {
 
     @Test
     void test_exits_2_for_bad_input() {
-        assertThat(run("dags", "test", "no_such_dag", "--dags", dags.toString()).exit()).isEqualTo(2);
-        assertThat(run("dags", "test", "ok_dag", "--dags", dags.toString(), "--param", "n=many").exit()).isEqualTo(2);
-        assertThat(run("dags", "test", "ok_dag", "--dags", dags.toString(), "--param", "m=1").exit()).isEqualTo(2);
+        assertThat(run("dags", "test", "no_such_dag", "--dags", dags.toString()).exit())
+                .isEqualTo(2);
+        assertThat(run("dags", "test", "ok_dag", "--dags", dags.toString(), "--param", "n=many")
+                        .exit())
+                .isEqualTo(2);
+        assertThat(run("dags", "test", "ok_dag", "--dags", dags.toString(), "--param", "m=1")
+                        .exit())
+                .isEqualTo(2);
     }
 }

@@ -45,12 +45,21 @@ class DagsTestSharedDatabaseTest {
         Files.writeString(folderB.resolve("x.yaml"), dag("x", null, "noop"));
         Files.writeString(folderB.resolve("other_b.yaml"), dag("other_b", "@daily", "noop"));
         // B's copy of an A DAG, edited: the test runs it, the server keeps A's
-        Files.writeString(folderB.resolve("daily_retraining.yaml"), dag("daily_retraining", "@hourly", "shell")
-                .replace("type: shell }", "type: shell, config: { command: \"echo edited\" } }"));
+        Files.writeString(
+                folderB.resolve("daily_retraining.yaml"),
+                dag("daily_retraining", "@hourly", "shell")
+                        .replace("type: shell }", "type: shell, config: { command: \"echo edited\" } }"));
 
-        var engine = EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200));
-        server = new SluiceApp(SluiceConfig.from(Map.of("SLUICE_HOME", home.toString())), TestDatabase.fresh(12), folderA,
-                engine, Clock.systemUTC()).start();
+        var engine = EngineConfig.defaults(home)
+                .withHeartbeat(Duration.ofMillis(200))
+                .withPollInterval(Duration.ofMillis(200));
+        server = new SluiceApp(
+                        SluiceConfig.from(Map.of("SLUICE_HOME", home.toString())),
+                        TestDatabase.fresh(12),
+                        folderA,
+                        engine,
+                        Clock.systemUTC())
+                .start();
         System.setProperty("SLUICE_DB_URL", server.db.url());
         System.setProperty("SLUICE_DB_USER", "postgres");
         System.setProperty("SLUICE_DB_PASSWORD", "");
@@ -59,13 +68,16 @@ class DagsTestSharedDatabaseTest {
 
     @AfterEach
     void stopServer() {
-        for (String k : new String[] {"SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_HOME"}) System.clearProperty(k);
+        for (String k : new String[] {"SLUICE_DB_URL", "SLUICE_DB_USER", "SLUICE_DB_PASSWORD", "SLUICE_HOME"})
+            System.clearProperty(k);
         server.close();
     }
 
     private Result<Record> dagRows() {
-        return server.db.dsl().fetch("select dag_id, is_active, latest_version_id, schedule, source_id, file_path"
-                + " from dag where dag_id in ('daily_retraining', 'hourly') order by dag_id");
+        return server.db
+                .dsl()
+                .fetch("select dag_id, is_active, latest_version_id, schedule, source_id, file_path"
+                        + " from dag where dag_id in ('daily_retraining', 'hourly') order by dag_id");
     }
 
     private static Map<String, Object> dagsTest(String dagId, Path folder) {
@@ -73,7 +85,9 @@ class DagsTestSharedDatabaseTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true));
         try {
-            assertThat(SluiceCli.run("dags", "test", dagId, "--dags", folder.toString(), "--json")).as(buf.toString()).isZero();
+            assertThat(SluiceCli.run("dags", "test", dagId, "--dags", folder.toString(), "--json"))
+                    .as(buf.toString())
+                    .isZero();
         } finally {
             System.setOut(old);
         }
@@ -98,14 +112,18 @@ class DagsTestSharedDatabaseTest {
 
         assertServerDagsUntouched(before);
         var dsl = server.db.dsl();
-        assertThat(dsl.fetchValue("select count(*) from dag where dag_id = 'other_b'")).isEqualTo(0L);
-        assertThat(dsl.fetchValue("select count(*) from dag_version where dag_id = 'other_b'")).isEqualTo(0L);
+        assertThat(dsl.fetchValue("select count(*) from dag where dag_id = 'other_b'"))
+                .isEqualTo(0L);
+        assertThat(dsl.fetchValue("select count(*) from dag_version where dag_id = 'other_b'"))
+                .isEqualTo(0L);
         // X is known now (its run is in the history) but nothing schedules or owns it
         var x = dsl.fetchOne("select is_active, source_id from dag where dag_id = 'x'");
         assertThat(x.get("is_active")).isEqualTo(false);
         assertThat(x.get("source_id")).isNull();
         assertThat(dsl.fetch("select r.run_type from dag_run r join dag_version v on v.id = r.dag_version_id"
-                + " where r.dag_id = 'x' and v.dag_id = 'x'").getValues(0, String.class)).containsExactly("test");
+                                + " where r.dag_id = 'x' and v.dag_id = 'x'")
+                        .getValues(0, String.class))
+                .containsExactly("test");
         assertThat(server.engine.dags().importErrors()).isEmpty();
     }
 
@@ -117,9 +135,12 @@ class DagsTestSharedDatabaseTest {
         assertThat(dagsTest("daily_retraining", folderB)).containsEntry("state", "success");
 
         assertServerDagsUntouched(before);
-        List<Object[]> runs = List.of(server.db.dsl().fetch("select r.run_type, v.definition::text, v.id from dag_run r"
-                + " join dag_version v on v.id = r.dag_version_id where r.dag_id = 'daily_retraining'"
-                + " and r.run_type = 'test'").intoArrays());
+        List<Object[]> runs = List.of(server.db
+                .dsl()
+                .fetch("select r.run_type, v.definition::text, v.id from dag_run r"
+                        + " join dag_version v on v.id = r.dag_version_id where r.dag_id = 'daily_retraining'"
+                        + " and r.run_type = 'test'")
+                .intoArrays());
         assertThat(runs).hasSize(1);
         assertThat(runs.get(0)[0]).isEqualTo("test");
         assertThat(runs.get(0)[1].toString()).contains("echo edited");
@@ -135,10 +156,15 @@ class DagsTestSharedDatabaseTest {
 
         assertThat(dagsTest("wide", folderB)).containsEntry("state", "success");
 
-        var rows = server.db.dsl().fetch("select t.worker_id, t.queue from task_instance t join dag_run r on r.id = t.run_id"
-                + " where r.dag_id = 'wide'");
+        var rows = server.db
+                .dsl()
+                .fetch("select t.worker_id, t.queue from task_instance t join dag_run r on r.id = t.run_id"
+                        + " where r.dag_id = 'wide'");
         assertThat(rows).hasSize(30);
-        assertThat(rows.getValues("worker_id", String.class)).doesNotContain(server.engine.workerId()).doesNotContainNull();
-        assertThat(rows.getValues("queue", String.class)).allSatisfy(q -> assertThat(q).startsWith("_dags_test."));
+        assertThat(rows.getValues("worker_id", String.class))
+                .doesNotContain(server.engine.workerId())
+                .doesNotContainNull();
+        assertThat(rows.getValues("queue", String.class))
+                .allSatisfy(q -> assertThat(q).startsWith("_dags_test."));
     }
 }

@@ -27,7 +27,8 @@ class NodeCommandsTest {
 
     @Test
     void worker_takes_queues_slots_drain_and_port() {
-        NodeCommands.Worker w = parse("worker", "--queues", "default,gpu", "--slots", "4", "--drain", "2m", "--port", "18090");
+        NodeCommands.Worker w =
+                parse("worker", "--queues", "default,gpu", "--slots", "4", "--drain", "2m", "--port", "18090");
         EngineConfig c = w.engineConfig(HOME, Map.of());
         assertThat(c.queues()).containsExactly("default", "gpu");
         assertThat(c.slots()).isEqualTo(4);
@@ -43,38 +44,63 @@ class NodeCommandsTest {
         assertThat(c.slots()).isEqualTo(EngineConfig.defaults(HOME).slots());
         assertThat(c.drainTimeout()).isEqualTo(Duration.ofSeconds(45));
         assertThat(w.port).isNull();
-        assertThat(NodeCommands.Worker.class.cast(parse("worker")).engineConfig(HOME, Map.of()).drainTimeout())
+        assertThat(NodeCommands.Worker.class
+                        .cast(parse("worker"))
+                        .engineConfig(HOME, Map.of())
+                        .drainTimeout())
                 .isEqualTo(EngineConfig.DEFAULT_DRAIN);
         // The option wins over the environment.
-        assertThat(NodeCommands.Worker.class.cast(parse("worker", "--drain", "5s"))
-                .engineConfig(HOME, Map.of("SLUICE_DRAIN_TIMEOUT", "45s")).drainTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(NodeCommands.Worker.class
+                        .cast(parse("worker", "--drain", "5s"))
+                        .engineConfig(HOME, Map.of("SLUICE_DRAIN_TIMEOUT", "45s"))
+                        .drainTimeout())
+                .isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
     void a_worker_takes_the_log_cap_and_retention_from_its_environment() {
         // A split worker is where attempt logs are written: it once kept the 64 MiB default whatever was set.
-        EngineConfig c = NodeCommands.Worker.class.cast(parse("worker"))
+        EngineConfig c = NodeCommands.Worker.class
+                .cast(parse("worker"))
                 .engineConfig(HOME, Map.of("SLUICE_LOG_MAX_BYTES", "8388608", "SLUICE_LOG_RETENTION", "7d"));
         assertThat(c.logs().maxBytes()).isEqualTo(8388608L);
         assertThat(c.logs().retention()).isEqualTo(Duration.ofDays(7));
-        assertThat(NodeCommands.Worker.class.cast(parse("worker")).engineConfig(HOME, Map.of()).logs().maxBytes())
+        assertThat(NodeCommands.Worker.class
+                        .cast(parse("worker"))
+                        .engineConfig(HOME, Map.of())
+                        .logs()
+                        .maxBytes())
                 .isEqualTo(dev.sluice.engine.LogSettings.DEFAULTS.maxBytes());
-        assertThatThrownBy(() -> NodeCommands.Worker.class.cast(parse("worker"))
-                .engineConfig(HOME, Map.of("SLUICE_LOG_MAX_BYTES", "lots")))
-                .hasMessageContaining("SLUICE_LOG_MAX_BYTES").hasMessageContaining("lots");
+        assertThatThrownBy(() -> NodeCommands.Worker.class
+                        .cast(parse("worker"))
+                        .engineConfig(HOME, Map.of("SLUICE_LOG_MAX_BYTES", "lots")))
+                .hasMessageContaining("SLUICE_LOG_MAX_BYTES")
+                .hasMessageContaining("lots");
     }
 
     @Test
     void bad_worker_options_name_the_option_and_the_value() {
-        assertThatThrownBy(() -> NodeCommands.Worker.class.cast(parse("worker", "--queues", "default,gp u")).engineConfig(HOME, Map.of()))
-                .hasMessageContaining("--queues").hasMessageContaining("\"gp u\"");
-        assertThatThrownBy(() -> NodeCommands.Worker.class.cast(parse("worker", "--slots", "0")).engineConfig(HOME, Map.of()))
+        assertThatThrownBy(() -> NodeCommands.Worker.class
+                        .cast(parse("worker", "--queues", "default,gp u"))
+                        .engineConfig(HOME, Map.of()))
+                .hasMessageContaining("--queues")
+                .hasMessageContaining("\"gp u\"");
+        assertThatThrownBy(() -> NodeCommands.Worker.class
+                        .cast(parse("worker", "--slots", "0"))
+                        .engineConfig(HOME, Map.of()))
                 .hasMessageContaining("--slots must be 1 to 1024, got 0");
-        assertThatThrownBy(() -> NodeCommands.Worker.class.cast(parse("worker", "--drain", "soon")).engineConfig(HOME, Map.of()))
-                .hasMessageContaining("--drain").hasMessageContaining("soon");
-        assertThatThrownBy(() -> NodeCommands.Worker.class.cast(parse("worker")).engineConfig(HOME, Map.of("SLUICE_DRAIN_TIMEOUT", "-1")))
+        assertThatThrownBy(() -> NodeCommands.Worker.class
+                        .cast(parse("worker", "--drain", "soon"))
+                        .engineConfig(HOME, Map.of()))
+                .hasMessageContaining("--drain")
+                .hasMessageContaining("soon");
+        assertThatThrownBy(() -> NodeCommands.Worker.class
+                        .cast(parse("worker"))
+                        .engineConfig(HOME, Map.of("SLUICE_DRAIN_TIMEOUT", "-1")))
                 .hasMessageContaining("SLUICE_DRAIN_TIMEOUT");
-        assertThatThrownBy(() -> NodeCommands.Worker.class.cast(parse("worker", "--port", "70000")).engineConfig(HOME, Map.of()))
+        assertThatThrownBy(() -> NodeCommands.Worker.class
+                        .cast(parse("worker", "--port", "70000"))
+                        .engineConfig(HOME, Map.of()))
                 .hasMessageContaining("--port must be 0 to 65535");
     }
 
@@ -105,7 +131,10 @@ class NodeCommandsTest {
         var unknown = new CommandLine(new SluiceCli());
         unknown.setErr(new PrintWriter(new StringWriter()));
         assertThat(unknown.execute("server", "--dags", "x")).isEqualTo(2);
-        assertThat(new CommandLine(new SluiceCli()).setErr(new PrintWriter(new StringWriter())).execute("worker", "--dags", "x")).isEqualTo(2);
+        assertThat(new CommandLine(new SluiceCli())
+                        .setErr(new PrintWriter(new StringWriter()))
+                        .execute("worker", "--dags", "x"))
+                .isEqualTo(2);
     }
 
     @Test
@@ -127,6 +156,7 @@ class NodeCommandsTest {
         EngineConfig all = NodeRole.engineFor(NodeRole.STANDALONE, base);
         assertThat(all.role()).isEqualTo("standalone");
         assertThat(all.runWorker() && all.housekeeping()).isTrue();
-        assertThat(NodeRole.label(EnumSet.of(NodeRole.SERVER, NodeRole.SCHEDULER))).isEqualTo("scheduler+server");
+        assertThat(NodeRole.label(EnumSet.of(NodeRole.SERVER, NodeRole.SCHEDULER)))
+                .isEqualTo("scheduler+server");
     }
 }

@@ -40,25 +40,39 @@ class StoreMigrateTest {
         System.setProperty("aws.accessKeyId", MotoS3Server.ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", MotoS3Server.SECRET_KEY);
         String url = "s3://" + bucket + "/team";
-        String[] args = {"store", "migrate", "--to", url, "--s3-endpoint", moto.endpoint(), "--s3-region", "us-east-1", "--s3-path-style"};
+        String[] args = {
+            "store",
+            "migrate",
+            "--to",
+            url,
+            "--s3-endpoint",
+            moto.endpoint(),
+            "--s3-region",
+            "us-east-1",
+            "--s3-path-style"
+        };
 
         String first = run(args);
         assertThat(first).contains("artifacts:         1 copied").contains("logs:              1 copied");
         String again = run(args);
-        assertThat(again).contains("artifacts:         0 copied (0 bytes), 1 already there")
+        assertThat(again)
+                .contains("artifacts:         0 copied (0 bytes), 1 already there")
                 .contains("logs:              0 copied (0 bytes), 1 already there");
 
         try (ObjectStore s3 = new S3ObjectStore(moto.client(), bucket, "team")) {
-            assertThat(new String(s3.readAll("logs/dag/run/task/attempt-1.log"), StandardCharsets.UTF_8)).isEqualTo("hello from attempt 1\n");
+            assertThat(new String(s3.readAll("logs/dag/run/task/attempt-1.log"), StandardCharsets.UTF_8))
+                    .isEqualTo("hello from attempt 1\n");
             // A node with an empty home reads the migrated artifact through the store.
-            Path read = ArtifactStores.of(s3, Files.createTempDirectory("sluice-new-node")).localPath(art.ref());
+            Path read = ArtifactStores.of(s3, Files.createTempDirectory("sluice-new-node"))
+                    .localPath(art.ref());
             assertThat(read).hasContent("a model, say");
         }
     }
 
     @Test
     void migrate_without_a_target_or_with_an_unknown_scheme_says_what_is_wrong() throws Exception {
-        System.setProperty("SLUICE_HOME", Files.createTempDirectory("sluice-home").toString());
+        System.setProperty(
+                "SLUICE_HOME", Files.createTempDirectory("sluice-home").toString());
         PrintStream err = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));

@@ -2,8 +2,8 @@ package dev.sluice.server.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.store.Database;
 import dev.sluice.store.DagRepository;
+import dev.sluice.store.Database;
 import dev.sluice.store.WorkerRepository;
 import dev.sluice.testing.TestDatabase;
 import java.time.Clock;

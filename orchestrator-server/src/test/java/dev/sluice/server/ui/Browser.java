@@ -33,25 +33,37 @@ final class Browser implements AutoCloseable {
                     + ". Install Debian's package (apt-get install -y chromium); .ci/run does it because .ci/needs-chromium exists."
                     + " Set SLUICE_CHROMIUM to use another binary.");
         }
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(CHROMIUM)
-                .setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run")));
+        playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright
+                .chromium()
+                .launch(new BrowserType.LaunchOptions()
+                        .setExecutablePath(CHROMIUM)
+                        .setHeadless(true)
+                        .setArgs(List.of(
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-dev-shm-usage",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync",
+                                "--no-first-run")));
     }
 
     /** A new context (own cookies) and page, 1440×900, in a fixed time zone so screenshots are stable. */
     Page newPage() {
         BrowserContext ctx = browser.newContext(new com.microsoft.playwright.Browser.NewContextOptions()
-                .setViewportSize(1440, 900).setTimezoneId("Europe/Paris").setLocale("en-GB"));
+                .setViewportSize(1440, 900)
+                .setTimezoneId("Europe/Paris")
+                .setLocale("en-GB"));
         ctx.setDefaultTimeout(15_000);
         Page page = ctx.newPage();
         lastPage = page;
         page.onPageError(e -> pageErrors.add("pageerror: " + e));
         page.onConsoleMessage(m -> {
             // Chromium logs every 4xx/5xx response as a console error; those are tested through the UI instead.
-            if ("error".equals(m.type()) && !m.text().startsWith("Failed to load resource")) pageErrors.add("console: " + m.text());
+            if ("error".equals(m.type()) && !m.text().startsWith("Failed to load resource"))
+                pageErrors.add("console: " + m.text());
         });
         return page;
     }
@@ -61,7 +73,9 @@ final class Browser implements AutoCloseable {
         page.locator("#username").fill(user);
         page.locator("#password").fill("pw-" + user);
         page.locator("button[type=submit]").click();
-        page.locator("#who-name").filter(new com.microsoft.playwright.Locator.FilterOptions().setHasText(user)).waitFor();
+        page.locator("#who-name")
+                .filter(new com.microsoft.playwright.Locator.FilterOptions().setHasText(user))
+                .waitFor();
         return page;
     }
 
@@ -71,7 +85,9 @@ final class Browser implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(name + ".png")).setFullPage(true));
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SCREENSHOTS.resolve(name + ".png"))
+                .setFullPage(true));
         assertThat(SCREENSHOTS.resolve(name + ".png")).exists();
     }
 

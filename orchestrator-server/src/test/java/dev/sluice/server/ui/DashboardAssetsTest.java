@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** Static checks on the dashboard's files that a browser would only reveal as a slower or broken page. */
 class DashboardAssetsTest {
     private static final Path UI = Path.of("..", "orchestrator-ui", "src", "main", "resources", "sluice-ui");
-    private static final Pattern STATIC_IMPORT = Pattern.compile("^import [^;]*? from '(\\.[^']+)';", Pattern.MULTILINE);
+    private static final Pattern STATIC_IMPORT =
+            Pattern.compile("^import [^;]*? from '(\\.[^']+)';", Pattern.MULTILINE);
     private static final Pattern PRELOAD = Pattern.compile("<link rel=\"modulepreload\" href=\"([^\"]+)\">");
 
     @Test
@@ -29,7 +30,8 @@ class DashboardAssetsTest {
         for (Matcher m = PRELOAD.matcher(index); m.find(); ) preloaded.add(m.group(1));
         assertThat(needed).contains("js/pages/grid.js", "js/api.js");
         assertThat(preloaded).containsAll(needed);
-        for (String p : preloaded) assertThat(UI.resolve(p)).as("preloaded file exists").exists();
+        for (String p : preloaded)
+            assertThat(UI.resolve(p)).as("preloaded file exists").exists();
     }
 
     private static Set<String> staticClosure(String... roots) throws IOException {
@@ -40,7 +42,11 @@ class DashboardAssetsTest {
             if (!seen.add(f)) continue;
             String src = Files.readString(UI.resolve(f));
             for (Matcher m = STATIC_IMPORT.matcher(src); m.find(); ) {
-                todo.push(Path.of(f).resolveSibling(m.group(1)).normalize().toString().replace('\\', '/'));
+                todo.push(Path.of(f)
+                        .resolveSibling(m.group(1))
+                        .normalize()
+                        .toString()
+                        .replace('\\', '/'));
             }
         }
         return seen;

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final LocatorAssertions.HasAttributeOptions SLOW = new LocatorAssertions.HasAttributeOptions().setTimeout(30_000);
+    private static final LocatorAssertions.HasAttributeOptions SLOW =
+            new LocatorAssertions.HasAttributeOptions().setTimeout(30_000);
     private static final Pattern ALL_SUCCESS = Pattern.compile("^(\\S+=success ?){4}$");
     private UiServer server;
     private Browser browser;
@@ -51,7 +52,10 @@ class DashboardBrowserTest {
     @AfterEach
     void noScriptErrors(org.junit.jupiter.api.TestInfo info) {
         // The last page of every test, pass or fail: what it looked like when the test ended.
-        if (browser.lastPage != null) Browser.screenshot(browser.lastPage, "last-" + info.getTestMethod().orElseThrow().getName());
+        if (browser.lastPage != null)
+            Browser.screenshot(
+                    browser.lastPage,
+                    "last-" + info.getTestMethod().orElseThrow().getName());
         var errors = java.util.List.copyOf(browser.pageErrors);
         browser.pageErrors.clear();
         assertThat(errors).as("uncaught errors in the page").isEmpty();
@@ -102,7 +106,9 @@ class DashboardBrowserTest {
         assertThat(page.locator("#param-rows")).hasAttribute("min", "1");
         assertThat(page.locator("#param-rows")).hasAttribute("max", "1000");
         // The form checks what the API would refuse, and says so under the input it names.
-        for (String[] bad : new String[][] {{"2.5", "integer"}, {"1e400", "finite"}, {"5000", "at most 1000"}, {"0", "at least 1"}}) {
+        for (String[] bad :
+                new String[][] {{"2.5", "integer"}, {"1e400", "finite"}, {"5000", "at most 1000"}, {"0", "at least 1"}
+                }) {
             page.locator("#param-rows").fill(bad[0]);
             page.locator("#trigger-submit").click();
             assertThat(page.locator("#param-rows-error")).isVisible();
@@ -123,16 +129,21 @@ class DashboardBrowserTest {
         // then watch that run's column appear and fill in, live.
         String runId = null;
         for (int i = 0; i < 100 && runId == null; i++) {
-            for (JsonNode r : get(page, "/api/v1/runs?dag_id=ui_params&limit=10").path("items")) {
-                if (r.path("run_type").asText().equals("manual")) runId = r.path("run_id").asText();
+            for (JsonNode r :
+                    get(page, "/api/v1/runs?dag_id=ui_params&limit=10").path("items")) {
+                if (r.path("run_type").asText().equals("manual"))
+                    runId = r.path("run_id").asText();
             }
             if (runId == null) page.waitForTimeout(50);
         }
         assertThat(runId).as("the triggered run").isNotNull();
         for (String task : new String[] {"prepare", "train", "evaluate", "publish"}) {
-            assertThat(page.locator("button.cell[data-run='" + runId + "'][data-task=" + task + "]")).hasAttribute("data-state", "success", SLOW);
+            assertThat(page.locator("button.cell[data-run='" + runId + "'][data-task=" + task + "]"))
+                    .hasAttribute("data-state", "success", SLOW);
         }
-        assertThat((Boolean) page.evaluate("() => window.__seen.has('running')")).as("saw a cell go through running, live").isTrue();
+        assertThat((Boolean) page.evaluate("() => window.__seen.has('running')"))
+                .as("saw a cell go through running, live")
+                .isTrue();
         JsonNode run = get(page, "/api/v1/dags/ui_params/runs/" + runId);
         assertThat(run.at("/params/rows").asInt()).isEqualTo(7);
         assertThat(run.at("/params/label").asText()).isEqualTo("from-the-browser");
@@ -140,7 +151,10 @@ class DashboardBrowserTest {
         Browser.screenshot(page, "04-grid");
 
         // Graph: a second run triggered elsewhere (the API), watched on the graph tab as it happens.
-        APIResponse created = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", 2))));
+        APIResponse created = apiPost(
+                page,
+                "/api/v1/dags/ui_params/runs",
+                RequestOptions.create().setData(Map.of("params", Map.of("rows", 2))));
         assertThat(created.status()).isEqualTo(201);
         String second = JSON.readTree(created.text()).get("run_id").asText();
         page.locator("a[data-tab=graph]").click();
@@ -161,7 +175,8 @@ class DashboardBrowserTest {
         Page page = Browser.signIn(browser.newPage(), base, "operator");
         page.navigate(base + "/ui/#/failures");
         assertThat(page.locator("#failures-table")).isVisible();
-        APIResponse created = apiPost(page, "/api/v1/dags/ui_flaky/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse created = apiPost(
+                page, "/api/v1/dags/ui_flaky/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String runId = JSON.readTree(created.text()).get("run_id").asText();
 
@@ -173,7 +188,8 @@ class DashboardBrowserTest {
         row.locator("a.log-link").click();
 
         assertThat(page.locator("#task-state .st")).hasAttribute("data-state", "failed");
-        assertThat(page.locator("#log")).containsText("ValueError: boom", new LocatorAssertions.ContainsTextOptions().setTimeout(15_000));
+        assertThat(page.locator("#log"))
+                .containsText("ValueError: boom", new LocatorAssertions.ContainsTextOptions().setTimeout(15_000));
         page.locator("#log-search").fill("boom");
         assertThat(page.locator("#log mark").first()).hasText("boom");
         assertThat(page.locator("#log-download")).hasAttribute("href", Pattern.compile("download=true"));
@@ -185,7 +201,8 @@ class DashboardBrowserTest {
         page.locator("#confirm-yes").click();
         assertThat(page.locator("#task-state .st")).hasAttribute("data-state", "success", SLOW);
         assertThat(page.locator("#attempts tbody tr")).hasCount(2);
-        assertThat(page.locator("#log")).containsText("marker found", new LocatorAssertions.ContainsTextOptions().setTimeout(15_000));
+        assertThat(page.locator("#log"))
+                .containsText("marker found", new LocatorAssertions.ContainsTextOptions().setTimeout(15_000));
         Browser.screenshot(page, "08-task-rerun");
     }
 
@@ -199,7 +216,8 @@ class DashboardBrowserTest {
         assertThat(page.locator("#runs-trigger")).hasCount(0);
         assertThat(page.locator("button.toggle")).hasCount(0);
         assertThat(page.locator("[data-nav=admin]")).isHidden();
-        APIResponse refused = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse refused = apiPost(
+                page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(refused.status()).isEqualTo(403);
 
         String run = page.locator("#runs-table tbody tr").first().getAttribute("data-run");
@@ -227,9 +245,16 @@ class DashboardBrowserTest {
         shot(page, "#/dags/ui_params/gantt", "#gantt-table tbody tr", "09-gantt");
         shot(page, "#/dags/ui_params/code", "#source", "10-code");
         // A new version of the file: the Code tab lists both and shows the change as a diff.
-        Files.writeString(server.dags.resolve("ui_params.yaml"), UiDags.PARAMS.replace("params drive the form", "params drive the trigger form"));
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(500))
-                .until(() -> get(page, "/api/v1/dags/ui_params/versions").get("items").size() == 2);
+        Files.writeString(
+                server.dags.resolve("ui_params.yaml"),
+                UiDags.PARAMS.replace("params drive the form", "params drive the trigger form"));
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> get(page, "/api/v1/dags/ui_params/versions")
+                                .get("items")
+                                .size()
+                        == 2);
         page.reload(); // same hash as before: reload to fetch the versions again
         page.locator("#versions li").nth(1).waitFor();
         page.getByText("Diff from v1").click();
@@ -268,7 +293,10 @@ class DashboardBrowserTest {
         Page page = Browser.signIn(browser.newPage(), base, "operator");
         String last = null;
         for (int rows : new int[] {5, 20, 100}) {
-            APIResponse r = apiPost(page, "/api/v1/dags/hello_sluice/runs", RequestOptions.create().setData(Map.of("params", Map.of("rows", rows))));
+            APIResponse r = apiPost(
+                    page,
+                    "/api/v1/dags/hello_sluice/runs",
+                    RequestOptions.create().setData(Map.of("params", Map.of("rows", rows))));
             assertThat(r.status()).isEqualTo(201);
             last = JSON.readTree(r.text()).get("run_id").asText();
         }
@@ -287,7 +315,8 @@ class DashboardBrowserTest {
         page.navigate(base + "/ui/#/dags/ui_params/grid");
         assertThat(page.locator("#live")).hasClass(Pattern.compile("\\bon\\b"));
         page.evaluate("() => { window.__noReload = 7; }");
-        APIResponse created = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse created = apiPost(
+                page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String runId = JSON.readTree(created.text()).get("run_id").asText();
         assertThat(page.locator("a.runhead[data-run='" + runId + "']")).isVisible();
@@ -295,18 +324,26 @@ class DashboardBrowserTest {
         // The HTTP server goes away (as in a restart) while the run goes on: the browser misses its events.
         int port = server.app.httpPort();
         server.app.http().close();
-        assertThat(page.locator("#live")).hasClass(Pattern.compile("\\boff\\b"), new LocatorAssertions.HasClassOptions().setTimeout(20_000));
+        assertThat(page.locator("#live"))
+                .hasClass(Pattern.compile("\\boff\\b"), new LocatorAssertions.HasClassOptions().setTimeout(20_000));
         var dsl = server.app.db.dsl();
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(300))
-                .until(() -> "success".equals(dsl.select(dev.sluice.db.jooq.Tables.DAG_RUN.STATE).from(dev.sluice.db.jooq.Tables.DAG_RUN)
-                        .where(dev.sluice.db.jooq.Tables.DAG_RUN.RUN_ID.eq(runId)).fetchOne(dev.sluice.db.jooq.Tables.DAG_RUN.STATE)));
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(300))
+                .until(() -> "success"
+                        .equals(dsl.select(dev.sluice.db.jooq.Tables.DAG_RUN.STATE)
+                                .from(dev.sluice.db.jooq.Tables.DAG_RUN)
+                                .where(dev.sluice.db.jooq.Tables.DAG_RUN.RUN_ID.eq(runId))
+                                .fetchOne(dev.sluice.db.jooq.Tables.DAG_RUN.STATE)));
         assertThat(page.locator("a.runhead[data-run='" + runId + "']")).not().hasAttribute("data-state", "success");
 
         // Back on the same port: EventSource reconnects by itself, the new server cannot replay, the page refetches.
         server.app.startHttp(port);
-        assertThat(page.locator("#live")).hasClass(Pattern.compile("\\bon\\b"), new LocatorAssertions.HasClassOptions().setTimeout(30_000));
+        assertThat(page.locator("#live"))
+                .hasClass(Pattern.compile("\\bon\\b"), new LocatorAssertions.HasClassOptions().setTimeout(30_000));
         assertThat(page.locator("a.runhead[data-run='" + runId + "']")).hasAttribute("data-state", "success", SLOW);
-        assertThat(page.locator("button.cell[data-run='" + runId + "'][data-task=publish]")).hasAttribute("data-state", "success");
+        assertThat(page.locator("button.cell[data-run='" + runId + "'][data-task=publish]"))
+                .hasAttribute("data-state", "success");
         assertThat(page.evaluate("() => window.__noReload")).isEqualTo(7);
     }
 
@@ -319,7 +356,8 @@ class DashboardBrowserTest {
         assertThat(toggle).hasAttribute("aria-checked", "false");
         toggle.click();
         assertThat(toggle).hasAttribute("aria-checked", "true");
-        assertThat(get(page, "/api/v1/dags/ui_params").get("is_paused").asBoolean()).isTrue();
+        assertThat(get(page, "/api/v1/dags/ui_params").get("is_paused").asBoolean())
+                .isTrue();
         toggle.click();
         assertThat(toggle).hasAttribute("aria-checked", "false");
 
@@ -329,13 +367,23 @@ class DashboardBrowserTest {
         page.locator("#backfill-to").fill("2026-01-02");
         page.locator("#backfill-form button[type=submit]").click();
         assertThat(page.locator(".toast")).containsText("2 runs created");
-        assertThat(page.locator("#runs-table tbody tr td:nth-child(3)", new Page.LocatorOptions().setHasText("backfill")).first()).isVisible();
+        assertThat(page.locator(
+                                "#runs-table tbody tr td:nth-child(3)",
+                                new Page.LocatorOptions().setHasText("backfill"))
+                        .first())
+                .isVisible();
 
-        APIResponse created = apiPost(page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
+        APIResponse created = apiPost(
+                page, "/api/v1/dags/ui_params/runs", RequestOptions.create().setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String run = JSON.readTree(created.text()).get("run_id").asText();
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(300))
-                .until(() -> "success".equals(get(page, "/api/v1/dags/ui_params/runs/" + run).get("state").asText()));
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(300))
+                .until(() -> "success"
+                        .equals(get(page, "/api/v1/dags/ui_params/runs/" + run)
+                                .get("state")
+                                .asText()));
         page.navigate(base + "/ui/#/dags/ui_params/runs/" + run + "/tasks/publish");
         assertThat(page.locator("#rendered-config")).containsText("\"duration\": \"300ms\"");
         page.locator("#mark-failed-btn").click();
@@ -354,7 +402,6 @@ class DashboardBrowserTest {
         Browser.screenshot(page, name);
     }
 
-
     @Test
     @Order(10)
     void modelsPageListsVersionsWithMetricsChampionAndChartAndAnOperatorCanPromote() throws Exception {
@@ -362,8 +409,15 @@ class DashboardBrowserTest {
         var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
         double[] aucs = {0.901, 0.917, 0.912};
         for (double auc : aucs) {
-            registry.register("ui_model", "Income classifier", "sha256:" + "ab".repeat(32), "xgboost", "classification",
-                    Map.of("columns", java.util.List.of()), Map.of("roc_auc", auc, "accuracy", auc - 0.05), Map.of());
+            registry.register(
+                    "ui_model",
+                    "Income classifier",
+                    "sha256:" + "ab".repeat(32),
+                    "xgboost",
+                    "classification",
+                    Map.of("columns", java.util.List.of()),
+                    Map.of("roc_auc", auc, "accuracy", auc - 0.05),
+                    Map.of());
         }
         registry.setAlias("ui_model", "champion", 2, "test");
 
@@ -378,7 +432,8 @@ class DashboardBrowserTest {
 
         // Promote v3: confirmation first, then the champion moves (and the API agrees).
         page.locator("#versions-table tbody tr", new Page.LocatorOptions().setHasText("0.912"))
-                .getByText("Make champion…").click();
+                .getByText("Make champion…")
+                .click();
         assertThat(page.locator("#confirm")).isVisible();
         page.locator("#confirm-yes").click();
         JsonNode versions = null;
@@ -386,7 +441,8 @@ class DashboardBrowserTest {
             versions = get(page, "/api/v1/models/ui_model/versions");
             boolean moved = false;
             for (JsonNode v : versions.path("items")) {
-                if (v.path("version").asInt() == 3 && v.path("aliases").toString().contains("champion")) moved = true;
+                if (v.path("version").asInt() == 3
+                        && v.path("aliases").toString().contains("champion")) moved = true;
             }
             if (moved) break;
             page.waitForTimeout(50);
@@ -394,7 +450,8 @@ class DashboardBrowserTest {
         assertThat(versions.toString()).contains("\"version\":3");
         boolean v3Champion = false;
         for (JsonNode v : versions.path("items")) {
-            if (v.path("version").asInt() == 3) v3Champion = v.path("aliases").toString().contains("champion");
+            if (v.path("version").asInt() == 3)
+                v3Champion = v.path("aliases").toString().contains("champion");
         }
         assertThat(v3Champion).as("v3 is champion after the promotion").isTrue();
     }
@@ -405,12 +462,30 @@ class DashboardBrowserTest {
         var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
         var classes = java.util.List.of("divorced_or_separated", "married", "never_married", "widowed");
         // The figures the adult_marital_status example registered on the full Adult training file.
-        Map<String, Object> metrics = Map.of("accuracy", 0.7298, "f1_macro", 0.6242, "roc_auc_ovr", 0.8924,
-                "confusion_matrix", Map.of("labels", classes, "matrix", java.util.List.of(
-                        java.util.List.of(394, 313, 145, 30), java.util.List.of(72, 1977, 190, 10),
-                        java.util.List.of(144, 318, 1137, 3), java.util.List.of(58, 34, 2, 54))));
-        registry.register("ui_multiclass", "Marital status", "sha256:" + "cd".repeat(32), "xgboost", "multiclass",
-                Map.of("columns", java.util.List.of()), metrics, Map.of("classes", classes));
+        Map<String, Object> metrics = Map.of(
+                "accuracy",
+                0.7298,
+                "f1_macro",
+                0.6242,
+                "roc_auc_ovr",
+                0.8924,
+                "confusion_matrix",
+                Map.of(
+                        "labels",
+                        classes,
+                        "matrix",
+                        java.util.List.of(
+                                java.util.List.of(394, 313, 145, 30), java.util.List.of(72, 1977, 190, 10),
+                                java.util.List.of(144, 318, 1137, 3), java.util.List.of(58, 34, 2, 54))));
+        registry.register(
+                "ui_multiclass",
+                "Marital status",
+                "sha256:" + "cd".repeat(32),
+                "xgboost",
+                "multiclass",
+                Map.of("columns", java.util.List.of()),
+                metrics,
+                Map.of("classes", classes));
         registry.setAlias("ui_multiclass", "champion", 1, "test");
 
         Page page = Browser.signIn(browser.newPage(), base, "viewer");
@@ -432,10 +507,32 @@ class DashboardBrowserTest {
     void modelsPageNamesABinaryModelsClassesByTheDataLabels() throws Exception {
         var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
         // What ml.evaluate records for a binary model whose data labels are bad / good (positive class bad).
-        Map<String, Object> metrics = Map.of("roc_auc", 0.91, "confusion_matrix", Map.of("tp", 40, "fn", 10, "fp", 5, "tn", 145,
-                "labels", java.util.List.of("bad", "good"), "matrix", java.util.List.of(java.util.List.of(40, 10), java.util.List.of(5, 145))));
-        registry.register("ui_binary", "Credit risk", "sha256:" + "ef".repeat(32), "xgboost", "classification",
-                Map.of("member", "boolean"), metrics, Map.of("positive_class", "bad", "negative_class", "good"));
+        Map<String, Object> metrics = Map.of(
+                "roc_auc",
+                0.91,
+                "confusion_matrix",
+                Map.of(
+                        "tp",
+                        40,
+                        "fn",
+                        10,
+                        "fp",
+                        5,
+                        "tn",
+                        145,
+                        "labels",
+                        java.util.List.of("bad", "good"),
+                        "matrix",
+                        java.util.List.of(java.util.List.of(40, 10), java.util.List.of(5, 145))));
+        registry.register(
+                "ui_binary",
+                "Credit risk",
+                "sha256:" + "ef".repeat(32),
+                "xgboost",
+                "classification",
+                Map.of("member", "boolean"),
+                metrics,
+                Map.of("positive_class", "bad", "negative_class", "good"));
         registry.setAlias("ui_binary", "champion", 1, "test");
 
         Page page = Browser.signIn(browser.newPage(), base, "viewer");
@@ -459,19 +556,44 @@ class DashboardBrowserTest {
             duck.exec("COPY (SELECT 20 + (i % 40) AS age, CASE WHEN i % 2 = 0 THEN 'red' ELSE 'blue' END AS colour"
                     + " FROM range(2000) t(i)) TO '" + train + "' (FORMAT parquet)");
         }
-        String trainRef = store.put(train, dev.sluice.ml.artifact.ArtifactKind.DATASET, "application/vnd.apache.parquet").ref();
-        var input = new dev.sluice.ml.data.DatasetSchema(java.util.List.of(new dev.sluice.ml.data.Column("age", dev.sluice.ml.data.ColumnType.NUMBER),
+        String trainRef = store.put(
+                        train, dev.sluice.ml.artifact.ArtifactKind.DATASET, "application/vnd.apache.parquet")
+                .ref();
+        var input = new dev.sluice.ml.data.DatasetSchema(java.util.List.of(
+                new dev.sluice.ml.data.Column("age", dev.sluice.ml.data.ColumnType.NUMBER),
                 new dev.sluice.ml.data.Column("colour", dev.sluice.ml.data.ColumnType.STRING)));
         Path tf = store.newTempFile(".json");
-        dev.sluice.ml.transform.FittedTransform.of(input, java.util.List.of(), trainRef, 2000).save(tf);
-        String transformRef = store.put(tf, dev.sluice.ml.artifact.ArtifactKind.TRANSFORM, "application/json").ref();
-        var bundle = new dev.sluice.ml.model.ModelBundle(dev.sluice.ml.model.ModelBundle.FORMAT, "xgboost", dev.sluice.ml.model.Problem.CLASSIFICATION,
-                dev.sluice.ml.model.Label.binary("y", "1"), java.util.List.of("age"), "sha256:" + "cd".repeat(32), transformRef, input, Map.of(), 1, trainRef, 2000);
+        dev.sluice.ml.transform.FittedTransform.of(input, java.util.List.of(), trainRef, 2000)
+                .save(tf);
+        String transformRef = store.put(tf, dev.sluice.ml.artifact.ArtifactKind.TRANSFORM, "application/json")
+                .ref();
+        var bundle = new dev.sluice.ml.model.ModelBundle(
+                dev.sluice.ml.model.ModelBundle.FORMAT,
+                "xgboost",
+                dev.sluice.ml.model.Problem.CLASSIFICATION,
+                dev.sluice.ml.model.Label.binary("y", "1"),
+                java.util.List.of("age"),
+                "sha256:" + "cd".repeat(32),
+                transformRef,
+                input,
+                Map.of(),
+                1,
+                trainRef,
+                2000);
         Path bf = store.newTempFile(".json");
         dev.sluice.ml.Json.write(bf, bundle);
-        String bundleRef = store.put(bf, dev.sluice.ml.artifact.ArtifactKind.BUNDLE, "application/json").ref();
+        String bundleRef = store.put(bf, dev.sluice.ml.artifact.ArtifactKind.BUNDLE, "application/json")
+                .ref();
         var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
-        var v = registry.register("ui_drift", "Drift demo", bundleRef, "xgboost", "classification", input.toMap(), Map.of("roc_auc", 0.9), Map.of());
+        var v = registry.register(
+                "ui_drift",
+                "Drift demo",
+                bundleRef,
+                "xgboost",
+                "classification",
+                input.toMap(),
+                Map.of("roc_auc", 0.9),
+                Map.of());
         registry.setAlias("ui_drift", "champion", v.version(), "test");
         var dsl = server.app.db.dsl();
         for (int r = 0; r < 10; r++) {
@@ -480,7 +602,9 @@ class DashboardBrowserTest {
             dsl.insertInto(dev.sluice.db.jooq.Tables.PREDICTION_LOG)
                     .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.MODEL_NAME, "ui_drift")
                     .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.VERSION_ID, v.id())
-                    .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.PAYLOAD, org.jooq.JSONB.valueOf(JSON.writeValueAsString(Map.of("rows", rows))))
+                    .set(
+                            dev.sluice.db.jooq.Tables.PREDICTION_LOG.PAYLOAD,
+                            org.jooq.JSONB.valueOf(JSON.writeValueAsString(Map.of("rows", rows))))
                     .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.OUTPUT, org.jooq.JSONB.valueOf("{}"))
                     .execute();
         }
@@ -490,7 +614,8 @@ class DashboardBrowserTest {
         Locator table = page.locator("#drift-table");
         assertThat(table).isVisible();
         assertThat(page.locator("#drift-body")).containsText("1 column(s) drifted above 0.2: age");
-        assertThat(page.locator("#drift-body")).containsText("500 rows from 10 logged requests, against 2000 training rows");
+        assertThat(page.locator("#drift-body"))
+                .containsText("500 rows from 10 logged requests, against 2000 training rows");
         assertThat(table.locator("tbody tr").first()).hasAttribute("data-drifted", "true");
         assertThat(table.locator("tbody tr").first()).containsText("age");
         assertThat(table.locator("tbody tr[data-drifted=false]")).containsText("colour");
@@ -519,12 +644,20 @@ class DashboardBrowserTest {
                   return out.join(',');
                 }""");
         assertThat(statuses).isEqualTo("404,404,404");
-        String session = page.context().cookies().stream().filter(c -> c.name.equals("sluice_session")).findFirst().orElseThrow().value;
+        String session = page.context().cookies().stream()
+                .filter(c -> c.name.equals("sluice_session"))
+                .findFirst()
+                .orElseThrow()
+                .value;
         page.locator("#logout").click();
         assertThat(page.locator("#signin-title")).isVisible();
         // The logout POST itself passed: the old cookie no longer opens a session on the server.
-        var me = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/auth/me"))
-                .header("Cookie", "sluice_session=" + session).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var me = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/auth/me"))
+                                .header("Cookie", "sluice_session=" + session)
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(me.statusCode()).isEqualTo(401);
     }
 
@@ -540,7 +673,8 @@ class DashboardBrowserTest {
                   fetch('%s', { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'Content-Type': 'text/plain' },
                                 body: '{"params":{}}' }).finally(() => document.getElementById('f').submit());
                 </script></body></html>""".formatted(target, target);
-        com.sun.net.httpserver.HttpServer evil = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        com.sun.net.httpserver.HttpServer evil =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
         evil.createContext("/", ex -> {
             byte[] b = attack.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
@@ -551,19 +685,27 @@ class DashboardBrowserTest {
         evil.start();
         try {
             Page page = Browser.signIn(browser.newPage(), base, "operator");
-            int before = get(page, "/api/v1/runs?dag_id=ui_params&limit=500").get("items").size();
+            int before = get(page, "/api/v1/runs?dag_id=ui_params&limit=500")
+                    .get("items")
+                    .size();
             java.util.List<Integer> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
             page.onResponse(r -> {
                 if (r.url().equals(target) && r.request().method().equals("POST")) answers.add(r.status());
             });
             page.navigate("http://127.0.0.1:" + evil.getAddress().getPort() + "/");
             page.waitForURL(target);
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> answers.size() == 2);
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> answers.size() == 2);
             assertThat(answers).containsExactly(403, 403);
             assertThat(page.content()).contains("cross-origin write refused");
             Page check = browser.newPage();
             Browser.signIn(check, base, "operator");
-            assertThat(get(check, "/api/v1/runs?dag_id=ui_params&limit=500").get("items").size()).as("no run was created").isEqualTo(before);
+            assertThat(get(check, "/api/v1/runs?dag_id=ui_params&limit=500")
+                            .get("items")
+                            .size())
+                    .as("no run was created")
+                    .isEqualTo(before);
         } finally {
             evil.stop(0);
         }
@@ -575,7 +717,11 @@ class DashboardBrowserTest {
         Page page = browser.newPage();
         page.navigate(base + "/api/v1/docs");
         assertThat(page.locator(".swagger-ui .opblock").first()).isVisible();
-        assertThat(page.locator(".swagger-ui .opblock-summary-path", new Page.LocatorOptions().setHasText("/dags/{dag_id}/runs")).first()).isVisible();
+        assertThat(page.locator(
+                                ".swagger-ui .opblock-summary-path",
+                                new Page.LocatorOptions().setHasText("/dags/{dag_id}/runs"))
+                        .first())
+                .isVisible();
         // A policy violation (inline script or style) is a console error: noScriptErrors fails the test on it.
     }
 

@@ -48,8 +48,10 @@ class QueueWaitingBrowserTest {
     void a_task_nobody_can_claim_says_which_queue_it_waits_for() throws Exception {
         String base = server.base();
         Page page = Browser.signIn(browser.newPage(), base, "operator");
-        var created = page.request().post(base + "/api/v1/dags/ui_queues/runs",
-                RequestOptions.create().setHeader("Origin", base).setData(Map.of("params", Map.of())));
+        var created = page.request()
+                .post(
+                        base + "/api/v1/dags/ui_queues/runs",
+                        RequestOptions.create().setHeader("Origin", base).setData(Map.of("params", Map.of())));
         assertThat(created.status()).isEqualTo(201);
         String runId = new ObjectMapper().readTree(created.text()).get("run_id").asText();
 

@@ -83,6 +83,14 @@ final class UiDags {
     }
 
     static Map<String, String> all(Path marker) {
-        return Map.of("ui_params.yaml", PARAMS, "ui_flaky.yaml", flaky(marker), "ui_broken.yaml", BROKEN, "hello_sluice.yaml", example());
+        return Map.of(
+                "ui_params.yaml",
+                PARAMS,
+                "ui_flaky.yaml",
+                flaky(marker),
+                "ui_broken.yaml",
+                BROKEN,
+                "hello_sluice.yaml",
+                example());
     }
 }

@@ -41,6 +41,7 @@ class UpgradeFromV34Test {
     static final Path FIXTURE = Path.of("src/test/resources/upgrade/v34");
     /** The operator token the old version issued (a test fixture's credential, valid only in this fixture). */
     static final String OLD_TOKEN = "slu_EKaCrhDD5_d76TpGvMtmWVEoIoEjp3ZOAnJaEWLp0w0";
+
     static final String USER = System.getenv().getOrDefault("SLUICE_TEST_DB_USER", "postgres");
     static final String PASSWORD = System.getenv().getOrDefault("SLUICE_TEST_DB_PASSWORD", "");
 
@@ -58,18 +59,26 @@ class UpgradeFromV34Test {
 
         server = TestDatabase.fresh(2); // only to learn where the test PostgreSQL is
         String name = "sluice_upgrade_" + ProcessHandle.current().pid();
-        try (Connection c = DriverManager.getConnection(server.url(), USER, PASSWORD); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(server.url(), USER, PASSWORD);
+                Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name);
             st.execute("CREATE DATABASE " + name); // generated above, never input
         }
         String url = server.url().replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
         Database db = Database.connect(url, USER, PASSWORD, 16);
-        Flyway.configure().dataSource(db.dataSource()).locations("classpath:db/migration").target("34").load().migrate();
+        Flyway.configure()
+                .dataSource(db.dataSource())
+                .locations("classpath:db/migration")
+                .target("34")
+                .load()
+                .migrate();
         load(db, Map.of("/tmp/oldhome", home.toString(), "/work/wt-old/examples/dags", dags.toString()));
         db.migrate();
 
         var config = SluiceConfig.from(Map.of("SLUICE_HOME", home.toString()));
-        var engine = EngineConfig.defaults(home).withHeartbeat(Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200));
+        var engine = EngineConfig.defaults(home)
+                .withHeartbeat(Duration.ofMillis(200))
+                .withPollInterval(Duration.ofMillis(200));
         app = new SluiceApp(config, db, dags, engine, Clock.systemUTC()).start().startHttp(0);
         base = "http://localhost:" + app.httpPort() + "/api/v1";
     }
@@ -86,7 +95,8 @@ class UpgradeFromV34Test {
         try (Stream<Path> s = Files.list(FIXTURE.resolve("tables"))) {
             tables = s.sorted().toList();
         }
-        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = db.dataSource().getConnection();
+                Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("set session_replication_role = replica"); // rows load in file order; FKs hold as a whole
             for (Path t : tables) {
@@ -94,7 +104,8 @@ class UpgradeFromV34Test {
                 st.execute("delete from " + table); // rows V34's own migrations seed (Quartz locks, the default pool)
                 String csv = Files.readString(t);
                 for (var e : moved.entrySet()) csv = csv.replace(e.getKey(), e.getValue());
-                c.unwrap(PGConnection.class).getCopyAPI()
+                c.unwrap(PGConnection.class)
+                        .getCopyAPI()
                         .copyIn("copy " + table + " from stdin with (format csv, header)", new StringReader(csv));
             }
             // Serial columns continue after the loaded ids.
@@ -121,14 +132,18 @@ class UpgradeFromV34Test {
     }
 
     private static JsonNode get(String path) throws Exception {
-        var r = http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + OLD_TOKEN).build(),
+        var r = http.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer " + OLD_TOKEN)
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
         return ApiJson.MAPPER.readTree(r.body());
     }
 
     private static HttpResponse<String> post(String path, String body, Map<String, String> headers) throws Exception {
-        var b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        var b = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -137,8 +152,11 @@ class UpgradeFromV34Test {
     @Test
     void runs_attempts_and_their_logs_are_readable() throws Exception {
         JsonNode runs = get("/runs?limit=50").path("items");
-        assertThat(runs.findValuesAsText("run_id")).contains("manual__2026-11-03T00:00:00Z", "manual__2026-11-05T00:00:00Z",
-                "scheduled__2026-12-06T03:00:00Z");
+        assertThat(runs.findValuesAsText("run_id"))
+                .contains(
+                        "manual__2026-11-03T00:00:00Z",
+                        "manual__2026-11-05T00:00:00Z",
+                        "scheduled__2026-12-06T03:00:00Z");
         assertThat(runs.findValuesAsText("state")).containsOnly("success");
         JsonNode extract = get("/dags/hello_sluice/runs/manual__2026-11-05T00:00:00Z/tasks/extract");
         assertThat(extract.path("attempts")).hasSize(1);
@@ -178,7 +196,8 @@ class UpgradeFromV34Test {
 
     @Test
     void the_schedule_is_still_armed_and_the_dags_are_active() throws Exception {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(20))
                 .until(() -> app.scheduler.nextFire("daily_retraining").isPresent());
         JsonNode dag = get("/dags/daily_retraining");
         assertThat(dag.path("is_active").asBoolean()).isTrue();

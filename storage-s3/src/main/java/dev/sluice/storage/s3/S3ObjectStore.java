@@ -82,7 +82,9 @@ public final class S3ObjectStore implements ObjectStore {
         GetObjectRequest.Builder req = GetObjectRequest.builder().bucket(bucket).key(k);
         if (offset > 0) {
             // A range past the end is a 416 on S3; the contract says "empty", so check the size first.
-            long size = stat(key).orElseThrow(() -> new FileNotFoundException("no object " + key + " in " + url())).size();
+            long size = stat(key)
+                    .orElseThrow(() -> new FileNotFoundException("no object " + key + " in " + url()))
+                    .size();
             if (offset >= size) return InputStream.nullInputStream();
             req.range("bytes=" + offset + "-");
         }
@@ -115,7 +117,8 @@ public final class S3ObjectStore implements ObjectStore {
         String p = prefix + ObjectKeys.checkPrefix(listPrefix);
         List<ObjectInfo> out = new ArrayList<>();
         try {
-            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(p)).contents()) {
+            for (S3Object o :
+                    s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(p)).contents()) {
                 out.add(new ObjectInfo(o.key().substring(prefix.length()), o.size(), o.lastModified()));
             }
         } catch (SdkException e) {
@@ -136,8 +139,13 @@ public final class S3ObjectStore implements ObjectStore {
         // DeleteObjects takes up to 1,000 keys a request.
         for (int i = 0; i < all.size(); i += 1000) {
             List<ObjectIdentifier> ids = all.subList(i, Math.min(all.size(), i + 1000)).stream()
-                    .map(o -> ObjectIdentifier.builder().key(prefix + o.key()).build()).toList();
-            call("delete", listPrefix, () -> s3.deleteObjects(b -> b.bucket(bucket).delete(Delete.builder().objects(ids).quiet(true).build())));
+                    .map(o -> ObjectIdentifier.builder().key(prefix + o.key()).build())
+                    .toList();
+            call(
+                    "delete",
+                    listPrefix,
+                    () -> s3.deleteObjects(b -> b.bucket(bucket)
+                            .delete(Delete.builder().objects(ids).quiet(true).build())));
         }
         return all.size();
     }

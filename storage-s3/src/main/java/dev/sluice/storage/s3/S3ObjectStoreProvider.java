@@ -33,10 +33,13 @@ public final class S3ObjectStoreProvider implements ObjectStoreProvider {
                 .credentialsProvider(DefaultCredentialsProvider.builder().build());
         String region = settings.get("SLUICE_S3_REGION");
         if (region != null && !region.isBlank()) b.region(Region.of(region.trim()));
-        else if (settings.get("AWS_REGION") == null && settings.get("AWS_DEFAULT_REGION") == null) b.region(Region.US_EAST_1);
+        else if (settings.get("AWS_REGION") == null && settings.get("AWS_DEFAULT_REGION") == null)
+            b.region(Region.US_EAST_1);
         String endpoint = settings.get("SLUICE_S3_ENDPOINT");
         if (endpoint != null && !endpoint.isBlank()) b.endpointOverride(URI.create(endpoint.trim()));
-        if ("true".equalsIgnoreCase(settings.getOrDefault("SLUICE_S3_PATH_STYLE", "false").trim())) b.forcePathStyle(true);
+        if ("true"
+                .equalsIgnoreCase(
+                        settings.getOrDefault("SLUICE_S3_PATH_STYLE", "false").trim())) b.forcePathStyle(true);
         return new S3ObjectStore(b.build(), bucket, url.getPath());
     }
 }

@@ -46,9 +46,13 @@ public final class MotoS3Server {
 
     /** A client with the test credentials, path-style addressing, as MinIO and friends need. */
     public S3Client client() {
-        return S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
-                .endpointOverride(URI.create(endpoint())).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        return S3Client.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .endpointOverride(URI.create(endpoint()))
+                .region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
                 .build();
     }
 
@@ -63,15 +67,25 @@ public final class MotoS3Server {
 
     /** The settings a Sluice process would be given to use this server. */
     public Map<String, String> settings() {
-        return Map.of("SLUICE_S3_ENDPOINT", endpoint(), "SLUICE_S3_REGION", "us-east-1", "SLUICE_S3_PATH_STYLE", "true",
-                "AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        return Map.of(
+                "SLUICE_S3_ENDPOINT",
+                endpoint(),
+                "SLUICE_S3_REGION",
+                "us-east-1",
+                "SLUICE_S3_PATH_STYLE",
+                "true",
+                "AWS_ACCESS_KEY_ID",
+                ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY",
+                SECRET_KEY);
     }
 
     private static MotoS3Server start() throws IOException, InterruptedException {
         Path venv = venv();
         Path server = venv.resolve("bin/moto_server");
         if (!Files.isExecutable(server)) {
-            throw new IllegalStateException(server + " is missing: the test Python environment is incomplete (scripts/python-env)");
+            throw new IllegalStateException(
+                    server + " is missing: the test Python environment is incomplete (scripts/python-env)");
         }
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -79,7 +93,9 @@ public final class MotoS3Server {
         }
         Path log = Files.createTempFile("moto-", ".log");
         Process p = new ProcessBuilder(server.toString(), "-H", "127.0.0.1", "-p", String.valueOf(port))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "moto-stop"));
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (Instant.now().isBefore(deadline)) {
@@ -93,7 +109,8 @@ public final class MotoS3Server {
             }
         }
         p.destroyForcibly();
-        throw new IllegalStateException("moto_server did not listen on port " + port + " within 60 s: " + Files.readString(log));
+        throw new IllegalStateException(
+                "moto_server did not listen on port " + port + " within 60 s: " + Files.readString(log));
     }
 
     /**
@@ -105,8 +122,11 @@ public final class MotoS3Server {
         if (env != null && !env.isBlank()) return Path.of(env);
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isExecutable(dir.resolve("scripts/python-env"))) dir = dir.getParent();
-        if (dir == null) throw new IllegalStateException("SLUICE_TEST_VENV is not set and scripts/python-env was not found");
-        Process p = new ProcessBuilder(dir.resolve("scripts/python-env").toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        if (dir == null)
+            throw new IllegalStateException("SLUICE_TEST_VENV is not set and scripts/python-env was not found");
+        Process p = new ProcessBuilder(dir.resolve("scripts/python-env").toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
         if (p.waitFor() != 0) throw new IllegalStateException("scripts/python-env failed (exit " + p.exitValue() + ")");
         return Path.of(out);

@@ -27,12 +27,15 @@ class S3ObjectStoreTest extends ObjectStoreContract {
         // Credentials through the SDK's standard chain (system properties here; environment variables in production).
         System.setProperty("aws.accessKeyId", MotoS3Server.ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", MotoS3Server.SECRET_KEY);
-        try (ObjectStore s = ObjectStores.open("s3://" + bucket + "/pre/fix", java.nio.file.Path.of("/unused"), moto.settings())) {
+        try (ObjectStore s =
+                ObjectStores.open("s3://" + bucket + "/pre/fix", java.nio.file.Path.of("/unused"), moto.settings())) {
             assertThat(s.url()).isEqualTo("s3://" + bucket + "/pre/fix/");
             s.put("x/y", "z".getBytes(StandardCharsets.UTF_8));
         }
         try (var c = moto.client()) {
-            assertThat(c.getObjectAsBytes(b -> b.bucket(bucket).key("pre/fix/x/y")).asUtf8String()).isEqualTo("z");
+            assertThat(c.getObjectAsBytes(b -> b.bucket(bucket).key("pre/fix/x/y"))
+                            .asUtf8String())
+                    .isEqualTo("z");
         }
     }
 
@@ -40,8 +43,10 @@ class S3ObjectStoreTest extends ObjectStoreContract {
     void a_missing_bucket_is_an_io_error_naming_the_store_and_never_the_secret() throws Exception {
         MotoS3Server moto = MotoS3Server.get();
         ObjectStore s = new S3ObjectStore(moto.client(), "no-such-bucket-here", "");
-        assertThatThrownBy(() -> s.put("k", new byte[] {1})).isInstanceOf(java.io.IOException.class)
-                .hasMessageContaining("s3://no-such-bucket-here/").hasMessageNotContaining(MotoS3Server.SECRET_KEY);
+        assertThatThrownBy(() -> s.put("k", new byte[] {1}))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("s3://no-such-bucket-here/")
+                .hasMessageNotContaining(MotoS3Server.SECRET_KEY);
     }
 
     @Test
