@@ -1,6 +1,5 @@
 package dev.sluice.template;
 
-import dev.sluice.template.PrintedValues.QuotingException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -123,46 +122,24 @@ final class ShellQuoting {
         }
     }
 
-    private static final class Scanner {
-        private final String text;
-        private final PrintedValues values;
-        private final StringBuilder out;
+    private static final class Scanner extends ValueHoleScanner {
         private final Deque<Frame> stack = new ArrayDeque<>();
-        private int i;
         /** Position in {@code out} of the last {@code $} written as the author's text (not escaped, not a value). */
         private int literalDollar = -1;
 
         Scanner(String text, PrintedValues values) {
-            this.text = text;
-            this.values = values;
-            this.out = new StringBuilder(text.length() + 32);
+            super(
+                    text,
+                    values,
+                    "shell command",
+                    "pass it in an environment variable such as \"$SLUICE_PARAM_NAME\", or use | raw for trusted code");
             stack.push(new Frame(Kind.CODE));
-        }
-
-        String run() {
-            while (i < text.length()) {
-                int index = values.indexAt(text, i);
-                if (index >= 0) {
-                    value(values.value(index));
-                    i += values.placeholderLength(index);
-                } else {
-                    step(stack.peek());
-                }
-            }
-            return out.toString();
-        }
-
-        private QuotingException refuse(String why) {
-            int line = 1;
-            for (int k = 0; k < out.length(); k++) if (out.charAt(k) == '\n') line++;
-            return new QuotingException(
-                    "cannot quote a {{ }} value on line " + line + " of the shell command: " + why
-                            + " (pass it in an environment variable such as \"$SLUICE_PARAM_NAME\", or use | raw for trusted code)");
         }
 
         // ---- values
 
-        private void value(String v) {
+        @Override
+        protected void value(String v) {
             if (v.indexOf('\0') >= 0) throw refuse("it contains a NUL character, which bash cannot hold");
             Frame f = stack.peek();
             if (f.escaped) throw refuse("it follows a backslash");
@@ -249,6 +226,11 @@ final class ShellQuoting {
 
         // ---- the author's text
 
+        @Override
+        protected void step() {
+            step(stack.peek());
+        }
+
         private void step(Frame f) {
             switch (f.kind) {
                 case CODE -> code(f);
@@ -314,25 +296,18 @@ final class ShellQuoting {
             return text.charAt(i);
         }
 
-        private boolean at(String s) {
-            return text.startsWith(s, i);
-        }
-
-        private void emit(String s) {
-            out.append(s);
-            i += s.length();
+        /** The character after a backslash: taken as it is, or, a newline, a line continuation. */
+        private void escapedChar(Frame f, char c) {
+            f.escaped = false;
+            if (c == '\n') newlineInText();
+            else emit(String.valueOf(c));
         }
 
         /** Inside "…" (double) or an unquoted here-document (not double): only \ $ ` (and " in double) matter. */
         private void quotedText(Frame f, boolean doubleQuotes) {
             char c = peekChar();
             if (f.escaped) {
-                f.escaped = false;
-                if (c == '\n') {
-                    newlineInText();
-                    return;
-                }
-                emit(String.valueOf(c));
+                escapedChar(f, c);
                 return;
             }
             switch (c) {
@@ -393,13 +368,8 @@ final class ShellQuoting {
         private void code(Frame f) {
             char c = peekChar();
             if (f.escaped) {
-                f.escaped = false;
-                if (c == '\n') { // a line continuation
-                    newlineInText();
-                    return;
-                }
-                f.word.append(NOT_A_KEYWORD);
-                emit(String.valueOf(c));
+                if (c != '\n') f.word.append(NOT_A_KEYWORD);
+                escapedChar(f, c);
                 return;
             }
             switch (c) {
@@ -576,12 +546,7 @@ final class ShellQuoting {
         private void param(Frame f) {
             char c = peekChar();
             if (f.escaped) {
-                f.escaped = false;
-                if (c == '\n') {
-                    newlineInText();
-                    return;
-                }
-                emit(String.valueOf(c));
+                escapedChar(f, c);
                 return;
             }
             switch (c) {

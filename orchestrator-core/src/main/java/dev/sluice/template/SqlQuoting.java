@@ -1,6 +1,5 @@
 package dev.sluice.template;
 
-import dev.sluice.template.PrintedValues.QuotingException;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -57,46 +56,21 @@ final class SqlQuoting {
         return Character.isLetterOrDigit(c) || c == '_' || c == '$';
     }
 
-    private static final class Scanner {
-        private final String text;
-        private final PrintedValues values;
-        private final StringBuilder out;
+    private static final class Scanner extends ValueHoleScanner {
         private State state = State.CODE;
         private boolean escaped;
         private String dollarTag;
         private int dollarBodyStart;
         private int commentDepth;
-        private int i;
         /** End in {@code out} of the last value written, to tell whether a closing $tag$ overlaps one. */
         private int lastValueEnd = -1;
 
         Scanner(String text, PrintedValues values) {
-            this.text = text;
-            this.values = values;
-            this.out = new StringBuilder(text.length() + 32);
+            super(text, values, "SQL", "use | raw for trusted SQL");
         }
 
-        String run() {
-            while (i < text.length()) {
-                int index = values.indexAt(text, i);
-                if (index >= 0) {
-                    value(values.value(index));
-                    i += values.placeholderLength(index);
-                } else {
-                    step();
-                }
-            }
-            return out.toString();
-        }
-
-        private QuotingException refuse(String why) {
-            int line = 1;
-            for (int k = 0; k < out.length(); k++) if (out.charAt(k) == '\n') line++;
-            return new QuotingException("cannot quote a {{ }} value on line " + line + " of the SQL: " + why
-                    + " (use | raw for trusted SQL)");
-        }
-
-        private void value(String v) {
+        @Override
+        protected void value(String v) {
             if (v.indexOf('\0') >= 0) throw refuse("it contains a NUL character");
             if (escaped) throw refuse("it follows a backslash");
             int start = out.length();
@@ -131,16 +105,8 @@ final class SqlQuoting {
             lastValueEnd = out.length();
         }
 
-        private boolean at(String s) {
-            return text.startsWith(s, i);
-        }
-
-        private void emit(String s) {
-            out.append(s);
-            i += s.length();
-        }
-
-        private void step() {
+        @Override
+        protected void step() {
             char c = text.charAt(i);
             switch (state) {
                 case CODE -> code(c);
