@@ -68,7 +68,8 @@ public final class DeployTask extends MlTask {
                         "ml.deploy needs the model registry (application database), which is not available"));
         String name = cfg.str("model_name");
         String bundleRef = inputRef(ctx, cfg, "bundle", true);
-        ModelBundle bundle = Json.read(store(ctx).localPath(bundleRef), ModelBundle.class);
+        java.nio.file.Path bundleFile = store(ctx).localPath(bundleRef);
+        ModelBundle bundle = Json.read(bundleFile, ModelBundle.class);
         Map<String, Object> metrics = cfg.has("metrics") ? cfg.map("metrics") : upstreamMetrics(ctx);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("dag_id", ctx.dagId());
@@ -81,6 +82,10 @@ public final class DeployTask extends MlTask {
         details.put("trained_rows", bundle.trainedRows());
         details.put("params", bundle.params());
         details.put("seed", bundle.seed());
+        // What an ONNX model was built with (sklearn, xgboost, pytorch...), for the Models page; read from the
+        // bundle's JSON so bundles of every format answer (built-in ones have none).
+        if (Json.readMap(java.nio.file.Files.readString(bundleFile)).get("framework") instanceof String framework)
+            details.put("framework", framework);
         // Callers of a multiclass model need its classes without loading the bundle.
         if (bundle.label().classes() != null)
             details.put("classes", bundle.label().classes());

@@ -71,6 +71,56 @@ class ModelApiTest {
     }
 
     @Test
+    void a_version_says_its_kind_and_the_params_and_metrics_its_training_logged() {
+        JsonNode versions =
+                server.get("/models/" + MODEL + "/versions", Role.VIEWER).json().path("items");
+        for (JsonNode v : versions) {
+            assertThat(v.path("kind").asText()).isEqualTo("builtin");
+            assertThat(v.path("framework").asText()).isEqualTo("sluice");
+            assertThat(v.path("algorithm").asText()).isEqualTo("xgboost");
+            // From the train attempt that produced the bundle, not from the deploy that registered it.
+            assertThat(v.path("train_task").asText()).isEqualTo("train");
+            assertThat(v.path("params").path("algorithm").asText()).isEqualTo("xgboost");
+            assertThat(v.path("params").path("rounds").asInt()).isEqualTo(AdultModelFixture.ROUNDS);
+            assertThat(v.path("logged_metrics")
+                            .path("validation")
+                            .path("roc_auc")
+                            .asDouble())
+                    .isBetween(0.5, 1.0);
+        }
+        // Each version its own run's seed: the params are per version, not the model's latest.
+        assertThat(versions.get(0).path("params").path("seed").asInt()).isEqualTo(7);
+        assertThat(versions.get(1).path("params").path("seed").asInt()).isEqualTo(42);
+    }
+
+    @Test
+    void an_onnx_version_names_its_framework_and_shows_its_bundles_params_without_an_experiment() {
+        // Registered straight through the registry, as a deploy of a python task's bundle records it; no attempt
+        // logged an experiment for this bundle, so the params are the bundle's own.
+        var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
+        registry.register(
+                "onnx_kind_api_test",
+                "ONNX from scikit-learn",
+                "sha256:" + "5e".repeat(32),
+                "onnx",
+                "classification",
+                Map.of("age", "number"),
+                Map.of("roc_auc", 0.88),
+                Map.of("framework", "sklearn", "params", Map.of("max_iter", 200)));
+        JsonNode v = server.get("/models/onnx_kind_api_test/versions", Role.VIEWER)
+                .json()
+                .path("items")
+                .get(0);
+        assertThat(v.path("kind").asText()).isEqualTo("onnx");
+        assertThat(v.path("framework").asText()).isEqualTo("sklearn");
+        assertThat(v.path("params").path("max_iter").asInt()).isEqualTo(200);
+        assertThat(v.path("logged_metrics").size()).isZero();
+        assertThat(v.path("train_task").isNull() || v.path("train_task").isMissingNode())
+                .isTrue();
+        assertThat(v.path("metrics").path("roc_auc").asDouble()).isEqualTo(0.88);
+    }
+
+    @Test
     void served_predictions_equal_the_batch_scores_of_the_evaluate_path() throws Exception {
         List<Map<String, Object>> rows = testRows(run2, 40);
         double[] batch = batchScores(run2, rows);

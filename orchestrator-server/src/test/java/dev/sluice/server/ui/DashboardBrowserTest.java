@@ -628,6 +628,131 @@ class DashboardBrowserTest {
     }
 
     @Test
+    @Order(12)
+    void modelsPageFitsA1440WindowShowsEachVersionsKindAndComparesTwo() throws Exception {
+        // Versions as a real binary pipeline registers them: every metric ml.evaluate records, scheduled run ids as
+        // long as real ones, and the params the train task logged; the last one an ONNX model from scikit-learn.
+        // This is the page that once pushed "from run" and the chart's right end out of a 1,440-px window.
+        var registry = new dev.sluice.ml.registry.ModelRegistry(server.app.db.dataSource());
+        for (int i = 1; i <= 4; i++) {
+            Map<String, Object> metrics = new java.util.LinkedHashMap<>();
+            metrics.put("rows", 9769);
+            metrics.put("accuracy", 0.86 + i / 1000.0);
+            metrics.put("precision", 0.7712);
+            metrics.put("recall", 0.6043 + i / 100.0);
+            metrics.put("f1", 0.6776);
+            metrics.put("roc_auc", 0.9181 + i / 1000.0);
+            metrics.put("pr_auc", 0.8013);
+            metrics.put("log_loss", 0.2962);
+            metrics.put("threshold", 0.5);
+            boolean onnx = i == 4;
+            registry.register(
+                    "ui_fit",
+                    "Fits the window",
+                    "sha256:" + Integer.toHexString(0x10 + i).repeat(32),
+                    onnx ? "onnx" : "xgboost",
+                    "classification",
+                    Map.of("age", "number"),
+                    metrics,
+                    onnx
+                            ? Map.of(
+                                    "dag_id",
+                                    "sklearn_retraining",
+                                    "run_id",
+                                    "scheduled__2026-12-0" + i + "T02:00:00+00:00",
+                                    "framework",
+                                    "sklearn",
+                                    "params",
+                                    Map.of("max_iter", 200, "learning_rate", 0.1))
+                            : Map.of(
+                                    "dag_id",
+                                    "daily_retraining",
+                                    "run_id",
+                                    "scheduled__2026-12-0" + i + "T02:00:00+00:00",
+                                    "params",
+                                    Map.of("max_depth", 3 + i, "eta", 0.1, "rounds", 200)));
+        }
+        registry.setAlias("ui_fit", "champion", 2, "test");
+
+        // An operator: the widest table, with a "Make champion…" button on the rows.
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        page.navigate(base + "/ui/#/models/ui_fit");
+        Locator rows = page.locator("#versions-table tbody tr");
+        assertThat(rows).hasCount(4);
+        assertThat(page.locator("#versions-table tr[data-version='1'] td.kind")).containsText("built-in");
+        assertThat(page.locator("#versions-table tr[data-version='1'] td.kind")).containsText("sluice · xgboost");
+        assertThat(page.locator("#versions-table tr[data-version='4'] td.kind")).containsText("ONNX");
+        assertThat(page.locator("#versions-table tr[data-version='4'] td.kind")).containsText("sklearn");
+        // The chart has drawn when Chart.js has sized its canvas to the box.
+        page.waitForFunction("() => document.querySelector('#metric-chart').style.width !== ''");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> box = (Map<String, Object>) page.evaluate("""
+                () => {
+                  const r = (s) => document.querySelector(s).getBoundingClientRect();
+                  const runHead = [...document.querySelectorAll('#versions-table thead th')].find((th) => th.textContent === 'From run');
+                  const scroll = document.querySelector('#versions-scroll');
+                  return { viewport: document.documentElement.clientWidth, page: document.documentElement.scrollWidth,
+                    scrollRight: r('#versions-scroll').right, tableRight: r('#versions-table').right,
+                    runHeadRight: runHead.getBoundingClientRect().right, overflow: getComputedStyle(scroll).overflowX,
+                    chartRight: r('#metric-chart').right, chartBoxRight: r('#metric-chart-box').right };
+                }""");
+        Browser.screenshot(page, "12d-models-fit-1440");
+        double viewport = ((Number) box.get("viewport")).doubleValue();
+        assertThat(((Number) box.get("page")).doubleValue())
+                .as("no page-level horizontal scroll")
+                .isLessThanOrEqualTo(viewport);
+        assertThat(num(box, "scrollRight")).as("versions box inside the window").isLessThanOrEqualTo(viewport);
+        assertThat(num(box, "tableRight"))
+                .as("versions table inside its box at 1440 px")
+                .isLessThanOrEqualTo(num(box, "scrollRight"));
+        assertThat(num(box, "runHeadRight"))
+                .as("'From run' column visible")
+                .isLessThanOrEqualTo(num(box, "scrollRight"));
+        assertThat(box.get("overflow")).as("a wider table scrolls in its box").isEqualTo("auto");
+        assertThat(num(box, "chartRight")).as("chart inside its box").isLessThanOrEqualTo(num(box, "chartBoxRight"));
+        assertThat(num(box, "chartBoxRight")).as("chart box inside the window").isLessThanOrEqualTo(viewport);
+
+        // A version's detail: its kind, framework and the params its training logged (here the bundle's).
+        rows.nth(0).getByText("v4").click();
+        Locator detail = page.locator("#version-detail");
+        assertThat(detail).containsText("ONNX");
+        assertThat(detail).containsText("sklearn");
+        assertThat(detail).containsText("max_iter");
+        assertThat(detail).containsText("0.9221"); // roc_auc of v4
+
+        // Compare v1 and v3: both versions' metrics side by side, the differing rows marked.
+        assertThat(page.locator("#compare-btn")).isDisabled();
+        page.locator("#versions-table tr[data-version='1'] input.pick").check();
+        page.locator("#versions-table tr[data-version='3'] input.pick").check();
+        page.locator("#compare-btn").click();
+        Locator compare = page.locator("#compare-table");
+        assertThat(compare.locator("thead th[data-version]")).hasCount(2);
+        Locator rocAuc = compare.locator("tr[data-name='roc_auc']");
+        assertThat(rocAuc).containsText("0.9191");
+        assertThat(rocAuc).containsText("0.9211");
+        assertThat(rocAuc).hasClass(Pattern.compile("differs"));
+        assertThat(compare.locator("tr[data-name='max_depth']")).containsText("4");
+        assertThat(compare.locator("tr[data-name='max_depth']")).containsText("6");
+        assertThat(compare.locator("tr[data-name='precision']")).not().hasClass(Pattern.compile("differs"));
+        Browser.screenshot(page, "12e-models-compare");
+        // The comparison is a link: reopening it shows the same versions.
+        page.reload();
+        assertThat(page.locator("#compare-table thead th[data-version]")).hasCount(2);
+
+        // More metric columns than the window holds: the table scrolls inside its box, the page does not.
+        page.setViewportSize(900, 900);
+        page.waitForFunction("() => { const s = document.querySelector('#versions-scroll');"
+                + " return s.scrollWidth > s.clientWidth; }");
+        Object pageWidth =
+                page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth");
+        assertThat(pageWidth).as("no page-level horizontal scroll at 900 px").isEqualTo(true);
+    }
+
+    private static double num(Map<String, Object> m, String key) {
+        return ((Number) m.get(key)).doubleValue();
+    }
+
+    @Test
     @Order(13)
     void bodilessWritesAndSignOutGoThroughTheCrossSiteCheck() throws Exception {
         Page page = Browser.signIn(browser.newPage(), base, "admin");
