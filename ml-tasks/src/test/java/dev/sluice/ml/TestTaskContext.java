@@ -1,6 +1,8 @@
 package dev.sluice.ml;
 
 import dev.sluice.task.TaskContext;
+import dev.sluice.task.TaskServiceProvider;
+import dev.sluice.task.TaskServices;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -88,7 +90,20 @@ public final class TestTaskContext implements TaskContext {
             return this;
         }
 
+        /** With the plugins' services (the model registry...) on the given ones, as the engine offers them. */
         public TestTaskContext build() {
+            TaskServiceProvider.provideAll(new TaskServices() {
+                @Override
+                public <T> Optional<T> get(Class<T> type) {
+                    return Optional.ofNullable(type.cast(services.get(type)));
+                }
+
+                @Override
+                public <T> TaskServices put(Class<T> type, T value) {
+                    services.putIfAbsent(type, value);
+                    return this;
+                }
+            });
             return new TestTaskContext(this);
         }
     }

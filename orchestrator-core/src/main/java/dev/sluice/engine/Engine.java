@@ -10,6 +10,7 @@ import dev.sluice.store.LogStore;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.TaskInstanceRepository;
 import dev.sluice.store.WorkerRepository;
+import dev.sluice.task.TaskServiceProvider;
 import dev.sluice.task.TaskTypeRegistry;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -83,6 +84,8 @@ public final class Engine implements AutoCloseable {
         });
         CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator, events);
         services.put(DataSource.class, db.dataSource());
+        // Plugins' services (the model registry...) are built on the database, so they come after it.
+        TaskServiceProvider.provideAll(services);
         // The files of DAG versions come from the configured store; without one, from SLUICE_HOME's own directory.
         this.dagDirectories = new DagDirectories(
                 dags,

@@ -24,7 +24,7 @@ import org.jooq.impl.DSL;
  * module exposes it over HTTP.
  */
 public final class ModelRegistry {
-    public static final String CHAMPION = "champion";
+    public static final String CHAMPION = dev.sluice.ml.model.RegisteredModels.CHAMPION;
     private final DSLContext db;
 
     public ModelRegistry(DataSource ds) {
