@@ -15,6 +15,8 @@ import dev.sluice.ml.data.DuckDb;
 import dev.sluice.ml.model.ModelBundle;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
+import dev.sluice.ml.stats.Histogram;
+import dev.sluice.ml.stats.Psi;
 import dev.sluice.ml.transform.FittedTransform;
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.sluice.server.api;
+package dev.sluice.ml.api;
 
 import dev.sluice.ml.artifact.ArtifactStore;
 import dev.sluice.ml.artifact.ArtifactStores;
@@ -20,8 +20,6 @@ import dev.sluice.server.http.Items;
 import dev.sluice.server.http.Params;
 import dev.sluice.server.http.RouteTable;
 import dev.sluice.server.http.Types;
-import dev.sluice.server.query.ExperimentQueries;
-import dev.sluice.server.query.ModelQueries;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;

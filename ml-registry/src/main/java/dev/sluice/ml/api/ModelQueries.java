@@ -1,4 +1,4 @@
-package dev.sluice.server.query;
+package dev.sluice.ml.api;
 
 import static dev.sluice.db.jooq.Tables.MODEL;
 import static dev.sluice.db.jooq.Tables.MODEL_ALIAS;

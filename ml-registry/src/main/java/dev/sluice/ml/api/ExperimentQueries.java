@@ -1,4 +1,4 @@
-package dev.sluice.server.query;
+package dev.sluice.ml.api;
 
 import static dev.sluice.db.jooq.Tables.ARTIFACT;
 import static dev.sluice.db.jooq.Tables.ARTIFACT_LINEAGE;
