@@ -1,5 +1,7 @@
 package dev.sluice.ml;
 
+import dev.sluice.store.RunHistoryRepository;
+import dev.sluice.task.RunHistory;
 import dev.sluice.task.TaskContext;
 import dev.sluice.task.TaskServiceProvider;
 import dev.sluice.task.TaskServices;
@@ -90,8 +92,12 @@ public final class TestTaskContext implements TaskContext {
             return this;
         }
 
-        /** With the plugins' services (the model registry...) on the given ones, as the engine offers them. */
+        /** With the engine's run history and the plugins' services (the registry...) on the given ones, as the engine offers them. */
         public TestTaskContext build() {
+            if (services.get(javax.sql.DataSource.class) instanceof javax.sql.DataSource ds)
+                services.putIfAbsent(
+                        RunHistory.class,
+                        new RunHistoryRepository(org.jooq.impl.DSL.using(ds, org.jooq.SQLDialect.POSTGRES)));
             TaskServiceProvider.provideAll(new TaskServices() {
                 @Override
                 public <T> Optional<T> get(Class<T> type) {

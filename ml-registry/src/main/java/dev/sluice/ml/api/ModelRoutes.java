@@ -20,6 +20,7 @@ import dev.sluice.server.http.Items;
 import dev.sluice.server.http.Params;
 import dev.sluice.server.http.RouteTable;
 import dev.sluice.server.http.Types;
+import dev.sluice.task.RunHistory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -66,7 +67,10 @@ public final class ModelRoutes implements ApiExtension {
                         store,
                         api.dataSource(),
                         api.config().home().resolve("tmp").resolve("drift")),
-                new ExperimentQueries(org.jooq.impl.DSL.using(api.dataSource(), org.jooq.SQLDialect.POSTGRES)),
+                new ExperimentQueries(
+                        org.jooq.impl.DSL.using(api.dataSource(), org.jooq.SQLDialect.POSTGRES),
+                        api.service(RunHistory.class)
+                                .orElseThrow(() -> new IllegalStateException("the engine offers no run history"))),
                 api.audit());
     }
 

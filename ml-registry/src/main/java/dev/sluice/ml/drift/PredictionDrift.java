@@ -1,7 +1,7 @@
 package dev.sluice.ml.drift;
 
-import static dev.sluice.db.jooq.Tables.PREDICTION_LOG;
 import static dev.sluice.ml.data.DuckDb.literal;
+import static dev.sluice.ml.registry.db.jooq.Tables.PREDICTION_LOG;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
