@@ -1,6 +1,10 @@
 package dev.sluice.ml;
 
+import dev.sluice.store.RunHistoryRepository;
+import dev.sluice.task.RunHistory;
 import dev.sluice.task.TaskContext;
+import dev.sluice.task.TaskServiceProvider;
+import dev.sluice.task.TaskServices;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -88,7 +92,24 @@ public final class TestTaskContext implements TaskContext {
             return this;
         }
 
+        /** With the engine's run history and the plugins' services (the registry...) on the given ones, as the engine offers them. */
         public TestTaskContext build() {
+            if (services.get(javax.sql.DataSource.class) instanceof javax.sql.DataSource ds)
+                services.putIfAbsent(
+                        RunHistory.class,
+                        new RunHistoryRepository(org.jooq.impl.DSL.using(ds, org.jooq.SQLDialect.POSTGRES)));
+            TaskServiceProvider.provideAll(new TaskServices() {
+                @Override
+                public <T> Optional<T> get(Class<T> type) {
+                    return Optional.ofNullable(type.cast(services.get(type)));
+                }
+
+                @Override
+                public <T> TaskServices put(Class<T> type, T value) {
+                    services.putIfAbsent(type, value);
+                    return this;
+                }
+            });
             return new TestTaskContext(this);
         }
     }

@@ -7,9 +7,12 @@ import dev.sluice.store.Database;
 import dev.sluice.store.LogRetention;
 import dev.sluice.store.LogStats;
 import dev.sluice.store.LogStore;
+import dev.sluice.store.RunHistoryRepository;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.TaskInstanceRepository;
 import dev.sluice.store.WorkerRepository;
+import dev.sluice.task.RunHistory;
+import dev.sluice.task.TaskServiceProvider;
 import dev.sluice.task.TaskTypeRegistry;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -83,6 +86,10 @@ public final class Engine implements AutoCloseable {
         });
         CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator, events);
         services.put(DataSource.class, db.dataSource());
+        // Earlier runs as task types and plugins may see them, instead of the engine's tables.
+        services.put(RunHistory.class, new RunHistoryRepository(db.dsl()));
+        // Plugins' services (the model registry...) are built on the database, so they come after it.
+        TaskServiceProvider.provideAll(services);
         // The files of DAG versions come from the configured store; without one, from SLUICE_HOME's own directory.
         this.dagDirectories = new DagDirectories(
                 dags,

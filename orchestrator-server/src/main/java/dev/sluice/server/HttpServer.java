@@ -1,13 +1,8 @@
 package dev.sluice.server;
 
-import dev.sluice.ml.artifact.ArtifactStores;
-import dev.sluice.ml.drift.PredictionDrift;
-import dev.sluice.ml.registry.ModelRegistry;
-import dev.sluice.ml.serving.PredictionService;
 import dev.sluice.server.api.AdminRoutes;
 import dev.sluice.server.api.AuthRoutes;
 import dev.sluice.server.api.DagRoutes;
-import dev.sluice.server.api.ModelRoutes;
 import dev.sluice.server.api.OperationsRoutes;
 import dev.sluice.server.api.RunRoutes;
 import dev.sluice.server.api.SystemRoutes;
@@ -20,6 +15,8 @@ import dev.sluice.server.auth.LoginThrottle;
 import dev.sluice.server.auth.TokenStore;
 import dev.sluice.server.auth.UserStore;
 import dev.sluice.server.events.EventHub;
+import dev.sluice.server.extension.ApiContext;
+import dev.sluice.server.extension.ApiExtension;
 import dev.sluice.server.http.ApiError;
 import dev.sluice.server.http.ApiJson;
 import dev.sluice.server.http.Bodies;
@@ -32,9 +29,7 @@ import dev.sluice.server.http.SecurityHeaders;
 import dev.sluice.server.metrics.EngineMetrics;
 import dev.sluice.server.query.BackfillQueries;
 import dev.sluice.server.query.DagQueries;
-import dev.sluice.server.query.ExperimentQueries;
 import dev.sluice.server.query.FailureQueries;
-import dev.sluice.server.query.ModelQueries;
 import dev.sluice.server.query.RunQueries;
 import dev.sluice.server.query.TaskQueries;
 import io.javalin.Javalin;
@@ -84,7 +79,8 @@ public final class HttpServer implements AutoCloseable {
             });
             cfg.events(e -> e.handlerAdded(h -> registered.add(h.getHttpMethod().name() + " " + h.getPath())));
         });
-        app.exception(Exception.class, ErrorTable::handle);
+        ErrorTable errors = new ErrorTable();
+        app.exception(Exception.class, errors::handle);
         app.before(ctx -> {
             SecurityHeaders.apply(ctx);
             // Before any handler reads a byte: an oversized body is refused at once, whatever route it was sent to.
@@ -134,19 +130,10 @@ public final class HttpServer implements AutoCloseable {
         OperationsRoutes.register(
                 routes, new FailureQueries(dsl), new BackfillQueries(dsl), sluice.backfills, dags, audit);
         AdminRoutes.register(routes, users, tokens, audit);
-        ModelRegistry registry = new ModelRegistry(sluice.db.dataSource());
-        ModelRoutes.register(
-                routes,
-                new ModelQueries(registry, dsl),
-                registry,
-                predictions(sluice, registry),
-                new PredictionDrift(
-                        registry,
-                        ArtifactStores.of(sluice.store, sluice.config.home()),
-                        sluice.db.dataSource(),
-                        sluice.config.home().resolve("tmp").resolve("drift")),
-                new ExperimentQueries(dsl),
-                audit);
+        // Routes other modules contribute (the model registry): same table, so same auth, OpenAPI and tests.
+        ApiContext contributions = new ApiContext(
+                routes, errors, audit, sluice.config, sluice.db.dataSource(), sluice.store, sluice.services);
+        for (ApiExtension extension : ApiExtension.discover()) extension.register(contributions);
         SystemRoutes.register(routes, sluice.db, metrics, events);
         app.get("/", ctx -> ctx.redirect("/ui/"));
 
@@ -156,20 +143,6 @@ public final class HttpServer implements AutoCloseable {
         heartbeat.scheduleWithFixedDelay(events::heartbeat, 15, 15, TimeUnit.SECONDS);
         app.start(settings.bind(), port);
         return new HttpServer(app, routes, events, registered, heartbeat);
-    }
-
-    /**
-     * One service for the whole process: its cache of loaded models is what makes a champion move a hot swap
-     * rather than a reload per request. It reads the artifact store the ML tasks write (SLUICE_HOME/artifacts or SLUICE_STORE_URL).
-     */
-    private static PredictionService predictions(SluiceApp sluice, ModelRegistry registry) {
-        return new PredictionService(
-                registry,
-                ArtifactStores.of(sluice.store, sluice.config.home()),
-                sluice.db.dataSource(),
-                // java.util.Random, not ThreadLocalRandom: the generator is shared by all request threads.
-                sluice.config.predictionLogRate(),
-                new java.util.Random());
     }
 
     public int port() {

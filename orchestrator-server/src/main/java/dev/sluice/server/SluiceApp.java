@@ -42,6 +42,9 @@ public final class SluiceApp implements AutoCloseable {
 
     public final Database db;
     public final TaskTypeRegistry types;
+    /** What task types reach through TaskContext.service; the API's extensions are given them too. */
+    public final Services services;
+
     public final Engine engine;
     /** The DAG folder's sync: a scheduler's alone (null on other nodes, which read DAGs from the database). */
     public final DagSync dagSync;
@@ -93,14 +96,10 @@ public final class SluiceApp implements AutoCloseable {
             node = node.withLogs(node.logs().withStore(store));
         this.engineConfig = node;
         // Task processes get a clean environment: only what SLUICE_TASK_ENV_ALLOW lets through of the server's.
-        this.engine = new Engine(
-                db,
-                types,
-                this.engineConfig,
-                clock,
-                new Services()
-                        .put(ProcessLauncher.class, ProcessLauncher.of(config))
-                        .put(ObjectStore.class, store));
+        this.services = new Services()
+                .put(ProcessLauncher.class, ProcessLauncher.of(config))
+                .put(ObjectStore.class, store);
+        this.engine = new Engine(db, types, this.engineConfig, clock, services);
         // Every node may finish a task or a run (a worker records, a server cancels or marks): each tells its own.
         this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
         engine.onEvents(webhooks);

@@ -1,14 +1,14 @@
 package dev.sluice.ml.artifact;
 
-import static dev.sluice.db.jooq.Tables.ARTIFACT;
-import static dev.sluice.db.jooq.Tables.ARTIFACT_LINEAGE;
-import static dev.sluice.db.jooq.Tables.ATTEMPT;
-import static dev.sluice.db.jooq.Tables.DAG_RUN;
+import static dev.sluice.ml.db.jooq.Tables.ARTIFACT;
+import static dev.sluice.ml.db.jooq.Tables.ARTIFACT_LINEAGE;
 
 import dev.sluice.ml.Json;
+import dev.sluice.task.RunHistory;
 import dev.sluice.task.TaskContext;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -18,22 +18,26 @@ import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
 /**
- * Records artifacts and their lineage in PostgreSQL: what each artifact is (kind, schema, rows, bytes, hash), which
- * attempt produced it and which consumed it. Without a database (unit tests) it records nothing.
+ * Records artifacts and their lineage in PostgreSQL (this module's tables): what each artifact is (kind, schema,
+ * rows, bytes, hash), which attempt produced it and which consumed it. What became of those attempts (did their run
+ * succeed, when was it) is asked of the engine's {@link RunHistory}, never of its tables. Without a database (unit
+ * tests) it records nothing.
  */
 public final class ArtifactCatalog {
     private final DSLContext db;
+    private final RunHistory history;
 
-    private ArtifactCatalog(DSLContext db) {
+    private ArtifactCatalog(DSLContext db, RunHistory history) {
         this.db = db;
+        this.history = history;
     }
 
     public static ArtifactCatalog of(TaskContext ctx) {
-        return ctx.service(DataSource.class).map(ArtifactCatalog::on).orElseGet(() -> new ArtifactCatalog(null));
-    }
-
-    public static ArtifactCatalog on(DataSource ds) {
-        return new ArtifactCatalog(DSL.using(ds, SQLDialect.POSTGRES));
+        return ctx.service(DataSource.class)
+                .map(ds -> new ArtifactCatalog(
+                        DSL.using(ds, SQLDialect.POSTGRES),
+                        ctx.service(RunHistory.class).orElse(null)))
+                .orElseGet(() -> new ArtifactCatalog(null, null));
     }
 
     public boolean enabled() {
@@ -108,31 +112,33 @@ public final class ArtifactCatalog {
      * succeeded count: data a failed run was trained or gated on is no baseline.
      */
     public Optional<PastStats> lastSuccessfulRun(TaskContext ctx, String role) {
-        if (db == null) return Optional.empty();
-        return db.select(ARTIFACT.HASH, ARTIFACT.STATS, DAG_RUN.RUN_ID, DAG_RUN.LOGICAL_DATE)
+        if (db == null || history == null) return Optional.empty();
+        // This task's attempts that produced statistics under the role, in other runs; the run history says which
+        // of them is the latest good one.
+        Map<Long, Long> artifactByAttempt = new HashMap<>();
+        db.select(ARTIFACT_LINEAGE.ATTEMPT_ID, ARTIFACT_LINEAGE.ARTIFACT_ID)
                 .from(ARTIFACT_LINEAGE)
                 .join(ARTIFACT)
                 .on(ARTIFACT.ID.eq(ARTIFACT_LINEAGE.ARTIFACT_ID))
-                .join(DAG_RUN)
-                .on(DAG_RUN.ID.eq(ARTIFACT_LINEAGE.RUN_ID))
-                .join(ATTEMPT)
-                .on(ATTEMPT.ID.eq(ARTIFACT_LINEAGE.ATTEMPT_ID))
                 .where(
                         ARTIFACT_LINEAGE.DAG_ID.eq(ctx.dagId()),
                         ARTIFACT_LINEAGE.TASK_ID.eq(ctx.taskId()),
                         ARTIFACT_LINEAGE.ROLE.eq(role),
                         ARTIFACT_LINEAGE.DIRECTION.eq("produced"),
                         ARTIFACT_LINEAGE.RUN_ID.ne(ctx.runKey()),
-                        ARTIFACT.STATS.isNotNull(),
-                        DAG_RUN.STATE.eq("success"),
-                        ATTEMPT.STATE.eq("success"),
-                        DAG_RUN.LOGICAL_DATE.le(ctx.logicalDate().atOffset(ZoneOffset.UTC)))
-                .orderBy(DAG_RUN.LOGICAL_DATE.desc(), DAG_RUN.ID.desc())
-                .limit(1)
+                        ARTIFACT.STATS.isNotNull())
+                .orderBy(ARTIFACT_LINEAGE.ID.desc())
+                .forEach(r -> artifactByAttempt.putIfAbsent(r.value1(), r.value2())); // an attempt's latest record
+        Optional<RunHistory.PastAttempt> past =
+                history.latestSuccessful(List.copyOf(artifactByAttempt.keySet()), ctx.logicalDate());
+        if (past.isEmpty()) return Optional.empty();
+        return db.select(ARTIFACT.HASH, ARTIFACT.STATS)
+                .from(ARTIFACT)
+                .where(ARTIFACT.ID.eq(artifactByAttempt.get(past.get().attemptKey())))
                 .fetchOptional(r -> new PastStats(
                         Artifact.REF_PREFIX + r.value1(),
-                        r.value3(),
-                        r.value4().toInstant(),
+                        past.get().runId(),
+                        past.get().logicalDate(),
                         Json.readMap(r.value2().data())));
     }
 

@@ -1,6 +1,6 @@
 package dev.sluice.ml.artifact;
 
-import static dev.sluice.db.jooq.Tables.ML_TASK_CACHE;
+import static dev.sluice.ml.db.jooq.Tables.ML_TASK_CACHE;
 
 import dev.sluice.ml.Json;
 import dev.sluice.task.TaskContext;

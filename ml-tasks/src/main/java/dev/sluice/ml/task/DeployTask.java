@@ -2,8 +2,7 @@ package dev.sluice.ml.task;
 
 import dev.sluice.ml.Json;
 import dev.sluice.ml.model.ModelBundle;
-import dev.sluice.ml.registry.ModelRegistry;
-import dev.sluice.ml.registry.ModelVersion;
+import dev.sluice.ml.model.RegisteredModels;
 import dev.sluice.task.ConfigField;
 import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
@@ -12,7 +11,6 @@ import dev.sluice.task.TaskResult;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 
 /**
  * ml.deploy: registers the bundle as the next version of a named model (model + fitted transform + input schema +
@@ -28,7 +26,8 @@ public final class DeployTask extends MlTask {
                     FieldType.MAP,
                     null,
                     "Metrics to record; default: upstream \"metrics\" (ml.evaluate's)."),
-            ConfigField.optional("alias", FieldType.STRING, ModelRegistry.CHAMPION, "Alias moved to the new version."),
+            ConfigField.optional(
+                    "alias", FieldType.STRING, RegisteredModels.CHAMPION, "Alias moved to the new version."),
             ConfigField.optional(
                     "description",
                     FieldType.STRING,
@@ -63,7 +62,7 @@ public final class DeployTask extends MlTask {
     @Override
     TaskResult run(TaskContext ctx) throws Exception {
         Cfg cfg = cfg(ctx);
-        DataSource ds = ctx.service(DataSource.class)
+        RegisteredModels registry = ctx.service(RegisteredModels.class)
                 .orElseThrow(() -> new TaskFailedException(
                         "ml.deploy needs the model registry (application database), which is not available"));
         String name = cfg.str("model_name");
@@ -104,7 +103,6 @@ public final class DeployTask extends MlTask {
                     dropped.stream()
                             .map(dev.sluice.ml.transform.DroppedColumn::toMap)
                             .toList());
-        ModelRegistry registry = new ModelRegistry(ds);
         String alias = cfg.str("alias");
         // A night that retrains to the very same bytes (same data, config and seed) is not a new model: the
         // registry keeps one version per distinct bundle behind the alias rather than a copy per run.
@@ -123,7 +121,7 @@ public final class DeployTask extends MlTask {
             out.put("unchanged", true);
             return TaskResult.of(out);
         }
-        ModelVersion v = registry.register(
+        RegisteredModels.Version v = registry.register(
                 name,
                 cfg.str("description", null),
                 bundleRef,

@@ -9,8 +9,7 @@ import dev.sluice.ml.model.Label;
 import dev.sluice.ml.model.LoadedModel;
 import dev.sluice.ml.model.Metrics;
 import dev.sluice.ml.model.Problem;
-import dev.sluice.ml.registry.ModelRegistry;
-import dev.sluice.ml.registry.ModelVersion;
+import dev.sluice.ml.model.RegisteredModels;
 import dev.sluice.ml.tracking.ExperimentLog;
 import dev.sluice.ml.transform.SqlPlan;
 import dev.sluice.task.ConfigField;
@@ -24,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.sql.DataSource;
 
 /**
  * ml.evaluate: scores a model bundle on RAW test rows through its own stored transform (the serving path), computes
@@ -102,14 +100,14 @@ public final class EvaluateTask extends MlTask {
 
         // The champion is resolved first so both models score the very same rows in one streaming pass.
         LoadedModel champion = null;
-        ModelVersion championVersion = null;
+        RegisteredModels.Version championVersion = null;
         if (cfg.has("model_name")) {
-            Optional<DataSource> ds = ctx.service(DataSource.class);
-            if (ds.isEmpty())
+            Optional<RegisteredModels> registry = ctx.service(RegisteredModels.class);
+            if (registry.isEmpty())
                 throw new TaskFailedException(
                         "model_name is set but the model registry (application database) is not available");
-            championVersion = new ModelRegistry(ds.get())
-                    .byAlias(cfg.str("model_name"), ModelRegistry.CHAMPION)
+            championVersion = registry.get()
+                    .byAlias(cfg.str("model_name"), RegisteredModels.CHAMPION)
                     .orElse(null);
             if (championVersion != null) {
                 champion = LoadedModel.load(store(ctx), championVersion.bundleRef());

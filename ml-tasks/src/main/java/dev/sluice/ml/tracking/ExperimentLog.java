@@ -1,6 +1,6 @@
 package dev.sluice.ml.tracking;
 
-import static dev.sluice.db.jooq.Tables.ML_EXPERIMENT_RUN;
+import static dev.sluice.ml.db.jooq.Tables.ML_EXPERIMENT_RUN;
 
 import dev.sluice.ml.Json;
 import dev.sluice.task.TaskContext;

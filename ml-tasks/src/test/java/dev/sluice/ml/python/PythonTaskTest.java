@@ -1,9 +1,9 @@
 package dev.sluice.ml.python;
 
-import static dev.sluice.db.jooq.Tables.ARTIFACT;
-import static dev.sluice.db.jooq.Tables.ARTIFACT_LINEAGE;
-import static dev.sluice.db.jooq.Tables.ML_EXPERIMENT_RUN;
 import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
+import static dev.sluice.ml.db.jooq.Tables.ARTIFACT;
+import static dev.sluice.ml.db.jooq.Tables.ARTIFACT_LINEAGE;
+import static dev.sluice.ml.db.jooq.Tables.ML_EXPERIMENT_RUN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,7 +1,7 @@
 package dev.sluice.ml.task;
 
-import static dev.sluice.db.jooq.Tables.ARTIFACT_LINEAGE;
 import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
+import static dev.sluice.ml.db.jooq.Tables.ARTIFACT_LINEAGE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.dag.Dag;

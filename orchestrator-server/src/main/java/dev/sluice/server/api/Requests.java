@@ -3,7 +3,6 @@ package dev.sluice.server.api;
 import dev.sluice.server.http.MaxLength;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,11 +46,6 @@ public final class Requests {
 
     /** {@code expires_in} (e.g. "90d", "12h", "30m", "PT1H") or {@code expires_at}, not both; neither: no expiry. */
     public record NewToken(@MaxLength(200) String name, String role, String expiresIn, Instant expiresAt) {}
-
-    public record SetAlias(Integer version) {}
-
-    /** Raw rows as the model's input schema names them; the model's own stored transform is applied to them. */
-    public record Predict(List<Map<String, Object>> rows) {}
 
     static <T> T required(T value, String field) {
         if (value == null)

@@ -1,6 +1,6 @@
 package dev.sluice.server.auth;
 
-import static dev.sluice.db.jooq.Tables.AUDIT_LOG;
+import static dev.sluice.server.db.jooq.Tables.AUDIT_LOG;
 
 import dev.sluice.server.http.Cursor;
 import dev.sluice.server.http.Page;

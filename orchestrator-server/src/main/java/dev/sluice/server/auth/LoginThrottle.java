@@ -1,6 +1,6 @@
 package dev.sluice.server.auth;
 
-import static dev.sluice.db.jooq.Tables.LOGIN_THROTTLE;
+import static dev.sluice.server.db.jooq.Tables.LOGIN_THROTTLE;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package dev.sluice.server.auth;
 
-import static dev.sluice.db.jooq.Tables.APP_USER;
-import static dev.sluice.db.jooq.Tables.USER_SESSION;
+import static dev.sluice.server.db.jooq.Tables.APP_USER;
+import static dev.sluice.server.db.jooq.Tables.USER_SESSION;
 
-import dev.sluice.db.jooq.tables.records.AppUserRecord;
+import dev.sluice.server.db.jooq.tables.records.AppUserRecord;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.sluice.engine.RunParams;
-import dev.sluice.ml.registry.ModelNotFoundException;
-import dev.sluice.ml.serving.InvalidInputException;
 import dev.sluice.store.RunRepository;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -14,6 +12,7 @@ import java.sql.SQLException;
 import java.time.DateTimeException;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
@@ -21,7 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place where exceptions become HTTP answers: a table from exception type to status, message and field,
- * looked up most specific first. 4xx are logged at WARN, 5xx at ERROR; bad input never becomes a 500.
+ * looked up most specific first. 4xx are logged at WARN, 5xx at ERROR; bad input never becomes a 500. Modules that
+ * contribute routes ({@link dev.sluice.server.extension.ApiExtension}) add rows for their own exceptions, which are
+ * looked up before the server's generic ones.
  */
 public final class ErrorTable {
     private static final Logger log = LoggerFactory.getLogger(ErrorTable.class);
@@ -47,8 +48,6 @@ public final class ErrorTable {
                     RunParams.InvalidParamException.class,
                     400,
                     e -> "params." + ((RunParams.InvalidParamException) e).param()),
-            row(ModelNotFoundException.class, 404, e -> null),
-            row(InvalidInputException.class, 400, e -> rowField((InvalidInputException) e)),
             row(NoSuchElementException.class, 404, e -> null),
             row(IllegalStateException.class, 409, e -> null),
             row(IllegalArgumentException.class, 400, e -> null),
@@ -103,7 +102,17 @@ public final class ErrorTable {
                             ((HttpResponseException) e).getStatus(), new ApiError(e.getMessage(), null, false))),
             new Row(DataAccessException.class, ErrorTable::database));
 
-    private ErrorTable() {}
+    private final List<Row> contributed = new CopyOnWriteArrayList<>();
+
+    /**
+     * Answers {@code type} (and its subclasses) with {@code status}, the exception's message and the input field
+     * {@code field} names (null: none). Looked up before the built-in rows, in the order added.
+     */
+    public <E extends Throwable> ErrorTable map(Class<E> type, int status, Function<E, String> field) {
+        contributed.add(new Row(
+                type, e -> new Answer(status, new ApiError(e.getMessage(), field.apply(type.cast(e)), false))));
+        return this;
+    }
 
     private static Answer malformed(Throwable e) {
         return new Answer(
@@ -111,13 +120,16 @@ public final class ErrorTable {
                 new ApiError("malformed JSON: " + ((JsonProcessingException) e).getOriginalMessage(), null, false));
     }
 
-    public static Answer answer(Throwable e) {
+    public Answer answer(Throwable e) {
         if (e instanceof Bodies.JsonInputException && e.getCause() != null) e = e.getCause();
+        if (!(e instanceof ApiException))
+            for (Row r : contributed)
+                if (r.type().isInstance(e)) return r.answer().apply(e);
         for (Row r : TABLE) if (r.type().isInstance(e)) return r.answer().apply(e);
         return new Answer(500, new ApiError("internal error", null, false));
     }
 
-    public static void handle(Exception e, Context ctx) {
+    public void handle(Exception e, Context ctx) {
         Answer a = answer(e);
         if (a.status() >= 500) log.error("{} {} -> {}", ctx.method(), ctx.path(), a.status(), e);
         else
@@ -128,12 +140,6 @@ public final class ErrorTable {
                     a.status(),
                     a.body().error());
         ctx.status(a.status()).json(a.body());
-    }
-
-    /** A prediction row's field in the same path form as JSON errors: {@code rows[2].age}. */
-    private static String rowField(InvalidInputException e) {
-        String row = e.row() >= 0 ? "rows[" + e.row() + "]" : "rows";
-        return "*".equals(e.field()) ? row : row + "." + e.field();
     }
 
     private static String path(JsonMappingException e) {

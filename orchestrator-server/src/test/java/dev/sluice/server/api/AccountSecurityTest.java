@@ -193,7 +193,7 @@ class AccountSecurityTest {
         };
         for (String[] c : cases) {
             var a = s.post("/tokens", Role.ADMIN, "{\"name\":\"bad\",\"role\":\"viewer\"," + c[0] + "}");
-            MalformedRequestTest.assertError(a, 400, c[1], c[0]);
+            ApiServer.assertError(a, 400, c[1], c[0]);
         }
     }
 
@@ -206,11 +206,10 @@ class AccountSecurityTest {
                         .fetchCount(s.app.db.dsl().selectFrom("app_user").where("role = 'admin'")))
                 .isEqualTo(1);
         var demote = s.send("PATCH", "/users/admin", Role.ADMIN, "{\"role\":\"operator\"}");
-        MalformedRequestTest.assertError(demote, 409, null, "demote the last admin");
+        ApiServer.assertError(demote, 409, null, "demote the last admin");
         assertThat(demote.json().path("error").asText()).contains("last admin");
         // Before, a token was not "yourself": an admin token could delete its own user, the last admin.
-        MalformedRequestTest.assertError(
-                s.send("DELETE", "/users/admin", Role.ADMIN, null), 409, "username", "delete yourself");
+        ApiServer.assertError(s.send("DELETE", "/users/admin", Role.ADMIN, null), 409, "username", "delete yourself");
         assertThat(s.get("/users", Role.ADMIN).body()).contains("{\"username\":\"admin\",\"role\":\"admin\"");
         assertThat(s.get("/auth/me", Role.ADMIN).json().path("role").asText()).isEqualTo("admin");
 
@@ -227,11 +226,11 @@ class AccountSecurityTest {
         ApiServer s = ApiServer.shared();
         var upper = s.post(
                 "/users", Role.ADMIN, "{\"username\":\"ADMIN\",\"password\":\"admin-password\",\"role\":\"admin\"}");
-        MalformedRequestTest.assertError(upper, 409, "username", "ADMIN next to admin");
+        ApiServer.assertError(upper, 409, "username", "ADMIN next to admin");
         assertThat(upper.json().path("error").asText()).isEqualTo("user admin exists (usernames are case-insensitive)");
 
         createUser(s, "Quinn", "quinn-password", Role.VIEWER);
-        MalformedRequestTest.assertError(
+        ApiServer.assertError(
                 s.post(
                         "/users",
                         Role.ADMIN,

@@ -221,4 +221,22 @@ final class ApiServer implements AutoCloseable {
     public void close() {
         app.close();
     }
+
+    /** A JSON error answer with {@code status} and, when not null, naming {@code field}. */
+    static void assertError(Answer a, int status, String field, String what) {
+        org.assertj.core.api.Assertions.assertThat(a.status())
+                .as(what + ": " + a.body())
+                .isEqualTo(status);
+        org.assertj.core.api.Assertions.assertThat(
+                        a.headers().firstValue("Content-Type").orElse(""))
+                .as(what)
+                .startsWith("application/json");
+        org.assertj.core.api.Assertions.assertThat(a.json().path("error").asText())
+                .as(what)
+                .isNotBlank();
+        if (field != null)
+            org.assertj.core.api.Assertions.assertThat(a.json().path("field").asText())
+                    .as(what + ": " + a.body())
+                    .isEqualTo(field);
+    }
 }

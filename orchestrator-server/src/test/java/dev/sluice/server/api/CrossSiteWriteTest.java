@@ -49,19 +49,18 @@ class CrossSiteWriteTest {
             "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json"
         }) {
             var a = write("/dags/ok_dag/runs", body, "Origin", evil, "Content-Type", type);
-            MalformedRequestTest.assertError(a, 403, "Origin", "cross-origin " + type);
+            ApiServer.assertError(a, 403, "Origin", "cross-origin " + type);
         }
         // Without any content type, as a bodiless fetch would send it.
-        MalformedRequestTest.assertError(
-                write("/dags/ok_dag/runs", body, "Origin", evil), 403, "Origin", "cross-origin, no type");
+        ApiServer.assertError(write("/dags/ok_dag/runs", body, "Origin", evil), 403, "Origin", "cross-origin, no type");
         // A sandboxed frame or a privacy setting sends "null": not this server either.
-        MalformedRequestTest.assertError(
+        ApiServer.assertError(
                 write("/dags/ok_dag/runs", body, "Origin", "null", "Content-Type", "application/json"),
                 403,
                 "Origin",
                 "null origin");
         // Only the Referer: judged the same way.
-        MalformedRequestTest.assertError(
+        ApiServer.assertError(
                 write("/dags/ok_dag/runs", body, "Referer", evil + "/attack.html", "Content-Type", "text/plain"),
                 403,
                 "Referer",
@@ -71,7 +70,7 @@ class CrossSiteWriteTest {
 
     @Test
     void a_cookie_write_without_origin_or_referer_is_refused() {
-        MalformedRequestTest.assertError(
+        ApiServer.assertError(
                 write("/dags/ok_dag/runs", "{}", "Content-Type", "application/json"), 403, "Origin", "no origin");
     }
 
@@ -79,13 +78,13 @@ class CrossSiteWriteTest {
     void a_same_origin_cookie_write_needs_a_json_content_type() {
         String body = "{\"logical_date\":\"2023-04-04T00:00:00Z\"}";
         for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded"}) {
-            MalformedRequestTest.assertError(
+            ApiServer.assertError(
                     write("/dags/ok_dag/runs", body, "Origin", s.origin(), "Content-Type", type),
                     415,
                     "Content-Type",
                     "same origin, " + type);
         }
-        MalformedRequestTest.assertError(
+        ApiServer.assertError(
                 write("/dags/ok_dag/runs", body, "Origin", s.origin()), 415, "Content-Type", "same origin, no type");
         assertThat(runsOf("olga", "2023-04-04T00:00Z")).isZero();
 
@@ -109,15 +108,15 @@ class CrossSiteWriteTest {
         // cancel of an unknown run: past the cross-site check, the route itself answers 404.
         var cancel = write(
                 "/dags/ok_dag/runs/no_such_run/cancel", null, "Origin", s.origin(), "Content-Type", "application/json");
-        MalformedRequestTest.assertError(cancel, 404, null, "cancel");
-        MalformedRequestTest.assertError(
+        ApiServer.assertError(cancel, 404, null, "cancel");
+        ApiServer.assertError(
                 write("/dags/ok_dag/runs/no_such_run/cancel", null, "Origin", s.origin()),
                 415,
                 "Content-Type",
                 "cancel without type");
         String other = s.login("olga", "operator-password");
         var refused = s.raw("POST", "/auth/logout", Map.of("Cookie", other, "Origin", "http://127.0.0.1:1"), null);
-        MalformedRequestTest.assertError(refused, 403, "Origin", "cross-origin logout");
+        ApiServer.assertError(refused, 403, "Origin", "cross-origin logout");
         assertThat(s.raw("GET", "/auth/me", Map.of("Cookie", other), null).status())
                 .as("still logged in")
                 .isEqualTo(200);
@@ -130,7 +129,7 @@ class CrossSiteWriteTest {
     @Test
     void a_login_from_another_origin_is_refused_but_scripts_without_origin_may_log_in() {
         String body = "{\"username\":\"olga\",\"password\":\"operator-password\"}";
-        MalformedRequestTest.assertError(
+        ApiServer.assertError(
                 s.raw(
                         "POST",
                         "/auth/login",
@@ -139,7 +138,7 @@ class CrossSiteWriteTest {
                 403,
                 "Origin",
                 "cross-origin login");
-        MalformedRequestTest.assertError(
+        ApiServer.assertError(
                 s.raw("POST", "/auth/login", Map.of("Content-Type", "text/plain"), body),
                 415,
                 "Content-Type",
@@ -181,7 +180,7 @@ class CrossSiteWriteTest {
 
     @Test
     void anonymous_writes_still_get_401_not_a_cross_site_refusal() {
-        MalformedRequestTest.assertError(
+        ApiServer.assertError(
                 s.raw("POST", "/dags/ok_dag/runs", Map.of("Origin", "http://elsewhere.example"), "{}"),
                 401,
                 null,

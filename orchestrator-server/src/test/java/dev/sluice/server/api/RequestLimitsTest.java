@@ -1,7 +1,7 @@
 package dev.sluice.server.api;
 
-import static dev.sluice.db.jooq.Tables.API_TOKEN;
-import static dev.sluice.db.jooq.Tables.APP_USER;
+import static dev.sluice.server.db.jooq.Tables.API_TOKEN;
+import static dev.sluice.server.db.jooq.Tables.APP_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.server.http.MaxLength;

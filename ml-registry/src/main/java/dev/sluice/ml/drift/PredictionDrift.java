@@ -1,7 +1,7 @@
 package dev.sluice.ml.drift;
 
-import static dev.sluice.db.jooq.Tables.PREDICTION_LOG;
 import static dev.sluice.ml.data.DuckDb.literal;
+import static dev.sluice.ml.registry.db.jooq.Tables.PREDICTION_LOG;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -15,6 +15,8 @@ import dev.sluice.ml.data.DuckDb;
 import dev.sluice.ml.model.ModelBundle;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
+import dev.sluice.ml.stats.Histogram;
+import dev.sluice.ml.stats.Psi;
 import dev.sluice.ml.transform.FittedTransform;
 import java.io.BufferedWriter;
 import java.io.IOException;

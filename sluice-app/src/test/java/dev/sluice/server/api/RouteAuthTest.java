@@ -32,6 +32,10 @@ class RouteAuthTest {
         ApiServer server = ApiServer.shared();
         List<Endpoint> endpoints = server.app.http().endpoints();
         assertThat(endpoints).hasSizeGreaterThan(30);
+        // Contributed routes (ml-registry's ApiExtension) are in the same table, so this test covers them too.
+        assertThat(endpoints)
+                .extracting(e -> e.method() + " " + e.path())
+                .contains("POST /models/{name}/aliases/{alias}", "GET /models/{name}/drift", "GET /experiments");
         List<DynamicTest> tests = new ArrayList<>();
         for (Endpoint e : endpoints) {
             for (Role caller : new Role[] {null, Role.VIEWER, Role.OPERATOR, Role.ADMIN}) {

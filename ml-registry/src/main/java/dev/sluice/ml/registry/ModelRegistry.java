@@ -1,12 +1,12 @@
 package dev.sluice.ml.registry;
 
-import static dev.sluice.db.jooq.Tables.MODEL;
-import static dev.sluice.db.jooq.Tables.MODEL_ALIAS;
-import static dev.sluice.db.jooq.Tables.MODEL_ALIAS_EVENT;
-import static dev.sluice.db.jooq.Tables.MODEL_VERSION;
+import static dev.sluice.ml.registry.db.jooq.Tables.MODEL;
+import static dev.sluice.ml.registry.db.jooq.Tables.MODEL_ALIAS;
+import static dev.sluice.ml.registry.db.jooq.Tables.MODEL_ALIAS_EVENT;
+import static dev.sluice.ml.registry.db.jooq.Tables.MODEL_VERSION;
 
-import dev.sluice.db.jooq.tables.records.ModelVersionRecord;
 import dev.sluice.ml.Json;
+import dev.sluice.ml.registry.db.jooq.tables.records.ModelVersionRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,11 +20,12 @@ import org.jooq.impl.DSL;
 
 /**
  * The model registry over PostgreSQL: versions numbered 1, 2, 3... per model name, and movable aliases
- * ({@code champion}) whose every move is kept, so a rollback is moving the alias back. Plain Java: the server
- * module exposes it over HTTP.
+ * ({@code champion}) whose every move is kept, so a rollback is moving the alias back. Plain Java over this
+ * module's own tables: {@code dev.sluice.ml.api.ModelRoutes} exposes it over HTTP, {@link RegistryServices} to task
+ * types.
  */
 public final class ModelRegistry {
-    public static final String CHAMPION = "champion";
+    public static final String CHAMPION = dev.sluice.ml.model.RegisteredModels.CHAMPION;
     private final DSLContext db;
 
     public ModelRegistry(DataSource ds) {

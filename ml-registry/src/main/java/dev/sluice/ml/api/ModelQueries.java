@@ -1,11 +1,12 @@
-package dev.sluice.server.query;
+package dev.sluice.ml.api;
 
-import static dev.sluice.db.jooq.Tables.ARTIFACT;
-import static dev.sluice.db.jooq.Tables.ARTIFACT_LINEAGE;
-import static dev.sluice.db.jooq.Tables.ML_EXPERIMENT_RUN;
-import static dev.sluice.db.jooq.Tables.MODEL;
-import static dev.sluice.db.jooq.Tables.MODEL_ALIAS;
-import static dev.sluice.db.jooq.Tables.MODEL_VERSION;
+// The artifact lineage and experiments are ml-tasks' tables, read here to show what trained a version.
+import static dev.sluice.ml.db.jooq.Tables.ARTIFACT;
+import static dev.sluice.ml.db.jooq.Tables.ARTIFACT_LINEAGE;
+import static dev.sluice.ml.db.jooq.Tables.ML_EXPERIMENT_RUN;
+import static dev.sluice.ml.registry.db.jooq.Tables.MODEL;
+import static dev.sluice.ml.registry.db.jooq.Tables.MODEL_ALIAS;
+import static dev.sluice.ml.registry.db.jooq.Tables.MODEL_VERSION;
 
 import dev.sluice.ml.registry.ModelNotFoundException;
 import dev.sluice.ml.registry.ModelRegistry;
@@ -21,7 +22,7 @@ import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
 /**
- * Read views of the model registry. Versions and aliases come from ml-tasks' ModelRegistry, so the API shows
+ * Read views of the model registry. Versions and aliases come from ModelRegistry, so the API shows
  * exactly what the tasks registered; only "when did this model last change" is asked of the tables directly,
  * because the registry has no such notion.
  */

@@ -1,4 +1,4 @@
-package dev.sluice.ml.drift;
+package dev.sluice.ml.stats;
 
 import dev.sluice.ml.data.DuckDb;
 import java.util.HashSet;

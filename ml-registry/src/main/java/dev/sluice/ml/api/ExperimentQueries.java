@@ -1,16 +1,15 @@
-package dev.sluice.server.query;
+package dev.sluice.ml.api;
 
-import static dev.sluice.db.jooq.Tables.ARTIFACT;
-import static dev.sluice.db.jooq.Tables.ARTIFACT_LINEAGE;
-import static dev.sluice.db.jooq.Tables.ATTEMPT;
-import static dev.sluice.db.jooq.Tables.DAG_RUN;
-import static dev.sluice.db.jooq.Tables.ML_EXPERIMENT_RUN;
+import static dev.sluice.ml.db.jooq.Tables.ARTIFACT;
+import static dev.sluice.ml.db.jooq.Tables.ARTIFACT_LINEAGE;
+import static dev.sluice.ml.db.jooq.Tables.ML_EXPERIMENT_RUN;
 import static dev.sluice.store.TaskInstanceRepository.utc;
 
 import dev.sluice.server.http.ApiException;
 import dev.sluice.server.http.Cursor;
 import dev.sluice.server.http.Page;
 import dev.sluice.store.Json;
+import dev.sluice.task.RunHistory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,13 +21,16 @@ import org.jooq.impl.DSL;
 
 /**
  * Experiment tracking, read side: what every ml.train and ml.evaluate attempt recorded (params, metrics) with the
- * artifacts it read and wrote, newest first, so runs can be compared side by side.
+ * artifacts it read and wrote, newest first, so runs can be compared side by side. The run id and try number come
+ * from the engine's {@link RunHistory}, one call per page.
  */
 public final class ExperimentQueries {
     private final DSLContext dsl;
+    private final RunHistory history;
 
-    public ExperimentQueries(DSLContext dsl) {
+    public ExperimentQueries(DSLContext dsl, RunHistory history) {
         this.dsl = dsl;
+        this.history = history;
     }
 
     public record ArtifactRef(String direction, String role, String ref, String kind) {}
@@ -59,48 +61,38 @@ public final class ExperimentQueries {
             var k = Cursor.timeKey(cursor);
             cond = cond.and(DSL.row(e.CREATED_AT, e.ID).lt(utc(k.at()), k.id()));
         }
-        // Left joins: experiments are history and outlive the retention of the run rows they came from.
-        var rows = dsl.select(
-                        e.ID,
-                        e.DAG_ID,
-                        DAG_RUN.RUN_ID,
-                        e.TASK_ID,
-                        e.ATTEMPT_ID,
-                        ATTEMPT.TRY_NUMBER,
-                        e.STAGE,
-                        e.PARAMS,
-                        e.METRICS,
-                        e.CREATED_AT)
+        var rows = dsl.select(e.ID, e.DAG_ID, e.TASK_ID, e.ATTEMPT_ID, e.STAGE, e.PARAMS, e.METRICS, e.CREATED_AT)
                 .from(e)
-                .leftJoin(DAG_RUN)
-                .on(DAG_RUN.ID.eq(e.RUN_ID))
-                .leftJoin(ATTEMPT)
-                .on(ATTEMPT.ID.eq(e.ATTEMPT_ID))
                 .where(cond)
                 .orderBy(e.CREATED_AT.desc(), e.ID.desc())
                 .limit(limit + 1)
                 .fetch();
         List<Long> attempts =
-                rows.stream().limit(limit).map(r -> r.value5()).distinct().toList();
+                rows.stream().limit(limit).map(r -> r.value4()).distinct().toList();
         Map<Long, List<ArtifactRef>> artifacts = artifactsOf(attempts);
+        // Experiments are history and outlive the retention of the run rows they came from: then no run id.
+        Map<Long, RunHistory.PastAttempt> runs = history.attempts(attempts);
         List<Experiment> items = rows.stream()
                 .limit(limit)
-                .map(r -> new Experiment(
-                        r.value1(),
-                        r.value2(),
-                        r.value3(),
-                        r.value4(),
-                        r.value5(),
-                        r.value6(),
-                        r.value7(),
-                        Json.map(r.value8()),
-                        Json.map(r.value9()),
-                        r.value10().toInstant(),
-                        artifacts.getOrDefault(r.value5(), List.of())))
+                .map(r -> {
+                    RunHistory.PastAttempt run = runs.get(r.value4());
+                    return new Experiment(
+                            r.value1(),
+                            r.value2(),
+                            run == null ? null : run.runId(),
+                            r.value3(),
+                            r.value4(),
+                            run == null ? null : run.tryNumber(),
+                            r.value5(),
+                            Json.map(r.value6()),
+                            Json.map(r.value7()),
+                            r.value8().toInstant(),
+                            artifacts.getOrDefault(r.value4(), List.of()));
+                })
                 .toList();
         String next = rows.size() > limit
                 ? Cursor.of(
-                        rows.get(limit - 1).value10().toInstant(),
+                        rows.get(limit - 1).value8().toInstant(),
                         rows.get(limit - 1).value1())
                 : null;
         return new Page<>(items, next);

@@ -34,13 +34,7 @@ class MalformedRequestTest {
     }
 
     static void assertError(ApiServer.Answer a, int status, String field, String what) {
-        assertThat(a.status()).as(what + ": " + a.body()).isEqualTo(status);
-        assertThat(a.headers().firstValue("Content-Type").orElse("")).as(what).startsWith("application/json");
-        assertThat(a.json().path("error").asText()).as(what).isNotBlank();
-        if (field != null)
-            assertThat(a.json().path("field").asText())
-                    .as(what + ": " + a.body())
-                    .isEqualTo(field);
+        ApiServer.assertError(a, status, field, what);
     }
 
     @TestFactory

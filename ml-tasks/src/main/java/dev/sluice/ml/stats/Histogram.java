@@ -1,4 +1,4 @@
-package dev.sluice.ml.drift;
+package dev.sluice.ml.stats;
 
 import static dev.sluice.ml.data.DuckDb.ident;
 import static dev.sluice.ml.data.DuckDb.literal;

@@ -1,6 +1,6 @@
 package dev.sluice.ml.serving;
 
-import static dev.sluice.db.jooq.Tables.PREDICTION_LOG;
+import static dev.sluice.ml.registry.db.jooq.Tables.PREDICTION_LOG;
 
 import dev.sluice.ml.Json;
 import dev.sluice.ml.artifact.ArtifactStore;

@@ -599,13 +599,13 @@ class DashboardBrowserTest {
         for (int r = 0; r < 10; r++) {
             var rows = new java.util.ArrayList<Map<String, Object>>();
             for (int i = 0; i < 50; i++) rows.add(Map.of("age", 60 + (i % 40), "colour", i % 2 == 0 ? "red" : "blue"));
-            dsl.insertInto(dev.sluice.db.jooq.Tables.PREDICTION_LOG)
-                    .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.MODEL_NAME, "ui_drift")
-                    .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.VERSION_ID, v.id())
+            dsl.insertInto(dev.sluice.ml.registry.db.jooq.Tables.PREDICTION_LOG)
+                    .set(dev.sluice.ml.registry.db.jooq.Tables.PREDICTION_LOG.MODEL_NAME, "ui_drift")
+                    .set(dev.sluice.ml.registry.db.jooq.Tables.PREDICTION_LOG.VERSION_ID, v.id())
                     .set(
-                            dev.sluice.db.jooq.Tables.PREDICTION_LOG.PAYLOAD,
+                            dev.sluice.ml.registry.db.jooq.Tables.PREDICTION_LOG.PAYLOAD,
                             org.jooq.JSONB.valueOf(JSON.writeValueAsString(Map.of("rows", rows))))
-                    .set(dev.sluice.db.jooq.Tables.PREDICTION_LOG.OUTPUT, org.jooq.JSONB.valueOf("{}"))
+                    .set(dev.sluice.ml.registry.db.jooq.Tables.PREDICTION_LOG.OUTPUT, org.jooq.JSONB.valueOf("{}"))
                     .execute();
         }
 

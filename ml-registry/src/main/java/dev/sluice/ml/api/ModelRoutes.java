@@ -1,21 +1,26 @@
-package dev.sluice.server.api;
+package dev.sluice.ml.api;
 
+import dev.sluice.ml.artifact.ArtifactStore;
+import dev.sluice.ml.artifact.ArtifactStores;
 import dev.sluice.ml.drift.PredictionDrift;
 import dev.sluice.ml.model.Problem;
+import dev.sluice.ml.registry.ModelNotFoundException;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
+import dev.sluice.ml.serving.InvalidInputException;
 import dev.sluice.ml.serving.PredictionResult;
 import dev.sluice.ml.serving.PredictionService;
 import dev.sluice.server.auth.AuditLog;
 import dev.sluice.server.auth.Role;
+import dev.sluice.server.extension.ApiContext;
+import dev.sluice.server.extension.ApiExtension;
 import dev.sluice.server.http.ApiException;
 import dev.sluice.server.http.Endpoint;
 import dev.sluice.server.http.Items;
 import dev.sluice.server.http.Params;
 import dev.sluice.server.http.RouteTable;
 import dev.sluice.server.http.Types;
-import dev.sluice.server.query.ExperimentQueries;
-import dev.sluice.server.query.ModelQueries;
+import dev.sluice.task.RunHistory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -23,8 +28,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** The model registry and online predictions. Aliases move through the registry, predictions through one PredictionService. */
-public final class ModelRoutes {
+/**
+ * The model registry, online predictions, drift and experiments over HTTP: the registry module's contribution to
+ * the server's route table. Aliases move through the registry, predictions through one PredictionService.
+ */
+public final class ModelRoutes implements ApiExtension {
     /** Newest logged requests a drift report reads at most: at the default 1 % sampling, a million requests. */
     private static final int DRIFT_MAX_REQUESTS = 10_000;
     /**
@@ -33,7 +41,49 @@ public final class ModelRoutes {
      */
     private static final Pattern ALIAS = Pattern.compile("(?!v\\d+$)[A-Za-z][A-Za-z0-9_-]{0,99}");
 
-    private ModelRoutes() {}
+    /** Request body of an alias move. */
+    public record SetAlias(Integer version) {}
+
+    /** Raw rows as the model's input schema names them; the model's own stored transform is applied to them. */
+    public record Predict(List<Map<String, Object>> rows) {}
+
+    @Override
+    public void register(ApiContext api) {
+        api.errors().map(ModelNotFoundException.class, 404, e -> null);
+        api.errors().map(InvalidInputException.class, 400, ModelRoutes::rowField);
+        ArtifactStore store = ArtifactStores.of(api.store(), api.config().home());
+        ModelRegistry registry = new ModelRegistry(api.dataSource());
+        register(
+                api.routes(),
+                new ModelQueries(registry, org.jooq.impl.DSL.using(api.dataSource(), org.jooq.SQLDialect.POSTGRES)),
+                registry,
+                // One service for the whole process: its cache of loaded models is what makes a champion move a hot
+                // swap rather than a reload per request. java.util.Random, not ThreadLocalRandom: the generator is
+                // shared by all request threads.
+                new PredictionService(
+                        registry, store, api.dataSource(), api.config().predictionLogRate(), new java.util.Random()),
+                new PredictionDrift(
+                        registry,
+                        store,
+                        api.dataSource(),
+                        api.config().home().resolve("tmp").resolve("drift")),
+                new ExperimentQueries(
+                        org.jooq.impl.DSL.using(api.dataSource(), org.jooq.SQLDialect.POSTGRES),
+                        api.service(RunHistory.class)
+                                .orElseThrow(() -> new IllegalStateException("the engine offers no run history"))),
+                api.audit());
+    }
+
+    /** A prediction row's field in the same path form as JSON errors: {@code rows[2].age}. */
+    private static String rowField(InvalidInputException e) {
+        String row = e.row() >= 0 ? "rows[" + e.row() + "]" : "rows";
+        return "*".equals(e.field()) ? row : row + "." + e.field();
+    }
+
+    private static <T> T required(T value, String field) {
+        if (value == null) throw ApiException.badRequest(field, "field '" + field + "' is required");
+        return value;
+    }
 
     /**
      * One entry per row in each list. Classification: labels and P(positive class); multiclass: the most probable
@@ -58,7 +108,7 @@ public final class ModelRoutes {
         }
     }
 
-    public static void register(
+    static void register(
             RouteTable routes,
             ModelQueries models,
             ModelRegistry registry,
@@ -93,12 +143,12 @@ public final class ModelRoutes {
                                 Role.OPERATOR,
                                 "Point an alias at a version (promote or roll back)")
                         .returns(ModelQueries.VersionView.class),
-                Requests.SetAlias.class,
+                SetAlias.class,
                 false,
                 (ctx, who, body) -> {
                     String name = ctx.pathParam("name");
                     String alias = alias(ctx.pathParam("alias"));
-                    int version = Requests.required(body.version(), "version");
+                    int version = required(body.version(), "version");
                     if (version < 1) throw ApiException.badRequest("version", "version must be 1 or more");
                     Integer from = registry.byAlias(name, alias)
                             .map(ModelVersion::version)
@@ -119,11 +169,11 @@ public final class ModelRoutes {
                         .query("alias", "version")
                         .returns(PredictionView.class)
                         .readOnly(),
-                Requests.Predict.class,
+                Predict.class,
                 false,
                 (ctx, who, body) -> {
                     String target = target(Params.string(ctx, "alias"), Params.integer(ctx, "version"));
-                    List<Map<String, Object>> rows = Requests.required(body.rows(), "rows");
+                    List<Map<String, Object>> rows = required(body.rows(), "rows");
                     if (rows.isEmpty()) throw ApiException.badRequest("rows", "rows must hold at least one row");
                     return PredictionView.of(predictions.predict(ctx.pathParam("name"), target, rows));
                 });

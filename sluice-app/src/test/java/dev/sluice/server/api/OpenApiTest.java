@@ -27,6 +27,12 @@ class OpenApiTest {
             if (h.contains(" " + RouteTable.PREFIX + "/")) served.add(h);
         }
         assertThat(documented).isEqualTo(served);
+        // The routes ml-registry contributes through ApiExtension are served and documented like the server's own.
+        assertThat(documented)
+                .contains(
+                        "GET " + RouteTable.PREFIX + "/models",
+                        "POST " + RouteTable.PREFIX + "/models/{name}/predict",
+                        "GET " + RouteTable.PREFIX + "/experiments");
     }
 
     @Test
