@@ -148,7 +148,7 @@ final class AttemptFiles {
                 if (ModelBundle.ONNX.equals(meta.get("format"))) {
                     // The output becomes a model bundle like ml.train's, so ml.evaluate and ml.deploy take it as is.
                     catalog.produced(ctx, key + "_onnx", a, null, null, meta);
-                    Artifact bundle = onnxBundle(key, file, a, meta, duck);
+                    Artifact bundle = onnxBundle(key, a, meta, duck);
                     result.put(key, bundle.ref());
                     result.put(key + "_onnx", a.ref());
                     result.put(key + "_model", meta);
@@ -176,7 +176,7 @@ final class AttemptFiles {
      * declared input schema, problem and classes first, so a model that could not serve fails its task, not a
      * request.
      */
-    private Artifact onnxBundle(String key, Path file, Artifact onnx, Map<String, Object> meta, DuckDbFactory duck)
+    private Artifact onnxBundle(String key, Artifact onnx, Map<String, Object> meta, DuckDbFactory duck)
             throws Exception {
         String trainedOn = meta.get("trained_on") instanceof String s ? s : null;
         long trainedRows = 0;
@@ -196,7 +196,12 @@ final class AttemptFiles {
         ModelBundle bundle;
         try {
             bundle = OnnxBundles.of(
-                    meta, onnx.ref(), Files.readAllBytes(file), readObject("params.json"), trainedOn, trainedRows);
+                    meta,
+                    onnx.ref(),
+                    Files.readAllBytes(store.localPath(onnx.ref())),
+                    readObject("params.json"),
+                    trainedOn,
+                    trainedRows);
         } catch (IllegalArgumentException e) {
             throw new TaskFailedException("output " + key + ": " + e.getMessage());
         }
@@ -273,7 +278,7 @@ final class AttemptFiles {
         }
         if (!history.isEmpty()) metrics.put(HISTORY, history);
         if (params.isEmpty() && metrics.isEmpty()) return;
-        ExperimentLog.record(ctx, "train", params, metrics);
+        ExperimentLog.record(ctx, "python", params, metrics);
         ctx.log()
                 .printf(
                         "experiment: %d params, %d metrics recorded%n",
