@@ -17,6 +17,16 @@ public record ModelVersion(
         Map<String, Object> details,
         OffsetDateTime createdAt) {
 
+    /** {@code onnx} for a model brought as an ONNX graph (a python task's), {@code built_in} for ml.train's. */
+    public String kind() {
+        return dev.sluice.ml.model.ModelBundle.ONNX.equals(algorithm) ? "onnx" : "built_in";
+    }
+
+    /** What an ONNX model was built with (sklearn, xgboost, pytorch...), as ml.deploy recorded it; else null. */
+    public String framework() {
+        return details.get("framework") instanceof String f ? f : null;
+    }
+
     /** A multiclass model's classes in the order of its probabilities (ml.deploy records them); null otherwise. */
     public List<String> classes() {
         return details.get("classes") instanceof List<?> l
