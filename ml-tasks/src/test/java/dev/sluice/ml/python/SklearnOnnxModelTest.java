@@ -165,6 +165,7 @@ class SklearnOnnxModelTest {
         }
         double maxDiff = 0;
         for (int i = 0; i < rows.size(); i++) maxDiff = Math.max(maxDiff, Math.abs(java[i] - sklearn.get(i)));
+        System.out.printf("max |ONNX in Java - sklearn predict_proba| over %d test rows: %.3g%n", rows.size(), maxDiff);
         assertThat(maxDiff).as("max |ONNX in Java - sklearn predict_proba|").isLessThan(1e-6);
         assertThat(scores(java).anyMatch(p -> p > 0.9) && scores(java).anyMatch(p -> p < 0.1))
                 .as("confident answers both ways")
