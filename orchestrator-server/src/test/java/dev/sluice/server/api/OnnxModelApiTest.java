@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +36,9 @@ class OnnxModelApiTest {
 
     @BeforeAll
     static void registerTheOnnxModel() throws Exception {
-        server = ApiServer.shared();
+        // A server of its own: the training script must lie in the DAG folder, and a file there is part of every
+        // DAG's bundle, so on the shared server it would give the other tests' DAGs new versions.
+        server = new ApiServer();
         Path repo = AdultModelFixture.examples().getParent();
         Path dags = server.app.config.home().resolve("dags");
         Files.copy(
@@ -85,6 +88,11 @@ class OnnxModelApiTest {
         server.app.dagSync.sync();
         run = AdultModelFixture.run(server, DAG_ID, 1);
         store = LocalArtifactStore.inHome(server.app.config.home());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
     }
 
     @Test
