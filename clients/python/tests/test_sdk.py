@@ -97,8 +97,10 @@ def test_save_model_checks_labels_and_schema_and_outputs_a_bundle(attempt, tmp_p
     sdk, d, _ = attempt
     onnx = tmp_path / "m.onnx"
     onnx.write_bytes(b"\x08\x07")
-    with pytest.raises(sdk.SluiceError, match="binary model needs classes"):
+    with pytest.raises(sdk.SluiceError, match="give classes"):
         sdk.save_model(str(onnx), {"age": "double"}, "binary")
+    with pytest.raises(sdk.SluiceError, match="label 'age' is also in input_schema"):
+        sdk.save_model(str(onnx), {"age": "double"}, "binary", classes=["good", "bad"], label="age")
     with pytest.raises(sdk.SluiceError, match="positive_class 'yes' is not one of"):
         sdk.save_model(str(onnx), {"age": "double"}, "binary", positive_class="yes", classes=["good", "bad"])
     with pytest.raises(sdk.SluiceError, match="input_schema\\['age'\\] = 'float'"):
@@ -110,6 +112,24 @@ def test_save_model_checks_labels_and_schema_and_outputs_a_bundle(attempt, tmp_p
     assert art["model"]["positive_class"] == "bad"
     assert art["model"]["classes"] == ["good", "bad"]
     assert (d / "result" / art["path"]).read_bytes() == b"\x08\x07"
+
+
+def test_save_model_reads_the_classes_from_the_graph_and_refuses_another_order(attempt, tmp_path):
+    sdk, d, _ = attempt
+    pytest.importorskip("skl2onnx")
+    import numpy as np
+    from skl2onnx import to_onnx
+    from sklearn.linear_model import LogisticRegression
+    x = np.array([[0.0], [1.0], [2.0], [3.0]], dtype=np.float32)
+    model = LogisticRegression().fit(x, ["no", "no", "yes", "yes"])
+    onnx = tmp_path / "lr.onnx"
+    onnx.write_bytes(to_onnx(model, x[:1], options={"zipmap": False}).SerializeToString())
+    sdk.save_model(str(onnx), {"x": "double"}, "binary", label="y", trained_on="sha256:" + "a" * 64)
+    meta = outputs(d)["bundle"]["$artifact"]["model"]
+    assert meta["classes"] == ["no", "yes"] and meta["positive_class"] == "yes"
+    assert meta["label"] == "y" and meta["trained_on"] == "sha256:" + "a" * 64
+    with pytest.raises(sdk.SluiceError, match="differ from the classes of the ONNX graph"):
+        sdk.save_model(str(onnx), {"x": "double"}, "binary", classes=["yes", "no"])
 
 
 def test_outside_sluice_the_same_calls_work_locally(tmp_path, monkeypatch):

@@ -207,16 +207,49 @@ def output(key: str, value: Any) -> None:
 
 
 _PROBLEMS = ("binary", "multiclass", "regression")
+# ONNX-ML classifier operators whose class labels say the order of their probability columns.
+_CLASSIFIER_OPS = ("TreeEnsembleClassifier", "TreeEnsemble", "LinearClassifier", "SVMClassifier", "ZipMap")
+
+
+def _graph_classes(path: Path) -> Optional[list]:
+    """The class labels the ONNX graph's last classifier names, in its order; None when it names none or the onnx
+    package is not installed (the worker then relies on ``classes`` as given)."""
+    try:
+        import onnx  # optional: only to read the classes out of the graph
+    except ImportError:
+        return None
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception:  # not an ONNX file: the worker says so when it loads the model
+        return None
+    found = None
+    for node in graph.node:
+        if node.domain == "ai.onnx.ml" and node.op_type in _CLASSIFIER_OPS:
+            for a in node.attribute:
+                if a.name == "classlabels_strings" and len(a.strings):
+                    found = [v.decode("utf-8") for v in a.strings]
+                elif a.name == "classlabels_int64s" and len(a.ints):
+                    found = [int(v) for v in a.ints]
+    return found
 
 
 def save_model(onnx_path: str, input_schema: Mapping[str, str], problem: str, positive_class: Any = None,
-               classes: Optional[list] = None, framework: Optional[str] = None, key: str = "bundle") -> None:
-    """Registers an ONNX model as this task's output ``bundle``, for ml.evaluate / ml.deploy / the predict API.
+               classes: Optional[list] = None, framework: Optional[str] = None, label: Optional[str] = None,
+               trained_on: Optional[str] = None, key: str = "bundle") -> None:
+    """Saves an ONNX model as this task's output ``bundle``: a model bundle, as ml.train outputs, for ml.evaluate,
+    ml.deploy, the registry and the predict API. The worker loads the graph and checks it against what is declared
+    here; a mismatch fails the task with a message naming the input or output.
 
-    input_schema: raw input column -> type (``string``, ``double``, ``long``, ``boolean``), what callers send.
-    The preprocessing must be inside the ONNX graph (e.g. an sklearn Pipeline with its ColumnTransformer through
-    skl2onnx), so what is evaluated is exactly what is served. Labels are the data's own values: for binary give
-    ``classes`` (both labels) and ``positive_class``; for multiclass ``classes`` in the model's output order.
+    input_schema: raw input column -> type (``string``, ``double``, ``long``, ``boolean``), what callers send. The
+    graph takes one input per column named after it (skl2onnx's convention; shape [N, 1]) or a single 2-D float
+    matrix of these columns in this order. The preprocessing must be inside the graph (e.g. an sklearn Pipeline
+    with its ColumnTransformer through skl2onnx), so what is evaluated is exactly what is served.
+    problem: ``binary``, ``multiclass`` or ``regression``. Labels are the data's own values: ``classes`` in the order
+    of the model's probability columns (sklearn: ``list(model.classes_)``; read from the graph when omitted and the
+    onnx package is installed), ``positive_class`` for binary (default: the second class, as sklearn has it).
+    label: the column of the data holding the answer, which ml.evaluate scores against.
+    trained_on: the dataset the model was fitted on (e.g. ``sluice.upstream("split", "train")``), the baseline of
+    the drift report. framework: what built it (``sklearn``, ``xgboost``, ``pytorch``...), shown in the registry.
     """
     _key(key, "output key")
     src = Path(onnx_path)
@@ -230,9 +263,24 @@ def save_model(onnx_path: str, input_schema: Mapping[str, str], problem: str, po
     for col, t in input_schema.items():
         if t not in types:
             raise SluiceError(f"save_model: input_schema[{col!r}] = {t!r}; use one of {types}")
+    if label is not None and label in input_schema:
+        raise SluiceError(f"save_model: label {label!r} is also in input_schema; the model may not take its answer as input")
+    if trained_on is not None and not isinstance(trained_on, str):
+        raise SluiceError("save_model: trained_on is a dataset ref, e.g. sluice.upstream('split', 'train')")
+    if problem != "regression":
+        classes = _plain(list(classes), "classes") if classes is not None else None
+        graph = _graph_classes(src)
+        if classes is None:
+            if graph is None:
+                raise SluiceError("save_model: give classes, the data's labels in the order of the model's"
+                                  " probability columns (sklearn: list(model.classes_))")
+            classes = graph
+        elif graph is not None and all(isinstance(g, str) for g in graph) and [str(c) for c in classes] != graph:
+            raise SluiceError(f"save_model: classes {classes!r} differ from the classes of the ONNX graph {graph!r}"
+                              " (its probability columns are in that order)")
     if problem == "binary":
         if classes is None or len(classes) != 2:
-            raise SluiceError("save_model: a binary model needs classes=[negative, positive] (the data's two labels)")
+            raise SluiceError(f"save_model: a binary model has two classes (the data's two labels), got {classes!r}")
         if positive_class is None:
             positive_class = classes[1]
         if positive_class not in classes:
@@ -244,6 +292,6 @@ def save_model(onnx_path: str, input_schema: Mapping[str, str], problem: str, po
     meta = {"format": "onnx", "input_schema": dict(input_schema), "problem": problem,
             "positive_class": _plain(positive_class, "positive_class"),
             "classes": _plain(list(classes), "classes") if classes is not None else None,
-            "framework": framework}
+            "framework": framework, "label": label, "trained_on": trained_on}
     a.update("outputs.json", key, {"$artifact": {"path": rel, "kind": "model", "media_type": "application/onnx",
                                                  "model": meta}})

@@ -49,8 +49,8 @@ public final class ExperimentQueries {
             List<ArtifactRef> artifacts) {}
 
     public Page<Experiment> page(String dagId, String taskId, String stage, int limit, String cursor) {
-        if (stage != null && !List.of("train", "evaluate").contains(stage)) {
-            throw ApiException.badRequest("stage", "stage must be train or evaluate, got \"" + stage + "\"");
+        if (stage != null && !List.of("train", "evaluate", "python").contains(stage)) {
+            throw ApiException.badRequest("stage", "stage must be train, evaluate or python, got \"" + stage + "\"");
         }
         var e = ML_EXPERIMENT_RUN;
         Condition cond = DSL.trueCondition();

@@ -152,7 +152,10 @@ public final class ModelQueries {
                 .on(ARTIFACT.ID.eq(ARTIFACT_LINEAGE.ARTIFACT_ID))
                 .join(e)
                 .on(e.ATTEMPT_ID.eq(ARTIFACT_LINEAGE.ATTEMPT_ID))
-                .where(ARTIFACT.HASH.in(hashes), ARTIFACT_LINEAGE.DIRECTION.eq("produced"), e.STAGE.eq("train"))
+                .where(
+                        ARTIFACT.HASH.in(hashes),
+                        ARTIFACT_LINEAGE.DIRECTION.eq("produced"),
+                        e.STAGE.in("train", "python"))
                 .orderBy(e.CREATED_AT.desc(), e.ID.desc())
                 .forEach(r -> out.putIfAbsent(
                         "sha256:" + r.value1(), new Logged(r.value2(), Json.map(r.value3()), Json.map(r.value4()))));

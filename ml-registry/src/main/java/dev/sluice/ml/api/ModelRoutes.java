@@ -124,7 +124,7 @@ public final class ModelRoutes implements ApiExtension {
                 Endpoint.get(
                                 "/experiments",
                                 Role.VIEWER,
-                                "Params, metrics and artifacts of every ml.train and ml.evaluate attempt, newest first")
+                                "Params, metrics and artifacts of every ml.train, ml.evaluate and python attempt, newest first")
                         .query("dag_id", "task_id", "stage", "limit", "cursor")
                         .returns(Types.page(ExperimentQueries.Experiment.class)),
                 (ctx, who) -> experiments.page(

@@ -81,9 +81,17 @@ public final class PredictionDrift {
                     + ") is not in this server's artifact store, so its training data cannot be found");
         }
         ModelBundle bundle = Json.read(store.localPath(v.bundleRef()), ModelBundle.class);
-        String trainRef =
-                FittedTransform.load(store.localPath(bundle.transformRef())).fittedOn();
-        if (trainRef == null || !store.contains(trainRef)) {
+        // The raw rows the model learnt from: what the transform was fitted on, or for an ONNX graph (which takes raw
+        // rows) the dataset the python task trained on.
+        String trainRef = bundle.transformRef() == null
+                ? bundle.trainedOn()
+                : FittedTransform.load(store.localPath(bundle.transformRef())).fittedOn();
+        if (trainRef == null) {
+            throw new IllegalStateException(
+                    "the bundle of " + model + " version " + v.version()
+                            + " records no training data to compare with (an ONNX model needs trained_on= in sluice.save_model)");
+        }
+        if (!store.contains(trainRef)) {
             throw new IllegalStateException("the training data of " + model + " version " + v.version() + " ("
                     + trainRef + ") is no longer in the artifact store, so there is nothing to compare with");
         }

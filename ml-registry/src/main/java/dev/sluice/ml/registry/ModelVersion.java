@@ -17,6 +17,11 @@ public record ModelVersion(
         Map<String, Object> details,
         OffsetDateTime createdAt) {
 
+    /** What an ONNX model was built with (sklearn, xgboost, pytorch...), as ml.deploy recorded it; else null. */
+    public String framework() {
+        return details.get("framework") instanceof String f ? f : null;
+    }
+
     /** A multiclass model's classes in the order of its probabilities (ml.deploy records them); null otherwise. */
     public List<String> classes() {
         return details.get("classes") instanceof List<?> l

@@ -7,6 +7,8 @@ import dev.sluice.ml.artifact.ArtifactStore;
 import dev.sluice.ml.model.ClassProbabilities;
 import dev.sluice.ml.model.Label;
 import dev.sluice.ml.model.LoadedModel;
+import dev.sluice.ml.onnx.ClosedModelException;
+import dev.sluice.ml.onnx.OnnxInputException;
 import dev.sluice.ml.registry.ModelRegistry;
 import dev.sluice.ml.registry.ModelVersion;
 import dev.sluice.ml.transform.UnseenCategoryException;
@@ -51,12 +53,18 @@ public final class PredictionService {
     public PredictionResult predict(String modelName, String aliasOrVersion, List<Map<String, Object>> rows) {
         ModelVersion v = registry.resolve(modelName, aliasOrVersion);
         LoadedModel m = cache.computeIfAbsent(v.id(), id -> load(v));
-        InputSchemaCheck.check(m.bundle().inputSchema(), m.transform().droppedNames(), rows);
+        InputSchemaCheck.check(m.bundle().inputSchema(), m.droppedNames(), rows);
         double[] scores;
         try {
             scores = m.score(rows);
         } catch (UnseenCategoryException e) {
             throw new InvalidInputException(failingRow(m, rows), e.column(), e.getMessage());
+        } catch (OnnxInputException e) {
+            throw new InvalidInputException(e.row(), e.column(), e.reason());
+        } catch (ClosedModelException e) {
+            // Evicted (and closed) between the cache lookup and the call: load it again for this request.
+            m = cache.computeIfAbsent(v.id(), id -> load(v));
+            scores = m.score(rows);
         }
         List<Prediction> out = predictions(m, scores);
         PredictionResult result =
@@ -99,9 +107,10 @@ public final class PredictionService {
         return cache.size();
     }
 
-    /** Drops a loaded version, e.g. one no alias points at any more. */
+    /** Drops a loaded version, e.g. one no alias points at any more, freeing what it holds (an ONNX session). */
     public void evict(long versionId) {
-        cache.remove(versionId);
+        LoadedModel m = cache.remove(versionId);
+        if (m != null) m.close();
     }
 
     /** Error path only: which row the transform refuses. */

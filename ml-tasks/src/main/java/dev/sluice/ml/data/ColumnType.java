@@ -53,7 +53,7 @@ public enum ColumnType {
 
     public static ColumnType parse(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "number", "numeric", "double", "float", "int", "integer", "bigint" -> NUMBER;
+            case "number", "numeric", "double", "float", "int", "integer", "bigint", "long" -> NUMBER;
             case "string", "text", "varchar", "category", "categorical" -> STRING;
             case "boolean", "bool" -> BOOLEAN;
             case "timestamp", "date", "datetime" -> TIMESTAMP;

@@ -238,7 +238,7 @@ public record Label(
      * The text a class is known by. Datasets hand numbers over as doubles, so a whole number is written without
      * ".0": a label column of codes 1, 2, 3 has classes "1", "2", "3", as a caller would write them.
      */
-    static String className(Object v) {
+    public static String className(Object v) {
         if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15)
             return Long.toString(d.longValue());
         if (v instanceof Float f && f == Math.rint(f) && !Float.isInfinite(f) && Math.abs(f) < 1e7)

@@ -2,25 +2,38 @@ package dev.sluice.ml.model;
 
 import dev.sluice.ml.Json;
 import dev.sluice.ml.artifact.ArtifactStore;
+import dev.sluice.ml.onnx.OnnxPredictor;
 import dev.sluice.ml.transform.FittedTransform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A bundle with its transform and predictor loaded: the single scoring path used by evaluation and serving, so a
  * model is judged on exactly what it will later compute for callers.
+ *
+ * <p>An ONNX bundle has no transform (null): its graph takes the raw rows and holds its own preprocessing, and its
+ * predictor is an {@link OnnxPredictor}, which holds a native session: {@link #close} it when done.
  */
-public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform transform, Predictor predictor) {
+public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform transform, Predictor predictor)
+        implements AutoCloseable {
 
     public static LoadedModel load(ArtifactStore store, String bundleRef) throws IOException {
         ModelBundle b = Json.read(store.localPath(bundleRef), ModelBundle.class);
         if (!ModelBundle.READABLE.contains(b.format()))
             throw new IOException("unsupported bundle format " + b.format() + " in " + bundleRef);
-        FittedTransform t = FittedTransform.load(store.localPath(b.transformRef()));
         byte[] bytes = Files.readAllBytes(store.localPath(b.modelRef()));
+        if (b.isOnnx()) {
+            try {
+                return new LoadedModel(bundleRef, b, null, OnnxPredictor.load(bytes, b));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("cannot load the ONNX model of " + bundleRef + ": " + e.getMessage(), e);
+            }
+        }
+        FittedTransform t = FittedTransform.load(store.localPath(b.transformRef()));
         Predictor p = switch (b.algorithm()) {
             case ModelBundle.XGBOOST, ModelBundle.RANDOM_FOREST -> XgbPredictor.load(bytes);
             case ModelBundle.LOGISTIC_REGRESSION -> LogisticRegression.load(bytes);
@@ -32,9 +45,10 @@ public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform 
 
     /**
      * Applies the stored transform to raw rows and scores them: one number per row, or for multiclass one
-     * probability per class per row (see {@link #classProbabilities}).
+     * probability per class per row (see {@link #classProbabilities}). An ONNX model takes the raw rows as they are.
      */
     public double[] score(List<Map<String, Object>> rawRows) {
+        if (predictor instanceof OnnxPredictor onnx) return onnx.score(rawRows);
         List<Map<String, Object>> features = new ArrayList<>(rawRows.size());
         for (Map<String, Object> r : rawRows) features.add(transform.apply(r));
         return scoreTransformed(features);
@@ -52,5 +66,22 @@ public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform 
     public double[] scoreTransformed(List<Map<String, Object>> featureRows) {
         FeatureMatrix m = FeatureMatrix.of(featureRows, bundle.features(), new float[0]);
         return predictor.predict(m.data(), m.rows(), m.cols());
+    }
+
+    /** The input columns the model deliberately does not use (serving accepts and ignores them); none for ONNX. */
+    public Set<String> droppedNames() {
+        return transform == null ? Set.of() : transform.droppedNames();
+    }
+
+    /** Frees what the predictor holds outside the heap (an ONNX session); a no-op for the built-in models. */
+    @Override
+    public void close() {
+        if (predictor instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close the model of " + bundleRef, e);
+            }
+        }
     }
 }

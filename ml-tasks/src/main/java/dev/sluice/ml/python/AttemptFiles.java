@@ -9,6 +9,8 @@ import dev.sluice.ml.artifact.ArtifactKind;
 import dev.sluice.ml.artifact.ArtifactStore;
 import dev.sluice.ml.data.DatasetSchema;
 import dev.sluice.ml.data.DuckDb;
+import dev.sluice.ml.model.ModelBundle;
+import dev.sluice.ml.onnx.OnnxBundles;
 import dev.sluice.ml.tracking.ExperimentLog;
 import dev.sluice.task.TaskContext;
 import dev.sluice.task.TaskFailedException;
@@ -143,6 +145,15 @@ final class AttemptFiles {
                 Map<String, Object> meta = new LinkedHashMap<>();
                 if (spec.get("model") instanceof Map<?, ?> m) m.forEach((k, v) -> meta.put(String.valueOf(k), v));
                 meta.put("media_type", media);
+                if (ModelBundle.ONNX.equals(meta.get("format"))) {
+                    // The output becomes a model bundle like ml.train's, so ml.evaluate and ml.deploy take it as is.
+                    catalog.produced(ctx, key + "_onnx", a, null, null, meta);
+                    Artifact bundle = onnxBundle(key, a, meta, duck);
+                    result.put(key, bundle.ref());
+                    result.put(key + "_onnx", a.ref());
+                    result.put(key + "_model", meta);
+                    break;
+                }
                 catalog.produced(ctx, key, a, null, null, meta);
                 result.put(key, a.ref());
                 result.put(key + "_model", meta);
@@ -158,6 +169,57 @@ final class AttemptFiles {
                 throw new TaskFailedException(
                         "outputs.json: " + key + ": unknown artifact kind '" + kind + "' (dataset, file or model)");
         }
+    }
+
+    /**
+     * The bundle of an ONNX model saved by {@code sluice.save_model}: the graph is loaded and checked against the
+     * declared input schema, problem and classes first, so a model that could not serve fails its task, not a
+     * request.
+     */
+    private Artifact onnxBundle(String key, Artifact onnx, Map<String, Object> meta, DuckDbFactory duck)
+            throws Exception {
+        String trainedOn = meta.get("trained_on") instanceof String s ? s : null;
+        long trainedRows = 0;
+        if (trainedOn != null) {
+            if (!REF.matcher(trainedOn).matches() || !store.contains(trainedOn)) {
+                throw new TaskFailedException("output " + key + ": trained_on '" + trainedOn
+                        + "' is not a dataset artifact (give the ref the task read, e.g."
+                        + " sluice.upstream('split', 'train'))");
+            }
+            try (DuckDb db = duck.open()) {
+                trainedRows = db.count(DuckDb.parquet(store.localPath(trainedOn)));
+            } catch (java.sql.SQLException e) {
+                throw new TaskFailedException("output " + key + ": trained_on " + trainedOn
+                        + " is not a readable dataset: " + e.getMessage());
+            }
+        }
+        ModelBundle bundle;
+        try {
+            bundle = OnnxBundles.of(
+                    meta,
+                    onnx.ref(),
+                    Files.readAllBytes(store.localPath(onnx.ref())),
+                    readObject("params.json"),
+                    trainedOn,
+                    trainedRows);
+        } catch (IllegalArgumentException e) {
+            throw new TaskFailedException("output " + key + ": " + e.getMessage());
+        }
+        Path tmp = store.newTempFile(".json");
+        Json.write(tmp, bundle);
+        Artifact a = store.put(tmp, ArtifactKind.BUNDLE, "application/json");
+        catalog.produced(ctx, key, a, null, bundle.inputSchema().toMap(), null);
+        ctx.log()
+                .printf(
+                        "output %s: ONNX model bundle %s (%s %s, model %s, %d bytes; inputs %s)%n",
+                        key,
+                        a.ref(),
+                        bundle.framework() == null ? "onnx" : bundle.framework(),
+                        bundle.problem().lower(),
+                        onnx.ref(),
+                        onnx.bytes(),
+                        bundle.inputSchema().names());
+        return a;
     }
 
     /** The file an {@code $artifact} names, refused unless it is a regular file inside {@code result/}. */
@@ -216,7 +278,7 @@ final class AttemptFiles {
         }
         if (!history.isEmpty()) metrics.put(HISTORY, history);
         if (params.isEmpty() && metrics.isEmpty()) return;
-        ExperimentLog.record(ctx, "train", params, metrics);
+        ExperimentLog.record(ctx, "python", params, metrics);
         ctx.log()
                 .printf(
                         "experiment: %d params, %d metrics recorded%n",

@@ -81,10 +81,6 @@ public final class DeployTask extends MlTask {
         details.put("trained_rows", bundle.trainedRows());
         details.put("params", bundle.params());
         details.put("seed", bundle.seed());
-        // What an ONNX model was built with (sklearn, xgboost, pytorch...), for the Models page; read from the
-        // bundle's JSON so bundles of every format answer (built-in ones have none).
-        if (Json.readMap(java.nio.file.Files.readString(bundleFile)).get("framework") instanceof String framework)
-            details.put("framework", framework);
         // Callers of a multiclass model need its classes without loading the bundle.
         if (bundle.label().classes() != null)
             details.put("classes", bundle.label().classes());
@@ -94,9 +90,15 @@ public final class DeployTask extends MlTask {
             details.put("positive_class", bundle.label().positiveClass());
             details.put("negative_class", bundle.label().negativeClass());
         }
-        // The input columns the model does not use, and why: serving accepts and ignores them.
-        var dropped = dev.sluice.ml.transform.FittedTransform.load(store(ctx).localPath(bundle.transformRef()))
-                .dropped();
+        // What the model is: built by ml.train, or an ONNX graph from a framework of the user's choice.
+        details.put("kind", bundle.kind());
+        if (bundle.framework() != null) details.put("framework", bundle.framework());
+        // The input columns the model does not use, and why: serving accepts and ignores them. An ONNX graph has
+        // no transform of Sluice's.
+        var dropped = bundle.transformRef() == null
+                ? List.<dev.sluice.ml.transform.DroppedColumn>of()
+                : dev.sluice.ml.transform.FittedTransform.load(store(ctx).localPath(bundle.transformRef()))
+                        .dropped();
         if (!dropped.isEmpty())
             details.put(
                     "dropped_columns",

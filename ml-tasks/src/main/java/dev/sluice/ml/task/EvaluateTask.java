@@ -94,9 +94,32 @@ public final class EvaluateTask extends MlTask {
         String bundleRef = inputRef(ctx, cfg, "bundle", true);
         String datasetRef = inputRef(ctx, cfg, "dataset", false);
         if (datasetRef == null) datasetRef = inputRef(ctx, cfg, "test", true);
-        LoadedModel candidate = LoadedModel.load(store(ctx), bundleRef);
+        // An ONNX model holds a native session: both models are closed however the evaluation ends.
+        try (LoadedModel candidate = LoadedModel.load(store(ctx), bundleRef);
+                Champion champion = new Champion()) {
+            return evaluate(ctx, cfg, bundleRef, datasetRef, candidate, champion);
+        }
+    }
+
+    /** The champion's model once it is loaded, closed with the candidate. */
+    private static final class Champion implements AutoCloseable {
+        LoadedModel model;
+
+        @Override
+        public void close() {
+            if (model != null) model.close();
+        }
+    }
+
+    private TaskResult evaluate(
+            TaskContext ctx, Cfg cfg, String bundleRef, String datasetRef, LoadedModel candidate, Champion loaded)
+            throws Exception {
         Problem problem = candidate.bundle().problem();
         double threshold = cfg.dbl("threshold");
+        if (candidate.bundle().label().column() == null) {
+            throw new TaskFailedException("the bundle " + bundleRef + " names no label column to evaluate against:"
+                    + " pass label= (the column of the data that holds the answer) to sluice.save_model");
+        }
 
         // The champion is resolved first so both models score the very same rows in one streaming pass.
         LoadedModel champion = null;
@@ -111,6 +134,7 @@ public final class EvaluateTask extends MlTask {
                     .orElse(null);
             if (championVersion != null) {
                 champion = LoadedModel.load(store(ctx), championVersion.bundleRef());
+                loaded.model = champion;
                 requireComparable(candidate, champion, cfg.str("model_name"), championVersion.version());
             }
         }
@@ -321,6 +345,7 @@ public final class EvaluateTask extends MlTask {
         /** The SQL expression of each feature the model expects, in its order; null without a SQL form. */
         private static List<String> featureExpressions(LoadedModel m) {
             var t = m.transform();
+            if (t == null) return null; // an ONNX graph takes the raw rows: nothing to compile
             var exprs = SqlPlan.expressions(t.input(), t.steps(), t.output());
             if (exprs.isEmpty()) return null;
             Map<String, String> byName = new java.util.HashMap<>();

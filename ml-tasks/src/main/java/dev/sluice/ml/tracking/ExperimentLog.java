@@ -10,7 +10,10 @@ import org.jooq.JSONB;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
-/** Experiment tracking: the params and metrics of each train and evaluate attempt, for comparing runs. */
+/**
+ * Experiment tracking: the params and metrics of each train and evaluate attempt, and of each python task that logged
+ * some (stage {@code python}), for comparing runs.
+ */
 public final class ExperimentLog {
     private ExperimentLog() {}
 

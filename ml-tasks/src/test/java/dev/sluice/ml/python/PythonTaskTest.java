@@ -248,7 +248,7 @@ class PythonTaskTest {
                 .from(ML_EXPERIMENT_RUN)
                 .where(ML_EXPERIMENT_RUN.RUN_ID.eq(run), ML_EXPERIMENT_RUN.TASK_ID.eq("py"))
                 .fetchOne();
-        assertThat(exp.value1()).isEqualTo("train");
+        assertThat(exp.value1()).isEqualTo("python");
         assertThat(Json.readMap(exp.value2().data())).containsEntry("factor", 3).containsEntry("source", "split");
         Map<String, Object> metrics = Json.readMap(exp.value3().data());
         assertThat(metrics)
@@ -283,47 +283,75 @@ class PythonTaskTest {
     }
 
     @Test
-    void a_model_is_stored_as_a_model_artifact_with_its_metadata_in_the_output() throws Exception {
+    void a_saved_model_that_is_no_onnx_or_disagrees_with_its_input_schema_fails_the_task_naming_why() throws Exception {
         Files.writeString(h.home.resolve("model.py"), """
+                import sys, tempfile, os
+                import numpy as np
                 import sluice
-                with open("model.onnx", "wb") as f:
-                    f.write(b"not really onnx, stored as is")
-                sluice.save_model("model.onnx", input_schema={"age": "double", "job": "string"}, problem="binary",
-                                  classes=["no", "yes"], framework="sklearn")
+                from skl2onnx import to_onnx
+                from sklearn.linear_model import LogisticRegression
+                path = os.path.join(tempfile.mkdtemp(), "model.onnx")
+                if sys.argv[1] == "garbage":
+                    with open(path, "wb") as f:
+                        f.write(b"not really onnx")
+                    schema = {"age": "double"}
+                else:
+                    x = np.array([[20.0], [30.0], [40.0], [50.0]], dtype=np.float32)
+                    model = LogisticRegression().fit(x, ["no", "no", "yes", "yes"])
+                    with open(path, "wb") as f:  # one float input named "X": a matrix of the schema's columns
+                        f.write(to_onnx(model, x[:1], options={"zipmap": False}).SerializeToString())
+                    schema = {"age": "double", "job": "string"} if sys.argv[1] == "text" else {"age": "double"}
+                sluice.save_model(path, input_schema=schema, problem="binary", classes=["no", "yes"],
+                                  framework="sklearn", label="y")
                 """);
         save("""
                 id: model
+                defaults: {retries: 0}
+                params:
+                  what: {type: string, default: garbage}
                 tasks:
-                  - {id: fit, type: python, config: {script: model.py}}
+                  - {id: fit, type: python, config: {script: model.py, args: ["{{ params.what }}"]}}
                 """);
-        long run = succeed("model");
-        Map<String, Object> out = output(run, "fit");
+        long garbage = h.trigger(engine, "model", Map.of("what", "garbage"));
+        assertThat(h.awaitRun(garbage, Duration.ofSeconds(120))).isEqualTo(RunState.FAILED);
+        assertThat(h.error(garbage, "fit")).contains("output bundle").contains("not a model ONNX Runtime can load");
+
+        long text = h.trigger(engine, "model", Map.of("what", "text"));
+        assertThat(h.awaitRun(text, Duration.ofSeconds(120))).isEqualTo(RunState.FAILED);
+        assertThat(h.error(text, "fit"))
+                .contains("output bundle")
+                .contains("input_schema column 'job' is a string")
+                .contains("matrix input 'X' takes numbers only");
+
+        long ok = h.trigger(engine, "model", Map.of("what", "ok"));
+        assertThat(h.awaitRun(ok, Duration.ofSeconds(120)))
+                .as(() -> h.taskStates(ok).toString())
+                .isEqualTo(RunState.SUCCESS);
+        Map<String, Object> out = output(ok, "fit");
         assertThat(out.get("bundle")).asString().matches("sha256:[0-9a-f]{64}");
+        assertThat(out.get("bundle_onnx")).asString().matches("sha256:[0-9a-f]{64}");
         assertThat(out.get("bundle_model"))
-                .isEqualTo(Map.of(
-                        "format",
-                        "onnx",
-                        "input_schema",
-                        Map.of("age", "double", "job", "string"),
-                        "problem",
-                        "binary",
-                        "positive_class",
-                        "yes",
-                        "classes",
-                        List.of("no", "yes"),
-                        "framework",
-                        "sklearn",
-                        "media_type",
-                        "application/onnx"));
-        assertThat(h.db.dsl()
-                        .fetchValue(h.db.dsl()
-                                .select(ARTIFACT.KIND)
-                                .from(ARTIFACT)
-                                .where(ARTIFACT.HASH.eq(((String) out.get("bundle")).substring("sha256:".length())))))
-                .isEqualTo("model");
-        assertThat(Files.readString(
-                        dev.sluice.ml.artifact.LocalArtifactStore.inHome(h.home).localPath((String) out.get("bundle"))))
-                .isEqualTo("not really onnx, stored as is");
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("format", "onnx")
+                .containsEntry("classes", List.of("no", "yes"))
+                .containsEntry("media_type", "application/onnx");
+        Map<String, String> kinds = new LinkedHashMap<>();
+        for (String k : List.of("bundle", "bundle_onnx")) {
+            kinds.put(
+                    k,
+                    h.db.dsl()
+                            .fetchValue(h.db.dsl()
+                                    .select(ARTIFACT.KIND)
+                                    .from(ARTIFACT)
+                                    .where(ARTIFACT.HASH.eq(((String) out.get(k)).substring("sha256:".length())))));
+        }
+        assertThat(kinds).containsEntry("bundle", "bundle").containsEntry("bundle_onnx", "model");
+        var store = dev.sluice.ml.artifact.LocalArtifactStore.inHome(h.home);
+        try (var m = dev.sluice.ml.model.LoadedModel.load(store, (String) out.get("bundle"))) {
+            double[] p = m.score(List.of(Map.of("age", 22.0), Map.of("age", 48.0)));
+            assertThat(p[0]).isLessThan(0.5);
+            assertThat(p[1]).isGreaterThan(0.5);
+        }
     }
 
     @Test
