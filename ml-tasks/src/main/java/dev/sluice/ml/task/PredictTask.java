@@ -48,7 +48,13 @@ public final class PredictTask extends MlTask {
                     FieldType.LIST,
                     List.of(),
                     "Dataset columns copied into the output before the predictions (e.g. an id), with their own"
-                            + " types.")));
+                            + " types."),
+            ConfigField.optional(
+                    "batch_rows",
+                    FieldType.INTEGER,
+                    BatchScorer.BATCH_ROWS,
+                    "Rows per call to the model: larger batches spread its per-call cost, smaller ones hold less"
+                            + " memory. The predictions do not depend on it.")));
 
     /** Output column names the predictions take; a kept column may not have one of them. */
     static final String PREDICTION = "prediction";
@@ -84,6 +90,15 @@ public final class PredictTask extends MlTask {
             Number n = Cfg.number(version);
             if (n == null || n.doubleValue() < 1 || n.doubleValue() != Math.rint(n.doubleValue()))
                 errors.add("version: must be a whole number, 1 or more, got \"" + version + "\"");
+        }
+        Object batch = config.get("batch_rows");
+        if (batch != null && !Cfg.isTemplate(batch)) {
+            Number n = Cfg.number(batch);
+            if (n == null
+                    || n.doubleValue() < 1
+                    || n.doubleValue() > 1_000_000
+                    || n.doubleValue() != Math.rint(n.doubleValue()))
+                errors.add("batch_rows: must be a whole number from 1 to 1000000, got \"" + batch + "\"");
         }
         Object dataset = config.get("dataset");
         if (dataset instanceof String s && !Cfg.isTemplate(s) && !s.startsWith(Artifact.REF_PREFIX)) {
@@ -148,7 +163,7 @@ public final class PredictTask extends MlTask {
         catalog(ctx).consumed(ctx, "bundle", v.bundleRef());
         try (DuckDb db = duck(ctx, cfg)) {
             String relation = datasetRelation(ctx, cfg);
-            BatchScorer.Result r = new BatchScorer(model, BatchScorer.BATCH_ROWS)
+            BatchScorer.Result r = new BatchScorer(model, cfg.integer("batch_rows"))
                     .score(ctx, store(ctx), db, relation, cfg.strings("keep_columns"));
             Datasets.Stored st = Datasets.storeFile(ctx, this, db, r.parquet(), "predictions");
             Files.deleteIfExists(r.parquet());

@@ -260,6 +260,8 @@ class PredictTaskTest {
                 .anySatisfy(e -> assertThat(e).contains("keep_columns: \"Prediction\""));
         assertThat(t.validate(Map.of("model_name", "churn", "keep_columns", List.of("id", "id"))))
                 .anySatisfy(e -> assertThat(e).contains("listed twice"));
+        assertThat(t.validate(Map.of("model_name", "churn", "batch_rows", 0)))
+                .anySatisfy(e -> assertThat(e).startsWith("batch_rows:"));
         assertThat(t.validate(Map.of("model_name", "churn", "cache", true)))
                 .anySatisfy(e -> assertThat(e).contains("cache:").contains("set version"));
         assertThat(t.validate(Map.of(
