@@ -46,11 +46,12 @@ import java.util.StringJoiner;
  */
 final class BatchScorer {
     /**
-     * Rows per call to the model. Measured on 1M rows (BENCHMARKS.md, section 5): throughput is flat from about
-     * 2,048 rows up, while a batch's raw and transformed maps (a few KB a row with one-hot features) stay a few
-     * tens of MB.
+     * Rows per call to the model. Measured on 1M rows with XGBoost (BENCHMARKS.md, section 5): 1,024 took the least
+     * wall and CPU time; 256 pays the model's per-call cost (an XGBoost DMatrix per call) about 30 % more CPU, and
+     * 4,096 and 16,384 cost slightly more CPU and clearly more wall time on a busy machine (XGBoost's threads wait
+     * for cores on bigger batches). A batch of raw and transformed maps stays within a few megabytes.
      */
-    static final int BATCH_ROWS = 4096;
+    static final int BATCH_ROWS = 1024;
 
     private final LoadedModel model;
     private final int batchRows;

@@ -47,7 +47,7 @@ public final class PredictBenchmark {
     static final int SAMPLES = 1000;
     static final int[] BATCH_SIZES = {256, 1024, 4096, 16384};
     /** ml.predict's default batch_rows. */
-    static final int DEFAULT_BATCH_ROWS = 4096;
+    static final int DEFAULT_BATCH_ROWS = 1024;
 
     static final java.util.concurrent.atomic.AtomicLong RUNS = new java.util.concurrent.atomic.AtomicLong();
 
@@ -302,7 +302,7 @@ public final class PredictBenchmark {
                 defaults: {retries: 0}
                 params:
                   model: {type: string, default: bench_xgboost}
-                  batch: {type: integer, default: 4096}
+                  batch: {type: integer, default: 1024}
                 tasks:
                   - id: score
                     type: ml.predict
