@@ -204,6 +204,10 @@ public final class PredictBenchmark {
                             .findFirst()
                             .orElse("?"));
         }
+        try (var files = Files.walk(home)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
+        }
         System.exit(0);
     }
 
