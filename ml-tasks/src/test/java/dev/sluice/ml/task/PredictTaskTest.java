@@ -227,6 +227,30 @@ class PredictTaskTest {
     }
 
     @Test
+    void a_csv_file_path_scores_to_the_very_same_artifact_as_the_dataset_it_was_written_from() throws Exception {
+        String test = (String) output(run, "split").get("test");
+        Path csv = dir.resolve("todays_customers.csv");
+        try (DuckDb db = DuckDb.open(Files.createTempDirectory(dir, "duck"), "256MB", 1)) {
+            db.exec("COPY (SELECT * FROM " + DuckDb.parquet(store.localPath(test)) + ") TO "
+                    + DuckDb.literal(csv.toString()) + " (HEADER)");
+        }
+        save("""
+                id: score_file
+                tasks:
+                  - id: score
+                    type: ml.predict
+                    config: {model_name: churn, dataset: "%s", keep_columns: [customer_id, region]}
+                """.formatted(csv));
+        long r = h.trigger(engine, "score_file", Map.of());
+        assertThat(h.awaitRun(r, Duration.ofSeconds(60)))
+                .as(h.error(r, "score"))
+                .isEqualTo(RunState.SUCCESS);
+        // Same rows, same types once read back, same model: the same Parquet bytes.
+        assertThat(output(r, "score").get("predictions"))
+                .isEqualTo(output(run, "score_churn").get("predictions"));
+    }
+
+    @Test
     void the_batch_size_changes_no_bit_of_the_output() throws Exception {
         String bundle = (String) output(run, "train_tier").get("bundle");
         String test = (String) output(run, "split").get("test");
