@@ -19,7 +19,8 @@ class TaskTypesTest {
             "ml.feature",
             "ml.train",
             "ml.evaluate",
-            "ml.deploy"
+            "ml.deploy",
+            "ml.predict"
         }) {
             TaskType t = registry.get(name);
             assertThat(t).as(name).isNotNull();

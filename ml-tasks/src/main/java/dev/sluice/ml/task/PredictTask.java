@@ -1,0 +1,241 @@
+package dev.sluice.ml.task;
+
+import dev.sluice.ml.artifact.Artifact;
+import dev.sluice.ml.data.DuckDb;
+import dev.sluice.ml.model.LoadedModel;
+import dev.sluice.ml.model.RegisteredModels;
+import dev.sluice.task.ConfigField;
+import dev.sluice.task.FieldType;
+import dev.sluice.task.TaskContext;
+import dev.sluice.task.TaskFailedException;
+import dev.sluice.task.TaskResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * ml.predict: batch scoring with a registered model. The rows of a dataset go through {@link LoadedModel#score},
+ * the path the predict API serves with, in batches, so each row's prediction is exactly what the API answers for
+ * it; the predictions, with the columns the config keeps, become a Parquet dataset artifact.
+ */
+public final class PredictTask extends MlTask {
+    private static final List<ConfigField> FIELDS = with(List.of(
+            ConfigField.required("model_name", FieldType.STRING, "Registered model to score with."),
+            ConfigField.optional(
+                    "alias",
+                    FieldType.STRING,
+                    null,
+                    "Alias of the version to use; default champion (when version is not set either)."),
+            ConfigField.optional(
+                    "version", FieldType.INTEGER, null, "Version number to use instead of an alias: a fixed model."),
+            ConfigField.optional(
+                    "dataset",
+                    FieldType.STRING,
+                    null,
+                    "Rows to score: an artifact reference (e.g. {{ tasks.ingest.output.dataset }}) or a Parquet or CSV"
+                            + " file path, relative to the DAG file's directory; default: upstream \"dataset\"."),
+            ConfigField.optional(
+                    "keep_columns",
+                    FieldType.LIST,
+                    List.of(),
+                    "Dataset columns copied into the output before the predictions (e.g. an id), with their own"
+                            + " types."),
+            ConfigField.optional(
+                    "batch_rows",
+                    FieldType.INTEGER,
+                    BatchScorer.BATCH_ROWS,
+                    "Rows per call to the model: larger batches spread its per-call cost, smaller ones hold less"
+                            + " memory. The predictions do not depend on it.")));
+
+    /** Output column names the predictions take; a kept column may not have one of them. */
+    static final String PREDICTION = "prediction";
+
+    static final String PROBABILITY = "probability";
+
+    @Override
+    public String name() {
+        return "ml.predict";
+    }
+
+    @Override
+    public String description() {
+        return "Score a dataset with a registered model (champion, an alias or a version) into a Parquet dataset of"
+                + " predictions.";
+    }
+
+    @Override
+    public List<ConfigField> configFields() {
+        return FIELDS;
+    }
+
+    @Override
+    public List<String> validate(Map<String, Object> config) {
+        List<String> errors = new ArrayList<>(cacheErrors(config));
+        Object alias = config.get("alias");
+        Object version = config.get("version");
+        if (alias != null && version != null)
+            errors.add("alias and version: give one of them, not both (neither means the champion)");
+        if (alias != null && !Cfg.isTemplate(alias) && looksLikeVersion(alias.toString()))
+            errors.add("alias: \"" + alias + "\" reads as a version number; set version: instead");
+        if (version != null && !Cfg.isTemplate(version)) {
+            Number n = Cfg.number(version);
+            if (n == null || n.doubleValue() < 1 || n.doubleValue() != Math.rint(n.doubleValue()))
+                errors.add("version: must be a whole number, 1 or more, got \"" + version + "\"");
+        }
+        Object batch = config.get("batch_rows");
+        if (batch != null && !Cfg.isTemplate(batch)) {
+            Number n = Cfg.number(batch);
+            if (n == null
+                    || n.doubleValue() < 1
+                    || n.doubleValue() > 1_000_000
+                    || n.doubleValue() != Math.rint(n.doubleValue()))
+                errors.add("batch_rows: must be a whole number from 1 to 1000000, got \"" + batch + "\"");
+        }
+        Object dataset = config.get("dataset");
+        if (dataset instanceof String s && !Cfg.isTemplate(s) && !s.startsWith(Artifact.REF_PREFIX)) {
+            if (format(s) == null)
+                errors.add("dataset: \"" + s + "\" is neither an artifact reference (sha256:...) nor a .parquet or"
+                        + " .csv file");
+        }
+        Object keep = config.get("keep_columns");
+        if (keep instanceof List<?> list) {
+            Set<String> seen = new HashSet<>();
+            for (Object o : list) {
+                if (!(o instanceof String c) || c.isBlank()) {
+                    errors.add("keep_columns: every entry must be a column name, got " + o);
+                    continue;
+                }
+                if (Cfg.isTemplate(c)) continue;
+                if (!seen.add(c.toLowerCase(Locale.ROOT))) errors.add("keep_columns: \"" + c + "\" is listed twice");
+                if (reserved(c))
+                    errors.add("keep_columns: \"" + c + "\" would clash with the output's own column of that name"
+                            + " (prediction, probability, probability_<class>); rename it in ml.ingest's sql");
+            }
+        }
+        return errors;
+    }
+
+    @Override
+    String notCacheable(Map<String, Object> config) {
+        if (config.get("version") == null)
+            return "ml.predict with an alias scores with whichever version the alias points at when it runs; set"
+                    + " version to cache";
+        return null;
+    }
+
+    @Override
+    List<String> inputKeys() {
+        return List.of("dataset");
+    }
+
+    @Override
+    Map<String, Object> cacheInputs(TaskContext ctx, Cfg cfg) throws Exception {
+        Map<String, Object> in = new LinkedHashMap<>();
+        // A version's bundle never changes, but the same name and number in another database is another model.
+        in.put("bundle", resolveVersion(ctx, cfg).bundleRef());
+        if (cfg.has("dataset") && !cfg.str("dataset").startsWith(Artifact.REF_PREFIX)) {
+            Path f = resolve(ctx, cfg.str("dataset"));
+            if (Files.isRegularFile(f))
+                in.put(
+                        "file",
+                        f + ":" + Files.size(f) + "@"
+                                + Files.getLastModifiedTime(f).toMillis());
+        }
+        return in;
+    }
+
+    @Override
+    TaskResult run(TaskContext ctx) throws Exception {
+        List<String> errors = validate(ctx.config());
+        if (!errors.isEmpty()) throw new TaskFailedException("invalid ml.predict config: " + String.join("; ", errors));
+        Cfg cfg = cfg(ctx);
+        RegisteredModels.Version v = resolveVersion(ctx, cfg);
+        LoadedModel model = LoadedModel.load(store(ctx), v.bundleRef());
+        catalog(ctx).consumed(ctx, "bundle", v.bundleRef());
+        try (DuckDb db = duck(ctx, cfg)) {
+            String relation = datasetRelation(ctx, cfg);
+            BatchScorer.Result r = new BatchScorer(model, cfg.integer("batch_rows"))
+                    .score(ctx, store(ctx), db, relation, cfg.strings("keep_columns"));
+            Datasets.Stored st = Datasets.storeFile(ctx, this, db, r.parquet(), "predictions");
+            Files.deleteIfExists(r.parquet());
+            ctx.log()
+                    .printf(
+                            "scored %,d rows with %s version %d (%s) in %.2f s: %,.0f rows/s; predictions %s%n",
+                            st.rows(),
+                            v.modelName(),
+                            v.version(),
+                            model.bundle().algorithm(),
+                            r.seconds(),
+                            r.seconds() > 0 ? st.rows() / r.seconds() : 0.0,
+                            st.artifact().ref());
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("predictions", st.artifact().ref());
+            out.put("rows", st.rows());
+            out.put("model_name", v.modelName());
+            out.put("version", v.version());
+            out.put("bundle", v.bundleRef());
+            out.put("problem", model.bundle().problem().lower());
+            out.put("columns", st.schema().names());
+            return TaskResult.of(out);
+        }
+    }
+
+    /** The version to score with: {@code version}, else {@code alias}, else the champion. */
+    private static RegisteredModels.Version resolveVersion(TaskContext ctx, Cfg cfg) throws TaskFailedException {
+        RegisteredModels registry = ctx.service(RegisteredModels.class)
+                .orElseThrow(() -> new TaskFailedException(
+                        "ml.predict needs the model registry (module ml-registry), which this node does not have"));
+        String name = cfg.str("model_name");
+        boolean byVersion = cfg.has("version");
+        String target = byVersion ? Long.toString(cfg.lng("version")) : cfg.str("alias", RegisteredModels.CHAMPION);
+        if (!byVersion && looksLikeVersion(target))
+            throw new TaskFailedException("alias: \"" + target + "\" reads as a version number; set version: instead");
+        return registry.find(name, target)
+                .orElseThrow(() -> new TaskFailedException((byVersion
+                                ? "version: model " + name + " has no version " + target
+                                : "alias: model " + name + " has no alias " + target)
+                        + " (ml.deploy registers versions; the Models page lists them)"));
+    }
+
+    /**
+     * The rows as a DuckDB relation: an artifact through {@link #inputRef} (recording lineage), a file path read by
+     * DuckDB as it is.
+     */
+    private String datasetRelation(TaskContext ctx, Cfg cfg) throws Exception {
+        if (!cfg.has("dataset") || cfg.str("dataset").startsWith(Artifact.REF_PREFIX))
+            return DuckDb.parquet(store(ctx).localPath(inputRef(ctx, cfg, "dataset", true)));
+        Path f = resolve(ctx, cfg.str("dataset"));
+        if (!Files.isRegularFile(f))
+            throw new TaskFailedException(
+                    "dataset: no file " + f + " (a relative path is resolved against the DAG file's directory)");
+        return switch (format(f.toString())) {
+            case "parquet" -> DuckDb.parquet(f);
+            case "csv" -> "read_csv(" + DuckDb.literal(f.toAbsolutePath().toString()) + ", header = true)";
+            default -> throw new TaskFailedException("dataset: " + f + " is neither a .parquet nor a .csv file");
+        };
+    }
+
+    private static String format(String path) {
+        String p = path.toLowerCase(Locale.ROOT);
+        if (p.endsWith(".parquet")) return "parquet";
+        if (p.endsWith(".csv")) return "csv";
+        return null;
+    }
+
+    /** The registry reads "3" and "v3" as version numbers, so such an alias could never be resolved as one. */
+    private static boolean looksLikeVersion(String s) {
+        return s.matches("v?\\d+");
+    }
+
+    /** Whether a kept column would take the name of a prediction column (DuckDB names ignore case). */
+    static boolean reserved(String column) {
+        String c = column.toLowerCase(Locale.ROOT);
+        return c.equals(PREDICTION) || c.equals(PROBABILITY) || c.startsWith(PROBABILITY + "_");
+    }
+}
