@@ -88,11 +88,11 @@ public final class DeadlineChecker implements AutoCloseable {
         var rows = dsl.fetch("""
                 with due as (
                     select id from run_deadline
-                     where state = 'pending' and due_at <= ?
+                     where state = 'pending' and due_at <= ?::timestamptz
                      order by due_at, id limit ? for update skip locked),
                 judged as (
                     update run_deadline d
-                       set checked_at = ?,
+                       set checked_at = ?::timestamptz,
                            state = case
                                when d.task_id is null and exists (
                                    select 1 from dag_run r where r.id = d.run_id
