@@ -188,7 +188,7 @@ public final class SluiceApp implements AutoCloseable {
 
     /** Health, readiness and metrics only, for a node that serves no API (0: any free port). */
     public SluiceApp startProbes(String bind, int port) {
-        probes = ProbeServer.start(db, bind, port);
+        probes = ProbeServer.start(db, bind, port, notifications);
         return this;
     }
 

@@ -41,6 +41,8 @@ export async function taskPage({ params, query, main }) {
         h('h1', params.task, ' ', h('span#task-state', badge(ti.state)))),
       h('div.spacer'), can('operator') ? actions() : null),
       // Queued with nobody to claim it: say so, rather than let the task look merely slow.
+      ti.deadline?.state === 'missed' ? h('div.banner.warn#task-deadline', { role: 'status' }, h('strong', '⏰ Deadline missed: '),
+        `this task was due to end by ${time(ti.deadline.due_at)}. It goes on; a deadline_missed notification was raised.`) : null,
       ti.waiting_for ? h('div.banner.warn#task-waiting', { role: 'status' }, h('strong', 'Waiting: '), ti.waiting_for,
         '. Start a worker with ', h('code', `--queues ${ti.queue}`), ' to run it.') : null);
     facts.replaceChildren(h('h2', { style: { marginTop: 0 } }, 'Task instance'), h('dl.facts',
@@ -49,6 +51,7 @@ export async function taskPage({ params, query, main }) {
       h('dt', 'Attempts'), h('dd', `${ti.try_number} of ${ti.max_tries}`), h('dt', 'Started'), h('dd', time(ti.started_at)),
       h('dt', 'Ended'), h('dd', time(ti.ended_at)), h('dt', 'Duration'), h('dd', duration(ti.duration_ms ?? durationBetween(ti.started_at, ti.ended_at))),
       h('dt', 'Worker'), h('dd', ti.worker_id || '—'),
+      ti.deadline ? [h('dt', 'Deadline'), h('dd#task-deadline-state', `${time(ti.deadline.due_at)} · `, deadlineMarker(ti.deadline, true))] : null,
       ti.error ? [h('dt', 'Error'), h('dd', h('pre.error-head', ti.error))] : null));
     attempts.replaceChildren(...(ti.attempts.length ? ti.attempts.map((a) => h('tr',
       h('td', h('a', { href: '#', onclick: (e) => { e.preventDefault(); showLog(a.try_number); } }, '#' + a.try_number)), h('td', badge(attemptState(a.state))),
