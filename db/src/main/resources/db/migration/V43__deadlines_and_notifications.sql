@@ -104,13 +104,14 @@ end $$;
 create trigger dag_run_deadlines after insert on dag_run
     for each row execute function sluice_run_deadlines();
 
--- task_failed (no tries left, or marked failed) and task_retry, in the transaction that recorded them.
+-- task_failed (no tries left, or marked failed) and task_retry, in the transaction that recorded them. Runs of
+-- `sluice dags test` (run_type 'test') notify nobody: a developer's try on a shared database must not page anyone.
 create function sluice_outbox_task() returns trigger language plpgsql as $$
 begin
     insert into notification (event, dag_id, dag_version_id, run_id, task_id, try_number, error)
     select case new.state when 'failed' then 'task_failed' else 'task_retry' end,
            new.dag_id, r.dag_version_id, new.run_id, new.task_id, new.try_number, new.error
-      from dag_run r where r.id = new.run_id;
+      from dag_run r where r.id = new.run_id and r.run_type <> 'test';
     return null;
 end $$;
 
@@ -130,6 +131,7 @@ begin
 end $$;
 
 create trigger dag_run_outbox after update of state on dag_run
-    for each row when (new.state in ('failed', 'success') and old.state is distinct from new.state)
+    for each row when (new.state in ('failed', 'success') and old.state is distinct from new.state
+                       and new.run_type <> 'test')
     execute function sluice_outbox_run();
 -- [jooq ignore stop]

@@ -36,7 +36,12 @@ class NotificationDeliveryTest {
                 .withSmtp(rx.smtp())
                 .withRetries(3, Duration.ofMillis(50));
         outbox = new NotificationOutbox(
-                        h.db, settings, engine.graphs()::dag, "node-a", Duration.ofMillis(50), name -> null)
+                        h.db,
+                        settings,
+                        engine.graphs()::dag,
+                        "node-a",
+                        Duration.ofMillis(50),
+                        name -> name.equals("slack_secret") ? rx.url("/broken/T0KEN-IN-PATH") : null)
                 .start();
     }
 
@@ -203,6 +208,39 @@ class NotificationDeliveryTest {
         assertThat(NotificationReceivers.subject(m)).isEqualTo("[Sluice] DAG mailed run " + runId + " failed");
         assertThat(m.getAllRecipients()[0].toString()).isEqualTo("oncall@example.com");
         assertThat(m.getFrom()[0].toString()).isEqualTo("sluice@example.com");
+    }
+
+    @Test
+    void a_url_from_a_secret_never_reaches_the_recorded_error() throws Exception {
+        h.save(
+                engine,
+                DagBuilder.dag("secret_slack")
+                        .notify(Channel.slackFromSecret("slack_secret", Set.of(Event.RUN_FAILED)))
+                        .task("boom", "scripted", t -> t.config("fail_attempts", 1))
+                        .build(h.types));
+        long run = h.trigger(engine, "secret_slack", Map.of());
+        assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> states("secret_slack").equals(List.of("skipped", "failed")));
+        String lastError = h.db.dsl()
+                .fetchValue("select last_error from notification where dag_id = 'secret_slack' and state = 'failed'")
+                .toString();
+        // The same text is what the WARN line logs.
+        assertThat(lastError).contains("HTTP 500").contains("127.0.0.1").doesNotContain("T0KEN-IN-PATH");
+    }
+
+    @Test
+    void runs_of_dags_test_notify_nobody() throws Exception {
+        h.save(
+                engine,
+                DagBuilder.dag("tried_locally")
+                        .notify(Channel.webhook(rx.url("/hook"), Set.of(Event.TASK_FAILED, Event.RUN_FAILED)))
+                        .task("boom", "scripted", t -> t.config("fail_attempts", 1))
+                        .build(h.types));
+        var date = java.time.Instant.parse("2026-02-01T00:00:00Z");
+        long run = engine.runs().createRun("tried_locally", "test", date, date, date, Map.of(), "cli");
+        assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
+        assertThat(states("tried_locally")).isEmpty();
     }
 
     static List<String> states(String dagId) {
