@@ -36,7 +36,7 @@ export function deadlineMarker(deadline, always = false) {
   if (!deadline) return null;
   if (deadline.state === 'missed') {
     return h('span.deadline-missed', { 'data-deadline': 'missed', title: `Deadline missed: due by ${deadline.due_at}` },
-      h('span', { 'aria-hidden': 'true' }, '⏰ '), 'deadline missed');
+      h('span', { 'aria-hidden': 'true' }, '⚠ '), 'deadline missed');
   }
   return always ? h('span.muted', { 'data-deadline': deadline.state }, deadline.state === 'met' ? 'met' : 'pending') : null;
 }

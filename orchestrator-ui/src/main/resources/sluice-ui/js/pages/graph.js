@@ -53,7 +53,7 @@ export async function graphTab({ dag, query, el }) {
         const n = cy.getElementById(t.task_id);
         const late = deadlines.tasks[t.task_id]?.state === 'missed';
         n.data({ bg: s === 'none' ? '#ffffff' : colour(s), fg: ['pending', 'up_for_retry', 'none'].includes(s) ? '#1d2330' : '#ffffff',
-          text: `${t.task_id}\n${icon(s)} ${label(s)}${late ? ' ⏰' : ''}`, state: s });
+          text: `${t.task_id}\n${icon(s)} ${label(s)}${late ? ' ⚠' : ''}`, state: s });
       }
     });
     // What the canvas shows, as text: for tests and assistive tools ("task=state ...", in DAG order).
@@ -64,9 +64,9 @@ export async function graphTab({ dag, query, el }) {
       : h('span', t.task_id))));
     const d = deadlines.run;
     deadlineBox.replaceChildren(!d ? '' : d.state === 'missed'
-      ? h('div.banner.warn#run-deadline', { role: 'status', 'data-state': 'missed' }, h('strong', '⏰ Deadline missed: '),
-        `this run was due to end by ${time(d.due_at)}. It goes on; a deadline_missed notification was raised.`)
-      : h('p.small.muted#run-deadline', { 'data-state': d.state }, d.state === 'met' ? `Deadline met (due by ${time(d.due_at)}).` : `Deadline: due to end by ${time(d.due_at)}.`));
+      ? h('div.banner.warn#run-deadline', { role: 'status', 'data-state': 'missed' }, h('strong', '⚠ Deadline missed: '),
+        'this run was due to end by ', time(d.due_at), '. It goes on; a deadline_missed notification was raised.')
+      : h('p.small.muted#run-deadline', { 'data-state': d.state }, d.state === 'met' ? 'Deadline met (due by ' : 'Deadline: due to end by ', time(d.due_at), d.state === 'met' ? ').' : '.'));
   }
 
   // An event that arrives while a snapshot is in flight may be older or newer than the snapshot; rather than
