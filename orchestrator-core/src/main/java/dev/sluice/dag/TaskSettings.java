@@ -81,8 +81,12 @@ final class TaskSettings {
                         + "\"";
     }
 
+    /** A year at most: a due time must stay a valid timestamp in the database, and a longer one says nothing. */
+    static final Duration MAX_DEADLINE = Duration.ofDays(366);
+
     static String checkDeadlineWithin(Duration within) {
-        return within.isZero() ? "must be longer than 0" : null;
+        if (within.isZero()) return "must be longer than 0";
+        return within.compareTo(MAX_DEADLINE) > 0 ? "must be at most 366d, got " + Durations.format(within) : null;
     }
 
     static String checkPool(String pool) {

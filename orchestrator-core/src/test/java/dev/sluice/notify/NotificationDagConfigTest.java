@@ -128,6 +128,9 @@ class NotificationDagConfigTest {
                   - id: b
                     type: noop
                     deadline: 2h
+                  - id: c
+                    type: noop
+                    deadline: {within: 400d}
                 """;
         assertThatThrownBy(() -> PARSER.parse(yaml, "bad.yaml"))
                 .isInstanceOf(DagValidationException.class)
@@ -148,8 +151,34 @@ class NotificationDagConfigTest {
                             .anyMatch(e ->
                                     e.startsWith("bad.yaml:12: notifications[3].on[0]: unknown event 'task_exploded'"))
                             .anyMatch(e -> e.startsWith("bad.yaml:16: tasks[a].deadline.within: must be longer than 0"))
-                            .anyMatch(e -> e.startsWith("bad.yaml:19: tasks[b].deadline: expected a mapping"));
+                            .anyMatch(e -> e.startsWith("bad.yaml:19: tasks[b].deadline: expected a mapping"))
+                            .anyMatch(e -> e.startsWith("bad.yaml:22: tasks[c].deadline.within: must be at most 366d"));
                 });
+    }
+
+    @Test
+    void bad_server_wide_settings_are_refused_at_start_naming_the_variable() {
+        assertThatThrownBy(() ->
+                        NotificationSettings.fromEnvironment(java.util.Map.of("SLUICE_NOTIFY_ON", "run_failed,oops")))
+                .hasMessageContaining("SLUICE_NOTIFY_ON")
+                .hasMessageContaining("oops");
+        assertThatThrownBy(() -> NotificationSettings.fromEnvironment(
+                        java.util.Map.of("SLUICE_SMTP_HOST", "mail.example", "SLUICE_SMTP_PORT", "smtp")))
+                .hasMessageContaining("SLUICE_SMTP_PORT");
+        assertThatThrownBy(() -> NotificationSettings.fromEnvironment(
+                        java.util.Map.of("SLUICE_SMTP_HOST", "mail.example", "SLUICE_SMTP_STARTTLS", "yes")))
+                .hasMessageContaining("SLUICE_SMTP_STARTTLS");
+        var ok = NotificationSettings.fromEnvironment(java.util.Map.of(
+                "SLUICE_SMTP_HOST", "mail.example",
+                "SLUICE_SMTP_USERNAME", "sluice",
+                "SLUICE_SMTP_PASSWORD_SECRET", "smtp",
+                "SLUICE_SLACK_WEBHOOK_URL", "https://hooks.slack.example/T000/B000/XXXX",
+                "SLUICE_NOTIFY_EMAIL_TO", "a@example.com, b@example.com"));
+        assertThat(ok.smtp().port()).isEqualTo(587);
+        assertThat(ok.smtp().startTls()).isTrue();
+        assertThat(ok.emailTo()).containsExactly("a@example.com", "b@example.com");
+        // What start-up logs: no URL (a Slack URL is a credential), no secret.
+        assertThat(ok.toString()).doesNotContain("XXXX").contains("slack=true");
     }
 
     @Test
