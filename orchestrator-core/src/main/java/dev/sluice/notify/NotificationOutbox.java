@@ -199,16 +199,18 @@ public final class NotificationOutbox implements AutoCloseable {
     void deliver(NotificationEvent e) {
         Set<String> done = new LinkedHashSet<>(e.doneChannels());
         List<String> problems = new ArrayList<>();
+        // A channel with nowhere to send (no URL or recipients, no SMTP server) will not get better by retrying.
+        boolean onlyUnconfigured = true;
         for (var entry : channelsFor(e).entrySet()) {
             String key = entry.getKey();
             Channel c = entry.getValue();
             if (done.contains(key)) continue;
             if (!delivery.configured(c)) {
-                log.debug(
-                        "Notification {}: {} channel {} has nowhere to send",
-                        e.id(),
-                        c.kind().yamlName(),
-                        key);
+                problems.add(c.kind().yamlName() + " " + key + ": nowhere to send ("
+                        + (c.kind() == Notifications.Kind.EMAIL
+                                ? "no recipients or no SMTP server: SLUICE_NOTIFY_EMAIL_TO, SLUICE_SMTP_HOST"
+                                : "no url or url_secret and no server-wide URL")
+                        + ")");
                 continue;
             }
             try {
@@ -217,6 +219,7 @@ public final class NotificationOutbox implements AutoCloseable {
                 sent.incrementAndGet();
             } catch (ChannelDelivery.DeliveryException ex) {
                 problems.add(c.kind().yamlName() + " " + key + ": " + ex.getMessage());
+                onlyUnconfigured = false;
             }
         }
         String[] doneArray = done.toArray(String[]::new);
@@ -232,7 +235,7 @@ public final class NotificationOutbox implements AutoCloseable {
         }
         failedTries.incrementAndGet();
         String error = String.join("; ", problems);
-        boolean last = e.attempts() >= settings.attempts();
+        boolean last = e.attempts() >= settings.attempts() || onlyUnconfigured;
         long delayMs = settings.backoff().toMillis() << Math.min(Math.max(e.attempts() - 1, 0), 10);
         dsl.execute(
                 "update notification set state = ?, next_at = now() + ?::interval, done_channels = ?, last_error = ?"

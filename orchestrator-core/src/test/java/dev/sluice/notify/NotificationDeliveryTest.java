@@ -230,6 +230,27 @@ class NotificationDeliveryTest {
     }
 
     @Test
+    void a_channel_with_nowhere_to_send_is_given_up_at_once_saying_why() throws Exception {
+        h.save(
+                engine,
+                DagBuilder.dag("unaddressed")
+                        .notify(Channel.webhook(null, Set.of(Event.RUN_FAILED)))
+                        .task("boom", "scripted", t -> t.config("fail_attempts", 1))
+                        .build(h.types));
+        long run = h.trigger(engine, "unaddressed", Map.of());
+        assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> states("unaddressed").contains("failed"));
+        var row = h.db.dsl()
+                .fetchOne("select attempts, last_error from notification where dag_id = 'unaddressed'"
+                        + " and event = 'run_failed'");
+        assertThat(row.get(0, Integer.class)).isEqualTo(1);
+        assertThat(row.get(1, String.class))
+                .contains("notifications[0]")
+                .contains("nowhere to send")
+                .contains("no server-wide URL");
+    }
+
+    @Test
     void runs_of_dags_test_notify_nobody() throws Exception {
         h.save(
                 engine,
