@@ -44,7 +44,7 @@ export function connect() {
       retryTimer = setTimeout(connect, 3000);
     }
   };
-  for (const type of ['task', 'run', 'dag']) {
+  for (const type of ['task', 'run', 'dag', 'deadline']) {
     source.addEventListener(type, (e) => {
       let data;
       try { data = JSON.parse(e.data); } catch { return; }
@@ -59,7 +59,7 @@ export function disconnect() {
   source = null;
 }
 
-/** Subscribes fn(type, data) with type 'task' | 'run' | 'dag' | 'resync'; returns the unsubscribe function. */
+/** Subscribes fn(type, data) with type 'task' | 'run' | 'dag' | 'deadline' | 'resync'; returns the unsubscribe function. */
 export function onEvent(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);

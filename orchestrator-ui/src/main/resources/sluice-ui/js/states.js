@@ -27,3 +27,16 @@ export function badge(state) {
 export function legend(states = TASK_STATES) {
   return h('div.legend', { 'aria-label': 'Legend' }, states.map(badge));
 }
+
+/**
+ * A task's deadline as a marker: visible (icon and words, not colour alone) when it was missed; with {@code always},
+ * also "pending" or "met" (for the task page's facts).
+ */
+export function deadlineMarker(deadline, always = false) {
+  if (!deadline) return null;
+  if (deadline.state === 'missed') {
+    return h('span.deadline-missed', { 'data-deadline': 'missed', title: `Deadline missed: due by ${deadline.due_at}` },
+      h('span', { 'aria-hidden': 'true' }, '⚠ '), 'deadline missed');
+  }
+  return always ? h('span.muted', { 'data-deadline': deadline.state }, deadline.state === 'met' ? 'met' : 'pending') : null;
+}

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * A validated DAG definition: immutable, with defaults applied to every task. Build one from YAML with
- * {@link YamlDagParser} or in Java with {@link DagBuilder}; both give equal records.
+ * {@link YamlDagParser} or in Java with {@link DagBuilder}; both give equal records. {@code deadline} is null when
+ * the DAG has none.
  */
 public record Dag(
         String id,
@@ -21,13 +22,46 @@ public record Dag(
         List<String> tags,
         Map<String, ParamSpec> params,
         List<TaskDef> tasks,
-        Notifications notifications) {
+        Notifications notifications,
+        Deadline deadline) {
 
     public Dag {
         tags = List.copyOf(tags);
         notifications = notifications == null ? Notifications.NONE : notifications;
         params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
         tasks = List.copyOf(tasks);
+    }
+
+    /** A DAG without a {@code deadline:}. */
+    public Dag(
+            String id,
+            String description,
+            String schedule,
+            String timezone,
+            LocalDate startDate,
+            LocalDate endDate,
+            boolean catchup,
+            int maxActiveRuns,
+            int maxActiveTasks,
+            List<String> tags,
+            Map<String, ParamSpec> params,
+            List<TaskDef> tasks,
+            Notifications notifications) {
+        this(
+                id,
+                description,
+                schedule,
+                timezone,
+                startDate,
+                endDate,
+                catchup,
+                maxActiveRuns,
+                maxActiveTasks,
+                tags,
+                params,
+                tasks,
+                notifications,
+                null);
     }
 
     /** A DAG without a {@code notifications:} block. */
@@ -57,7 +91,8 @@ public record Dag(
                 tags,
                 params,
                 tasks,
-                Notifications.NONE);
+                Notifications.NONE,
+                null);
     }
 
     public TaskDef task(String taskId) {

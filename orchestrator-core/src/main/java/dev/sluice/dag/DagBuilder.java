@@ -40,6 +40,9 @@ public final class DagBuilder {
     private int maxActiveTasks = 64;
     private final List<String> tags = new ArrayList<>();
     private Notifications notifications = Notifications.NONE;
+    private final List<Notifications.Channel> channels = new ArrayList<>();
+    private Deadline deadline;
+    private final Map<String, String> dagProblems = new LinkedHashMap<>();
     private final Map<String, ParamSpec> params = new LinkedHashMap<>();
     private final Defaults defaults = new Defaults();
     private final List<Task> tasks = new ArrayList<>();
@@ -97,6 +100,41 @@ public final class DagBuilder {
     public DagBuilder notifications(String webhookUrl, Notifications.Event... on) {
         this.notifications = new Notifications(webhookUrl, on.length == 0 ? null : java.util.Set.of(on));
         return this;
+    }
+
+    /**
+     * Adds a notification channel ({@code Channel.webhook}, {@code slack}, {@code slackFromSecret}, {@code email}),
+     * like one entry of the YAML {@code notifications:} list. Channels replace the server-wide defaults.
+     */
+    public DagBuilder notify(Notifications.Channel channel) {
+        channels.add(channel);
+        return this;
+    }
+
+    /** The run must end within {@code within} ({@code 2h}) of its logical date or of when it was queued. */
+    public DagBuilder deadline(String within, Deadline.From from) {
+        this.deadline = deadlineOf(within, from, "deadline", dagProblems);
+        return this;
+    }
+
+    public DagBuilder deadline(Duration within, Deadline.From from) {
+        return deadline(within == null ? null : Durations.format(within), from);
+    }
+
+    static Deadline deadlineOf(String within, Deadline.From from, String path, Map<String, String> problems) {
+        Duration d;
+        try {
+            d = Durations.parse(within);
+        } catch (IllegalArgumentException e) {
+            problems.put(path + ".within", e.getMessage());
+            return null;
+        }
+        String problem = TaskSettings.checkDeadlineWithin(d);
+        if (problem != null) {
+            problems.put(path + ".within", problem);
+            return null;
+        }
+        return new Deadline(d, from);
     }
 
     public DagBuilder tags(String... tags) {
@@ -185,14 +223,26 @@ public final class DagBuilder {
     /** The validated DAG; throws {@link DagValidationException} listing every problem. */
     public Dag build(TaskTypeRegistry registry) {
         Problems problems = new Problems(FILE, Map.of());
+        dagProblems.forEach(problems::add);
         defaults.report("defaults", problems);
+        Notifications notes = notifications;
+        if (!channels.isEmpty()) {
+            List<Notifications.Channel> all = new ArrayList<>(notifications.channels());
+            all.addAll(channels);
+            notes = new Notifications(all);
+        }
+        for (int i = 0; i < notes.channels().size(); i++) {
+            String path = "notifications[" + i + "].";
+            notes.channels().get(i).problems().forEach((field, message) -> problems.add(path + field, message));
+        }
         List<String> paths =
                 DagValidator.taskPaths(tasks.stream().map(t -> t.id).toList());
         List<TaskDef> defs = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             Task t = tasks.get(i);
             t.report(paths.get(i), problems);
-            defs.add(t.settings.resolve(t.id, t.type, t.dependsOn, t.triggerRule, t.config, defaults.settings));
+            defs.add(t.settings.resolve(
+                    t.id, t.type, t.dependsOn, t.triggerRule, t.config, t.deadline, defaults.settings));
         }
         Dag dag = new Dag(
                 id,
@@ -207,7 +257,8 @@ public final class DagBuilder {
                 tags,
                 params,
                 defs,
-                notifications);
+                notes,
+                deadline);
         DagValidator.validate(dag, registry, problems);
         problems.throwIfAny();
         return dag;
@@ -311,6 +362,8 @@ public final class DagBuilder {
         private final List<String> dependsOn = new ArrayList<>();
         private TriggerRule triggerRule;
         private final Map<String, Object> config = new LinkedHashMap<>();
+        private Deadline deadline;
+        private final Map<String, String> ownProblems = new LinkedHashMap<>();
 
         private Task(String id, String type) {
             this.id = id;
@@ -340,6 +393,18 @@ public final class DagBuilder {
         public Task config(Map<String, ?> values) {
             config.putAll(values);
             return this;
+        }
+
+        /** The task must end within {@code within} ({@code 90m}) of its run's logical date or queueing. */
+        public Task deadline(String within, Deadline.From from) {
+            this.deadline = deadlineOf(within, from, "deadline", ownProblems);
+            return this;
+        }
+
+        @Override
+        void report(String path, Problems into) {
+            super.report(path, into);
+            ownProblems.forEach((field, message) -> into.add(path + "." + field, message));
         }
     }
 }

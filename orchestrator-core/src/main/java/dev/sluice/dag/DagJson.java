@@ -72,27 +72,52 @@ public final class DagJson {
             task.put("config", t.config());
             // Only when not the default, so DAGs that name no queue keep the JSON (and version hash) they had.
             if (!TaskDef.DEFAULT_QUEUE.equals(t.queue())) task.put("queue", t.queue());
+            if (t.deadline() != null) task.put("deadline", deadline(t.deadline()));
             tasks.add(task);
         }
         m.put("tasks", tasks);
-        // Written only when set, so DAGs without the block keep the JSON (and hash) they had before it existed.
-        if (!dag.notifications().isDefault()) {
+        // Written only when set, so DAGs without the block keep the JSON (and hash) they had before it existed; one
+        // plain webhook keeps the older mapping form for the same reason.
+        Notifications notifications = dag.notifications();
+        if (notifications.isSingleWebhook()) {
+            var c = notifications.channels().get(0);
             Map<String, Object> n = new LinkedHashMap<>();
-            n.put("webhook_url", dag.notifications().webhookUrl());
-            n.put(
-                    "on",
-                    dag.notifications().on().stream()
-                            .map(Notifications.Event::yamlName)
-                            .sorted()
-                            .toList());
+            n.put("webhook_url", c.url());
+            n.put("on", c.eventNames());
             m.put("notifications", n);
+        } else if (!notifications.isDefault()) {
+            List<Object> channels = new ArrayList<>();
+            for (var c : notifications.channels()) {
+                Map<String, Object> n = new LinkedHashMap<>();
+                n.put("type", c.kind().yamlName());
+                if (c.url() != null) n.put("url", c.url());
+                if (c.urlSecret() != null) n.put("url_secret", c.urlSecret());
+                if (!c.to().isEmpty()) n.put("to", c.to());
+                n.put("on", c.eventNames());
+                channels.add(n);
+            }
+            m.put("notifications", channels);
         }
+        // Read by the schema too (V43's trigger turns it into each run's deadline rows): keep within's short form.
+        if (dag.deadline() != null) m.put("deadline", deadline(dag.deadline()));
         try {
             return MAPPER.writeValueAsString(m);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
                     "DAG " + dag.id() + " has a config value JSON cannot hold: " + e.getMessage(), e);
         }
+    }
+
+    private static Map<String, Object> deadline(Deadline d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("within", Durations.format(d.within()));
+        m.put("from", d.from().yamlName());
+        return m;
+    }
+
+    private static Deadline deadline(JsonNode n) {
+        if (n == null || n.isNull()) return null;
+        return new Deadline(Durations.parse(text(n, "within")), Deadline.From.fromYaml(text(n, "from")));
     }
 
     /** Reads JSON written by {@link #toJson}. Does not re-validate: stored versions were valid when stored. */
@@ -136,7 +161,8 @@ public final class DagJson {
                     text(t, "pool"),
                     t.path("priority").asInt(),
                     config,
-                    t.hasNonNull("queue") ? t.get("queue").asText() : TaskDef.DEFAULT_QUEUE));
+                    t.hasNonNull("queue") ? t.get("queue").asText() : TaskDef.DEFAULT_QUEUE,
+                    deadline(t.get("deadline"))));
         }
         return new Dag(
                 text(root, "id"),
@@ -151,14 +177,28 @@ public final class DagJson {
                 strings(root.path("tags")),
                 params,
                 tasks,
-                notifications(root.get("notifications")));
+                notifications(root.get("notifications")),
+                deadline(root.get("deadline")));
     }
 
     private static Notifications notifications(JsonNode n) {
         if (n == null || n.isNull()) return Notifications.NONE;
+        if (!n.isArray()) return new Notifications(text(n, "webhook_url"), events(n));
+        List<Notifications.Channel> channels = new ArrayList<>();
+        for (JsonNode c : n)
+            channels.add(new Notifications.Channel(
+                    Notifications.Kind.fromYaml(text(c, "type")),
+                    text(c, "url"),
+                    text(c, "url_secret"),
+                    strings(c.path("to")),
+                    events(c)));
+        return new Notifications(channels);
+    }
+
+    private static java.util.Set<Notifications.Event> events(JsonNode channel) {
         java.util.Set<Notifications.Event> on = java.util.EnumSet.noneOf(Notifications.Event.class);
-        for (JsonNode e : n.path("on")) on.add(Notifications.Event.fromYaml(e.asText()));
-        return new Notifications(text(n, "webhook_url"), on);
+        for (JsonNode e : channel.path("on")) on.add(Notifications.Event.fromYaml(e.asText()));
+        return on;
     }
 
     /** Hex SHA-256 of the canonical JSON: equal DAGs, equal hashes. */

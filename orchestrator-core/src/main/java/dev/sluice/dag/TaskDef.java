@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * One task of a DAG with the DAG's defaults already applied, so a definition built in Java and one read from YAML
- * compare equal.
+ * compare equal. {@code deadline} is null when the task has none.
  */
 public record TaskDef(
         String id,
@@ -22,9 +22,42 @@ public record TaskDef(
         String pool,
         int priority,
         Map<String, Object> config,
-        String queue) {
+        String queue,
+        Deadline deadline) {
     /** The queue of a task that names none: what every worker serves unless told otherwise. */
     public static final String DEFAULT_QUEUE = "default";
+
+    /** A task without a deadline. */
+    public TaskDef(
+            String id,
+            String type,
+            List<String> dependsOn,
+            TriggerRule triggerRule,
+            int retries,
+            Duration retryDelay,
+            RetryBackoff retryBackoff,
+            Duration maxRetryDelay,
+            Duration timeout,
+            String pool,
+            int priority,
+            Map<String, Object> config,
+            String queue) {
+        this(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                null);
+    }
 
     /** A task on the default queue. */
     public TaskDef(

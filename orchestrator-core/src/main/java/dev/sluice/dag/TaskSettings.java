@@ -36,6 +36,7 @@ final class TaskSettings {
             List<String> dependsOn,
             TriggerRule triggerRule,
             Map<String, Object> config,
+            Deadline deadline,
             TaskSettings defaults) {
         return new TaskDef(
                 id,
@@ -50,7 +51,8 @@ final class TaskSettings {
                 pick(pool, defaults.pool, BUILTIN_POOL),
                 pick(priority, defaults.priority, BUILTIN_PRIORITY),
                 ConfigValues.normalizeMap(config),
-                pick(queue, defaults.queue, TaskDef.DEFAULT_QUEUE));
+                pick(queue, defaults.queue, TaskDef.DEFAULT_QUEUE),
+                deadline);
     }
 
     private static <T> T pick(T own, T fromDefaults, T builtin) {
@@ -77,6 +79,14 @@ final class TaskSettings {
                 ? null
                 : "must be 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit; got \"" + queue
                         + "\"";
+    }
+
+    /** A year at most: a due time must stay a valid timestamp in the database, and a longer one says nothing. */
+    static final Duration MAX_DEADLINE = Duration.ofDays(366);
+
+    static String checkDeadlineWithin(Duration within) {
+        if (within.isZero()) return "must be longer than 0";
+        return within.compareTo(MAX_DEADLINE) > 0 ? "must be at most 366d, got " + Durations.format(within) : null;
     }
 
     static String checkPool(String pool) {

@@ -49,12 +49,15 @@ public final class YamlDagParser {
             "params",
             "defaults",
             "tasks",
-            "notifications");
+            "notifications",
+            "deadline");
     static final List<String> NOTIFICATION_KEYS = List.of("webhook_url", "on");
+    static final List<String> CHANNEL_KEYS = List.of("type", "url", "url_secret", "to", "on");
+    static final List<String> DEADLINE_KEYS = List.of("within", "from");
     static final List<String> DEFAULTS_KEYS = List.of(
             "retries", "retry_delay", "retry_backoff", "max_retry_delay", "timeout", "pool", "priority", "queue");
     static final List<String> TASK_KEYS =
-            concat(List.of("id", "type", "depends_on", "trigger_rule"), DEFAULTS_KEYS, List.of("config"));
+            concat(List.of("id", "type", "depends_on", "trigger_rule"), DEFAULTS_KEYS, List.of("config", "deadline"));
     static final List<String> PARAM_KEYS = List.of("type", "default", "description", "minimum", "maximum", "enum");
     private static final Map<String, String> TASK_KEY_HINTS =
             Map.of("description", "tasks have no description (use a YAML comment)");
@@ -156,34 +159,112 @@ public final class YamlDagParser {
                     or(stringList(top.get("tags"), "tags"), List.of()),
                     params(top.get("params")),
                     tasks(top.get("tasks"), defaults),
-                    notifications(top.get("notifications")));
+                    notifications(top.get("notifications")),
+                    deadline(top.get("deadline"), "deadline"));
         }
 
+        /** {@code {within: 2h, from: logical_date | queued}}; null when absent or after reporting a problem. */
+        private Deadline deadline(Node node, String path) {
+            if (node == null || isNull(node)) return null;
+            if (!(node instanceof MappingNode mapping)) {
+                problems.add(
+                        path, "expected a mapping such as {within: 2h, from: logical_date}, got " + describe(node));
+                return null;
+            }
+            Map<String, Node> keys = entries(mapping, path, DEADLINE_KEYS, Map.of());
+            if (!keys.containsKey("within")) {
+                problems.add(path, "within is required, e.g. {within: 2h}");
+                return null;
+            }
+            Duration within = checked(
+                    duration(keys.get("within"), path + ".within"),
+                    path + ".within",
+                    TaskSettings::checkDeadlineWithin);
+            Deadline.From from = enumValue(
+                    keys.get("from"),
+                    path + ".from",
+                    Deadline.From::fromYaml,
+                    Deadline.From.values(),
+                    Deadline.From::yamlName,
+                    "deadline start");
+            if (within == null || (keys.containsKey("from") && from == null)) return null;
+            return new Deadline(within, from);
+        }
+
+        /** The channel list, or the older single-webhook mapping. */
         private Notifications notifications(Node node) {
             if (node == null || isNull(node)) return Notifications.NONE;
+            if (node instanceof SequenceNode seq) {
+                List<Notifications.Channel> channels = new ArrayList<>();
+                for (int i = 0; i < seq.getValue().size(); i++) {
+                    String path = "notifications[" + i + "]";
+                    Node item = seq.getValue().get(i);
+                    lines.putIfAbsent(path, line(item));
+                    if (!(item instanceof MappingNode m)) {
+                        problems.add(path, "expected a channel mapping (type, url, to, on), got " + describe(item));
+                        continue;
+                    }
+                    Notifications.Channel c = channel(m, path);
+                    if (c != null) channels.add(c);
+                }
+                return new Notifications(channels);
+            }
             if (!(node instanceof MappingNode mapping)) {
-                problems.add("notifications", "expected a mapping with webhook_url and on, got " + describe(node));
+                problems.add(
+                        "notifications",
+                        "expected a list of channels (- type: webhook | slack | email), got " + describe(node));
                 return Notifications.NONE;
             }
             Map<String, Node> keys = entries(mapping, "notifications", NOTIFICATION_KEYS, Map.of());
             String url = string(keys.get("webhook_url"), "notifications.webhook_url");
-            if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
-                problems.add("notifications.webhook_url", "expected an http:// or https:// URL, got '" + url + "'");
+            var channel = Notifications.Channel.webhook(url, events(keys.get("on"), "notifications.on"));
+            report(channel, "notifications", Map.of("url", "webhook_url"));
+            return new Notifications(List.of(channel));
+        }
+
+        private Notifications.Channel channel(MappingNode mapping, String path) {
+            Map<String, Node> keys = entries(mapping, path, CHANNEL_KEYS, Map.of());
+            Notifications.Kind kind = enumValue(
+                    keys.get("type"),
+                    path + ".type",
+                    Notifications.Kind::fromYaml,
+                    Notifications.Kind.values(),
+                    Notifications.Kind::yamlName,
+                    "channel type");
+            if (kind == null) {
+                if (!keys.containsKey("type")) problems.add(path + ".type", "is required (webhook, slack or email)");
+                return null;
             }
-            java.util.Set<Notifications.Event> on = null;
-            List<String> names = stringList(keys.get("on"), "notifications.on");
-            if (names != null) {
-                on = java.util.EnumSet.noneOf(Notifications.Event.class);
-                for (int i = 0; i < names.size(); i++) {
-                    Notifications.Event e = Notifications.Event.fromYaml(names.get(i));
-                    if (e != null) on.add(e);
-                    else
-                        problems.add(
-                                "notifications.on[" + i + "]",
-                                "unknown event '" + names.get(i) + "' (use task_failed, task_retry or run_failed)");
-                }
+            var channel = new Notifications.Channel(
+                    kind,
+                    string(keys.get("url"), path + ".url"),
+                    string(keys.get("url_secret"), path + ".url_secret"),
+                    stringList(keys.get("to"), path + ".to"),
+                    events(keys.get("on"), path + ".on"));
+            report(channel, path, Map.of());
+            return channel;
+        }
+
+        private void report(Notifications.Channel channel, String path, Map<String, String> renamed) {
+            channel.problems().forEach((field, message) -> {
+                String shown = renamed.getOrDefault(field, field);
+                problems.add(path + "." + shown, message);
+            });
+        }
+
+        private java.util.Set<Notifications.Event> events(Node node, String path) {
+            List<String> names = stringList(node, path);
+            if (names == null) return null;
+            java.util.Set<Notifications.Event> on = java.util.EnumSet.noneOf(Notifications.Event.class);
+            for (int i = 0; i < names.size(); i++) {
+                Notifications.Event e = Notifications.Event.fromYaml(names.get(i));
+                if (e != null) on.add(e);
+                else
+                    problems.add(
+                            path + "[" + i + "]",
+                            "unknown event '" + names.get(i) + "' (use " + Notifications.Event.names() + ")");
             }
-            return new Notifications(url, on);
+            return on;
         }
 
         private Map<String, ParamSpec> params(Node node) {
@@ -289,6 +370,7 @@ public final class YamlDagParser {
                             TriggerRule::yamlName,
                             "trigger rule"),
                     config,
+                    deadline(keys.get("deadline"), path + ".deadline"),
                     defaults);
             return task;
         }

@@ -111,6 +111,7 @@ public final class HttpServer implements AutoCloseable {
         EventHub events = new EventHub(sluice.db);
         EngineMetrics metrics = new EngineMetrics(dsl);
         metrics.bindLogs(engine.logStats());
+        metrics.bindNotifications(sluice.notifications);
         events.onNotification(metrics::observe);
 
         AuthRoutes.register(

@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
  * What a Sluice process does. Any number of nodes of each role share one database; a standalone process has all
  * three.
  * <ul>
- *   <li>{@link #SCHEDULER}: syncs the DAG folder, fires schedules (Quartz), steps backfills, declares silent nodes
+ *   <li>{@link #SCHEDULER}: syncs the DAG folder, fires schedules (Quartz), steps backfills, judges deadlines,
+ *       delivers notifications, declares silent nodes
  *       dead and runs the fallback promote sweep.</li>
  *   <li>{@link #SERVER}: the REST API and the dashboard; creates and controls runs, runs no task.</li>
  *   <li>{@link #WORKER}: claims and runs the tasks of its queues.</li>

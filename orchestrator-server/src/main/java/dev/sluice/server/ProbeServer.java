@@ -25,7 +25,13 @@ public final class ProbeServer implements AutoCloseable {
     }
 
     public static ProbeServer start(Database db, String bind, int port) {
+        return start(db, bind, port, null);
+    }
+
+    /** With a scheduler's notification counters ({@code outbox} null on other nodes). */
+    public static ProbeServer start(Database db, String bind, int port, dev.sluice.notify.NotificationOutbox outbox) {
         EngineMetrics metrics = new EngineMetrics(db.dsl());
+        metrics.bindNotifications(outbox);
         Javalin app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(ApiJson.MAPPER, false));

@@ -1,14 +1,15 @@
 package dev.sluice.server;
 
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.deadline.DeadlineChecker;
 import dev.sluice.engine.DagBundles;
 import dev.sluice.engine.DagSync;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineConfig;
 import dev.sluice.engine.LogSettings;
 import dev.sluice.engine.Services;
-import dev.sluice.notify.WebhookConfig;
-import dev.sluice.notify.WebhookNotifier;
+import dev.sluice.notify.NotificationOutbox;
+import dev.sluice.notify.NotificationSettings;
 import dev.sluice.schedule.BackfillService;
 import dev.sluice.schedule.SchedulerConfig;
 import dev.sluice.schedule.SchedulerService;
@@ -26,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Sluice node, composed from its {@link NodeRole roles}: database, engine and webhooks on every node; the DAG
- * folder sync, Quartz firing, backfill stepping and the reaper on a scheduler; the API and dashboard on a server;
+ * One Sluice node, composed from its {@link NodeRole roles}: database and engine on every node; the DAG folder
+ * sync, Quartz firing, backfill stepping, the reaper, deadline checks and notification delivery on a scheduler; the API and dashboard on a server;
  * task slots on a worker. The CLI's {@code standalone} (all roles), {@code scheduler}, {@code server} and
  * {@code worker} and the tests build this same object, so what the tests run is what users run.
  */
@@ -56,7 +57,13 @@ public final class SluiceApp implements AutoCloseable {
     /** Null on a worker. A server creates and cancels backfills; a scheduler steps them. */
     public final BackfillService backfills;
 
-    private final WebhookNotifier webhooks;
+    /**
+     * A scheduler's alone (null on other nodes): notifications are queued in the database by whichever node
+     * recorded the event, and delivered once by one of the schedulers; deadlines are judged there too.
+     */
+    public final NotificationOutbox notifications;
+
+    public final DeadlineChecker deadlines;
     private final ScheduledExecutorService resync;
     private HttpServer http;
     private ProbeServer probes;
@@ -100,9 +107,16 @@ public final class SluiceApp implements AutoCloseable {
                 .put(ProcessLauncher.class, ProcessLauncher.of(config))
                 .put(ObjectStore.class, store);
         this.engine = new Engine(db, types, this.engineConfig, clock, services);
-        // Every node may finish a task or a run (a worker records, a server cancels or marks): each tells its own.
-        this.webhooks = new WebhookNotifier(WebhookConfig.fromEnvironment(System.getenv()), engine.graphs()::dag);
-        engine.onEvents(webhooks);
+        this.notifications = scheduling
+                ? new NotificationOutbox(
+                        db,
+                        NotificationSettings.fromEnvironment(System.getenv()),
+                        engine.graphs()::dag,
+                        engine.workerId(),
+                        java.time.Duration.ofMillis(500),
+                        null)
+                : null;
+        this.deadlines = scheduling ? new DeadlineChecker(db, clock, java.time.Duration.ofSeconds(1)) : null;
         this.dagSync = scheduling
                 ? new DagSync(engine.dags(), types, dagsDir, config.dagSource(), config.dagFileLimits())
                         .withBundles(new DagBundles(store), DagBundles.maxBytesFromEnvironment())
@@ -139,6 +153,8 @@ public final class SluiceApp implements AutoCloseable {
         // After the engine: fired schedules create runs the engine must be ready to take.
         scheduler.start();
         backfills.start(SchedulerConfig.defaults().backfillTick());
+        notifications.start();
+        deadlines.start();
         // Edits to DAG files take effect without a restart.
         resync.scheduleWithFixedDelay(
                 () -> {
@@ -171,7 +187,7 @@ public final class SluiceApp implements AutoCloseable {
 
     /** Health, readiness and metrics only, for a node that serves no API (0: any free port). */
     public SluiceApp startProbes(String bind, int port) {
-        probes = ProbeServer.start(db, bind, port);
+        probes = ProbeServer.start(db, bind, port, notifications);
         return this;
     }
 
@@ -194,8 +210,9 @@ public final class SluiceApp implements AutoCloseable {
         if (scheduler != null) scheduler.close();
         // A worker drains here: it stops claiming, lets running attempts finish within the drain timeout and hands
         // the rest back; probes are already closed, so an orchestrator sees the node go away first.
+        if (deadlines != null) deadlines.close();
+        if (notifications != null) notifications.close();
         engine.close();
-        webhooks.close();
         store.close();
         db.close();
     }

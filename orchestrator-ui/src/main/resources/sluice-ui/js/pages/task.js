@@ -1,9 +1,9 @@
 // Task instance: state, attempts with durations and errors, rendered config, output, the log with live tail,
 // and (operators only) clear / mark success / mark failed behind a confirmation.
 import { get, post, enc } from '../api.js';
-import { h, time, duration, durationBetween, toast, debounce } from '../dom.js';
+import { h, append, clear, time, duration, durationBetween, toast, debounce } from '../dom.js';
 import { link, setQuery } from '../router.js';
-import { badge } from '../states.js';
+import { badge, deadlineMarker } from '../states.js';
 import { can } from '../session.js';
 import { onEvent } from '../events.js';
 import { confirmAction } from '../components/dialog.js';
@@ -35,20 +35,25 @@ export async function taskPage({ params, query, main }) {
   }
 
   function drawHead() {
-    head.replaceChildren(h('div.page-head',
+    // append() skips the banners that do not apply (replaceChildren would print them as "null").
+    append(clear(head), [h('div.page-head',
       h('div', h('div.small', h('a', { href: link('dags') }, 'DAGs'), ' / ', h('a', { href: link('dags', params.dag, 'grid') }, params.dag), ' / ',
         h('a', { href: link('dags', params.dag, 'graph', { run: params.run }) }, params.run), ' /'),
         h('h1', params.task, ' ', h('span#task-state', badge(ti.state)))),
       h('div.spacer'), can('operator') ? actions() : null),
+      // Late: say so, while the task goes on.
+      ti.deadline?.state === 'missed' ? h('div.banner.warn#task-deadline', { role: 'status' }, h('strong', '⚠ Deadline missed: '),
+        'this task was due to end by ', time(ti.deadline.due_at), '. It goes on; a deadline_missed notification was raised.') : null,
       // Queued with nobody to claim it: say so, rather than let the task look merely slow.
       ti.waiting_for ? h('div.banner.warn#task-waiting', { role: 'status' }, h('strong', 'Waiting: '), ti.waiting_for,
-        '. Start a worker with ', h('code', `--queues ${ti.queue}`), ' to run it.') : null);
+        '. Start a worker with ', h('code', `--queues ${ti.queue}`), ' to run it.') : null]);
     facts.replaceChildren(h('h2', { style: { marginTop: 0 } }, 'Task instance'), h('dl.facts',
       h('dt', 'State'), h('dd', badge(ti.state)), h('dt', 'Type'), h('dd', ti.type || '—'),
       h('dt', 'Queue'), h('dd#task-queue', ti.queue || '—'),
       h('dt', 'Attempts'), h('dd', `${ti.try_number} of ${ti.max_tries}`), h('dt', 'Started'), h('dd', time(ti.started_at)),
       h('dt', 'Ended'), h('dd', time(ti.ended_at)), h('dt', 'Duration'), h('dd', duration(ti.duration_ms ?? durationBetween(ti.started_at, ti.ended_at))),
       h('dt', 'Worker'), h('dd', ti.worker_id || '—'),
+      ti.deadline ? [h('dt', 'Deadline'), h('dd#task-deadline-state', time(ti.deadline.due_at), ' · ', deadlineMarker(ti.deadline, true))] : null,
       ti.error ? [h('dt', 'Error'), h('dd', h('pre.error-head', ti.error))] : null));
     attempts.replaceChildren(...(ti.attempts.length ? ti.attempts.map((a) => h('tr',
       h('td', h('a', { href: '#', onclick: (e) => { e.preventDefault(); showLog(a.try_number); } }, '#' + a.try_number)), h('td', badge(attemptState(a.state))),

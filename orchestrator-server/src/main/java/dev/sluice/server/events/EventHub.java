@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Live events for dashboards. Triggers in the schema (V10) announce every task, run and pause change on channel
- * {@code sluice_events}; one LISTEN connection per server turns them into events, keeps the last {@link #BUFFER}
+ * {@code sluice_events}, and the deadline checker announces each missed deadline there ({@code deadline}); one LISTEN connection per server turns them into events, keeps the last {@link #BUFFER}
  * for replay after a reconnect (Last-Event-ID), and pushes them to every connected SSE client. The engine is not
  * involved, and events from every server's engine arrive, because the database sends them.
  */
@@ -116,6 +116,12 @@ public final class EventHub implements AutoCloseable {
             case "dag" ->
                 new LiveEvent.DagEvent(
                         n.path("dag_id").asText(), n.path("is_paused").asBoolean());
+            case "deadline" ->
+                new LiveEvent.DeadlineEvent(
+                        n.path("dag_id").asText(),
+                        n.path("run_id").asText(),
+                        n.path("task_id").isNull() ? null : n.path("task_id").asText(),
+                        n.path("due_at").asText());
             default -> null;
         };
         if (data == null) return;

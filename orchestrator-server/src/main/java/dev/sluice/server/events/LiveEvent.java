@@ -11,4 +11,7 @@ public record LiveEvent(String id, long seq, String event, Object data) {
     public record RunEvent(String dagId, String runId, String state) {}
 
     public record DagEvent(String dagId, boolean isPaused) {}
+
+    /** A deadline was missed ({@code taskId} null: the run's own); the run goes on. */
+    public record DeadlineEvent(String dagId, String runId, String taskId, String dueAt) {}
 }

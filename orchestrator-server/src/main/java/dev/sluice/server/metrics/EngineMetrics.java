@@ -86,6 +86,24 @@ public final class EngineMetrics {
                 .register(registry);
     }
 
+    /**
+     * This node's notification deliveries (a scheduler's): reached channels, failed tries (each retried with
+     * backoff) and notifications given up after their last try.
+     */
+    public void bindNotifications(dev.sluice.notify.NotificationOutbox outbox) {
+        if (outbox == null) return;
+        FunctionCounter.builder("sluice_notifications_sent", outbox, dev.sluice.notify.NotificationOutbox::sent)
+                .description("Notifications this node delivered to a channel")
+                .register(registry);
+        FunctionCounter.builder(
+                        "sluice_notification_tries_failed", outbox, dev.sluice.notify.NotificationOutbox::failedTries)
+                .description("Notification tries on this node that failed on a channel (retried with backoff)")
+                .register(registry);
+        FunctionCounter.builder("sluice_notifications_given_up", outbox, dev.sluice.notify.NotificationOutbox::givenUp)
+                .description("Notifications this node gave up after every try failed (logged)")
+                .register(registry);
+    }
+
     /** Feeds the timers and counters from one state-change notification. */
     public void observe(JsonNode n) {
         String kind = n.path("kind").asText(), state = n.path("state").asText();

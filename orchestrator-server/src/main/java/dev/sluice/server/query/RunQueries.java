@@ -67,6 +67,7 @@ public final class RunQueries {
             Map<String, Object> params,
             int dagVersion,
             String triggeredBy,
+            DeadlineQueries.DeadlineView deadline,
             List<TaskQueries.TaskInstanceView> tasks) {}
 
     /** {@code waitingFor}: see {@link TaskQueries.TaskInstanceView}; left out of the answer when null. */
@@ -193,6 +194,7 @@ public final class RunQueries {
                 v.params(),
                 v.dagVersion(),
                 v.triggeredBy(),
+                tasks.runDeadline(r.get(DAG_RUN.ID)),
                 list);
     }
 

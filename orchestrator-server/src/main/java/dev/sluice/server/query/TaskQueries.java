@@ -99,7 +99,8 @@ public final class TaskQueries {
             String type,
             Map<String, Object> renderedConfig,
             String queue,
-            String waitingFor) {}
+            String waitingFor,
+            DeadlineQueries.DeadlineView deadline) {}
 
     public record AttemptView(
             int tryNumber,
@@ -125,6 +126,7 @@ public final class TaskQueries {
             Map<String, Object> renderedConfig,
             String queue,
             String waitingFor,
+            DeadlineQueries.DeadlineView deadline,
             List<AttemptView> attempts) {}
 
     /**
@@ -142,7 +144,13 @@ public final class TaskQueries {
         // One look at the worker table per run, and only when some task waits for a worker.
         java.util.Set<String> served =
                 rows.stream().anyMatch(r -> CLAIMABLE.contains(r.getState())) ? servedQueues() : java.util.Set.of();
-        return rows.map(r -> view(r, dag, served));
+        var deadlines = DeadlineQueries.ofRun(dsl, runKey);
+        return rows.map(r -> view(r, dag, served, deadlines));
+    }
+
+    /** The run's own deadline; null when it has none. */
+    DeadlineQueries.DeadlineView runDeadline(long runKey) {
+        return DeadlineQueries.ofRun(dsl, runKey).get(DeadlineQueries.RUN);
     }
 
     private TaskInstanceView view(Record r) {
@@ -150,10 +158,12 @@ public final class TaskQueries {
         return view(
                 r,
                 dags.version(r.get(DAG_RUN.DAG_VERSION_ID)),
-                CLAIMABLE.contains(state) ? servedQueues() : java.util.Set.of());
+                CLAIMABLE.contains(state) ? servedQueues() : java.util.Set.of(),
+                DeadlineQueries.ofRun(dsl, r.get(TASK_INSTANCE.RUN_ID)));
     }
 
-    private static TaskInstanceView view(Record r, Dag dag, java.util.Set<String> served) {
+    private static TaskInstanceView view(
+            Record r, Dag dag, java.util.Set<String> served, Map<String, DeadlineQueries.DeadlineView> deadlines) {
         Instant started = RunQueries.t(r.get(TASK_INSTANCE.STARTED_AT)),
                 ended = RunQueries.t(r.get(TASK_INSTANCE.ENDED_AT));
         TaskDef def = dag.task(r.get(TASK_INSTANCE.TASK_ID));
@@ -173,7 +183,8 @@ public final class TaskQueries {
                 def == null ? null : def.type(),
                 null,
                 r.get(TASK_INSTANCE.QUEUE),
-                waitingFor(r.get(TASK_INSTANCE.STATE), r.get(TASK_INSTANCE.QUEUE), served));
+                waitingFor(r.get(TASK_INSTANCE.STATE), r.get(TASK_INSTANCE.QUEUE), served),
+                deadlines.get(r.get(TASK_INSTANCE.TASK_ID)));
     }
 
     private Record row(String dagId, String runId, String taskId) {
@@ -224,6 +235,7 @@ public final class TaskQueries {
                 rendered,
                 v.queue(),
                 v.waitingFor(),
+                v.deadline(),
                 attempts);
     }
 
