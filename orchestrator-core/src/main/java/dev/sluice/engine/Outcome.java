@@ -1,21 +1,23 @@
 package dev.sluice.engine;
 
+import dev.sluice.run.AttemptState;
+
 /** How one attempt ended; stored as the attempt's state. */
 public enum Outcome {
-    SUCCESS("success"),
-    FAILED("failed"),
-    TIMED_OUT("timed_out"),
-    LOST("lost"),
-    CANCELLED("cancelled"),
+    SUCCESS(AttemptState.SUCCESS),
+    FAILED(AttemptState.FAILED),
+    TIMED_OUT(AttemptState.TIMED_OUT),
+    LOST(AttemptState.LOST),
+    CANCELLED(AttemptState.CANCELLED),
     /**
      * A stopping worker gave the attempt back after its drain time: not the task's fault, so the task is queued
      * again for another worker without spending one of its tries (a routine deploy must not fail tasks).
      */
-    HANDED_BACK("handed_back");
+    HANDED_BACK(AttemptState.HANDED_BACK);
 
-    final String attemptState;
+    final AttemptState attemptState;
 
-    Outcome(String attemptState) {
+    Outcome(AttemptState attemptState) {
         this.attemptState = attemptState;
     }
 

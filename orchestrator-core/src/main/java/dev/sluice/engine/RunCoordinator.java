@@ -10,9 +10,12 @@ import dev.sluice.store.RunRepository.NewRun;
 import dev.sluice.store.TaskInstanceRepository;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.jooq.DSLContext;
-import org.jooq.Query;
 import org.jooq.impl.DSL;
 
 /**
@@ -145,22 +148,73 @@ public final class RunCoordinator {
         return key;
     }
 
+    /** One run to create with {@link #createRuns}: of the DAG's latest version. */
+    public record RunRequest(
+            String dagId,
+            String runType,
+            Instant logicalDate,
+            Instant intervalStart,
+            Instant intervalEnd,
+            Map<String, Object> params,
+            String triggeredBy) {}
+
+    /**
+     * Creates many runs in one transaction — a backfill's intervals, a burst of triggers: one statement for the
+     * runs, one for all their task instances, then each DAG's queued runs are started as max_active_runs allows.
+     * Either every run is created or none (a duplicate logical date fails the batch). Keys in request order.
+     */
+    public List<Long> createRuns(List<RunRequest> requests) {
+        if (requests.isEmpty()) return List.of();
+        Map<String, Long> latest = new HashMap<>();
+        List<NewRun> rows = new ArrayList<>(requests.size());
+        List<Dag> dagOf = new ArrayList<>(requests.size());
+        for (RunRequest r : requests) {
+            long versionId = latest.computeIfAbsent(
+                    r.dagId(),
+                    id -> dags.latestVersionId(id)
+                            .orElseThrow(() -> new IllegalArgumentException("unknown DAG " + id)));
+            Dag dag = graphs.dag(versionId);
+            rows.add(new NewRun(
+                    r.dagId(),
+                    r.runType() + "__" + r.logicalDate(),
+                    versionId,
+                    r.runType(),
+                    r.logicalDate(),
+                    r.intervalStart(),
+                    r.intervalEnd(),
+                    RunParams.resolve(dag, r.params()),
+                    r.triggeredBy()));
+            dagOf.add(dag);
+        }
+        Instant now = clock.instant();
+        List<Long> keys = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            List<Long> k = runs.insertAll(tx, rows, now);
+            tasks.insertPending(tx, k, dagOf, null);
+            // DAG rows are locked in name order, so two batches over the same DAGs cannot deadlock
+            for (String dagId : new TreeSet<>(latest.keySet())) promote(tx, dagId, now);
+            return k;
+        });
+        localWake.run();
+        return keys;
+    }
+
     /**
      * Starts queued runs of a DAG, oldest first, while fewer than max_active_runs are running. Locks the DAG row
-     * so two servers cannot both start "the last allowed" run.
+     * so two servers cannot both start "the last allowed" run. All runs it starts are moved and decided together:
+     * a hundred runs cost the statements of one.
      */
     public boolean promote(DSLContext tx, String dagId, Instant now) {
         runs.lockDag(tx, dagId);
         long latest = dags.latestVersionId(dagId).orElseThrow();
         int maxActive = graphs.dag(latest).maxActiveRuns();
         int free = maxActive - runs.countRunning(tx, dagId);
-        boolean queuedAny = false;
         if (free <= 0) return false;
-        for (long runKey : runs.queued(tx, dagId, free)) {
-            if (!runs.transition(tx, runKey, RunState.RUNNING, now)) continue;
-            var run = runs.get(tx, runKey).orElseThrow();
-            queuedAny |= decide(tx, runKey, run.versionId(), tasks.states(tx, runKey), now);
-        }
+        List<Long> queuedRuns = runs.queued(tx, dagId, free);
+        if (queuedRuns.isEmpty()) return false;
+        Map<Long, Long> started = runs.startAll(tx, queuedRuns, now);
+        if (started.isEmpty()) return false;
+        boolean queuedAny = decideAll(tx, started, tasks.states(tx, started.keySet()), now);
         if (queuedAny) notifyWorkers(tx);
         return queuedAny;
     }
@@ -179,18 +233,18 @@ public final class RunCoordinator {
      */
     boolean decideAll(
             DSLContext tx, Map<Long, Long> versionByRun, Map<Long, Map<String, TaskState>> statesByRun, Instant now) {
-        java.util.List<Query> updates = new java.util.ArrayList<>();
-        java.util.List<Map.Entry<Long, RunState>> finished = new java.util.ArrayList<>();
+        List<TaskInstanceRepository.Decision> decisions = new ArrayList<>();
+        List<Map.Entry<Long, RunState>> finished = new ArrayList<>();
         boolean queued = false;
         for (var e : statesByRun.entrySet()) {
             long runKey = e.getKey();
             Decider.Decision d = Decider.decide(graphs.graph(versionByRun.get(runKey)), e.getValue());
-            if (!d.changes().isEmpty()) updates.addAll(tasks.decisionUpdates(tx, runKey, d.changes(), now));
+            d.changes()
+                    .forEach((task, state) -> decisions.add(new TaskInstanceRepository.Decision(runKey, task, state)));
             if (d.runFinished()) finished.add(Map.entry(runKey, d.runOutcome()));
             queued |= d.changes().containsValue(TaskState.QUEUED);
         }
-        if (updates.size() == 1) updates.get(0).execute();
-        else if (!updates.isEmpty()) tx.batch(updates.toArray(Query[]::new)).execute();
+        tasks.applyDecisions(tx, decisions, now);
         for (var f : finished) finish(tx, f.getKey(), f.getValue(), now);
         return queued;
     }

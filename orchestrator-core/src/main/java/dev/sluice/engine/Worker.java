@@ -39,7 +39,13 @@ final class Worker {
     final Waiter waiter = new Waiter();
     private final AtomicInteger free;
     private final Map<Long, AttemptHandle> running = new ConcurrentHashMap<>();
-    private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    /**
+     * One queue per recorder, chosen by run: completions of one run always go to the same recorder, so two
+     * recorders never wait on each other's run lock (a wide run's tasks finish together and would otherwise
+     * serialise every batch behind the others' commits).
+     */
+    private final List<LinkedBlockingQueue<Completion>> completions = new ArrayList<>();
+
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("sluice-task-", 0).factory());
     private final AtomicReference<Instant> nextRetry = new AtomicReference<>();
@@ -73,14 +79,25 @@ final class Worker {
         this.clock = clock;
         this.config = config;
         this.free = new AtomicInteger(config.slots());
+        for (int i = 0; i < RECORDERS; i++) completions.add(new LinkedBlockingQueue<>());
+    }
+
+    private LinkedBlockingQueue<Completion> queueOf(Claimed c) {
+        return completions.get((int) Math.floorMod(c.runKey(), (long) RECORDERS));
+    }
+
+    private boolean completionsEmpty() {
+        for (var q : completions) if (!q.isEmpty()) return false;
+        return true;
     }
 
     void start() {
         claimThread = Thread.ofPlatform().name("sluice-claim-" + workerId).start(this::claimLoop);
         for (int i = 0; i < RECORDERS; i++) {
+            var queue = completions.get(i);
             completionThreads.add(Thread.ofPlatform()
                     .name("sluice-complete-" + i + "-" + workerId)
-                    .start(this::completionLoop));
+                    .start(() -> completionLoop(queue)));
         }
     }
 
@@ -141,12 +158,13 @@ final class Worker {
     private void start(Claimed c) {
         AttemptHandle h = new AttemptHandle(c);
         running.put(c.tiId(), h);
-        executor.execute(() -> completions.add(runner.run(h, workerId)));
+        var queue = queueOf(c);
+        executor.execute(() -> queue.add(runner.run(h, workerId)));
     }
 
-    private void completionLoop() {
+    private void completionLoop(LinkedBlockingQueue<Completion> completions) {
         List<Completion> batch = new ArrayList<>();
-        while (!stopped || !completions.isEmpty() || !running.isEmpty()) {
+        while (!stopped || !completionsEmpty() || !running.isEmpty()) {
             try {
                 Completion first = completions.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) continue;
