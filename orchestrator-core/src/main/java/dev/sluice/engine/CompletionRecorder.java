@@ -1,7 +1,6 @@
 package dev.sluice.engine;
 
 import dev.sluice.dag.TaskDef;
-import dev.sluice.run.AttemptState;
 import dev.sluice.run.DagGraph;
 import dev.sluice.run.TaskState;
 import dev.sluice.store.AttemptRepository;
@@ -34,7 +33,6 @@ final class CompletionRecorder {
     private final DagGraphs graphs;
     private final RunRepository runs;
     private final TaskInstanceRepository tasks;
-    private final AttemptRepository attempts = new AttemptRepository();
     private final RunCoordinator coordinator;
     private final RunEventBus events;
 
@@ -112,24 +110,26 @@ final class CompletionRecorder {
                     readyAt,
                     extraTries));
         }
-        Set<Long> won = tasks.finish(tx, finishes);
-
         List<AttemptRepository.Ending> endings = new ArrayList<>(batch.size());
-        Map<Long, List<String>> finishedByRun = new HashMap<>();
-        Map<Long, Long> versionByRun = new HashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            Completion c = batch.get(i);
-            boolean recorded = won.contains(c.claimed().tiId());
-            AttemptState attemptState = recorded ? c.outcome().attemptState : AttemptState.CANCELLED;
+        for (Completion c : batch) {
             endings.add(new AttemptRepository.Ending(
                     c.claimed().tiId(),
                     c.claimed().tryNumber(),
-                    attemptState,
+                    // recorded as cancelled instead when its task instance is not finished here (see finish)
+                    c.outcome().attemptState,
                     c.endedAt(),
                     c.exitCode(),
                     c.error(),
                     c.renderedConfig() == null ? null : Json.write(c.renderedConfig()),
                     c.logBytes()));
+        }
+        Set<Long> won = tasks.finish(tx, finishes, endings);
+
+        Map<Long, List<String>> finishedByRun = new HashMap<>();
+        Map<Long, Long> versionByRun = new HashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Completion c = batch.get(i);
+            boolean recorded = won.contains(c.claimed().tiId());
             if (recorded && events.active() && c.outcome() != Outcome.HANDED_BACK)
                 raiseTaskFinished(c, newStates.get(i));
             if (recorded && newStates.get(i).isTerminal()) {
@@ -139,14 +139,15 @@ final class CompletionRecorder {
                 versionByRun.put(c.claimed().runKey(), c.claimed().dagVersionId());
             }
         }
-        attempts.end(tx, endings);
 
-        boolean queued = decideRuns(tx, finishedByRun, versionByRun, now);
+        List<TaskInstanceRepository.Decision> madeReady = new ArrayList<>();
+        boolean queued = decideRuns(tx, finishedByRun, versionByRun, now, madeReady);
         List<Claimed> claimed = List.of();
         if (queued && claimFor != null && freeSlots > 0)
             claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
-        // other engines may have free slots too, or this one claimed only part of what became ready
-        if (queued) RunCoordinator.notifyWorkers(tx);
+        // Other engines may have free slots too, or this one claimed only part of what became ready: wake them,
+        // unless this claim took every task that became ready here (the usual hand-off: one round trip saved).
+        if (queued && !allClaimed(madeReady, claimed)) RunCoordinator.notifyWorkers(tx);
         return new Result(queued, earliestRetry, batch.size(), claimed);
     }
 
@@ -154,8 +155,20 @@ final class CompletionRecorder {
      * For runs where a task finished: re-evaluate its downstream tasks, or, when it had none, only check whether
      * the run is complete. Loading a run's task states is skipped entirely while nothing can change.
      */
+    private static boolean allClaimed(List<TaskInstanceRepository.Decision> ready, List<Claimed> claimed) {
+        if (claimed.size() < ready.size()) return false;
+        Set<String> got = new java.util.HashSet<>();
+        for (Claimed c : claimed) got.add(c.runKey() + "/" + c.taskId());
+        for (var d : ready) if (!got.contains(d.runKey() + "/" + d.taskId())) return false;
+        return true;
+    }
+
     private boolean decideRuns(
-            DSLContext tx, Map<Long, List<String>> finishedByRun, Map<Long, Long> versionByRun, Instant now) {
+            DSLContext tx,
+            Map<Long, List<String>> finishedByRun,
+            Map<Long, Long> versionByRun,
+            Instant now,
+            List<TaskInstanceRepository.Decision> madeReady) {
         Set<Long> toDecide = new LinkedHashSet<>();
         List<Long> leavesOnly = new ArrayList<>();
         for (var e : finishedByRun.entrySet()) {
@@ -168,7 +181,7 @@ final class CompletionRecorder {
             for (Long run : leavesOnly) if (!open.contains(run)) toDecide.add(run);
         }
         if (toDecide.isEmpty()) return false;
-        return coordinator.decideAll(tx, versionByRun, tasks.states(tx, toDecide), now);
+        return coordinator.decideAll(tx, versionByRun, tasks.states(tx, toDecide), now, madeReady);
     }
 
     private void raiseTaskFinished(Completion c, TaskState state) {

@@ -233,6 +233,16 @@ public final class RunCoordinator {
      */
     boolean decideAll(
             DSLContext tx, Map<Long, Long> versionByRun, Map<Long, Map<String, TaskState>> statesByRun, Instant now) {
+        return decideAll(tx, versionByRun, statesByRun, now, new ArrayList<>());
+    }
+
+    /** As above, adding to {@code queuedOut} every task that became queued. */
+    boolean decideAll(
+            DSLContext tx,
+            Map<Long, Long> versionByRun,
+            Map<Long, Map<String, TaskState>> statesByRun,
+            Instant now,
+            List<TaskInstanceRepository.Decision> queuedOut) {
         List<TaskInstanceRepository.Decision> decisions = new ArrayList<>();
         List<Map.Entry<Long, RunState>> finished = new ArrayList<>();
         boolean queued = false;
@@ -245,6 +255,7 @@ public final class RunCoordinator {
             queued |= d.changes().containsValue(TaskState.QUEUED);
         }
         tasks.applyDecisions(tx, decisions, now);
+        for (var d : decisions) if (d.state() == TaskState.QUEUED) queuedOut.add(d);
         for (var f : finished) finish(tx, f.getKey(), f.getValue(), now);
         return queued;
     }

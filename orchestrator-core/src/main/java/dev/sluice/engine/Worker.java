@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,13 +38,7 @@ final class Worker {
     final Waiter waiter = new Waiter();
     private final AtomicInteger free;
     private final Map<Long, AttemptHandle> running = new ConcurrentHashMap<>();
-    /**
-     * One queue per recorder, chosen by run: completions of one run always go to the same recorder, so two
-     * recorders never wait on each other's run lock (a wide run's tasks finish together and would otherwise
-     * serialise every batch behind the others' commits).
-     */
-    private final List<LinkedBlockingQueue<Completion>> completions = new ArrayList<>();
-
+    private final CompletionQueue completions = new CompletionQueue();
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("sluice-task-", 0).factory());
     private final AtomicReference<Instant> nextRetry = new AtomicReference<>();
@@ -79,25 +72,14 @@ final class Worker {
         this.clock = clock;
         this.config = config;
         this.free = new AtomicInteger(config.slots());
-        for (int i = 0; i < RECORDERS; i++) completions.add(new LinkedBlockingQueue<>());
-    }
-
-    private LinkedBlockingQueue<Completion> queueOf(Claimed c) {
-        return completions.get((int) Math.floorMod(c.runKey(), (long) RECORDERS));
-    }
-
-    private boolean completionsEmpty() {
-        for (var q : completions) if (!q.isEmpty()) return false;
-        return true;
     }
 
     void start() {
         claimThread = Thread.ofPlatform().name("sluice-claim-" + workerId).start(this::claimLoop);
         for (int i = 0; i < RECORDERS; i++) {
-            var queue = completions.get(i);
             completionThreads.add(Thread.ofPlatform()
                     .name("sluice-complete-" + i + "-" + workerId)
-                    .start(() -> completionLoop(queue)));
+                    .start(this::completionLoop));
         }
     }
 
@@ -158,18 +140,20 @@ final class Worker {
     private void start(Claimed c) {
         AttemptHandle h = new AttemptHandle(c);
         running.put(c.tiId(), h);
-        var queue = queueOf(c);
-        executor.execute(() -> queue.add(runner.run(h, workerId)));
+        executor.execute(() -> completions.add(runner.run(h, workerId)));
     }
 
-    private void completionLoop(LinkedBlockingQueue<Completion> completions) {
-        List<Completion> batch = new ArrayList<>();
-        while (!stopped || !completionsEmpty() || !running.isEmpty()) {
+    private void completionLoop() {
+        while (!stopped || !completions.isEmpty() || !running.isEmpty()) {
+            List<Completion> batch;
             try {
-                Completion first = completions.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) continue;
-                batch.add(first);
-                completions.drainTo(batch, config.completionBatch() - 1);
+                batch = completions.take(config.completionBatch(), 200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (batch.isEmpty()) continue;
+            try {
                 // The batch's slots, plus any idle ones taken now, are offered to the work it makes ready; taking
                 // them from the shared count first means two recorders never offer the same slot.
                 int extra = claiming ? takeFree() : 0;
@@ -185,11 +169,12 @@ final class Worker {
                 if (r != null && r.earliestRetry() != null) {
                     nextRetry.accumulateAndGet(r.earliestRetry(), (a, b) -> a == null || b.isBefore(a) ? b : a);
                 }
-                batch.clear();
                 waiter.wake();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } finally {
+                completions.done(batch);
             }
         }
     }

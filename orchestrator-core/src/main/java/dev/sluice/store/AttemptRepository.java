@@ -72,6 +72,17 @@ public final class AttemptRepository {
     /** Ends running attempts; an attempt already ended (by the reaper, say) is left as it is. */
     public void end(DSLContext tx, List<Ending> endings) {
         if (endings.isEmpty()) return;
+        tx.connection(c -> {
+            try (var ps = c.prepareStatement(END)) {
+                bindEndings(c, ps, 1, endings);
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Binds the eight arrays of {@link #END}'s {@code unnest} from parameter {@code first} on. */
+    static void bindEndings(java.sql.Connection c, java.sql.PreparedStatement ps, int first, List<Ending> endings)
+            throws java.sql.SQLException {
         int n = endings.size();
         List<Long> tis = new ArrayList<>(n), bytes = new ArrayList<>(n);
         List<Integer> tries = new ArrayList<>(n), exits = new ArrayList<>(n);
@@ -88,18 +99,13 @@ public final class AttemptRepository {
             configs.add(e.renderedConfigJson());
             bytes.add(e.logBytes());
         }
-        tx.connection(c -> {
-            try (var ps = c.prepareStatement(END)) {
-                ps.setArray(1, SqlArrays.longs(c, tis));
-                ps.setArray(2, SqlArrays.ints(c, tries));
-                ps.setArray(3, SqlArrays.texts(c, states));
-                ps.setArray(4, SqlArrays.times(c, ended));
-                ps.setArray(5, SqlArrays.ints(c, exits));
-                ps.setArray(6, SqlArrays.texts(c, errors));
-                ps.setArray(7, SqlArrays.texts(c, configs));
-                ps.setArray(8, SqlArrays.longs(c, bytes));
-                ps.executeUpdate();
-            }
-        });
+        ps.setArray(first, SqlArrays.longs(c, tis));
+        ps.setArray(first + 1, SqlArrays.ints(c, tries));
+        ps.setArray(first + 2, SqlArrays.texts(c, states));
+        ps.setArray(first + 3, SqlArrays.times(c, ended));
+        ps.setArray(first + 4, SqlArrays.ints(c, exits));
+        ps.setArray(first + 5, SqlArrays.texts(c, errors));
+        ps.setArray(first + 6, SqlArrays.texts(c, configs));
+        ps.setArray(first + 7, SqlArrays.longs(c, bytes));
     }
 }

@@ -208,23 +208,39 @@ public final class TaskInstanceRepository {
             int extraTries) {}
 
     private static final String FINISH = """
-            update task_instance t
-            set state = f.state, ended_at = f.ended_at, error = f.error, output = f.output::jsonb,
-                ready_at = coalesce(f.ready_at, t.ready_at), max_tries = t.max_tries + f.extra_tries
-            from unnest(?::int8[], ?::int4[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[],
-                        ?::timestamptz[], ?::int4[])
-                 as f(id, try_number, worker_id, state, ended_at, error, output, ready_at, extra_tries)
-            where t.id = f.id and t.state = 'running' and t.try_number = f.try_number and t.worker_id = f.worker_id
-            returning t.id""";
+            with f as (
+                update task_instance t
+                set state = f.state, ended_at = f.ended_at, error = f.error, output = f.output::jsonb,
+                    ready_at = coalesce(f.ready_at, t.ready_at), max_tries = t.max_tries + f.extra_tries
+                from unnest(?::int8[], ?::int4[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[],
+                            ?::timestamptz[], ?::int4[])
+                     as f(id, try_number, worker_id, state, ended_at, error, output, ready_at, extra_tries)
+                where t.id = f.id and t.state = 'running' and t.try_number = f.try_number
+                  and t.worker_id = f.worker_id
+                returning t.id),
+            a as (
+                update attempt a
+                set state = case when exists (select 1 from f where f.id = e.task_instance_id) then e.state
+                                 else 'cancelled' end,
+                    ended_at = e.ended_at, exit_code = e.exit_code, error = e.error,
+                    rendered_config = coalesce(e.rendered_config::jsonb, a.rendered_config), log_bytes = e.log_bytes
+                from unnest(?::int8[], ?::int4[], ?::text[], ?::timestamptz[], ?::int4[], ?::text[], ?::text[],
+                            ?::int8[])
+                     as e(task_instance_id, try_number, state, ended_at, exit_code, error, rendered_config, log_bytes)
+                where a.task_instance_id = e.task_instance_id and a.try_number = e.try_number
+                  and a.state = 'running')
+            select id from f""";
 
     /**
-     * Records finished attempts on their task instances. Only the claim an attempt belongs to may finish it (same
-     * try, same worker, still running): a reaped or cancelled task stays as others left it. Returns the ids that
-     * were recorded.
+     * Records finished attempts: each task instance's new state and each attempt's end, in one statement (one
+     * round trip). Only the claim an attempt belongs to may finish its task instance (same try, same worker, still
+     * running): a reaped or cancelled task stays as others left it, and the attempt of a task instance not
+     * finished here is recorded as cancelled. {@code finishes} may leave out attempts that change no task
+     * instance (cancelled ones); {@code endings} has every attempt. Returns the task instances finished.
      */
-    public java.util.Set<Long> finish(DSLContext tx, List<Finish> finishes) {
+    public java.util.Set<Long> finish(DSLContext tx, List<Finish> finishes, List<AttemptRepository.Ending> endings) {
         java.util.Set<Long> won = new java.util.HashSet<>();
-        if (finishes.isEmpty()) return won;
+        if (finishes.isEmpty() && endings.isEmpty()) return won;
         int n = finishes.size();
         List<Long> ids = new ArrayList<>(n);
         List<Integer> tries = new ArrayList<>(n), extra = new ArrayList<>(n);
@@ -253,6 +269,7 @@ public final class TaskInstanceRepository {
                 ps.setArray(7, SqlArrays.texts(c, outputs));
                 ps.setArray(8, SqlArrays.times(c, ready));
                 ps.setArray(9, SqlArrays.ints(c, extra));
+                AttemptRepository.bindEndings(c, ps, 10, endings);
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) won.add(rs.getLong(1));
                 }

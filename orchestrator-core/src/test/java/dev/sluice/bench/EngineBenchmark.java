@@ -72,7 +72,14 @@ public final class EngineBenchmark {
             db.dsl().execute("delete from dag_run");
 
             Instant t0 = Instant.now();
-            List<Long> runs = engine.runs().createRuns(requests("handoff", 100, Instant.parse("2026-01-01T00:00:00Z")));
+            // -Dhandoff.create=one-by-one: the runs created one after another, as the benchmark did before batching
+            List<Long> runs = new ArrayList<>();
+            if (System.getProperty("handoff.create", "batch").equals("one-by-one")) {
+                for (RunRequest r : requests("handoff", 100, Instant.parse("2026-01-01T00:00:00Z")))
+                    runs.addAll(engine.runs().createRuns(List.of(r)));
+            } else {
+                runs.addAll(engine.runs().createRuns(requests("handoff", 100, Instant.parse("2026-01-01T00:00:00Z"))));
+            }
             Instant created = Instant.now();
             waitAll(db, runs);
             Duration wall = Duration.between(t0, Instant.now());
