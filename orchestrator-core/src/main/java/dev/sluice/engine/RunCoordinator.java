@@ -189,14 +189,61 @@ public final class RunCoordinator {
         Instant now = clock.instant();
         List<Long> keys = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            List<Long> k = runs.insertAll(tx, rows, now);
-            tasks.insertPending(tx, k, dagOf, null);
-            // DAG rows are locked in name order, so two batches over the same DAGs cannot deadlock
-            for (String dagId : new TreeSet<>(latest.keySet())) promote(tx, dagId, now);
+            // Under each DAG's lock (name order: two batches cannot deadlock), decide which new runs start now:
+            // those start running with their first tasks queued at insert, the rest wait as queued runs. A DAG
+            // with runs already waiting keeps its order: its new runs queue behind them and promote() starts them.
+            Map<String, Integer> room = new HashMap<>();
+            for (String dagId : new TreeSet<>(latest.keySet())) {
+                runs.lockDag(tx, dagId);
+                int free = runs.hasQueued(tx, dagId)
+                        ? 0
+                        : graphs.dag(latest.get(dagId)).maxActiveRuns() - runs.countRunning(tx, dagId);
+                room.put(dagId, Math.max(0, free));
+            }
+            List<Boolean> started = new ArrayList<>(rows.size());
+            List<Map<String, TaskState>> initial = new ArrayList<>(rows.size());
+            boolean queuedAny = false;
+            // oldest logical date first, as promote() would start them
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) order.add(i);
+            order.sort(java.util.Comparator.comparing(i -> rows.get(i).logicalDate()));
+            Decider.Decision[] startNow = new Decider.Decision[rows.size()];
+            for (int i : order) {
+                String dagId = rows.get(i).dagId();
+                int free = room.get(dagId);
+                Decider.Decision first = null;
+                if (free > 0) {
+                    first = Decider.decide(graphs.graph(rows.get(i).versionId()), allPending(dagOf.get(i)));
+                    if (first.runFinished()) first = null; // nothing to run: promote() finishes it as before
+                }
+                startNow[i] = first;
+                if (first != null) room.put(dagId, free - 1);
+            }
+            for (int i = 0; i < rows.size(); i++) {
+                started.add(startNow[i] != null);
+                if (startNow[i] != null) {
+                    var changes = startNow[i].changes();
+                    initial.add(changes);
+                    queuedAny |= changes.containsValue(TaskState.QUEUED);
+                } else {
+                    initial.add(Map.of());
+                }
+            }
+            List<Long> k = runs.insertAll(tx, rows, started, now);
+            tasks.insert(tx, k, dagOf, initial, null, now);
+            boolean anyWaiting = started.contains(false);
+            if (anyWaiting) for (String dagId : new TreeSet<>(latest.keySet())) promote(tx, dagId, now);
+            if (queuedAny) notifyWorkers(tx);
             return k;
         });
         localWake.run();
         return keys;
+    }
+
+    private static Map<String, TaskState> allPending(Dag dag) {
+        Map<String, TaskState> states = new HashMap<>();
+        for (var t : dag.tasks()) states.put(t.id(), TaskState.PENDING);
+        return states;
     }
 
     /**

@@ -72,10 +72,11 @@ public final class RunRepository {
 
     private static final String INSERT_ALL = """
             insert into dag_run (dag_id, run_id, dag_version_id, state, run_type, logical_date, data_interval_start,
-                                 data_interval_end, params, triggered_by, queued_at)
-            select d, r, v, 'queued', t, l, s, e, p::jsonb, b, ?::timestamptz
+                                 data_interval_end, params, triggered_by, queued_at, started_at)
+            select d, r, v, case when g then 'running' else 'queued' end, t, l, s, e, p::jsonb, b, ?::timestamptz,
+                   case when g then ?::timestamptz end
             from unnest(?::text[], ?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::timestamptz[],
-                        ?::timestamptz[], ?::text[], ?::text[]) as x(d, r, v, t, l, s, e, p, b)
+                        ?::timestamptz[], ?::text[], ?::text[], ?::bool[]) as x(d, r, v, t, l, s, e, p, b, g)
             returning id, dag_id, run_id""";
 
     /**
@@ -83,6 +84,14 @@ public final class RunRepository {
      * of them. Keys come back in the order of {@code runs}. A duplicate fails the whole batch.
      */
     public List<Long> insertAll(DSLContext tx, List<NewRun> runs, Instant now) {
+        return insertAll(tx, runs, java.util.Collections.nCopies(runs.size(), false), now);
+    }
+
+    /**
+     * As above; {@code started.get(i)} inserts run i running (started at {@code now}) rather than queued: the
+     * caller has checked, under the DAG's lock, that max_active_runs leaves room for it.
+     */
+    public List<Long> insertAll(DSLContext tx, List<NewRun> runs, List<Boolean> started, Instant now) {
         if (runs.isEmpty()) return List.of();
         try {
             return tx.connectionResult(c -> {
@@ -106,15 +115,17 @@ public final class RunRepository {
                 Map<String, Long> keys = new java.util.HashMap<>();
                 try (var ps = c.prepareStatement(INSERT_ALL)) {
                     ps.setString(1, now.toString());
-                    ps.setArray(2, SqlArrays.texts(c, dags));
-                    ps.setArray(3, SqlArrays.texts(c, ids));
-                    ps.setArray(4, SqlArrays.longs(c, versions));
-                    ps.setArray(5, SqlArrays.texts(c, types));
-                    ps.setArray(6, SqlArrays.times(c, dates));
-                    ps.setArray(7, SqlArrays.times(c, starts));
-                    ps.setArray(8, SqlArrays.times(c, ends));
-                    ps.setArray(9, SqlArrays.texts(c, params));
-                    ps.setArray(10, SqlArrays.texts(c, by));
+                    ps.setString(2, now.toString());
+                    ps.setArray(3, SqlArrays.texts(c, dags));
+                    ps.setArray(4, SqlArrays.texts(c, ids));
+                    ps.setArray(5, SqlArrays.longs(c, versions));
+                    ps.setArray(6, SqlArrays.texts(c, types));
+                    ps.setArray(7, SqlArrays.times(c, dates));
+                    ps.setArray(8, SqlArrays.times(c, starts));
+                    ps.setArray(9, SqlArrays.times(c, ends));
+                    ps.setArray(10, SqlArrays.texts(c, params));
+                    ps.setArray(11, SqlArrays.texts(c, by));
+                    ps.setArray(12, c.createArrayOf("bool", started.toArray(Boolean[]::new)));
                     try (var rs = ps.executeQuery()) {
                         while (rs.next()) keys.put(rs.getString(2) + "\u0000" + rs.getString(3), rs.getLong(1));
                     }
@@ -191,6 +202,11 @@ public final class RunRepository {
                                         .toList()))
                         .execute()
                 == 1;
+    }
+
+    /** Whether the DAG has runs waiting for max_active_runs (new runs must queue behind them). */
+    public boolean hasQueued(DSLContext tx, String dagId) {
+        return tx.fetchExists(DAG_RUN, DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.STATE.eq(RunState.QUEUED.dbName()));
     }
 
     public int countRunning(DSLContext tx, String dagId) {

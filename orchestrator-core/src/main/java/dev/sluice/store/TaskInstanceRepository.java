@@ -65,22 +65,42 @@ public final class TaskInstanceRepository {
     }
 
     private static final String INSERT_PENDING = """
-            insert into task_instance (run_id, dag_id, task_id, state, max_tries, priority, pool, queue)
-            select r, d, t, 'pending', m, p, pl, q
-            from unnest(?::int8[], ?::text[], ?::text[], ?::int4[], ?::int4[], ?::text[], ?::text[])
-                 as x(r, d, t, m, p, pl, q)""";
+            insert into task_instance (run_id, dag_id, task_id, state, max_tries, priority, pool, queue, ready_at,
+                                       ended_at)
+            select r, d, t, coalesce(st, 'pending'), m, p, pl, q,
+                   case when st = 'queued' then ?::timestamptz end,
+                   case when st is not null and st <> 'queued' then ?::timestamptz end
+            from unnest(?::int8[], ?::text[], ?::text[], ?::int4[], ?::int4[], ?::text[], ?::text[], ?::text[])
+                 as x(r, d, t, m, p, pl, q, st)""";
 
     /**
      * Creates every task instance of several new runs ({@code dags.get(i)} is the DAG of {@code runKeys.get(i)}) as
      * pending, in one statement whose text does not depend on how many rows it inserts.
      */
     public void insertPending(DSLContext tx, List<Long> runKeys, List<Dag> dags, String queueOverride) {
+        insert(tx, runKeys, dags, java.util.Collections.nCopies(runKeys.size(), Map.of()), queueOverride, null);
+    }
+
+    /**
+     * Creates the task instances of new runs, each task in the state the decider gave it at the run's start
+     * ({@code initial.get(i)}, by task id; absent: pending). A run started in the same transaction thus costs one
+     * insert per task instead of an insert and an update (with its event and index churn) for every ready task.
+     * Queued tasks are claimable from {@code now}; tasks already finished (skipped) end at {@code now}.
+     */
+    public void insert(
+            DSLContext tx,
+            List<Long> runKeys,
+            List<Dag> dags,
+            List<Map<String, TaskState>> initial,
+            String queueOverride,
+            Instant now) {
         List<Long> runs = new ArrayList<>();
         List<String> dagIds = new ArrayList<>(), taskIds = new ArrayList<>(), pools = new ArrayList<>();
-        List<String> queues = new ArrayList<>();
+        List<String> queues = new ArrayList<>(), states = new ArrayList<>();
         List<Integer> tries = new ArrayList<>(), priorities = new ArrayList<>();
         for (int i = 0; i < runKeys.size(); i++) {
             Dag dag = dags.get(i);
+            Map<String, TaskState> start = initial.get(i);
             for (TaskDef t : dag.tasks()) {
                 runs.add(runKeys.get(i));
                 dagIds.add(dag.id());
@@ -89,18 +109,25 @@ public final class TaskInstanceRepository {
                 priorities.add(t.priority());
                 pools.add(t.pool());
                 queues.add(queueOverride != null ? queueOverride : t.queue());
+                TaskState s = start.get(t.id());
+                if (s != null) dev.sluice.run.IllegalTransitionException.check("task " + t.id(), TaskState.PENDING, s);
+                states.add(s == null ? null : s.dbName());
             }
         }
         if (runs.isEmpty()) return;
+        String at = now == null ? null : now.toString();
         tx.connection(c -> {
             try (var ps = c.prepareStatement(INSERT_PENDING)) {
-                ps.setArray(1, SqlArrays.longs(c, runs));
-                ps.setArray(2, SqlArrays.texts(c, dagIds));
-                ps.setArray(3, SqlArrays.texts(c, taskIds));
-                ps.setArray(4, SqlArrays.ints(c, tries));
-                ps.setArray(5, SqlArrays.ints(c, priorities));
-                ps.setArray(6, SqlArrays.texts(c, pools));
-                ps.setArray(7, SqlArrays.texts(c, queues));
+                ps.setString(1, at);
+                ps.setString(2, at);
+                ps.setArray(3, SqlArrays.longs(c, runs));
+                ps.setArray(4, SqlArrays.texts(c, dagIds));
+                ps.setArray(5, SqlArrays.texts(c, taskIds));
+                ps.setArray(6, SqlArrays.ints(c, tries));
+                ps.setArray(7, SqlArrays.ints(c, priorities));
+                ps.setArray(8, SqlArrays.texts(c, pools));
+                ps.setArray(9, SqlArrays.texts(c, queues));
+                ps.setArray(10, SqlArrays.texts(c, states));
                 ps.executeUpdate();
             }
         });

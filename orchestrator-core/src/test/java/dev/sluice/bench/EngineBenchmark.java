@@ -180,6 +180,7 @@ public final class EngineBenchmark {
                     Duration.between(t0, t1).toMillis());
             engine.close();
             if (pgss) printStatements(db);
+            TestDatabase.drop(db);
             return new Rate(rate, jvm * 1000 / n, pgs * 1000 / n);
         }
     }
@@ -250,6 +251,7 @@ public final class EngineBenchmark {
                     "    db-scheduler: %d one-time executions, %d threads, lock-and-fetch %.1f/%.1f, immediate execution; end to end %d ms%n",
                     TASKS, threads, lower, upper, Duration.between(t0, t1).toMillis());
             scheduler.stop();
+            TestDatabase.drop(db);
             return new Rate(
                     TASKS * 1000.0 / Duration.between(t0, t1).toMillis(), jvm * 1000 / TASKS, pgs * 1000 / TASKS);
         }

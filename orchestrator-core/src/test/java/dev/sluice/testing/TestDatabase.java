@@ -84,6 +84,25 @@ public final class TestDatabase {
         }
     }
 
+    /**
+     * Drops a database {@link #fresh} made (a benchmark's round, so that vacuuming its dead rows is not charged
+     * to the next round).
+     */
+    public static void drop(Database db) {
+        String url = db.url();
+        int q = url.indexOf('?');
+        String base = q < 0 ? url : url.substring(0, q);
+        String name = base.substring(base.lastIndexOf('/') + 1);
+        if (!name.matches("sluice_test_[0-9_]+")) throw new IllegalArgumentException("not a test database: " + name);
+        db.close();
+        try (Connection c = java.sql.DriverManager.getConnection(adminUrl(), user(), password());
+                Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE " + name + " WITH (FORCE)"); // checked above: a name fresh() generated
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot drop " + name + ": " + e.getMessage(), e);
+        }
+    }
+
     /** JDBC URL of a database on the same server (used by tests that start a second process). */
     static String urlFor(String adminUrl, String db) {
         int q = adminUrl.indexOf('?');
