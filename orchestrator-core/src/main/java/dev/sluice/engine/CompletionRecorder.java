@@ -1,34 +1,24 @@
 package dev.sluice.engine;
 
-import static dev.sluice.db.jooq.Tables.ATTEMPT;
-import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
-import static dev.sluice.store.TaskInstanceRepository.utc;
-
 import dev.sluice.dag.TaskDef;
 import dev.sluice.run.DagGraph;
 import dev.sluice.run.TaskState;
+import dev.sluice.store.AttemptRepository;
 import dev.sluice.store.Json;
 import dev.sluice.store.LogStore;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.TaskInstanceRepository;
 import dev.sluice.store.TaskInstanceRepository.Claimed;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
-import org.jooq.Row8;
-import org.jooq.Row9;
-import org.jooq.Table;
 import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /**
  * Records a batch of finished attempts in one transaction: each task instance's new state (success, retry or
@@ -83,14 +73,16 @@ final class CompletionRecorder {
             List<String> queues,
             int freeSlots,
             LogStore logs) {
+        // Completions of two tasks of one run serialise on the run's row until commit, so the later one sees the
+        // earlier one's result when it decides what becomes ready. Taken first, in id order, as operator actions
+        // (RunControl) take it: a lock order shared by everyone cannot deadlock.
         Set<Long> runKeys = new TreeSet<>();
         for (Completion c : batch) runKeys.add(c.claimed().runKey());
         runs.lock(tx, runKeys);
 
-        // One UPDATE ... FROM (VALUES ...) for the whole batch instead of a statement per task: at thousands of
-        // tasks a second the round trips, not the rows, are the cost.
-        List<Row9<Long, Integer, Integer, String, String, OffsetDateTime, String, JSONB, OffsetDateTime>> tiRows =
-                new ArrayList<>();
+        // One statement for the whole batch instead of one per task, with constant text (arrays of values): at
+        // thousands of tasks a second the round trips and the rendering and parsing of SQL, not the rows, cost most.
+        List<TaskInstanceRepository.Finish> finishes = new ArrayList<>(batch.size());
         List<TaskState> newStates = new ArrayList<>(batch.size());
         Instant earliestRetry = null;
         for (Completion c : batch) {
@@ -98,79 +90,46 @@ final class CompletionRecorder {
             TaskState next = nextState(c);
             newStates.add(next);
             if (next == null) continue;
-            OffsetDateTime readyAt = null;
-            if (next == TaskState.QUEUED) readyAt = utc(c.endedAt());
+            Instant readyAt = null;
+            if (next == TaskState.QUEUED) readyAt = c.endedAt();
             if (next == TaskState.UP_FOR_RETRY) {
                 TaskDef def = graphs.dag(cl.dagVersionId()).task(cl.taskId());
-                Instant at = c.endedAt().plus(def.delayBeforeTry(cl.tryNumber() + 1));
-                readyAt = utc(at);
-                if (earliestRetry == null || at.isBefore(earliestRetry)) earliestRetry = at;
+                readyAt = c.endedAt().plus(def.delayBeforeTry(cl.tryNumber() + 1));
+                if (earliestRetry == null || readyAt.isBefore(earliestRetry)) earliestRetry = readyAt;
             }
             // A handed-back attempt keeps its row (history) and its try number, so the task gets one more try.
             int extraTries = next == TaskState.QUEUED ? 1 : 0;
-            tiRows.add(DSL.row(
-                    DSL.val(cl.tiId()),
-                    DSL.val(extraTries),
-                    DSL.val(cl.tryNumber()),
-                    DSL.val(c.workerId()),
-                    DSL.val(next.dbName()),
-                    DSL.val(utc(c.endedAt()), SQLDataType.TIMESTAMPWITHTIMEZONE),
-                    DSL.val(c.error(), SQLDataType.CLOB),
-                    DSL.val(next == TaskState.SUCCESS ? Json.jsonb(c.output()) : null, SQLDataType.JSONB),
-                    DSL.val(readyAt, SQLDataType.TIMESTAMPWITHTIMEZONE)));
+            finishes.add(new TaskInstanceRepository.Finish(
+                    cl.tiId(),
+                    cl.tryNumber(),
+                    c.workerId(),
+                    next,
+                    c.endedAt(),
+                    c.error(),
+                    next == TaskState.SUCCESS ? Json.write(c.output() == null ? Map.of() : c.output()) : null,
+                    readyAt,
+                    extraTries));
         }
-        Set<Long> won = new HashSet<>();
-        if (!tiRows.isEmpty()) {
-            @SuppressWarnings("unchecked")
-            Table<?> v = DSL.values(tiRows.toArray(Row9[]::new))
-                    .as(
-                            "v",
-                            "id",
-                            "extra_tries",
-                            "try_number",
-                            "worker_id",
-                            "state",
-                            "ended_at",
-                            "error",
-                            "output",
-                            "ready_at");
-            // Only the claim this attempt belongs to may finish it: a reaped or cancelled task stays as others left it.
-            won.addAll(tx.update(TASK_INSTANCE)
-                    .set(TASK_INSTANCE.STATE, v.field("state", String.class))
-                    .set(TASK_INSTANCE.ENDED_AT, v.field("ended_at", OffsetDateTime.class))
-                    .set(TASK_INSTANCE.ERROR, v.field("error", String.class))
-                    .set(TASK_INSTANCE.OUTPUT, v.field("output", JSONB.class))
-                    .set(
-                            TASK_INSTANCE.READY_AT,
-                            DSL.coalesce(v.field("ready_at", OffsetDateTime.class), TASK_INSTANCE.READY_AT))
-                    .set(TASK_INSTANCE.MAX_TRIES, TASK_INSTANCE.MAX_TRIES.plus(v.field("extra_tries", Integer.class)))
-                    .from(v)
-                    .where(
-                            TASK_INSTANCE.ID.eq(v.field("id", Long.class)),
-                            TASK_INSTANCE.STATE.eq(TaskState.RUNNING.dbName()),
-                            TASK_INSTANCE.TRY_NUMBER.eq(v.field("try_number", Integer.class)),
-                            TASK_INSTANCE.WORKER_ID.eq(v.field("worker_id", String.class)))
-                    .returningResult(TASK_INSTANCE.ID)
-                    .fetch(TASK_INSTANCE.ID));
+        List<AttemptRepository.Ending> endings = new ArrayList<>(batch.size());
+        for (Completion c : batch) {
+            endings.add(new AttemptRepository.Ending(
+                    c.claimed().tiId(),
+                    c.claimed().tryNumber(),
+                    // recorded as cancelled instead when its task instance is not finished here (see finish)
+                    c.outcome().attemptState,
+                    c.endedAt(),
+                    c.exitCode(),
+                    c.error(),
+                    c.renderedConfig() == null ? null : Json.write(c.renderedConfig()),
+                    c.logBytes()));
         }
+        Set<Long> won = tasks.finish(tx, finishes, endings);
 
-        List<Row8<Long, Integer, String, OffsetDateTime, Integer, String, JSONB, Long>> attemptRows =
-                new ArrayList<>(batch.size());
         Map<Long, List<String>> finishedByRun = new HashMap<>();
         Map<Long, Long> versionByRun = new HashMap<>();
         for (int i = 0; i < batch.size(); i++) {
             Completion c = batch.get(i);
             boolean recorded = won.contains(c.claimed().tiId());
-            String attemptState = recorded ? c.outcome().attemptState : Outcome.CANCELLED.attemptState;
-            attemptRows.add(DSL.row(
-                    DSL.val(c.claimed().tiId()),
-                    DSL.val(c.claimed().tryNumber()),
-                    DSL.val(attemptState),
-                    DSL.val(utc(c.endedAt()), SQLDataType.TIMESTAMPWITHTIMEZONE),
-                    DSL.val(c.exitCode(), SQLDataType.INTEGER),
-                    DSL.val(c.error(), SQLDataType.CLOB),
-                    DSL.val(c.renderedConfig() == null ? null : Json.jsonb(c.renderedConfig()), SQLDataType.JSONB),
-                    DSL.val(c.logBytes(), SQLDataType.BIGINT)));
             if (recorded && events.active() && c.outcome() != Outcome.HANDED_BACK)
                 raiseTaskFinished(c, newStates.get(i));
             if (recorded && newStates.get(i).isTerminal()) {
@@ -180,40 +139,15 @@ final class CompletionRecorder {
                 versionByRun.put(c.claimed().runKey(), c.claimed().dagVersionId());
             }
         }
-        @SuppressWarnings("unchecked")
-        Table<?> a = DSL.values(attemptRows.toArray(Row8[]::new))
-                .as(
-                        "a",
-                        "task_instance_id",
-                        "try_number",
-                        "state",
-                        "ended_at",
-                        "exit_code",
-                        "error",
-                        "rendered_config",
-                        "log_bytes");
-        tx.update(ATTEMPT)
-                .set(ATTEMPT.STATE, a.field("state", String.class))
-                .set(ATTEMPT.ENDED_AT, a.field("ended_at", OffsetDateTime.class))
-                .set(ATTEMPT.EXIT_CODE, a.field("exit_code", Integer.class))
-                .set(ATTEMPT.ERROR, a.field("error", String.class))
-                .set(
-                        ATTEMPT.RENDERED_CONFIG,
-                        DSL.coalesce(a.field("rendered_config", JSONB.class), ATTEMPT.RENDERED_CONFIG))
-                .set(ATTEMPT.LOG_BYTES, a.field("log_bytes", Long.class))
-                .from(a)
-                .where(
-                        ATTEMPT.TASK_INSTANCE_ID.eq(a.field("task_instance_id", Long.class)),
-                        ATTEMPT.TRY_NUMBER.eq(a.field("try_number", Integer.class)),
-                        ATTEMPT.STATE.eq("running"))
-                .execute();
 
-        boolean queued = decideRuns(tx, finishedByRun, versionByRun, now);
+        List<TaskInstanceRepository.Decision> madeReady = new ArrayList<>();
+        boolean queued = decideRuns(tx, finishedByRun, versionByRun, now, madeReady);
         List<Claimed> claimed = List.of();
         if (queued && claimFor != null && freeSlots > 0)
             claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
-        // other engines may have free slots too, or this one claimed only part of what became ready
-        if (queued) RunCoordinator.notifyWorkers(tx);
+        // Other engines may have free slots too, or this one claimed only part of what became ready: wake them,
+        // unless this claim took every task that became ready here (the usual hand-off: one round trip saved).
+        if (queued && !allClaimed(madeReady, claimed)) RunCoordinator.notifyWorkers(tx);
         return new Result(queued, earliestRetry, batch.size(), claimed);
     }
 
@@ -221,16 +155,33 @@ final class CompletionRecorder {
      * For runs where a task finished: re-evaluate its downstream tasks, or, when it had none, only check whether
      * the run is complete. Loading a run's task states is skipped entirely while nothing can change.
      */
+    private static boolean allClaimed(List<TaskInstanceRepository.Decision> ready, List<Claimed> claimed) {
+        if (claimed.size() < ready.size()) return false;
+        Set<String> got = new java.util.HashSet<>();
+        for (Claimed c : claimed) got.add(c.runKey() + "/" + c.taskId());
+        for (var d : ready) if (!got.contains(d.runKey() + "/" + d.taskId())) return false;
+        return true;
+    }
+
     private boolean decideRuns(
-            DSLContext tx, Map<Long, List<String>> finishedByRun, Map<Long, Long> versionByRun, Instant now) {
+            DSLContext tx,
+            Map<Long, List<String>> finishedByRun,
+            Map<Long, Long> versionByRun,
+            Instant now,
+            List<TaskInstanceRepository.Decision> madeReady) {
         Set<Long> toDecide = new LinkedHashSet<>();
+        List<Long> leavesOnly = new ArrayList<>();
         for (var e : finishedByRun.entrySet()) {
             DagGraph graph = graphs.graph(versionByRun.get(e.getKey()));
-            boolean anyDownstream = e.getValue().stream().anyMatch(graph::hasDownstream);
-            if (anyDownstream || !tasks.hasUnfinished(tx, e.getKey())) toDecide.add(e.getKey());
+            if (e.getValue().stream().anyMatch(graph::hasDownstream)) toDecide.add(e.getKey());
+            else leavesOnly.add(e.getKey());
+        }
+        if (!leavesOnly.isEmpty()) {
+            Set<Long> open = tasks.withUnfinished(tx, leavesOnly);
+            for (Long run : leavesOnly) if (!open.contains(run)) toDecide.add(run);
         }
         if (toDecide.isEmpty()) return false;
-        return coordinator.decideAll(tx, versionByRun, tasks.states(tx, toDecide), now);
+        return coordinator.decideAll(tx, versionByRun, tasks.states(tx, toDecide), now, madeReady);
     }
 
     private void raiseTaskFinished(Completion c, TaskState state) {

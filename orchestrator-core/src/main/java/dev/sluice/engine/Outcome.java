@@ -15,10 +15,10 @@ public enum Outcome {
      */
     HANDED_BACK(AttemptState.HANDED_BACK);
 
-    final String attemptState;
+    final AttemptState attemptState;
 
     Outcome(AttemptState attemptState) {
-        this.attemptState = attemptState.dbName();
+        this.attemptState = attemptState;
     }
 
     boolean isFailure() {

@@ -10,9 +10,12 @@ import dev.sluice.store.RunRepository.NewRun;
 import dev.sluice.store.TaskInstanceRepository;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.jooq.DSLContext;
-import org.jooq.Query;
 import org.jooq.impl.DSL;
 
 /**
@@ -145,22 +148,120 @@ public final class RunCoordinator {
         return key;
     }
 
+    /** One run to create with {@link #createRuns}: of the DAG's latest version. */
+    public record RunRequest(
+            String dagId,
+            String runType,
+            Instant logicalDate,
+            Instant intervalStart,
+            Instant intervalEnd,
+            Map<String, Object> params,
+            String triggeredBy) {}
+
+    /**
+     * Creates many runs in one transaction — a backfill's intervals, a burst of triggers: one statement for the
+     * runs, one for all their task instances, then each DAG's queued runs are started as max_active_runs allows.
+     * Either every run is created or none (a duplicate logical date fails the batch). Keys in request order.
+     */
+    public List<Long> createRuns(List<RunRequest> requests) {
+        if (requests.isEmpty()) return List.of();
+        Map<String, Long> latest = new HashMap<>();
+        List<NewRun> rows = new ArrayList<>(requests.size());
+        List<Dag> dagOf = new ArrayList<>(requests.size());
+        for (RunRequest r : requests) {
+            long versionId = latest.computeIfAbsent(
+                    r.dagId(),
+                    id -> dags.latestVersionId(id)
+                            .orElseThrow(() -> new IllegalArgumentException("unknown DAG " + id)));
+            Dag dag = graphs.dag(versionId);
+            rows.add(new NewRun(
+                    r.dagId(),
+                    r.runType() + "__" + r.logicalDate(),
+                    versionId,
+                    r.runType(),
+                    r.logicalDate(),
+                    r.intervalStart(),
+                    r.intervalEnd(),
+                    RunParams.resolve(dag, r.params()),
+                    r.triggeredBy()));
+            dagOf.add(dag);
+        }
+        Instant now = clock.instant();
+        List<Long> keys = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            // Under each DAG's lock (name order: two batches cannot deadlock), decide which new runs start now:
+            // those start running with their first tasks queued at insert, the rest wait as queued runs. A DAG
+            // with runs already waiting keeps its order: its new runs queue behind them and promote() starts them.
+            Map<String, Integer> room = new HashMap<>();
+            for (String dagId : new TreeSet<>(latest.keySet())) {
+                runs.lockDag(tx, dagId);
+                int free = runs.hasQueued(tx, dagId)
+                        ? 0
+                        : graphs.dag(latest.get(dagId)).maxActiveRuns() - runs.countRunning(tx, dagId);
+                room.put(dagId, Math.max(0, free));
+            }
+            List<Boolean> started = new ArrayList<>(rows.size());
+            List<Map<String, TaskState>> initial = new ArrayList<>(rows.size());
+            boolean queuedAny = false;
+            // oldest logical date first, as promote() would start them
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) order.add(i);
+            order.sort(java.util.Comparator.comparing(i -> rows.get(i).logicalDate()));
+            Decider.Decision[] startNow = new Decider.Decision[rows.size()];
+            for (int i : order) {
+                String dagId = rows.get(i).dagId();
+                int free = room.get(dagId);
+                Decider.Decision first = null;
+                if (free > 0) {
+                    first = Decider.decide(graphs.graph(rows.get(i).versionId()), allPending(dagOf.get(i)));
+                    if (first.runFinished()) first = null; // nothing to run: promote() finishes it as before
+                }
+                startNow[i] = first;
+                if (first != null) room.put(dagId, free - 1);
+            }
+            for (int i = 0; i < rows.size(); i++) {
+                started.add(startNow[i] != null);
+                if (startNow[i] != null) {
+                    var changes = startNow[i].changes();
+                    initial.add(changes);
+                    queuedAny |= changes.containsValue(TaskState.QUEUED);
+                } else {
+                    initial.add(Map.of());
+                }
+            }
+            List<Long> k = runs.insertAll(tx, rows, started, now);
+            tasks.insert(tx, k, dagOf, initial, null, now);
+            boolean anyWaiting = started.contains(false);
+            if (anyWaiting) for (String dagId : new TreeSet<>(latest.keySet())) promote(tx, dagId, now);
+            if (queuedAny) notifyWorkers(tx);
+            return k;
+        });
+        localWake.run();
+        return keys;
+    }
+
+    private static Map<String, TaskState> allPending(Dag dag) {
+        Map<String, TaskState> states = new HashMap<>();
+        for (var t : dag.tasks()) states.put(t.id(), TaskState.PENDING);
+        return states;
+    }
+
     /**
      * Starts queued runs of a DAG, oldest first, while fewer than max_active_runs are running. Locks the DAG row
-     * so two servers cannot both start "the last allowed" run.
+     * so two servers cannot both start "the last allowed" run. All runs it starts are moved and decided together:
+     * a hundred runs cost the statements of one.
      */
     public boolean promote(DSLContext tx, String dagId, Instant now) {
         runs.lockDag(tx, dagId);
         long latest = dags.latestVersionId(dagId).orElseThrow();
         int maxActive = graphs.dag(latest).maxActiveRuns();
         int free = maxActive - runs.countRunning(tx, dagId);
-        boolean queuedAny = false;
         if (free <= 0) return false;
-        for (long runKey : runs.queued(tx, dagId, free)) {
-            if (!runs.transition(tx, runKey, RunState.RUNNING, now)) continue;
-            var run = runs.get(tx, runKey).orElseThrow();
-            queuedAny |= decide(tx, runKey, run.versionId(), tasks.states(tx, runKey), now);
-        }
+        List<Long> queuedRuns = runs.queued(tx, dagId, free);
+        if (queuedRuns.isEmpty()) return false;
+        Map<Long, Long> started = runs.startAll(tx, queuedRuns, now);
+        if (started.isEmpty()) return false;
+        boolean queuedAny = decideAll(tx, started, tasks.states(tx, started.keySet()), now);
         if (queuedAny) notifyWorkers(tx);
         return queuedAny;
     }
@@ -179,18 +280,29 @@ public final class RunCoordinator {
      */
     boolean decideAll(
             DSLContext tx, Map<Long, Long> versionByRun, Map<Long, Map<String, TaskState>> statesByRun, Instant now) {
-        java.util.List<Query> updates = new java.util.ArrayList<>();
-        java.util.List<Map.Entry<Long, RunState>> finished = new java.util.ArrayList<>();
+        return decideAll(tx, versionByRun, statesByRun, now, new ArrayList<>());
+    }
+
+    /** As above, adding to {@code queuedOut} every task that became queued. */
+    boolean decideAll(
+            DSLContext tx,
+            Map<Long, Long> versionByRun,
+            Map<Long, Map<String, TaskState>> statesByRun,
+            Instant now,
+            List<TaskInstanceRepository.Decision> queuedOut) {
+        List<TaskInstanceRepository.Decision> decisions = new ArrayList<>();
+        List<Map.Entry<Long, RunState>> finished = new ArrayList<>();
         boolean queued = false;
         for (var e : statesByRun.entrySet()) {
             long runKey = e.getKey();
             Decider.Decision d = Decider.decide(graphs.graph(versionByRun.get(runKey)), e.getValue());
-            if (!d.changes().isEmpty()) updates.addAll(tasks.decisionUpdates(tx, runKey, d.changes(), now));
+            d.changes()
+                    .forEach((task, state) -> decisions.add(new TaskInstanceRepository.Decision(runKey, task, state)));
             if (d.runFinished()) finished.add(Map.entry(runKey, d.runOutcome()));
             queued |= d.changes().containsValue(TaskState.QUEUED);
         }
-        if (updates.size() == 1) updates.get(0).execute();
-        else if (!updates.isEmpty()) tx.batch(updates.toArray(Query[]::new)).execute();
+        tasks.applyDecisions(tx, decisions, now);
+        for (var d : decisions) if (d.state() == TaskState.QUEUED) queuedOut.add(d);
         for (var f : finished) finish(tx, f.getKey(), f.getValue(), now);
         return queued;
     }

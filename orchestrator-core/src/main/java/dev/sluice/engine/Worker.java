@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,7 +38,7 @@ final class Worker {
     final Waiter waiter = new Waiter();
     private final AtomicInteger free;
     private final Map<Long, AttemptHandle> running = new ConcurrentHashMap<>();
-    private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    private final CompletionQueue completions = new CompletionQueue();
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("sluice-task-", 0).factory());
     private final AtomicReference<Instant> nextRetry = new AtomicReference<>();
@@ -145,13 +144,16 @@ final class Worker {
     }
 
     private void completionLoop() {
-        List<Completion> batch = new ArrayList<>();
         while (!stopped || !completions.isEmpty() || !running.isEmpty()) {
+            List<Completion> batch;
             try {
-                Completion first = completions.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) continue;
-                batch.add(first);
-                completions.drainTo(batch, config.completionBatch() - 1);
+                batch = completions.take(config.completionBatch(), 200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (batch.isEmpty()) continue;
+            try {
                 // The batch's slots, plus any idle ones taken now, are offered to the work it makes ready; taking
                 // them from the shared count first means two recorders never offer the same slot.
                 int extra = claiming ? takeFree() : 0;
@@ -167,11 +169,12 @@ final class Worker {
                 if (r != null && r.earliestRetry() != null) {
                     nextRetry.accumulateAndGet(r.earliestRetry(), (a, b) -> a == null || b.isBefore(a) ? b : a);
                 }
-                batch.clear();
                 waiter.wake();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } finally {
+                completions.done(batch);
             }
         }
     }

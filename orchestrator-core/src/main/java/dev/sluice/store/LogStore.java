@@ -66,8 +66,10 @@ public final class LogStore {
     }
 
     /** Keeps ids usable as file names (run ids hold ':' and '+'). */
+    private static final java.util.regex.Pattern UNSAFE = java.util.regex.Pattern.compile("[^A-Za-z0-9._-]");
+
     static String safe(String s) {
-        return s.replaceAll("[^A-Za-z0-9._-]", "_");
+        return UNSAFE.matcher(s).replaceAll("_");
     }
 
     public record Chunk(String text, long nextOffset, boolean exists) {}

@@ -70,18 +70,114 @@ public final class RunRepository {
         }
     }
 
+    private static final String INSERT_ALL = """
+            insert into dag_run (dag_id, run_id, dag_version_id, state, run_type, logical_date, data_interval_start,
+                                 data_interval_end, params, triggered_by, queued_at, started_at)
+            select d, r, v, case when g then 'running' else 'queued' end, t, l, s, e, p::jsonb, b, ?::timestamptz,
+                   case when g then ?::timestamptz end
+            from unnest(?::text[], ?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::timestamptz[],
+                        ?::timestamptz[], ?::text[], ?::text[], ?::bool[]) as x(d, r, v, t, l, s, e, p, b, g)
+            returning id, dag_id, run_id""";
+
+    /**
+     * Inserts many runs in one statement (a backfill, a burst of triggers): one round trip and one commit for all
+     * of them. Keys come back in the order of {@code runs}. A duplicate fails the whole batch.
+     */
+    public List<Long> insertAll(DSLContext tx, List<NewRun> runs, Instant now) {
+        return insertAll(tx, runs, java.util.Collections.nCopies(runs.size(), false), now);
+    }
+
+    /**
+     * As above; {@code started.get(i)} inserts run i running (started at {@code now}) rather than queued: the
+     * caller has checked, under the DAG's lock, that max_active_runs leaves room for it.
+     */
+    public List<Long> insertAll(DSLContext tx, List<NewRun> runs, List<Boolean> started, Instant now) {
+        if (runs.isEmpty()) return List.of();
+        try {
+            return tx.connectionResult(c -> {
+                List<String> dags = new java.util.ArrayList<>(), ids = new java.util.ArrayList<>();
+                List<String> types = new java.util.ArrayList<>(), params = new java.util.ArrayList<>();
+                List<String> by = new java.util.ArrayList<>();
+                List<Long> versions = new java.util.ArrayList<>();
+                List<Instant> dates = new java.util.ArrayList<>(), starts = new java.util.ArrayList<>();
+                List<Instant> ends = new java.util.ArrayList<>();
+                for (NewRun r : runs) {
+                    dags.add(r.dagId());
+                    ids.add(r.runId());
+                    versions.add(r.versionId());
+                    types.add(r.runType());
+                    dates.add(r.logicalDate());
+                    starts.add(r.dataIntervalStart());
+                    ends.add(r.dataIntervalEnd());
+                    params.add(Json.write(r.params() == null ? Map.of() : r.params()));
+                    by.add(r.triggeredBy());
+                }
+                Map<String, Long> keys = new java.util.HashMap<>();
+                try (var ps = c.prepareStatement(INSERT_ALL)) {
+                    ps.setString(1, now.toString());
+                    ps.setString(2, now.toString());
+                    ps.setArray(3, SqlArrays.texts(c, dags));
+                    ps.setArray(4, SqlArrays.texts(c, ids));
+                    ps.setArray(5, SqlArrays.longs(c, versions));
+                    ps.setArray(6, SqlArrays.texts(c, types));
+                    ps.setArray(7, SqlArrays.times(c, dates));
+                    ps.setArray(8, SqlArrays.times(c, starts));
+                    ps.setArray(9, SqlArrays.times(c, ends));
+                    ps.setArray(10, SqlArrays.texts(c, params));
+                    ps.setArray(11, SqlArrays.texts(c, by));
+                    ps.setArray(12, c.createArrayOf("bool", started.toArray(Boolean[]::new)));
+                    try (var rs = ps.executeQuery()) {
+                        while (rs.next()) keys.put(rs.getString(2) + "\u0000" + rs.getString(3), rs.getLong(1));
+                    }
+                }
+                List<Long> out = new java.util.ArrayList<>(runs.size());
+                for (NewRun r : runs) out.add(keys.get(r.dagId() + "\u0000" + r.runId()));
+                return out;
+            });
+        } catch (RuntimeException e) {
+            if (!SqlArrays.isUniqueViolation(e)) throw e;
+            throw new RunExistsException("DAG " + runs.get(0).dagId() + " already has a run for one of the "
+                    + runs.size() + " logical dates or run ids given ("
+                    + runs.get(0).logicalDate() + " … "
+                    + runs.get(runs.size() - 1).logicalDate() + "); none was created");
+        }
+    }
+
+    /**
+     * Moves queued runs to running in one statement; returns the DAG version of each run that moved (a run
+     * another server started or cancelled meanwhile is left out).
+     */
+    public Map<Long, Long> startAll(DSLContext tx, Collection<Long> runKeys, Instant now) {
+        Map<Long, Long> out = new java.util.LinkedHashMap<>();
+        if (runKeys.isEmpty()) return out;
+        tx.update(DAG_RUN)
+                .set(DAG_RUN.STATE, RunState.RUNNING.dbName())
+                .set(DAG_RUN.STARTED_AT, utc(now))
+                .set(DAG_RUN.ENDED_AT, (java.time.OffsetDateTime) null)
+                .where(
+                        DAG_RUN.ID.eq(org.jooq.impl.DSL.any(runKeys.toArray(Long[]::new))),
+                        DAG_RUN.STATE.in(RunState.RUNNING.allowedFrom().stream()
+                                .map(RunState::dbName)
+                                .toList()))
+                .returningResult(DAG_RUN.ID, DAG_RUN.DAG_VERSION_ID)
+                .fetch()
+                .forEach(r -> out.put(r.value1(), r.value2()));
+        return out;
+    }
+
     /**
      * Locks runs in id order for the rest of the transaction. Completions of two tasks of one run serialise here,
      * so the second always sees the first's result when it decides what becomes ready.
      */
     public void lock(DSLContext tx, Collection<Long> runKeys) {
         if (runKeys.isEmpty()) return;
-        tx.select(DAG_RUN.ID)
-                .from(DAG_RUN)
-                .where(DAG_RUN.ID.in(runKeys))
-                .orderBy(DAG_RUN.ID)
-                .forNoKeyUpdate()
-                .fetch();
+        tx.connection(c -> {
+            try (var ps =
+                    c.prepareStatement("select id from dag_run where id = any(?) order by id for no key update")) {
+                ps.setArray(1, SqlArrays.longs(c, new java.util.ArrayList<>(runKeys)));
+                ps.executeQuery().close();
+            }
+        });
     }
 
     /** Locks a DAG's row: run promotion for one DAG is serialised so max_active_runs holds across servers. */
@@ -106,6 +202,11 @@ public final class RunRepository {
                                         .toList()))
                         .execute()
                 == 1;
+    }
+
+    /** Whether the DAG has runs waiting for max_active_runs (new runs must queue behind them). */
+    public boolean hasQueued(DSLContext tx, String dagId) {
+        return tx.fetchExists(DAG_RUN, DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.STATE.eq(RunState.QUEUED.dbName()));
     }
 
     public int countRunning(DSLContext tx, String dagId) {

@@ -1,6 +1,5 @@
 package dev.sluice.store;
 
-import static dev.sluice.db.jooq.Tables.ATTEMPT;
 import static dev.sluice.db.jooq.Tables.DAG_RUN;
 import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
 import static dev.sluice.db.jooq.Tables.WORKER;
@@ -13,12 +12,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jooq.DSLContext;
-import org.jooq.Query;
 import org.jooq.impl.DSL;
 
 /**
@@ -64,28 +61,76 @@ public final class TaskInstanceRepository {
      *                      only one process may execute, e.g. {@code sluice dags test})
      */
     public void insertPending(DSLContext tx, long runKey, Dag dag, String queueOverride) {
-        var insert = tx.insertInto(
-                TASK_INSTANCE,
-                TASK_INSTANCE.RUN_ID,
-                TASK_INSTANCE.DAG_ID,
-                TASK_INSTANCE.TASK_ID,
-                TASK_INSTANCE.STATE,
-                TASK_INSTANCE.MAX_TRIES,
-                TASK_INSTANCE.PRIORITY,
-                TASK_INSTANCE.POOL,
-                TASK_INSTANCE.QUEUE);
-        for (TaskDef t : dag.tasks()) {
-            insert = insert.values(
-                    runKey,
-                    dag.id(),
-                    t.id(),
-                    TaskState.PENDING.dbName(),
-                    t.retries() + 1,
-                    t.priority(),
-                    t.pool(),
-                    queueOverride != null ? queueOverride : t.queue());
+        insertPending(tx, List.of(runKey), List.of(dag), queueOverride);
+    }
+
+    private static final String INSERT_PENDING = """
+            insert into task_instance (run_id, dag_id, task_id, state, max_tries, priority, pool, queue, ready_at,
+                                       ended_at)
+            select r, d, t, coalesce(st, 'pending'), m, p, pl, q,
+                   case when st = 'queued' then ?::timestamptz end,
+                   case when st is not null and st <> 'queued' then ?::timestamptz end
+            from unnest(?::int8[], ?::text[], ?::text[], ?::int4[], ?::int4[], ?::text[], ?::text[], ?::text[])
+                 as x(r, d, t, m, p, pl, q, st)""";
+
+    /**
+     * Creates every task instance of several new runs ({@code dags.get(i)} is the DAG of {@code runKeys.get(i)}) as
+     * pending, in one statement whose text does not depend on how many rows it inserts.
+     */
+    public void insertPending(DSLContext tx, List<Long> runKeys, List<Dag> dags, String queueOverride) {
+        insert(tx, runKeys, dags, java.util.Collections.nCopies(runKeys.size(), Map.of()), queueOverride, null);
+    }
+
+    /**
+     * Creates the task instances of new runs, each task in the state the decider gave it at the run's start
+     * ({@code initial.get(i)}, by task id; absent: pending). A run started in the same transaction thus costs one
+     * insert per task instead of an insert and an update (with its event and index churn) for every ready task.
+     * Queued tasks are claimable from {@code now}; tasks already finished (skipped) end at {@code now}.
+     */
+    public void insert(
+            DSLContext tx,
+            List<Long> runKeys,
+            List<Dag> dags,
+            List<Map<String, TaskState>> initial,
+            String queueOverride,
+            Instant now) {
+        List<Long> runs = new ArrayList<>();
+        List<String> dagIds = new ArrayList<>(), taskIds = new ArrayList<>(), pools = new ArrayList<>();
+        List<String> queues = new ArrayList<>(), states = new ArrayList<>();
+        List<Integer> tries = new ArrayList<>(), priorities = new ArrayList<>();
+        for (int i = 0; i < runKeys.size(); i++) {
+            Dag dag = dags.get(i);
+            Map<String, TaskState> start = initial.get(i);
+            for (TaskDef t : dag.tasks()) {
+                runs.add(runKeys.get(i));
+                dagIds.add(dag.id());
+                taskIds.add(t.id());
+                tries.add(t.retries() + 1);
+                priorities.add(t.priority());
+                pools.add(t.pool());
+                queues.add(queueOverride != null ? queueOverride : t.queue());
+                TaskState s = start.get(t.id());
+                if (s != null) dev.sluice.run.IllegalTransitionException.check("task " + t.id(), TaskState.PENDING, s);
+                states.add(s == null ? null : s.dbName());
+            }
         }
-        insert.execute();
+        if (runs.isEmpty()) return;
+        String at = now == null ? null : now.toString();
+        tx.connection(c -> {
+            try (var ps = c.prepareStatement(INSERT_PENDING)) {
+                ps.setString(1, at);
+                ps.setString(2, at);
+                ps.setArray(3, SqlArrays.longs(c, runs));
+                ps.setArray(4, SqlArrays.texts(c, dagIds));
+                ps.setArray(5, SqlArrays.texts(c, taskIds));
+                ps.setArray(6, SqlArrays.ints(c, tries));
+                ps.setArray(7, SqlArrays.ints(c, priorities));
+                ps.setArray(8, SqlArrays.texts(c, pools));
+                ps.setArray(9, SqlArrays.texts(c, queues));
+                ps.setArray(10, SqlArrays.texts(c, states));
+                ps.executeUpdate();
+            }
+        });
     }
 
     public Map<String, TaskState> states(DSLContext tx, long runKey) {
@@ -101,11 +146,35 @@ public final class TaskInstanceRepository {
     public Map<Long, Map<String, TaskState>> states(DSLContext tx, Collection<Long> runKeys) {
         Map<Long, Map<String, TaskState>> out = new HashMap<>();
         if (runKeys.isEmpty()) return out;
-        tx.select(TASK_INSTANCE.RUN_ID, TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE)
-                .from(TASK_INSTANCE)
-                .where(TASK_INSTANCE.RUN_ID.in(runKeys))
-                .forEach(r -> out.computeIfAbsent(r.value1(), k -> new HashMap<>())
-                        .put(r.value2(), TaskState.fromDb(r.value3())));
+        tx.connection(c -> {
+            try (var ps =
+                    c.prepareStatement("select run_id, task_id, state from task_instance where run_id = any(?)")) {
+                ps.setArray(1, SqlArrays.longs(c, new ArrayList<>(runKeys)));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.computeIfAbsent(rs.getLong(1), k -> new HashMap<>())
+                                .put(rs.getString(2), TaskState.fromDb(rs.getString(3)));
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Of the given runs, those with a task not finished yet: one query for a whole batch. */
+    public java.util.Set<Long> withUnfinished(DSLContext tx, Collection<Long> runKeys) {
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        if (runKeys.isEmpty()) return out;
+        tx.connection(c -> {
+            try (var ps = c.prepareStatement(
+                    "select distinct run_id from task_instance where run_id = any(?) and state = any(?)")) {
+                ps.setArray(1, SqlArrays.longs(c, new ArrayList<>(runKeys)));
+                ps.setArray(2, SqlArrays.texts(c, dbNames(TaskState.UNFINISHED)));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getLong(1));
+                }
+            }
+        });
         return out;
     }
 
@@ -115,27 +184,125 @@ public final class TaskInstanceRepository {
                 .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.STATE.in(dbNames(TaskState.UNFINISHED))));
     }
 
+    /** The decider's verdict for one pending task of one run. */
+    public record Decision(long runKey, String taskId, TaskState state) {}
+
+    private static final String DECIDE = """
+            update task_instance t
+            set state = d.state,
+                ready_at = case when d.state = 'queued' then ?::timestamptz else t.ready_at end,
+                ended_at = case when d.state = 'queued' then t.ended_at else ?::timestamptz end
+            from unnest(?::int8[], ?::text[], ?::text[]) as d(run_id, task_id, state)
+            where t.run_id = d.run_id and t.task_id = d.task_id and t.state = 'pending'""";
+
     /**
-     * Builds the updates that move pending tasks to what the decider chose; one statement per target state.
-     * Tasks that became queued are claimable from {@code now}.
+     * Moves pending tasks to what the decider chose, for any number of runs in one statement. Tasks that became
+     * queued are claimable from {@code now}; the others (skipped, upstream failed) ended at {@code now}.
      */
-    public List<Query> decisionUpdates(DSLContext tx, long runKey, Map<String, TaskState> changes, Instant now) {
-        Map<TaskState, List<String>> byState = new EnumMap<>(TaskState.class);
-        changes.forEach((task, state) ->
-                byState.computeIfAbsent(state, s -> new ArrayList<>()).add(task));
-        List<Query> queries = new ArrayList<>();
-        byState.forEach((state, tasks) -> {
-            var update = tx.update(TASK_INSTANCE).set(TASK_INSTANCE.STATE, state.dbName());
-            if (state == TaskState.QUEUED) update = update.set(TASK_INSTANCE.READY_AT, utc(now));
-            else update = update.set(TASK_INSTANCE.ENDED_AT, utc(now));
+    public void applyDecisions(DSLContext tx, List<Decision> decisions, Instant now) {
+        if (decisions.isEmpty()) return;
+        List<Long> runs = new ArrayList<>(decisions.size());
+        List<String> taskIds = new ArrayList<>(decisions.size()), states = new ArrayList<>(decisions.size());
+        for (Decision d : decisions) {
             // the decider only ever moves pending tasks
-            dev.sluice.run.IllegalTransitionException.check("tasks " + tasks, TaskState.PENDING, state);
-            queries.add(update.where(
-                    TASK_INSTANCE.RUN_ID.eq(runKey),
-                    TASK_INSTANCE.TASK_ID.in(tasks),
-                    TASK_INSTANCE.STATE.eq(TaskState.PENDING.dbName())));
+            dev.sluice.run.IllegalTransitionException.check("task " + d.taskId(), TaskState.PENDING, d.state());
+            runs.add(d.runKey());
+            taskIds.add(d.taskId());
+            states.add(d.state().dbName());
+        }
+        tx.connection(c -> {
+            try (var ps = c.prepareStatement(DECIDE)) {
+                ps.setString(1, now.toString());
+                ps.setString(2, now.toString());
+                ps.setArray(3, SqlArrays.longs(c, runs));
+                ps.setArray(4, SqlArrays.texts(c, taskIds));
+                ps.setArray(5, SqlArrays.texts(c, states));
+                ps.executeUpdate();
+            }
         });
-        return queries;
+    }
+
+    /** One finished attempt's effect on its task instance. {@code readyAt}: null keeps the current one. */
+    public record Finish(
+            long tiId,
+            int tryNumber,
+            String workerId,
+            TaskState state,
+            Instant endedAt,
+            String error,
+            String outputJson,
+            Instant readyAt,
+            int extraTries) {}
+
+    private static final String FINISH = """
+            with f as (
+                update task_instance t
+                set state = f.state, ended_at = f.ended_at, error = f.error, output = f.output::jsonb,
+                    ready_at = coalesce(f.ready_at, t.ready_at), max_tries = t.max_tries + f.extra_tries
+                from unnest(?::int8[], ?::int4[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[],
+                            ?::timestamptz[], ?::int4[])
+                     as f(id, try_number, worker_id, state, ended_at, error, output, ready_at, extra_tries)
+                where t.id = f.id and t.state = 'running' and t.try_number = f.try_number
+                  and t.worker_id = f.worker_id
+                returning t.id),
+            a as (
+                update attempt a
+                set state = case when exists (select 1 from f where f.id = e.task_instance_id) then e.state
+                                 else 'cancelled' end,
+                    ended_at = e.ended_at, exit_code = e.exit_code, error = e.error,
+                    rendered_config = coalesce(e.rendered_config::jsonb, a.rendered_config), log_bytes = e.log_bytes
+                from unnest(?::int8[], ?::int4[], ?::text[], ?::timestamptz[], ?::int4[], ?::text[], ?::text[],
+                            ?::int8[])
+                     as e(task_instance_id, try_number, state, ended_at, exit_code, error, rendered_config, log_bytes)
+                where a.task_instance_id = e.task_instance_id and a.try_number = e.try_number
+                  and a.state = 'running')
+            select id from f""";
+
+    /**
+     * Records finished attempts: each task instance's new state and each attempt's end, in one statement (one
+     * round trip). Only the claim an attempt belongs to may finish its task instance (same try, same worker, still
+     * running): a reaped or cancelled task stays as others left it, and the attempt of a task instance not
+     * finished here is recorded as cancelled. {@code finishes} may leave out attempts that change no task
+     * instance (cancelled ones); {@code endings} has every attempt. Returns the task instances finished.
+     */
+    public java.util.Set<Long> finish(DSLContext tx, List<Finish> finishes, List<AttemptRepository.Ending> endings) {
+        java.util.Set<Long> won = new java.util.HashSet<>();
+        if (finishes.isEmpty() && endings.isEmpty()) return won;
+        int n = finishes.size();
+        List<Long> ids = new ArrayList<>(n);
+        List<Integer> tries = new ArrayList<>(n), extra = new ArrayList<>(n);
+        List<String> workers = new ArrayList<>(n), states = new ArrayList<>(n), errors = new ArrayList<>(n);
+        List<String> outputs = new ArrayList<>(n);
+        List<Instant> ended = new ArrayList<>(n), ready = new ArrayList<>(n);
+        for (Finish f : finishes) {
+            ids.add(f.tiId());
+            tries.add(f.tryNumber());
+            workers.add(f.workerId());
+            states.add(f.state().dbName());
+            ended.add(f.endedAt());
+            errors.add(f.error());
+            outputs.add(f.outputJson());
+            ready.add(f.readyAt());
+            extra.add(f.extraTries());
+        }
+        tx.connection(c -> {
+            try (var ps = c.prepareStatement(FINISH)) {
+                ps.setArray(1, SqlArrays.longs(c, ids));
+                ps.setArray(2, SqlArrays.ints(c, tries));
+                ps.setArray(3, SqlArrays.texts(c, workers));
+                ps.setArray(4, SqlArrays.texts(c, states));
+                ps.setArray(5, SqlArrays.times(c, ended));
+                ps.setArray(6, SqlArrays.texts(c, errors));
+                ps.setArray(7, SqlArrays.texts(c, outputs));
+                ps.setArray(8, SqlArrays.times(c, ready));
+                ps.setArray(9, SqlArrays.ints(c, extra));
+                AttemptRepository.bindEndings(c, ps, 10, endings);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) won.add(rs.getLong(1));
+                }
+            }
+        });
+        return won;
     }
 
     /**
@@ -149,94 +316,115 @@ public final class TaskInstanceRepository {
         return dsl.transactionResult(cfg -> claimIn(DSL.using(cfg), workerId, queues, limit, now, logs));
     }
 
+    /** The claim's update: claimed rows become running under this worker, with what running them needs. */
+    private static final String CLAIM_SET = """
+            update task_instance t
+            set state = 'running', try_number = t.try_number + 1, worker_id = ?, started_at = ?::timestamptz,
+                ended_at = null
+            """;
+
+    private static final String CLAIM_RETURNING = """
+            returning t.id, t.run_id, t.dag_id, t.task_id, t.try_number, t.max_tries, r.run_id, r.dag_version_id,
+                      r.logical_date, r.data_interval_start, r.data_interval_end, r.params::text""";
+
+    /** Oldest claimable first, locked without waiting: claimers never block each other nor take the same row. */
+    private static final String CLAIM_PICK = """
+            with picked as (
+                select id from task_instance
+                where state in ('queued', 'up_for_retry') and %s and ready_at <= ?::timestamptz
+                order by ready_at, id
+                limit ?
+                for update skip locked)
+            """;
+
+    // One queue as '=' (the claim index's leading column, a plain range scan), several as = any(...).
+    private static final String CLAIM_ONE_QUEUE = CLAIM_PICK.formatted("queue = ?") + CLAIM_SET
+            + "from picked p, dag_run r where t.id = p.id and r.id = t.run_id\n" + CLAIM_RETURNING;
+    private static final String CLAIM_QUEUES = CLAIM_PICK.formatted("queue = any(?)") + CLAIM_SET
+            + "from picked p, dag_run r where t.id = p.id and r.id = t.run_id\n" + CLAIM_RETURNING;
+    private static final String CLAIM_IDS =
+            CLAIM_SET + "from dag_run r where t.id = any(?) and r.id = t.run_id\n" + CLAIM_RETURNING;
+
+    private final AttemptRepository attempts = new AttemptRepository();
+
     /**
      * The claim inside a caller's transaction (the completion path claims what it just made ready). Only tasks on
-     * one of {@code queues} are taken.
+     * one of {@code queues} are taken. Its statements have constant text whatever the batch: parsed and planned
+     * once per connection.
      */
     public List<Claimed> claimIn(
             DSLContext tx, String workerId, List<String> queues, int limit, Instant now, LogStore logs) {
         if (limit <= 0) return List.of();
-        OffsetDateTime t = utc(now);
-        {
-            org.jooq.Select<? extends org.jooq.Record1<Long>> candidates;
-            if (limits.mayBind(tx)) {
-                // Some pool or max_active_tasks is below the cluster's capacity: take only what fits (ClaimLimits).
-                limits.lock(tx);
-                candidates = limits.candidates(tx, queues, t, limit);
-            } else {
-                candidates = DSL.select(TASK_INSTANCE.ID)
-                        .from(TASK_INSTANCE)
-                        .where(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(), TaskState.UP_FOR_RETRY.dbName()))
-                        .and(queueIn(queues))
-                        .and(TASK_INSTANCE.READY_AT.le(t))
-                        .orderBy(TASK_INSTANCE.READY_AT, TASK_INSTANCE.ID)
-                        .limit(limit)
-                        .forUpdate()
-                        .skipLocked();
-            }
-            var rows = tx.update(TASK_INSTANCE)
-                    .set(TASK_INSTANCE.STATE, TaskState.RUNNING.dbName())
-                    .set(TASK_INSTANCE.TRY_NUMBER, TASK_INSTANCE.TRY_NUMBER.plus(1))
-                    .set(TASK_INSTANCE.WORKER_ID, workerId)
-                    .set(TASK_INSTANCE.STARTED_AT, t)
-                    .set(TASK_INSTANCE.ENDED_AT, (OffsetDateTime) null)
-                    .from(DAG_RUN)
-                    .where(TASK_INSTANCE.ID.in(candidates))
-                    .and(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
-                    .returningResult(
-                            TASK_INSTANCE.ID,
-                            TASK_INSTANCE.RUN_ID,
-                            TASK_INSTANCE.DAG_ID,
-                            TASK_INSTANCE.TASK_ID,
-                            TASK_INSTANCE.TRY_NUMBER,
-                            TASK_INSTANCE.MAX_TRIES,
-                            DAG_RUN.RUN_ID,
-                            DAG_RUN.DAG_VERSION_ID,
-                            DAG_RUN.LOGICAL_DATE,
-                            DAG_RUN.DATA_INTERVAL_START,
-                            DAG_RUN.DATA_INTERVAL_END,
-                            DAG_RUN.PARAMS)
-                    .fetch();
-            if (rows.isEmpty()) return List.<Claimed>of();
-            var insert = tx.insertInto(
-                    ATTEMPT,
-                    ATTEMPT.TASK_INSTANCE_ID,
-                    ATTEMPT.TRY_NUMBER,
-                    ATTEMPT.WORKER_ID,
-                    ATTEMPT.STATE,
-                    ATTEMPT.STARTED_AT,
-                    ATTEMPT.LOG_PATH);
-            Map<Long, String> logPaths = new HashMap<>();
-            for (var r : rows) {
-                String logPath = logs.path(r.value3(), r.value7(), r.value4(), r.value5())
-                        .toString();
-                logPaths.put(r.value1(), logPath);
-                insert = insert.values(r.value1(), r.value5(), workerId, "running", t, logPath);
-            }
-            Map<Long, Long> attemptIds = new HashMap<>();
-            insert.returningResult(ATTEMPT.TASK_INSTANCE_ID, ATTEMPT.ID)
-                    .fetch()
-                    .forEach(a -> attemptIds.put(a.value1(), a.value2()));
-            List<Claimed> claimed = new ArrayList<>(rows.size());
-            for (var r : rows) {
-                claimed.add(new Claimed(
-                        r.value1(),
-                        r.value2(),
-                        r.value3(),
-                        r.value4(),
-                        r.value5(),
-                        r.value6(),
-                        r.value7(),
-                        r.value8(),
-                        r.value9().toInstant(),
-                        r.value10() == null ? null : r.value10().toInstant(),
-                        r.value11() == null ? null : r.value11().toInstant(),
-                        Json.map(r.value12()),
-                        attemptIds.get(r.value1()),
-                        logPaths.get(r.value1())));
-            }
-            return claimed;
+        List<Long> limitedIds = null;
+        if (limits.mayBind(tx)) {
+            // Some pool or max_active_tasks is below the cluster's capacity: take only what fits (ClaimLimits).
+            limits.lock(tx);
+            limitedIds = limits.candidates(tx, queues, utc(now), limit).fetch(0, Long.class);
+            if (limitedIds.isEmpty()) return List.of();
         }
+        final List<Long> ids = limitedIds;
+        List<Claimed> rows = new ArrayList<>();
+        tx.connection(c -> {
+            String sql = ids != null ? CLAIM_IDS : queues.size() == 1 ? CLAIM_ONE_QUEUE : CLAIM_QUEUES;
+            try (var ps = c.prepareStatement(sql)) {
+                int i = 1;
+                if (ids == null) {
+                    if (queues.size() == 1) ps.setString(i++, queues.get(0));
+                    else ps.setArray(i++, SqlArrays.texts(c, queues));
+                    ps.setString(i++, now.toString());
+                    ps.setInt(i++, limit);
+                }
+                ps.setString(i++, workerId);
+                ps.setString(i++, now.toString());
+                if (ids != null) ps.setArray(i++, SqlArrays.longs(c, ids));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        var start = rs.getTimestamp(10);
+                        var end = rs.getTimestamp(11);
+                        String dagId = rs.getString(3), runId = rs.getString(7), taskId = rs.getString(4);
+                        int tryNumber = rs.getInt(5);
+                        rows.add(new Claimed(
+                                rs.getLong(1),
+                                rs.getLong(2),
+                                dagId,
+                                taskId,
+                                tryNumber,
+                                rs.getInt(6),
+                                runId,
+                                rs.getLong(8),
+                                rs.getTimestamp(9).toInstant(),
+                                start == null ? null : start.toInstant(),
+                                end == null ? null : end.toInstant(),
+                                Json.map(rs.getString(12)),
+                                0L,
+                                logs.path(dagId, runId, taskId, tryNumber).toString()));
+                    }
+                }
+            }
+        });
+        if (rows.isEmpty()) return List.of();
+        List<AttemptRepository.Opening> openings = new ArrayList<>(rows.size());
+        for (Claimed r : rows) openings.add(new AttemptRepository.Opening(r.tiId(), r.tryNumber(), r.logPath()));
+        Map<Long, Long> attemptIds = attempts.open(tx, workerId, now, openings);
+        List<Claimed> claimed = new ArrayList<>(rows.size());
+        for (Claimed r : rows) {
+            claimed.add(new Claimed(
+                    r.tiId(),
+                    r.runKey(),
+                    r.dagId(),
+                    r.taskId(),
+                    r.tryNumber(),
+                    r.maxTries(),
+                    r.runId(),
+                    r.dagVersionId(),
+                    r.logicalDate(),
+                    r.dataIntervalStart(),
+                    r.dataIntervalEnd(),
+                    r.params(),
+                    attemptIds.get(r.tiId()),
+                    r.logPath()));
+        }
+        return claimed;
     }
 
     /** Makes the next claim re-read pool and DAG limits now rather than within a second. */

@@ -23,8 +23,13 @@ public final class TestDatabase {
             // Tests keep zonky's non-durable settings (fsync off) for speed; benchmarks pass -Dsluice.test.durable=true
             // to measure with the durable commits production uses.
             boolean durable = Boolean.getBoolean("sluice.test.durable");
-            embedded = EmbeddedPostgres.builder()
-                    .setServerConfig("max_connections", "300")
+            var builder = EmbeddedPostgres.builder();
+            // Benchmarks profile the server's side with -Dsluice.test.pgss=true (pg_stat_statements, nested too).
+            if (Boolean.getBoolean("sluice.test.pgss")) {
+                builder.setServerConfig("shared_preload_libraries", "pg_stat_statements")
+                        .setServerConfig("pg_stat_statements.track", "all");
+            }
+            embedded = builder.setServerConfig("max_connections", "300")
                     .setServerConfig("synchronous_commit", durable ? "on" : "off")
                     .setServerConfig("fsync", durable ? "on" : "off")
                     .start();
@@ -37,6 +42,18 @@ public final class TestDatabase {
             }));
         }
         return embedded.getJdbcUrl("postgres", "postgres");
+    }
+
+    /** The embedded server's port (started if need be), or -1 when tests use an external server. */
+    public static int embeddedPort() {
+        try {
+            adminUrl();
+        } catch (Exception e) {
+            return -1;
+        }
+        synchronized (TestDatabase.class) {
+            return embedded == null ? -1 : embedded.getPort();
+        }
     }
 
     private static String user() {
@@ -64,6 +81,25 @@ public final class TestDatabase {
                     .migrate();
         } catch (Exception e) {
             throw new IllegalStateException("cannot create a test database: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Drops a database {@link #fresh} made (a benchmark's round, so that vacuuming its dead rows is not charged
+     * to the next round).
+     */
+    public static void drop(Database db) {
+        String url = db.url();
+        int q = url.indexOf('?');
+        String base = q < 0 ? url : url.substring(0, q);
+        String name = base.substring(base.lastIndexOf('/') + 1);
+        if (!name.matches("sluice_test_[0-9_]+")) throw new IllegalArgumentException("not a test database: " + name);
+        db.close();
+        try (Connection c = java.sql.DriverManager.getConnection(adminUrl(), user(), password());
+                Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE " + name + " WITH (FORCE)"); // checked above: a name fresh() generated
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot drop " + name + ": " + e.getMessage(), e);
         }
     }
 
