@@ -501,13 +501,12 @@ public final class TaskInstanceRepository {
                         r.value10()));
     }
 
-    public List<dev.sluice.engine.RunCoordinator.TaskSummary> summaries(DSLContext dsl, long runKey) {
+    public List<TaskSummary> summaries(DSLContext dsl, long runKey) {
         return dsl.select(TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE, TASK_INSTANCE.TRY_NUMBER, TASK_INSTANCE.ERROR)
                 .from(TASK_INSTANCE)
                 .where(TASK_INSTANCE.RUN_ID.eq(runKey))
                 .orderBy(TASK_INSTANCE.ID)
-                .fetch(r -> new dev.sluice.engine.RunCoordinator.TaskSummary(
-                        r.value1(), TaskState.fromDb(r.value2()), r.value3(), r.value4()));
+                .fetch(r -> new TaskSummary(r.value1(), TaskState.fromDb(r.value2()), r.value3(), r.value4()));
     }
 
     public static List<String> dbNames(Collection<TaskState> states) {
