@@ -66,6 +66,21 @@ class CoreArchitectureTest {
     }
 
     @Test
+    void only_the_store_touches_the_generated_tables() {
+        // Task-instance and attempt states (and every other row) are written behind the repositories, so each state
+        // change is one conditional UPDATE in one place. Raw SQL elsewhere would escape this rule; keep it in store
+        // too.
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("dev.sluice.store..", "dev.sluice.db.jooq..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.sluice.db.jooq..")
+                .because("rows are read and written through the repositories in dev.sluice.store")
+                .check(core);
+    }
+
+    @Test
     void the_imported_classes_are_core_s_own() {
         // Guards the two rules above against passing vacuously, e.g. if the import location were empty.
         assertThat(core.containPackage("dev.sluice.engine")
