@@ -5,6 +5,7 @@ import static dev.sluice.testing.TestDags.task;
 import static dev.sluice.testing.TestDags.withRule;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.dag.TriggerRule;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
