@@ -39,7 +39,49 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * class) for binary, one probability per class in the label's class order for multiclass, the value for regression.
  */
 public final class OnnxPredictor implements Predictor, AutoCloseable {
-    private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+    private static final OrtEnvironment ENV = createEnvironment();
+
+    /**
+     * ONNX Runtime's environment, created on a thread of its own with an 8 MiB stack. Its native set-up recurses
+     * deeply in proportion to the process's command line (a 13 KB class path gave ~11,900 frames in gdb) and
+     * overflowed a 1 MiB task thread's stack: a SIGSEGV of the whole JVM with no Java stack trace. The environment
+     * is one per process, so the first model loaded decides; this way it no longer depends on who loads it.
+     */
+    private static OrtEnvironment createEnvironment() {
+        // Not a lambda: a lambda's body is a method of this class, which the new thread could not run before this
+        // class's initialisation (waiting for that thread) completes.
+        EnvironmentCreation creation = new EnvironmentCreation();
+        Thread t = new Thread(null, creation, "sluice-onnx-environment", 8L << 20);
+        t.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (creation.environment != null) return creation.environment;
+        if (creation.failure instanceof Error e) throw e;
+        throw new IllegalStateException("ONNX Runtime could not start", creation.failure);
+    }
+
+    /** Creates the environment on the thread that runs it; read after that thread is joined. */
+    private static final class EnvironmentCreation implements Runnable {
+        OrtEnvironment environment;
+        Throwable failure;
+
+        @Override
+        public void run() {
+            try {
+                environment = OrtEnvironment.getEnvironment();
+            } catch (Throwable e) {
+                failure = e;
+            }
+        }
+    }
 
     private final byte[] bytes;
     private final OrtSession session;
