@@ -199,7 +199,8 @@ public final class TaskQueries {
         String state = r.get(TASK_INSTANCE.STATE);
         Dag dag = dags.version(r.get(DAG_RUN.DAG_VERSION_ID));
         // Only a skipped task of a DAG with branches needs the run's other rows, to say which branch skipped it.
-        boolean mayBeBranchSkip = "skipped".equals(state) && dag.tasks().stream().anyMatch(TaskDef::branch);
+        boolean mayBeBranchSkip =
+                "skipped".equals(state) && dag.tasks().stream().anyMatch(TaskDef::branch);
         BranchSkips skips = new BranchSkips(
                 dag,
                 mayBeBranchSkip
