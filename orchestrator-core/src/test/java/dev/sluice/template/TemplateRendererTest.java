@@ -32,6 +32,9 @@ class TemplateRendererTest {
         assertThat(renderer.render("{% if true %}{{ params.cmd }}{% endif %}", context))
                 .isEqualTo("a && b > c");
         assertThat(renderer.render("50% {off}", context)).isEqualTo("50% {off}");
+        // A literal "{%" (as the README's Gotchas say): a verbatim block, left alone by the shell quoting too.
+        assertThat(renderer.render("printf '{% verbatim %}{%d}{% endverbatim %}' 1", context, CodeLanguage.SHELL))
+                .isEqualTo("printf '{%d}' 1");
     }
 
     @Test
