@@ -78,6 +78,19 @@ class TaskGroupBrowserTest {
         assertThat(page.locator("#graph-list a[data-task=full]")).hasCount(0);
         Browser.screenshot(page, "graph-group-collapsed");
 
+        // The run's answer says why each task was skipped by the branch, and only those.
+        JsonNode run = mapper.readTree(page.request()
+                .get(base + "/api/v1/dags/ui_groups/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8))
+                .text());
+        Map<String, String> reasons = new java.util.TreeMap<>();
+        run.get("tasks")
+                .forEach(t -> reasons.put(
+                        t.get("task_id").asText(), t.path("state_reason").asText(null)));
+        assertThat(reasons)
+                .containsEntry("full", "skipped: branch task 'pick' chose incremental")
+                .containsEntry("incremental", null)
+                .containsEntry("join", null);
+
         page.locator("#graph-list [data-group-toggle=load]").click();
         assertThat(page.locator("#graph-list [data-group-toggle=load]")).hasAttribute("aria-expanded", "true");
         assertThat(page.locator("#graph")).hasAttribute("data-nodes", "pick full incremental publish join");
