@@ -1,7 +1,7 @@
 package dev.sluice.dag;
 
 import dev.sluice.dag.ParamSpec.ParamType;
-import dev.sluice.run.TriggerRule;
+import dev.sluice.task.Durations;
 import dev.sluice.task.TaskTypeRegistry;
 import java.time.Duration;
 import java.time.LocalDate;

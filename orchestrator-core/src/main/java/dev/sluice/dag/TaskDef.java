@@ -1,6 +1,5 @@
 package dev.sluice.dag;
 
-import dev.sluice.run.TriggerRule;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.sluice.dag;
 
-import dev.sluice.run.TriggerRule;
+import dev.sluice.task.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

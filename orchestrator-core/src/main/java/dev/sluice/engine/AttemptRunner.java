@@ -216,7 +216,7 @@ final class AttemptRunner {
     private Completion stopped(AttemptHandle handle, String workerId, TaskDef def, Throwable e, AttemptContext ctx) {
         Outcome o = handle.stopReason();
         String error = switch (o) {
-            case TIMED_OUT -> "timed out after " + dev.sluice.dag.Durations.format(def.timeout());
+            case TIMED_OUT -> "timed out after " + dev.sluice.task.Durations.format(def.timeout());
             case CANCELLED -> "cancelled";
             case HANDED_BACK -> "handed back: worker stopping; queued again without spending a try";
             default -> "stopped: worker shutting down";

@@ -1,7 +1,7 @@
 package dev.sluice.engine;
 
-import dev.sluice.dag.Durations;
 import dev.sluice.storage.ObjectStore;
+import dev.sluice.task.Durations;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,8 +1,5 @@
 package dev.sluice.engine;
 
-import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
-import static dev.sluice.store.TaskInstanceRepository.utc;
-
 import dev.sluice.dag.Dag;
 import dev.sluice.run.DagGraph;
 import dev.sluice.run.IllegalTransitionException;
@@ -64,7 +61,7 @@ public final class RunControl {
             states.forEach((id, s) -> {
                 if (!s.isTerminal()) changed.put(id, TaskState.CANCELLED);
             });
-            set(tx, runKey, changed.keySet(), TaskState.CANCELLED, now);
+            tasks.mark(tx, runKey, changed.keySet(), TaskState.CANCELLED, now);
             runs.transition(tx, runKey, RunState.CANCELLED, now);
             coordinator.promote(tx, run.dagId(), now);
             return new Result(changed, RunState.CANCELLED);
@@ -115,7 +112,7 @@ public final class RunControl {
             TaskState from = states.get(taskId);
             if (from == null) throw new NoSuchElementException("task " + taskId + " is not in run " + run.runId());
             IllegalTransitionException.check("task " + taskId, from, to);
-            set(tx, runKey, Set.of(taskId), to, now);
+            tasks.mark(tx, runKey, Set.of(taskId), to, now);
             if (run.state().isTerminal()) runs.transition(tx, runKey, RunState.RUNNING, now);
             states.put(taskId, to);
             coordinator.decide(tx, runKey, run.versionId(), states, now);
@@ -140,7 +137,7 @@ public final class RunControl {
                                 : s == TaskState.RUNNING ? TaskState.FAILED : TaskState.SKIPPED);
             });
             for (TaskState s : Set.copyOf(changed.values())) {
-                set(
+                tasks.mark(
                         tx,
                         runKey,
                         changed.entrySet().stream()
@@ -166,21 +163,7 @@ public final class RunControl {
         Dag dag = graphs.dag(run.versionId());
         for (String id : target) {
             if (states.get(id) == TaskState.PENDING) continue;
-            tx.update(TASK_INSTANCE)
-                    .set(TASK_INSTANCE.STATE, TaskState.PENDING.dbName())
-                    .set(
-                            TASK_INSTANCE.MAX_TRIES,
-                            TASK_INSTANCE.TRY_NUMBER.plus(dag.task(id).retries() + 1))
-                    .setNull(TASK_INSTANCE.ENDED_AT)
-                    .setNull(TASK_INSTANCE.ERROR)
-                    .setNull(TASK_INSTANCE.OUTPUT)
-                    .setNull(TASK_INSTANCE.READY_AT)
-                    .setNull(TASK_INSTANCE.WORKER_ID)
-                    .where(
-                            TASK_INSTANCE.RUN_ID.eq(run.key()),
-                            TASK_INSTANCE.TASK_ID.eq(id),
-                            TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(TaskState.PENDING.allowedFrom())))
-                    .execute();
+            tasks.resetForRerun(tx, run.key(), id, dag.task(id).retries() + 1);
             states.put(id, TaskState.PENDING);
         }
         if (run.state() != RunState.RUNNING) {
@@ -195,18 +178,6 @@ public final class RunControl {
         Map<String, TaskState> changed = new java.util.LinkedHashMap<>();
         for (String id : target) changed.put(id, TaskState.PENDING);
         return new Result(changed, runs.get(tx, run.key()).orElseThrow().state());
-    }
-
-    private void set(DSLContext tx, long runKey, java.util.Collection<String> taskIds, TaskState to, Instant now) {
-        if (taskIds.isEmpty()) return;
-        tx.update(TASK_INSTANCE)
-                .set(TASK_INSTANCE.STATE, to.dbName())
-                .set(TASK_INSTANCE.ENDED_AT, utc(now))
-                .where(
-                        TASK_INSTANCE.RUN_ID.eq(runKey),
-                        TASK_INSTANCE.TASK_ID.in(taskIds),
-                        TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(to.allowedFrom())))
-                .execute();
     }
 
     private interface Action {

@@ -8,6 +8,7 @@ import dev.sluice.store.DagRepository;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.RunRepository.NewRun;
 import dev.sluice.store.TaskInstanceRepository;
+import dev.sluice.store.TaskSummary;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -360,8 +361,6 @@ public final class RunCoordinator {
                 .orElseThrow(() -> new java.util.NoSuchElementException("no run " + runKey))
                 .state();
     }
-
-    public record TaskSummary(String taskId, TaskState state, int attempts, String error) {}
 
     public record RunSummary(String runId, RunState state, java.util.List<TaskSummary> tasks) {}
 

@@ -218,7 +218,7 @@ final class Worker {
             log.info(
                     "Worker {} stopping: waiting up to {} for {} running attempt(s)",
                     workerId,
-                    dev.sluice.dag.Durations.format(drain),
+                    dev.sluice.task.Durations.format(drain),
                     running.size());
         Instant deadline = Instant.now().plus(drain);
         while (!running.isEmpty() && Instant.now().isBefore(deadline)) sleepQuietly(Duration.ofMillis(20));

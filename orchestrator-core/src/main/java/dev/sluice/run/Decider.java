@@ -1,5 +1,6 @@
 package dev.sluice.run;
 
+import dev.sluice.dag.TriggerRule;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -30,9 +30,9 @@ public final class AttemptRepository {
 
     private static final String OPEN = """
             insert into attempt (task_instance_id, try_number, worker_id, state, started_at, log_path)
-            select i, n, ?, 'running', ?::timestamptz, l
+            select i, n, ?, '%s', ?::timestamptz, l
             from unnest(?::int8[], ?::int4[], ?::text[]) as x(i, n, l)
-            returning task_instance_id, id""";
+            returning task_instance_id, id""".formatted(AttemptState.RUNNING.dbName());
 
     /** Opens the attempts of a claim; returns each task instance's new attempt id. */
     public Map<Long, Long> open(DSLContext tx, String workerId, Instant startedAt, List<Opening> openings) {
@@ -67,7 +67,7 @@ public final class AttemptRepository {
                 rendered_config = coalesce(e.rendered_config::jsonb, a.rendered_config), log_bytes = e.log_bytes
             from unnest(?::int8[], ?::int4[], ?::text[], ?::timestamptz[], ?::int4[], ?::text[], ?::text[], ?::int8[])
                  as e(task_instance_id, try_number, state, ended_at, exit_code, error, rendered_config, log_bytes)
-            where a.task_instance_id = e.task_instance_id and a.try_number = e.try_number and a.state = 'running'""";
+            where a.task_instance_id = e.task_instance_id and a.try_number = e.try_number and a.state = '%s'""".formatted(AttemptState.RUNNING.dbName());
 
     /** Ends running attempts; an attempt already ended (by the reaper, say) is left as it is. */
     public void end(DSLContext tx, List<Ending> endings) {

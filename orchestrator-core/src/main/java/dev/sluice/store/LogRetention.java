@@ -4,6 +4,7 @@ import static dev.sluice.db.jooq.Tables.ATTEMPT;
 import static dev.sluice.db.jooq.Tables.DAG_RUN;
 import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
 
+import dev.sluice.run.AttemptState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -98,7 +99,7 @@ public final class LogRetention {
 
     /** Finished attempts whose log is still kept. */
     private static Condition kept() {
-        return ATTEMPT.LOG_REMOVED_AT.isNull().and(ATTEMPT.STATE.ne("running"));
+        return ATTEMPT.LOG_REMOVED_AT.isNull().and(ATTEMPT.STATE.ne(AttemptState.RUNNING.dbName()));
     }
 
     /**

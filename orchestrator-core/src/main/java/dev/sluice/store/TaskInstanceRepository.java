@@ -6,6 +6,7 @@ import static dev.sluice.db.jooq.Tables.WORKER;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.TaskDef;
+import dev.sluice.run.AttemptState;
 import dev.sluice.run.TaskState;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -276,15 +277,15 @@ public final class TaskInstanceRepository {
             a as (
                 update attempt a
                 set state = case when exists (select 1 from f where f.id = e.task_instance_id) then e.state
-                                 else 'cancelled' end,
+                                 else '%s' end,
                     ended_at = e.ended_at, exit_code = e.exit_code, error = e.error,
                     rendered_config = coalesce(e.rendered_config::jsonb, a.rendered_config), log_bytes = e.log_bytes
                 from unnest(?::int8[], ?::int4[], ?::text[], ?::timestamptz[], ?::int4[], ?::text[], ?::text[],
                             ?::int8[])
                      as e(task_instance_id, try_number, state, ended_at, exit_code, error, rendered_config, log_bytes)
                 where a.task_instance_id = e.task_instance_id and a.try_number = e.try_number
-                  and a.state = 'running')
-            select id from f""";
+                  and a.state = '%s')
+            select id from f""".formatted(AttemptState.CANCELLED.dbName(), AttemptState.RUNNING.dbName());
 
     /**
      * Records finished attempts: each task instance's new state and each attempt's end, in one statement (one
@@ -529,13 +530,51 @@ public final class TaskInstanceRepository {
                         r.value10()));
     }
 
-    public List<dev.sluice.engine.RunCoordinator.TaskSummary> summaries(DSLContext dsl, long runKey) {
+    /**
+     * An operator's cancel or mark: sets the given tasks of a run to {@code to}, each only from a state that may
+     * move there (a task that moved on meanwhile is left as it is). A running task set this way is stopped by its
+     * worker at the next heartbeat. Returns how many task instances changed.
+     */
+    public int mark(DSLContext tx, long runKey, Collection<String> taskIds, TaskState to, Instant now) {
+        if (taskIds.isEmpty()) return 0;
+        return tx.update(TASK_INSTANCE)
+                .set(TASK_INSTANCE.STATE, to.dbName())
+                .set(TASK_INSTANCE.ENDED_AT, utc(now))
+                .where(
+                        TASK_INSTANCE.RUN_ID.eq(runKey),
+                        TASK_INSTANCE.TASK_ID.in(taskIds),
+                        TASK_INSTANCE.STATE.in(dbNames(to.allowedFrom())))
+                .execute();
+    }
+
+    /**
+     * Clears one task for a rerun: back to pending with {@code tries} more tries counted from the tries it has
+     * had, its end, error, output, readiness and worker forgotten. Only from a state pending may follow; returns
+     * whether it changed.
+     */
+    public boolean resetForRerun(DSLContext tx, long runKey, String taskId, int tries) {
+        return tx.update(TASK_INSTANCE)
+                        .set(TASK_INSTANCE.STATE, TaskState.PENDING.dbName())
+                        .set(TASK_INSTANCE.MAX_TRIES, TASK_INSTANCE.TRY_NUMBER.plus(tries))
+                        .setNull(TASK_INSTANCE.ENDED_AT)
+                        .setNull(TASK_INSTANCE.ERROR)
+                        .setNull(TASK_INSTANCE.OUTPUT)
+                        .setNull(TASK_INSTANCE.READY_AT)
+                        .setNull(TASK_INSTANCE.WORKER_ID)
+                        .where(
+                                TASK_INSTANCE.RUN_ID.eq(runKey),
+                                TASK_INSTANCE.TASK_ID.eq(taskId),
+                                TASK_INSTANCE.STATE.in(dbNames(TaskState.PENDING.allowedFrom())))
+                        .execute()
+                == 1;
+    }
+
+    public List<TaskSummary> summaries(DSLContext dsl, long runKey) {
         return dsl.select(TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE, TASK_INSTANCE.TRY_NUMBER, TASK_INSTANCE.ERROR)
                 .from(TASK_INSTANCE)
                 .where(TASK_INSTANCE.RUN_ID.eq(runKey))
                 .orderBy(TASK_INSTANCE.ID)
-                .fetch(r -> new dev.sluice.engine.RunCoordinator.TaskSummary(
-                        r.value1(), TaskState.fromDb(r.value2()), r.value3(), r.value4()));
+                .fetch(r -> new TaskSummary(r.value1(), TaskState.fromDb(r.value2()), r.value3(), r.value4()));
     }
 
     public static List<String> dbNames(Collection<TaskState> states) {

@@ -1,6 +1,5 @@
 package dev.sluice.task;
 
-import dev.sluice.dag.Durations;
 import java.util.List;
 import java.util.Map;
 

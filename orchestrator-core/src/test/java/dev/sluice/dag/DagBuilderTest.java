@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sluice.dag.ParamSpec.ParamType;
-import dev.sluice.run.TriggerRule;
 import java.time.LocalDate;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.sluice.dag.ParamSpec.ParamType;
-import dev.sluice.run.TriggerRule;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;

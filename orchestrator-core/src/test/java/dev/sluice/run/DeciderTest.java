@@ -6,6 +6,7 @@ import static dev.sluice.testing.TestDags.withRule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.dag.TaskDef;
+import dev.sluice.dag.TriggerRule;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.sluice.testing;
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.RetryBackoff;
 import dev.sluice.dag.TaskDef;
-import dev.sluice.run.TriggerRule;
+import dev.sluice.dag.TriggerRule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

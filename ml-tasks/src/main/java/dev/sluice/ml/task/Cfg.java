@@ -102,7 +102,7 @@ final class Cfg {
             Object v = config.get(k);
             if (v == null || isTemplate(v)) continue;
             try {
-                dev.sluice.dag.Durations.parse(v.toString());
+                dev.sluice.task.Durations.parse(v.toString());
             } catch (IllegalArgumentException e) {
                 errors.add(k + ": " + e.getMessage());
             }

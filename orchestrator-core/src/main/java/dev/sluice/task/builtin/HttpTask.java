@@ -1,8 +1,8 @@
 package dev.sluice.task.builtin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.dag.Durations;
 import dev.sluice.task.ConfigField;
+import dev.sluice.task.Durations;
 import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
 import dev.sluice.task.TaskFailedException;

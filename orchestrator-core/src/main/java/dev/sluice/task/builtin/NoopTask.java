@@ -1,7 +1,7 @@
 package dev.sluice.task.builtin;
 
-import dev.sluice.dag.Durations;
 import dev.sluice.task.ConfigField;
+import dev.sluice.task.Durations;
 import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
 import dev.sluice.task.TaskFailedException;

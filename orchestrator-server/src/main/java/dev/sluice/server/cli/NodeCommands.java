@@ -1,12 +1,12 @@
 package dev.sluice.server.cli;
 
 import dev.sluice.config.SluiceConfig;
-import dev.sluice.dag.Durations;
 import dev.sluice.engine.EngineConfig;
 import dev.sluice.engine.LogSettings;
 import dev.sluice.server.NodeRole;
 import dev.sluice.server.SluiceApp;
 import dev.sluice.server.http.HttpSettings;
+import dev.sluice.task.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

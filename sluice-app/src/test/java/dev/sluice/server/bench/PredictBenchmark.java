@@ -37,9 +37,11 @@ import java.util.Map;
  *
  * <p>The models are trained and registered by a DAG run on the same node, on 50,000 rows of the same generator
  * (customers: age, income with 2 % missing, region, premium flag; label left/stayed). Each entry of
- * {@link #MODELS} is a model to measure: its training tasks and registered name. <b>ONNX:</b> once ONNX bundles
- * land, add an entry whose tasks train with a {@code python} task (scikit-learn Pipeline, {@code
- * sluice.save_model}) and deploy it under {@code bench_onnx}; every figure below is then taken for it too.
+ * {@link #MODELS} is a model to measure: its training tasks and registered name. Two are built-in bundles (XGBoost,
+ * logistic regression, behind ml.preprocess); one is an ONNX model, a scikit-learn Pipeline that a {@code python}
+ * task fits on the raw rows and saves with {@code sluice.save_model}, in the interpreter of the pinned test venv
+ * ({@code SLUICE_TEST_VENV}, which scripts/bench-predict sets). All are measured in the same run, one after the
+ * other, so their ratios hold on a busy machine even where the absolute figures move.
  */
 public final class PredictBenchmark {
     static final int TRAIN_ROWS = 50_000;
@@ -49,13 +51,19 @@ public final class PredictBenchmark {
     /** ml.predict's default batch_rows. */
     static final int DEFAULT_BATCH_ROWS = 1024;
 
+    /** The python task's script (bench_onnx's trainYaml), a test resource copied beside the DAG file. */
+    static final String ONNX_SCRIPT = "fit_bench_onnx.py";
+
     static final java.util.concurrent.atomic.AtomicLong RUNS = new java.util.concurrent.atomic.AtomicLong();
 
-    /** A model to measure: registered as {@code name} by {@code trainYaml} (tasks after preprocess). */
-    record ModelUnderTest(String name, String label, String trainYaml) {}
+    /**
+     * A model to measure: registered as {@code name} by {@code trainYaml} (tasks after split or preprocess);
+     * {@code sweep}: ml.predict at every batch size of {@link #BATCH_SIZES}, else at the default (twice).
+     */
+    record ModelUnderTest(String name, String label, boolean sweep, String trainYaml) {}
 
     static final List<ModelUnderTest> MODELS = List.of(
-            new ModelUnderTest("bench_xgboost", "XGBoost, 100 rounds, depth 6", """
+            new ModelUnderTest("bench_xgboost", "XGBoost, 100 rounds, depth 6", true, """
                       - id: train_bench_xgboost
                         type: ml.train
                         depends_on: [preprocess]
@@ -66,7 +74,7 @@ public final class PredictBenchmark {
                         depends_on: [train_bench_xgboost]
                         config: {model_name: bench_xgboost, bundle: "{{ tasks.train_bench_xgboost.output.bundle }}"}
                     """),
-            new ModelUnderTest("bench_logistic", "logistic regression", """
+            new ModelUnderTest("bench_logistic", "logistic regression", false, """
                       - id: train_bench_logistic
                         type: ml.train
                         depends_on: [preprocess]
@@ -76,10 +84,18 @@ public final class PredictBenchmark {
                         type: ml.deploy
                         depends_on: [train_bench_logistic]
                         config: {model_name: bench_logistic, bundle: "{{ tasks.train_bench_logistic.output.bundle }}"}
-                    """)
-            // ONNX: new ModelUnderTest("bench_onnx", "ONNX (scikit-learn HistGradientBoosting)", "<python task +
-            // deploy>")
-            );
+                    """),
+            // The graph holds its own preprocessing, so the python task fits on the raw split (see the script).
+            new ModelUnderTest("bench_onnx", "ONNX: sklearn HistGradientBoosting, 100 iter., depth 6", true, """
+                      - id: train_bench_onnx
+                        type: python
+                        depends_on: [split]
+                        config: {script: fit_bench_onnx.py, python: "@PYTHON@"}
+                      - id: deploy_bench_onnx
+                        type: ml.deploy
+                        depends_on: [train_bench_onnx]
+                        config: {model_name: bench_onnx, bundle: "{{ tasks.train_bench_onnx.output.bundle }}"}
+                    """));
 
     public static void main(String[] args) throws Exception {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -101,7 +117,10 @@ public final class PredictBenchmark {
                 "generated %,d training and %,d scoring rows in %.1f s%n",
                 TRAIN_ROWS, rows, (System.nanoTime() - t0) / 1e9);
 
-        Files.writeString(dags.resolve("bench_predict_train.yaml"), trainDag(train));
+        try (var script = PredictBenchmark.class.getResourceAsStream("/bench/" + ONNX_SCRIPT)) {
+            Files.copy(script, dags.resolve(ONNX_SCRIPT));
+        }
+        Files.writeString(dags.resolve("bench_predict_train.yaml"), trainDag(train, venvPython()));
         Files.writeString(dags.resolve("bench_predict_score.yaml"), scoreDag(score));
         var config = SluiceConfig.from(Map.of("SLUICE_HOME", home.toString()));
         var engine = EngineConfig.defaults(home)
@@ -265,19 +284,19 @@ public final class PredictBenchmark {
     }
 
     /**
-     * The sweep on the first model chose the default: every size twice, the second pass in reverse order, so that a
-     * change in the machine's load during the sweep shows as a difference between the passes rather than as a trend
-     * across sizes. The others run at the default only.
+     * The sweep chose the default (on XGBoost) and checks it suits ONNX Runtime's per-call cost too: every size
+     * twice, the second pass in reverse order, so that a change in the machine's load during the sweep shows as a
+     * difference between the passes rather than as a trend across sizes. The others run at the default, twice.
      */
     static List<Integer> batchSizes(ModelUnderTest m) {
-        if (m != MODELS.get(0)) return List.of(DEFAULT_BATCH_ROWS);
+        if (!m.sweep()) return List.of(DEFAULT_BATCH_ROWS, -DEFAULT_BATCH_ROWS);
         List<Integer> out = new ArrayList<>();
         for (int b : BATCH_SIZES) out.add(b);
         for (int i = BATCH_SIZES.length - 1; i >= 0; i--) out.add(-BATCH_SIZES[i]); // negative: the second pass
         return out;
     }
 
-    static String trainDag(Path train) {
+    static String trainDag(Path train, String python) {
         StringBuilder y = new StringBuilder("""
                 id: bench_predict_train
                 defaults: {retries: 0}
@@ -295,7 +314,7 @@ public final class PredictBenchmark {
                     config: {label: outcome, numeric: [age, income], categorical: [region], boolean: [premium],
                              scaling: standard, train: "{{ tasks.split.output.train }}", test: "{{ tasks.split.output.test }}"}
                 """.formatted(train));
-        for (ModelUnderTest m : MODELS) y.append(m.trainYaml());
+        for (ModelUnderTest m : MODELS) y.append(m.trainYaml().replace("@PYTHON@", python));
         return y.toString();
     }
 
@@ -385,6 +404,18 @@ public final class PredictBenchmark {
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new IllegalStateException(url + " -> " + r.statusCode() + ": " + r.body());
         return r.body();
+    }
+
+    /** The pinned test venv's interpreter (scikit-learn, skl2onnx, the SDK's pandas and pyarrow). */
+    static String venvPython() {
+        String venv = System.getenv("SLUICE_TEST_VENV");
+        if (venv == null || venv.isBlank())
+            throw new IllegalStateException("SLUICE_TEST_VENV is not set: run scripts/bench-predict, which sets it from"
+                    + " scripts/python-env, or export SLUICE_TEST_VENV=$(scripts/python-env)");
+        Path python = Path.of(venv, "bin", "python");
+        if (!Files.isExecutable(python))
+            throw new IllegalStateException("SLUICE_TEST_VENV=" + venv + " has no bin/python");
+        return python.toString();
     }
 
     static String loadAverage() throws Exception {

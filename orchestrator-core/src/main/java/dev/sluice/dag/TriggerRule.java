@@ -1,4 +1,4 @@
-package dev.sluice.run;
+package dev.sluice.dag;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.sluice.dag;
+package dev.sluice.task;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
