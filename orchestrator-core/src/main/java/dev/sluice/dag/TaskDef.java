@@ -31,7 +31,7 @@ public record TaskDef(
     public static final String DEFAULT_QUEUE = "default";
 
     /** The built-in task type that chooses with a template; its tasks are always branch tasks. */
-    public static final String BRANCH_TYPE = "branch";
+    public static final String BRANCH_TYPE = dev.sluice.task.BranchChoice.TYPE;
 
     /** A task that does not branch and is in no group. */
     public TaskDef(

@@ -191,7 +191,7 @@ final class AttemptRunner {
             if (def.branch()) {
                 // Checked before the success is recorded: a bad choice fails the attempt (retried as any failure)
                 // instead of leaving the decider with ids that are not there to run or skip.
-                String problem = dev.sluice.run.BranchChoice.problem(
+                String problem = dev.sluice.task.BranchChoice.problem(
                         def.id(), output, graphs.graph(c.dagVersionId()).downstream(def.id()));
                 if (problem != null) throw new TaskFailedException(problem);
             }

@@ -33,7 +33,7 @@ public final class Decider {
     }
 
     /**
-     * @param branchChoices for each branch task that succeeded, the ids it chose ({@link BranchChoice}). A succeeded
+     * @param branchChoices for each branch task that succeeded, the ids it chose ({@code next} of its output, see {@code task.BranchChoice}). A succeeded
      *                      branch task absent here (marked success by an operator) chose nothing in particular:
      *                      each of its downstream tasks follows its trigger rule, as in Airflow.
      */

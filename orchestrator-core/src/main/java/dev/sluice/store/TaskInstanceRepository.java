@@ -163,7 +163,7 @@ public final class TaskInstanceRepository {
     }
 
     /**
-     * The choices ({@code output.next}, see {@link dev.sluice.run.BranchChoice}) of the given tasks that succeeded
+     * The choices ({@code output.next}, see {@link dev.sluice.task.BranchChoice}) of the given tasks that succeeded
      * in the given runs, by run and task. A task whose output names no valid choice (marked success by an
      * operator) is left out.
      */
@@ -179,7 +179,7 @@ public final class TaskInstanceRepository {
                 ps.setArray(2, SqlArrays.texts(c, new ArrayList<>(taskIds)));
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        List<String> ids = dev.sluice.run.BranchChoice.ids(Json.value(rs.getString(3)));
+                        List<String> ids = dev.sluice.task.BranchChoice.ids(Json.value(rs.getString(3)));
                         if (ids != null)
                             out.computeIfAbsent(rs.getLong(1), k -> new HashMap<>())
                                     .put(rs.getString(2), ids);

@@ -3,7 +3,6 @@ package dev.sluice.dag;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.run.TriggerRule;
 import dev.sluice.task.TaskTypeRegistry;
 import java.util.List;
 import org.junit.jupiter.api.Test;

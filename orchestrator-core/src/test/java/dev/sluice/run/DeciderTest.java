@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.dag.TaskDef;
 import dev.sluice.dag.TriggerRule;
+import dev.sluice.task.BranchChoice;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;

@@ -1,7 +1,6 @@
 package dev.sluice.task.builtin;
 
-import dev.sluice.dag.TaskDef;
-import dev.sluice.run.BranchChoice;
+import dev.sluice.task.BranchChoice;
 import dev.sluice.task.ConfigField;
 import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
@@ -22,7 +21,7 @@ import java.util.Map;
 public final class BranchTask implements TaskType {
     @Override
     public String name() {
-        return TaskDef.BRANCH_TYPE;
+        return BranchChoice.TYPE;
     }
 
     @Override

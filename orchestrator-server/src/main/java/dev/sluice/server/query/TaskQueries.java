@@ -7,13 +7,13 @@ import static dev.sluice.db.jooq.Tables.WORKER;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.TaskDef;
-import dev.sluice.run.BranchChoice;
 import dev.sluice.run.DagGraph;
 import dev.sluice.run.Decider;
 import dev.sluice.run.TaskState;
 import dev.sluice.store.DagRepository;
 import dev.sluice.store.Json;
 import dev.sluice.store.LogStore;
+import dev.sluice.task.BranchChoice;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.sluice.run;
+package dev.sluice.task;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -7,12 +7,15 @@ import java.util.Map;
 
 /**
  * What a branch task ({@code branch: true}) chose: the {@code next} key of its output, a task id or a list of ids,
- * each a direct downstream task of it. Read by the engine when the attempt ends (a bad choice fails the attempt)
- * and by the decider (the tasks not chosen are skipped).
+ * each a direct downstream task of it: part of the task SPI, as any task type may branch. Read by the engine when
+ * the attempt ends (a bad choice fails the attempt) and before it decides (the tasks not chosen are skipped).
  */
 public final class BranchChoice {
     /** The output key a branch task writes its choice under. */
     public static final String OUTPUT_KEY = "next";
+
+    /** The built-in task type that chooses with a template; its tasks are always branch tasks. */
+    public static final String TYPE = "branch";
 
     private BranchChoice() {}
 
