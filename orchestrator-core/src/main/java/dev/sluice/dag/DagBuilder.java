@@ -242,7 +242,15 @@ public final class DagBuilder {
             Task t = tasks.get(i);
             t.report(paths.get(i), problems);
             defs.add(t.settings.resolve(
-                    t.id, t.type, t.dependsOn, t.triggerRule, t.config, t.deadline, defaults.settings));
+                    t.id,
+                    t.type,
+                    t.dependsOn,
+                    t.triggerRule,
+                    t.config,
+                    t.deadline,
+                    t.branch,
+                    t.group,
+                    defaults.settings));
         }
         Dag dag = new Dag(
                 id,
@@ -363,6 +371,8 @@ public final class DagBuilder {
         private TriggerRule triggerRule;
         private final Map<String, Object> config = new LinkedHashMap<>();
         private Deadline deadline;
+        private boolean branch;
+        private String group;
         private final Map<String, String> ownProblems = new LinkedHashMap<>();
 
         private Task(String id, String type) {
@@ -392,6 +402,23 @@ public final class DagBuilder {
 
         public Task config(Map<String, ?> values) {
             config.putAll(values);
+            return this;
+        }
+
+        /**
+         * The task chooses which of its direct downstream tasks run: its output's {@code next} names one id or a
+         * list of them (YAML {@code branch: true}); the others are skipped.
+         */
+        public Task branch(boolean branch) {
+            this.branch = branch;
+            return this;
+        }
+
+        /** The task group it is shown in (YAML {@code group:}); the graph and grid can collapse a group. */
+        public Task group(String group) {
+            String problem = group == null ? null : TaskSettings.checkGroup(group);
+            if (problem != null) ownProblems.put("group", problem);
+            this.group = problem == null ? group : null;
             return this;
         }
 

@@ -73,6 +73,9 @@ public final class DagJson {
             // Only when not the default, so DAGs that name no queue keep the JSON (and version hash) they had.
             if (!TaskDef.DEFAULT_QUEUE.equals(t.queue())) task.put("queue", t.queue());
             if (t.deadline() != null) task.put("deadline", deadline(t.deadline()));
+            // Only when set, as queue: DAGs without branches or groups keep their JSON and version hash.
+            if (t.branch() && !TaskDef.BRANCH_TYPE.equals(t.type())) task.put("branch", true);
+            if (t.group() != null) task.put("group", t.group());
             tasks.add(task);
         }
         m.put("tasks", tasks);
@@ -162,7 +165,9 @@ public final class DagJson {
                     t.path("priority").asInt(),
                     config,
                     t.hasNonNull("queue") ? t.get("queue").asText() : TaskDef.DEFAULT_QUEUE,
-                    deadline(t.get("deadline"))));
+                    deadline(t.get("deadline")),
+                    t.path("branch").asBoolean(false),
+                    text(t, "group")));
         }
         return new Dag(
                 text(root, "id"),

@@ -49,6 +49,7 @@ final class DagValidator {
         checkParams(dag, problems);
         Map<String, Integer> firstIndex = checkTasks(dag, paths, registry, problems);
         checkDependencies(dag, paths, firstIndex, problems);
+        checkBranches(dag, paths, problems);
         new CycleFinder(dag, paths, firstIndex, problems).run();
     }
 
@@ -254,6 +255,50 @@ final class DagValidator {
                 }
             }
         }
+    }
+
+    /**
+     * A branch task chooses among its direct downstream tasks, so it needs some; a {@code branch} task whose
+     * {@code choose} is plain text (no template) must name them now rather than fail its first run.
+     */
+    private static void checkBranches(Dag dag, List<String> paths, Problems p) {
+        Map<String, List<String>> downstream = new HashMap<>();
+        for (TaskDef t : dag.tasks())
+            for (String up : t.dependsOn())
+                downstream.computeIfAbsent(up, k -> new ArrayList<>()).add(t.id());
+        for (int i = 0; i < dag.tasks().size(); i++) {
+            TaskDef task = dag.tasks().get(i);
+            if (!task.branch() || task.id() == null) continue;
+            List<String> next = downstream.getOrDefault(task.id(), List.of());
+            String path = paths.get(i);
+            if (next.isEmpty()) {
+                p.add(
+                        TaskDef.BRANCH_TYPE.equals(task.type()) ? path + ".type" : path + ".branch",
+                        "a branch task needs downstream tasks to choose from: no task depends on '" + task.id() + "'");
+                continue;
+            }
+            Object choose = task.config().get("choose");
+            if (TaskDef.BRANCH_TYPE.equals(task.type()) && !isTemplate(choose)) {
+                List<String> ids = choose instanceof String s
+                        ? List.of(s)
+                        : choose instanceof List<?> l && l.stream().allMatch(o -> o instanceof String)
+                                ? l.stream().map(String.class::cast).toList()
+                                : List.of();
+                for (String id : ids) {
+                    if (!id.isBlank() && !next.contains(id.trim()))
+                        p.add(
+                                path + ".config.choose",
+                                "'" + id + "' is not a direct downstream task of '" + task.id() + "' (those are: "
+                                        + String.join(", ", next) + ")");
+                }
+            }
+        }
+    }
+
+    private static boolean isTemplate(Object v) {
+        if (v instanceof String s) return s.contains("{{") || s.contains("{%");
+        if (v instanceof List<?> l) return l.stream().anyMatch(DagValidator::isTemplate);
+        return false;
     }
 
     /**

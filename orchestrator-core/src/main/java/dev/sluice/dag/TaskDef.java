@@ -6,7 +6,9 @@ import java.util.Map;
 
 /**
  * One task of a DAG with the DAG's defaults already applied, so a definition built in Java and one read from YAML
- * compare equal. {@code deadline} is null when the task has none.
+ * compare equal. {@code deadline} is null when the task has none. {@code branch}: the task chooses which of its
+ * direct downstream tasks run (the {@code next} of its output); always true for the built-in {@code branch} type.
+ * {@code group}: the task group it is shown in (null: none), a matter of display only.
  */
 public record TaskDef(
         String id,
@@ -22,9 +24,49 @@ public record TaskDef(
         int priority,
         Map<String, Object> config,
         String queue,
-        Deadline deadline) {
+        Deadline deadline,
+        boolean branch,
+        String group) {
     /** The queue of a task that names none: what every worker serves unless told otherwise. */
     public static final String DEFAULT_QUEUE = "default";
+
+    /** The built-in task type that chooses with a template; its tasks are always branch tasks. */
+    public static final String BRANCH_TYPE = dev.sluice.task.BranchChoice.TYPE;
+
+    /** A task that does not branch and is in no group. */
+    public TaskDef(
+            String id,
+            String type,
+            List<String> dependsOn,
+            TriggerRule triggerRule,
+            int retries,
+            Duration retryDelay,
+            RetryBackoff retryBackoff,
+            Duration maxRetryDelay,
+            Duration timeout,
+            String pool,
+            int priority,
+            Map<String, Object> config,
+            String queue,
+            Deadline deadline) {
+        this(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                false,
+                null);
+    }
 
     /** A task without a deadline. */
     public TaskDef(
@@ -90,6 +132,7 @@ public record TaskDef(
 
     public TaskDef {
         if (queue == null) queue = DEFAULT_QUEUE;
+        if (BRANCH_TYPE.equals(type)) branch = true;
         dependsOn = List.copyOf(dependsOn);
         config = config == null
                 ? Map.of()

@@ -37,6 +37,8 @@ final class TaskSettings {
             TriggerRule triggerRule,
             Map<String, Object> config,
             Deadline deadline,
+            boolean branch,
+            String group,
             TaskSettings defaults) {
         return new TaskDef(
                 id,
@@ -52,7 +54,9 @@ final class TaskSettings {
                 pick(priority, defaults.priority, BUILTIN_PRIORITY),
                 ConfigValues.normalizeMap(config),
                 pick(queue, defaults.queue, TaskDef.DEFAULT_QUEUE),
-                deadline);
+                deadline,
+                branch,
+                group);
     }
 
     private static <T> T pick(T own, T fromDefaults, T builtin) {
@@ -87,6 +91,16 @@ final class TaskSettings {
     static String checkDeadlineWithin(Duration within) {
         if (within.isZero()) return "must be longer than 0";
         return within.compareTo(MAX_DEADLINE) > 0 ? "must be at most 366d, got " + Durations.format(within) : null;
+    }
+
+    private static final java.util.regex.Pattern GROUP =
+            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
+
+    static String checkGroup(String group) {
+        return GROUP.matcher(group).matches()
+                ? null
+                : "must be 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit; got \"" + group
+                        + "\"";
     }
 
     static String checkPool(String pool) {

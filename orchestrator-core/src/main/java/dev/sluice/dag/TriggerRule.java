@@ -11,6 +11,8 @@ public enum TriggerRule {
     ONE_FAILED,
     NONE_FAILED,
     NONE_SKIPPED,
+    /** No upstream failed and at least one succeeded: the join after a branch, whose other paths were skipped. */
+    NONE_FAILED_MIN_ONE_SUCCESS,
     ALWAYS;
 
     public String yamlName() {

@@ -56,8 +56,10 @@ public final class YamlDagParser {
     static final List<String> DEADLINE_KEYS = List.of("within", "from");
     static final List<String> DEFAULTS_KEYS = List.of(
             "retries", "retry_delay", "retry_backoff", "max_retry_delay", "timeout", "pool", "priority", "queue");
-    static final List<String> TASK_KEYS =
-            concat(List.of("id", "type", "depends_on", "trigger_rule"), DEFAULTS_KEYS, List.of("config", "deadline"));
+    static final List<String> TASK_KEYS = concat(
+            List.of("id", "type", "depends_on", "trigger_rule"),
+            DEFAULTS_KEYS,
+            List.of("config", "deadline", "branch", "group"));
     static final List<String> PARAM_KEYS = List.of("type", "default", "description", "minimum", "maximum", "enum");
     private static final Map<String, String> TASK_KEY_HINTS =
             Map.of("description", "tasks have no description (use a YAML comment)");
@@ -371,6 +373,8 @@ public final class YamlDagParser {
                             "trigger rule"),
                     config,
                     deadline(keys.get("deadline"), path + ".deadline"),
+                    or(bool(keys.get("branch"), path + ".branch"), false),
+                    checked(string(keys.get("group"), path + ".group"), path + ".group", TaskSettings::checkGroup),
                     defaults);
             return task;
         }

@@ -187,15 +187,15 @@ final class AttemptRunner {
                     () -> handle.stop(Outcome.TIMED_OUT), d.timeout().toMillis(), TimeUnit.MILLISECONDS);
             TaskResult result = type.execute(ctx);
             if (handle.isStopped()) return stopped(handle, workerId, def, null, ctx);
-            return new Completion(
-                    c,
-                    workerId,
-                    Outcome.SUCCESS,
-                    result == null ? Map.of() : result.output(),
-                    null,
-                    null,
-                    clock.instant(),
-                    shown(ctx));
+            Map<String, Object> output = result == null ? Map.of() : result.output();
+            if (def.branch()) {
+                // Checked before the success is recorded: a bad choice fails the attempt (retried as any failure)
+                // instead of leaving the decider with ids that are not there to run or skip.
+                String problem = dev.sluice.task.BranchChoice.problem(
+                        def.id(), output, graphs.graph(c.dagVersionId()).downstream(def.id()));
+                if (problem != null) throw new TaskFailedException(problem);
+            }
+            return new Completion(c, workerId, Outcome.SUCCESS, output, null, null, clock.instant(), shown(ctx));
         } catch (Throwable e) {
             if (e instanceof InterruptedException) Thread.interrupted();
             if (handle.isStopped()) return stopped(handle, workerId, def, e, ctx);

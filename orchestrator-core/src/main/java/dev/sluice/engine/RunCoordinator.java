@@ -294,9 +294,11 @@ public final class RunCoordinator {
         List<TaskInstanceRepository.Decision> decisions = new ArrayList<>();
         List<Map.Entry<Long, RunState>> finished = new ArrayList<>();
         boolean queued = false;
+        Map<Long, Map<String, List<String>>> choices = branchChoices(tx, versionByRun, statesByRun);
         for (var e : statesByRun.entrySet()) {
             long runKey = e.getKey();
-            Decider.Decision d = Decider.decide(graphs.graph(versionByRun.get(runKey)), e.getValue());
+            Decider.Decision d = Decider.decide(
+                    graphs.graph(versionByRun.get(runKey)), e.getValue(), choices.getOrDefault(runKey, Map.of()));
             d.changes()
                     .forEach((task, state) -> decisions.add(new TaskInstanceRepository.Decision(runKey, task, state)));
             if (d.runFinished()) finished.add(Map.entry(runKey, d.runOutcome()));
@@ -306,6 +308,28 @@ public final class RunCoordinator {
         for (var d : decisions) if (d.state() == TaskState.QUEUED) queuedOut.add(d);
         for (var f : finished) finish(tx, f.getKey(), f.getValue(), now);
         return queued;
+    }
+
+    /**
+     * What the succeeded branch tasks of these runs chose, read from their outputs: one query for the runs whose
+     * DAG has branch tasks with one that succeeded, none for the others (most DAGs have none).
+     */
+    private Map<Long, Map<String, List<String>>> branchChoices(
+            DSLContext tx, Map<Long, Long> versionByRun, Map<Long, Map<String, TaskState>> statesByRun) {
+        List<Long> runKeys = new ArrayList<>();
+        java.util.Set<String> taskIds = new java.util.HashSet<>();
+        for (var e : statesByRun.entrySet()) {
+            boolean any = false;
+            for (String b : graphs.graph(versionByRun.get(e.getKey())).branchTasks()) {
+                if (e.getValue().get(b) == TaskState.SUCCESS) {
+                    taskIds.add(b);
+                    any = true;
+                }
+            }
+            if (any) runKeys.add(e.getKey());
+        }
+        if (runKeys.isEmpty()) return Map.of();
+        return tasks.branchChoices(tx, runKeys, taskIds);
     }
 
     void finish(DSLContext tx, long runKey, RunState outcome, Instant now) {

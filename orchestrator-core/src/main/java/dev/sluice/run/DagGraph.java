@@ -23,6 +23,9 @@ public final class DagGraph {
     private final List<String> topoOrder;
     private final List<String> leaves = new ArrayList<>();
     private final Set<String> readsOutputs = new HashSet<>();
+    private final List<String> branches = new ArrayList<>();
+    /** Every task's transitive downstream tasks, computed on first need (only branch DAGs ask). */
+    private final Map<String, Set<String>> descendants = new java.util.concurrent.ConcurrentHashMap<>();
 
     public DagGraph(Dag dag) {
         for (TaskDef t : dag.tasks()) {
@@ -30,6 +33,7 @@ public final class DagGraph {
             if (mentionsTaskOutputs(t.config())) readsOutputs.add(t.id());
             upstream.put(t.id(), t.dependsOn());
             downstream.putIfAbsent(t.id(), new ArrayList<>());
+            if (t.branch()) branches.add(t.id());
         }
         for (TaskDef t : dag.tasks()) {
             for (String up : t.dependsOn())
@@ -67,6 +71,18 @@ public final class DagGraph {
         }
         if (order.size() != tasks.size()) throw new IllegalArgumentException("DAG has a cycle");
         return List.copyOf(order);
+    }
+
+    /** The tasks with {@code branch: true}, in definition order. */
+    public List<String> branchTasks() {
+        return branches;
+    }
+
+    /** Whether {@code id} lies (transitively) downstream of {@code of}. */
+    public boolean isDownstream(String id, String of) {
+        return descendants
+                .computeIfAbsent(of, k -> Set.copyOf(reach(k, downstream)))
+                .contains(id);
     }
 
     public TaskDef task(String id) {

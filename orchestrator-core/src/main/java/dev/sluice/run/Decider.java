@@ -1,6 +1,7 @@
 package dev.sluice.run;
 
 import dev.sluice.dag.TriggerRule;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,14 +27,28 @@ public final class Decider {
         UPSTREAM_FAILED
     }
 
+    /** For a DAG without branch tasks (or before any of them has succeeded). */
     public static Decision decide(DagGraph graph, Map<String, TaskState> current) {
+        return decide(graph, current, Map.of());
+    }
+
+    /**
+     * @param branchChoices for each branch task that succeeded, the ids it chose ({@code next} of its output, see {@code task.BranchChoice}). A succeeded
+     *                      branch task absent here (marked success by an operator) chose nothing in particular:
+     *                      each of its downstream tasks follows its trigger rule, as in Airflow.
+     */
+    public static Decision decide(
+            DagGraph graph, Map<String, TaskState> current, Map<String, ? extends Collection<String>> branchChoices) {
         Map<String, TaskState> states = new HashMap<>(current);
         Map<String, TaskState> changes = new LinkedHashMap<>();
         // Topological order: a task's upstream verdicts are settled before the task is looked at, so skips and
         // upstream failures propagate through the whole graph in one pass.
         for (String id : graph.topologicalOrder()) {
             if (states.get(id) != TaskState.PENDING) continue;
-            TaskState next = switch (evaluate(graph.task(id).triggerRule(), graph, id, states)) {
+            Verdict verdict = skippedByBranch(graph, id, states, branchChoices) != null
+                    ? Verdict.SKIP
+                    : evaluate(graph.task(id).triggerRule(), graph, id, states);
+            TaskState next = switch (verdict) {
                 case READY -> TaskState.QUEUED;
                 case SKIP -> TaskState.SKIPPED;
                 case UPSTREAM_FAILED -> TaskState.UPSTREAM_FAILED;
@@ -45,6 +60,30 @@ public final class Decider {
             }
         }
         return new Decision(changes, outcome(graph, states));
+    }
+
+    /**
+     * The branch task whose choice skips {@code id}, or null: a direct upstream branch task that succeeded and
+     * chose other tasks. A task that also lies downstream of a chosen task is not skipped by the branch (Airflow's
+     * rule): a join wired straight to the branch still waits for the chosen path under its trigger rule.
+     */
+    public static String skippedByBranch(
+            DagGraph graph,
+            String id,
+            Map<String, TaskState> states,
+            Map<String, ? extends Collection<String>> branchChoices) {
+        if (branchChoices.isEmpty()) return null;
+        for (String up : graph.upstream(id)) {
+            Collection<String> chosen = branchChoices.get(up);
+            if (chosen == null
+                    || states.get(up) != TaskState.SUCCESS
+                    || !graph.task(up).branch()) continue;
+            if (chosen.contains(id)) continue;
+            boolean onChosenPath = false;
+            for (String c : chosen) onChosenPath |= graph.isDownstream(id, c);
+            if (!onChosenPath) return up;
+        }
+        return null;
     }
 
     /** The run's outcome once every task is finished; null while any is not. */
@@ -84,6 +123,10 @@ public final class Decider {
             case ONE_FAILED -> failed > 0 ? Verdict.READY : allDone ? Verdict.SKIP : Verdict.WAIT;
             case NONE_FAILED -> failed > 0 ? Verdict.UPSTREAM_FAILED : allDone ? Verdict.READY : Verdict.WAIT;
             case NONE_SKIPPED -> skipped > 0 ? Verdict.SKIP : allDone ? Verdict.READY : Verdict.WAIT;
+            case NONE_FAILED_MIN_ONE_SUCCESS ->
+                failed > 0
+                        ? Verdict.UPSTREAM_FAILED
+                        : !allDone ? Verdict.WAIT : success > 0 ? Verdict.READY : Verdict.SKIP;
             case ALWAYS -> Verdict.READY;
         };
     }

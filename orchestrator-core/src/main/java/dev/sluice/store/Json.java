@@ -34,6 +34,16 @@ public final class Json {
         return map(jsonb.data());
     }
 
+    /** Any JSON value as plain Java values (maps, lists, strings, numbers); null for null. */
+    public static Object value(String json) {
+        if (json == null) return null;
+        try {
+            return MAPPER.readValue(json, Object.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("bad JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     public static Map<String, Object> map(String json) {
         try {
             return MAPPER.readValue(json, MAP);

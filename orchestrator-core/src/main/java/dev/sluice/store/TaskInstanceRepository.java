@@ -162,6 +162,34 @@ public final class TaskInstanceRepository {
         return out;
     }
 
+    /**
+     * The choices ({@code output.next}, see {@link dev.sluice.task.BranchChoice}) of the given tasks that succeeded
+     * in the given runs, by run and task. A task whose output names no valid choice (marked success by an
+     * operator) is left out.
+     */
+    public Map<Long, Map<String, List<String>>> branchChoices(
+            DSLContext tx, Collection<Long> runKeys, Collection<String> taskIds) {
+        Map<Long, Map<String, List<String>>> out = new HashMap<>();
+        if (runKeys.isEmpty() || taskIds.isEmpty()) return out;
+        tx.connection(c -> {
+            try (var ps = c.prepareStatement(
+                    "select run_id, task_id, output->'next' from task_instance"
+                            + " where run_id = any(?) and task_id = any(?) and state = 'success' and output->'next' is not null")) {
+                ps.setArray(1, SqlArrays.longs(c, new ArrayList<>(runKeys)));
+                ps.setArray(2, SqlArrays.texts(c, new ArrayList<>(taskIds)));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        List<String> ids = dev.sluice.task.BranchChoice.ids(Json.value(rs.getString(3)));
+                        if (ids != null)
+                            out.computeIfAbsent(rs.getLong(1), k -> new HashMap<>())
+                                    .put(rs.getString(2), ids);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
     /** Of the given runs, those with a task not finished yet: one query for a whole batch. */
     public java.util.Set<Long> withUnfinished(DSLContext tx, Collection<Long> runKeys) {
         java.util.Set<Long> out = new java.util.HashSet<>();

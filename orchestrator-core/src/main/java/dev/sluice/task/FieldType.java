@@ -17,7 +17,7 @@ public enum FieldType {
     /** Null when {@code value} fits this type, otherwise a message saying what was expected. */
     public String check(Object value) {
         if (value == null) return null;
-        boolean templated = value instanceof String s && s.contains("{{");
+        boolean templated = value instanceof String s && dev.sluice.template.TemplateRenderer.isTemplate(s);
         return switch (this) {
             case STRING -> value instanceof String ? null : "expected a string, got " + describe(value);
             case INTEGER ->

@@ -54,8 +54,17 @@ public final class TemplateRenderer {
     }
 
     /**
-     * Renders strings containing {@code {{}, recursing into maps and lists; other values are returned as they
-     * are. A rendered template is always a string.
+     * Whether a config string is a template: it prints a value ({@code {{ }}) or holds a tag ({@code {% if %}}).
+     * A string with only tags is a template too: {@code --x{% if params.full %} --full{% endif %}} must not
+     * reach a task as its literal text.
+     */
+    public static boolean isTemplate(String s) {
+        return s.contains("{{") || s.contains("{%");
+    }
+
+    /**
+     * Renders template strings ({@link #isTemplate}), recursing into maps and lists; other values are returned as
+     * they are. A rendered template is always a string.
      */
     public Object render(Object configValue, Map<String, Object> context) {
         return render(configValue, context, null);
@@ -63,7 +72,7 @@ public final class TemplateRenderer {
 
     /** As {@link #render(Object, Map)}; with a {@code language}, printed values are quoted as its data. */
     public Object render(Object configValue, Map<String, Object> context, CodeLanguage language) {
-        if (configValue instanceof String s) return s.contains("{{") ? renderString(s, context, language) : s;
+        if (configValue instanceof String s) return isTemplate(s) ? renderString(s, context, language) : s;
         if (configValue instanceof Map<?, ?> m) {
             Map<Object, Object> out = new LinkedHashMap<>();
             m.forEach((k, v) -> out.put(k, render(v, context, language)));

@@ -5,7 +5,9 @@ import static dev.sluice.testing.TestDags.task;
 import static dev.sluice.testing.TestDags.withRule;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.dag.TaskDef;
 import dev.sluice.dag.TriggerRule;
+import dev.sluice.task.BranchChoice;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -73,6 +75,16 @@ class DeciderTest {
         "NONE_SKIPPED, SUCCESS, FAILED, QUEUED",
         "NONE_SKIPPED, SKIPPED, RUNNING, SKIPPED",
         "NONE_SKIPPED, SUCCESS, RUNNING, PENDING",
+        // none_failed_min_one_success: the join after a branch
+        "NONE_FAILED_MIN_ONE_SUCCESS, SUCCESS, SKIPPED, QUEUED",
+        "NONE_FAILED_MIN_ONE_SUCCESS, SKIPPED, SUCCESS, QUEUED",
+        "NONE_FAILED_MIN_ONE_SUCCESS, SUCCESS, SUCCESS, QUEUED",
+        "NONE_FAILED_MIN_ONE_SUCCESS, SKIPPED, SKIPPED, SKIPPED",
+        "NONE_FAILED_MIN_ONE_SUCCESS, SUCCESS, RUNNING, PENDING",
+        "NONE_FAILED_MIN_ONE_SUCCESS, SKIPPED, PENDING, PENDING",
+        "NONE_FAILED_MIN_ONE_SUCCESS, FAILED, RUNNING, UPSTREAM_FAILED",
+        "NONE_FAILED_MIN_ONE_SUCCESS, UPSTREAM_FAILED, SUCCESS, UPSTREAM_FAILED",
+        "NONE_FAILED_MIN_ONE_SUCCESS, CANCELLED, SKIPPED, UPSTREAM_FAILED",
         // always
         "ALWAYS, PENDING, PENDING, QUEUED",
         "ALWAYS, FAILED, RUNNING, QUEUED",
@@ -165,6 +177,115 @@ class DeciderTest {
         var d = Decider.decide(g, Map.of("a", TaskState.SUCCESS, "on_failure", TaskState.PENDING));
         assertThat(d.changes()).containsEntry("on_failure", TaskState.SKIPPED);
         assertThat(d.runOutcome()).isEqualTo(RunState.SUCCESS);
+    }
+
+    /** pick (a branch task) -> full, incremental; both -> join (none_failed_min_one_success); also pick -> join. */
+    private static DagGraph branch() {
+        return new DagGraph(dag(
+                "b",
+                1,
+                List.of(
+                        asBranch(task("pick", "noop", List.of(), Map.of())),
+                        task("full", "noop", List.of("pick"), Map.of()),
+                        task("incremental", "noop", List.of("pick"), Map.of()),
+                        task("after_incremental", "noop", List.of("incremental"), Map.of()),
+                        withRule(
+                                task("join", "noop", List.of("pick", "full", "after_incremental"), Map.of()),
+                                TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS))));
+    }
+
+    private static TaskDef asBranch(TaskDef t) {
+        return new TaskDef(
+                t.id(),
+                t.type(),
+                t.dependsOn(),
+                t.triggerRule(),
+                t.retries(),
+                t.retryDelay(),
+                t.retryBackoff(),
+                t.maxRetryDelay(),
+                t.timeout(),
+                t.pool(),
+                t.priority(),
+                t.config(),
+                t.queue(),
+                null,
+                true,
+                null);
+    }
+
+    private static Map<String, TaskState> branchStates(TaskState pick) {
+        Map<String, TaskState> s = new HashMap<>();
+        for (String id : List.of("full", "incremental", "after_incremental", "join")) s.put(id, TaskState.PENDING);
+        s.put("pick", pick);
+        return s;
+    }
+
+    @Test
+    void a_branch_skips_the_paths_it_did_not_choose_and_the_join_waits_for_the_chosen_one() {
+        var d = Decider.decide(branch(), branchStates(TaskState.SUCCESS), Map.of("pick", List.of("full")));
+        assertThat(d.changes())
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "full", TaskState.QUEUED,
+                        "incremental", TaskState.SKIPPED,
+                        "after_incremental", TaskState.SKIPPED));
+        // The join is a direct downstream of pick but lies on the chosen path: not skipped by the branch.
+        assertThat(Decider.skippedByBranch(
+                        branch(), "join", branchStates(TaskState.SUCCESS), Map.of("pick", List.of("full"))))
+                .isNull();
+        assertThat(Decider.skippedByBranch(
+                        branch(), "incremental", branchStates(TaskState.SUCCESS), Map.of("pick", List.of("full"))))
+                .isEqualTo("pick");
+
+        var states = branchStates(TaskState.SUCCESS);
+        states.putAll(d.changes());
+        states.put("full", TaskState.SUCCESS);
+        var next = Decider.decide(branch(), states, Map.of("pick", List.of("full")));
+        assertThat(next.changes()).containsExactly(Map.entry("join", TaskState.QUEUED));
+    }
+
+    @Test
+    void a_branch_may_choose_several_paths_or_none() {
+        var both = Decider.decide(
+                branch(), branchStates(TaskState.SUCCESS), Map.of("pick", List.of("full", "incremental")));
+        assertThat(both.changes())
+                .containsEntry("full", TaskState.QUEUED)
+                .containsEntry("incremental", TaskState.QUEUED);
+
+        var none = Decider.decide(branch(), branchStates(TaskState.SUCCESS), Map.of("pick", List.of()));
+        assertThat(none.changes())
+                .containsEntry("full", TaskState.SKIPPED)
+                .containsEntry("incremental", TaskState.SKIPPED)
+                .containsEntry("after_incremental", TaskState.SKIPPED)
+                // pick succeeded but chose no path that reaches the join: skipped too
+                .containsEntry("join", TaskState.SKIPPED);
+    }
+
+    @Test
+    void a_branch_without_a_recorded_choice_or_not_yet_successful_skips_nothing() {
+        // marked success by an operator: no choice, every path follows its trigger rule
+        var marked = Decider.decide(branch(), branchStates(TaskState.SUCCESS), Map.of());
+        assertThat(marked.changes())
+                .containsEntry("full", TaskState.QUEUED)
+                .containsEntry("incremental", TaskState.QUEUED);
+        // a failed branch task upstream-fails its paths as any task would
+        var failed = Decider.decide(branch(), branchStates(TaskState.FAILED), Map.of("pick", List.of("full")));
+        assertThat(failed.changes()).containsEntry("full", TaskState.UPSTREAM_FAILED);
+    }
+
+    @Test
+    void a_choice_is_a_downstream_id_or_a_list_of_them() {
+        List<String> allowed = List.of("full", "incremental");
+        assertThat(BranchChoice.problem("pick", Map.of("next", "full"), allowed))
+                .isNull();
+        assertThat(BranchChoice.problem("pick", Map.of("next", List.of("full", "incremental")), allowed))
+                .isNull();
+        assertThat(BranchChoice.problem("pick", Map.of("next", "nope"), allowed))
+                .isEqualTo("branch task 'pick' chose 'nope', which is not one of its direct downstream tasks:"
+                        + " full, incremental");
+        assertThat(BranchChoice.problem("pick", Map.of(), allowed)).contains("wrote no \"next\"");
+        assertThat(BranchChoice.problem("pick", Map.of("next", 3), allowed)).contains("expected a task id");
+        assertThat(BranchChoice.ids(List.of(" a ", ""))).containsExactly("a");
     }
 
     @Test

@@ -22,6 +22,22 @@ class TemplateRendererTest {
             "load");
 
     @Test
+    void aStringWithOnlyTagsIsATemplateToo() {
+        // Before, "{% if %}" without "{{" reached the task as literal text.
+        assertThat(renderer.render("{% if params.threshold > 0.5 %}full{% else %}incremental{% endif %}", context))
+                .isEqualTo("full");
+        assertThat(renderer.render("run{% if params.threshold > 0.9 %} --full{% endif %}", context, CodeLanguage.SHELL))
+                .isEqualTo("run");
+        // A param's value printed by a tag-only template's branch stays text: it is never evaluated as a template.
+        assertThat(renderer.render("{% if true %}{{ params.cmd }}{% endif %}", context))
+                .isEqualTo("a && b > c");
+        assertThat(renderer.render("50% {off}", context)).isEqualTo("50% {off}");
+        // A literal "{%" (as the README's Gotchas say): a verbatim block, left alone by the shell quoting too.
+        assertThat(renderer.render("printf '{% verbatim %}{%d}{% endverbatim %}' 1", context, CodeLanguage.SHELL))
+                .isEqualTo("printf '{%d}' 1");
+    }
+
+    @Test
     void rendersEveryContextVariable() {
         assertThat(renderer.render("{{ run_id }}", context)).isEqualTo("scheduled__2026-03-05T02:00:00Z");
         assertThat(renderer.render("{{ logical_date }}", context)).isEqualTo("2026-03-05T02:00:00Z");

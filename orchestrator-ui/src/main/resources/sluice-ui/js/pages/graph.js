@@ -7,6 +7,7 @@ import { colour, icon, label, badge, legend, deadlineMarker } from '../states.js
 import { onEvent } from '../events.js';
 import { cytoscapeAndDagre } from '../lib.js';
 import { runPicker } from '../components/runpicker.js';
+import { groupView, groupKey, countStates, groupState, countsText, countsIcons } from '../groups.js';
 
 export async function graphTab({ dag, query, el }) {
   const picker = await runPicker(dag, query, (r) => loadRun(r).catch(fail));
@@ -19,49 +20,100 @@ export async function graphTab({ dag, query, el }) {
   const { cytoscape, dagre } = await cytoscapeAndDagre();
   const states = {};
   let deadlines = { run: null, tasks: {} };
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 70, marginx: 20, marginy: 20 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const t of dag.tasks) g.setNode(t.task_id, { width: Math.max(130, t.task_id.length * 8 + 40), height: 44 });
-  for (const t of dag.tasks) for (const up of t.depends_on) g.setEdge(up, t.task_id);
-  dagre.layout(g);
+  const groups = groupView(dag);
+  let cy = null;
 
-  const cy = cytoscape({
-    container: box,
-    elements: [
-      ...dag.tasks.map((t) => ({ data: { id: t.task_id, w: g.node(t.task_id).width, bg: '#ffffff', fg: '#1d2330', text: t.task_id }, position: { x: g.node(t.task_id).x, y: g.node(t.task_id).y } })),
-      ...dag.tasks.flatMap((t) => t.depends_on.map((up) => ({ data: { id: up + '->' + t.task_id, source: up, target: t.task_id } }))),
-    ],
-    layout: { name: 'preset' },
-    style: [
-      { selector: 'node', style: { shape: 'round-rectangle', width: 'data(w)', height: 44, 'background-color': 'data(bg)',
-        label: 'data(text)', 'text-wrap': 'wrap', 'text-valign': 'center', 'font-size': 12, color: 'data(fg)',
-        'border-width': 1, 'border-color': '#5d6677', 'font-family': 'system-ui, sans-serif' } },
-      { selector: 'edge', style: { width: 1.5, 'line-color': '#9aa4b2', 'target-arrow-color': '#9aa4b2', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
-    ],
-    minZoom: 0.2,
-    maxZoom: 2,
-  });
-  cy.fit(undefined, 20);
-  if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(); }
-  cy.on('tap', 'node', (e) => { if (picker.selected()) go(link('dags', dag.dag_id, 'runs', picker.selected(), 'tasks', e.target.id())); });
+  // The canvas for the current collapse state: a collapsed group is one node, edges inside it vanish and edges
+  // into or out of it join the group's node. Rebuilt (and laid out again) when a group opens or closes.
+  function build() {
+    if (cy) cy.destroy();
+    const nodes = [...new Set(dag.tasks.map((t) => groups.shownAs(t.task_id)))];
+    const edges = new Map();
+    for (const t of dag.tasks) for (const up of t.depends_on) {
+      const a = groups.shownAs(up), b = groups.shownAs(t.task_id);
+      if (a !== b) edges.set(a + '->' + b, { id: a + '->' + b, source: a, target: b });
+    }
+    const g = new dagre.graphlib.Graph();
+    g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 70, marginx: 20, marginy: 20 });
+    g.setDefaultEdgeLabel(() => ({}));
+    for (const n of nodes) g.setNode(n, { width: Math.max(130, n.length * 8 + 40), height: n.startsWith('group:') ? 52 : 44 });
+    for (const e of edges.values()) g.setEdge(e.source, e.target);
+    dagre.layout(g);
+    cy = cytoscape({
+      container: box,
+      elements: [
+        ...nodes.map((n) => ({ data: { id: n, w: g.node(n).width, h: g.node(n).height, bg: '#ffffff', fg: '#1d2330', text: n, border: n.startsWith('group:') ? 3 : 1 },
+          position: { x: g.node(n).x, y: g.node(n).y } })),
+        ...[...edges.values()].map((e) => ({ data: e })),
+      ],
+      layout: { name: 'preset' },
+      style: [
+        { selector: 'node', style: { shape: 'round-rectangle', width: 'data(w)', height: 'data(h)', 'background-color': 'data(bg)',
+          label: 'data(text)', 'text-wrap': 'wrap', 'text-valign': 'center', 'font-size': 12, color: 'data(fg)',
+          'border-width': 'data(border)', 'border-color': '#5d6677', 'border-style': 'solid', 'font-family': 'system-ui, sans-serif' } },
+        { selector: 'edge', style: { width: 1.5, 'line-color': '#9aa4b2', 'target-arrow-color': '#9aa4b2', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
+      ],
+      minZoom: 0.2,
+      maxZoom: 2,
+    });
+    cy.fit(undefined, 20);
+    if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(); }
+    cy.on('tap', 'node', (e) => {
+      const id = e.target.id();
+      if (id.startsWith('group:')) return toggle(id.slice('group:'.length));
+      if (picker.selected()) go(link('dags', dag.dag_id, 'runs', picker.selected(), 'tasks', id));
+    });
+  }
+
+  function toggle(group) {
+    groups.toggle(group);
+    build();
+    paint();
+  }
 
   function paint() {
     cy.batch(() => {
       for (const t of dag.tasks) {
+        if (groups.shownAs(t.task_id) !== t.task_id) continue;
         const s = states[t.task_id] || 'none';
         const n = cy.getElementById(t.task_id);
         const late = deadlines.tasks[t.task_id]?.state === 'missed';
         n.data({ bg: s === 'none' ? '#ffffff' : colour(s), fg: ['pending', 'up_for_retry', 'none'].includes(s) ? '#1d2330' : '#ffffff',
           text: `${t.task_id}\n${icon(s)} ${label(s)}${late ? ' ⚠' : ''}`, state: s });
       }
+      for (const [g, ids] of groups.members) {
+        if (!groups.collapsed(g)) continue;
+        const counts = countStates(ids, (id) => states[id]);
+        const s = groupState(counts);
+        cy.getElementById(groupKey(g)).data({ bg: s === 'none' ? '#ffffff' : colour(s), fg: ['pending', 'up_for_retry', 'none'].includes(s) ? '#1d2330' : '#ffffff',
+          text: `▸ ${g} (${ids.length})\n${countsIcons(counts) || ''}`, state: s });
+      }
     });
     // What the canvas shows, as text: for tests and assistive tools ("task=state ...", in DAG order).
     box.dataset.states = dag.tasks.map((t) => `${t.task_id}=${states[t.task_id] || 'none'}`).join(' ');
-    list.replaceChildren(...dag.tasks.map((t) => h('li', picker.selected()
+    box.dataset.nodes = cy.nodes().map((n) => n.id()).join(' ');
+    const taskItem = (t) => h('li', { style: t.group ? { marginLeft: '1.5em' } : undefined }, picker.selected()
       ? h('a', { href: link('dags', dag.dag_id, 'runs', picker.selected(), 'tasks', t.task_id), 'data-task': t.task_id }, t.task_id, ' ', badge(states[t.task_id]),
         deadlineMarker(deadlines.tasks[t.task_id]))
-      : h('span', t.task_id))));
+      : h('span', t.task_id));
+    // A group's line (a button that opens or closes it, with its counts), then its tasks while it is open.
+    const items = [];
+    const listed = new Set();
+    for (const t of dag.tasks) {
+      const g = groups.groupOf(t.task_id);
+      if (!g) { items.push(taskItem(t)); continue; }
+      if (listed.has(g)) continue;
+      listed.add(g);
+      const ids = groups.members.get(g);
+      const counts = countStates(ids, (id) => states[id]);
+      const open = !groups.collapsed(g);
+      items.push(h('li', { 'data-group': g, 'data-state': groupState(counts) },
+        h('button.btn.small', { type: 'button', 'aria-expanded': String(open), 'data-group-toggle': g, onclick: () => toggle(g) },
+          open ? '▾ ' : '▸ ', `group ${g}`), ' ',
+        h('span.muted.group-counts', `${ids.length} tasks${picker.selected() ? ': ' + countsText(counts) : ''}`)));
+      if (open) for (const t2 of dag.tasks) if (t2.group === g) items.push(taskItem(t2));
+    }
+    list.replaceChildren(...items);
     const d = deadlines.run;
     deadlineBox.replaceChildren(!d ? '' : d.state === 'missed'
       ? h('div.banner.warn#run-deadline', { role: 'status', 'data-state': 'missed' }, h('strong', '⚠ Deadline missed: '),
@@ -96,7 +148,8 @@ export async function graphTab({ dag, query, el }) {
     if (type === 'deadline' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) return reload();
     if (type === 'task' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) { states[ev.task_id] = ev.state; if (loading) dirty = true; paint(); }
   });
-  const cleanup = () => { off(); picker.off(); cy.destroy(); };
+  const cleanup = () => { off(); picker.off(); if (cy) cy.destroy(); };
+  build();
   try {
     await loadRun(picker.selected());
   } catch (e) {

@@ -6,12 +6,14 @@ import { link, go, setQuery } from '../router.js';
 import { icon, label, legend } from '../states.js';
 import { onEvent, eventsSeen } from '../events.js';
 import { makePager } from '../components/pager.js';
+import { groupView, countStates, groupState, countsText, countsIcons } from '../groups.js';
 
 export const GRID_PAGE = 25;
 
 export async function gridTab({ dag, query, el, early, seenBefore }) {
   let cursor = query.cursor || '';
   let page = null;
+  const groups = groupView(dag);
   const wrap = h('div.grid-wrap');
   const nav = h('div');
   const pager = makePager((c) => { cursor = c; setQuery({ cursor }); load().catch(fail); });
@@ -46,13 +48,42 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
     const head = runs.map((r) => `<th><a class="cell runhead st-${esc(r.state)}" data-run="${esc(r.run_id)}" data-state="${esc(r.state)}"
       href="${esc(link('dags', dag.dag_id, 'graph', { run: r.run_id }))}" title="${esc(`Run ${r.run_id}\n${label(r.state)}\nlogical date (UTC): ${r.logical_date}`)}"
       aria-label="${esc(`Run ${r.run_id}, ${label(r.state)}, open its graph`)}">${icon(r.state)}</a><div class="rundate" aria-hidden="true">${esc(shortDate(r.logical_date))}</div></th>`).join('');
-    const rows = page.tasks.map((t, ri) => `<tr><th class="task" scope="row">${esc(t)}</th>${runs.map((r, ci) => {
-      const ti = r.tasks[t];
-      if (!ti) return `<td><span class="cell st-none" title="${esc(`${t}: no task instance in ${r.run_id}`)}"></span></td>`;
-      const tt = esc(title(t, r, ti));
-      return `<td><button type="button" class="cell st-${esc(ti.state)}${ti.waiting_for ? ' waiting' : ''}" data-run="${esc(r.run_id)}" data-task="${esc(t)}" data-state="${esc(ti.state)}" data-r="${ri}" data-c="${ci}" title="${tt}" aria-label="${tt}">${icon(ti.state)}</button></td>`;
-    }).join('')}</tr>`).join('');
+    // Rows in task order; a collapsed group is one row, where its first task would be, whose cells count its
+    // tasks by state (and open the group); an open group's tasks follow its header row, indented.
+    const lines = [];
+    const seen = new Set();
+    for (const t of page.tasks) {
+      const g = groups.groupOf(t);
+      if (!g) { lines.push({ task: t }); continue; }
+      if (seen.has(g)) continue;
+      seen.add(g);
+      lines.push({ group: g });
+      if (!groups.collapsed(g)) for (const m of page.tasks) if (groups.groupOf(m) === g) lines.push({ task: m, inGroup: true });
+    }
+    const rows = lines.map((line, ri) => {
+      if (line.group) {
+        const g = line.group, open = !groups.collapsed(g);
+        const headCell = `<th class="task" scope="row"><button type="button" class="linkish group-toggle" data-group-toggle="${esc(g)}" aria-expanded="${open}">${open ? '▾' : '▸'} ${esc(g)}</button> <span class="muted small">(${groups.members.get(g).length})</span></th>`;
+        if (open) return `<tr class="group-row" data-group="${esc(g)}">${headCell}${runs.map(() => '<td></td>').join('')}</tr>`;
+        return `<tr class="group-row" data-group="${esc(g)}">${headCell}${runs.map((r, ci) => groupCell(g, r, ri, ci)).join('')}</tr>`;
+      }
+      const t = line.task;
+      return `<tr><th class="task${line.inGroup ? ' in-group' : ''}" scope="row">${esc(t)}</th>${runs.map((r, ci) => {
+        const ti = r.tasks[t];
+        if (!ti) return `<td><span class="cell st-none" title="${esc(`${t}: no task instance in ${r.run_id}`)}"></span></td>`;
+        const tt = esc(title(t, r, ti));
+        return `<td><button type="button" class="cell st-${esc(ti.state)}${ti.waiting_for ? ' waiting' : ''}" data-run="${esc(r.run_id)}" data-task="${esc(t)}" data-state="${esc(ti.state)}" data-r="${ri}" data-c="${ci}" title="${tt}" aria-label="${tt}">${icon(ti.state)}</button></td>`;
+      }).join('')}</tr>`;
+    }).join('');
     wrap.innerHTML = `<table class="grid" id="grid" data-dag="${esc(dag.dag_id)}"><thead><tr><th class="task"><span class="muted small">task \\ run</span></th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+  }
+
+  // A collapsed group's cell in one run: coloured by its most pressing state, its tasks counted by state.
+  function groupCell(g, r, ri, ci) {
+    const counts = countStates(groups.members.get(g), (id) => r.tasks[id]?.state);
+    const s = groupState(counts);
+    const tt = esc(`group ${g} · run ${r.run_id} · ${countsText(counts)} · open the group`);
+    return `<td><button type="button" class="cell group st-${esc(s)}" data-run="${esc(r.run_id)}" data-group="${esc(g)}" data-state="${esc(s)}" data-r="${ri}" data-c="${ci}" title="${tt}" aria-label="${tt}">${esc(countsIcons(counts))}</button></td>`;
   }
 
   const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -62,6 +93,8 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
 
   // Click opens the task instance; arrow keys move between cells (rows = tasks, columns = runs).
   wrap.addEventListener('click', (e) => {
+    const toggle = e.target.closest('[data-group-toggle]') || e.target.closest('button.cell.group');
+    if (toggle) { groups.toggle(toggle.dataset.groupToggle || toggle.dataset.group); draw(); return; }
     const b = e.target.closest('button.cell');
     if (b) go(link('dags', dag.dag_id, 'runs', b.dataset.run, 'tasks', b.dataset.task));
   });
@@ -90,6 +123,13 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
       if (!run.tasks[ev.task_id]) return reload();
       // A task that left the queue waits for nobody; one that (re)entered it is judged at the next load.
       Object.assign(run.tasks[ev.task_id], { state: ev.state, try_number: ev.try_number, waiting_for: undefined });
+      const g = groups.groupOf(ev.task_id);
+      if (g && groups.collapsed(g)) {
+        // The task is counted in its group's cell: recount that cell.
+        const cell = wrap.querySelector(`button.cell.group[data-run="${CSS.escape(ev.run_id)}"][data-group="${CSS.escape(g)}"]`);
+        if (cell) cell.parentElement.outerHTML = groupCell(g, run, +cell.dataset.r, +cell.dataset.c);
+        return;
+      }
     }
     // Recolour in place rather than redraw, so keyboard focus stays where it is.
     const sel = type === 'run' ? `a.runhead[data-run="${CSS.escape(ev.run_id)}"]`

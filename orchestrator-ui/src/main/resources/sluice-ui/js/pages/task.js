@@ -53,6 +53,7 @@ export async function taskPage({ params, query, main }) {
       h('dt', 'Attempts'), h('dd', `${ti.try_number} of ${ti.max_tries}`), h('dt', 'Started'), h('dd', time(ti.started_at)),
       h('dt', 'Ended'), h('dd', time(ti.ended_at)), h('dt', 'Duration'), h('dd', duration(ti.duration_ms ?? durationBetween(ti.started_at, ti.ended_at))),
       h('dt', 'Worker'), h('dd', ti.worker_id || '—'),
+      ti.state_reason ? [h('dt', 'Why'), h('dd#task-state-reason', ti.state_reason)] : null,
       ti.deadline ? [h('dt', 'Deadline'), h('dd#task-deadline-state', time(ti.deadline.due_at), ' · ', deadlineMarker(ti.deadline, true))] : null,
       ti.error ? [h('dt', 'Error'), h('dd', h('pre.error-head', ti.error))] : null));
     attempts.replaceChildren(...(ti.attempts.length ? ti.attempts.map((a) => h('tr',

@@ -283,6 +283,28 @@ class PythonTaskTest {
     }
 
     @Test
+    void a_python_branch_task_chooses_through_the_sdk_output_next() throws Exception {
+        Files.writeString(h.home.resolve("choose.py"), """
+                import sluice
+                sluice.output("next", ["evaluate", "report"])
+                """);
+        save("""
+                id: pybranch
+                tasks:
+                  - {id: pick, type: python, branch: true, config: {script: choose.py}}
+                  - {id: evaluate, type: noop, depends_on: [pick]}
+                  - {id: report, type: noop, depends_on: [pick]}
+                  - {id: retrain, type: noop, depends_on: [pick]}
+                """);
+        long run = succeed("pybranch");
+        assertThat(h.taskStates(run))
+                .containsEntry("evaluate", dev.sluice.run.TaskState.SUCCESS)
+                .containsEntry("report", dev.sluice.run.TaskState.SUCCESS)
+                .containsEntry("retrain", dev.sluice.run.TaskState.SKIPPED);
+        assertThat(output(run, "pick")).containsEntry("next", List.of("evaluate", "report"));
+    }
+
+    @Test
     void a_saved_model_that_is_no_onnx_or_disagrees_with_its_input_schema_fails_the_task_naming_why() throws Exception {
         Files.writeString(h.home.resolve("model.py"), """
                 import sys, tempfile, os

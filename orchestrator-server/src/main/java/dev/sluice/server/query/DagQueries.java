@@ -63,6 +63,7 @@ public final class DagQueries {
             Number maximum,
             @JsonProperty("enum") List<Object> enumValues) {}
 
+    /** {@code branch}: the task chooses which direct downstream tasks run; {@code group}: its task group, or null. */
     public record TaskView(
             String taskId,
             String type,
@@ -70,7 +71,9 @@ public final class DagQueries {
             String triggerRule,
             int retries,
             java.time.Duration timeout,
-            String pool) {}
+            String pool,
+            boolean branch,
+            String group) {}
 
     public record DagDetail(
             String dagId,
@@ -209,7 +212,9 @@ public final class DagQueries {
                         t.triggerRule().yamlName(),
                         t.retries(),
                         t.timeout(),
-                        t.pool()))
+                        t.pool(),
+                        t.branch(),
+                        t.group()))
                 .toList();
         return new DagDetail(
                 s.dagId(),

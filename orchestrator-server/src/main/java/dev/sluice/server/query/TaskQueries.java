@@ -7,9 +7,13 @@ import static dev.sluice.db.jooq.Tables.WORKER;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.TaskDef;
+import dev.sluice.run.DagGraph;
+import dev.sluice.run.Decider;
+import dev.sluice.run.TaskState;
 import dev.sluice.store.DagRepository;
 import dev.sluice.store.Json;
 import dev.sluice.store.LogStore;
+import dev.sluice.task.BranchChoice;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -83,7 +87,8 @@ public final class TaskQueries {
      */
     /**
      * {@code waitingFor} says why a queued task is not running when nobody can run it (no live worker serves
-     * its {@code queue}); null otherwise.
+     * its {@code queue}); null otherwise. {@code stateReason} says why a task is in its state when the state alone
+     * does not: a task skipped because a branch task chose other paths; null otherwise.
      */
     public record TaskInstanceView(
             String taskId,
@@ -100,7 +105,8 @@ public final class TaskQueries {
             Map<String, Object> renderedConfig,
             String queue,
             String waitingFor,
-            DeadlineQueries.DeadlineView deadline) {}
+            DeadlineQueries.DeadlineView deadline,
+            String stateReason) {}
 
     public record AttemptView(
             int tryNumber,
@@ -127,6 +133,7 @@ public final class TaskQueries {
             String queue,
             String waitingFor,
             DeadlineQueries.DeadlineView deadline,
+            String stateReason,
             List<AttemptView> attempts) {}
 
     /**
@@ -145,7 +152,42 @@ public final class TaskQueries {
         java.util.Set<String> served =
                 rows.stream().anyMatch(r -> CLAIMABLE.contains(r.getState())) ? servedQueues() : java.util.Set.of();
         var deadlines = DeadlineQueries.ofRun(dsl, runKey);
-        return rows.map(r -> view(r, dag, served, deadlines));
+        BranchSkips skips = new BranchSkips(dag, rows);
+        return rows.map(r -> view(r, dag, served, deadlines, skips));
+    }
+
+    /**
+     * Why tasks of one run were skipped by a branch, worked out from the branch tasks' outputs as the decider
+     * did (nothing is stored for it).
+     */
+    private static final class BranchSkips {
+        private final DagGraph graph;
+        private final Map<String, TaskState> states = new java.util.HashMap<>();
+        private final Map<String, List<String>> choices = new java.util.HashMap<>();
+
+        BranchSkips(Dag dag, List<? extends Record> rows) {
+            graph = dag.tasks().stream().anyMatch(TaskDef::branch) ? new DagGraph(dag) : null;
+            if (graph == null) return;
+            for (Record r : rows) {
+                String id = r.get(TASK_INSTANCE.TASK_ID);
+                states.put(id, TaskState.fromDb(r.get(TASK_INSTANCE.STATE)));
+                TaskDef def = dag.task(id);
+                if (def != null && def.branch() && r.get(TASK_INSTANCE.OUTPUT) != null) {
+                    Map<String, Object> out = Json.map(r.get(TASK_INSTANCE.OUTPUT));
+                    List<String> ids = out == null ? null : BranchChoice.ids(out.get(BranchChoice.OUTPUT_KEY));
+                    if (ids != null) choices.put(id, ids);
+                }
+            }
+        }
+
+        String reason(String taskId, String state) {
+            if (graph == null || !"skipped".equals(state) || graph.task(taskId) == null) return null;
+            String branch = Decider.skippedByBranch(graph, taskId, states, choices);
+            if (branch == null) return null;
+            List<String> chosen = choices.get(branch);
+            return "skipped: branch task '" + branch + "' chose "
+                    + (chosen.isEmpty() ? "no task" : String.join(", ", chosen));
+        }
     }
 
     /** The run's own deadline; null when it has none. */
@@ -155,15 +197,31 @@ public final class TaskQueries {
 
     private TaskInstanceView view(Record r) {
         String state = r.get(TASK_INSTANCE.STATE);
+        Dag dag = dags.version(r.get(DAG_RUN.DAG_VERSION_ID));
+        // Only a skipped task of a DAG with branches needs the run's other rows, to say which branch skipped it.
+        boolean mayBeBranchSkip =
+                "skipped".equals(state) && dag.tasks().stream().anyMatch(TaskDef::branch);
+        BranchSkips skips = new BranchSkips(
+                dag,
+                mayBeBranchSkip
+                        ? dsl.selectFrom(TASK_INSTANCE)
+                                .where(TASK_INSTANCE.RUN_ID.eq(r.get(TASK_INSTANCE.RUN_ID)))
+                                .fetch()
+                        : List.of());
         return view(
                 r,
-                dags.version(r.get(DAG_RUN.DAG_VERSION_ID)),
+                dag,
                 CLAIMABLE.contains(state) ? servedQueues() : java.util.Set.of(),
-                DeadlineQueries.ofRun(dsl, r.get(TASK_INSTANCE.RUN_ID)));
+                DeadlineQueries.ofRun(dsl, r.get(TASK_INSTANCE.RUN_ID)),
+                skips);
     }
 
     private static TaskInstanceView view(
-            Record r, Dag dag, java.util.Set<String> served, Map<String, DeadlineQueries.DeadlineView> deadlines) {
+            Record r,
+            Dag dag,
+            java.util.Set<String> served,
+            Map<String, DeadlineQueries.DeadlineView> deadlines,
+            BranchSkips skips) {
         Instant started = RunQueries.t(r.get(TASK_INSTANCE.STARTED_AT)),
                 ended = RunQueries.t(r.get(TASK_INSTANCE.ENDED_AT));
         TaskDef def = dag.task(r.get(TASK_INSTANCE.TASK_ID));
@@ -184,7 +242,8 @@ public final class TaskQueries {
                 null,
                 r.get(TASK_INSTANCE.QUEUE),
                 waitingFor(r.get(TASK_INSTANCE.STATE), r.get(TASK_INSTANCE.QUEUE), served),
-                deadlines.get(r.get(TASK_INSTANCE.TASK_ID)));
+                deadlines.get(r.get(TASK_INSTANCE.TASK_ID)),
+                skips.reason(r.get(TASK_INSTANCE.TASK_ID), r.get(TASK_INSTANCE.STATE)));
     }
 
     private Record row(String dagId, String runId, String taskId) {
@@ -236,6 +295,7 @@ public final class TaskQueries {
                 v.queue(),
                 v.waitingFor(),
                 v.deadline(),
+                v.stateReason(),
                 attempts);
     }
 

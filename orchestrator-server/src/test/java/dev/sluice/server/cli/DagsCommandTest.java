@@ -45,6 +45,16 @@ class DagsCommandTest {
                 tasks:
                   - { id: only, type: noop }
                 """);
+        Files.writeString(dags.resolve("branchy.yaml"), """
+                id: branchy_dag
+                params:
+                  full: { type: boolean, default: false }
+                tasks:
+                  - { id: pick, type: branch, config: { choose: "{% if params.full %}full{% else %}incremental{% endif %}" } }
+                  - { id: full, type: noop, depends_on: [pick], group: load }
+                  - { id: incremental, type: noop, depends_on: [pick], group: load }
+                  - { id: join, type: noop, depends_on: [full, incremental], trigger_rule: none_failed_min_one_success }
+                """);
         Files.writeString(dags.resolve("fails.yaml"), """
                 id: failing_dag
                 tasks:
@@ -95,6 +105,18 @@ class DagsCommandTest {
                 .isEqualTo(Map.of(
                         "first", Map.of("state", "success", "attempts", 1),
                         "second", Map.of("state", "success", "attempts", 1)));
+    }
+
+    @Test
+    void test_runs_a_branch_down_the_path_its_param_chooses() {
+        Result r = run("dags", "test", "branchy_dag", "--dags", dags.toString(), "--param", "full=true", "--json");
+        assertThat(r.exit()).isEqualTo(0);
+        assertThat(Json.map(r.out().trim()).get("tasks"))
+                .isEqualTo(Map.of(
+                        "pick", Map.of("state", "success", "attempts", 1),
+                        "full", Map.of("state", "success", "attempts", 1),
+                        "incremental", Map.of("state", "skipped", "attempts", 0),
+                        "join", Map.of("state", "success", "attempts", 1)));
     }
 
     @Test
