@@ -13,6 +13,7 @@ import dev.sluice.task.builtin.ShellTask;
 import dev.sluice.task.process.ProcessLauncher;
 import dev.sluice.task.process.ProcessOutcome;
 import dev.sluice.task.process.TaskCommand;
+import dev.sluice.template.TemplateRenderer;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,7 +152,7 @@ public final class PythonTask implements TaskType {
     }
 
     private static boolean templated(String s) {
-        return s.contains("{{");
+        return TemplateRenderer.isTemplate(s);
     }
 
     private static boolean relativeInside(String p) {

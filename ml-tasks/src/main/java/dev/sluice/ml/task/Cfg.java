@@ -2,6 +2,7 @@ package dev.sluice.ml.task;
 
 import dev.sluice.task.ConfigField;
 import dev.sluice.task.TaskFailedException;
+import dev.sluice.template.TemplateRenderer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,9 +91,9 @@ final class Cfg {
         return out;
     }
 
-    /** A value the engine will render at run time ({{ ... }}): not checkable before then. */
+    /** A value the engine will render at run time ({{ ... }} or {% ... %}): not checkable before then. */
     static boolean isTemplate(Object v) {
-        return v instanceof String s && s.contains("{{");
+        return v instanceof String s && TemplateRenderer.isTemplate(s);
     }
 
     /** Validation errors for the given keys whose values are not durations (10s, 5m, 1h30m), templates aside. */

@@ -3,6 +3,7 @@ package dev.sluice.ml.tuning;
 import dev.sluice.ml.model.Metrics;
 import dev.sluice.ml.model.Problem;
 import dev.sluice.ml.model.Trainer;
+import dev.sluice.template.TemplateRenderer;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
@@ -250,7 +251,7 @@ public record SearchSpec(
         }
 
         boolean pending(Object v) {
-            if (v instanceof String s && s.contains("{{")) {
+            if (v instanceof String s && TemplateRenderer.isTemplate(s)) {
                 pending = true;
                 return true;
             }
