@@ -11,6 +11,7 @@ import dev.sluice.store.RunHistoryRepository;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.TaskInstanceRepository;
 import dev.sluice.store.WorkerRepository;
+import dev.sluice.task.DagRunTrigger;
 import dev.sluice.task.RunHistory;
 import dev.sluice.task.TaskServiceProvider;
 import dev.sluice.task.TaskTypeRegistry;
@@ -88,6 +89,8 @@ public final class Engine implements AutoCloseable {
         services.put(DataSource.class, db.dataSource());
         // Earlier runs as task types and plugins may see them, instead of the engine's tables.
         services.put(RunHistory.class, new RunHistoryRepository(db.dsl()));
+        // Runs of other DAGs started from a task (trigger_dag) go through the coordinator like the API's trigger.
+        services.put(DagRunTrigger.class, new EngineDagRunTrigger(db.dsl(), dags, runs, coordinator));
         // Plugins' services (the model registry...) are built on the database, so they come after it.
         TaskServiceProvider.provideAll(services);
         // The files of DAG versions come from the configured store; without one, from SLUICE_HOME's own directory.

@@ -238,6 +238,17 @@ public final class RunRepository {
                 .map(RunRepository::toRow);
     }
 
+    /** Who started a run: its key, human id and {@code triggered_by}, for a caller that may have started it before. */
+    public record RunOrigin(long key, String runId, String triggeredBy) {}
+
+    /** The DAG's run at {@code logicalDate}, of which there is at most one. */
+    public Optional<RunOrigin> atLogicalDate(DSLContext dsl, String dagId, Instant logicalDate) {
+        return dsl.select(DAG_RUN.ID, DAG_RUN.RUN_ID, DAG_RUN.TRIGGERED_BY)
+                .from(DAG_RUN)
+                .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.LOGICAL_DATE.eq(utc(logicalDate)))
+                .fetchOptional(r -> new RunOrigin(r.value1(), r.value2(), r.value3()));
+    }
+
     public Optional<RunRow> get(DSLContext dsl, String dagId, String runId) {
         return dsl.selectFrom(DAG_RUN)
                 .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_ID.eq(runId))
