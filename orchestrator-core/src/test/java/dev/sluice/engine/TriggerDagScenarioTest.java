@@ -1,6 +1,7 @@
 package dev.sluice.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.sluice.run.RunState;
 import dev.sluice.run.TaskState;
@@ -149,5 +150,29 @@ class TriggerDagScenarioTest {
         } finally {
             engine.dags().setPaused(target, false);
         }
+    }
+
+    @Test
+    void cancelling_a_waiting_task_stops_its_wait_at_once_and_leaves_the_target_running() throws Exception {
+        String dag = h.fixture(engine, "trigger_dag_wait_cancelled");
+        long parent = h.trigger(engine, dag, Map.of());
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> output(parent, "start", "run_id") == null
+                        && h.log(parent, "start").contains("[sluice] triggered "));
+        String childRunId = value(
+                        "select run_id from dag_run where dag_id = ? and logical_date ="
+                                + " (select logical_date from dag_run where id = ?)",
+                        target,
+                        parent)
+                .toString();
+        long child = runKeyOf(target, childRunId);
+        engine.control().cancel(parent);
+        // the wait sleeps 5 s between reads; the cancel interrupts it rather than waiting for the next read
+        assertThat(h.awaitRun(parent, Duration.ofSeconds(4))).isEqualTo(RunState.CANCELLED);
+        await().atMost(Duration.ofSeconds(4))
+                .until(() -> h.log(parent, "start")
+                        .contains("stopped waiting; run " + target + "/" + childRunId + " goes on"));
+        assertThat(h.runState(child)).isIn(RunState.QUEUED, RunState.RUNNING);
+        engine.control().cancel(child);
     }
 }
