@@ -175,4 +175,21 @@ class TriggerDagScenarioTest {
         assertThat(h.runState(child)).isIn(RunState.QUEUED, RunState.RUNNING);
         engine.control().cancel(child);
     }
+
+    @Test
+    void the_tasks_timeout_ends_the_wait_and_leaves_the_target_running() throws Exception {
+        String dag = h.fixture(engine, "trigger_dag_wait_times_out");
+        long parent = h.trigger(engine, dag, Map.of());
+        // 1 s timeout against a 5 s poll interval: the timeout interrupts the wait
+        assertThat(h.awaitRun(parent, Duration.ofSeconds(4))).isEqualTo(RunState.FAILED);
+        assertThat(h.error(parent, "start")).containsIgnoringCase("time");
+        long child = ((Number) value(
+                        "select id from dag_run where dag_id = ?"
+                                + " and logical_date = (select logical_date from dag_run where id = ?)",
+                        target,
+                        parent))
+                .longValue();
+        assertThat(h.runState(child)).isIn(RunState.QUEUED, RunState.RUNNING);
+        engine.control().cancel(child);
+    }
 }
