@@ -100,6 +100,14 @@ public final class TriggerDagTask implements TaskType {
         } catch (IllegalArgumentException e) {
             throw new TaskFailedException("logical_date: " + e.getMessage());
         }
+        boolean wait = waits(config.get("wait")); // a bad rendered value fails before any run is started
+        Duration poll;
+        try {
+            poll = Durations.parse(String.valueOf(config.get("poll_interval")));
+        } catch (IllegalArgumentException e) {
+            throw new TaskFailedException("poll_interval: " + e.getMessage());
+        }
+        if (poll.isZero()) throw new TaskFailedException("poll_interval: must be more than zero");
         DagRunTrigger trigger = ctx.service(DagRunTrigger.class)
                 .orElseThrow(() -> new TaskFailedException("this node offers no run trigger to start DAG " + dagId));
         TriggeredRun run;
@@ -116,9 +124,8 @@ public final class TriggerDagTask implements TaskType {
         output.put("run_id", run.runId());
         output.put("dag_id", run.dagId());
         output.put("logical_date", run.logicalDate().toString());
-        if (!Boolean.TRUE.equals(config.get("wait"))) return TaskResult.of(output);
+        if (!wait) return TaskResult.of(output);
 
-        Duration poll = Durations.parse(String.valueOf(config.get("poll_interval")));
         String state = await(ctx, trigger, run, poll);
         output.put("state", state);
         return TaskResult.of(output);
@@ -149,6 +156,15 @@ public final class TriggerDagTask implements TaskType {
             ctx.log().flush();
             throw e;
         }
+    }
+
+    /** {@code wait} as written or as a template rendered it ("true"/"false": templates render to text). */
+    private static boolean waits(Object wait) throws TaskFailedException {
+        if (wait instanceof Boolean b) return b;
+        String text = String.valueOf(wait).strip();
+        if (text.equalsIgnoreCase("true")) return true;
+        if (text.equalsIgnoreCase("false") || text.isEmpty()) return false;
+        throw new TaskFailedException("wait: expected true or false, got \"" + wait + "\"");
     }
 
     /** Who the run was triggered by: this task of this run, which a retry recognises as its own. */
