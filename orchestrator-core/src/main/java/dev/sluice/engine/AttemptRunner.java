@@ -199,6 +199,11 @@ final class AttemptRunner {
         } catch (Throwable e) {
             if (e instanceof InterruptedException) Thread.interrupted();
             if (handle.isStopped()) return stopped(handle, workerId, def, e, ctx);
+            if (e instanceof dev.sluice.task.TaskSkippedException skip && ctx != null) {
+                String note = Secrets.mask(String.valueOf(skip.getMessage()), ctx.secrets());
+                ctx.log().println("[sluice] task skipped: " + note);
+                return new Completion(c, workerId, Outcome.SKIPPED, null, note, null, clock.instant(), shown(ctx));
+            }
             String error = ctx == null ? describe(e) : Secrets.mask(describe(e), ctx.secrets());
             Integer exit = e instanceof TaskFailedException tf ? tf.exitCode() : null;
             if (ctx != null) {

@@ -204,6 +204,7 @@ final class CompletionRecorder {
     private static TaskState nextState(Completion c) {
         return switch (c.outcome()) {
             case SUCCESS -> TaskState.SUCCESS;
+            case SKIPPED -> TaskState.SKIPPED;
             case CANCELLED -> null;
             case FAILED, TIMED_OUT, LOST ->
                 c.claimed().tryNumber() < c.claimed().maxTries() ? TaskState.UP_FOR_RETRY : TaskState.FAILED;

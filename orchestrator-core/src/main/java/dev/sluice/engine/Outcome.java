@@ -13,7 +13,13 @@ public enum Outcome {
      * A stopping worker gave the attempt back after its drain time: not the task's fault, so the task is queued
      * again for another worker without spending one of its tries (a routine deploy must not fail tasks).
      */
-    HANDED_BACK(AttemptState.HANDED_BACK);
+    HANDED_BACK(AttemptState.HANDED_BACK),
+    /**
+     * The task type asked for its task to be skipped ({@link dev.sluice.task.TaskSkippedException}): the attempt ran
+     * to its end as the task meant, so it is stored as a success (no attempt state of its own, no migration), and
+     * the task instance becomes skipped.
+     */
+    SKIPPED(AttemptState.SUCCESS);
 
     final AttemptState attemptState;
 

@@ -55,6 +55,27 @@ public final class RunHistoryRepository implements RunHistory {
         return out;
     }
 
+    @Override
+    public Optional<String> runState(String dagId, Instant logicalDate) {
+        return db.select(DAG_RUN.STATE)
+                .from(DAG_RUN)
+                .where(DAG_RUN.DAG_ID.eq(dagId).and(DAG_RUN.LOGICAL_DATE.eq(utc(logicalDate))))
+                .fetchOptional(DAG_RUN.STATE);
+    }
+
+    @Override
+    public java.util.List<String> taskStates(String dagId, Instant logicalDate, String taskId) {
+        return db.select(TASK_INSTANCE.STATE)
+                .from(TASK_INSTANCE)
+                .join(DAG_RUN)
+                .on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
+                .where(DAG_RUN.DAG_ID
+                        .eq(dagId)
+                        .and(DAG_RUN.LOGICAL_DATE.eq(utc(logicalDate)))
+                        .and(TASK_INSTANCE.TASK_ID.eq(taskId)))
+                .fetch(TASK_INSTANCE.STATE);
+    }
+
     private org.jooq.SelectConditionStep<Record5<Long, Long, String, java.time.OffsetDateTime, Integer>> select(
             Condition where) {
         return db.select(ATTEMPT.ID, DAG_RUN.ID, DAG_RUN.RUN_ID, DAG_RUN.LOGICAL_DATE, ATTEMPT.TRY_NUMBER)

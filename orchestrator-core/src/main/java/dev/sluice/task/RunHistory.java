@@ -23,4 +23,16 @@ public interface RunHistory {
 
     /** The attempts still on record, by key; those whose runs were deleted are missing. */
     Map<Long, PastAttempt> attempts(Collection<Long> attemptKeys);
+
+    /**
+     * The state ({@code queued}, {@code running}, {@code success}, {@code failed}, {@code cancelled}) of
+     * {@code dagId}'s run at {@code logicalDate}; empty when it has none (a DAG has at most one run per date).
+     */
+    Optional<String> runState(String dagId, Instant logicalDate);
+
+    /**
+     * The states of task {@code taskId}'s instances in {@code dagId}'s run at {@code logicalDate}: one, or one per
+     * map index for a mapped task; empty when there is no such run or task.
+     */
+    java.util.List<String> taskStates(String dagId, Instant logicalDate, String taskId);
 }

@@ -20,7 +20,8 @@ import java.util.Map;
 /** Sends one HTTP request and checks the status and, optionally, the body. */
 public final class HttpTask implements TaskType {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient CLIENT =
+    // Shared with sensor.http, so both send requests the same way (redirects, connection reuse).
+    static final HttpClient CLIENT =
             HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
 
     @Override
