@@ -83,7 +83,10 @@ public final class ExternalTaskSensor extends Sensor {
             return new Poke(true, what + ": success", matched);
         }
         List<String> states = history.taskStates(dagId, date, taskId);
-        if (states.isEmpty()) return Poke.no(what + ": no such task instance");
+        if (states.isEmpty()) {
+            return Poke.no(
+                    what + (history.runState(dagId, date).isPresent() ? ": no such task in the run" : ": no run"));
+        }
         if (!states.stream().allMatch("success"::equals)) return Poke.no(what + ": " + String.join(",", states));
         matched.put("task_id", taskId);
         return new Poke(true, what + ": success", matched);
