@@ -147,4 +147,23 @@ class SensorScenarioTest {
         assertThat(output(run, "task_done", "task_id")).isEqualTo("work");
         assertThat(output(run, "run_done", "logical_date")).isEqualTo("2027-03-01T00:00:00Z");
     }
+
+    @Test
+    void the_tasks_timeout_and_a_cancel_stop_the_wait_between_pokes() throws Exception {
+        String dag = h.fixture(engine, "sensor_interrupted");
+        long run = h.trigger(engine, dag, Map.of());
+        awaitWaiting(run, "task_timeout");
+        // the task's timeout ends it within about a second, long before its second poke (30 s)
+        await().atMost(Duration.ofSeconds(8)).until(() -> h.taskStates(run).get("task_timeout") == TaskState.FAILED);
+        assertThat(h.error(run, "task_timeout")).contains("timed out after 1s");
+        assertThat(h.log(run, "task_timeout")).doesNotContain("poke 2:");
+
+        awaitWaiting(run, "cancelled");
+        engine.control().cancel(run);
+        assertThat(h.awaitRun(run, Duration.ofSeconds(8))).isIn(RunState.FAILED, RunState.CANCELLED);
+        // the attempt ends when its sleep is interrupted, not at the next poke 30 s later
+        await().atMost(Duration.ofSeconds(4))
+                .until(() -> h.attemptStates(run, "cancelled").equals(java.util.List.of("cancelled")));
+        assertThat(h.log(run, "cancelled")).doesNotContain("poke 2:");
+    }
 }
