@@ -94,10 +94,13 @@ class SensorScenarioTest {
         assertThat(h.taskStates(run))
                 .containsEntry("truthy", TaskState.SUCCESS)
                 .containsEntry("quoted", TaskState.SUCCESS)
-                .containsEntry("never", TaskState.FAILED);
+                .containsEntry("never", TaskState.FAILED)
+                .containsEntry("writes", TaskState.FAILED);
         assertThat(output(run, "truthy", "poked")).isEqualTo("1");
         assertThat(output(run, "truthy", "value")).isEqualTo("1");
         assertThat(h.error(run, "never")).contains("sensor timed out").contains("first cell 0");
+        // a sensor only looks: a query that writes fails at once rather than waiting out its timeout
+        assertThat(h.error(run, "writes")).contains("query failed").contains("read-only");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.sluice.task.ConfigField;
 import dev.sluice.task.Durations;
 import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
+import dev.sluice.task.TaskFailedException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -53,8 +54,14 @@ public final class HttpSensor extends Sensor {
     Poke poke(TaskContext ctx) throws Exception {
         Map<String, Object> c = ctx.config();
         String url = String.valueOf(c.get("url"));
-        int expect = Integer.parseInt(
-                String.valueOf(c.getOrDefault("expect_status", 200)).strip());
+        int expect;
+        try {
+            expect = Integer.parseInt(
+                    String.valueOf(c.getOrDefault("expect_status", 200)).strip());
+        } catch (NumberFormatException e) {
+            throw new TaskFailedException(
+                    "expect_status: expected an HTTP status, got \"" + c.get("expect_status") + "\"");
+        }
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url))
                 .timeout(Durations.parse(String.valueOf(c.getOrDefault("request_timeout", "30s"))))
                 .GET();

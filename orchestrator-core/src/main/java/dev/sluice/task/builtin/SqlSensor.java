@@ -49,7 +49,11 @@ public final class SqlSensor extends Sensor {
         String sql = String.valueOf(ctx.config().get("query"));
         try (Connection c = ds.getConnection()) {
             boolean readOnly = c.isReadOnly();
-            c.setReadOnly(true); // a sensor only looks
+            boolean autoCommit = c.getAutoCommit();
+            // A sensor only looks. The driver makes a connection read-only only inside a transaction (in
+            // auto-commit it is a mere hint), so the query runs in a read-only transaction that is rolled back.
+            c.setAutoCommit(false);
+            c.setReadOnly(true);
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setMaxRows(1);
                 try (ResultSet r = ps.executeQuery()) {
@@ -60,7 +64,9 @@ public final class SqlSensor extends Sensor {
                             : Poke.no("first cell " + cell);
                 }
             } finally {
+                c.rollback();
                 c.setReadOnly(readOnly);
+                c.setAutoCommit(autoCommit);
             }
         } catch (SQLException e) {
             // a wrong query does not get right by waiting
