@@ -395,6 +395,10 @@ public final class IngestTask extends MlTask {
         try (Connection c = ds.getConnection()) {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false); // PostgreSQL only streams (honours fetch size) inside a transaction
+            // This is Sluice's own database: an ingest reads it, never writes it, even if the query says so (a
+            // data-modifying CTE, or a COMMIT between statements that would outlive the rollback below). The
+            // driver begins each transaction READ ONLY while the flag is set; it goes back before the pool has it.
+            c.setReadOnly(true);
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setFetchSize(10_000);
                 if (incremental) {
@@ -424,9 +428,15 @@ public final class IngestTask extends MlTask {
                         Files.deleteIfExists(tmp);
                     }
                 }
+            } catch (java.sql.SQLException e) {
+                if ("25006".equals(e.getSQLState())) // read_only_sql_transaction
+                throw new TaskFailedException("query: source postgres reads Sluice's database and may not write to it: "
+                        + e.getMessage());
+                throw e;
             } finally {
                 c.rollback();
                 c.setAutoCommit(auto);
+                c.setReadOnly(false);
             }
         }
     }

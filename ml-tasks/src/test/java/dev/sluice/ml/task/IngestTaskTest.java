@@ -202,6 +202,37 @@ class IngestTaskTest {
     }
 
     @Test
+    void a_postgres_query_cannot_write_to_sluices_database() throws Exception {
+        DataSource ds = TestDb.dataSource();
+        try (Connection c = ds.getConnection()) {
+            c.createStatement().execute("CREATE TABLE IF NOT EXISTS ingest_guard (id int)");
+            c.createStatement().execute("TRUNCATE ingest_guard");
+            c.createStatement().execute("INSERT INTO ingest_guard VALUES (1), (2), (3)");
+        }
+        for (String query : List.of(
+                "WITH gone AS (DELETE FROM ingest_guard RETURNING id) SELECT id FROM gone",
+                "DELETE FROM ingest_guard; COMMIT; SELECT 1 AS id")) {
+            var ctx = TestTaskContext.task("ingest")
+                    .home(home)
+                    .service(DataSource.class, ds)
+                    .config("source", "postgres")
+                    .config("query", query)
+                    .build();
+            assertThatThrownBy(() -> ingest.execute(ctx))
+                    .as(query)
+                    .isInstanceOf(TaskFailedException.class)
+                    .hasMessageContaining("may not write");
+        }
+        try (Connection c = ds.getConnection();
+                ResultSet r = c.createStatement().executeQuery("SELECT count(*) FROM ingest_guard")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getLong(1)).as("rows left after both queries").isEqualTo(3);
+            assertThat(c.isReadOnly())
+                    .isFalse();
+        }
+    }
+
+    @Test
     void columns_no_task_can_use_are_refused_by_name_with_the_way_out() throws Exception {
         // A time of day is not a timestamp: it used to pass as one and could be neither a feature nor date parts.
         Path csv = home.resolve("visits.csv");
