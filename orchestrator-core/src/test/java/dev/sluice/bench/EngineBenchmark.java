@@ -319,7 +319,7 @@ public final class EngineBenchmark {
         for (int i = 0; i < n; i++) batch.add(task.instance(prefix + i));
         scheduler.scheduleBatch(batch, Instant.now());
         scheduler.triggerCheckForDueExecutions();
-        while (db.dsl().fetchOne("select count(*) from scheduled_tasks").get(0, Long.class) > 0) Thread.sleep(10);
+        untilNone(db, "select count(*) from scheduled_tasks");
     }
 
     static Dag unlimited(Dag d) {
@@ -347,7 +347,16 @@ public final class EngineBenchmark {
         String ids = runs.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
         String sql = "select count(*) from dag_run where id = any('{" + ids
                 + "}'::int8[]) and state in ('queued', 'running')";
-        while (db.dsl().fetchOne(sql).get(0, Long.class) > 0) Thread.sleep(10);
+        untilNone(db, sql);
+    }
+
+    /** Polls the count every 10 ms (first at once) until it is 0: the end is known within 10 ms of happening. */
+    static void untilNone(Database db, String countSql) {
+        org.awaitility.Awaitility.await()
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(10))
+                .atMost(Duration.ofMinutes(30))
+                .until(() -> db.dsl().fetchOne(countSql).get(0, Long.class) == 0);
     }
 
     static double median(List<Double> xs) {

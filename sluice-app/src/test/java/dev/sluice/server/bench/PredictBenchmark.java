@@ -362,21 +362,22 @@ public final class PredictBenchmark {
         // Distinct logical dates: a manual run's id is made from its date.
         Instant date = Instant.parse("2026-01-01T00:00:00Z").plusSeconds(RUNS.incrementAndGet());
         long run = app.engine.runs().createRun(dagId, "manual", date, null, null, params, "bench");
-        while (true) {
-            String state = app.db
-                    .dsl()
-                    .fetchOne("select state from dag_run where id = ?", run)
-                    .get(0, String.class);
-            if (state.equals("success")) return run;
-            if (state.equals("failed") || state.equals("cancelled"))
-                throw new IllegalStateException(dagId + " run " + state + ": "
-                        + app.db
+        String state = org.awaitility.Awaitility.await()
+                .pollInterval(Duration.ofMillis(200))
+                .atMost(Duration.ofHours(1))
+                .until(
+                        () -> app.db
                                 .dsl()
-                                .fetch(
-                                        "select task_id, state, error from task_instance where run_id = ? and state <> 'success'",
-                                        run));
-            Thread.sleep(200);
-        }
+                                .fetchOne("select state from dag_run where id = ?", run)
+                                .get(0, String.class),
+                        s -> s.equals("success") || s.equals("failed") || s.equals("cancelled"));
+        if (state.equals("success")) return run;
+        throw new IllegalStateException(dagId + " run " + state + ": "
+                + app.db
+                        .dsl()
+                        .fetch(
+                                "select task_id, state, error from task_instance where run_id = ? and state <> 'success'",
+                                run));
     }
 
     static List<Map<String, Object>> read(Path home, String sql) throws Exception {
