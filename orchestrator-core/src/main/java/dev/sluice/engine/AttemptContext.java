@@ -34,6 +34,8 @@ final class AttemptContext implements TaskContext {
     private final Set<String> secrets;
     private final CappedLog sink;
     private PrintWriter log;
+    /** When this attempt's task code was about to start: a rescheduled wait's first check time. */
+    private final Instant startedAt;
 
     AttemptContext(
             Claimed c,
@@ -62,6 +64,21 @@ final class AttemptContext implements TaskContext {
         this.clock = clock;
         this.services = services;
         this.attemptKey = attemptKey;
+        this.startedAt = clock.instant();
+    }
+
+    Instant startedAt() {
+        return startedAt;
+    }
+
+    @Override
+    public Instant firstCheckAt() {
+        return c.firstCheckAt();
+    }
+
+    @Override
+    public int rescheduleCount() {
+        return c.rescheduleCount();
     }
 
     @Override

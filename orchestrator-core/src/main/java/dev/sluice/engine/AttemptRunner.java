@@ -199,6 +199,25 @@ final class AttemptRunner {
         } catch (Throwable e) {
             if (e instanceof InterruptedException) Thread.interrupted();
             if (handle.isStopped()) return stopped(handle, workerId, def, e, ctx);
+            if (e instanceof dev.sluice.task.TaskRescheduleException again && ctx != null) {
+                java.time.Instant ended = clock.instant();
+                java.time.Instant next = ended.plus(again.nextCheckAfter());
+                String note = "rescheduled: " + Secrets.mask(String.valueOf(again.getMessage()), ctx.secrets())
+                        + "; next check at " + next;
+                ctx.log().println("[sluice] " + note);
+                java.time.Instant firstCheck = c.firstCheckAt() != null ? c.firstCheckAt() : ctx.startedAt();
+                return new Completion(
+                        c,
+                        workerId,
+                        Outcome.RESCHEDULED,
+                        null,
+                        note,
+                        null,
+                        ended,
+                        shown(ctx),
+                        null,
+                        new Completion.Reschedule(firstCheck, next));
+            }
             if (e instanceof dev.sluice.task.TaskSkippedException skip && ctx != null) {
                 String note = Secrets.mask(String.valueOf(skip.getMessage()), ctx.secrets());
                 ctx.log().println("[sluice] task skipped: " + note);

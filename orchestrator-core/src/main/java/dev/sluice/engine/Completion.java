@@ -18,7 +18,24 @@ record Completion(
         Integer exitCode,
         Instant endedAt,
         Map<String, Object> renderedConfig,
-        Long logBytes) {
+        Long logBytes,
+        Reschedule reschedule) {
+
+    /** For an attempt that ended rescheduled: when its wait began and when the next check is due. */
+    record Reschedule(Instant firstCheckAt, Instant nextCheckAt) {}
+
+    Completion(
+            Claimed claimed,
+            String workerId,
+            Outcome outcome,
+            Map<String, Object> output,
+            String error,
+            Integer exitCode,
+            Instant endedAt,
+            Map<String, Object> renderedConfig,
+            Long logBytes) {
+        this(claimed, workerId, outcome, output, error, exitCode, endedAt, renderedConfig, logBytes, null);
+    }
 
     /** An attempt whose log size is unknown (e.g. a lost worker's): retention then counts it by what it finds. */
     Completion(
@@ -34,6 +51,7 @@ record Completion(
     }
 
     Completion withLogBytes(Long bytes) {
-        return new Completion(claimed, workerId, outcome, output, error, exitCode, endedAt, renderedConfig, bytes);
+        return new Completion(
+                claimed, workerId, outcome, output, error, exitCode, endedAt, renderedConfig, bytes, reschedule);
     }
 }

@@ -94,11 +94,17 @@ final class CompletionRecorder {
             if (next == TaskState.QUEUED) readyAt = c.endedAt();
             if (next == TaskState.UP_FOR_RETRY) {
                 TaskDef def = graphs.dag(cl.dagVersionId()).task(cl.taskId());
-                readyAt = c.endedAt().plus(def.delayBeforeTry(cl.tryNumber() + 1));
-                if (earliestRetry == null || readyAt.isBefore(earliestRetry)) earliestRetry = readyAt;
+                // counted in tries spent: checks that ended rescheduled do not make the backoff grow
+                readyAt = c.endedAt().plus(def.delayBeforeTry(cl.triesSpent() + 1));
             }
-            // A handed-back attempt keeps its row (history) and its try number, so the task gets one more try.
-            int extraTries = next == TaskState.QUEUED ? 1 : 0;
+            if (next == TaskState.UP_FOR_RESCHEDULE) readyAt = c.reschedule().nextCheckAt();
+            // Both wake this engine when due (Worker.nextRetry); other engines find them at their next poll.
+            if (readyAt != null
+                    && next != TaskState.QUEUED
+                    && (earliestRetry == null || readyAt.isBefore(earliestRetry))) earliestRetry = readyAt;
+            // A handed-back attempt or a rescheduled check keeps its row (history) and its try number, so the task
+            // gets one more try: neither spends one.
+            int extraTries = next == TaskState.QUEUED || next == TaskState.UP_FOR_RESCHEDULE ? 1 : 0;
             finishes.add(new TaskInstanceRepository.Finish(
                     cl.tiId(),
                     cl.tryNumber(),
@@ -108,7 +114,8 @@ final class CompletionRecorder {
                     c.error(),
                     next == TaskState.SUCCESS ? Json.write(c.output() == null ? Map.of() : c.output()) : null,
                     readyAt,
-                    extraTries));
+                    extraTries,
+                    c.reschedule() == null ? null : c.reschedule().firstCheckAt()));
         }
         List<AttemptRepository.Ending> endings = new ArrayList<>(batch.size());
         for (Completion c : batch) {
@@ -130,7 +137,7 @@ final class CompletionRecorder {
         for (int i = 0; i < batch.size(); i++) {
             Completion c = batch.get(i);
             boolean recorded = won.contains(c.claimed().tiId());
-            if (recorded && events.active() && c.outcome() != Outcome.HANDED_BACK)
+            if (recorded && events.active() && c.outcome() != Outcome.HANDED_BACK && c.outcome() != Outcome.RESCHEDULED)
                 raiseTaskFinished(c, newStates.get(i));
             if (recorded && newStates.get(i).isTerminal()) {
                 finishedByRun
@@ -209,6 +216,7 @@ final class CompletionRecorder {
             case FAILED, TIMED_OUT, LOST ->
                 c.claimed().tryNumber() < c.claimed().maxTries() ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
             case HANDED_BACK -> TaskState.QUEUED;
+            case RESCHEDULED -> TaskState.UP_FOR_RESCHEDULE;
         };
     }
 }

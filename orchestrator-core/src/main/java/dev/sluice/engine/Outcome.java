@@ -19,7 +19,12 @@ public enum Outcome {
      * to its end as the task meant, so it is stored as a success (no attempt state of its own, no migration), and
      * the task instance becomes skipped.
      */
-    SKIPPED(AttemptState.SUCCESS);
+    SKIPPED(AttemptState.SUCCESS),
+    /**
+     * The task type asked to be checked again later ({@link dev.sluice.task.TaskRescheduleException}): the slot is
+     * given back and the task instance waits as up_for_reschedule, without spending a try.
+     */
+    RESCHEDULED(AttemptState.RESCHEDULED);
 
     final AttemptState attemptState;
 

@@ -15,7 +15,9 @@ public enum AttemptState {
     LOST,
     CANCELLED,
     /** A stopping worker gave it back; the task was queued again without spending a try. */
-    HANDED_BACK;
+    HANDED_BACK,
+    /** A sensor's check in reschedule mode found its condition unmet; the task waits as up_for_reschedule. */
+    RESCHEDULED;
 
     public boolean isTerminal() {
         return this != RUNNING;

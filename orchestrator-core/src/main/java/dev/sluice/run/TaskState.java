@@ -18,6 +18,12 @@ public enum TaskState {
     FAILED,
     /** Failed with tries left; claimable again once its retry delay has passed. */
     UP_FOR_RETRY,
+    /**
+     * A sensor in reschedule mode whose condition did not hold yet: it gave its worker slot back and waits, holding
+     * no slot and not counting toward {@code max_active_tasks}, until its next check time, when any node may claim
+     * it again. Not a failure and no try spent.
+     */
+    UP_FOR_RESCHEDULE,
     UPSTREAM_FAILED,
     SKIPPED,
     CANCELLED;
@@ -46,16 +52,19 @@ public enum TaskState {
     public Set<TaskState> allowedFrom() {
         return switch (this) {
             // cleared by an operator: any finished state may go back to pending
-            case PENDING -> EnumSet.of(SUCCESS, FAILED, UPSTREAM_FAILED, SKIPPED, CANCELLED, UP_FOR_RETRY, QUEUED);
+            case PENDING ->
+                EnumSet.of(
+                        SUCCESS, FAILED, UPSTREAM_FAILED, SKIPPED, CANCELLED, UP_FOR_RETRY, UP_FOR_RESCHEDULE, QUEUED);
             // from RUNNING: handed back by a stopping worker
             case QUEUED ->
                 EnumSet.of(PENDING, RUNNING, SUCCESS, FAILED, UPSTREAM_FAILED, SKIPPED, CANCELLED, UP_FOR_RETRY);
-            case RUNNING -> EnumSet.of(QUEUED, UP_FOR_RETRY);
+            // a claim takes any claimable state
+            case RUNNING -> EnumSet.copyOf(CLAIMABLE);
             // marking: an operator may set success or failed on any state
             case SUCCESS, FAILED -> EnumSet.complementOf(EnumSet.of(this));
-            case UP_FOR_RETRY -> EnumSet.of(RUNNING);
+            case UP_FOR_RETRY, UP_FOR_RESCHEDULE -> EnumSet.of(RUNNING);
             case UPSTREAM_FAILED, SKIPPED -> EnumSet.of(PENDING);
-            case CANCELLED -> EnumSet.of(PENDING, QUEUED, RUNNING, UP_FOR_RETRY);
+            case CANCELLED -> EnumSet.of(PENDING, QUEUED, RUNNING, UP_FOR_RETRY, UP_FOR_RESCHEDULE);
         };
     }
 
@@ -63,5 +72,9 @@ public enum TaskState {
         return next.allowedFrom().contains(this);
     }
 
-    public static final Set<TaskState> UNFINISHED = EnumSet.of(PENDING, QUEUED, RUNNING, UP_FOR_RETRY);
+    public static final Set<TaskState> UNFINISHED =
+            EnumSet.of(PENDING, QUEUED, RUNNING, UP_FOR_RETRY, UP_FOR_RESCHEDULE);
+
+    /** States a worker may claim from, once the instance's {@code ready_at} has come. */
+    public static final Set<TaskState> CLAIMABLE = EnumSet.of(QUEUED, UP_FOR_RETRY, UP_FOR_RESCHEDULE);
 }

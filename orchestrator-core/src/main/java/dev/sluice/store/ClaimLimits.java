@@ -108,7 +108,7 @@ final class ClaimLimits {
                 .fields("id", "pool", "dag_id", "ready_at")
                 .as(DSL.select(TASK_INSTANCE.ID, poolName, TASK_INSTANCE.DAG_ID, TASK_INSTANCE.READY_AT)
                         .from(TASK_INSTANCE)
-                        .where(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(), TaskState.UP_FOR_RETRY.dbName()))
+                        .where(TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(TaskState.CLAIMABLE)))
                         .and(TaskInstanceRepository.queueIn(queues))
                         .and(TASK_INSTANCE.READY_AT.le(now))
                         .and(poolName.notIn(fullPools))

@@ -64,18 +64,19 @@ public final class PoolRepository {
 
     public List<PoolUsage> usage() {
         var running = DSL.count().filterWhere(TASK_INSTANCE.STATE.eq(TaskState.RUNNING.dbName()));
-        var queued = DSL.count()
-                .filterWhere(TASK_INSTANCE.STATE.in(TaskState.QUEUED.dbName(), TaskState.UP_FOR_RETRY.dbName()));
+        var queued =
+                DSL.count().filterWhere(TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(TaskState.CLAIMABLE)));
         return dsl.select(POOL.NAME, POOL.SLOTS, POOL.DESCRIPTION, running, queued)
                 .from(POOL)
                 .leftJoin(TASK_INSTANCE)
                 .on(TASK_INSTANCE
                         .POOL
                         .eq(POOL.NAME)
-                        .and(TASK_INSTANCE.STATE.in(
-                                TaskState.RUNNING.dbName(),
-                                TaskState.QUEUED.dbName(),
-                                TaskState.UP_FOR_RETRY.dbName())))
+                        .and(TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(java.util.EnumSet.of(
+                                TaskState.RUNNING,
+                                TaskState.QUEUED,
+                                TaskState.UP_FOR_RETRY,
+                                TaskState.UP_FOR_RESCHEDULE)))))
                 .groupBy(POOL.NAME, POOL.SLOTS, POOL.DESCRIPTION)
                 .orderBy(POOL.NAME)
                 .fetch(r -> new PoolUsage(r.value1(), r.value2(), r.value3(), r.value4(), r.value5()));

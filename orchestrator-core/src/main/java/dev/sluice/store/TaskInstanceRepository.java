@@ -50,7 +50,50 @@ public final class TaskInstanceRepository {
             Instant dataIntervalEnd,
             Map<String, Object> params,
             long attemptKey,
-            String logPath) {}
+            String logPath,
+            Instant firstCheckAt,
+            int rescheduleCount) {
+
+        /** A claim outside a rescheduled wait. */
+        public Claimed(
+                long tiId,
+                long runKey,
+                String dagId,
+                String taskId,
+                int tryNumber,
+                int maxTries,
+                String runId,
+                long dagVersionId,
+                Instant logicalDate,
+                Instant dataIntervalStart,
+                Instant dataIntervalEnd,
+                Map<String, Object> params,
+                long attemptKey,
+                String logPath) {
+            this(
+                    tiId,
+                    runKey,
+                    dagId,
+                    taskId,
+                    tryNumber,
+                    maxTries,
+                    runId,
+                    dagVersionId,
+                    logicalDate,
+                    dataIntervalStart,
+                    dataIntervalEnd,
+                    params,
+                    attemptKey,
+                    logPath,
+                    null,
+                    0);
+        }
+
+        /** The tries this instance has spent: checks that ended rescheduled took a try number but no try. */
+        public int triesSpent() {
+            return tryNumber - rescheduleCount;
+        }
+    }
 
     /** Creates every task instance of a new run as pending, in one multi-row insert. */
     public void insertPending(DSLContext tx, long runKey, Dag dag) {
@@ -251,7 +294,10 @@ public final class TaskInstanceRepository {
         });
     }
 
-    /** One finished attempt's effect on its task instance. {@code readyAt}: null keeps the current one. */
+    /**
+     * One finished attempt's effect on its task instance. {@code readyAt}: null keeps the current one.
+     * {@code firstCheckAt}: for a check that ended rescheduled, when its wait began if the row has no such time yet.
+     */
     public record Finish(
             long tiId,
             int tryNumber,
@@ -261,16 +307,24 @@ public final class TaskInstanceRepository {
             String error,
             String outputJson,
             Instant readyAt,
-            int extraTries) {}
+            int extraTries,
+            Instant firstCheckAt) {}
 
     private static final String FINISH = """
             with f as (
                 update task_instance t
                 set state = f.state, ended_at = f.ended_at, error = f.error, output = f.output::jsonb,
-                    ready_at = coalesce(f.ready_at, t.ready_at), max_tries = t.max_tries + f.extra_tries
+                    ready_at = coalesce(f.ready_at, t.ready_at), max_tries = t.max_tries + f.extra_tries,
+                    -- a rescheduled wait keeps the time of its first check; a handed-back check goes on with the
+                    -- same wait; any other end closes the wait (a retry starts a new one)
+                    first_check_at = case f.state when 'up_for_reschedule' then coalesce(t.first_check_at,
+                                                                                         f.first_check_at)
+                                                  when 'queued' then t.first_check_at end,
+                    reschedule_count = t.reschedule_count + case when f.state = 'up_for_reschedule' then 1 else 0 end
                 from unnest(?::int8[], ?::int4[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[],
-                            ?::timestamptz[], ?::int4[])
-                     as f(id, try_number, worker_id, state, ended_at, error, output, ready_at, extra_tries)
+                            ?::timestamptz[], ?::int4[], ?::timestamptz[])
+                     as f(id, try_number, worker_id, state, ended_at, error, output, ready_at, extra_tries,
+                          first_check_at)
                 where t.id = f.id and t.state = 'running' and t.try_number = f.try_number
                   and t.worker_id = f.worker_id
                 returning t.id),
@@ -302,7 +356,7 @@ public final class TaskInstanceRepository {
         List<Integer> tries = new ArrayList<>(n), extra = new ArrayList<>(n);
         List<String> workers = new ArrayList<>(n), states = new ArrayList<>(n), errors = new ArrayList<>(n);
         List<String> outputs = new ArrayList<>(n);
-        List<Instant> ended = new ArrayList<>(n), ready = new ArrayList<>(n);
+        List<Instant> ended = new ArrayList<>(n), ready = new ArrayList<>(n), firstChecks = new ArrayList<>(n);
         for (Finish f : finishes) {
             ids.add(f.tiId());
             tries.add(f.tryNumber());
@@ -313,6 +367,7 @@ public final class TaskInstanceRepository {
             outputs.add(f.outputJson());
             ready.add(f.readyAt());
             extra.add(f.extraTries());
+            firstChecks.add(f.firstCheckAt());
         }
         tx.connection(c -> {
             try (var ps = c.prepareStatement(FINISH)) {
@@ -325,7 +380,8 @@ public final class TaskInstanceRepository {
                 ps.setArray(7, SqlArrays.texts(c, outputs));
                 ps.setArray(8, SqlArrays.times(c, ready));
                 ps.setArray(9, SqlArrays.ints(c, extra));
-                AttemptRepository.bindEndings(c, ps, 10, endings);
+                ps.setArray(10, SqlArrays.times(c, firstChecks));
+                AttemptRepository.bindEndings(c, ps, 11, endings);
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) won.add(rs.getLong(1));
                 }
@@ -354,13 +410,14 @@ public final class TaskInstanceRepository {
 
     private static final String CLAIM_RETURNING = """
             returning t.id, t.run_id, t.dag_id, t.task_id, t.try_number, t.max_tries, r.run_id, r.dag_version_id,
-                      r.logical_date, r.data_interval_start, r.data_interval_end, r.params::text""";
+                      r.logical_date, r.data_interval_start, r.data_interval_end, r.params::text, t.first_check_at,
+                      t.reschedule_count""";
 
     /** Oldest claimable first, locked without waiting: claimers never block each other nor take the same row. */
     private static final String CLAIM_PICK = """
             with picked as (
                 select id from task_instance
-                where state in ('queued', 'up_for_retry') and %s and ready_at <= ?::timestamptz
+                where state in ('queued', 'up_for_retry', 'up_for_reschedule') and %s and ready_at <= ?::timestamptz
                 order by ready_at, id
                 limit ?
                 for update skip locked)
@@ -426,7 +483,11 @@ public final class TaskInstanceRepository {
                                 end == null ? null : end.toInstant(),
                                 Json.map(rs.getString(12)),
                                 0L,
-                                logs.path(dagId, runId, taskId, tryNumber).toString()));
+                                logs.path(dagId, runId, taskId, tryNumber).toString(),
+                                rs.getTimestamp(13) == null
+                                        ? null
+                                        : rs.getTimestamp(13).toInstant(),
+                                rs.getInt(14)));
                     }
                 }
             }
@@ -451,7 +512,9 @@ public final class TaskInstanceRepository {
                     r.dataIntervalEnd(),
                     r.params(),
                     attemptIds.get(r.tiId()),
-                    r.logPath()));
+                    r.logPath(),
+                    r.firstCheckAt(),
+                    r.rescheduleCount()));
         }
         return claimed;
     }
@@ -561,6 +624,7 @@ public final class TaskInstanceRepository {
                         .setNull(TASK_INSTANCE.OUTPUT)
                         .setNull(TASK_INSTANCE.READY_AT)
                         .setNull(TASK_INSTANCE.WORKER_ID)
+                        .setNull(TASK_INSTANCE.FIRST_CHECK_AT)
                         .where(
                                 TASK_INSTANCE.RUN_ID.eq(runKey),
                                 TASK_INSTANCE.TASK_ID.eq(taskId),

@@ -93,4 +93,18 @@ public interface TaskContext {
 
     /** The attempt's database id, for lineage records. */
     long attemptKey();
+
+    /**
+     * When the current rescheduled wait began: the time of its first check, kept by the engine once an attempt
+     * ended with {@link TaskRescheduleException}; null on a wait's first check (and for every other task). A new
+     * try (a retry after failure, a clear) starts a new wait.
+     */
+    default Instant firstCheckAt() {
+        return null;
+    }
+
+    /** How many earlier checks of this task instance ended rescheduled, over all its tries. */
+    default int rescheduleCount() {
+        return 0;
+    }
 }
