@@ -44,6 +44,19 @@ class SensorConfigTest {
     }
 
     @Test
+    void reschedule_mode_is_accepted_on_every_sensor_type() {
+        Dag dag = new YamlDagParser(TYPES).parse("""
+                        id: s
+                        tasks:
+                          - { id: f, type: sensor.file, config: { path: x, mode: reschedule } }
+                          - { id: q, type: sensor.sql, config: { query: select 1, mode: " reschedule " } }
+                          - { id: h, type: sensor.http, config: { url: "http://x", mode: reschedule } }
+                          - { id: e, type: sensor.external_task, config: { dag_id: d, mode: "{{ params.m }}" } }
+                        """, "dags/s.yaml");
+        assertThat(dag.task("f").config()).containsEntry("mode", "reschedule");
+    }
+
+    @Test
     void bad_sensor_config_is_reported_at_its_line() {
         List<String> errors = errors("""
                 id: s
@@ -57,7 +70,7 @@ class SensorConfigTest {
                     config: { path: x, poke_interval: 500ms }
                   - id: resched
                     type: sensor.sql
-                    config: { query: select 1, mode: reschedule }
+                    config: { query: select 1, mode: sometimes }
                   - id: bad_interval
                     type: sensor.http
                     config: { url: "http://x", poke_interval: often, expect_status: 9 }
@@ -69,7 +82,8 @@ class SensorConfigTest {
         assertThat(line(errors, "must be at least 1s"))
                 .startsWith("dags/s.yaml:9")
                 .contains("poke_interval");
-        assertThat(line(errors, "mode: only poke is supported yet")).startsWith("dags/s.yaml:12");
+        assertThat(line(errors, "mode: expected poke or reschedule, got \"sometimes\""))
+                .startsWith("dags/s.yaml:12");
         assertThat(line(errors, "bad duration \"often\"")).startsWith("dags/s.yaml:15");
         assertThat(line(errors, "expect_status: expected an HTTP status")).startsWith("dags/s.yaml:15");
         assertThat(line(errors, "dag_id")).startsWith("dags/s.yaml:18");

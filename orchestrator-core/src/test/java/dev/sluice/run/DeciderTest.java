@@ -44,6 +44,9 @@ class DeciderTest {
         "ALL_SUCCESS, UPSTREAM_FAILED, SUCCESS, UPSTREAM_FAILED",
         "ALL_SUCCESS, SKIPPED, SUCCESS, SKIPPED",
         "ALL_SUCCESS, UP_FOR_RETRY, SUCCESS, PENDING",
+        // a sensor waiting between checks is unfinished: nothing downstream of it moves
+        "ALL_SUCCESS, UP_FOR_RESCHEDULE, SUCCESS, PENDING",
+        "ALL_SUCCESS, UP_FOR_RESCHEDULE, FAILED, UPSTREAM_FAILED",
         // all_failed
         "ALL_FAILED, FAILED, FAILED, QUEUED",
         "ALL_FAILED, FAILED, UPSTREAM_FAILED, QUEUED",
@@ -55,6 +58,7 @@ class DeciderTest {
         "ALL_DONE, SKIPPED, UPSTREAM_FAILED, QUEUED",
         "ALL_DONE, SUCCESS, RUNNING, PENDING",
         "ALL_DONE, UP_FOR_RETRY, SUCCESS, PENDING",
+        "ALL_DONE, UP_FOR_RESCHEDULE, SKIPPED, PENDING",
         // one_success
         "ONE_SUCCESS, SUCCESS, RUNNING, QUEUED",
         "ONE_SUCCESS, FAILED, RUNNING, PENDING",
@@ -66,6 +70,7 @@ class DeciderTest {
         "ONE_FAILED, UPSTREAM_FAILED, PENDING, QUEUED",
         "ONE_FAILED, SUCCESS, RUNNING, PENDING",
         "ONE_FAILED, SUCCESS, SKIPPED, SKIPPED",
+        "ONE_FAILED, UP_FOR_RESCHEDULE, SUCCESS, PENDING",
         // none_failed
         "NONE_FAILED, SUCCESS, SKIPPED, QUEUED",
         "NONE_FAILED, SUCCESS, RUNNING, PENDING",
@@ -75,6 +80,7 @@ class DeciderTest {
         "NONE_SKIPPED, SUCCESS, FAILED, QUEUED",
         "NONE_SKIPPED, SKIPPED, RUNNING, SKIPPED",
         "NONE_SKIPPED, SUCCESS, RUNNING, PENDING",
+        "NONE_SKIPPED, UP_FOR_RESCHEDULE, SUCCESS, PENDING",
         // none_failed_min_one_success: the join after a branch
         "NONE_FAILED_MIN_ONE_SUCCESS, SUCCESS, SKIPPED, QUEUED",
         "NONE_FAILED_MIN_ONE_SUCCESS, SKIPPED, SUCCESS, QUEUED",
@@ -88,6 +94,7 @@ class DeciderTest {
         // always
         "ALWAYS, PENDING, PENDING, QUEUED",
         "ALWAYS, FAILED, RUNNING, QUEUED",
+        "ALWAYS, UP_FOR_RESCHEDULE, PENDING, QUEUED",
     })
     void trigger_rules_follow_airflow(TriggerRule rule, TaskState a, TaskState b, TaskState expected) {
         assertThat(decideJoin(rule, a, b)).isEqualTo(expected);
@@ -286,6 +293,42 @@ class DeciderTest {
         assertThat(BranchChoice.problem("pick", Map.of(), allowed)).contains("wrote no \"next\"");
         assertThat(BranchChoice.problem("pick", Map.of("next", 3), allowed)).contains("expected a task id");
         assertThat(BranchChoice.ids(List.of(" a ", ""))).containsExactly("a");
+    }
+
+    @Test
+    void a_run_is_not_finished_while_a_sensor_waits_for_its_next_check() {
+        var g = new DagGraph(dag(
+                "r",
+                1,
+                List.of(task("wait", "sensor.file", List.of(), Map.of()), task("other", "noop", List.of(), Map.of()))));
+        var d = Decider.decide(g, Map.of("wait", TaskState.UP_FOR_RESCHEDULE, "other", TaskState.SUCCESS));
+        assertThat(d.runFinished()).isFalse();
+        assertThat(d.changes()).isEmpty();
+        assertThat(TaskState.UP_FOR_RESCHEDULE.isTerminal()).isFalse();
+        assertThat(TaskState.UP_FOR_RESCHEDULE.isFailure()).isFalse();
+        assertThat(TaskState.UNFINISHED).contains(TaskState.UP_FOR_RESCHEDULE);
+        assertThat(TaskState.CLAIMABLE).contains(TaskState.UP_FOR_RESCHEDULE);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}: {2}")
+    @CsvSource({
+        // a check that finds its condition unmet, and the claim of its next check
+        "RUNNING, UP_FOR_RESCHEDULE, true",
+        "UP_FOR_RESCHEDULE, RUNNING, true",
+        // an operator may cancel, clear or mark a waiting sensor
+        "UP_FOR_RESCHEDULE, CANCELLED, true",
+        "UP_FOR_RESCHEDULE, PENDING, true",
+        "UP_FOR_RESCHEDULE, SUCCESS, true",
+        "UP_FOR_RESCHEDULE, FAILED, true",
+        // only a running check reschedules; the wait is not a retry and never goes straight to one
+        "QUEUED, UP_FOR_RESCHEDULE, false",
+        "PENDING, UP_FOR_RESCHEDULE, false",
+        "UP_FOR_RETRY, UP_FOR_RESCHEDULE, false",
+        "UP_FOR_RESCHEDULE, UP_FOR_RETRY, false",
+        "SKIPPED, UP_FOR_RESCHEDULE, false",
+    })
+    void reschedule_transitions(TaskState from, TaskState to, boolean allowed) {
+        assertThat(from.canMoveTo(to)).isEqualTo(allowed);
     }
 
     @Test
