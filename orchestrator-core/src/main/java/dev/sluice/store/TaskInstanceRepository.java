@@ -634,11 +634,17 @@ public final class TaskInstanceRepository {
     }
 
     public List<TaskSummary> summaries(DSLContext dsl, long runKey) {
-        return dsl.select(TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE, TASK_INSTANCE.TRY_NUMBER, TASK_INSTANCE.ERROR)
+        return dsl.select(
+                        TASK_INSTANCE.TASK_ID,
+                        TASK_INSTANCE.STATE,
+                        TASK_INSTANCE.TRY_NUMBER,
+                        TASK_INSTANCE.ERROR,
+                        TASK_INSTANCE.RESCHEDULE_COUNT)
                 .from(TASK_INSTANCE)
                 .where(TASK_INSTANCE.RUN_ID.eq(runKey))
                 .orderBy(TASK_INSTANCE.ID)
-                .fetch(r -> new TaskSummary(r.value1(), TaskState.fromDb(r.value2()), r.value3(), r.value4()));
+                .fetch(r ->
+                        new TaskSummary(r.value1(), TaskState.fromDb(r.value2()), r.value3(), r.value4(), r.value5()));
     }
 
     public static List<String> dbNames(Collection<TaskState> states) {

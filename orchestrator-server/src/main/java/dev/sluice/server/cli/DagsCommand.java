@@ -119,13 +119,25 @@ final class DagsCommand {
             try (SluiceApp app = SluiceApp.open(config, folder, engineConfig)) {
                 long runKey = startRun(app, dag, typed, queue);
                 RunState state;
-                while (!(state = app.engine.runs().runState(runKey)).isTerminal()) Thread.sleep(50);
+                Map<String, Integer> shownChecks = new java.util.HashMap<>();
+                long polls = 0;
+                while (!(state = app.engine.runs().runState(runKey)).isTerminal()) {
+                    // A sensor in reschedule mode may wait long between checks: say so once per check (text only,
+                    // --json prints one document), every second rather than at every 50 ms look at the run.
+                    if (!json && ++polls % 20 == 0)
+                        showRescheduled(app.engine.runs().summary(runKey), shownChecks);
+                    Thread.sleep(50);
+                }
                 var summary = app.engine.runs().summary(runKey);
                 if (json) {
                     Map<String, Object> tasks = new LinkedHashMap<>();
-                    summary.tasks()
-                            .forEach(t -> tasks.put(
-                                    t.taskId(), Map.of("state", t.state().dbName(), "attempts", t.attempts())));
+                    summary.tasks().forEach(t -> {
+                        Map<String, Object> task = new LinkedHashMap<>();
+                        task.put("state", t.state().dbName());
+                        task.put("attempts", t.attempts());
+                        if (t.rescheduled() > 0) task.put("rescheduled", t.rescheduled());
+                        tasks.put(t.taskId(), task);
+                    });
                     Map<String, Object> out = new LinkedHashMap<>();
                     out.put("run_id", summary.runId());
                     out.put("state", state.dbName());
@@ -135,10 +147,11 @@ final class DagsCommand {
                     System.out.printf("run %s: %s%n", summary.runId(), state.dbName());
                     summary.tasks()
                             .forEach(t -> System.out.printf(
-                                    "  %-30s %-16s attempts=%d%s%n",
+                                    "  %-30s %-17s attempts=%d%s%s%n",
                                     t.taskId(),
                                     t.state().dbName(),
                                     t.attempts(),
+                                    t.rescheduled() == 0 ? "" : " (" + t.rescheduled() + " rescheduled)",
                                     t.error() == null ? "" : "  " + firstLine(t.error())));
                 }
                 return state == RunState.SUCCESS ? 0 : 1;
@@ -186,6 +199,19 @@ final class DagsCommand {
                     .collect(dag.file(), dagFiles);
             new dev.sluice.engine.DagBundles(app.store).upload(collected);
             return collected.bundle();
+        }
+
+        /** Prints each sensor check that ended rescheduled once: the task, its state and what the check saw. */
+        private static void showRescheduled(
+                dev.sluice.engine.RunCoordinator.RunSummary summary, Map<String, Integer> shown) {
+            for (var t : summary.tasks()) {
+                if (t.state() != dev.sluice.run.TaskState.UP_FOR_RESCHEDULE) continue;
+                Integer before = shown.put(t.taskId(), t.rescheduled());
+                if (before != null && before == t.rescheduled()) continue;
+                System.out.printf(
+                        "  %-30s %-17s %s%n",
+                        t.taskId(), t.state().dbName(), t.error() == null ? "" : firstLine(t.error()));
+            }
         }
 
         private static String firstLine(String s) {

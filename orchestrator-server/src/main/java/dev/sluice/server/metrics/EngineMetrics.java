@@ -27,11 +27,16 @@ import org.jooq.impl.DSL;
  */
 public final class EngineMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** States a worker claims from once ready_at has come (TaskState.CLAIMABLE). */
+    private static final java.util.List<String> CLAIMABLE =
+            dev.sluice.store.TaskInstanceRepository.dbNames(dev.sluice.run.TaskState.CLAIMABLE);
+
     private final DSLContext dsl;
     private final AtomicLong queued = new AtomicLong(),
             runsQueued = new AtomicLong(),
             runsRunning = new AtomicLong(),
             tasksRunning = new AtomicLong(),
+            tasksRescheduled = new AtomicLong(),
             workers = new AtomicLong();
     private final Timer duration, lag;
     private final MultiGauge depthByQueue, workersByQueue, heartbeatAge;
@@ -40,9 +45,12 @@ public final class EngineMetrics {
     public EngineMetrics(DSLContext dsl) {
         this.dsl = dsl;
         Gauge.builder("sluice_task_queue_depth", queued, AtomicLong::get)
-                .description("Task instances queued or up for retry and ready to be claimed")
+                .description("Task instances queued, up for retry or up for reschedule and ready to be claimed")
                 .register(registry);
         Gauge.builder("sluice_tasks_running", tasksRunning, AtomicLong::get).register(registry);
+        Gauge.builder("sluice_tasks_up_for_reschedule", tasksRescheduled, AtomicLong::get)
+                .description("Sensors in reschedule mode waiting for their next check, holding no worker slot")
+                .register(registry);
         Gauge.builder("sluice_runs", runsQueued, AtomicLong::get)
                 .tag("state", "queued")
                 .register(registry);
@@ -126,7 +134,10 @@ public final class EngineMetrics {
                 ended = n.path("ended_at").asDouble(0);
         if (state.equals("running") && ready > 0 && started >= ready)
             lag.record(Duration.ofMillis((long) (started - ready)));
-        if ((state.equals("success") || state.equals("failed") || state.equals("up_for_retry"))
+        if ((state.equals("success")
+                        || state.equals("failed")
+                        || state.equals("up_for_retry")
+                        || state.equals("up_for_reschedule"))
                 && started > 0
                 && ended >= started) {
             duration.record(Duration.ofMillis((long) (ended - started)));
@@ -140,9 +151,7 @@ public final class EngineMetrics {
     private void scrapeQueuesAndNodes() {
         Map<String, Integer> depth = dsl.select(TASK_INSTANCE.QUEUE, DSL.count())
                 .from(TASK_INSTANCE)
-                .where(
-                        TASK_INSTANCE.STATE.in("queued", "up_for_retry"),
-                        TASK_INSTANCE.READY_AT.le(DSL.currentOffsetDateTime()))
+                .where(TASK_INSTANCE.STATE.in(CLAIMABLE), TASK_INSTANCE.READY_AT.le(DSL.currentOffsetDateTime()))
                 .groupBy(TASK_INSTANCE.QUEUE)
                 .fetchMap(TASK_INSTANCE.QUEUE, DSL.count());
         var queue = DSL.field("q", String.class);
@@ -181,11 +190,9 @@ public final class EngineMetrics {
     public String scrape() {
         queued.set(dsl.fetchCount(
                 TASK_INSTANCE,
-                TASK_INSTANCE
-                        .STATE
-                        .in("queued", "up_for_retry")
-                        .and(TASK_INSTANCE.READY_AT.le(DSL.currentOffsetDateTime()))));
+                TASK_INSTANCE.STATE.in(CLAIMABLE).and(TASK_INSTANCE.READY_AT.le(DSL.currentOffsetDateTime()))));
         tasksRunning.set(dsl.fetchCount(TASK_INSTANCE, TASK_INSTANCE.STATE.eq("running")));
+        tasksRescheduled.set(dsl.fetchCount(TASK_INSTANCE, TASK_INSTANCE.STATE.eq("up_for_reschedule")));
         var byState = dsl.select(DAG_RUN.STATE, DSL.count())
                 .from(DAG_RUN)
                 .where(DAG_RUN.STATE.in("queued", "running"))

@@ -70,13 +70,19 @@ public final class RunQueries {
             DeadlineQueries.DeadlineView deadline,
             List<TaskQueries.TaskInstanceView> tasks) {}
 
-    /** {@code waitingFor}: see {@link TaskQueries.TaskInstanceView}; left out of the answer when null. */
+    /**
+     * {@code waitingFor}, {@code nextCheckAt}: see {@link TaskQueries.TaskInstanceView}; left out of the answer when
+     * null.
+     */
     public record GridCell(
             String state,
             int tryNumber,
 
             @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-            String waitingFor) {}
+            String waitingFor,
+
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            Instant nextCheckAt) {}
 
     public record GridRun(
             String runId,
@@ -220,7 +226,8 @@ public final class RunQueries {
                             TASK_INSTANCE.TASK_ID,
                             TASK_INSTANCE.STATE,
                             TASK_INSTANCE.TRY_NUMBER,
-                            TASK_INSTANCE.QUEUE)
+                            TASK_INSTANCE.QUEUE,
+                            TASK_INSTANCE.READY_AT)
                     .from(TASK_INSTANCE)
                     .where(TASK_INSTANCE.RUN_ID.in(keys))
                     .fetch();
@@ -232,7 +239,10 @@ public final class RunQueries {
                     .put(
                             x.value2(),
                             new GridCell(
-                                    x.value3(), x.value4(), TaskQueries.waitingFor(x.value3(), x.value5(), served))));
+                                    x.value3(),
+                                    x.value4(),
+                                    TaskQueries.waitingFor(x.value3(), x.value5(), served),
+                                    "up_for_reschedule".equals(x.value3()) ? t(x.value6()) : null)));
         }
         List<GridRun> runs = page.stream()
                 .map(r -> new GridRun(

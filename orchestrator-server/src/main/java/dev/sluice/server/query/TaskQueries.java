@@ -51,7 +51,8 @@ public final class TaskQueries {
     }
 
     /** States in which a task waits for a worker of its queue to claim it. */
-    private static final java.util.Set<String> CLAIMABLE = java.util.Set.of("queued", "up_for_retry");
+    private static final java.util.Set<String> CLAIMABLE =
+            java.util.Set.copyOf(dev.sluice.store.TaskInstanceRepository.dbNames(dev.sluice.run.TaskState.CLAIMABLE));
 
     /**
      * The queues some live worker serves: not stopped, heartbeat recent by the database's clock (every node's
@@ -88,7 +89,10 @@ public final class TaskQueries {
     /**
      * {@code waitingFor} says why a queued task is not running when nobody can run it (no live worker serves
      * its {@code queue}); null otherwise. {@code stateReason} says why a task is in its state when the state alone
-     * does not: a task skipped because a branch task chose other paths; null otherwise.
+     * does not: a task skipped because a branch task chose other paths, a sensor that timed out with
+     * {@code soft_fail}, a sensor waiting for its next check ({@code up_for_reschedule}, with {@code nextCheckAt}:
+     * when its wait ends and it is claimable again); null otherwise. {@code rescheduleCount}: checks that ended
+     * rescheduled, each an attempt (a try number) that spent no try.
      */
     public record TaskInstanceView(
             String taskId,
@@ -106,7 +110,9 @@ public final class TaskQueries {
             String queue,
             String waitingFor,
             DeadlineQueries.DeadlineView deadline,
-            String stateReason) {}
+            String stateReason,
+            Instant nextCheckAt,
+            int rescheduleCount) {}
 
     public record AttemptView(
             int tryNumber,
@@ -134,6 +140,8 @@ public final class TaskQueries {
             String waitingFor,
             DeadlineQueries.DeadlineView deadline,
             String stateReason,
+            Instant nextCheckAt,
+            int rescheduleCount,
             List<AttemptView> attempts) {}
 
     /**
@@ -225,9 +233,15 @@ public final class TaskQueries {
         Instant started = RunQueries.t(r.get(TASK_INSTANCE.STARTED_AT)),
                 ended = RunQueries.t(r.get(TASK_INSTANCE.ENDED_AT));
         TaskDef def = dag.task(r.get(TASK_INSTANCE.TASK_ID));
+        String state = r.get(TASK_INSTANCE.STATE);
+        // A waiting sensor's and a skipped task's error column holds a note, not an error: shown as the reason.
+        String note = r.get(TASK_INSTANCE.ERROR);
+        boolean rescheduled = TaskState.UP_FOR_RESCHEDULE.dbName().equals(state);
+        String reason = skips.reason(r.get(TASK_INSTANCE.TASK_ID), state);
+        if (reason == null && (rescheduled || "skipped".equals(state)) && note != null) reason = note;
         return new TaskInstanceView(
                 r.get(TASK_INSTANCE.TASK_ID),
-                r.get(TASK_INSTANCE.STATE),
+                state,
                 r.get(TASK_INSTANCE.TRY_NUMBER),
                 r.get(TASK_INSTANCE.MAX_TRIES),
                 started,
@@ -236,14 +250,16 @@ public final class TaskQueries {
                         ? Duration.between(started, ended).toMillis()
                         : null,
                 r.get(TASK_INSTANCE.WORKER_ID),
-                r.get(TASK_INSTANCE.ERROR),
+                rescheduled ? null : note,
                 Json.map(r.get(TASK_INSTANCE.OUTPUT)),
                 def == null ? null : def.type(),
                 null,
                 r.get(TASK_INSTANCE.QUEUE),
                 waitingFor(r.get(TASK_INSTANCE.STATE), r.get(TASK_INSTANCE.QUEUE), served),
                 deadlines.get(r.get(TASK_INSTANCE.TASK_ID)),
-                skips.reason(r.get(TASK_INSTANCE.TASK_ID), r.get(TASK_INSTANCE.STATE)));
+                reason,
+                rescheduled ? RunQueries.t(r.get(TASK_INSTANCE.READY_AT)) : null,
+                r.get(TASK_INSTANCE.RESCHEDULE_COUNT));
     }
 
     private Record row(String dagId, String runId, String taskId) {
@@ -296,6 +312,8 @@ public final class TaskQueries {
                 v.waitingFor(),
                 v.deadline(),
                 v.stateReason(),
+                v.nextCheckAt(),
+                v.rescheduleCount(),
                 attempts);
     }
 
