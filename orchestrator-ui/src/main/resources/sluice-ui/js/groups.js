@@ -32,7 +32,7 @@ export function countStates(ids, stateOf) {
   return counts;
 }
 
-const ORDER = ['failed', 'upstream_failed', 'up_for_retry', 'running', 'queued', 'pending', 'cancelled', 'success', 'skipped', 'none'];
+const ORDER = ['failed', 'upstream_failed', 'up_for_retry', 'running', 'up_for_reschedule', 'queued', 'pending', 'cancelled', 'success', 'skipped', 'none'];
 
 /** The state a group is coloured by: the most pressing of its tasks' (a failure shows through the group). */
 export function groupState(counts) {

@@ -2,16 +2,18 @@
 import { h } from './dom.js';
 
 const ICONS = {
-  success: '✓', failed: '✕', running: '▶', queued: '…', pending: '○', up_for_retry: '↻',
+  success: '✓', failed: '✕', running: '▶', queued: '…', pending: '○', up_for_retry: '↻', up_for_reschedule: '◔',
   upstream_failed: '⤓', skipped: '»', cancelled: '⊘', none: '·',
 };
-const LABELS = { up_for_retry: 'up for retry', upstream_failed: 'upstream failed', none: 'no run' };
+const LABELS = { up_for_retry: 'up for retry', up_for_reschedule: 'up for reschedule', upstream_failed: 'upstream failed', none: 'no run' };
 
-export const TASK_STATES = ['pending', 'queued', 'running', 'success', 'failed', 'up_for_retry', 'upstream_failed', 'skipped', 'cancelled'];
+export const TASK_STATES = ['pending', 'queued', 'running', 'success', 'failed', 'up_for_retry', 'up_for_reschedule', 'upstream_failed', 'skipped', 'cancelled'];
 export const RUN_STATES = ['queued', 'running', 'success', 'failed', 'cancelled'];
 export const TERMINAL = new Set(['success', 'failed', 'upstream_failed', 'skipped', 'cancelled']);
 
 export const icon = (s) => ICONS[s] || '?';
+/** States drawn with dark text on their (light) colour. */
+export const DARK_TEXT = new Set(['pending', 'up_for_retry', 'none']);
 export const label = (s) => LABELS[s] || s || 'no run';
 
 /** Colours as hex for canvas libraries (cytoscape, chart.js), read from the CSS so there is one source. */

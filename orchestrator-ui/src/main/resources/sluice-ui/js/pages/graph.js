@@ -3,7 +3,7 @@
 import { get, enc } from '../api.js';
 import { h, toast, debounce, time } from '../dom.js';
 import { link, go } from '../router.js';
-import { colour, icon, label, badge, legend, deadlineMarker } from '../states.js';
+import { colour, icon, label, badge, legend, deadlineMarker, DARK_TEXT } from '../states.js';
 import { onEvent } from '../events.js';
 import { cytoscapeAndDagre } from '../lib.js';
 import { runPicker } from '../components/runpicker.js';
@@ -19,6 +19,8 @@ export async function graphTab({ dag, query, el }) {
 
   const { cytoscape, dagre } = await cytoscapeAndDagre();
   const states = {};
+  // Sensors waiting as up_for_reschedule: when their next check is due (from the run's snapshot).
+  const nextChecks = {};
   let deadlines = { run: null, tasks: {} };
   const groups = groupView(dag);
   let cy = null;
@@ -78,14 +80,14 @@ export async function graphTab({ dag, query, el }) {
         const s = states[t.task_id] || 'none';
         const n = cy.getElementById(t.task_id);
         const late = deadlines.tasks[t.task_id]?.state === 'missed';
-        n.data({ bg: s === 'none' ? '#ffffff' : colour(s), fg: ['pending', 'up_for_retry', 'none'].includes(s) ? '#1d2330' : '#ffffff',
-          text: `${t.task_id}\n${icon(s)} ${label(s)}${late ? ' ⚠' : ''}`, state: s });
+        n.data({ bg: s === 'none' ? '#ffffff' : colour(s), fg: DARK_TEXT.has(s) ? '#1d2330' : '#ffffff',
+          text: `${t.task_id}\n${icon(s)} ${label(s)}${late ? ' ⚠' : ''}${nextCheckLine(t.task_id, s)}`, state: s });
       }
       for (const [g, ids] of groups.members) {
         if (!groups.collapsed(g)) continue;
         const counts = countStates(ids, (id) => states[id]);
         const s = groupState(counts);
-        cy.getElementById(groupKey(g)).data({ bg: s === 'none' ? '#ffffff' : colour(s), fg: ['pending', 'up_for_retry', 'none'].includes(s) ? '#1d2330' : '#ffffff',
+        cy.getElementById(groupKey(g)).data({ bg: s === 'none' ? '#ffffff' : colour(s), fg: DARK_TEXT.has(s) ? '#1d2330' : '#ffffff',
           text: `▸ ${g} (${ids.length})\n${countsIcons(counts) || ''}`, state: s });
       }
     });
@@ -94,7 +96,7 @@ export async function graphTab({ dag, query, el }) {
     box.dataset.nodes = cy.nodes().map((n) => n.id()).join(' ');
     const taskItem = (t) => h('li', { style: t.group ? { marginLeft: '1.5em' } : undefined }, picker.selected()
       ? h('a', { href: link('dags', dag.dag_id, 'runs', picker.selected(), 'tasks', t.task_id), 'data-task': t.task_id }, t.task_id, ' ', badge(states[t.task_id]),
-        deadlineMarker(deadlines.tasks[t.task_id]))
+        deadlineMarker(deadlines.tasks[t.task_id]), nextCheck(t.task_id))
       : h('span', t.task_id));
     // A group's line (a button that opens or closes it, with its counts), then its tasks while it is open.
     const items = [];
@@ -134,10 +136,25 @@ export async function graphTab({ dag, query, el }) {
       loading--;
     }
     for (const k of Object.keys(states)) delete states[k];
+    for (const k of Object.keys(nextChecks)) delete nextChecks[k];
     deadlines = { run: run?.deadline || null, tasks: {} };
-    if (run) for (const t of run.tasks) { states[t.task_id] = t.state; if (t.deadline) deadlines.tasks[t.task_id] = t.deadline; }
+    if (run) for (const t of run.tasks) {
+      states[t.task_id] = t.state;
+      if (t.deadline) deadlines.tasks[t.task_id] = t.deadline;
+      if (t.next_check_at) nextChecks[t.task_id] = t.next_check_at;
+    }
     paint();
     if (dirty && !loading) reload();
+  }
+
+  // A waiting sensor's next check: a line on its node, a time in the list beside its badge.
+  function nextCheckLine(id, s) {
+    const at = s === 'up_for_reschedule' && nextChecks[id];
+    return at ? `\nnext check ${new Date(at).toLocaleTimeString()}` : '';
+  }
+  function nextCheck(id) {
+    const at = states[id] === 'up_for_reschedule' && nextChecks[id];
+    return at ? h('span.small.next-check', { 'data-next-check': at }, ' next check ', time(at)) : null;
   }
 
   function fail(e) { toast('Graph: ' + e.message, 'err'); }
@@ -146,7 +163,14 @@ export async function graphTab({ dag, query, el }) {
   const off = onEvent((type, ev) => {
     if (type === 'resync') return reload();
     if (type === 'deadline' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) return reload();
-    if (type === 'task' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) { states[ev.task_id] = ev.state; if (loading) dirty = true; paint(); }
+    if (type === 'task' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) {
+      states[ev.task_id] = ev.state;
+      delete nextChecks[ev.task_id];
+      if (loading) dirty = true;
+      paint();
+      // The event says the state, not when the next check is: the run's snapshot does.
+      if (ev.state === 'up_for_reschedule') reload();
+    }
   });
   const cleanup = () => { off(); picker.off(); if (cy) cy.destroy(); };
   build();

@@ -89,7 +89,9 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
   const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
   const shortDate = (iso) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-  const title = (t, r, ti) => `${t} · ${label(ti.state)}${ti.try_number > 1 ? ` · attempt ${ti.try_number}` : ''} · run ${r.run_id}${ti.waiting_for ? ` · ${ti.waiting_for}` : ''}`;
+  const title = (t, r, ti) => `${t} · ${label(ti.state)}${ti.try_number > 1 ? ` · attempt ${ti.try_number}` : ''} · run ${r.run_id}${ti.waiting_for ? ` · ${ti.waiting_for}` : ''}${nextCheck(ti)}`;
+  // A sensor waiting as up_for_reschedule: when its next check is, once the grid has loaded it.
+  const nextCheck = (ti) => ti.state === 'up_for_reschedule' && ti.next_check_at ? ` · next check ${new Date(ti.next_check_at).toLocaleTimeString()}` : '';
 
   // Click opens the task instance; arrow keys move between cells (rows = tasks, columns = runs).
   wrap.addEventListener('click', (e) => {
@@ -122,7 +124,7 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
     } else if (type === 'task') {
       if (!run.tasks[ev.task_id]) return reload();
       // A task that left the queue waits for nobody; one that (re)entered it is judged at the next load.
-      Object.assign(run.tasks[ev.task_id], { state: ev.state, try_number: ev.try_number, waiting_for: undefined });
+      Object.assign(run.tasks[ev.task_id], { state: ev.state, try_number: ev.try_number, waiting_for: undefined, next_check_at: undefined });
       const g = groups.groupOf(ev.task_id);
       if (g && groups.collapsed(g)) {
         // The task is counted in its group's cell: recount that cell.

@@ -54,6 +54,8 @@ export async function taskPage({ params, query, main }) {
       h('dt', 'Ended'), h('dd', time(ti.ended_at)), h('dt', 'Duration'), h('dd', duration(ti.duration_ms ?? durationBetween(ti.started_at, ti.ended_at))),
       h('dt', 'Worker'), h('dd', ti.worker_id || '—'),
       ti.state_reason ? [h('dt', 'Why'), h('dd#task-state-reason', ti.state_reason)] : null,
+      ti.next_check_at ? [h('dt', 'Next check'), h('dd#task-next-check', time(ti.next_check_at))] : null,
+      ti.reschedule_count ? [h('dt', 'Rescheduled'), h('dd#task-reschedules', `${ti.reschedule_count} check${ti.reschedule_count === 1 ? '' : 's'} (no try spent)`)] : null,
       ti.deadline ? [h('dt', 'Deadline'), h('dd#task-deadline-state', time(ti.deadline.due_at), ' · ', deadlineMarker(ti.deadline, true))] : null,
       ti.error ? [h('dt', 'Error'), h('dd', h('pre.error-head', ti.error))] : null));
     attempts.replaceChildren(...(ti.attempts.length ? ti.attempts.map((a) => h('tr',
@@ -64,7 +66,7 @@ export async function taskPage({ params, query, main }) {
     trySel.replaceChildren(...(ti.attempts.length ? ti.attempts : [{ try_number: 1 }]).map((a) => h('option', { value: a.try_number, selected: a.try_number === tryNo }, '#' + a.try_number)));
     sections.forEach((s) => s.refresh());
   }
-  const attemptState = (s) => ({ timed_out: 'failed', lost: 'failed', handed_back: 'queued' }[s] || s);
+  const attemptState = (s) => ({ timed_out: 'failed', lost: 'failed', handed_back: 'queued', rescheduled: 'up_for_reschedule' }[s] || s);
 
   function actions() {
     const downstream = h('input#clear-downstream', { type: 'checkbox', checked: true });
