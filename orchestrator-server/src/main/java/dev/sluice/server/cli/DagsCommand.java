@@ -123,8 +123,8 @@ final class DagsCommand {
                 long polls = 0;
                 while (!(state = app.engine.runs().runState(runKey)).isTerminal()) {
                     // A sensor in reschedule mode may wait long between checks: say so once per check (text only,
-                    // --json prints one document), every second rather than at every 50 ms look at the run.
-                    if (!json && ++polls % 20 == 0)
+                    // --json prints one document), four times a second rather than at every 50 ms look at the run.
+                    if (!json && ++polls % 5 == 0)
                         showRescheduled(app.engine.runs().summary(runKey), shownChecks);
                     Thread.sleep(50);
                 }
@@ -201,16 +201,20 @@ final class DagsCommand {
             return collected.bundle();
         }
 
-        /** Prints each sensor check that ended rescheduled once: the task, its state and what the check saw. */
+        /**
+         * Prints a line for each sensor check that ended rescheduled since the last look: the task, the state it
+         * went to and what the check saw (still its note while the next check runs, so no check goes unsaid).
+         */
         private static void showRescheduled(
                 dev.sluice.engine.RunCoordinator.RunSummary summary, Map<String, Integer> shown) {
             for (var t : summary.tasks()) {
-                if (t.state() != dev.sluice.run.TaskState.UP_FOR_RESCHEDULE) continue;
-                Integer before = shown.put(t.taskId(), t.rescheduled());
-                if (before != null && before == t.rescheduled()) continue;
+                int before = shown.getOrDefault(t.taskId(), 0);
+                if (t.rescheduled() <= before) continue;
+                shown.put(t.taskId(), t.rescheduled());
+                if (t.error() == null || !t.error().startsWith("rescheduled:")) continue;
                 System.out.printf(
                         "  %-30s %-17s %s%n",
-                        t.taskId(), t.state().dbName(), t.error() == null ? "" : firstLine(t.error()));
+                        t.taskId(), dev.sluice.run.TaskState.UP_FOR_RESCHEDULE.dbName(), firstLine(t.error()));
             }
         }
 

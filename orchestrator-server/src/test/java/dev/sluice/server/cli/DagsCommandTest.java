@@ -55,6 +55,18 @@ class DagsCommandTest {
                   - { id: incremental, type: noop, depends_on: [pick], group: load }
                   - { id: join, type: noop, depends_on: [full, incremental], trigger_rule: none_failed_min_one_success }
                 """);
+        Files.writeString(dags.resolve("resched.yaml"), """
+                id: resched_dag
+                tasks:
+                  - id: wait
+                    type: sensor.file
+                    config:
+                      path: /nonexistent/sluice-cli-sensor/*.done
+                      mode: reschedule
+                      poke_interval: 1s
+                      timeout: 3s
+                      soft_fail: true
+                """);
         Files.writeString(dags.resolve("fails.yaml"), """
                 id: failing_dag
                 tasks:
@@ -129,6 +141,17 @@ class DagsCommandTest {
                 .isEqualTo(Map.of(
                         "boom", Map.of("state", "failed", "attempts", 2),
                         "after", Map.of("state", "upstream_failed", "attempts", 0)));
+    }
+
+    @Test
+    void test_shows_a_sensor_waiting_up_for_reschedule_and_its_checks() {
+        Result r = run("dags", "test", "resched_dag", "--dags", dags.toString());
+        // a soft-failed sensor is skipped: the run succeeds
+        assertThat(r.exit()).as(r.out()).isEqualTo(0);
+        assertThat(r.out())
+                .containsPattern("wait +up_for_reschedule +rescheduled: /nonexistent/sluice-cli-sensor does not exist;"
+                        + " next check at")
+                .containsPattern("wait +skipped +attempts=\\d+ \\(\\d+ rescheduled\\) +sensor timed out after 3s");
     }
 
     @Test
