@@ -134,7 +134,10 @@ public final class RunControl {
                         id,
                         to == RunState.SUCCESS
                                 ? TaskState.SUCCESS
-                                : s == TaskState.RUNNING ? TaskState.FAILED : TaskState.SKIPPED);
+                                // a sensor waiting for its next check is mid-work, as a running task is
+                                : s == TaskState.RUNNING || s == TaskState.UP_FOR_RESCHEDULE
+                                        ? TaskState.FAILED
+                                        : TaskState.SKIPPED);
             });
             for (TaskState s : Set.copyOf(changed.values())) {
                 tasks.mark(

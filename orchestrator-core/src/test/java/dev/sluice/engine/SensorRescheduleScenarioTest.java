@@ -140,6 +140,31 @@ class SensorRescheduleScenarioTest {
     }
 
     @Test
+    void a_cancel_or_a_mark_ends_a_waiting_sensor_and_no_check_follows() throws Exception {
+        String dag = h.fixture(engine, "sensor_reschedule_times_out");
+        long cancelled = h.trigger(engine, dag, Map.of());
+        long marked = h.trigger(engine, dag, Map.of());
+        for (long run : List.of(cancelled, marked))
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> h.taskStates(run).get("hard") == TaskState.UP_FOR_RESCHEDULE);
+        engine.control().cancel(cancelled);
+        engine.control().markRun(marked, RunState.FAILED);
+        assertThat(h.runState(cancelled)).isEqualTo(RunState.CANCELLED);
+        assertThat(h.taskStates(cancelled)).containsEntry("hard", TaskState.CANCELLED);
+        assertThat(h.runState(marked)).isEqualTo(RunState.FAILED);
+        // a sensor waiting for its next check is mid-work: failed, as a running task would be
+        assertThat(h.taskStates(marked)).containsEntry("hard", TaskState.FAILED);
+        int checks = h.attemptStates(cancelled, "hard").size();
+        // for longer than its next check was away (1 s): nobody claims it again
+        await().during(Duration.ofMillis(1500))
+                .atMost(Duration.ofSeconds(4))
+                .until(() -> h.attemptStates(cancelled, "hard").size() == checks);
+        // (a check that had just been claimed when the cancel came ends cancelled)
+        assertThat(h.attemptStates(cancelled, "hard")).allMatch(a -> a.equals("rescheduled") || a.equals("cancelled"));
+        assertThat(h.taskStates(cancelled)).containsEntry("hard", TaskState.CANCELLED);
+    }
+
+    @Test
     void another_engine_continues_the_wait_with_the_first_checks_deadline() throws Exception {
         try (EngineHarness own = new EngineHarness()) {
             Engine first = own.engine(own.config().withWorkerId("first-engine"), Clock.systemUTC());
