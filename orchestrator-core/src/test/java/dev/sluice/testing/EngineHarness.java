@@ -46,7 +46,12 @@ public final class EngineHarness implements AutoCloseable {
     }
 
     public Engine engine(EngineConfig config, Clock clock) {
-        Engine e = new Engine(db, types, config, clock, new Services()).start();
+        return engine(config, clock, new Services());
+    }
+
+    /** An engine whose task types see {@code services} (an object store, say). */
+    public Engine engine(EngineConfig config, Clock clock, Services services) {
+        Engine e = new Engine(db, types, config, clock, services).start();
         engines.add(e);
         return e;
     }
