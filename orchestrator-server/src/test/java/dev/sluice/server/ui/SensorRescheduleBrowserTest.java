@@ -40,6 +40,18 @@ class SensorRescheduleBrowserTest {
                   timeout: 1h
               - { id: after, type: noop, depends_on: [wait] }
             """;
+    static final String SOFT = """
+            id: ui_sensor_soft_fail
+            tasks:
+              - id: wait
+                type: sensor.file
+                config:
+                  path: /nonexistent/sluice-ui-sensor/*.done
+                  mode: reschedule
+                  poke_interval: 1s
+                  timeout: 2s
+                  soft_fail: true
+            """;
     private final ObjectMapper mapper = new ObjectMapper();
     private UiServer server;
     private Browser browser;
@@ -47,7 +59,7 @@ class SensorRescheduleBrowserTest {
     @BeforeAll
     void start() throws Exception {
         browser = new Browser();
-        server = UiServer.start(Map.of("ui_sensor_reschedule.yaml", DAG));
+        server = UiServer.start(Map.of("ui_sensor_reschedule.yaml", DAG, "ui_sensor_soft_fail.yaml", SOFT));
     }
 
     @AfterAll
@@ -115,6 +127,34 @@ class SensorRescheduleBrowserTest {
         assertThat(page.locator("#task-state-reason")).containsText("does not exist");
         assertThat(page.locator("#task-reschedules")).hasText("1 check (no try spent)");
         Browser.screenshot(page, "task-sensor-up-for-reschedule");
+        assertThat(browser.pageErrors).isEmpty();
+    }
+
+    @Test
+    void a_soft_failed_sensor_says_why_it_was_skipped() throws Exception {
+        String base = server.base();
+        Page page = Browser.signIn(browser.newPage(), base, "operator");
+        var created = page.request()
+                .post(
+                        base + "/api/v1/dags/ui_sensor_soft_fail/runs",
+                        RequestOptions.create().setHeader("Origin", base).setData(Map.of("params", Map.of())));
+        assertThat(created.status()).isEqualTo(201);
+        String run =
+                URLEncoder.encode(mapper.readTree(created.text()).get("run_id").asText(), StandardCharsets.UTF_8);
+        String taskUrl = base + "/api/v1/dags/ui_sensor_soft_fail/runs/" + run + "/tasks/wait";
+        JsonNode ti = await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> mapper.readTree(page.request().get(taskUrl).text()),
+                        t -> t.path("state").asText().equals("skipped"));
+        assertThat(ti.get("state_reason").asText())
+                .startsWith("sensor timed out after 2s (")
+                .contains("/nonexistent/sluice-ui-sensor does not exist");
+        assertThat(ti.get("next_check_at").isNull()).isTrue();
+        assertThat(ti.get("reschedule_count").asInt()).isGreaterThanOrEqualTo(2);
+
+        page.navigate(base + "/ui/#/dags/ui_sensor_soft_fail/runs/" + run + "/tasks/wait");
+        assertThat(page.locator("#task-state-reason")).containsText("sensor timed out after 2s");
+        assertThat(page.locator("#task-next-check")).hasCount(0);
         assertThat(browser.pageErrors).isEmpty();
     }
 }
