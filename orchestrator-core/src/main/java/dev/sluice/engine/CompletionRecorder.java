@@ -26,8 +26,12 @@ import org.jooq.impl.DSL;
  * One transaction per batch, not per task, is what lets thousands of tasks a second through.
  */
 final class CompletionRecorder {
-    /** What a recorded batch means for the engine: the earliest retry to wake up for, and whether work was queued. */
-    record Result(boolean queuedWork, Instant earliestRetry, int recorded, List<Claimed> claimed) {}
+    /**
+     * What a recorded batch means for the engine: the earliest retry or rescheduled check to wake up for, every
+     * such time ({@code readyLater}), and whether work was queued.
+     */
+    record Result(
+            boolean queuedWork, Instant earliestRetry, int recorded, List<Claimed> claimed, List<Instant> readyLater) {}
 
     private final DSLContext dsl;
     private final DagGraphs graphs;
@@ -85,6 +89,7 @@ final class CompletionRecorder {
         List<TaskInstanceRepository.Finish> finishes = new ArrayList<>(batch.size());
         List<TaskState> newStates = new ArrayList<>(batch.size());
         Instant earliestRetry = null;
+        List<Instant> readyLater = new ArrayList<>();
         for (Completion c : batch) {
             var cl = c.claimed();
             TaskState next = nextState(c);
@@ -99,9 +104,10 @@ final class CompletionRecorder {
             }
             if (next == TaskState.UP_FOR_RESCHEDULE) readyAt = c.reschedule().nextCheckAt();
             // Both wake this engine when due (Worker.nextRetry); other engines find them at their next poll.
-            if (readyAt != null
-                    && next != TaskState.QUEUED
-                    && (earliestRetry == null || readyAt.isBefore(earliestRetry))) earliestRetry = readyAt;
+            if (readyAt != null && next != TaskState.QUEUED) {
+                readyLater.add(readyAt);
+                if (earliestRetry == null || readyAt.isBefore(earliestRetry)) earliestRetry = readyAt;
+            }
             // A handed-back attempt or a rescheduled check keeps its row (history) and its try number, so the task
             // gets one more try: neither spends one.
             int extraTries = next == TaskState.QUEUED || next == TaskState.UP_FOR_RESCHEDULE ? 1 : 0;
@@ -155,7 +161,7 @@ final class CompletionRecorder {
         // Other engines may have free slots too, or this one claimed only part of what became ready: wake them,
         // unless this claim took every task that became ready here (the usual hand-off: one round trip saved).
         if (queued && !allClaimed(madeReady, claimed)) RunCoordinator.notifyWorkers(tx);
-        return new Result(queued, earliestRetry, batch.size(), claimed);
+        return new Result(queued, earliestRetry, batch.size(), claimed, readyLater);
     }
 
     /**

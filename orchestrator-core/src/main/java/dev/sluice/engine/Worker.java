@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +41,12 @@ final class Worker {
     private final CompletionQueue completions = new CompletionQueue();
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("sluice-task-", 0).factory());
-    private final AtomicReference<Instant> nextRetry = new AtomicReference<>();
+    /**
+     * When retries and rescheduled sensor checks recorded here come due: the claim loop wakes at the earliest, so
+     * each waits for its own time, not for the fallback poll. Due times are dropped as they pass.
+     */
+    private final ConcurrentSkipListSet<Instant> wakeAt = new ConcurrentSkipListSet<>();
+
     private volatile boolean claiming = true;
     private volatile boolean stopped;
     private Thread claimThread;
@@ -119,14 +124,17 @@ final class Worker {
 
     private Duration untilNextWake() {
         Duration d = config.pollInterval();
-        Instant retry = nextRetry.get();
-        if (retry != null) {
-            Duration toRetry = Duration.between(clock.instant(), retry);
-            if (toRetry.isNegative() || toRetry.isZero()) {
-                nextRetry.compareAndSet(retry, null);
-                return Duration.ZERO;
-            }
-            if (toRetry.compareTo(d) < 0) d = toRetry;
+        Instant now = clock.instant();
+        boolean due = false;
+        for (Instant first; (first = wakeAt.isEmpty() ? null : wakeAt.first()) != null && !first.isAfter(now); ) {
+            wakeAt.remove(first);
+            due = true;
+        }
+        if (due) return Duration.ZERO;
+        Instant next = wakeAt.isEmpty() ? null : wakeAt.first();
+        if (next != null) {
+            Duration toNext = Duration.between(now, next);
+            if (toNext.compareTo(d) < 0) d = toNext;
         }
         return d;
     }
@@ -166,9 +174,7 @@ final class Worker {
                     launched = r.claimed().size();
                 }
                 free.addAndGet(batch.size() + extra - launched);
-                if (r != null && r.earliestRetry() != null) {
-                    nextRetry.accumulateAndGet(r.earliestRetry(), (a, b) -> a == null || b.isBefore(a) ? b : a);
-                }
+                if (r != null) wakeAt.addAll(r.readyLater());
                 waiter.wake();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

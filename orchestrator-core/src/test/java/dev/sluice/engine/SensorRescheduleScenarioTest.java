@@ -140,6 +140,26 @@ class SensorRescheduleScenarioTest {
     }
 
     @Test
+    void the_engine_wakes_for_each_next_check_instead_of_waiting_for_its_poll() throws Exception {
+        Engine timed = h.engine(
+                h.config().withQueues(List.of("timed")).withPollInterval(Duration.ofSeconds(30)), Clock.systemUTC());
+        try {
+            String dag = h.fixture(timed, "sensor_reschedule_timed_wake");
+            Instant started = Instant.now();
+            long run = h.trigger(timed, dag, Map.of());
+            assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.FAILED);
+            // four checks a second apart, then the timeout: had any waited for the 30 s poll, not within 15 s
+            assertThat(Duration.between(started, Instant.now())).isLessThan(Duration.ofSeconds(15));
+            assertThat(h.attemptStates(run, "wait"))
+                    .hasSizeGreaterThanOrEqualTo(3)
+                    .contains("rescheduled");
+            assertThat(h.error(run, "wait")).contains("sensor timed out after 3s");
+        } finally {
+            timed.close();
+        }
+    }
+
+    @Test
     void a_cancel_or_a_mark_ends_a_waiting_sensor_and_no_check_follows() throws Exception {
         String dag = h.fixture(engine, "sensor_reschedule_times_out");
         long cancelled = h.trigger(engine, dag, Map.of());
