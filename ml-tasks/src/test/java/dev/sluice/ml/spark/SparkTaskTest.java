@@ -11,13 +11,21 @@ import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagValidationException;
 import dev.sluice.dag.YamlDagParser;
 import dev.sluice.engine.Engine;
+import dev.sluice.engine.EngineConfig;
+import dev.sluice.engine.Services;
 import dev.sluice.ml.Json;
+import dev.sluice.ml.artifact.Artifact;
+import dev.sluice.ml.artifact.ObjectArtifactStore;
 import dev.sluice.ml.python.TestVenv;
 import dev.sluice.run.RunState;
+import dev.sluice.storage.ObjectStore;
+import dev.sluice.storage.s3.MotoS3Server;
+import dev.sluice.storage.s3.S3ObjectStore;
 import dev.sluice.testing.EngineHarness;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +65,35 @@ class SparkTaskTest {
         System.clearProperty(SparkInstallation.JAVA_HOME_SETTING);
     }
 
+    /**
+     * The whole exchange on a real S3-compatible store (moto), served by a worker of its own on its own queue: the
+     * worker fetches the split from the bucket for the driver, and the dataset Spark writes goes back into it.
+     */
     @Test
     void a_pyspark_job_reads_the_preprocessed_split_and_writes_the_training_set_that_ml_train_fits() throws Exception {
+        MotoS3Server moto = MotoS3Server.get();
+        try (ObjectStore bucket = new S3ObjectStore(moto.client(), moto.newBucket(), "sluice")) {
+            Engine s3Worker = new Engine(
+                            h.db,
+                            h.types,
+                            EngineConfig.defaults(h.home)
+                                    .withQueues(List.of("spark_s3"))
+                                    .withWorkerId("spark-s3")
+                                    .withPollInterval(Duration.ofMillis(200))
+                                    .withHeartbeat(Duration.ofMillis(500))
+                                    .withDrainTimeout(Duration.ofSeconds(2)),
+                            Clock.systemUTC(),
+                            new Services().put(ObjectStore.class, bucket))
+                    .start();
+            try {
+                pipelineOnTheBucket(bucket);
+            } finally {
+                s3Worker.close();
+            }
+        }
+    }
+
+    private void pipelineOnTheBucket(ObjectStore bucket) throws Exception {
         StringBuilder csv = new StringBuilder("x,c,y\n");
         for (int i = 0; i < 400; i++)
             csv.append(i % 50)
@@ -85,6 +120,7 @@ class SparkTaskTest {
                 """);
         save("""
                 id: spark_pipeline
+                defaults: {queue: spark_s3}
                 tasks:
                   - {id: ingest, type: ml.ingest, config: {path: rows.csv}}
                   - {id: split, type: ml.split, depends_on: [ingest], config: {seed: 3}}
@@ -116,6 +152,9 @@ class SparkTaskTest {
         assertThat(thin.get("train")).asString().matches("sha256:[0-9a-f]{64}");
         long kept = ((Number) thin.get("train_rows")).longValue();
         assertThat(kept).isBetween(trainRows / 2 - 2, trainRows / 2 + 2);
+        // Spark's dataset is in the bucket, where ml.train (on the same worker) read it from.
+        assertThat(bucket.stat(ObjectArtifactStore.keyOf(Artifact.hashOf((String) thin.get("train")))))
+                .isPresent();
         // ml.train fitted exactly the rows the Spark job wrote.
         Map<String, Object> train = output(run, "train");
         assertThat(((Number) train.get("rows")).longValue()).isEqualTo(kept);
@@ -213,6 +252,37 @@ class SparkTaskTest {
         assertThat(h.awaitRun(run, RUN)).isEqualTo(RunState.FAILED);
         await().atMost(Duration.ofSeconds(30)).until(() -> tree.stream().noneMatch(SparkTaskTest::alive));
         assertThat(h.error(run, "forever")).containsIgnoringCase("timed out");
+    }
+
+    @Test
+    void a_dataset_folder_with_a_link_or_without_parquet_parts_is_refused_naming_the_output() throws Exception {
+        // What sluice.write_dataset records for a Spark DataFrame, written by hand (no Spark needed for the checks).
+        Files.writeString(h.home.resolve("folder.py"), """
+                import json, os, sys
+                res = os.path.join(os.environ["SLUICE_ATTEMPT_DIR"], "result")
+                folder = os.path.join(res, "files", "parts.parquet")
+                os.makedirs(folder)
+                if sys.argv[1] == "link":
+                    os.symlink("/etc/hostname", os.path.join(folder, "part-00000.parquet"))
+                else:
+                    open(os.path.join(folder, "_SUCCESS"), "w").close()
+                with open(os.path.join(res, "outputs.json"), "w") as f:
+                    json.dump({"rows": {"$artifact": {"path": "files/parts.parquet", "kind": "dataset"}}}, f)
+                """);
+        save("""
+                id: folder_dataset
+                defaults: {retries: 0}
+                params:
+                  how: {type: string, default: link}
+                tasks:
+                  - {id: t, type: python, config: {script: folder.py, args: ["{{ params.how }}"], python: "%s"}}
+                """.formatted(python));
+        long link = h.trigger(engine, "folder_dataset", Map.of("how", "link"));
+        assertThat(h.awaitRun(link, Duration.ofSeconds(60))).isEqualTo(RunState.FAILED);
+        assertThat(h.error(link, "t")).contains("rows").contains("part-00000.parquet' is a link");
+        long empty = h.trigger(engine, "folder_dataset", Map.of("how", "empty"));
+        assertThat(h.awaitRun(empty, Duration.ofSeconds(60))).isEqualTo(RunState.FAILED);
+        assertThat(h.error(empty, "t")).contains("output rows: the dataset folder holds no .parquet file");
     }
 
     @Test
