@@ -141,11 +141,17 @@ def read_dataset(ref: str):
 
 
 def write_dataset(df, key: str = "dataset") -> str:
-    """Writes a DataFrame as Parquet; it becomes this task's output ``key`` (an artifact ref) for ml.* tasks downstream."""
+    """Writes a DataFrame as Parquet; it becomes this task's output ``key`` (an artifact ref) for ml.* tasks downstream.
+
+    A pandas DataFrame is written by pandas; a Spark DataFrame (in a ``spark`` task) by Spark itself, as a folder of
+    part files that the worker merges into one dataset, so the rows never pass through the driver's memory."""
     _key(key, "output key")
     a = _a()
     tmp = a.files / f"{uuid.uuid4().hex[:12]}-{key}.parquet"
-    df.to_parquet(tmp, index=False)
+    if hasattr(df, "sparkSession") and hasattr(df, "write"):
+        df.write.parquet(str(tmp))
+    else:
+        df.to_parquet(tmp, index=False)
     rel = str(tmp.relative_to(a.result))
     a.update("outputs.json", key, {"$artifact": {"path": rel, "kind": "dataset", "media_type": "application/vnd.apache.parquet"}})
     return rel

@@ -118,8 +118,10 @@ final class AttemptFiles {
 
     private void storeArtifact(String key, Map<?, ?> spec, Map<String, Object> result, DuckDbFactory duck)
             throws Exception {
-        Path file = inside(key, spec.get("path"));
         String kind = String.valueOf(spec.get("kind") == null ? "file" : spec.get("kind"));
+        Path file = "dataset".equals(kind) && isFolder(key, spec.get("path"))
+                ? merged(key, insideFolder(key, spec.get("path")), duck)
+                : inside(key, spec.get("path"));
         String media = spec.get("media_type") instanceof String s ? s : "application/octet-stream";
         switch (kind) {
             case "dataset" -> {
@@ -242,6 +244,62 @@ final class AttemptFiles {
                     + "' is a link or not a regular file inside the attempt's result folder");
         }
         return file;
+    }
+
+    private boolean isFolder(String key, Object path) throws IOException, TaskFailedException {
+        if (!(path instanceof String p) || p.isBlank())
+            throw new TaskFailedException("outputs.json: " + key + ": $artifact.path is missing");
+        return Files.isDirectory(result().resolve(p).normalize(), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * A dataset written as a folder of Parquet part files (Spark's {@code df.write.parquet}), refused unless the
+     * folder and every file in it are real (no links) and inside {@code result/}.
+     */
+    private Path insideFolder(String key, Object path) throws IOException, TaskFailedException {
+        String p = (String) path;
+        Path root = result().toRealPath();
+        Path folder = root.resolve(p).normalize();
+        if (Path.of(p).isAbsolute()
+                || !folder.startsWith(root)
+                || !folder.toRealPath().startsWith(root)) {
+            throw new TaskFailedException(
+                    "outputs.json: " + key + ": path '" + p + "' is outside the attempt's result folder");
+        }
+        try (var walk = Files.walk(folder)) {
+            for (Path f : walk.toList()) {
+                if (Files.isSymbolicLink(f)) {
+                    throw new TaskFailedException("outputs.json: " + key + ": '" + root.relativize(f)
+                            + "' is a link; a dataset folder holds only its own files");
+                }
+            }
+        }
+        return folder;
+    }
+
+    /**
+     * One Parquet file of all the folder's {@code *.parquet} parts, in part-name order (so a dataset written twice
+     * is the same artifact): ml.* tasks read a dataset as one file. DuckDB streams the copy, spilling past its
+     * memory limit, so the dataset need not fit in memory.
+     */
+    private Path merged(String key, Path folder, DuckDbFactory duck) throws Exception {
+        long parts;
+        try (var walk = Files.walk(folder)) {
+            parts = walk.filter(f -> f.getFileName().toString().endsWith(".parquet") && Files.isRegularFile(f))
+                    .count();
+        }
+        if (parts == 0) throw new TaskFailedException("output " + key + ": the dataset folder holds no .parquet file");
+        Path target = folder.resolveSibling(folder.getFileName() + ".merged.parquet");
+        try (DuckDb db = duck.open()) {
+            db.exec("COPY (SELECT * FROM read_parquet("
+                    + DuckDb.literal(folder.toString() + "/**/*.parquet")
+                    + ")) TO " + DuckDb.literal(target.toString()) + " (FORMAT parquet)");
+        } catch (java.sql.SQLException ex) {
+            throw new TaskFailedException(
+                    "output " + key + ": the dataset folder is not readable as Parquet: " + ex.getMessage());
+        }
+        ctx.log().printf("output %s: %d Parquet part file(s) merged into one dataset%n", key, parts);
+        return target;
     }
 
     /** params.json and metrics.jsonl as an experiment record next to ml.train's; nothing when the task logged none. */
