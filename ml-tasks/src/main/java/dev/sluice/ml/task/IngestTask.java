@@ -152,7 +152,7 @@ public final class IngestTask extends MlTask {
             errors.add("bad_rows must be fail, skip or quarantine, got \"" + bad + "\"");
         }
         if ("jsonl".equals(source) && "quarantine".equals(bad))
-            errors.add("bad_rows: quarantine is supported for csv, http and kafka only");
+            errors.add("bad_rows: quarantine is supported for csv, http, kafka and kinesis only");
         Object cols = config.get("columns");
         if (cols != null && !(cols instanceof List) && !(cols instanceof Map)) {
             errors.add("columns must be a list of names or a mapping of name to type");

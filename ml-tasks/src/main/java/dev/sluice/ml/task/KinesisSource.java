@@ -84,7 +84,7 @@ final class KinesisSource {
                     "region",
                     FieldType.STRING,
                     null,
-                    "source kinesis: AWS region of the stream, e.g. eu-west-1; default: the worker's (AWS_REGION)."),
+                    "source kinesis: AWS region of the stream, e.g. eu-west-1; default: the stream ARN's, else the worker's (AWS_REGION)."),
             ConfigField.optional(
                     "endpoint",
                     FieldType.STRING,
@@ -154,6 +154,7 @@ final class KinesisSource {
         if (config.get("stream") == null || config.get("stream").toString().isBlank())
             errors.add("stream is required with source kinesis");
         if (config.get("shards") instanceof List<?> l) {
+            if (l.isEmpty()) errors.add("shards must list at least one shard; leave it out to read them all");
             for (Object s : l)
                 if (!Cfg.isTemplate(s) && shardId(s) == null)
                     errors.add("shards: \"" + s + "\" is not a shard id (shardId-000000000001, or 1)");
@@ -263,6 +264,8 @@ final class KinesisSource {
                 .credentialsProvider(credentials())
                 .overrideConfiguration(o -> o.apiCallTimeout(connectTimeout.multipliedBy(2)));
         if (cfg.has("region")) b.region(Region.of(cfg.str("region")));
+        else if (byArn && stream.split(":").length > 3 && !stream.split(":")[3].isEmpty())
+            b.region(Region.of(stream.split(":")[3])); // arn:aws:kinesis:REGION:account:stream/name
         if (cfg.has("endpoint")) {
             URI endpoint = URI.create(cfg.str("endpoint"));
             b.endpointOverride(endpoint);

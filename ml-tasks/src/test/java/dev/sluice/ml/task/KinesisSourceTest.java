@@ -241,6 +241,17 @@ class KinesisSourceTest {
         assertThat(ids(one)).containsExactly(11);
         assertThat(one.get("shards")).isEqualTo(Map.of(S1, summary(1, s1Last, s1Last)));
 
+        // By ARN, the region taken from it.
+        String arn;
+        try (KinesisClient c = server.client()) {
+            arn = c.describeStreamSummary(b -> b.streamName(stream))
+                    .streamDescriptionSummary()
+                    .streamARN();
+        }
+        Map<String, Object> byArn =
+                ingest.execute(kinesis(arn).config("region", null).build()).output();
+        assertThat(ids(byArn)).containsExactly(0, 1, 2, 10, 11);
+
         Map<String, Object> latest = ingest.execute(kinesis(stream)
                         .config("start_sequence_numbers", "latest")
                         .build())
