@@ -10,7 +10,6 @@ import dev.sluice.task.Durations;
 import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
 import dev.sluice.task.TaskFailedException;
-import dev.sluice.template.Secrets;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -19,34 +18,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
-import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
-import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
-import software.amazon.awssdk.services.kinesis.model.GetRecordsRequest;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
-import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
-import software.amazon.awssdk.services.kinesis.model.KinesisException;
-import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
-import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
-import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
 import software.amazon.awssdk.services.kinesis.model.Record;
-import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
@@ -135,18 +113,10 @@ final class KinesisSource {
 
     private final Cfg cfg;
     private final String stream;
-    private final boolean byArn;
-    private final Duration connectTimeout;
-    /** Credential values read from secrets: never logged, and masked in any message the service sends back. */
-    private final Set<String> hidden = new HashSet<>();
-
-    private String where;
 
     KinesisSource(Cfg cfg) throws TaskFailedException {
         this.cfg = cfg;
         this.stream = cfg.str("stream");
-        this.byArn = stream.startsWith("arn:");
-        this.connectTimeout = Durations.parse(cfg.str("connect_timeout"));
     }
 
     static List<String> validate(Map<String, Object> config) {
@@ -234,8 +204,8 @@ final class KinesisSource {
         Instant deadline = Instant.now().plus(Durations.parse(cfg.str("read_timeout")));
         Window window = window(ctx);
         try (RecordSpool spool = new RecordSpool(ctx, task, cfg, meta);
-                KinesisClient client = client()) {
-            List<ShardRead> reads = snapshot(ctx, client, window);
+                KinesisStream client = new KinesisStream(cfg)) {
+            List<ShardRead> reads = snapshot(client, window);
             ctx.log()
                     .printf(
                             "snapshot of stream %s taken: reading %d shard(s) %s%s%n",
@@ -254,64 +224,6 @@ final class KinesisSource {
                             spool.good(), bad, window == null ? "" : ", " + outside + " outside the window", stream);
             return bad;
         }
-    }
-
-    private KinesisClient client() throws TaskFailedException {
-        KinesisClientBuilder b = KinesisClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(connectTimeout)
-                        .socketTimeout(connectTimeout))
-                .credentialsProvider(credentials())
-                .overrideConfiguration(o -> o.apiCallTimeout(connectTimeout.multipliedBy(2)));
-        if (cfg.has("region")) b.region(Region.of(cfg.str("region")));
-        else if (byArn && stream.split(":").length > 3 && !stream.split(":")[3].isEmpty())
-            b.region(Region.of(stream.split(":")[3])); // arn:aws:kinesis:REGION:account:stream/name
-        if (cfg.has("endpoint")) {
-            URI endpoint = URI.create(cfg.str("endpoint"));
-            b.endpointOverride(endpoint);
-            where = HttpJsonSource.redact(endpoint);
-        }
-        try {
-            KinesisClient client = b.build();
-            if (where == null)
-                where = "region " + client.serviceClientConfiguration().region();
-            return client;
-        } catch (SdkClientException e) {
-            // The only thing a client build looks up is the region.
-            throw new TaskFailedException(
-                    "region: not set, and this worker has no default AWS region (AWS_REGION): " + hide(e.getMessage()));
-        }
-    }
-
-    /** Credentials from Sluice secrets when named, else the worker's default AWS chain (environment, profile, role). */
-    private AwsCredentialsProvider credentials() throws TaskFailedException {
-        if (!cfg.has("access_key_id_secret")) {
-            DefaultCredentialsProvider chain =
-                    DefaultCredentialsProvider.builder().build();
-            try {
-                chain.resolveCredentials(); // now, so that a missing one is said plainly, not with the chain's report
-            } catch (SdkClientException e) {
-                throw new TaskFailedException("no AWS credentials for stream " + stream
-                        + ": name Sluice secrets in access_key_id_secret and secret_access_key_secret, or give the"
-                        + " worker credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or a role)");
-            }
-            return chain;
-        }
-        String id = secret("access_key_id_secret");
-        String key = secret("secret_access_key_secret");
-        String token = cfg.has("session_token_secret") ? secret("session_token_secret") : null;
-        return StaticCredentialsProvider.create(
-                token == null ? AwsBasicCredentials.create(id, key) : AwsSessionCredentials.create(id, key, token));
-    }
-
-    private String secret(String field) throws TaskFailedException {
-        String name = cfg.str(field);
-        String v = Secrets.lookup(name);
-        if (v == null || v.isEmpty())
-            throw new TaskFailedException(
-                    field + ": secret " + name + " is not set on this worker (" + Secrets.ENV_PREFIX + name + ")");
-        hidden.add(v);
-        return v;
     }
 
     private record Window(Instant from, Instant to) {
@@ -336,8 +248,8 @@ final class KinesisSource {
      * The shards to read and where each starts and ends, fixed now: a shard created after this (by a reshard while
      * the read runs) holds only records written after the snapshot, and open shards get their end probe.
      */
-    private List<ShardRead> snapshot(TaskContext ctx, KinesisClient client, Window window) throws Exception {
-        List<Shard> all = listShards(client);
+    private List<ShardRead> snapshot(KinesisStream client, Window window) throws Exception {
+        List<Shard> all = client.shards();
         Map<String, Shard> byId = new LinkedHashMap<>();
         for (Shard s : all) byId.put(s.shardId(), s);
         List<String> wanted = new ArrayList<>(byId.keySet());
@@ -363,32 +275,16 @@ final class KinesisSource {
             if (start.equals("latest")) {
                 r.done = true; // nothing was written between the snapshot and itself
             } else {
-                r.iterator = iterator(client, id, start, window);
+                r.iterator = startIterator(client, id, start, window);
                 if (!closed) {
-                    r.probe = iterator(client, id, "probe", null);
+                    r.probe =
+                            client.iterator(id, ShardIteratorType.LATEST, null, null, "marking the end of shard " + id);
                     r.probeAskedAt = Instant.now();
                 }
             }
             reads.add(r);
         }
         return reads;
-    }
-
-    private List<Shard> listShards(KinesisClient client) throws TaskFailedException {
-        List<Shard> shards = new ArrayList<>();
-        String next = null;
-        do {
-            ListShardsRequest.Builder req = ListShardsRequest.builder();
-            if (next != null) req.nextToken(next); // a follow-up page names the stream by its token only
-            else if (byArn) req.streamARN(stream);
-            else req.streamName(stream);
-            ListShardsResponse page =
-                    call("listing the shards of stream " + stream, () -> client.listShards(req.build()));
-            shards.addAll(page.shards());
-            next = page.nextToken();
-        } while (next != null);
-        if (shards.isEmpty()) throw new TaskFailedException("stream " + stream + " at " + where + " has no shards");
-        return shards;
     }
 
     /** start_sequence_numbers per shard read; a shard named there must exist and be read. */
@@ -412,21 +308,14 @@ final class KinesisSource {
         return out;
     }
 
-    private String iterator(KinesisClient client, String shard, String start, Window window)
+    /** Where the shard's read starts: the window's start, else its start_sequence_numbers (earliest by default). */
+    private static String startIterator(KinesisStream client, String shard, String start, Window window)
             throws TaskFailedException {
-        GetShardIteratorRequest.Builder req = GetShardIteratorRequest.builder().shardId(shard);
-        if (byArn) req.streamARN(stream);
-        else req.streamName(stream);
-        if (start.equals("probe")) req.shardIteratorType(ShardIteratorType.LATEST);
-        else if (window != null && window.from() != null)
-            req.shardIteratorType(ShardIteratorType.AT_TIMESTAMP).timestamp(window.from());
-        else if (start.equals("earliest")) req.shardIteratorType(ShardIteratorType.TRIM_HORIZON);
-        else req.shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER).startingSequenceNumber(start);
-        String what = start.equals("probe")
-                ? "marking the end of shard " + shard
-                : "starting shard " + shard + (start.equals("earliest") ? "" : " at " + start);
-        return call(what + " of stream " + stream, () -> client.getShardIterator(req.build()))
-                .shardIterator();
+        String what = "starting shard " + shard;
+        if (window != null && window.from() != null)
+            return client.iterator(shard, ShardIteratorType.AT_TIMESTAMP, null, window.from(), what);
+        if (start.equals("earliest")) return client.iterator(shard, ShardIteratorType.TRIM_HORIZON, null, null, what);
+        return client.iterator(shard, ShardIteratorType.AT_SEQUENCE_NUMBER, start, null, what + " at " + start);
     }
 
     /** One shard's read: where it is, and what bounds it. */
@@ -481,7 +370,7 @@ final class KinesisSource {
     /** GetRecords on every shard in turn until each is done; returns how many records fell outside the window. */
     private long readShards(
             TaskContext ctx,
-            KinesisClient client,
+            KinesisStream client,
             List<ShardRead> reads,
             Window window,
             Instant deadline,
@@ -547,19 +436,14 @@ final class KinesisSource {
      * Asks the probe whether a record was written after the snapshot; its first record's sequence number is the
      * end. An empty answer means every record read so far, which existed before this call, is older than the end.
      */
-    private void askProbe(KinesisClient client, ShardRead r) throws Exception {
-        GetRecordsRequest.Builder req =
-                GetRecordsRequest.builder().shardIterator(r.probe).limit(1);
-        if (byArn) req.streamARN(stream);
+    private void askProbe(KinesisStream client, ShardRead r) throws Exception {
         GetRecordsResponse answer = null;
         while (answer == null) {
             try {
-                answer = attempt(
-                        "looking for the end of shard " + r.id + " of stream " + stream,
-                        () -> client.getRecords(req.build()));
-            } catch (Throttled e) {
+                answer = client.records(r.probe, 1, "looking for the end of shard " + r.id);
+            } catch (KinesisStream.Throttled e) {
                 Thread.sleep(THROTTLE_WAIT.toMillis());
-            } catch (Expired e) {
+            } catch (KinesisStream.Expired e) {
                 // Its position cannot be found again: stop rather than take records that may be newer than the end.
                 throw new TaskFailedException("the end of shard " + r.id + " of stream " + stream
                         + " was lost: its iterator expired (not asked for 5 minutes); run the task again");
@@ -578,7 +462,7 @@ final class KinesisSource {
     }
 
     /** Shard iterators expire after 5 minutes: asking a probe renews it (and may find its end). */
-    private void renewStaleProbes(KinesisClient client, List<ShardRead> reads) throws Exception {
+    private void renewStaleProbes(KinesisStream client, List<ShardRead> reads) throws Exception {
         Instant stale = Instant.now().minus(PROBE_RENEWAL);
         for (ShardRead r : reads) if (!r.done && r.probe != null && r.probeAskedAt.isBefore(stale)) askProbe(client, r);
     }
@@ -588,30 +472,19 @@ final class KinesisSource {
      * SDK's own retries: wait, and let the caller come back) or the iterator expired (renewed after the last record
      * read).
      */
-    private GetRecordsResponse getRecords(KinesisClient client, ShardRead r, Window window) throws Exception {
-        GetRecordsRequest.Builder req =
-                GetRecordsRequest.builder().shardIterator(r.iterator).limit(BATCH);
-        if (byArn) req.streamARN(stream);
+    private static GetRecordsResponse getRecords(KinesisStream client, ShardRead r, Window window) throws Exception {
         try {
-            return attempt("reading shard " + r.id + " of stream " + stream, () -> client.getRecords(req.build()));
-        } catch (Throttled e) {
+            return client.records(r.iterator, BATCH, "reading shard " + r.id);
+        } catch (KinesisStream.Throttled e) {
             Thread.sleep(THROTTLE_WAIT.toMillis());
             return null;
-        } catch (Expired e) {
-            r.iterator = r.position == null ? iterator(client, r.id, r.start, window) : after(client, r.id, r.position);
+        } catch (KinesisStream.Expired e) {
+            r.iterator = r.position == null
+                    ? startIterator(client, r.id, r.start, window)
+                    : client.iterator(
+                            r.id, ShardIteratorType.AFTER_SEQUENCE_NUMBER, r.position, null, "resuming shard " + r.id);
             return null;
         }
-    }
-
-    private String after(KinesisClient client, String shard, String sequenceNumber) throws TaskFailedException {
-        GetShardIteratorRequest.Builder req = GetShardIteratorRequest.builder()
-                .shardId(shard)
-                .shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER)
-                .startingSequenceNumber(sequenceNumber);
-        if (byArn) req.streamARN(stream);
-        else req.streamName(stream);
-        return call("resuming shard " + shard + " of stream " + stream, () -> client.getShardIterator(req.build()))
-                .shardIterator();
     }
 
     private static void add(RecordSpool spool, String shard, Record r, String keyColumn, boolean text)
@@ -662,73 +535,6 @@ final class KinesisSource {
         return true;
     }
 
-    /** Signals out of {@link #call}: the caller waits or renews instead of failing. */
-    private static final class Throttled extends Exception {
-        Throttled() {
-            super(null, null, false, false);
-        }
-    }
-
-    private static final class Expired extends Exception {
-        Expired() {
-            super(null, null, false, false);
-        }
-    }
-
-    private interface Call<T> {
-        T get() throws SdkException;
-    }
-
-    /**
-     * The SDK's exceptions, turned into task failures that say what was being done and where, credentials masked;
-     * a throttle or an expired iterator is thrown as such for the caller to wait or renew.
-     */
-    private <T> T attempt(String what, Call<T> action) throws TaskFailedException, Throttled, Expired {
-        try {
-            return action.get();
-        } catch (ProvisionedThroughputExceededException e) {
-            throw new Throttled();
-        } catch (ExpiredIteratorException e) {
-            throw new Expired();
-        } catch (ResourceNotFoundException e) {
-            throw new TaskFailedException(what + ": not found at " + where + ": "
-                    + hide(e.awsErrorDetails().errorMessage()));
-        } catch (KinesisException e) {
-            String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode() + ": ";
-            String message = e.awsErrorDetails() == null
-                    ? e.getMessage()
-                    : e.awsErrorDetails().errorMessage();
-            throw new TaskFailedException(what + " at " + where + " failed: " + code + hide(message));
-        } catch (ApiCallTimeoutException e) {
-            throw new TaskFailedException(what + ": no answer from Kinesis at " + where
-                    + " within twice connect_timeout " + Durations.format(connectTimeout)
-                    + " (is the endpoint up and reachable from this worker?)");
-        } catch (SdkClientException e) {
-            if (rootCause(e) instanceof java.io.IOException) {
-                throw new TaskFailedException(what + ": cannot reach Kinesis at " + where + " (" + hide(rootMessage(e))
-                        + "; is the endpoint right and reachable from this worker?)");
-            }
-            throw new TaskFailedException(what + " at " + where + " failed: " + hide(rootMessage(e)));
-        } catch (SdkException e) {
-            throw new TaskFailedException(what + " at " + where + " failed: " + hide(rootMessage(e)));
-        }
-    }
-
-    /** {@link #attempt} for callers that neither wait nor renew: a throttle or an expiry is then a failure. */
-    private <T> T call(String what, Call<T> action) throws TaskFailedException {
-        try {
-            return attempt(what, action);
-        } catch (Throttled e) {
-            throw new TaskFailedException(what + " at " + where + " failed: the shard's read throughput is exceeded");
-        } catch (Expired e) {
-            throw new TaskFailedException(what + " at " + where + " failed: the shard iterator expired");
-        }
-    }
-
-    private String hide(String message) {
-        return Secrets.mask(message, hidden);
-    }
-
     private static void checkStart(String key, Object v, List<String> errors) {
         if (Cfg.isTemplate(v) || WORDS.contains(String.valueOf(v).trim())) return;
         if (String.valueOf(v).trim().matches("\\d{1,128}")) return;
@@ -761,16 +567,5 @@ final class KinesisSource {
 
     private static Instant utc(String s) {
         return RecordSpool.utc(s.trim()).toInstant(ZoneOffset.UTC);
-    }
-
-    private static Throwable rootCause(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = rootCause(e);
-        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + t;
     }
 }
