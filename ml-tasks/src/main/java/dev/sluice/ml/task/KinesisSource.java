@@ -99,6 +99,9 @@ final class KinesisSource {
     /** Shard iterators expire after 5 minutes; a probe not asked for this long is renewed by asking it. */
     private static final Duration PROBE_RENEWAL = Duration.ofMinutes(4);
 
+    /** A throttled probe is asked again until shortly before it would expire: then its position is lost. */
+    private static final Duration PROBE_PATIENCE = Duration.ofSeconds(280);
+
     private static final Duration THROTTLE_WAIT = Duration.ofSeconds(1);
     private static final int BATCH = 10_000;
     private static final Pattern SHARD_ID = Pattern.compile("shardId-\\d{12}");
@@ -442,6 +445,11 @@ final class KinesisSource {
             try {
                 answer = client.records(r.probe, 1, "looking for the end of shard " + r.id);
             } catch (KinesisStream.Throttled e) {
+                // Waiting longer would let the probe expire (5 minutes after it was last asked) and lose the end.
+                if (Instant.now().isAfter(r.probeAskedAt.plus(PROBE_PATIENCE)))
+                    throw new TaskFailedException("the end of shard " + r.id + " of stream " + stream
+                            + " could not be found: its read throughput stayed exceeded for minutes (other consumers"
+                            + " of the shard?); run the task again");
                 Thread.sleep(THROTTLE_WAIT.toMillis());
             } catch (KinesisStream.Expired e) {
                 // Its position cannot be found again: stop rather than take records that may be newer than the end.
