@@ -63,6 +63,9 @@ final class KinesisStream implements AutoCloseable {
     private final Set<String> hidden = new HashSet<>();
 
     private final KinesisClient client;
+    /** The worker's credentials chain, when used: it may hold a refresh thread, and the client does not own it. */
+    private DefaultCredentialsProvider chain;
+
     private String where;
 
     KinesisStream(Cfg cfg) throws TaskFailedException {
@@ -95,6 +98,7 @@ final class KinesisStream implements AutoCloseable {
             return client;
         } catch (SdkClientException e) {
             // The only thing a client build looks up is the region.
+            if (chain != null) chain.close();
             throw new TaskFailedException(
                     "region: not set, and this worker has no default AWS region (AWS_REGION): " + hide(e.getMessage()));
         }
@@ -103,11 +107,11 @@ final class KinesisStream implements AutoCloseable {
     /** Credentials from Sluice secrets when named, else the worker's default AWS chain (environment, profile, role). */
     private AwsCredentialsProvider credentials() throws TaskFailedException {
         if (!cfg.has("access_key_id_secret")) {
-            DefaultCredentialsProvider chain =
-                    DefaultCredentialsProvider.builder().build();
+            chain = DefaultCredentialsProvider.builder().build();
             try {
                 chain.resolveCredentials(); // now, so that a missing one is said plainly, not with the chain's report
             } catch (SdkClientException e) {
+                chain.close();
                 throw new TaskFailedException("no AWS credentials for stream " + stream
                         + ": name Sluice secrets in access_key_id_secret and secret_access_key_secret, or give the"
                         + " worker credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or a role)");
@@ -176,6 +180,7 @@ final class KinesisStream implements AutoCloseable {
     @Override
     public void close() {
         client.close();
+        if (chain != null) chain.close();
     }
 
     private interface Call<T> {
