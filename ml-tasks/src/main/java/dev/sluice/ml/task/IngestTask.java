@@ -40,20 +40,22 @@ import javax.sql.DataSource;
 
 /**
  * ml.ingest: reads CSV, Parquet or JSON lines with DuckDB's readers, a query on the application's PostgreSQL, the
- * pages of an HTTP JSON API ({@link HttpJsonSource}) or a bounded batch of a Kafka topic ({@link KafkaSource}),
- * optionally reshapes it with SQL, and stores it as a Parquet dataset artifact. Malformed CSV rows (wrong column
- * count, values that do not parse as the declared type) and API or Kafka records that are not JSON objects or do
- * not fit the declared columns follow the bad_rows policy and are counted in the output.
+ * pages of an HTTP JSON API ({@link HttpJsonSource}), or a bounded batch of a Kafka topic ({@link KafkaSource}) or a
+ * Kinesis data stream ({@link KinesisSource}), optionally reshapes it with SQL, and stores it as a Parquet dataset
+ * artifact. Malformed CSV rows (wrong column count, values that do not parse as the declared type) and API, Kafka or
+ * Kinesis records that are not JSON objects or do not fit the declared columns follow the bad_rows policy and are
+ * counted in the output.
  */
 public final class IngestTask extends MlTask {
-    private static final List<String> SOURCES = List.of("csv", "parquet", "jsonl", "postgres", "http", "kafka");
+    private static final List<String> SOURCES =
+            List.of("csv", "parquet", "jsonl", "postgres", "http", "kafka", "kinesis");
     private static final List<ConfigField> FIELDS = with(concat(
             List.of(
                     ConfigField.optional(
                             "source",
                             FieldType.STRING,
                             null,
-                            "csv | parquet | jsonl | postgres | http | kafka; by default from the path's extension."),
+                            "csv | parquet | jsonl | postgres | http | kafka | kinesis; by default from the path's extension."),
                     ConfigField.optional(
                             "path",
                             FieldType.STRING,
@@ -83,7 +85,7 @@ public final class IngestTask extends MlTask {
                             "bad_rows",
                             FieldType.STRING,
                             "fail",
-                            "fail | skip | quarantine: what to do with CSV rows that do not parse, or http/kafka records that are not JSON objects or do not fit columns."),
+                            "fail | skip | quarantine: what to do with CSV rows that do not parse, or http/kafka/kinesis records that are not JSON objects or do not fit columns."),
                     ConfigField.optional(
                             "max_bad_rows",
                             FieldType.INTEGER,
@@ -101,7 +103,8 @@ public final class IngestTask extends MlTask {
                             null,
                             "Keep only rows whose timestamp in this column lies in the run's day: [logical date, +1 day).")),
             HttpJsonSource.FIELDS,
-            KafkaSource.FIELDS));
+            KafkaSource.FIELDS,
+            KinesisSource.FIELDS));
 
     @Override
     public String name() {
@@ -110,7 +113,7 @@ public final class IngestTask extends MlTask {
 
     @Override
     public String description() {
-        return "Read CSV, Parquet, JSON lines, a PostgreSQL query, an HTTP JSON API or a Kafka topic into a Parquet dataset artifact.";
+        return "Read CSV, Parquet, JSON lines, a PostgreSQL query, an HTTP JSON API, a Kafka topic or a Kinesis stream into a Parquet dataset artifact.";
     }
 
     @Override
@@ -123,13 +126,18 @@ public final class IngestTask extends MlTask {
         List<String> errors = new ArrayList<>(cacheErrors(config));
         Object source = config.get("source");
         if (source != null && !SOURCES.contains(source)) {
-            errors.add("source must be csv, parquet, jsonl, postgres, http or kafka, got \"" + source + "\"");
+            errors.add("source must be csv, parquet, jsonl, postgres, http, kafka or kinesis, got \"" + source + "\"");
         }
-        boolean records = "http".equals(source) || "kafka".equals(source);
+        boolean records = "http".equals(source) || "kafka".equals(source) || "kinesis".equals(source);
         if (records) {
             for (String k : List.of("path", "query"))
                 if (config.get(k) != null) errors.add(k + " is not used by source " + source);
-            errors.addAll("http".equals(source) ? HttpJsonSource.validate(config) : KafkaSource.validate(config));
+            errors.addAll(
+                    switch ((String) source) {
+                        case "http" -> HttpJsonSource.validate(config);
+                        case "kafka" -> KafkaSource.validate(config);
+                        default -> KinesisSource.validate(config);
+                    });
         } else {
             if ((config.get("path") == null) == (config.get("query") == null))
                 errors.add("exactly one of path or query is required");
@@ -137,13 +145,14 @@ public final class IngestTask extends MlTask {
             if (config.get("topic") != null || config.get("bootstrap_servers") != null) {
                 errors.add("topic and bootstrap_servers are for source kafka: set source: kafka");
             }
+            if (config.get("stream") != null) errors.add("stream is for source kinesis: set source: kinesis");
         }
         Object bad = config.getOrDefault("bad_rows", "fail");
         if (!List.of("fail", "skip", "quarantine").contains(bad)) {
             errors.add("bad_rows must be fail, skip or quarantine, got \"" + bad + "\"");
         }
         if ("jsonl".equals(source) && "quarantine".equals(bad))
-            errors.add("bad_rows: quarantine is supported for csv, http and kafka only");
+            errors.add("bad_rows: quarantine is supported for csv, http, kafka and kinesis only");
         Object cols = config.get("columns");
         if (cols != null && !(cols instanceof List) && !(cols instanceof Map)) {
             errors.add("columns must be a list of names or a mapping of name to type");
@@ -170,8 +179,10 @@ public final class IngestTask extends MlTask {
         if (config.get("path") == null
                 || "postgres".equals(source)
                 || "http".equals(source)
-                || "kafka".equals(source)) {
-            return "only file sources can be cached: a query, an API or a topic can change without Sluice seeing it";
+                || "kafka".equals(source)
+                || "kinesis".equals(source)) {
+            return "only file sources can be cached: a query, an API, a topic or a stream can change without Sluice"
+                    + " seeing it";
         }
         return null;
     }
@@ -234,6 +245,7 @@ public final class IngestTask extends MlTask {
                 case "postgres" -> readPostgres(ctx, cfg, db);
                 case "http" -> bad = new HttpJsonSource(cfg).read(ctx, this, db, out);
                 case "kafka" -> bad = new KafkaSource(cfg).read(ctx, this, db, out);
+                case "kinesis" -> bad = new KinesisSource(cfg).read(ctx, this, db, out);
                 default -> throw new TaskFailedException("unknown source " + source);
             }
             if (bad > 0 && cfg.has("max_bad_rows") && bad > cfg.lng("max_bad_rows")) {
@@ -287,10 +299,10 @@ public final class IngestTask extends MlTask {
                 + ") FROM input; or array_to_string(c, ' '), CAST(c AS VARCHAR), hour(c)");
     }
 
-    private static List<ConfigField> concat(List<ConfigField> own, List<ConfigField> http, List<ConfigField> kafka) {
+    @SafeVarargs
+    private static List<ConfigField> concat(List<ConfigField> own, List<ConfigField>... sources) {
         List<ConfigField> all = new ArrayList<>(own);
-        all.addAll(http);
-        all.addAll(kafka);
+        for (List<ConfigField> s : sources) all.addAll(s);
         return all;
     }
 

@@ -66,24 +66,24 @@ final class KafkaSource {
                     "from",
                     FieldType.STRING,
                     null,
-                    "source kafka: ISO-8601 start of a time window on record timestamps, inclusive."),
+                    "source kafka, kinesis: ISO-8601 start of a time window on record timestamps (kinesis: arrival times), inclusive."),
             ConfigField.optional(
-                    "to", FieldType.STRING, null, "source kafka: ISO-8601 end of the time window, exclusive."),
+                    "to", FieldType.STRING, null, "source kafka, kinesis: ISO-8601 end of the time window, exclusive."),
             ConfigField.optional(
                     "window",
                     FieldType.STRING,
                     null,
-                    "source kafka: logical_day reads records timestamped in the run's day: [logical date, +1 day)."),
+                    "source kafka, kinesis: logical_day reads records timestamped in the run's day: [logical date, +1 day)."),
             ConfigField.optional(
                     "format",
                     FieldType.STRING,
                     "json",
-                    "source kafka: json (each value a JSON object) | text (each value a string, in column value)."),
+                    "source kafka, kinesis: json (each value a JSON object) | text (each value a string, in column value)."),
             ConfigField.optional(
                     "key_column",
                     FieldType.STRING,
                     null,
-                    "source kafka: column to hold the record key as text; default: no key column."),
+                    "source kafka, kinesis: column to hold the record key (kinesis: partition key) as text; default: no key column."),
             ConfigField.optional(
                     "consumer",
                     FieldType.MAP,
@@ -93,9 +93,12 @@ final class KafkaSource {
                     "connect_timeout",
                     FieldType.DURATION,
                     "30s",
-                    "source kafka: time allowed to reach the brokers and look up the topic's partitions and offsets."),
+                    "source kafka, kinesis: time allowed to reach the brokers (the endpoint) and look up partitions and offsets (shards)."),
             ConfigField.optional(
-                    "read_timeout", FieldType.DURATION, "10m", "source kafka: time allowed for the whole read."));
+                    "read_timeout",
+                    FieldType.DURATION,
+                    "10m",
+                    "source kafka, kinesis: time allowed for the whole read."));
 
     /** Columns every row gets, after the value's fields. */
     static final String PARTITION = "_partition";

@@ -10,18 +10,14 @@ import dev.sluice.ml.data.DuckDb;
 import dev.sluice.ml.data.Rows;
 import dev.sluice.task.TaskContext;
 import dev.sluice.task.TaskFailedException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -215,7 +211,7 @@ class KafkaSourceTest {
         // Once the source has taken its snapshot, a producer keeps writing: these records are in the topic,
         // acknowledged,
         // before the first poll, so only the snapshot keeps them out.
-        TaskContext ctx = new ProducingAfterSnapshot(inner, () -> {
+        TaskContext ctx = new ActingOnLogLine(inner, "snapshot of topic", () -> {
             for (int i = 3; i < 7; i++) send("growing", i % 2, TIMES[1], "k" + i, "{\"n\": " + i + "}");
         });
 
@@ -367,122 +363,5 @@ class KafkaSourceTest {
                 .containsExactly("from must be before to", "format must be json or text, got \"avro\"");
         assertThat(ingest.validate(Map.of("topic", "t", "path", "x.csv")))
                 .containsExactly("topic and bootstrap_servers are for source kafka: set source: kafka");
-    }
-
-    /** Runs {@code afterSnapshot} once, when the source logs that its snapshot of the end offsets is taken. */
-    private static final class ProducingAfterSnapshot implements TaskContext {
-        interface Action {
-            void run() throws Exception;
-        }
-
-        private final TaskContext inner;
-        private final PrintWriter log;
-
-        ProducingAfterSnapshot(TaskContext inner, Action afterSnapshot) {
-            this.inner = inner;
-            this.log = new PrintWriter(
-                    new StringWriter() {
-                        private boolean done;
-
-                        @Override
-                        public void write(String s, int off, int len) {
-                            super.write(s, off, len);
-                            if (!done && getBuffer().indexOf("snapshot of topic") >= 0) {
-                                done = true;
-                                try {
-                                    afterSnapshot.run();
-                                } catch (Exception e) {
-                                    throw new IllegalStateException(e);
-                                }
-                            }
-                        }
-                    },
-                    true);
-        }
-
-        @Override
-        public String dagId() {
-            return inner.dagId();
-        }
-
-        @Override
-        public String runId() {
-            return inner.runId();
-        }
-
-        @Override
-        public long runKey() {
-            return inner.runKey();
-        }
-
-        @Override
-        public String taskId() {
-            return inner.taskId();
-        }
-
-        @Override
-        public int attempt() {
-            return inner.attempt();
-        }
-
-        @Override
-        public Instant logicalDate() {
-            return inner.logicalDate();
-        }
-
-        @Override
-        public Map<String, Object> params() {
-            return inner.params();
-        }
-
-        @Override
-        public Map<String, Object> config() {
-            return inner.config();
-        }
-
-        @Override
-        public Map<String, Map<String, Object>> upstreamOutputs() {
-            return inner.upstreamOutputs();
-        }
-
-        @Override
-        public PrintWriter log() {
-            return log;
-        }
-
-        @Override
-        public Path logFile() {
-            return inner.logFile();
-        }
-
-        @Override
-        public Path dagDirectory() {
-            return inner.dagDirectory();
-        }
-
-        @Override
-        public Path home() {
-            return inner.home();
-        }
-
-        @Override
-        public Clock clock() {
-            return inner.clock();
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return inner.isCancelled();
-        }
-
-        @Override
-        public long attemptKey() {
-            return inner.attemptKey();
-        }
-
-        @Override
-        public <T> Optional<T> service(Class<T> type) {
-            return inner.service(type);
-        }
     }
 }

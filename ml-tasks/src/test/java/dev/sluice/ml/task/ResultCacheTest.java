@@ -118,9 +118,12 @@ class ResultCacheTest {
                 .singleElement()
                 .asString()
                 .startsWith("cache: drift_baseline: last_success");
+        String refusal = "cache: only file sources can be cached: a query, an API, a topic or a stream can change"
+                + " without Sluice seeing it";
         assertThat(new IngestTask().validate(Map.of("cache", true, "source", "http", "url", "http://x")))
-                .contains(
-                        "cache: only file sources can be cached: a query, an API or a topic can change without Sluice seeing it");
+                .contains(refusal);
+        assertThat(new IngestTask().validate(Map.of("cache", true, "source", "kinesis", "stream", "s")))
+                .containsExactly(refusal);
         assertThat(new DeployTask().validate(Map.of())).isEmpty();
     }
 
