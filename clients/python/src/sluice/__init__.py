@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping, Optional
 __all__ = [
     "params", "context", "upstream", "read_dataset", "dataset_path", "write_dataset", "log_params",
     "log_metrics", "log_artifact", "output", "save_model", "SluiceError", "PROTOCOL",
+    "open_export", "torch_dataset", "tf_generator",
 ]
 
 PROTOCOL = 1
@@ -301,3 +302,29 @@ def save_model(onnx_path: str, input_schema: Mapping[str, str], problem: str, po
             "framework": framework, "label": label, "trained_on": trained_on}
     a.update("outputs.json", key, {"$artifact": {"path": rel, "kind": "model", "media_type": "application/onnx",
                                                  "model": meta}})
+
+
+def open_export(ref: str, filesystem: Any = None):
+    """An ``ml.export``'s manifest (features, label, classes, rows, seed, shards): see :mod:`sluice.exports`."""
+    from . import exports
+    return exports.open_export(ref, filesystem)
+
+
+def torch_dataset(ref: str, batch_size: int, shuffle: bool = True, seed: Optional[int] = None, epoch: int = 0,
+                  rank: Optional[int] = None, world_size: Optional[int] = None, drop_last: bool = False,
+                  filesystem: Any = None):
+    """A PyTorch IterableDataset of ``(features, label)`` batches over an ``ml.export`` (an upstream task id, or the
+    manifest's path or URI), each row once per epoch across DataLoader workers and ranks; see
+    :func:`sluice.exports.torch_dataset`."""
+    from . import exports
+    return exports.torch_dataset(ref, batch_size, shuffle=shuffle, seed=seed, epoch=epoch, rank=rank,
+                                 world_size=world_size, drop_last=drop_last, filesystem=filesystem)
+
+
+def tf_generator(ref: str, batch_size: int, shuffle: bool = True, seed: Optional[int] = None, epoch: int = 0,
+                 shard_index: int = 0, num_shards: int = 1, drop_last: bool = False, filesystem: Any = None):
+    """numpy batches over an ``ml.export`` for ``tf.data.Dataset.from_generator``, with ``output_signature``; see
+    :func:`sluice.exports.tf_generator`."""
+    from . import exports
+    return exports.tf_generator(ref, batch_size, shuffle=shuffle, seed=seed, epoch=epoch, shard_index=shard_index,
+                                num_shards=num_shards, drop_last=drop_last, filesystem=filesystem)

@@ -23,7 +23,7 @@ import java.util.Map;
  */
 final class SdkFiles {
     /** The SDK's files, relative to {@code clients/python/src}; SdkFilesTest checks the list against that folder. */
-    static final List<String> FILES = List.of("sluice/__init__.py");
+    static final List<String> FILES = List.of("sluice/__init__.py", "sluice/exports.py");
 
     private static final String ROOT = "sluice-sdk/";
 

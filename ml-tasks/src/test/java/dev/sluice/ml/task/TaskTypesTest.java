@@ -17,6 +17,7 @@ class TaskTypesTest {
             "ml.split",
             "ml.preprocess",
             "ml.feature",
+            "ml.export",
             "ml.train",
             "ml.evaluate",
             "ml.deploy",
