@@ -57,7 +57,7 @@ public final class DagBundleFiles {
         }
     }
 
-    private record Found(String path, Path file, long size, FileTime modified, Object key) {}
+    private record Found(String path, Path abs, Path file, long size, FileTime modified, Object key) {}
 
     private record Hashed(long size, FileTime modified, Object key, String sha256, boolean executable) {}
 
@@ -65,16 +65,53 @@ public final class DagBundleFiles {
      * @param dagFile  the DAG file whose folder is bundled
      * @param dagFiles every DAG file of the folder (loaded or broken): they belong to their own versions
      */
-    public synchronized Collected collect(Path dagFile, Set<Path> dagFiles) throws IOException, TooBig {
-        Path realRoot = root.toRealPath();
-        Path dir = dagFile.toAbsolutePath().normalize().getParent();
+    public Collected collect(Path dagFile, Set<Path> dagFiles) throws IOException, TooBig {
+        return scan(dagFiles).collect(dagFile);
+    }
+
+    /**
+     * One sync pass's view of the folder: each directory is walked once however many DAG files share it (a folder
+     * of 1,000 DAG files would otherwise be listed 1,000 times per pass).
+     *
+     * @param dagFiles every DAG file of the folder (loaded or broken): they belong to their own versions
+     */
+    public Scan scan(Set<Path> dagFiles) {
         Set<Path> skip = new java.util.HashSet<>();
         for (Path p : dagFiles) skip.add(p.toAbsolutePath().normalize());
-        // The DAG file itself too: its text is the version's source already, and a comment edit must not make a
-        // version.
-        skip.add(dagFile.toAbsolutePath().normalize());
-        List<Found> found = new ArrayList<>();
-        walk(dir, dir, realRoot, skip, found);
+        return new Scan(skip);
+    }
+
+    /** See {@link #scan}. */
+    public final class Scan {
+        private final Set<Path> skip;
+        private final Map<Path, List<Found>> walked = new HashMap<>();
+        private Path realRoot;
+
+        private Scan(Set<Path> skip) {
+            this.skip = skip;
+        }
+
+        public Collected collect(Path dagFile) throws IOException, TooBig {
+            synchronized (DagBundleFiles.this) {
+                if (realRoot == null) realRoot = root.toRealPath();
+                Path self = dagFile.toAbsolutePath().normalize();
+                Path dir = self.getParent();
+                List<Found> inDir = walked.get(dir);
+                if (inDir == null) {
+                    inDir = new ArrayList<>();
+                    walk(dir, dir, realRoot, skip, inDir);
+                    walked.put(dir, inDir);
+                }
+                // The DAG file itself too: its text is the version's source already, and a comment edit must not
+                // make a version.
+                List<Found> found =
+                        inDir.stream().filter(f -> !f.abs().equals(self)).toList();
+                return bundle(dir, found);
+            }
+        }
+    }
+
+    private Collected bundle(Path dir, List<Found> found) throws IOException, TooBig {
         long total = found.stream().mapToLong(Found::size).sum();
         if (total > maxBytes) {
             List<String> biggest = found.stream()
@@ -140,7 +177,7 @@ public final class DagBundleFiles {
             }
             if (!a.isRegularFile()) continue;
             String rel = dir.relativize(p).toString().replace(java.io.File.separatorChar, '/');
-            out.add(new Found(rel, file, a.size(), a.lastModifiedTime(), a.fileKey()));
+            out.add(new Found(rel, abs, file, a.size(), a.lastModifiedTime(), a.fileKey()));
         }
     }
 

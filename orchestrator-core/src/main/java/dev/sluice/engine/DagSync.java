@@ -38,6 +38,8 @@ public final class DagSync {
     static final Duration OWNER_GONE_AFTER = Duration.ofMinutes(1);
 
     private static final int MAX_SOURCE_ID = 1000;
+    /** DAGs stored per transaction: one commit for many, yet a lock on a few hundred DAG rows at most. */
+    private static final int SAVE_BATCH = 200;
 
     private final DagRepository dags;
     private final DagFolder loader;
@@ -46,14 +48,24 @@ public final class DagSync {
     private final Duration ownerGoneAfter;
     private final List<Consumer<Result>> listeners = new CopyOnWriteArrayList<>();
     private volatile Result last;
+    private final Map<String, Stored> stored = new java.util.HashMap<>();
+    private Map<String, List<String>> writtenErrors;
     private DagBundles bundles;
     private DagBundleFiles bundleFiles;
 
+    /**
+     * One pass: the source's DAGs with their stored versions, those stored anew this pass ({@code changed}), those
+     * this pass marked inactive because their file is gone ({@code retired}), and each broken file's errors.
+     */
     public record Result(
             Map<String, DagFolder.LoadedDag> dags,
             Map<String, Long> versionIds,
             List<String> changed,
+            List<String> retired,
             Map<String, List<String>> importErrors) {}
+
+    /** What this source last stored for a DAG: the parse (same object while the file is unchanged) and bundle. */
+    private record Stored(DagFolder.LoadedDag loaded, DagBundle bundle, long versionId) {}
 
     public DagSync(DagRepository dags, TaskTypeRegistry types, Path folder) {
         this(dags, types, folder, null, DagFileLimits.DEFAULT);
@@ -100,6 +112,15 @@ public final class DagSync {
         return this;
     }
 
+    /**
+     * Runs {@code syncNow} on {@code syncs} shortly after files in the folder change, so an edit is live in well
+     * under a second rather than at the next periodic pass. Close the handle to stop watching.
+     */
+    public AutoCloseable watch(java.util.concurrent.ScheduledExecutorService syncs, Runnable syncNow) {
+        DagFolderWatch w = DagFolderWatch.start(folder, syncs, syncNow);
+        return w != null ? w : () -> {};
+    }
+
     public void onSync(Consumer<Result> listener) {
         listeners.add(listener);
     }
@@ -116,10 +137,18 @@ public final class DagSync {
         return last;
     }
 
+    /**
+     * One pass over the folder. It runs every few seconds and on every file event, so an unchanged DAG costs no
+     * write: a DAG is saved only when its parse or files changed since this source stored it, or when the database
+     * no longer shows it as this source's at that version (another source took it over, an operator's restore).
+     */
     public synchronized Result sync() {
-        DagFolder.LoadResult loaded = loader.load();
+        long t0 = System.nanoTime();
         if (last == null) log.info("DAG source '{}': folder {}", sourceId, folder);
+        DagFolder.LoadResult loaded = loader.load();
+        long parsed = System.nanoTime();
         dags.touchSource(sourceId, canonical(folder).toString());
+        Map<String, Long> inDatabase = dags.activeVersionsOf(sourceId);
         Map<String, DagFolder.LoadedDag> owned = new TreeMap<>();
         Map<String, Long> versions = new LinkedHashMap<>();
         List<String> changed = new ArrayList<>();
@@ -127,51 +156,89 @@ public final class DagSync {
         Set<Path> dagFiles = new java.util.HashSet<>(loaded.importErrors().keySet());
         List<String> unbundled = new ArrayList<>();
         loaded.dags().values().forEach(d -> dagFiles.add(d.file()));
+        DagBundleFiles.Scan scan = bundles != null ? bundleFiles.scan(dagFiles) : null;
+        List<Pending> pending = new ArrayList<>();
         for (var e : loaded.dags().entrySet()) {
             var d = e.getValue();
             DagBundle bundle = null;
-            if (bundles != null) {
+            DagBundleFiles.Collected collected = null;
+            if (scan != null) {
                 try {
-                    var collected = bundleFiles.collect(d.file(), dagFiles);
-                    // Before the version row: a manifest must never name a file the store lacks.
-                    bundles.upload(collected);
+                    collected = scan.collect(d.file());
                     bundle = collected.bundle();
                 } catch (DagBundleFiles.TooBig | IOException | RuntimeException ex) {
-                    String why = ex instanceof DagBundleFiles.TooBig
-                            ? ex.getMessage()
-                            : "cannot store the files beside it: " + ex;
-                    problems.put(d.file(), List.of(new DagError(d.file().toString(), 0, "files", why)));
+                    problems.put(d.file(), List.of(bundleError(d, ex)));
                     unbundled.add(e.getKey()); // like a broken file: the last good version stays active
                     continue;
                 }
             }
-            var saved = dags.saveFromSource(
-                    sourceId, ownerGoneAfter, d.dag(), d.file().toString(), d.source(), bundle);
-            if (!saved.saved()) {
-                problems.put(
-                        d.file(),
-                        List.of(new DagError(
-                                d.file().toString(),
-                                d.idLine(),
-                                "id",
-                                "DAG id '"
-                                        + e.getKey() + "' belongs to the DAG source '" + saved.owner() + "' (file "
-                                        + saved.ownerFile()
-                                        + "), which is still syncing: this file is ignored until that source retires the DAG or stops"
-                                        + " syncing for " + ownerGoneAfter.toSeconds() + " s")));
+            Stored before = stored.get(e.getKey());
+            if (before != null
+                    && before.loaded() == d
+                    && java.util.Objects.equals(before.bundle(), bundle)
+                    && Long.valueOf(before.versionId()).equals(inDatabase.get(e.getKey()))) {
+                owned.put(e.getKey(), d);
+                versions.put(e.getKey(), before.versionId());
                 continue;
             }
-            owned.put(e.getKey(), d);
-            versions.put(e.getKey(), saved.stored().versionId());
-            if (saved.stored().created()) {
-                changed.add(e.getKey());
-                log.info(
-                        "DAG {} version {} stored from {}",
-                        e.getKey(),
-                        saved.stored().versionNo(),
-                        d.file());
+            if (collected != null) {
+                try {
+                    // Before the version row: a manifest must never name a file the store lacks.
+                    bundles.upload(collected);
+                } catch (IOException | RuntimeException ex) {
+                    problems.put(d.file(), List.of(bundleError(d, ex)));
+                    unbundled.add(e.getKey());
+                    continue;
+                }
+            }
+            pending.add(new Pending(e.getKey(), d, bundle));
+        }
+        long collected = System.nanoTime();
+        for (int from = 0; from < pending.size(); from += SAVE_BATCH) {
+            List<Pending> chunk = pending.subList(from, Math.min(pending.size(), from + SAVE_BATCH));
+            List<DagRepository.SourcedSave> saves = save(chunk);
+            for (int i = 0; i < chunk.size(); i++) {
+                Pending p = chunk.get(i);
+                DagRepository.SourcedSave saved = saves.get(i);
+                if (saved == null) {
+                    unbundled.add(p.id()); // as a broken file: the last good version stays active
+                    problems.put(
+                            p.loaded().file(),
+                            List.of(new DagError(
+                                    p.loaded().file().toString(), 0, "id", "cannot be stored; see the server log")));
+                    continue;
+                }
+                if (!saved.saved()) {
+                    stored.remove(p.id());
+                    problems.put(
+                            p.loaded().file(),
+                            List.of(new DagError(
+                                    p.loaded().file().toString(),
+                                    p.loaded().idLine(),
+                                    "id",
+                                    "DAG id '"
+                                            + p.id() + "' belongs to the DAG source '" + saved.owner() + "' (file "
+                                            + saved.ownerFile()
+                                            + "), which is still syncing: this file is ignored until that source retires the DAG or stops"
+                                            + " syncing for " + ownerGoneAfter.toSeconds() + " s")));
+                    continue;
+                }
+                stored.put(
+                        p.id(),
+                        new Stored(p.loaded(), p.bundle(), saved.stored().versionId()));
+                owned.put(p.id(), p.loaded());
+                versions.put(p.id(), saved.stored().versionId());
+                if (saved.stored().created()) {
+                    changed.add(p.id());
+                    log.info(
+                            "DAG {} version {} stored from {}",
+                            p.id(),
+                            saved.stored().versionNo(),
+                            p.loaded().file());
+                }
             }
         }
+        stored.keySet().retainAll(owned.keySet());
         Map<String, List<String>> errors = new LinkedHashMap<>();
         problems.forEach((file, errs) -> {
             List<String> lines = errs.stream().map(DagError::toString).toList();
@@ -181,14 +248,32 @@ public final class DagSync {
                 log.warn("Import errors in {}:\n  {}", file, String.join("\n  ", lines));
             }
         });
-        dags.replaceImportErrors(sourceId, errors);
+        if (!errors.equals(writtenErrors)) {
+            dags.replaceImportErrors(sourceId, errors);
+            writtenErrors = errors;
+        }
         // A DAG whose file is broken keeps its last good version active: a typo must not stop its schedule.
         List<String> present = new ArrayList<>(owned.keySet());
         present.addAll(dags.idsDefinedIn(
                 loaded.importErrors().keySet().stream().map(Path::toString).toList()));
         present.addAll(unbundled);
-        dags.retireMissing(sourceId, legacyFolders(), present);
-        Result r = new Result(owned, versions, changed, errors);
+        List<String> retired = dags.retireMissing(sourceId, legacyFolders(), present);
+        for (String id : retired) log.info("DAG {} retired: its file is gone from {}", id, folder);
+        Result r = new Result(owned, versions, changed, retired, errors);
+        if (last == null || !changed.isEmpty() || !retired.isEmpty()) {
+            log.info(
+                    "DAG source '{}': {} DAGs, {} stored, {} retired, {} files with errors, in {} ms (reading {} ms,"
+                            + " files beside them {} ms, storing {} ms)",
+                    sourceId,
+                    owned.size(),
+                    changed.size(),
+                    retired.size(),
+                    errors.size(),
+                    (System.nanoTime() - t0) / 1_000_000,
+                    (parsed - t0) / 1_000_000,
+                    (collected - parsed) / 1_000_000,
+                    (System.nanoTime() - collected) / 1_000_000);
+        }
         last = r;
         for (var l : listeners) {
             try {
@@ -198,6 +283,54 @@ public final class DagSync {
             }
         }
         return r;
+    }
+
+    /** A DAG whose parse or files changed since this source stored it (or that the database no longer shows). */
+    private record Pending(String id, DagFolder.LoadedDag loaded, DagBundle bundle) {}
+
+    /**
+     * Stores a chunk in one transaction; if that fails (a race with another source on one DAG, a definition the
+     * database refuses), one by one, so one DAG's failure costs only that DAG. Null where a DAG could not be stored.
+     */
+    private List<DagRepository.SourcedSave> save(List<Pending> chunk) {
+        try {
+            return dags.saveAllFromSource(
+                    sourceId,
+                    ownerGoneAfter,
+                    chunk.stream()
+                            .map(p -> new DagRepository.SourcedDag(
+                                    p.loaded().dag(),
+                                    p.loaded().file().toString(),
+                                    p.loaded().source(),
+                                    p.bundle()))
+                            .toList());
+        } catch (RuntimeException batchFailed) {
+            List<DagRepository.SourcedSave> out = new ArrayList<>();
+            for (Pending p : chunk) {
+                try {
+                    out.add(dags.saveFromSource(
+                            sourceId,
+                            ownerGoneAfter,
+                            p.loaded().dag(),
+                            p.loaded().file().toString(),
+                            p.loaded().source(),
+                            p.bundle()));
+                } catch (RuntimeException ex) {
+                    log.warn(
+                            "DAG {} from {} cannot be stored: {}",
+                            p.id(),
+                            p.loaded().file(),
+                            ex.toString());
+                    out.add(null);
+                }
+            }
+            return out;
+        }
+    }
+
+    private static DagError bundleError(DagFolder.LoadedDag d, Exception ex) {
+        String why = ex instanceof DagBundleFiles.TooBig ? ex.getMessage() : "cannot store the files beside it: " + ex;
+        return new DagError(d.file().toString(), 0, "files", why);
     }
 
     /** Where DAGs stored before sources were recorded may name their files: the folder as given, and canonical. */

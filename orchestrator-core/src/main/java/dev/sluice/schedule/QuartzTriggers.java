@@ -114,6 +114,26 @@ final class QuartzTriggers implements AutoCloseable {
         return out;
     }
 
+    /** The spec the DAG's job was armed with, or null when it has none. */
+    String spec(String dagId) {
+        try {
+            JobDetail d = scheduler.getJobDetail(JobKey.jobKey(dagId, GROUP));
+            return d == null ? null : d.getJobDataMap().getString(SPEC);
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot read the Quartz job of DAG " + dagId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the DAG's job has a trigger waiting to fire. */
+    boolean hasTrigger(String dagId) {
+        try {
+            return scheduler.checkExists(TriggerKey.triggerKey(dagId, GROUP));
+        } catch (SchedulerException e) {
+            throw new IllegalStateException(
+                    "cannot read the Quartz trigger of DAG " + dagId + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Stores the DAG's job (replacing one with another spec) and arms its trigger for {@code fireAt}. */
     void arm(String dagId, String spec, Instant fireAt) {
         JobDetail job = JobBuilder.newJob(FireJob.class)

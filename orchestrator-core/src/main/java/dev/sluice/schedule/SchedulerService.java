@@ -30,6 +30,10 @@ public final class SchedulerService implements AutoCloseable {
     private final QuartzTriggers triggers;
     private final Clock clock;
     private volatile boolean started;
+    /** Monotonic time of the last full reconciliation (0: none yet); not the injected clock, which tests fix. */
+    private volatile long lastFullSync;
+
+    private static final java.time.Duration FULL_SYNC_EVERY = java.time.Duration.ofMinutes(1);
 
     public SchedulerService(Engine engine, SchedulerConfig config) {
         this(engine, config, java.util.function.UnaryOperator.identity());
@@ -62,7 +66,14 @@ public final class SchedulerService implements AutoCloseable {
 
     /** For {@link DagSync#onSync}: reschedule changed DAGs, drop the schedules of gone ones, check pool names. */
     public void onSync(DagSync.Result result) {
-        syncSchedules();
+        // Arming checks each DAG's Quartz job (a query each): a pass that changed nothing costs nothing, and the
+        // whole set is reconciled once a minute to pick up what other sources changed or a re-arm that failed.
+        if (fullSyncDue()) syncSchedules();
+        else if (!result.changed().isEmpty() || !result.retired().isEmpty()) {
+            java.util.Set<String> touched = new java.util.HashSet<>(result.changed());
+            touched.addAll(result.retired());
+            syncSchedules(touched);
+        }
         for (String dagId : result.changed()) {
             var loaded = result.dags().get(dagId);
             if (loaded == null) continue;
@@ -86,6 +97,7 @@ public final class SchedulerService implements AutoCloseable {
      * path leaves a wanted schedule dead.
      */
     public synchronized void syncSchedules() {
+        lastFullSync = System.nanoTime();
         Map<String, String> armed = new HashMap<>(triggers.scheduled());
         java.util.Set<String> withTrigger = triggers.withTrigger();
         Instant now = clock.instant();
@@ -107,6 +119,46 @@ public final class SchedulerService implements AutoCloseable {
             log.info("DAG {}: schedule removed", gone);
             triggers.remove(gone);
         }
+    }
+
+    /** {@link #syncSchedules()} for just these DAGs: what one folder pass changed or retired. */
+    public synchronized void syncSchedules(java.util.Set<String> dagIds) {
+        Instant now = clock.instant();
+        java.util.Set<String> left = new java.util.HashSet<>(dagIds);
+        for (var status : schedules.activeScheduled()) {
+            if (!left.remove(status.dagId())) continue;
+            Dag dag = engine.dags().version(status.latestVersionId());
+            Optional<CronSchedule> cron = CronSchedule.of(dag);
+            String was = triggers.spec(dag.id());
+            if (cron.isEmpty()) {
+                if (was != null) {
+                    log.info("DAG {}: schedule removed", dag.id());
+                    triggers.remove(dag.id());
+                }
+                continue;
+            }
+            String spec = spec(dag);
+            if (spec.equals(was)
+                    && (triggers.hasTrigger(dag.id())
+                            || cron.get().nextRunAfter(now).isEmpty())) continue;
+            log.info(
+                    "DAG {}: schedule {} {} ({})",
+                    dag.id(),
+                    dag.schedule(),
+                    dag.timezone(),
+                    was == null ? "new" : spec.equals(was) ? "trigger was lost" : "changed");
+            triggers.arm(dag.id(), spec, now);
+        }
+        for (String gone : left) {
+            if (triggers.spec(gone) == null) continue;
+            log.info("DAG {}: schedule removed", gone);
+            triggers.remove(gone);
+        }
+    }
+
+    private boolean fullSyncDue() {
+        long at = lastFullSync;
+        return at == 0 || System.nanoTime() - at >= FULL_SYNC_EVERY.toNanos();
     }
 
     /** Pauses a DAG: no scheduled runs until it is unpaused. Runs already created go on. */

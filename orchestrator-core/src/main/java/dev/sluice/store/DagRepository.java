@@ -106,43 +106,73 @@ public final class DagRepository {
     public SourcedSave saveFromSource(
             String sourceId, Duration ownerGoneAfter, Dag dag, String filePath, String source, DagBundle bundle) {
         OffsetDateTime now = now();
+        return dsl.transactionResult(
+                cfg -> saveFromSource(DSL.using(cfg), now, sourceId, ownerGoneAfter, dag, filePath, source, bundle));
+    }
+
+    /** One DAG of a folder to store: see {@link #saveFromSource}. */
+    public record SourcedDag(Dag dag, String filePath, String source, DagBundle bundle) {}
+
+    /**
+     * {@link #saveFromSource} for many DAGs in one transaction (one commit instead of one per DAG: a folder's first
+     * load is a thousand of them). All or none: if it fails, the caller stores them one by one to find the culprit.
+     */
+    public List<SourcedSave> saveAllFromSource(String sourceId, Duration ownerGoneAfter, List<SourcedDag> batch) {
+        OffsetDateTime now = now();
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            tx.insertInto(DAG)
-                    .set(DAG.DAG_ID, dag.id())
-                    .set(DAG.FILE_PATH, filePath)
-                    .set(DAG.IS_ACTIVE, true)
-                    .set(DAG.SOURCE_ID, sourceId)
-                    .onConflictDoNothing()
-                    .execute();
-            var row = tx.select(DAG.SOURCE_ID, DAG.IS_ACTIVE, DAG.FILE_PATH, DAG_SOURCE.LAST_SYNCED_AT)
-                    .from(DAG)
-                    .leftJoin(DAG_SOURCE)
-                    .on(DAG_SOURCE.SOURCE_ID.eq(DAG.SOURCE_ID))
-                    .where(DAG.DAG_ID.eq(dag.id()))
-                    .forUpdate()
-                    .of(DAG)
-                    .fetchOne();
-            String owner = row.value1();
-            boolean ownerGone = row.value4() == null || row.value4().isBefore(now.minus(ownerGoneAfter));
-            if (owner != null && !owner.equals(sourceId) && row.value2() && !ownerGone) {
-                return new SourcedSave(null, owner, row.value3());
+            List<SourcedSave> out = new java.util.ArrayList<>(batch.size());
+            for (SourcedDag d : batch) {
+                out.add(saveFromSource(
+                        tx, now, sourceId, ownerGoneAfter, d.dag(), d.filePath(), d.source(), d.bundle()));
             }
-            StoredVersion stored = storeVersion(tx, dag, source, now, bundle);
-            tx.update(DAG)
-                    .set(DAG.FILE_PATH, filePath)
-                    .set(DAG.SCHEDULE, dag.schedule())
-                    .set(DAG.TIMEZONE, dag.timezone())
-                    .set(DAG.DESCRIPTION, dag.description())
-                    .set(DAG.TAGS, Json.jsonb(dag.tags()))
-                    .set(DAG.IS_ACTIVE, true)
-                    .set(DAG.SOURCE_ID, sourceId)
-                    .set(DAG.LATEST_VERSION_ID, stored.versionId())
-                    .set(DAG.UPDATED_AT, now)
-                    .where(DAG.DAG_ID.eq(dag.id()))
-                    .execute();
-            return new SourcedSave(stored, sourceId, filePath);
+            return out;
         });
+    }
+
+    private SourcedSave saveFromSource(
+            DSLContext tx,
+            OffsetDateTime now,
+            String sourceId,
+            Duration ownerGoneAfter,
+            Dag dag,
+            String filePath,
+            String source,
+            DagBundle bundle) {
+        tx.insertInto(DAG)
+                .set(DAG.DAG_ID, dag.id())
+                .set(DAG.FILE_PATH, filePath)
+                .set(DAG.IS_ACTIVE, true)
+                .set(DAG.SOURCE_ID, sourceId)
+                .onConflictDoNothing()
+                .execute();
+        var row = tx.select(DAG.SOURCE_ID, DAG.IS_ACTIVE, DAG.FILE_PATH, DAG_SOURCE.LAST_SYNCED_AT)
+                .from(DAG)
+                .leftJoin(DAG_SOURCE)
+                .on(DAG_SOURCE.SOURCE_ID.eq(DAG.SOURCE_ID))
+                .where(DAG.DAG_ID.eq(dag.id()))
+                .forUpdate()
+                .of(DAG)
+                .fetchOne();
+        String owner = row.value1();
+        boolean ownerGone = row.value4() == null || row.value4().isBefore(now.minus(ownerGoneAfter));
+        if (owner != null && !owner.equals(sourceId) && row.value2() && !ownerGone) {
+            return new SourcedSave(null, owner, row.value3());
+        }
+        StoredVersion stored = storeVersion(tx, dag, source, now, bundle);
+        tx.update(DAG)
+                .set(DAG.FILE_PATH, filePath)
+                .set(DAG.SCHEDULE, dag.schedule())
+                .set(DAG.TIMEZONE, dag.timezone())
+                .set(DAG.DESCRIPTION, dag.description())
+                .set(DAG.TAGS, Json.jsonb(dag.tags()))
+                .set(DAG.IS_ACTIVE, true)
+                .set(DAG.SOURCE_ID, sourceId)
+                .set(DAG.LATEST_VERSION_ID, stored.versionId())
+                .set(DAG.UPDATED_AT, now)
+                .where(DAG.DAG_ID.eq(dag.id()))
+                .execute();
+        return new SourcedSave(stored, sourceId, filePath);
     }
 
     /**
@@ -346,18 +376,38 @@ public final class DagRepository {
      * history stays. DAGs of other sources are not touched. DAGs stored before owners were recorded count as the
      * source's when their file lies under one of {@code folders}.
      */
-    public void retireMissing(String sourceId, Collection<String> folders, Collection<String> present) {
+    public List<String> retireMissing(String sourceId, Collection<String> folders, Collection<String> present) {
         Condition legacy = DSL.falseCondition();
         for (String folder : folders) {
             String prefix = folder.endsWith("/") ? folder : folder + "/";
             legacy = legacy.or(DSL.left(DAG.FILE_PATH, prefix.length()).eq(prefix));
         }
-        dsl.update(DAG)
+        // One array parameter, not one bind per DAG, and an anti-join PostgreSQL can hash rather than comparing
+        // each row with every present id: the folder sync sends this every few seconds with a thousand ids.
+        var ids = DSL.unnest(present.toArray(String[]::new)).as("present", "id");
+        Condition absent = DSL.notExists(DSL.selectOne()
+                .from(ids)
+                .where(DSL.field(DSL.name("present", "id"), String.class).eq(DAG.DAG_ID)));
+        return dsl.update(DAG)
                 .set(DAG.IS_ACTIVE, false)
                 .set(DAG.UPDATED_AT, now())
-                .where(DAG.IS_ACTIVE.isTrue(), DAG.DAG_ID.notIn(present))
+                .where(DAG.IS_ACTIVE.isTrue(), absent)
                 .and(DAG.SOURCE_ID.eq(sourceId).or(DAG.SOURCE_ID.isNull().and(legacy)))
-                .execute();
+                .returningResult(DAG.DAG_ID)
+                .fetch(DAG.DAG_ID);
+    }
+
+    /**
+     * The source's active DAGs and the version each has as its latest: what a folder sync compares with what it
+     * stored before, so that an unchanged file costs no write.
+     */
+    public Map<String, Long> activeVersionsOf(String sourceId) {
+        Map<String, Long> out = new java.util.HashMap<>();
+        dsl.select(DAG.DAG_ID, DAG.LATEST_VERSION_ID)
+                .from(DAG)
+                .where(DAG.SOURCE_ID.eq(sourceId), DAG.IS_ACTIVE.isTrue(), DAG.LATEST_VERSION_ID.isNotNull())
+                .forEach(r -> out.put(r.value1(), r.value2()));
+        return out;
     }
 
     /** Replaces the source's import errors (and any recorded before sources were), keeping other sources'. */

@@ -65,6 +65,7 @@ public final class SluiceApp implements AutoCloseable {
 
     public final DeadlineChecker deadlines;
     private final ScheduledExecutorService resync;
+    private volatile AutoCloseable dagWatch;
     private HttpServer http;
     private ProbeServer probes;
 
@@ -155,18 +156,17 @@ public final class SluiceApp implements AutoCloseable {
         backfills.start(SchedulerConfig.defaults().backfillTick());
         notifications.start();
         deadlines.start();
-        // Edits to DAG files take effect without a restart.
-        resync.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        dagSync.sync();
-                    } catch (Exception e) {
-                        log.warn("DAG folder sync failed: {}", e.toString());
-                    }
-                },
-                5,
-                5,
-                TimeUnit.SECONDS);
+        // Edits to DAG files take effect without a restart: at once on a file event, and every 5 s in any case (a
+        // file system without events, an event lost to an overflow).
+        Runnable syncQuietly = () -> {
+            try {
+                dagSync.sync();
+            } catch (Exception e) {
+                log.warn("DAG folder sync failed: {}", e.toString());
+            }
+        };
+        resync.scheduleWithFixedDelay(syncQuietly, 5, 5, TimeUnit.SECONDS);
+        dagWatch = dagSync.watch(resync, syncQuietly);
         return this;
     }
 
@@ -202,6 +202,13 @@ public final class SluiceApp implements AutoCloseable {
 
     @Override
     public void close() {
+        if (dagWatch != null) {
+            try {
+                dagWatch.close();
+            } catch (Exception e) {
+                log.debug("closing the DAG folder watch: {}", e.toString());
+            }
+        }
         if (resync != null) resync.shutdownNow();
         if (http != null) http.close();
         if (probes != null) probes.close();
