@@ -19,6 +19,7 @@ public record AssetSchedule(List<String> assets, When when) {
         ALL,
         ANY;
 
+        @com.fasterxml.jackson.annotation.JsonValue
         public String yamlName() {
             return name().toLowerCase(Locale.ROOT);
         }

@@ -76,7 +76,12 @@ public final class AssetRepository {
     public record Producer(String dagId, String taskId) {}
 
     public record AssetSummary(
-            long id, String uri, Instant createdAt, int producers, int consumers, Event latestEvent) {}
+            long id,
+            String uri,
+            Instant createdAt,
+            List<Producer> producers,
+            List<String> consumers,
+            Event latestEvent) {}
 
     public record AssetDetail(
             long id,
@@ -287,26 +292,34 @@ public final class AssetRepository {
         return out;
     }
 
-    /** Every asset with its counts of producers and consumers (active DAGs) and its latest event, by URI. */
+    /** Every asset with its producers and consumers (active DAGs) and its latest event, by URI. Four queries. */
     public List<AssetSummary> list(DSLContext dsl) {
-        var producers = DSL.field(DSL.selectCount()
-                .from(ASSET_PRODUCER)
-                .join(DAG)
-                .on(DAG.DAG_ID.eq(ASSET_PRODUCER.DAG_ID), DAG.IS_ACTIVE.isTrue())
-                .where(ASSET_PRODUCER.ASSET_ID.eq(ASSET.ID)));
-        var consumers = DSL.field(DSL.selectCount()
-                .from(ASSET_CONSUMER)
-                .join(DAG)
-                .on(DAG.DAG_ID.eq(ASSET_CONSUMER.DAG_ID), DAG.IS_ACTIVE.isTrue())
-                .where(ASSET_CONSUMER.ASSET_ID.eq(ASSET.ID)));
         var latest = DSL.field(
                 DSL.select(DSL.max(ASSET_EVENT.ID)).from(ASSET_EVENT).where(ASSET_EVENT.ASSET_ID.eq(ASSET.ID)));
-        var rows = dsl.select(ASSET.ID, ASSET.URI, ASSET.CREATED_AT, producers, consumers, latest)
+        var rows = dsl.select(ASSET.ID, ASSET.URI, ASSET.CREATED_AT, latest)
                 .from(ASSET)
                 .orderBy(ASSET.URI)
                 .fetch();
+        Map<Long, List<Producer>> producers = new HashMap<>();
+        dsl.select(ASSET_PRODUCER.ASSET_ID, ASSET_PRODUCER.DAG_ID, ASSET_PRODUCER.TASK_ID)
+                .from(ASSET_PRODUCER)
+                .join(DAG)
+                .on(DAG.DAG_ID.eq(ASSET_PRODUCER.DAG_ID), DAG.IS_ACTIVE.isTrue())
+                .orderBy(ASSET_PRODUCER.DAG_ID, ASSET_PRODUCER.TASK_ID)
+                .forEach(r -> producers
+                        .computeIfAbsent(r.value1(), k -> new ArrayList<>())
+                        .add(new Producer(r.value2(), r.value3())));
+        Map<Long, List<String>> consumers = new HashMap<>();
+        dsl.select(ASSET_CONSUMER.ASSET_ID, ASSET_CONSUMER.DAG_ID)
+                .from(ASSET_CONSUMER)
+                .join(DAG)
+                .on(DAG.DAG_ID.eq(ASSET_CONSUMER.DAG_ID), DAG.IS_ACTIVE.isTrue())
+                .orderBy(ASSET_CONSUMER.DAG_ID)
+                .forEach(r -> consumers
+                        .computeIfAbsent(r.value1(), k -> new ArrayList<>())
+                        .add(r.value2()));
         List<Long> latestIds =
-                rows.stream().map(r -> r.value6()).filter(id -> id != null).toList();
+                rows.stream().map(r -> r.value4()).filter(id -> id != null).toList();
         Map<Long, Event> events = new HashMap<>();
         if (!latestIds.isEmpty()) {
             dsl.select(eventFields())
@@ -320,9 +333,9 @@ public final class AssetRepository {
                 r.value1(),
                 r.value2(),
                 r.value3().toInstant(),
-                r.value4(),
-                r.value5(),
-                r.value6() == null ? null : events.get(r.value6())));
+                producers.getOrDefault(r.value1(), List.of()),
+                consumers.getOrDefault(r.value1(), List.of()),
+                r.value4() == null ? null : events.get(r.value4())));
     }
 
     /** One asset by URI, with its producers, consumers (active DAGs) and newest {@code eventLimit} events. */
