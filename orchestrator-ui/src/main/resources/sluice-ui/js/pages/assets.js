@@ -37,7 +37,7 @@ async function assetPage(ref, main) {
   main.append(
     h('div.page-head', h('div',
       h('div.small', h('a', { href: link('assets') }, 'Assets'), ' / '),
-      h('h1#asset-uri', h('code', a.uri)),
+      h('h1#asset-uri', { style: { wordBreak: 'break-all' } }, a.uri),
       h('div.muted.small', 'known since ', time(a.created_at)))),
     h('div.cols',
       h('section#asset-producers', h('h2', 'Producers'), a.producers.length
