@@ -13,6 +13,7 @@ const dagsPage = lazy(() => import('./pages/dags.js'), 'dagsPage');
 const dagPage = lazy(() => import('./pages/dag.js'), 'dagPage');
 const taskPage = lazy(() => import('./pages/task.js'), 'taskPage');
 const failuresPage = lazy(() => import('./pages/failures.js'), 'failuresPage');
+const assetsPage = lazy(() => import('./pages/assets.js'), 'assetsPage');
 const modelsPage = lazy(() => import('./pages/models.js'), 'modelsPage');
 const adminPage = lazy(() => import('./pages/admin.js'), 'adminPage');
 
@@ -26,6 +27,8 @@ route('/dags/:dag', dagPage);
 route('/dags/:dag/:tab', dagPage);
 route('/dags/:dag/runs/:run/tasks/:task', taskPage);
 route('/failures', failuresPage);
+route('/assets', assetsPage);
+route('/assets/:asset', assetsPage);
 route('/models', modelsPage);
 route('/models/:model', modelsPage);
 route('/admin', adminPage);

@@ -32,6 +32,7 @@ public final class DagBuilder {
     private final String id;
     private String description;
     private String schedule;
+    private AssetSchedule assetSchedule;
     private String timezone = "UTC";
     private LocalDate startDate;
     private LocalDate endDate;
@@ -63,6 +64,15 @@ public final class DagBuilder {
     /** 5-field unix cron or {@code @hourly/@daily/@weekly/@monthly/@yearly}; none means manual runs only. */
     public DagBuilder schedule(String schedule) {
         this.schedule = schedule;
+        return this;
+    }
+
+    /**
+     * Runs the DAG when the assets have new events (YAML {@code schedule: {assets: [...], when: ...}}) instead of on
+     * a cron; the run's logical date is the time it was triggered.
+     */
+    public DagBuilder scheduleOnAssets(AssetSchedule.When when, String... assetUris) {
+        this.assetSchedule = new AssetSchedule(Arrays.asList(assetUris), when);
         return this;
     }
 
@@ -241,16 +251,18 @@ public final class DagBuilder {
         for (int i = 0; i < tasks.size(); i++) {
             Task t = tasks.get(i);
             t.report(paths.get(i), problems);
-            defs.add(t.settings.resolve(
-                    t.id,
-                    t.type,
-                    t.dependsOn,
-                    t.triggerRule,
-                    t.config,
-                    t.deadline,
-                    t.branch,
-                    t.group,
-                    defaults.settings));
+            defs.add(t.settings
+                    .resolve(
+                            t.id,
+                            t.type,
+                            t.dependsOn,
+                            t.triggerRule,
+                            t.config,
+                            t.deadline,
+                            t.branch,
+                            t.group,
+                            defaults.settings)
+                    .withOutlets(t.outlets));
         }
         Dag dag = new Dag(
                 id,
@@ -266,7 +278,8 @@ public final class DagBuilder {
                 params,
                 defs,
                 notes,
-                deadline);
+                deadline,
+                assetSchedule);
         DagValidator.validate(dag, registry, problems);
         problems.throwIfAny();
         return dag;
@@ -373,6 +386,7 @@ public final class DagBuilder {
         private Deadline deadline;
         private boolean branch;
         private String group;
+        private final List<String> outlets = new ArrayList<>();
         private final Map<String, String> ownProblems = new LinkedHashMap<>();
 
         private Task(String id, String type) {
@@ -411,6 +425,12 @@ public final class DagBuilder {
          */
         public Task branch(boolean branch) {
             this.branch = branch;
+            return this;
+        }
+
+        /** Asset URIs the task updates (YAML {@code outlets:}): each success records an event for each. */
+        public Task outlets(String... assetUris) {
+            outlets.addAll(Arrays.asList(assetUris));
             return this;
         }
 

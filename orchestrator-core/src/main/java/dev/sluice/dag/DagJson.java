@@ -34,7 +34,15 @@ public final class DagJson {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", dag.id());
         m.put("description", dag.description());
-        m.put("schedule", dag.schedule());
+        // A DAG scheduled on assets writes the file's mapping form; cron DAGs keep the string they always had.
+        if (dag.assetSchedule() != null) {
+            Map<String, Object> on = new LinkedHashMap<>();
+            on.put("assets", dag.assetSchedule().assets());
+            on.put("when", dag.assetSchedule().when().yamlName());
+            m.put("schedule", on);
+        } else {
+            m.put("schedule", dag.schedule());
+        }
         m.put("timezone", dag.timezone());
         m.put("start_date", dag.startDate() == null ? null : dag.startDate().toString());
         m.put("end_date", dag.endDate() == null ? null : dag.endDate().toString());
@@ -76,6 +84,7 @@ public final class DagJson {
             // Only when set, as queue: DAGs without branches or groups keep their JSON and version hash.
             if (t.branch() && !TaskDef.BRANCH_TYPE.equals(t.type())) task.put("branch", true);
             if (t.group() != null) task.put("group", t.group());
+            if (!t.outlets().isEmpty()) task.put("outlets", t.outlets());
             tasks.add(task);
         }
         m.put("tasks", tasks);
@@ -167,12 +176,13 @@ public final class DagJson {
                     t.hasNonNull("queue") ? t.get("queue").asText() : TaskDef.DEFAULT_QUEUE,
                     deadline(t.get("deadline")),
                     t.path("branch").asBoolean(false),
-                    text(t, "group")));
+                    text(t, "group"),
+                    strings(t.path("outlets"))));
         }
         return new Dag(
                 text(root, "id"),
                 text(root, "description"),
-                text(root, "schedule"),
+                root.path("schedule").isObject() ? null : text(root, "schedule"),
                 text(root, "timezone"),
                 date(root, "start_date"),
                 date(root, "end_date"),
@@ -183,7 +193,13 @@ public final class DagJson {
                 params,
                 tasks,
                 notifications(root.get("notifications")),
-                deadline(root.get("deadline")));
+                deadline(root.get("deadline")),
+                assetSchedule(root.get("schedule")));
+    }
+
+    private static AssetSchedule assetSchedule(JsonNode n) {
+        if (n == null || !n.isObject()) return null;
+        return new AssetSchedule(strings(n.path("assets")), AssetSchedule.When.fromYaml(text(n, "when")));
     }
 
     private static Notifications notifications(JsonNode n) {

@@ -50,6 +50,7 @@ final class DagValidator {
         Map<String, Integer> firstIndex = checkTasks(dag, paths, registry, problems);
         checkDependencies(dag, paths, firstIndex, problems);
         checkBranches(dag, paths, problems);
+        checkAssets(dag, paths, problems);
         new CycleFinder(dag, paths, firstIndex, problems).run();
     }
 
@@ -292,6 +293,36 @@ final class DagValidator {
                                         + String.join(", ", next) + ")");
                 }
             }
+        }
+    }
+
+    /**
+     * The asset URIs of {@code schedule: {assets}} and of each task's {@code outlets}: valid, listed once; a DAG is
+     * scheduled by cron or by assets, not both.
+     */
+    private static void checkAssets(Dag dag, List<String> paths, Problems p) {
+        AssetSchedule on = dag.assetSchedule();
+        if (on != null) {
+            if (dag.schedule() != null)
+                p.add(
+                        "schedule",
+                        "a DAG runs on a cron or on assets, not both: drop the cron '" + dag.schedule()
+                                + "' or the assets");
+            if (on.assets().isEmpty())
+                p.addUnlessReported("schedule.assets", "lists no assets: give at least one asset URI");
+            checkUris(on.assets(), "schedule.assets", p);
+        }
+        for (int i = 0; i < dag.tasks().size(); i++)
+            checkUris(dag.tasks().get(i).outlets(), paths.get(i) + ".outlets", p);
+    }
+
+    private static void checkUris(List<String> uris, String path, Problems p) {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < uris.size(); i++) {
+            String uri = uris.get(i);
+            String problem = AssetUris.problem(uri);
+            if (problem != null) p.add(path + "[" + i + "]", problem);
+            else if (!seen.add(uri)) p.add(path + "[" + i + "]", "lists '" + uri + "' twice");
         }
     }
 

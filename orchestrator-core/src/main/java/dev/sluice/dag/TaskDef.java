@@ -8,7 +8,8 @@ import java.util.Map;
  * One task of a DAG with the DAG's defaults already applied, so a definition built in Java and one read from YAML
  * compare equal. {@code deadline} is null when the task has none. {@code branch}: the task chooses which of its
  * direct downstream tasks run (the {@code next} of its output); always true for the built-in {@code branch} type.
- * {@code group}: the task group it is shown in (null: none), a matter of display only.
+ * {@code group}: the task group it is shown in (null: none), a matter of display only. {@code outlets}: the asset
+ * URIs the task updates; each success records an asset event for each of them.
  */
 public record TaskDef(
         String id,
@@ -26,12 +27,51 @@ public record TaskDef(
         String queue,
         Deadline deadline,
         boolean branch,
-        String group) {
+        String group,
+        List<String> outlets) {
     /** The queue of a task that names none: what every worker serves unless told otherwise. */
     public static final String DEFAULT_QUEUE = "default";
 
     /** The built-in task type that chooses with a template; its tasks are always branch tasks. */
     public static final String BRANCH_TYPE = dev.sluice.task.BranchChoice.TYPE;
+
+    /** A task that updates no asset. */
+    public TaskDef(
+            String id,
+            String type,
+            List<String> dependsOn,
+            TriggerRule triggerRule,
+            int retries,
+            Duration retryDelay,
+            RetryBackoff retryBackoff,
+            Duration maxRetryDelay,
+            Duration timeout,
+            String pool,
+            int priority,
+            Map<String, Object> config,
+            String queue,
+            Deadline deadline,
+            boolean branch,
+            String group) {
+        this(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                List.of());
+    }
 
     /** A task that does not branch and is in no group. */
     public TaskDef(
@@ -134,9 +174,32 @@ public record TaskDef(
         if (queue == null) queue = DEFAULT_QUEUE;
         if (BRANCH_TYPE.equals(type)) branch = true;
         dependsOn = List.copyOf(dependsOn);
+        outlets = outlets == null ? List.of() : List.copyOf(outlets);
         config = config == null
                 ? Map.of()
                 : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(config));
+    }
+
+    /** This task updating {@code outlets} (asset URIs). */
+    public TaskDef withOutlets(List<String> outlets) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                outlets);
     }
 
     /** The delay before attempt {@code nextTry} (2 for the first retry), honouring backoff and its cap. */

@@ -54,12 +54,16 @@ public final class YamlDagParser {
     static final List<String> NOTIFICATION_KEYS = List.of("webhook_url", "on");
     static final List<String> CHANNEL_KEYS = List.of("type", "url", "url_secret", "to", "on");
     static final List<String> DEADLINE_KEYS = List.of("within", "from");
+    static final List<String> ASSET_SCHEDULE_KEYS = List.of("assets", "when");
+    private static final Map<String, String> ASSET_SCHEDULE_HINTS = Map.of(
+            "cron",
+            "a DAG runs on a cron or on assets, not both: give schedule a cron string or {assets: [...], when: all}");
     static final List<String> DEFAULTS_KEYS = List.of(
             "retries", "retry_delay", "retry_backoff", "max_retry_delay", "timeout", "pool", "priority", "queue");
     static final List<String> TASK_KEYS = concat(
             List.of("id", "type", "depends_on", "trigger_rule"),
             DEFAULTS_KEYS,
-            List.of("config", "deadline", "branch", "group"));
+            List.of("config", "deadline", "branch", "group", "outlets"));
     static final List<String> PARAM_KEYS = List.of("type", "default", "description", "minimum", "maximum", "enum");
     private static final Map<String, String> TASK_KEY_HINTS =
             Map.of("description", "tasks have no description (use a YAML comment)");
@@ -151,7 +155,7 @@ public final class YamlDagParser {
             return new Dag(
                     string(top.get("id"), "id"),
                     string(top.get("description"), "description"),
-                    string(top.get("schedule"), "schedule"),
+                    top.get("schedule") instanceof MappingNode ? null : string(top.get("schedule"), "schedule"),
                     or(string(top.get("timezone"), "timezone"), "UTC"),
                     date(top.get("start_date"), "start_date"),
                     date(top.get("end_date"), "end_date"),
@@ -162,7 +166,30 @@ public final class YamlDagParser {
                     params(top.get("params")),
                     tasks(top.get("tasks"), defaults),
                     notifications(top.get("notifications")),
-                    deadline(top.get("deadline"), "deadline"));
+                    deadline(top.get("deadline"), "deadline"),
+                    top.get("schedule") instanceof MappingNode m ? assetSchedule(m) : null);
+        }
+
+        /**
+         * {@code schedule: {assets: [uri, ...], when: all | any}}. An absent {@code assets} is reported here; the
+         * URIs themselves are checked by the validator, which the Java builder shares.
+         */
+        private AssetSchedule assetSchedule(MappingNode mapping) {
+            String path = "schedule";
+            Map<String, Node> keys = entries(mapping, path, ASSET_SCHEDULE_KEYS, ASSET_SCHEDULE_HINTS);
+            List<String> assets = stringList(keys.get("assets"), path + ".assets");
+            if (!keys.containsKey("assets") && !mapping.getValue().isEmpty()) {
+                problems.addUnlessReported(path + ".assets", "is required: the asset URIs this DAG runs on");
+            }
+            AssetSchedule.When when = enumValue(
+                    keys.get("when"),
+                    path + ".when",
+                    AssetSchedule.When::fromYaml,
+                    AssetSchedule.When.values(),
+                    AssetSchedule.When::yamlName,
+                    "'when' (assets that must be updated)");
+            if (mapping.getValue().isEmpty()) problems.add(path, "lists no assets: give {assets: [uri, ...]}");
+            return new AssetSchedule(assets == null ? List.of() : assets, when);
         }
 
         /** {@code {within: 2h, from: logical_date | queued}}; null when absent or after reporting a problem. */
@@ -376,7 +403,8 @@ public final class YamlDagParser {
                     or(bool(keys.get("branch"), path + ".branch"), false),
                     checked(string(keys.get("group"), path + ".group"), path + ".group", TaskSettings::checkGroup),
                     defaults);
-            return task;
+            List<String> outlets = stringList(keys.get("outlets"), path + ".outlets");
+            return outlets == null ? task : task.withOutlets(outlets);
         }
 
         /** The task's id, if it has a string one, so its errors can be named by id even before it is read. */

@@ -2,6 +2,7 @@ package dev.sluice.engine;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.TaskDef;
+import dev.sluice.store.AssetRepository;
 import dev.sluice.store.CappedLog;
 import dev.sluice.store.LogStats;
 import dev.sluice.store.LogStore;
@@ -157,6 +158,11 @@ final class AttemptRunner {
             Secrets secrets = Secrets.fromEnvironment();
             Map<String, Object> withSecrets = new HashMap<>(vars);
             withSecrets.put("secrets", secrets);
+            // A query per attempt only where a template can read them.
+            if (def.config().toString().contains("triggering_asset_events"))
+                withSecrets.put(
+                        "triggering_asset_events",
+                        TriggeringAssetEvents.of(new AssetRepository().triggeringEvents(dsl, c.runKey())));
             Map<String, Object> rendered = renderer.renderConfig(config, withSecrets, codeFields(type));
             // Templates may read any task's output; the context offers the task's direct upstreams only.
             final TaskDef task = def;

@@ -3,6 +3,7 @@ package dev.sluice.engine;
 import dev.sluice.dag.TaskDef;
 import dev.sluice.run.DagGraph;
 import dev.sluice.run.TaskState;
+import dev.sluice.store.AssetRepository;
 import dev.sluice.store.AttemptRepository;
 import dev.sluice.store.Json;
 import dev.sluice.store.LogStore;
@@ -39,6 +40,7 @@ final class CompletionRecorder {
     private final TaskInstanceRepository tasks;
     private final RunCoordinator coordinator;
     private final RunEventBus events;
+    private final AssetRepository assets = new AssetRepository();
 
     CompletionRecorder(
             DSLContext dsl,
@@ -137,6 +139,7 @@ final class CompletionRecorder {
                     c.logBytes()));
         }
         Set<Long> won = tasks.finish(tx, finishes, endings);
+        recordAssetEvents(tx, batch, newStates, won);
 
         Map<Long, List<String>> finishedByRun = new HashMap<>();
         Map<Long, Long> versionByRun = new HashMap<>();
@@ -211,6 +214,48 @@ final class CompletionRecorder {
                 state,
                 c.error());
         events.raise(l -> l.taskFinished(e));
+    }
+
+    /**
+     * A success of a task with {@code outlets} records one asset event per outlet in the transaction of the
+     * success itself: the event exists exactly when the success does. The task's output may carry
+     * {@code asset_extra} (an object), stored as each event's extra. {@code sluice dags test} runs record none.
+     */
+    private void recordAssetEvents(DSLContext tx, List<Completion> batch, List<TaskState> newStates, Set<Long> won) {
+        List<Integer> producing = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            var cl = batch.get(i).claimed();
+            if (newStates.get(i) != TaskState.SUCCESS || !won.contains(cl.tiId())) continue;
+            TaskDef def = graphs.dag(cl.dagVersionId()).task(cl.taskId());
+            if (def != null && !def.outlets().isEmpty()) producing.add(i);
+        }
+        if (producing.isEmpty()) return;
+        Set<Long> tests = assets.testRuns(
+                tx, producing.stream().map(i -> batch.get(i).claimed().runKey()).toList());
+        List<AssetRepository.NewEvent> events = new ArrayList<>();
+        for (int i : producing) {
+            Completion c = batch.get(i);
+            var cl = c.claimed();
+            if (tests.contains(cl.runKey())) continue;
+            Map<String, Object> extra = assetExtra(c.output());
+            for (String uri : graphs.dag(cl.dagVersionId()).task(cl.taskId()).outlets())
+                events.add(new AssetRepository.NewEvent(
+                        uri,
+                        AssetRepository.Source.TASK,
+                        cl.dagId(),
+                        cl.runId(),
+                        cl.taskId(),
+                        null,
+                        extra,
+                        c.endedAt()));
+        }
+        assets.record(tx, events);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> assetExtra(Map<String, Object> output) {
+        Object extra = output == null ? null : output.get("asset_extra");
+        return extra instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     /** The task instance's state after this attempt; null when the attempt was cancelled (nothing to record). */

@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Holds a LISTEN connection and wakes the worker on each notification; reconnects after a failure. */
-final class NotificationListener implements AutoCloseable {
+public final class NotificationListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NotificationListener.class);
 
     private final Database db;
@@ -18,13 +18,13 @@ final class NotificationListener implements AutoCloseable {
     private volatile boolean running = true;
     private Thread thread;
 
-    NotificationListener(Database db, String channel, Runnable onNotify) {
+    public NotificationListener(Database db, String channel, Runnable onNotify) {
         this.db = db;
         this.channel = channel;
         this.onNotify = onNotify;
     }
 
-    void start() {
+    public void start() {
         thread = Thread.ofPlatform().daemon().name("sluice-listen").start(this::loop);
     }
 

@@ -124,29 +124,81 @@ public final class RunCoordinator {
         if (!dag.id().equals(dagId))
             throw new IllegalArgumentException("version " + versionId + " is not of DAG " + dagId);
         Map<String, Object> resolved = RunParams.resolve(dag, params);
-        String runId = runType + "__" + logicalDate;
         Instant now = clock.instant();
-        long key = dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
-            long k = runs.insert(
-                    tx,
-                    new NewRun(
-                            dagId,
-                            runId,
-                            versionId,
-                            runType,
-                            logicalDate,
-                            intervalStart,
-                            intervalEnd,
-                            resolved,
-                            triggeredBy),
-                    now);
-            tasks.insertPending(tx, k, dag, queueOverride);
-            promote(tx, dagId, now);
-            return k;
-        });
+        long key = dsl.transactionResult(cfg -> insertRun(
+                DSL.using(cfg),
+                dag,
+                versionId,
+                runType,
+                logicalDate,
+                intervalStart,
+                intervalEnd,
+                resolved,
+                triggeredBy,
+                queueOverride,
+                now));
         localWake.run();
         return key;
+    }
+
+    /**
+     * Creates a run of the DAG's latest version inside the caller's transaction, so the run commits together with
+     * whatever decided it (an asset trigger's consumed events). Workers are notified at commit if it started.
+     */
+    public long createRunIn(
+            DSLContext tx,
+            String dagId,
+            String runType,
+            Instant logicalDate,
+            Instant intervalStart,
+            Instant intervalEnd,
+            Map<String, Object> params,
+            String triggeredBy) {
+        long versionId =
+                dags.latestVersionId(dagId).orElseThrow(() -> new IllegalArgumentException("unknown DAG " + dagId));
+        Dag dag = graphs.dag(versionId);
+        return insertRun(
+                tx,
+                dag,
+                versionId,
+                runType,
+                logicalDate,
+                intervalStart,
+                intervalEnd,
+                RunParams.resolve(dag, params),
+                triggeredBy,
+                null,
+                clock.instant());
+    }
+
+    private long insertRun(
+            DSLContext tx,
+            Dag dag,
+            long versionId,
+            String runType,
+            Instant logicalDate,
+            Instant intervalStart,
+            Instant intervalEnd,
+            Map<String, Object> resolved,
+            String triggeredBy,
+            String queueOverride,
+            Instant now) {
+        long k = runs.insert(
+                tx,
+                new NewRun(
+                        dag.id(),
+                        runType + "__" + logicalDate,
+                        versionId,
+                        runType,
+                        logicalDate,
+                        intervalStart,
+                        intervalEnd,
+                        resolved,
+                        triggeredBy),
+                now);
+        tasks.insertPending(tx, k, dag, queueOverride);
+        promote(tx, dag.id(), now);
+        return k;
     }
 
     /** One run to create with {@link #createRuns}: of the DAG's latest version. */

@@ -29,6 +29,7 @@ public final class SchedulerService implements AutoCloseable {
     private final ScheduledRunCreator firing;
     private final QuartzTriggers triggers;
     private final Clock clock;
+    private final AssetTriggers assetTriggers;
     private volatile boolean started;
     /** Monotonic time of the last full reconciliation (0: none yet); not the injected clock, which tests fix. */
     private volatile long lastFullSync;
@@ -48,6 +49,12 @@ public final class SchedulerService implements AutoCloseable {
         this.pools = new PoolRepository(dsl);
         this.firing = new ScheduledRunCreator(schedules, engine.dags(), engine.runs(), clock);
         this.triggers = new QuartzTriggers(engine.database().dataSource(), observe.apply(firing), clock, config);
+        this.assetTriggers = new AssetTriggers(engine, AssetTriggers.DEFAULT_SWEEP);
+    }
+
+    /** Creates the runs of DAGs scheduled on assets; started and stopped with this service. */
+    public AssetTriggers assetTriggers() {
+        return assetTriggers;
     }
 
     /** The fire logic without Quartz: what tests (and a "run the schedule now" button) call. */
@@ -59,6 +66,7 @@ public final class SchedulerService implements AutoCloseable {
         if (started) return this;
         syncSchedules();
         triggers.start();
+        assetTriggers.start();
         started = true;
         log.info("Scheduler started");
         return this;
@@ -172,6 +180,8 @@ public final class SchedulerService implements AutoCloseable {
      */
     public boolean unpause(String dagId) {
         if (!engine.dags().setPaused(dagId, false)) return false;
+        // events that arrived while paused stayed queued: a DAG scheduled on them may be due now
+        assetTriggers.wake();
         if (triggers.scheduled().containsKey(dagId)) {
             try {
                 triggers.rearm(dagId, clock.instant());
@@ -200,6 +210,7 @@ public final class SchedulerService implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        assetTriggers.close();
         triggers.close();
         started = false;
     }

@@ -27,6 +27,8 @@ public final class DagRepository {
     private final DSLContext dsl;
     private final Clock clock;
     private final Map<Long, Dag> versionCache = new ConcurrentHashMap<>();
+    // Who produces and consumes which asset follows the latest version, in the transaction that makes it latest.
+    private final AssetRepository assets = new AssetRepository();
 
     public DagRepository(DSLContext dsl, Clock clock) {
         this.dsl = dsl;
@@ -78,6 +80,7 @@ public final class DagRepository {
                     .set(DAG.LATEST_VERSION_ID, stored.versionId())
                     .where(DAG.DAG_ID.eq(dag.id()))
                     .execute();
+            assets.syncReferences(tx, dag);
             return stored;
         });
     }
@@ -172,6 +175,7 @@ public final class DagRepository {
                 .set(DAG.UPDATED_AT, now)
                 .where(DAG.DAG_ID.eq(dag.id()))
                 .execute();
+        assets.syncReferences(tx, dag);
         return new SourcedSave(stored, sourceId, filePath);
     }
 

@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.server.api.AdminRoutes;
+import dev.sluice.server.api.AssetRoutes;
 import dev.sluice.server.api.AuthRoutes;
 import dev.sluice.server.api.DagRoutes;
 import dev.sluice.server.api.OperationsRoutes;
@@ -131,6 +132,7 @@ public final class HttpServer implements AutoCloseable {
         OperationsRoutes.register(
                 routes, new FailureQueries(dsl), new BackfillQueries(dsl), sluice.backfills, dags, audit);
         AdminRoutes.register(routes, users, tokens, audit);
+        AssetRoutes.register(routes, dsl, runs, audit, engine.clock());
         // Routes other modules contribute (the model registry): same table, so same auth, OpenAPI and tests.
         ApiContext contributions = new ApiContext(
                 routes, errors, audit, sluice.config, sluice.db.dataSource(), sluice.store, sluice.services);

@@ -7,6 +7,7 @@ import { link } from '../router.js';
 import { can } from '../session.js';
 import { pauseToggle } from '../components/pause.js';
 import { gridTab, GRID_PAGE } from './grid.js';
+import { assetSchedule } from '../components/asset-schedule.js';
 
 // The grid is the default view and is loaded with this module; the other tabs load when opened.
 const TABS = {
@@ -27,6 +28,11 @@ export async function dagPage({ params, query, main }) {
   const early = tab === 'grid' && !query.cursor ? get(`/dags/${enc(dagId)}/grid`, { limit: GRID_PAGE }) : null;
   if (early) early.catch(() => {}); // if it fails, the grid's own load reports it
   const dag = await dagAnswer;
+  // A DAG scheduled on assets shows them instead of a cron, each linked to its page (by id: a URI in a path is awkward).
+  const assetIds = {};
+  if (dag.schedule_on_assets) {
+    try { (await get('/assets')).items.forEach((a) => { assetIds[a.uri] = a.id; }); } catch { /* plain URIs then */ }
+  }
   const body = h('section', { 'aria-label': TABS[tab][0] });
   main.append(
     h('div.page-head',
@@ -34,7 +40,8 @@ export async function dagPage({ params, query, main }) {
         h('div.small', h('a', { href: link('dags') }, 'DAGs'), ' / '),
         h('h1', dag.dag_id),
         dag.description ? h('div.muted', dag.description) : null,
-        h('div.small.muted', dag.schedule ? [dag.schedule_description || dag.schedule, ' · ', h('code', dag.schedule)] : 'manual only',
+        h('div.small.muted#dag-schedule', dag.schedule ? [dag.schedule_description || dag.schedule, ' · ', h('code', dag.schedule)]
+          : dag.schedule_on_assets ? assetSchedule(dag.schedule_on_assets, assetIds) : 'manual only',
           ` · ${dag.tasks.length} tasks · version ${dag.latest_version}`, dag.file_path ? [' · ', h('code', dag.file_path)] : null)),
       h('div.spacer'),
       h('div.row', pauseToggle(dag),

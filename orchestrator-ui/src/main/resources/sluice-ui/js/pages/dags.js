@@ -7,6 +7,7 @@ import { icon, label } from '../states.js';
 import { onEvent } from '../events.js';
 import { pauseToggle } from '../components/pause.js';
 import { makePager } from '../components/pager.js';
+import { assetSchedule } from '../components/asset-schedule.js';
 
 export async function dagsPage({ query, main }) {
   const state = { tag: query.tag || '', q: query.q || '', cursor: query.cursor || '' };
@@ -25,7 +26,16 @@ export async function dagsPage({ query, main }) {
 
   const allTags = new Set();
   const pager = makePager((c) => { state.cursor = c; sync(); load().catch(fail); });
+  // DAGs scheduled on assets show them instead of a cron: which DAG consumes which asset comes from /assets.
+  let onAssets = {}, assetIds = {};
+  async function loadAssets() {
+    const res = await get('/assets');
+    const by = {}, ids = {};
+    for (const a of res.items) { ids[a.uri] = a.id; for (const d of a.consumers) (by[d] = by[d] || []).push(a.uri); }
+    onAssets = by; assetIds = ids;
+  }
   async function load() {
+    await loadAssets().catch(() => { /* the list still shows without them */ });
     const res = await get('/dags', { tag: state.tag, q: state.q, cursor: state.cursor });
     res.items.forEach((d) => d.tags.forEach((t) => allTags.add(t)));
     body.replaceChildren(...(res.items.length ? res.items.map(row)
@@ -53,7 +63,8 @@ export async function dagsPage({ query, main }) {
         d.description ? h('div.muted.small', d.description) : null,
         h('div', d.tags.map((t) => h('span.tag', { onclick: () => { state.tag = t; sync(); load().catch(fail); } }, t)))),
       h('td', d.schedule ? [h('div', d.schedule_description || d.schedule), h('code.muted', d.schedule),
-        d.timezone && d.timezone !== 'UTC' ? h('span.muted.small', ' ' + d.timezone) : null] : h('span.muted', 'manual only')),
+        d.timezone && d.timezone !== 'UTC' ? h('span.muted.small', ' ' + d.timezone) : null]
+        : onAssets[d.dag_id] ? assetSchedule({ assets: onAssets[d.dag_id] }, assetIds) : h('span.muted', 'manual only')),
       h('td', d.is_paused ? h('span.muted', 'paused') : time(d.next_run_at)),
       h('td', runs.length ? h('span.strip', runs.map((r) => h('a.st-' + r.state, {
         href: link('dags', d.dag_id, 'grid'), title: `${label(r.state)} · ${r.run_id} · ${new Date(r.logical_date).toISOString()}`,

@@ -24,6 +24,9 @@ public final class Requests {
 
     public record Pause(Boolean isPaused) {}
 
+    /** An asset update from outside: the asset's URI and free-form metadata for its consumers. */
+    public record AssetEvent(@MaxLength(1000) String uri, Map<String, Object> extra) {}
+
     public record Mark(String state) {}
 
     public record ClearTask(boolean downstream, boolean upstream) {}

@@ -93,7 +93,8 @@ public final class DagQueries {
             int maxActiveTasks,
             boolean catchup,
             LocalDate startDate,
-            String filePath) {}
+            String filePath,
+            dev.sluice.dag.AssetSchedule scheduleOnAssets) {}
 
     public record DagSource(int version, String source, Instant createdAt) {}
 
@@ -234,7 +235,8 @@ public final class DagQueries {
                 dag.maxActiveTasks(),
                 dag.catchup(),
                 dag.startDate(),
-                r.get(DAG.FILE_PATH));
+                r.get(DAG.FILE_PATH),
+                dag.assetSchedule());
     }
 
     /** The given version's source, or the latest's. */

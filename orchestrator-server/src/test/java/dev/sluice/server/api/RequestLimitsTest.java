@@ -1,5 +1,6 @@
 package dev.sluice.server.api;
 
+import static dev.sluice.db.jooq.Tables.ASSET;
 import static dev.sluice.server.db.jooq.Tables.API_TOKEN;
 import static dev.sluice.server.db.jooq.Tables.APP_USER;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,7 +18,8 @@ class RequestLimitsTest {
     static final Map<String, TableField<?, String>> STORED_IN = Map.of(
             "Login.username", APP_USER.USERNAME,
             "NewUser.username", APP_USER.USERNAME,
-            "NewToken.name", API_TOKEN.NAME);
+            "NewToken.name", API_TOKEN.NAME,
+            "AssetEvent.uri", ASSET.URI);
 
     @Test
     void every_max_length_is_its_columns_width() {

@@ -136,6 +136,7 @@ class MalformedInputBatteryTest {
                             case "id" -> "999999";
                             case "name" -> "no_such_model";
                             case "alias" -> "champion";
+                            case "asset" -> "999999";
                             default -> throw new AssertionError("add a value for path parameter " + name);
                         });
             }

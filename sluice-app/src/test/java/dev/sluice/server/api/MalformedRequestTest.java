@@ -27,7 +27,8 @@ class MalformedRequestTest {
             Map.entry("PATCH /users/{username}", "{\"role\":\"viewer\"}"),
             Map.entry("POST /tokens", "{\"name\":\"t\",\"role\":\"viewer\"}"),
             Map.entry("POST /models/{name}/aliases/{alias}", "{\"version\":1}"),
-            Map.entry("POST /models/{name}/predict", "{\"rows\":[{\"age\":39}]}"));
+            Map.entry("POST /models/{name}/predict", "{\"rows\":[{\"age\":39}]}"),
+            Map.entry("POST /assets/events", "{\"uri\":\"s3://battery/orders\",\"extra\":{\"rows\":1}}"));
 
     static String key(Endpoint e) {
         return e.method() + " " + e.path();

@@ -24,7 +24,8 @@ class RouteAuthTest {
                 .replace("{username}", "nobody")
                 .replace("{id}", "999999")
                 .replace("{name}", "no_such_model")
-                .replace("{alias}", "champion");
+                .replace("{alias}", "champion")
+                .replace("{asset}", "999999");
     }
 
     @TestFactory
