@@ -1,27 +1,39 @@
 package dev.sluice.ml.embedding;
 
 /**
- * The error function to double precision, which the JDK lacks. For |x| < 6 the series
- * erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)) has positive terms only (no cancellation) and converges
- * for every x; beyond 6, erf(x) is ±1 to double precision.
+ * The error function, which the JDK lacks, by the Chebyshev fit of erfc in Numerical Recipes ({@code erfcc}):
+ * fractional error below 1.2e-7 everywhere, a float's precision, at the cost of one exp and nine multiply-adds.
+ * GELU calls it once per intermediate activation (1,536 per token and layer), so a converging series, exact to the
+ * last double bit, cost as much as the matrix products; the fidelity test shows the difference is invisible.
  */
 final class Erf {
-    private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
-
     private Erf() {}
 
     static double erf(double x) {
-        double ax = Math.abs(x);
-        if (ax >= 6.0) return Math.signum(x);
-        double z = ax * ax;
-        double term = ax;
-        double sum = ax;
-        for (int n = 1; n < 200; n++) {
-            term *= 2 * z / (2 * n + 1);
-            sum += term;
-            if (term < sum * 1e-17) break;
-        }
-        double r = TWO_OVER_SQRT_PI * Math.exp(-z) * sum;
-        return x < 0 ? -r : r;
+        double z = Math.abs(x);
+        double t = 1.0 / (1.0 + 0.5 * z);
+        double erfc = t
+                * Math.exp(
+                        -z * z
+                                - 1.26551223
+                                + t
+                                        * (1.00002368
+                                                + t
+                                                        * (0.37409196
+                                                                + t
+                                                                        * (0.09678418
+                                                                                + t
+                                                                                        * (-0.18628806
+                                                                                                + t
+                                                                                                        * (0.27886807
+                                                                                                                + t
+                                                                                                                        * (-1.13520398
+                                                                                                                                + t
+                                                                                                                                        * (1.48851587
+                                                                                                                                                + t
+                                                                                                                                                        * (-0.82215223
+                                                                                                                                                                + t
+                                                                                                                                                                        * 0.17087277)))))))));
+        return x >= 0 ? 1.0 - erfc : erfc - 1.0;
     }
 }
