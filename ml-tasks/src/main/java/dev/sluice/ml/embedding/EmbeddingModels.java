@@ -83,27 +83,32 @@ public final class EmbeddingModels {
 
     /** Where {@code python} would import {@code pkg} from, without importing it (its dependencies may be absent). */
     private static Path pythonPackage(String python, String pkg) throws IOException {
+        // Output to a file, not a pipe: an interpreter that hangs must not hang the task past the timeout.
+        Path out = Files.createTempFile("sluice-find-package-", ".txt");
         Process p;
         try {
             p = new ProcessBuilder(python, "-c", FIND_PACKAGE, pkg)
                     .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
         } catch (IOException e) {
+            Files.deleteIfExists(out);
             return null; // no such interpreter: reported with the rest by the caller
         }
         try {
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return null;
             }
-            String dir = new String(out, StandardCharsets.UTF_8).trim();
+            String dir = Files.readString(out, StandardCharsets.UTF_8).trim();
             return p.exitValue() == 0 && !dir.isEmpty() && !dir.contains("\n") ? Path.of(dir) : null;
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + python + " for " + pkg, e);
+        } finally {
+            Files.deleteIfExists(out);
         }
     }
 }
