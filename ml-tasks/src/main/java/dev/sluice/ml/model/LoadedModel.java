@@ -6,7 +6,6 @@ import dev.sluice.ml.onnx.OnnxPredictor;
 import dev.sluice.ml.transform.FittedTransform;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,7 +32,9 @@ public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform 
                 throw new IOException("cannot load the ONNX model of " + bundleRef + ": " + e.getMessage(), e);
             }
         }
-        FittedTransform t = FittedTransform.load(store.localPath(b.transformRef()));
+        // Embedding steps get their encoder here (from the store, once per JVM): serving needs nothing else.
+        FittedTransform t =
+                FittedTransform.load(store.localPath(b.transformRef())).withEncoders(store);
         Predictor p = switch (b.algorithm()) {
             case ModelBundle.XGBOOST, ModelBundle.RANDOM_FOREST -> XgbPredictor.load(bytes);
             case ModelBundle.LOGISTIC_REGRESSION -> LogisticRegression.load(bytes);
@@ -49,9 +50,7 @@ public record LoadedModel(String bundleRef, ModelBundle bundle, FittedTransform 
      */
     public double[] score(List<Map<String, Object>> rawRows) {
         if (predictor instanceof OnnxPredictor onnx) return onnx.score(rawRows);
-        List<Map<String, Object>> features = new ArrayList<>(rawRows.size());
-        for (Map<String, Object> r : rawRows) features.add(transform.apply(r));
-        return scoreTransformed(features);
+        return scoreTransformed(transform.applyAll(rawRows));
     }
 
     /** A multiclass model's scores (of {@link #score}) with the classes they belong to. */

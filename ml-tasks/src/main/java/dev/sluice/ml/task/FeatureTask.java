@@ -1,6 +1,12 @@
 package dev.sluice.ml.task;
 
+import dev.sluice.ml.artifact.Artifact;
+import dev.sluice.ml.artifact.ArtifactKind;
 import dev.sluice.ml.data.DuckDb;
+import dev.sluice.ml.embedding.EmbeddingModels;
+import dev.sluice.ml.embedding.EncoderCache;
+import dev.sluice.ml.embedding.EncoderConfig;
+import dev.sluice.ml.embedding.SentenceEncoder;
 import dev.sluice.ml.transform.FeatureFitter;
 import dev.sluice.ml.transform.FeatureSpec;
 import dev.sluice.ml.transform.FittedTransform;
@@ -10,6 +16,8 @@ import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
 import dev.sluice.task.TaskFailedException;
 import dev.sluice.task.TaskResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,52 +25,65 @@ import java.util.Map;
 
 /**
  * ml.feature: derives features from preprocessed splits (products, logs, quantile bins, date parts, hashed
- * categoricals), fitting what needs fitting on the training split, and extends the upstream transform with these
+ * categoricals, text n-grams, sentence embeddings), fitting what needs fitting on the training split, and extends the upstream transform with these
  * steps, so the model's stored transform goes from raw input straight to its features.
  */
 public final class FeatureTask extends MlTask {
-    private static final List<ConfigField> FIELDS = with(
-            List.of(
-                    ConfigField.optional(
-                            "train",
-                            FieldType.STRING,
-                            null,
-                            "Preprocessed training split; default: upstream \"train\"."),
-                    ConfigField.optional(
-                            "validation", FieldType.STRING, null, "Preprocessed validation split; default: upstream."),
-                    ConfigField.optional("test", FieldType.STRING, null, "Preprocessed test split; default: upstream."),
-                    ConfigField.optional(
-                            "transform",
-                            FieldType.STRING,
-                            null,
-                            "The upstream fitted transform to extend; default: upstream \"transform\"."),
-                    ConfigField.optional("label", FieldType.STRING, null, "Label column, carried along."),
-                    ConfigField.optional(
-                            "interactions",
-                            FieldType.LIST,
-                            List.of(),
-                            "Pairs [a, b] giving a column a*b (polynomial: [a, a])."),
-                    ConfigField.optional(
-                            "log", FieldType.LIST, List.of(), "Columns getting log(c) = ln(1 + c - training min)."),
-                    ConfigField.optional(
-                            "bins", FieldType.MAP, Map.of(), "column: number of quantile bins, fitted on training."),
-                    ConfigField.optional(
-                            "date_parts",
-                            FieldType.MAP,
-                            Map.of(),
-                            "timestamp column: [year, month, day, day_of_week, hour]."),
-                    ConfigField.optional(
-                            "hash",
-                            FieldType.MAP,
-                            Map.of(),
-                            "text column: number of hash buckets (one 0/1 column each)."),
-                    ConfigField.optional(
-                            "power", FieldType.MAP, Map.of(), "column: exponent p, giving column^p = sign(x)·|x|^p."),
-                    ConfigField.optional(
-                            "text",
-                            FieldType.MAP,
-                            Map.of(),
-                            "free-text column: {buckets: 256, ngrams: [1, 2], tfidf: true}: hashed word n-grams, IDF fitted on training.")));
+    private static final List<ConfigField> FIELDS = with(List.of(
+            ConfigField.optional(
+                    "train", FieldType.STRING, null, "Preprocessed training split; default: upstream \"train\"."),
+            ConfigField.optional(
+                    "validation", FieldType.STRING, null, "Preprocessed validation split; default: upstream."),
+            ConfigField.optional("test", FieldType.STRING, null, "Preprocessed test split; default: upstream."),
+            ConfigField.optional(
+                    "transform",
+                    FieldType.STRING,
+                    null,
+                    "The upstream fitted transform to extend; default: upstream \"transform\"."),
+            ConfigField.optional("label", FieldType.STRING, null, "Label column, carried along."),
+            ConfigField.optional(
+                    "interactions",
+                    FieldType.LIST,
+                    List.of(),
+                    "Pairs [a, b] giving a column a*b (polynomial: [a, a])."),
+            ConfigField.optional(
+                    "log", FieldType.LIST, List.of(), "Columns getting log(c) = ln(1 + c - training min)."),
+            ConfigField.optional(
+                    "bins", FieldType.MAP, Map.of(), "column: number of quantile bins, fitted on training."),
+            ConfigField.optional(
+                    "date_parts", FieldType.MAP, Map.of(), "timestamp column: [year, month, day, day_of_week, hour]."),
+            ConfigField.optional(
+                    "hash", FieldType.MAP, Map.of(), "text column: number of hash buckets (one 0/1 column each)."),
+            ConfigField.optional(
+                    "power", FieldType.MAP, Map.of(), "column: exponent p, giving column^p = sign(x)·|x|^p."),
+            ConfigField.optional(
+                    "text",
+                    FieldType.MAP,
+                    Map.of(),
+                    "free-text column: {buckets: 256, ngrams: [1, 2], tfidf: true}: hashed word n-grams, IDF fitted on training."),
+            ConfigField.optional(
+                    "embeddings",
+                    FieldType.LIST,
+                    List.of(),
+                    "Free-text columns that become dense sentence embeddings (column#e0...) of embedding_model."),
+            ConfigField.optional(
+                    "embedding_model",
+                    FieldType.STRING,
+                    null,
+                    "The sentence-transformers model of embeddings: a model directory (absolute or relative to"
+                            + " the DAG's folder) or a name (all-MiniLM-L6-v2) found in "
+                            + EmbeddingModels.MODELS_DIR_SETTING
+                            + " or the Python of SLUICE_PYTHON; never downloaded.")));
+
+    private final EmbeddingModels models;
+
+    public FeatureTask() {
+        this(EmbeddingModels.fromEnvironment());
+    }
+
+    FeatureTask(EmbeddingModels models) {
+        this.models = models;
+    }
 
     @Override
     public String name() {
@@ -71,7 +92,41 @@ public final class FeatureTask extends MlTask {
 
     @Override
     public String description() {
-        return "Derive features (interactions, logs, powers, bins, date parts, hashing, text n-grams / TF-IDF) and extend the fitted transform.";
+        return "Derive features (interactions, logs, powers, bins, date parts, hashing, text n-grams / TF-IDF, sentence embeddings) and extend the fitted transform.";
+    }
+
+    @Override
+    public List<String> validate(Map<String, Object> config) {
+        List<String> errors = new ArrayList<>(cacheErrors(config));
+        Object embeddings = config.get("embeddings");
+        boolean some = embeddings instanceof List<?> l && !l.isEmpty();
+        Object model = config.get("embedding_model");
+        if (some && (model == null || model.toString().isBlank()))
+            errors.add("embedding_model: required when embeddings lists columns (a model directory or a name such as "
+                    + EmbeddingModels.PACKAGES.keySet().iterator().next() + ")");
+        if (!some && model != null) errors.add("embedding_model is set but embeddings lists no column");
+        if (some && config.get("text") instanceof Map<?, ?> text) {
+            for (Object c : (List<?>) embeddings)
+                if (text.containsKey(c))
+                    errors.add("embeddings: column " + c + " is also in text; a text column becomes either hashed"
+                            + " n-grams or an embedding (add a copy of the column in ml.ingest's sql for both)");
+        }
+        return errors;
+    }
+
+    @Override
+    Map<String, Object> cacheInputs(TaskContext ctx, Cfg cfg) throws Exception {
+        if (cfg.strings("embeddings").isEmpty()) return Map.of();
+        // The model files on this node are an input: a reinstalled model must not reuse features of the old one.
+        Path dir = modelDirectory(ctx, cfg);
+        Map<String, Object> in = new LinkedHashMap<>();
+        for (String f : List.of("model.safetensors", "vocab.txt", "config.json")) {
+            Path p = dir.resolve(f);
+            in.put(
+                    "embedding_model/" + f,
+                    Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis());
+        }
+        return in;
     }
 
     @Override
@@ -99,24 +154,31 @@ public final class FeatureTask extends MlTask {
             } catch (IllegalArgumentException | java.sql.SQLException e) {
                 throw new TaskFailedException("cannot fit features: " + e.getMessage());
             }
+            List<String> embed = cfg.strings("embeddings");
+            if (!embed.isEmpty()) {
+                steps = new ArrayList<>(steps);
+                steps.addAll(embeddingSteps(ctx, cfg, base, embed));
+            }
+            List<Step> fitted = steps;
             FittedTransform extended = base.andThen(steps);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("transform", PreprocessTask.saveTransform(ctx, this, extended));
             for (String split : List.of("train", "validation", "test")) {
                 String ref = split.equals("train") ? train : inputRef(ctx, cfg, split, false);
                 if (ref == null) continue;
-                Datasets.Stored st = TransformApplier.applySql(
+                Datasets.Stored st = TransformApplier.applySqlBatched(
                         ctx,
                         this,
                         db,
                         ref,
                         base.output(),
-                        steps,
-                        row -> {
-                            Map<String, Object> r = new LinkedHashMap<>(row);
-                            for (Step s : steps) s.apply(r);
-                            r.remove(label);
-                            return r;
+                        fitted,
+                        rows -> {
+                            List<Map<String, Object>> copies = new ArrayList<>(rows.size());
+                            for (Map<String, Object> row : rows) copies.add(new LinkedHashMap<>(row));
+                            for (Step s : fitted) s.applyAll(copies);
+                            for (Map<String, Object> r : copies) r.remove(label);
+                            return copies;
                         },
                         extended.output(),
                         label,
@@ -131,6 +193,79 @@ public final class FeatureTask extends MlTask {
                             steps.size(), extended.output().columns().size());
             return TaskResult.of(out);
         }
+    }
+
+    private Path modelDirectory(TaskContext ctx, Cfg cfg) throws TaskFailedException {
+        String name = cfg.str("embedding_model", null);
+        if (name == null)
+            throw new TaskFailedException("embedding_model: required when embeddings lists columns (a model directory"
+                    + " or a name such as all-MiniLM-L6-v2)");
+        try {
+            return models.resolve("embedding_model", name, ctx::resolveDagPath);
+        } catch (java.io.IOException e) {
+            throw new TaskFailedException(e.getMessage());
+        }
+    }
+
+    /**
+     * One embedding step per column, all of one model: its weights and vocabulary are copied into the artifact store
+     * (content-addressed, so once per distinct file) and the steps name them there, which is what makes a model that
+     * uses these features servable by a node without the model installed.
+     */
+    private List<Step> embeddingSteps(TaskContext ctx, Cfg cfg, FittedTransform base, List<String> columns)
+            throws Exception {
+        for (String c : columns) {
+            if (base.output().column(c).isEmpty())
+                throw new TaskFailedException("embeddings: no column " + c + " in the preprocessed data (its columns: "
+                        + base.output().names() + "); keep a text column with ml.preprocess's passthrough");
+        }
+        String name = cfg.str("embedding_model");
+        Path dir = modelDirectory(ctx, cfg);
+        EncoderConfig config;
+        try {
+            config = EncoderConfig.read(dir);
+        } catch (java.io.IOException e) {
+            throw new TaskFailedException("embedding_model: " + e.getMessage());
+        }
+        Artifact weights = storeCopy(ctx, dir.resolve("model.safetensors"), "application/octet-stream", name);
+        Artifact vocab = storeCopy(ctx, dir.resolve("vocab.txt"), "text/plain", name);
+        long t0 = System.nanoTime();
+        SentenceEncoder encoder;
+        try {
+            encoder = EncoderCache.get(store(ctx), config, weights.ref(), vocab.ref());
+        } catch (java.io.IOException e) {
+            throw new TaskFailedException("embedding_model: cannot load " + dir + ": " + e.getMessage());
+        }
+        ctx.log()
+                .printf(
+                        "embedding model %s from %s: %d dimensions, %d layers, at most %d tokens a text, %s pooling;"
+                                + " weights %s (loaded in %.1f s)%n",
+                        name,
+                        dir,
+                        config.hidden(),
+                        config.layers(),
+                        config.maxSeqLength(),
+                        config.pooling(),
+                        weights.ref(),
+                        (System.nanoTime() - t0) / 1e9);
+        List<Step> out = new ArrayList<>();
+        for (String c : columns) out.add(new Step.Embedding(c, name, weights.ref(), vocab.ref(), config).bind(encoder));
+        return out;
+    }
+
+    private Artifact storeCopy(TaskContext ctx, Path file, String mediaType, String model) throws Exception {
+        Path tmp = store(ctx).newTempFile("-" + file.getFileName());
+        Files.copy(file, tmp);
+        Artifact a = store(ctx).put(tmp, ArtifactKind.MODEL, mediaType);
+        catalog(ctx)
+                .produced(
+                        ctx,
+                        "embedding_model",
+                        a,
+                        null,
+                        null,
+                        Map.of("model", model, "file", file.getFileName().toString()));
+        return a;
     }
 
     private static FeatureSpec spec(Cfg cfg) throws TaskFailedException {

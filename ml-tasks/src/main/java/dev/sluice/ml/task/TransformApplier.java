@@ -16,6 +16,9 @@ import java.util.function.UnaryOperator;
 final class TransformApplier {
     private TransformApplier() {}
 
+    /** Rows per call of the Java path's batch function: an embedding step encodes this many texts per call. */
+    static final int BATCH_ROWS = 256;
+
     /** Applies steps as one DuckDB query when they all have a SQL form; {@code javaFallback} otherwise. */
     static Datasets.Stored applySql(
             TaskContext ctx,
@@ -25,6 +28,32 @@ final class TransformApplier {
             DatasetSchema inSchema,
             java.util.List<dev.sluice.ml.transform.Step> steps,
             UnaryOperator<Map<String, Object>> javaFallback,
+            DatasetSchema features,
+            String label,
+            String role)
+            throws Exception {
+        return applySqlBatched(
+                ctx,
+                task,
+                db,
+                inputRef,
+                inSchema,
+                steps,
+                rows -> rows.stream().map(javaFallback).toList(),
+                features,
+                label,
+                role);
+    }
+
+    /** {@link #applySql} with a Java path that transforms a batch of rows at a time (in order, one output each). */
+    static Datasets.Stored applySqlBatched(
+            TaskContext ctx,
+            MlTask task,
+            DuckDb db,
+            String inputRef,
+            DatasetSchema inSchema,
+            java.util.List<dev.sluice.ml.transform.Step> steps,
+            UnaryOperator<List<Map<String, Object>>> javaFallback,
             DatasetSchema features,
             String label,
             String role)
@@ -49,7 +78,7 @@ final class TransformApplier {
             MlTask task,
             DuckDb db,
             String inputRef,
-            UnaryOperator<Map<String, Object>> fn,
+            UnaryOperator<List<Map<String, Object>>> fn,
             DatasetSchema features,
             String label,
             String role)
@@ -65,18 +94,28 @@ final class TransformApplier {
         DatasetSchema outSchema = new DatasetSchema(cols);
         Path tmp = task.store(ctx).newTempFile(".parquet");
         try (DatasetWriter w = new DatasetWriter(db, outSchema)) {
-            Rows.forEach(db, rel, row -> {
+            List<Map<String, Object>> batch = new ArrayList<>(BATCH_ROWS);
+            Rows.RowConsumer flush = ignored -> {
                 if (ctx.isCancelled()) throw new InterruptedException("cancelled");
-                Map<String, Object> out;
+                List<Map<String, Object>> out;
                 try {
-                    out = fn.apply(row);
+                    out = fn.apply(batch);
                 } catch (dev.sluice.ml.transform.UnseenCategoryException e) {
                     throw new dev.sluice.task.TaskFailedException(
                             "cannot transform the " + role + " split: " + e.getMessage());
                 }
-                if (label != null) out.put(label, row.get(label));
-                w.append(out);
+                for (int i = 0; i < out.size(); i++) {
+                    Map<String, Object> o = out.get(i);
+                    if (label != null) o.put(label, batch.get(i).get(label));
+                    w.append(o);
+                }
+                batch.clear();
+            };
+            Rows.forEach(db, rel, row -> {
+                batch.add(row);
+                if (batch.size() == BATCH_ROWS) flush.accept(null);
             });
+            if (!batch.isEmpty()) flush.accept(null);
             w.finish(tmp);
         }
         return Datasets.storeFile(ctx, task, db, tmp, role);

@@ -1,7 +1,9 @@
 package dev.sluice.ml.transform;
 
 import dev.sluice.ml.Json;
+import dev.sluice.ml.artifact.ArtifactStore;
 import dev.sluice.ml.data.DatasetSchema;
+import dev.sluice.ml.embedding.EncoderCache;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,6 +58,51 @@ public record FittedTransform(
         }
         for (Step s : steps) s.apply(row);
         return row;
+    }
+
+    /**
+     * The transformed copies of a batch of raw rows: what {@link #apply} gives row by row, with each step run over
+     * the whole batch (an embedding step encodes all its texts in one call).
+     */
+    public List<Map<String, Object>> applyAll(List<Map<String, Object>> raw) {
+        List<Map<String, Object>> rows = new ArrayList<>(raw.size());
+        for (Map<String, Object> r : raw) {
+            Map<String, Object> row = new java.util.HashMap<>(
+                    (input.columns().size() + output.columns().size()) * 2);
+            for (var c : input.columns()) {
+                Object v = r.get(c.name());
+                row.put(c.name(), v instanceof Number n ? (Object) n.doubleValue() : v);
+            }
+            rows.add(row);
+        }
+        for (Step s : steps) s.applyAll(rows);
+        return rows;
+    }
+
+    /** Whether a step needs a model loaded before the transform can be applied. */
+    public boolean hasEmbeddings() {
+        return steps.stream().anyMatch(s -> s instanceof Step.Embedding);
+    }
+
+    /**
+     * This transform with every embedding step bound to its encoder, loaded from {@code store} once per JVM
+     * ({@link EncoderCache}); the transform itself when it has none.
+     */
+    public FittedTransform withEncoders(ArtifactStore store) throws IOException {
+        if (!hasEmbeddings()) return this;
+        List<Step> bound = new ArrayList<>(steps.size());
+        for (Step s : steps) {
+            if (s instanceof Step.Embedding e) {
+                try {
+                    s = e.bind(EncoderCache.get(store, e.config(), e.weights(), e.vocab()));
+                } catch (IOException x) {
+                    throw new IOException(
+                            "cannot load the embedding model of column " + e.column() + ": " + x.getMessage(), x);
+                }
+            }
+            bound.add(s);
+        }
+        return new FittedTransform(input, bound, output, fittedOn, fittedRows, dropped);
     }
 
     /** This transform followed by {@code more}: used by ml.feature to extend the preprocessing. */

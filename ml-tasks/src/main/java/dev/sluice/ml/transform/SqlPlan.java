@@ -18,7 +18,7 @@ import java.util.Optional;
  * ({@link FittedTransform#apply}); the consistency test holds the two to the same predictions.
  *
  * <p>SQL's least/greatest skip NULLs, so every numeric expression guards NULL explicitly to keep Java's
- * "missing stays missing" semantics. A step without a SQL form (hashing, text) makes {@link #selectList} empty and the
+ * "missing stays missing" semantics. A step without a SQL form (hashing, text, embeddings) makes {@link #selectList} empty and the
  * caller falls back to the Java path.
  */
 public final class SqlPlan {
@@ -132,6 +132,9 @@ public final class SqlPlan {
                     return Optional.empty();
                 }
                 case Step.Text t -> {
+                    return Optional.empty();
+                }
+                case Step.Embedding em -> {
                     return Optional.empty();
                 }
                 case Step.Select sel ->

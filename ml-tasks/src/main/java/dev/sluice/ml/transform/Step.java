@@ -6,6 +6,8 @@ import dev.sluice.ml.data.Booleans;
 import dev.sluice.ml.data.Column;
 import dev.sluice.ml.data.ColumnType;
 import dev.sluice.ml.data.DatasetSchema;
+import dev.sluice.ml.embedding.EncoderConfig;
+import dev.sluice.ml.embedding.SentenceEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -33,6 +35,7 @@ import java.util.Map;
     @JsonSubTypes.Type(value = Step.Hash.class, name = "hash"),
     @JsonSubTypes.Type(value = Step.Power.class, name = "power"),
     @JsonSubTypes.Type(value = Step.Text.class, name = "text"),
+    @JsonSubTypes.Type(value = Step.Embedding.class, name = "embedding"),
     @JsonSubTypes.Type(value = Step.Select.class, name = "select")
 })
 public sealed interface Step {
@@ -42,6 +45,14 @@ public sealed interface Step {
 
     /** The columns after this step, given those before it. */
     DatasetSchema outputSchema(DatasetSchema in);
+
+    /**
+     * Changes every row of a batch in place; the same as {@link #apply} row by row (steps never look across rows),
+     * but a step with a per-call cost (a neural encoder) does its batch in one call.
+     */
+    default void applyAll(List<Map<String, Object>> rows) {
+        for (Map<String, Object> r : rows) apply(r);
+    }
 
     /** Replaces a missing value with a value learnt on the training split (mean, median, mode) or a constant. */
     record Impute(String column, Object value) implements Step {
@@ -355,6 +366,140 @@ public sealed interface Step {
                     x[Hash.bucket(String.join(" ", tokens.subList(i, i + n)), buckets)]++;
             }
             return x;
+        }
+    }
+
+    /**
+     * A free-text column as the dense sentence embedding of a sentence-transformers model: columns
+     * {@code column#e0...} (as many as the model's dimensions), computed in Java by {@link SentenceEncoder} from the
+     * raw text, a missing text as the empty one. Nothing is fitted; what is frozen is the model itself: its weights
+     * and vocabulary are artifacts of the store ({@code weights}, {@code vocab}, by content hash) and its shape and
+     * text rules are {@code config}, so a serving node needs nothing but the artifact store.
+     *
+     * <p>The step must be {@link #bind bound} to its loaded encoder before it is applied ({@link
+     * FittedTransform#withEncoders} does that for a loaded transform); the encoder is not part of its JSON.
+     */
+    final class Embedding implements Step {
+        private final String column;
+        private final String model;
+        private final String weights;
+        private final String vocab;
+        private final EncoderConfig config;
+        private final SentenceEncoder encoder;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public Embedding(
+                @com.fasterxml.jackson.annotation.JsonProperty("column") String column,
+                @com.fasterxml.jackson.annotation.JsonProperty("model") String model,
+                @com.fasterxml.jackson.annotation.JsonProperty("weights") String weights,
+                @com.fasterxml.jackson.annotation.JsonProperty("vocab") String vocab,
+                @com.fasterxml.jackson.annotation.JsonProperty("config") EncoderConfig config) {
+            this(column, model, weights, vocab, config, null);
+        }
+
+        private Embedding(
+                String column,
+                String model,
+                String weights,
+                String vocab,
+                EncoderConfig config,
+                SentenceEncoder encoder) {
+            this.column = column;
+            this.model = model;
+            this.weights = weights;
+            this.vocab = vocab;
+            this.config = java.util.Objects.requireNonNull(config, "config");
+            this.encoder = encoder;
+        }
+
+        /** This step with its encoder, which must be the one of {@code config}. */
+        public Embedding bind(SentenceEncoder e) {
+            if (!e.config().equals(config))
+                throw new IllegalArgumentException("the encoder's configuration is not the step's: " + e.config());
+            return new Embedding(column, model, weights, vocab, config, e);
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public String column() {
+            return column;
+        }
+
+        /** What the DAG named (a model name or a directory), for people reading the transform. */
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public String model() {
+            return model;
+        }
+
+        /** The artifact of the model's safetensors weights. */
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public String weights() {
+            return weights;
+        }
+
+        /** The artifact of the model's vocab.txt. */
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public String vocab() {
+            return vocab;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public EncoderConfig config() {
+            return config;
+        }
+
+        public void apply(Map<String, Object> row) {
+            applyAll(java.util.Collections.singletonList(row));
+        }
+
+        @Override
+        public void applyAll(List<Map<String, Object>> rows) {
+            if (encoder == null)
+                throw new IllegalStateException("the embedding model of column " + column
+                        + " is not loaded: load the transform with FittedTransform.withEncoders");
+            List<String> texts = new ArrayList<>(rows.size());
+            for (Map<String, Object> r : rows) {
+                Object v = r.remove(column);
+                texts.add(v == null ? "" : v.toString());
+            }
+            float[][] e = encoder.encode(texts);
+            String[] names = names();
+            for (int i = 0; i < rows.size(); i++) {
+                Map<String, Object> r = rows.get(i);
+                for (int j = 0; j < names.length; j++) r.put(names[j], (double) e[i][j]);
+            }
+        }
+
+        public DatasetSchema outputSchema(DatasetSchema in) {
+            List<Column> out = new ArrayList<>(
+                    in.columns().stream().filter(c -> !c.name().equals(column)).toList());
+            for (String n : names()) out.add(new Column(n, ColumnType.NUMBER));
+            return new DatasetSchema(out);
+        }
+
+        private String[] names() {
+            String[] n = new String[config.hidden()];
+            for (int j = 0; j < n.length; j++) n[j] = column + "#e" + j;
+            return n;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Embedding e
+                    && e.column.equals(column)
+                    && java.util.Objects.equals(e.model, model)
+                    && e.weights.equals(weights)
+                    && e.vocab.equals(vocab)
+                    && e.config.equals(config);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(column, weights, vocab, config);
+        }
+
+        @Override
+        public String toString() {
+            return "Embedding[" + column + ", " + model + ", " + weights + "]";
         }
     }
 
