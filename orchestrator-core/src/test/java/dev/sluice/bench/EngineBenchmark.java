@@ -44,6 +44,7 @@ public final class EngineBenchmark {
         if (which.equals("all") || which.equals("throughput")) compare(pg, Integer.getInteger("rounds", 3), true);
         if (which.equals("sluice")) compare(pg, Integer.getInteger("rounds", 1), false);
         if (which.equals("chain")) chain();
+        if (which.equals("bigdag")) bigDag(Integer.getInteger("bigdag.tasks", 10_000));
         System.exit(0);
     }
 
@@ -109,6 +110,64 @@ public final class EngineBenchmark {
             System.out.printf(
                     "    sum over all %d tasks: %.0f ms; wall %d ms (ideal 1,000 ms)%n",
                     all.size(), sum(all), wall.toMillis());
+            engine.close();
+        }
+    }
+
+    /**
+     * One DAG of {@code n} tasks (a grid: each task depends on the one before it in its row of 100 and on the one
+     * above it), as a user would write it: the YAML parsed and validated, stored, and a run created. Each step
+     * timed over five rounds after two of warm-up; the run's tasks go to a queue nobody serves, so creating it is
+     * all that is measured.
+     */
+    static void bigDag(int n) throws Exception {
+        StringBuilder yaml = new StringBuilder("id: big\nmax_active_tasks: 64\ntasks:\n");
+        for (int i = 0; i < n; i++) {
+            yaml.append("  - id: t").append(i).append("\n    type: noop\n");
+            List<String> deps = new ArrayList<>();
+            if (i % 100 != 0) deps.add("t" + (i - 1));
+            if (i >= 100) deps.add("t" + (i - 100));
+            if (!deps.isEmpty())
+                yaml.append("    depends_on: [").append(String.join(", ", deps)).append("]\n");
+        }
+        String source = yaml.toString();
+        TaskTypeRegistry types = TaskTypeRegistry.discover();
+        try (Database db = TestDatabase.fresh(8)) {
+            EngineConfig cfg = EngineConfig.defaults(Files.createTempDirectory("sluice-bench"))
+                    .withQueues(List.of("_bench.served"));
+            Engine engine = new Engine(db, types, cfg, Clock.systemUTC(), new Services()).start();
+            List<Double> parse = new ArrayList<>(), store = new ArrayList<>(), create = new ArrayList<>();
+            for (int round = 0; round < 7; round++) {
+                // a distinct definition each round, so each store writes a new version as an edit would
+                String text = source.replaceFirst("\n", "\ndescription: round " + round + "\n");
+                long t0 = System.nanoTime();
+                Dag dag = new dev.sluice.dag.YamlDagParser(types).parse(text, "big.yaml");
+                long t1 = System.nanoTime();
+                engine.dags().save(dag, "big.yaml", text);
+                long t2 = System.nanoTime();
+                engine.runs()
+                        .createRun(
+                                "big",
+                                "manual",
+                                Instant.parse("2026-01-01T00:00:00Z").plusSeconds(round),
+                                null,
+                                null,
+                                Map.of(),
+                                "bench",
+                                "_bench.nobody");
+                long t3 = System.nanoTime();
+                if (round >= 2) {
+                    parse.add((t1 - t0) / 1e6);
+                    store.add((t2 - t1) / 1e6);
+                    create.add((t3 - t2) / 1e6);
+                }
+            }
+            long rows = ((Number) db.dsl().fetchValue("select count(*) from task_instance")).longValue();
+            System.out.printf("one DAG of %,d tasks (%,d task instances created in all):%n", n, rows);
+            System.out.printf("    parse + validate: median %.0f ms (min %.0f)%n", pct(parse, 50), pct(parse, 0));
+            System.out.printf("    store a version:  median %.0f ms (min %.0f)%n", pct(store, 50), pct(store, 0));
+            System.out.printf("    create a run:     median %.0f ms (min %.0f)%n", pct(create, 50), pct(create, 0));
+            System.out.printf("    validation + run creation: median %.0f ms%n", pct(parse, 50) + pct(create, 50));
             engine.close();
         }
     }
