@@ -76,6 +76,12 @@ public final class DagJson {
             // Only when set, as queue: DAGs without branches or groups keep their JSON and version hash.
             if (t.branch() && !TaskDef.BRANCH_TYPE.equals(t.type())) task.put("branch", true);
             if (t.group() != null) task.put("group", t.group());
+            // Only when set, as branch: DAGs without mapped tasks keep their JSON and version hash.
+            if (t.mapping() != null) {
+                TaskMapping mp = t.mapping();
+                task.put("expand", Map.of(mp.name(), mp.items() != null ? mp.items() : mp.from()));
+                if (mp.maxActiveInstances() > 0) task.put("max_active_instances", mp.maxActiveInstances());
+            }
             tasks.add(task);
         }
         m.put("tasks", tasks);
@@ -167,7 +173,8 @@ public final class DagJson {
                     t.hasNonNull("queue") ? t.get("queue").asText() : TaskDef.DEFAULT_QUEUE,
                     deadline(t.get("deadline")),
                     t.path("branch").asBoolean(false),
-                    text(t, "group")));
+                    text(t, "group"),
+                    mapping(t)));
         }
         return new Dag(
                 text(root, "id"),
@@ -184,6 +191,20 @@ public final class DagJson {
                 tasks,
                 notifications(root.get("notifications")),
                 deadline(root.get("deadline")));
+    }
+
+    private static TaskMapping mapping(JsonNode t) {
+        JsonNode expand = t.get("expand");
+        if (expand == null || expand.isNull()) return null;
+        var entry = expand.properties().iterator().next();
+        JsonNode list = entry.getValue();
+        @SuppressWarnings("unchecked")
+        List<Object> items = list.isArray() ? (List<Object>) plain(list) : null;
+        return new TaskMapping(
+                entry.getKey(),
+                items,
+                list.isArray() ? null : list.asText(),
+                t.path("max_active_instances").asInt(0));
     }
 
     private static Notifications notifications(JsonNode n) {

@@ -8,7 +8,8 @@ import java.util.Map;
  * One task of a DAG with the DAG's defaults already applied, so a definition built in Java and one read from YAML
  * compare equal. {@code deadline} is null when the task has none. {@code branch}: the task chooses which of its
  * direct downstream tasks run (the {@code next} of its output); always true for the built-in {@code branch} type.
- * {@code group}: the task group it is shown in (null: none), a matter of display only.
+ * {@code group}: the task group it is shown in (null: none), a matter of display only. {@code mapping}: its
+ * {@code expand:} (null: the task is not mapped).
  */
 public record TaskDef(
         String id,
@@ -26,12 +27,78 @@ public record TaskDef(
         String queue,
         Deadline deadline,
         boolean branch,
-        String group) {
+        String group,
+        TaskMapping mapping) {
     /** The queue of a task that names none: what every worker serves unless told otherwise. */
     public static final String DEFAULT_QUEUE = "default";
 
     /** The built-in task type that chooses with a template; its tasks are always branch tasks. */
     public static final String BRANCH_TYPE = dev.sluice.task.BranchChoice.TYPE;
+
+    /** A task that is not mapped ({@code mapping} null: one instance per run). */
+    public TaskDef(
+            String id,
+            String type,
+            List<String> dependsOn,
+            TriggerRule triggerRule,
+            int retries,
+            Duration retryDelay,
+            RetryBackoff retryBackoff,
+            Duration maxRetryDelay,
+            Duration timeout,
+            String pool,
+            int priority,
+            Map<String, Object> config,
+            String queue,
+            Deadline deadline,
+            boolean branch,
+            String group) {
+        this(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                null);
+    }
+
+    /** This task with {@code expand:} (null: not mapped). */
+    public TaskDef withMapping(TaskMapping mapping) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                mapping);
+    }
+
+    /** Whether the task runs as one instance per item of its {@code expand:} list. */
+    public boolean mapped() {
+        return mapping != null;
+    }
 
     /** A task that does not branch and is in no group. */
     public TaskDef(
