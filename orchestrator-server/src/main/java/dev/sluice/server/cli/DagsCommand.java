@@ -123,9 +123,14 @@ final class DagsCommand {
                 var summary = app.engine.runs().summary(runKey);
                 if (json) {
                     Map<String, Object> tasks = new LinkedHashMap<>();
-                    summary.tasks()
-                            .forEach(t -> tasks.put(
-                                    t.taskId(), Map.of("state", t.state().dbName(), "attempts", t.attempts())));
+                    summary.tasks().forEach(t -> {
+                        Map<String, Object> task = new LinkedHashMap<>();
+                        task.put("state", t.state().dbName());
+                        task.put("attempts", t.attempts());
+                        // A mapped task is one entry: its aggregate state, its instances' attempts summed.
+                        if (t.mapped()) task.put("map_count", t.mapCount());
+                        tasks.put(t.taskId(), task);
+                    });
                     Map<String, Object> out = new LinkedHashMap<>();
                     out.put("run_id", summary.runId());
                     out.put("state", state.dbName());
@@ -135,10 +140,11 @@ final class DagsCommand {
                     System.out.printf("run %s: %s%n", summary.runId(), state.dbName());
                     summary.tasks()
                             .forEach(t -> System.out.printf(
-                                    "  %-30s %-16s attempts=%d%s%n",
+                                    "  %-30s %-16s attempts=%d%s%s%n",
                                     t.taskId(),
                                     t.state().dbName(),
                                     t.attempts(),
+                                    t.mapped() ? " instances=" + t.mapCount() : "",
                                     t.error() == null ? "" : "  " + firstLine(t.error())));
                 }
                 return state == RunState.SUCCESS ? 0 : 1;
