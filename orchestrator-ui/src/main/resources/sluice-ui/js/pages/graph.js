@@ -19,6 +19,7 @@ export async function graphTab({ dag, query, el }) {
 
   const { cytoscape, dagre } = await cytoscapeAndDagre();
   const states = {};
+  const mapped = {}; // task id → its instances' counts by state, for mapped tasks of the selected run
   let deadlines = { run: null, tasks: {} };
   const groups = groupView(dag);
   let cy = null;
@@ -78,8 +79,9 @@ export async function graphTab({ dag, query, el }) {
         const s = states[t.task_id] || 'none';
         const n = cy.getElementById(t.task_id);
         const late = deadlines.tasks[t.task_id]?.state === 'missed';
+        const counts = mapped[t.task_id];
         n.data({ bg: s === 'none' ? '#ffffff' : colour(s), fg: ['pending', 'up_for_retry', 'none'].includes(s) ? '#1d2330' : '#ffffff',
-          text: `${t.task_id}\n${icon(s)} ${label(s)}${late ? ' ⚠' : ''}`, state: s });
+          text: `${counts ? '⧉ ' : ''}${t.task_id}\n${icon(s)} ${label(s)}${late ? ' ⚠' : ''}${counts ? `\n${countsIcons(counts)}` : ''}`, state: s });
       }
       for (const [g, ids] of groups.members) {
         if (!groups.collapsed(g)) continue;
@@ -94,7 +96,9 @@ export async function graphTab({ dag, query, el }) {
     box.dataset.nodes = cy.nodes().map((n) => n.id()).join(' ');
     const taskItem = (t) => h('li', { style: t.group ? { marginLeft: '1.5em' } : undefined }, picker.selected()
       ? h('a', { href: link('dags', dag.dag_id, 'runs', picker.selected(), 'tasks', t.task_id), 'data-task': t.task_id }, t.task_id, ' ', badge(states[t.task_id]),
-        deadlineMarker(deadlines.tasks[t.task_id]))
+        deadlineMarker(deadlines.tasks[t.task_id]),
+        mapped[t.task_id] ? h('span.muted.small.map-counts', { 'data-map-count': Object.values(mapped[t.task_id]).reduce((a, b) => a + b, 0) },
+          ` ${Object.values(mapped[t.task_id]).reduce((a, b) => a + b, 0)} instances: ${countsText(mapped[t.task_id])}`) : null)
       : h('span', t.task_id));
     // A group's line (a button that opens or closes it, with its counts), then its tasks while it is open.
     const items = [];
@@ -134,8 +138,13 @@ export async function graphTab({ dag, query, el }) {
       loading--;
     }
     for (const k of Object.keys(states)) delete states[k];
+    for (const k of Object.keys(mapped)) delete mapped[k];
     deadlines = { run: run?.deadline || null, tasks: {} };
-    if (run) for (const t of run.tasks) { states[t.task_id] = t.state; if (t.deadline) deadlines.tasks[t.task_id] = t.deadline; }
+    if (run) for (const t of run.tasks) {
+      states[t.task_id] = t.state;
+      if (t.deadline) deadlines.tasks[t.task_id] = t.deadline;
+      if (t.map_count) mapped[t.task_id] = t.instance_states || {};
+    }
     paint();
     if (dirty && !loading) reload();
   }
@@ -146,7 +155,11 @@ export async function graphTab({ dag, query, el }) {
   const off = onEvent((type, ev) => {
     if (type === 'resync') return reload();
     if (type === 'deadline' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) return reload();
-    if (type === 'task' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) { states[ev.task_id] = ev.state; if (loading) dirty = true; paint(); }
+    if (type === 'task' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) {
+      // An instance of a mapped task: the node shows an aggregate, which the server recounts.
+      if ((ev.map_index ?? -1) >= 0 || mapped[ev.task_id]) return reload();
+      states[ev.task_id] = ev.state; if (loading) dirty = true; paint();
+    }
   });
   const cleanup = () => { off(); picker.off(); if (cy) cy.destroy(); };
   build();
