@@ -137,7 +137,7 @@ public final class RunControl {
                                 : s == TaskState.RUNNING ? TaskState.FAILED : TaskState.SKIPPED);
             });
             for (TaskState s : Set.copyOf(changed.values())) {
-                tasks.mark(
+                tasks.markUnfinished(
                         tx,
                         runKey,
                         changed.entrySet().stream()

@@ -738,6 +738,24 @@ public final class TaskInstanceRepository {
     }
 
     /**
+     * As {@link #mark}, touching only task instances not finished yet: marking a run leaves what already ended as
+     * it ended (the successful instances of a mapped task that is still running stay successful).
+     */
+    public int markUnfinished(DSLContext tx, long runKey, Collection<String> taskIds, TaskState to, Instant now) {
+        if (taskIds.isEmpty()) return 0;
+        var from = java.util.EnumSet.copyOf(to.allowedFrom());
+        from.retainAll(TaskState.UNFINISHED);
+        return tx.update(TASK_INSTANCE)
+                .set(TASK_INSTANCE.STATE, to.dbName())
+                .set(TASK_INSTANCE.ENDED_AT, utc(now))
+                .where(
+                        TASK_INSTANCE.RUN_ID.eq(runKey),
+                        TASK_INSTANCE.TASK_ID.in(taskIds),
+                        TASK_INSTANCE.STATE.in(dbNames(from)))
+                .execute();
+    }
+
+    /**
      * Clears one task for a rerun: back to pending with {@code tries} more tries counted from the tries it has
      * had, its end, error, output, readiness and worker forgotten. Only from a state pending may follow; returns
      * whether it changed.
