@@ -204,4 +204,21 @@ class MappingScenarioTest {
                         byDefault))
                 .isEqualTo("eu;us;");
     }
+
+    @Test
+    void clearing_the_task_a_mapped_task_reads_its_list_from_expands_it_afresh() throws Exception {
+        Path marker = h.home.resolve("grow-" + System.nanoTime());
+        String dag = h.fixture(engine, "mapping_clear_with_upstream_reexpands");
+        long run = h.trigger(engine, dag, Map.of("marker", marker.toString()));
+        assertThat(h.awaitRun(run, Duration.ofSeconds(30))).isEqualTo(RunState.SUCCESS);
+        assertThat(value("select output->>'all' from task_instance where run_id = ? and task_id = 'reduce'", run))
+                .isEqualTo("ab");
+
+        Files.writeString(marker, "");
+        engine.control().clear(run, List.of("list_files"), true, false);
+        assertThat(h.awaitRun(run, Duration.ofSeconds(30))).isEqualTo(RunState.SUCCESS);
+        assertThat(instanceStates(run, "each")).containsExactly("success", "success", "success");
+        assertThat(value("select output->>'all' from task_instance where run_id = ? and task_id = 'reduce'", run))
+                .isEqualTo("abc");
+    }
 }
