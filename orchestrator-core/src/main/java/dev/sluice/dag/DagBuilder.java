@@ -250,6 +250,7 @@ public final class DagBuilder {
         List<TaskDef> defs = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             Task t = tasks.get(i);
+            TaskMapping mapping = t.mapping(); // before report: it may add a problem
             t.report(paths.get(i), problems);
             defs.add(t.settings
                     .resolve(
@@ -262,7 +263,8 @@ public final class DagBuilder {
                             t.branch,
                             t.group,
                             defaults.settings)
-                    .withOutlets(t.outlets));
+                    .withOutlets(t.outlets)
+                    .withMapping(mapping));
         }
         Dag dag = new Dag(
                 id,
@@ -387,6 +389,10 @@ public final class DagBuilder {
         private boolean branch;
         private String group;
         private final List<String> outlets = new ArrayList<>();
+        private String expandName;
+        private List<Object> expandItems;
+        private String expandFrom;
+        private Integer maxActiveInstances;
         private final Map<String, String> ownProblems = new LinkedHashMap<>();
 
         private Task(String id, String type) {
@@ -440,6 +446,55 @@ public final class DagBuilder {
             if (problem != null) ownProblems.put("group", problem);
             this.group = problem == null ? group : null;
             return this;
+        }
+
+        /**
+         * Runs the task once per item of {@code items} (YAML {@code expand: {NAME: [...]}}); each instance sees its
+         * item as {@code {{ expand.NAME }}} and its position as {@code {{ map_index }}}.
+         */
+        public Task expand(String name, List<?> items) {
+            this.expandName = name;
+            this.expandItems = items == null ? null : new ArrayList<>(items);
+            this.expandFrom = null;
+            if (items == null) ownProblems.put("expand." + name, "expected " + TaskMapping.FORMS + ", got null");
+            return this;
+        }
+
+        /**
+         * Runs the task once per item of the list an expression gives when the task becomes ready:
+         * {@code "{{ params.files }}"} or an upstream output, {@code "{{ tasks.list_files.output.files }}"}.
+         */
+        public Task expand(String name, String expression) {
+            this.expandName = name;
+            this.expandFrom = expression;
+            this.expandItems = null;
+            if (expression == null || !expression.contains("{{"))
+                ownProblems.put(
+                        "expand." + name,
+                        "expected " + TaskMapping.FORMS + ", got "
+                                + (expression == null ? "null" : "\"" + expression + "\""));
+            return this;
+        }
+
+        /** How many instances of this mapped task may run at once (YAML {@code max_active_instances:}). */
+        public Task maxActiveInstances(int max) {
+            String problem = TaskSettings.checkMaxActiveInstances(max);
+            if (problem != null) ownProblems.put("max_active_instances", problem);
+            this.maxActiveInstances = max;
+            return this;
+        }
+
+        private TaskMapping mapping() {
+            if (expandName == null) {
+                if (maxActiveInstances != null)
+                    ownProblems.put("max_active_instances", "applies only to a task with expand:");
+                return null;
+            }
+            if (expandItems == null && (expandFrom == null || !expandFrom.contains("{{"))) return null;
+            int max = maxActiveInstances == null || maxActiveInstances < 1 ? 0 : maxActiveInstances;
+            @SuppressWarnings("unchecked")
+            List<Object> items = expandItems == null ? null : (List<Object>) ConfigValues.normalize(expandItems);
+            return new TaskMapping(expandName, items, expandFrom, max);
         }
 
         /** The task must end within {@code within} ({@code 90m}) of its run's logical date or queueing. */

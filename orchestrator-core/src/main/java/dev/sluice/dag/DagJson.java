@@ -85,6 +85,12 @@ public final class DagJson {
             if (t.branch() && !TaskDef.BRANCH_TYPE.equals(t.type())) task.put("branch", true);
             if (t.group() != null) task.put("group", t.group());
             if (!t.outlets().isEmpty()) task.put("outlets", t.outlets());
+            // Only when set, as branch: DAGs without mapped tasks keep their JSON and version hash.
+            if (t.mapping() != null) {
+                TaskMapping mp = t.mapping();
+                task.put("expand", Map.of(mp.name(), mp.items() != null ? mp.items() : mp.from()));
+                if (mp.maxActiveInstances() > 0) task.put("max_active_instances", mp.maxActiveInstances());
+            }
             tasks.add(task);
         }
         m.put("tasks", tasks);
@@ -177,7 +183,8 @@ public final class DagJson {
                     deadline(t.get("deadline")),
                     t.path("branch").asBoolean(false),
                     text(t, "group"),
-                    strings(t.path("outlets"))));
+                    strings(t.path("outlets")),
+                    mapping(t)));
         }
         return new Dag(
                 text(root, "id"),
@@ -200,6 +207,20 @@ public final class DagJson {
     private static AssetSchedule assetSchedule(JsonNode n) {
         if (n == null || !n.isObject()) return null;
         return new AssetSchedule(strings(n.path("assets")), AssetSchedule.When.fromYaml(text(n, "when")));
+    }
+
+    private static TaskMapping mapping(JsonNode t) {
+        JsonNode expand = t.get("expand");
+        if (expand == null || expand.isNull()) return null;
+        var entry = expand.properties().iterator().next();
+        JsonNode list = entry.getValue();
+        @SuppressWarnings("unchecked")
+        List<Object> items = list.isArray() ? (List<Object>) plain(list) : null;
+        return new TaskMapping(
+                entry.getKey(),
+                items,
+                list.isArray() ? null : list.asText(),
+                t.path("max_active_instances").asInt(0));
     }
 
     private static Notifications notifications(JsonNode n) {

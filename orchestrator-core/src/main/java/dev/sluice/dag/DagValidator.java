@@ -51,6 +51,7 @@ final class DagValidator {
         checkDependencies(dag, paths, firstIndex, problems);
         checkBranches(dag, paths, problems);
         checkAssets(dag, paths, problems);
+        checkMappings(dag, paths, problems);
         new CycleFinder(dag, paths, firstIndex, problems).run();
     }
 
@@ -324,6 +325,80 @@ final class DagValidator {
             if (problem != null) p.add(path + "[" + i + "]", problem);
             else if (!seen.add(uri)) p.add(path + "[" + i + "]", "lists '" + uri + "' twice");
         }
+    }
+
+    /**
+     * A mapped task's {@code expand:}: a usable name, and a source that exists — a declared list param, or a task
+     * upstream of it (directly or not: its output must exist when the task becomes ready). Not for branch tasks: a
+     * branch chooses once for the task, not per item.
+     */
+    private static void checkMappings(Dag dag, List<String> paths, Problems p) {
+        Map<String, List<String>> upstream = new HashMap<>();
+        Set<String> ids = new HashSet<>();
+        for (TaskDef t : dag.tasks()) {
+            if (t.id() == null) continue;
+            upstream.putIfAbsent(t.id(), t.dependsOn());
+            ids.add(t.id());
+        }
+        for (int i = 0; i < dag.tasks().size(); i++) {
+            TaskDef task = dag.tasks().get(i);
+            TaskMapping m = task.mapping();
+            if (m == null) continue;
+            String path = paths.get(i) + ".expand";
+            if (!PARAM_NAME.matcher(m.name()).matches()) {
+                p.add(path + "." + m.name(), "invalid expand name '" + m.name() + "': use letters, digits and _");
+                continue;
+            }
+            String itemPath = path + "." + m.name();
+            if (task.branch()) p.add(path, "a branch task cannot be mapped: it chooses once for the whole task");
+            if (m.items() != null) continue;
+            TaskMapping.Source source = m.source();
+            if (source == null) {
+                p.add(itemPath, "expected " + TaskMapping.FORMS + ", got \"" + m.from() + "\"");
+                continue;
+            }
+            if (source.kind() == TaskMapping.SourceKind.PARAMS) {
+                String name = source.path().get(0);
+                ParamSpec param = dag.params().get(name);
+                if (param == null) {
+                    p.add(
+                            itemPath,
+                            "unknown param '" + name + "'"
+                                    + (dag.params().isEmpty()
+                                            ? " (the DAG declares no params)"
+                                            : " (declared: "
+                                                    + String.join(
+                                                            ", ", dag.params().keySet()) + ")"));
+                } else if (source.path().size() == 1
+                        && param.type() != null
+                        && param.type() != ParamSpec.ParamType.LIST) {
+                    p.add(
+                            itemPath,
+                            "param '" + name + "' is of type " + param.type().yamlName() + "; expand needs a list");
+                }
+                continue;
+            }
+            String from = source.taskId();
+            if (!ids.contains(from)) {
+                p.add(itemPath, "unknown task '" + from + "' in " + m.from());
+            } else if (task.id() != null && !upstreamOf(task.id(), upstream).contains(from)) {
+                p.add(
+                        itemPath,
+                        "'" + from + "' is not upstream of '" + task.id()
+                                + "': a mapped task reads the output of a task it depends on (add it to depends_on)");
+            }
+        }
+    }
+
+    /** Every task {@code id} depends on, directly or not (cycles are reported elsewhere; the walk stops on them). */
+    private static Set<String> upstreamOf(String id, Map<String, List<String>> upstream) {
+        Set<String> seen = new HashSet<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(upstream.getOrDefault(id, List.of()));
+        while (!todo.isEmpty()) {
+            String n = todo.poll();
+            if (n != null && seen.add(n)) todo.addAll(upstream.getOrDefault(n, List.of()));
+        }
+        return seen;
     }
 
     private static boolean isTemplate(Object v) {

@@ -9,7 +9,8 @@ import java.util.Map;
  * compare equal. {@code deadline} is null when the task has none. {@code branch}: the task chooses which of its
  * direct downstream tasks run (the {@code next} of its output); always true for the built-in {@code branch} type.
  * {@code group}: the task group it is shown in (null: none), a matter of display only. {@code outlets}: the asset
- * URIs the task updates; each success records an asset event for each of them.
+ * URIs the task updates; each success records an asset event for each of them. {@code mapping}: its {@code expand:}
+ * (null: the task is not mapped).
  */
 public record TaskDef(
         String id,
@@ -28,7 +29,8 @@ public record TaskDef(
         Deadline deadline,
         boolean branch,
         String group,
-        List<String> outlets) {
+        List<String> outlets,
+        TaskMapping mapping) {
     /** The queue of a task that names none: what every worker serves unless told otherwise. */
     public static final String DEFAULT_QUEUE = "default";
 
@@ -70,7 +72,48 @@ public record TaskDef(
                 deadline,
                 branch,
                 group,
-                List.of());
+                List.of(),
+                null);
+    }
+
+    /** A task that is not mapped. */
+    public TaskDef(
+            String id,
+            String type,
+            List<String> dependsOn,
+            TriggerRule triggerRule,
+            int retries,
+            Duration retryDelay,
+            RetryBackoff retryBackoff,
+            Duration maxRetryDelay,
+            Duration timeout,
+            String pool,
+            int priority,
+            Map<String, Object> config,
+            String queue,
+            Deadline deadline,
+            boolean branch,
+            String group,
+            List<String> outlets) {
+        this(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                outlets,
+                null);
     }
 
     /** A task that does not branch and is in no group. */
@@ -199,7 +242,36 @@ public record TaskDef(
                 deadline,
                 branch,
                 group,
-                outlets);
+                outlets,
+                mapping);
+    }
+
+    /** This task with {@code expand:} (null: not mapped). */
+    public TaskDef withMapping(TaskMapping mapping) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                outlets,
+                mapping);
+    }
+
+    /** Whether the task runs as one instance per item of its {@code expand:} list. */
+    public boolean mapped() {
+        return mapping != null;
     }
 
     /** The delay before attempt {@code nextTry} (2 for the first retry), honouring backoff and its cap. */

@@ -103,6 +103,10 @@ final class TaskSettings {
                         + "\"";
     }
 
+    static String checkMaxActiveInstances(int max) {
+        return max < 1 ? "must be 1 or more, got " + max : null;
+    }
+
     static String checkPool(String pool) {
         return pool.isBlank() ? "must not be blank" : null;
     }

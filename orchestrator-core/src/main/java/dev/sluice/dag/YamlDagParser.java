@@ -63,7 +63,7 @@ public final class YamlDagParser {
     static final List<String> TASK_KEYS = concat(
             List.of("id", "type", "depends_on", "trigger_rule"),
             DEFAULTS_KEYS,
-            List.of("config", "deadline", "branch", "group", "outlets"));
+            List.of("config", "deadline", "branch", "group", "outlets", "expand", "max_active_instances"));
     static final List<String> PARAM_KEYS = List.of("type", "default", "description", "minimum", "maximum", "enum");
     private static final Map<String, String> TASK_KEY_HINTS =
             Map.of("description", "tasks have no description (use a YAML comment)");
@@ -404,7 +404,49 @@ public final class YamlDagParser {
                     checked(string(keys.get("group"), path + ".group"), path + ".group", TaskSettings::checkGroup),
                     defaults);
             List<String> outlets = stringList(keys.get("outlets"), path + ".outlets");
-            return outlets == null ? task : task.withOutlets(outlets);
+            TaskDef withOutlets = outlets == null ? task : task.withOutlets(outlets);
+            return withOutlets.withMapping(mapping(keys, path));
+        }
+
+        /**
+         * {@code expand: {NAME: LIST}} with its {@code max_active_instances}; null when the task is not mapped. The
+         * list's shape is checked here (where its node is); names and sources in {@link DagValidator}.
+         */
+        private TaskMapping mapping(Map<String, Node> keys, String path) {
+            Node node = keys.get("expand");
+            Integer limit = checked(
+                    integer(keys.get("max_active_instances"), path + ".max_active_instances"),
+                    path + ".max_active_instances",
+                    TaskSettings::checkMaxActiveInstances);
+            if (node == null || isNull(node)) {
+                if (keys.containsKey("max_active_instances"))
+                    problems.add(path + ".max_active_instances", "applies only to a task with expand:");
+                return null;
+            }
+            String expandPath = path + ".expand";
+            if (!(node instanceof MappingNode m) || m.getValue().size() != 1) {
+                problems.add(
+                        expandPath,
+                        "expected one NAME: LIST entry, such as expand: {file: \"{{ tasks.list_files.output.files }}\"},"
+                                + " got " + describe(node));
+                return null;
+            }
+            NodeTuple entry = m.getValue().get(0);
+            String name = keyName(entry, expandPath, new HashMap<>());
+            if (name == null) return null;
+            String itemPath = expandPath + "." + name;
+            Node list = entry.getValueNode();
+            int max = limit == null ? 0 : limit;
+            if (list instanceof SequenceNode) {
+                @SuppressWarnings("unchecked")
+                List<Object> items = (List<Object>) ConfigValues.normalize(value(list, itemPath));
+                return new TaskMapping(name, items, null, max);
+            }
+            if (list instanceof ScalarNode sc
+                    && sc.getTag().equals(Tag.STR)
+                    && sc.getValue().contains("{{")) return new TaskMapping(name, null, sc.getValue(), max);
+            problems.add(itemPath, "expected " + TaskMapping.FORMS + ", got " + describe(list));
+            return null;
         }
 
         /** The task's id, if it has a string one, so its errors can be named by id even before it is read. */

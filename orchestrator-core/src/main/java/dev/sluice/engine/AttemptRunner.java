@@ -90,7 +90,8 @@ final class AttemptRunner {
         LogStore.Upload upload = null;
         ScheduledFuture<?> shipping = null;
         if (uploads != null) {
-            upload = logs.upload(LogStore.key(c.dagId(), c.runId(), c.taskId(), c.tryNumber()), sink.file());
+            upload = logs.upload(
+                    LogStore.key(c.dagId(), c.runId(), c.taskId(), c.mapIndex(), c.tryNumber()), sink.file());
             long every = logSettings.uploadInterval().toMillis();
             LogStore.Upload u = upload;
             shipping = uploads.scheduleWithFixedDelay(
@@ -124,6 +125,13 @@ final class AttemptRunner {
         }
     }
 
+    /** Unmapped tasks' outputs and, for each expanded mapped task, the list of its instances' outputs. */
+    private Map<String, Object> templateOutputs(Claimed c, Supplier<Map<String, Map<String, Object>>> outputs) {
+        Map<String, Object> all = new HashMap<>(outputs.get());
+        if (graphs.graph(c.dagVersionId()).hasMappedTasks()) all.putAll(tasks.mappedOutputs(dsl, c.runKey()));
+        return all;
+    }
+
     /** The attempt's outcome, with the size its log reached. */
     private Completion attempt(AttemptHandle handle, String workerId, Claimed c, CappedLog sink) {
         Completion done = runTask(handle, workerId, c, sink);
@@ -151,7 +159,9 @@ final class AttemptRunner {
                     c.dataIntervalEnd(),
                     c.tryNumber(),
                     c.params(),
-                    graphs.graph(c.dagVersionId()).readsTaskOutputs(c.taskId()) ? outputs.get() : Map.of(),
+                    graphs.graph(c.dagVersionId()).readsTaskOutputs(c.taskId())
+                            ? templateOutputs(c, outputs)
+                            : Map.of(),
                     c.dagId(),
                     c.taskId());
             // A secret is read from the worker's environment at render time; never stored, masked where shown.
@@ -163,6 +173,12 @@ final class AttemptRunner {
                 withSecrets.put(
                         "triggering_asset_events",
                         TriggeringAssetEvents.of(new AssetRepository().triggeringEvents(dsl, c.runKey())));
+            // Airflow's names: -1 for a task that is not mapped; its item under the expand name for one that is.
+            withSecrets.put("map_index", c.mapIndex());
+            if (c.mapped() && def.mapping() != null)
+                withSecrets.put(
+                        "expand",
+                        java.util.Collections.singletonMap(def.mapping().name(), c.mapItem()));
             Map<String, Object> rendered = renderer.renderConfig(config, withSecrets, codeFields(type));
             // Templates may read any task's output; the context offers the task's direct upstreams only.
             final TaskDef task = def;

@@ -140,7 +140,7 @@ public final class RunControl {
                                         : TaskState.SKIPPED);
             });
             for (TaskState s : Set.copyOf(changed.values())) {
-                tasks.mark(
+                tasks.markUnfinished(
                         tx,
                         runKey,
                         changed.entrySet().stream()
@@ -166,6 +166,11 @@ public final class RunControl {
         Dag dag = graphs.dag(run.versionId());
         for (String id : target) {
             if (states.get(id) == TaskState.PENDING) continue;
+            var mapping = dag.task(id).mapping();
+            var source = mapping == null ? null : mapping.source();
+            // Its list comes from a task that reruns too: expand afresh from that task's new output.
+            if (source != null && source.taskId() != null && target.contains(source.taskId()))
+                tasks.collapse(tx, run.key(), id);
             tasks.resetForRerun(tx, run.key(), id, dag.task(id).retries() + 1);
             states.put(id, TaskState.PENDING);
         }

@@ -272,10 +272,15 @@ public final class RunCoordinator {
                 startNow[i] = first;
                 if (first != null) room.put(dagId, free - 1);
             }
+            List<Integer> withMapped = new ArrayList<>();
             for (int i = 0; i < rows.size(); i++) {
                 started.add(startNow[i] != null);
                 if (startNow[i] != null) {
-                    var changes = startNow[i].changes();
+                    Map<String, TaskState> changes = new HashMap<>(startNow[i].changes());
+                    // A mapped task is inserted pending and expanded by the decision below: its row is not a
+                    // claimable instance.
+                    Dag dag = dagOf.get(i);
+                    if (changes.keySet().removeIf(id -> dag.task(id).mapped())) withMapped.add(i);
                     initial.add(changes);
                     queuedAny |= changes.containsValue(TaskState.QUEUED);
                 } else {
@@ -284,6 +289,11 @@ public final class RunCoordinator {
             }
             List<Long> k = runs.insertAll(tx, rows, started, now);
             tasks.insert(tx, k, dagOf, initial, null, now);
+            if (!withMapped.isEmpty()) {
+                Map<Long, Long> versions = new HashMap<>();
+                for (int i : withMapped) versions.put(k.get(i), rows.get(i).versionId());
+                decideAll(tx, versions, tasks.states(tx, versions.keySet()), now);
+            }
             boolean anyWaiting = started.contains(false);
             if (anyWaiting) for (String dagId : new TreeSet<>(latest.keySet())) promote(tx, dagId, now);
             if (queuedAny) notifyWorkers(tx);
@@ -344,22 +354,99 @@ public final class RunCoordinator {
             Instant now,
             List<TaskInstanceRepository.Decision> queuedOut) {
         List<TaskInstanceRepository.Decision> decisions = new ArrayList<>();
+        List<TaskInstanceRepository.Decision> mappedReady = new ArrayList<>();
         List<Map.Entry<Long, RunState>> finished = new ArrayList<>();
+        Map<Long, Map<String, TaskState>> after = new HashMap<>();
         boolean queued = false;
         Map<Long, Map<String, List<String>>> choices = branchChoices(tx, versionByRun, statesByRun);
         for (var e : statesByRun.entrySet()) {
             long runKey = e.getKey();
-            Decider.Decision d = Decider.decide(
-                    graphs.graph(versionByRun.get(runKey)), e.getValue(), choices.getOrDefault(runKey, Map.of()));
-            d.changes()
-                    .forEach((task, state) -> decisions.add(new TaskInstanceRepository.Decision(runKey, task, state)));
+            var graph = graphs.graph(versionByRun.get(runKey));
+            Decider.Decision d = Decider.decide(graph, e.getValue(), choices.getOrDefault(runKey, Map.of()));
+            int mappedBefore = mappedReady.size();
+            d.changes().forEach((task, state) -> {
+                var decision = new TaskInstanceRepository.Decision(runKey, task, state);
+                if (state == TaskState.QUEUED && graph.task(task).mapped()) mappedReady.add(decision);
+                else decisions.add(decision);
+            });
             if (d.runFinished()) finished.add(Map.entry(runKey, d.runOutcome()));
             queued |= d.changes().containsValue(TaskState.QUEUED);
+            if (mappedReady.size() > mappedBefore) {
+                Map<String, TaskState> next = new HashMap<>(e.getValue());
+                next.putAll(d.changes());
+                after.put(runKey, next);
+            }
         }
+        Map<Long, Map<String, TaskState>> again =
+                mappedReady.isEmpty() ? Map.of() : expand(tx, versionByRun, mappedReady, decisions, after, now);
         tasks.applyDecisions(tx, decisions, now);
         for (var d : decisions) if (d.state() == TaskState.QUEUED) queuedOut.add(d);
         for (var f : finished) finish(tx, f.getKey(), f.getValue(), now);
+        // A mapped task's instances are many rows under one decision: whoever claims one has not claimed them all,
+        // so every worker hears of them (folded into one notification per transaction).
+        if (!mappedReady.isEmpty()) notifyWorkers(tx);
+        if (!again.isEmpty()) {
+            Map<Long, Long> versions = new HashMap<>();
+            for (Long run : again.keySet()) versions.put(run, versionByRun.get(run));
+            queued |= decideAll(tx, versions, again, now, queuedOut);
+        }
         return queued;
+    }
+
+    /**
+     * Mapped tasks the decider made ready: a task not yet expanded has its list read and becomes its instances,
+     * all created by one statement (or is skipped for an empty list, or fails when there is no list); one already
+     * expanded (cleared for a rerun) has its pending instances queued by the plain decision. Returns the runs
+     * where a mapped task finished this way, with their states, for the decider to look at once more: what follows
+     * a skipped or failed task is decided now, not at the next completion (there may be none).
+     */
+    private Map<Long, Map<String, TaskState>> expand(
+            DSLContext tx,
+            Map<Long, Long> versionByRun,
+            List<TaskInstanceRepository.Decision> mappedReady,
+            List<TaskInstanceRepository.Decision> decisions,
+            Map<Long, Map<String, TaskState>> after,
+            Instant now) {
+        List<Long> runKeys = new ArrayList<>();
+        List<String> taskIds = new ArrayList<>();
+        for (var d : mappedReady) {
+            runKeys.add(d.runKey());
+            taskIds.add(d.taskId());
+        }
+        var fresh = tasks.unexpanded(tx, runKeys, taskIds);
+        List<TaskInstanceRepository.Expansion> expansions = new ArrayList<>();
+        Map<Long, Map<String, TaskState>> again = new HashMap<>();
+        Map<Long, Map<String, Object>> params = new HashMap<>();
+        for (var d : mappedReady) {
+            long run = d.runKey();
+            if (!fresh.contains(Map.entry(run, d.taskId()))) {
+                decisions.add(d);
+                continue;
+            }
+            var task = graphs.dag(versionByRun.get(run)).task(d.taskId());
+            MappedLists.Result list = MappedLists.read(
+                    task,
+                    params.computeIfAbsent(
+                            run, k -> runs.get(tx, k).orElseThrow().params()),
+                    up -> tasks.outputOf(tx, run, up));
+            TaskState outcome;
+            if (list.problem() != null) {
+                tasks.failUnexpanded(tx, run, d.taskId(), list.problem(), now);
+                outcome = TaskState.FAILED;
+            } else {
+                outcome = Decider.expanded(list.items().size());
+                if (outcome == TaskState.QUEUED) {
+                    expansions.add(new TaskInstanceRepository.Expansion(
+                            run, d.taskId(), list.items(), task.mapping().maxActiveInstances()));
+                    continue;
+                }
+                decisions.add(new TaskInstanceRepository.Decision(run, d.taskId(), outcome));
+            }
+            Map<String, TaskState> states = again.computeIfAbsent(run, k -> new HashMap<>(after.get(k)));
+            states.put(d.taskId(), outcome);
+        }
+        tasks.expand(tx, expansions, now);
+        return again;
     }
 
     /**

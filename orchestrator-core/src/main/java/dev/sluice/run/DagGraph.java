@@ -24,6 +24,7 @@ public final class DagGraph {
     private final List<String> leaves = new ArrayList<>();
     private final Set<String> readsOutputs = new HashSet<>();
     private final List<String> branches = new ArrayList<>();
+    private boolean mapped;
     /** Every task's transitive downstream tasks, computed on first need (only branch DAGs ask). */
     private final Map<String, Set<String>> descendants = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -34,6 +35,7 @@ public final class DagGraph {
             upstream.put(t.id(), t.dependsOn());
             downstream.putIfAbsent(t.id(), new ArrayList<>());
             if (t.branch()) branches.add(t.id());
+            mapped |= t.mapped();
         }
         for (TaskDef t : dag.tasks()) {
             for (String up : t.dependsOn())
@@ -71,6 +73,11 @@ public final class DagGraph {
         }
         if (order.size() != tasks.size()) throw new IllegalArgumentException("DAG has a cycle");
         return List.copyOf(order);
+    }
+
+    /** Whether any task has {@code expand:} (only then are mapped outputs worth a query). */
+    public boolean hasMappedTasks() {
+        return mapped;
     }
 
     /** The tasks with {@code branch: true}, in definition order. */

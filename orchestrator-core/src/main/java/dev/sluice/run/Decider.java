@@ -86,6 +86,37 @@ public final class Decider {
         return null;
     }
 
+    /**
+     * A mapped task's state as trigger rules and the run's outcome see it, from how many of its instances are in
+     * each state (one grouped query, never a loop over instances). An unmapped task has one instance: its state.
+     * While any instance is queued, running or waiting to retry the task is running; instances cleared for a rerun
+     * (pending) beside finished ones make the task pending again, so the rule that queued it queues them; once all
+     * are finished one failure fails it (as in Airflow), then a cancellation cancels it.
+     */
+    public static TaskState aggregate(Map<TaskState, Integer> counts) {
+        java.util.EnumSet<TaskState> present = java.util.EnumSet.noneOf(TaskState.class);
+        counts.forEach((s, n) -> {
+            if (n != null && n > 0) present.add(s);
+        });
+        if (present.isEmpty()) throw new IllegalArgumentException("a task has at least one instance");
+        if (present.size() == 1) return present.iterator().next();
+        if (present.contains(TaskState.QUEUED)
+                || present.contains(TaskState.RUNNING)
+                || present.contains(TaskState.UP_FOR_RETRY)) return TaskState.RUNNING;
+        if (present.contains(TaskState.PENDING)) return TaskState.PENDING;
+        if (present.contains(TaskState.FAILED) || present.contains(TaskState.UPSTREAM_FAILED)) return TaskState.FAILED;
+        if (present.contains(TaskState.CANCELLED)) return TaskState.CANCELLED;
+        return TaskState.SUCCESS; // success beside skipped
+    }
+
+    /**
+     * What a mapped task the decider made ready becomes once its list is known: queued instances, one per item,
+     * or skipped when the list is empty (its downstream tasks then follow their trigger rules as after any skip).
+     */
+    public static TaskState expanded(int items) {
+        return items > 0 ? TaskState.QUEUED : TaskState.SKIPPED;
+    }
+
     /** The run's outcome once every task is finished; null while any is not. */
     static RunState outcome(DagGraph graph, Map<String, TaskState> states) {
         for (TaskState s : states.values()) if (!s.isTerminal()) return null;

@@ -12,7 +12,7 @@ import org.jooq.CommonTableExpression;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record1;
-import org.jooq.Record4;
+import org.jooq.Record7;
 import org.jooq.Select;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -27,6 +27,9 @@ import org.jooq.impl.SQLDataType;
  * the lock, one statement counts running tasks per pool and per DAG, ranks the candidates of each pool and DAG in
  * queue order with window functions, and takes only those that fit. Without the lock two workers could both see
  * "one slot free" and both take it.
+ *
+ * <p>A mapped task's {@code max_active_instances} is the third limit: its instances carry it ({@code map_limit}),
+ * and are ranked per (run, task) the same way.
  *
  * <p>Whether a limit can bind is re-read at most once a second: a pool or DAG made smaller, or a worker added,
  * takes effect within that second.
@@ -55,7 +58,16 @@ final class ClaimLimits {
                 .join(DAG_VERSION)
                 .on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID))
                 .where(DAG.IS_ACTIVE.isTrue(), maxActiveTasks().lt(capacity)));
-        Boolean bind = dsl.select(DSL.field(smallPool.or(smallDag))).fetchOne().value1();
+        // Instances under max_active_instances are never taken by the plain claim (TaskInstanceRepository), so their
+        // limit holds even while this answer is stale: they wait for it to turn true, within the second.
+        var limitedInstances = DSL.exists(DSL.selectOne()
+                .from(TASK_INSTANCE)
+                .where(
+                        TASK_INSTANCE.MAP_LIMIT.isNotNull(),
+                        TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(TaskState.CLAIMABLE))));
+        Boolean bind = dsl.select(DSL.field(smallPool.or(smallDag).or(limitedInstances)))
+                .fetchOne()
+                .value1();
         mayBind = Boolean.TRUE.equals(bind);
         checkedAt = now;
         return mayBind;
@@ -97,6 +109,12 @@ final class ClaimLimits {
                 .join(DAG_VERSION)
                 .on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID))
                 .where(DAG.DAG_ID.eq(r.DAG_ID)));
+        // Mapped tasks whose max_active_instances are all running: through the partial map-limit index.
+        var fullMapped = DSL.select(r.RUN_ID, r.TASK_ID)
+                .from(r)
+                .where(r.STATE.eq(running), r.MAP_LIMIT.isNotNull())
+                .groupBy(r.RUN_ID, r.TASK_ID)
+                .having(DSL.count().ge(DSL.min(r.MAP_LIMIT)));
         var fullDags = DSL.select(r.DAG_ID)
                 .from(r)
                 .where(r.STATE.eq(running))
@@ -104,15 +122,28 @@ final class ClaimLimits {
                 .having(DSL.count().ge(dagLimit));
 
         // The scan window: claimable rows outside full pools and DAGs, locked as the plain claim does.
-        CommonTableExpression<Record4<Long, String, String, OffsetDateTime>> cand = DSL.name("cand")
-                .fields("id", "pool", "dag_id", "ready_at")
-                .as(DSL.select(TASK_INSTANCE.ID, poolName, TASK_INSTANCE.DAG_ID, TASK_INSTANCE.READY_AT)
+        CommonTableExpression<Record7<Long, String, String, OffsetDateTime, Long, String, Integer>> cand = DSL.name(
+                        "cand")
+                .fields("id", "pool", "dag_id", "ready_at", "run_id", "task_id", "map_limit")
+                .as(DSL.select(
+                                TASK_INSTANCE.ID,
+                                poolName,
+                                TASK_INSTANCE.DAG_ID,
+                                TASK_INSTANCE.READY_AT,
+                                TASK_INSTANCE.RUN_ID,
+                                TASK_INSTANCE.TASK_ID,
+                                TASK_INSTANCE.MAP_LIMIT)
                         .from(TASK_INSTANCE)
                         .where(TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(TaskState.CLAIMABLE)))
                         .and(TaskInstanceRepository.queueIn(queues))
                         .and(TASK_INSTANCE.READY_AT.le(now))
                         .and(poolName.notIn(fullPools))
                         .and(TASK_INSTANCE.DAG_ID.notIn(fullDags))
+                        .and(TASK_INSTANCE
+                                .MAP_LIMIT
+                                .isNull()
+                                .or(DSL.row(TASK_INSTANCE.RUN_ID, TASK_INSTANCE.TASK_ID)
+                                        .notIn(fullMapped)))
                         .orderBy(TASK_INSTANCE.READY_AT, TASK_INSTANCE.ID)
                         .limit(Math.max(limit * 4, 64))
                         .forUpdate()
@@ -121,6 +152,13 @@ final class ClaimLimits {
         Field<String> cPool = cand.field("pool", String.class);
         Field<String> cDag = cand.field("dag_id", String.class);
         Field<OffsetDateTime> cReady = cand.field("ready_at", OffsetDateTime.class);
+        Field<Long> cRun = cand.field("run_id", Long.class);
+        Field<String> cTask = cand.field("task_id", String.class);
+        Field<Integer> cMapLimit = cand.field("map_limit", Integer.class);
+        // A mapped instance's free slots: its limit less its running siblings (null: not limited).
+        Field<Integer> mapFree = cMapLimit.minus(DSL.field(DSL.selectCount()
+                .from(r)
+                .where(r.STATE.eq(running), r.MAP_LIMIT.isNotNull(), r.RUN_ID.eq(cRun), r.TASK_ID.eq(cTask))));
 
         // Free slots of the pools and DAGs in the window; an unknown pool has no limit.
         Field<Integer> poolFree = DSL.field(DSL.select(POOL.SLOTS.minus(
@@ -144,6 +182,10 @@ final class ClaimLimits {
                         DSL.rowNumber()
                                 .over(DSL.partitionBy(cDag).orderBy(cReady, cId))
                                 .as("dag_rank"),
+                        DSL.rowNumber()
+                                .over(DSL.partitionBy(cRun, cTask).orderBy(cReady, cId))
+                                .as("map_rank"),
+                        DSL.coalesce(mapFree, DSL.val(UNLIMITED)).as("map_free"),
                         DSL.coalesce(poolFree, DSL.val(UNLIMITED)).as("pool_free"),
                         DSL.coalesce(dagFree, DSL.val(UNLIMITED)).as("dag_free"))
                 .from(cand)
@@ -153,6 +195,7 @@ final class ClaimLimits {
                 .from(ranked)
                 .where(ranked.field("pool_rank", Integer.class).le(ranked.field("pool_free", Integer.class)))
                 .and(ranked.field("dag_rank", Integer.class).le(ranked.field("dag_free", Integer.class)))
+                .and(ranked.field("map_rank", Integer.class).le(ranked.field("map_free", Integer.class)))
                 .orderBy(ranked.field("ready_at"), ranked.field("id"))
                 .limit(limit);
     }

@@ -22,7 +22,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Record7;
+import org.jooq.Record8;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,7 +116,8 @@ public final class LogRetention {
                             DAG_RUN.RUN_ID,
                             TASK_INSTANCE.TASK_ID,
                             ATTEMPT.TRY_NUMBER,
-                            ATTEMPT.LOG_BYTES)
+                            ATTEMPT.LOG_BYTES,
+                            TASK_INSTANCE.MAP_INDEX)
                     .from(ATTEMPT)
                     .join(TASK_INSTANCE)
                     .on(TASK_INSTANCE.ID.eq(ATTEMPT.TASK_INSTANCE_ID))
@@ -132,11 +133,11 @@ public final class LogRetention {
                     .fetch();
             List<Long> done = new ArrayList<>();
             long freed = 0;
-            for (Record7<Long, String, String, String, String, Integer, Long> r : rows) {
+            for (Record8<Long, String, String, String, String, Integer, Long, Integer> r : rows) {
                 if (freed >= bytesToFree) break;
                 try {
                     logs.delete(
-                            LogStore.key(r.value3(), r.value4(), r.value5(), r.value6()),
+                            LogStore.key(r.value3(), r.value4(), r.value5(), r.value8(), r.value6()),
                             r.value2() == null ? null : Path.of(r.value2()));
                 } catch (IOException e) {
                     // Left for the next sweep; the row stays unmarked so it is tried again.

@@ -43,9 +43,25 @@ public final class LogStore {
                 .resolve("attempt-" + tryNumber + ".log");
     }
 
+    /**
+     * An attempt of one instance of a mapped task ({@code mapIndex} 0 or more): {@code .../TASK/map-3/attempt-N.log},
+     * so the instances' logs never mix; -1 (an unmapped task) is the plain path.
+     */
+    public Path path(String dagId, String runId, String taskId, int mapIndex, int tryNumber) {
+        Path task = root.resolve(safe(dagId)).resolve(safe(runId)).resolve(safe(taskId));
+        if (mapIndex >= 0) task = task.resolve("map-" + mapIndex);
+        return task.resolve("attempt-" + tryNumber + ".log");
+    }
+
     /** The log's key in the object store. */
     public static String key(String dagId, String runId, String taskId, int tryNumber) {
-        return "logs/" + safe(dagId) + "/" + safe(runId) + "/" + safe(taskId) + "/attempt-" + tryNumber + ".log";
+        return key(dagId, runId, taskId, -1, tryNumber);
+    }
+
+    /** The key of an attempt of one mapped instance ({@code mapIndex} -1: an unmapped task), as {@link #path}. */
+    public static String key(String dagId, String runId, String taskId, int mapIndex, int tryNumber) {
+        return "logs/" + safe(dagId) + "/" + safe(runId) + "/" + safe(taskId) + "/"
+                + (mapIndex >= 0 ? "map-" + mapIndex + "/" : "") + "attempt-" + tryNumber + ".log";
     }
 
     static String partsPrefix(String key) {

@@ -52,7 +52,9 @@ public final class TaskInstanceRepository {
             long attemptKey,
             String logPath,
             Instant firstCheckAt,
-            int rescheduleCount) {
+            int rescheduleCount,
+            int mapIndex,
+            Object mapItem) {
 
         /** A claim outside a rescheduled wait. */
         public Claimed(
@@ -86,12 +88,19 @@ public final class TaskInstanceRepository {
                     attemptKey,
                     logPath,
                     null,
-                    0);
+                    0,
+                    -1,
+                    null);
         }
 
         /** The tries this instance has spent: checks that ended rescheduled took a try number but no try. */
         public int triesSpent() {
             return tryNumber - rescheduleCount;
+        }
+
+        /** Whether this is one instance of a mapped task (it then has an item and a position). */
+        public boolean mapped() {
+            return mapIndex >= 0;
         }
     }
 
@@ -177,32 +186,177 @@ public final class TaskInstanceRepository {
         });
     }
 
+    /** Each task's state in one run: a mapped task's is the aggregate of its instances (see {@link #states}). */
     public Map<String, TaskState> states(DSLContext tx, long runKey) {
-        Map<String, TaskState> out = new HashMap<>();
-        tx.select(TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE)
-                .from(TASK_INSTANCE)
-                .where(TASK_INSTANCE.RUN_ID.eq(runKey))
-                .forEach(r -> out.put(r.value1(), TaskState.fromDb(r.value2())));
-        return out;
+        return states(tx, List.of(runKey)).getOrDefault(runKey, new HashMap<>());
     }
 
     /** States of several runs in one query: no N+1 when a batch of completions touches many runs. */
     public Map<Long, Map<String, TaskState>> states(DSLContext tx, Collection<Long> runKeys) {
         Map<Long, Map<String, TaskState>> out = new HashMap<>();
         if (runKeys.isEmpty()) return out;
+        // Grouped: a task mapped over 10,000 items costs a row per state it has, not per instance; the decider's
+        // aggregate turns the counts into the task's state.
+        Map<Long, Map<String, Map<TaskState, Integer>>> counts = new HashMap<>();
         tx.connection(c -> {
-            try (var ps =
-                    c.prepareStatement("select run_id, task_id, state from task_instance where run_id = any(?)")) {
+            try (var ps = c.prepareStatement(STATES)) {
                 ps.setArray(1, SqlArrays.longs(c, new ArrayList<>(runKeys)));
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.computeIfAbsent(rs.getLong(1), k -> new HashMap<>())
-                                .put(rs.getString(2), TaskState.fromDb(rs.getString(3)));
+                        counts.computeIfAbsent(rs.getLong(1), k -> new HashMap<>())
+                                .computeIfAbsent(rs.getString(2), k -> new java.util.EnumMap<>(TaskState.class))
+                                .put(TaskState.fromDb(rs.getString(3)), rs.getInt(4));
                     }
                 }
             }
         });
+        counts.forEach((run, byTask) -> {
+            Map<String, TaskState> states = new HashMap<>();
+            byTask.forEach((task, c) -> states.put(task, dev.sluice.run.Decider.aggregate(c)));
+            out.put(run, states);
+        });
         return out;
+    }
+
+    private static final String STATES = "select run_id, task_id, state, count(*)::int from task_instance"
+            + " where run_id = any(?) group by run_id, task_id, state";
+
+    /** One mapped task of one run to expand: its instances' items in order, and its max_active_instances (0: none). */
+    public record Expansion(long runKey, String taskId, List<Object> items, int maxActive) {}
+
+    private static final String EXPAND_INSERT = """
+            insert into task_instance (run_id, dag_id, task_id, state, max_tries, priority, pool, queue, ready_at,
+                                       map_index, map_item, map_limit)
+            select t.run_id, t.dag_id, t.task_id, 'queued', t.max_tries, t.priority, t.pool, t.queue, ?::timestamptz,
+                   x.i, x.item::jsonb, x.lim
+            from unnest(?::int8[], ?::text[], ?::int4[], ?::text[], ?::int4[]) as x(r, task, i, item, lim)
+            join task_instance t on t.run_id = x.r and t.task_id = x.task and t.map_index = -1 and t.state = 'pending'
+            """;
+
+    private static final String EXPAND_FIRST = """
+            update task_instance t
+            set map_index = 0, map_item = x.item::jsonb, map_limit = x.lim, state = 'queued', ready_at = ?::timestamptz
+            from unnest(?::int8[], ?::text[], ?::text[], ?::int4[]) as x(r, task, item, lim)
+            where t.run_id = x.r and t.task_id = x.task and t.map_index = -1 and t.state = 'pending'""";
+
+    /**
+     * Expands mapped tasks (each non-empty) into queued instances, claimable from {@code now}: the task's one row
+     * becomes instance 0 and instances 1..N-1 are copied from it, for any number of tasks and runs in two
+     * statements whose text does not depend on how many items there are. A task no longer pending and unexpanded
+     * (another engine expanded it) is left alone.
+     */
+    public void expand(DSLContext tx, List<Expansion> expansions, Instant now) {
+        if (expansions.isEmpty()) return;
+        List<Long> runs = new ArrayList<>(), firstRuns = new ArrayList<>();
+        List<String> taskIds = new ArrayList<>(), items = new ArrayList<>();
+        List<String> firstTasks = new ArrayList<>(), firstItems = new ArrayList<>();
+        List<Integer> idx = new ArrayList<>(), limits = new ArrayList<>(), firstLimits = new ArrayList<>();
+        for (Expansion e : expansions) {
+            Integer limit = e.maxActive() > 0 ? e.maxActive() : null;
+            firstRuns.add(e.runKey());
+            firstTasks.add(e.taskId());
+            firstItems.add(Json.write(e.items().get(0)));
+            firstLimits.add(limit);
+            for (int i = 1; i < e.items().size(); i++) {
+                runs.add(e.runKey());
+                taskIds.add(e.taskId());
+                idx.add(i);
+                items.add(Json.write(e.items().get(i)));
+                limits.add(limit);
+            }
+        }
+        tx.connection(c -> {
+            if (!runs.isEmpty()) {
+                try (var ps = c.prepareStatement(EXPAND_INSERT)) {
+                    ps.setString(1, now.toString());
+                    ps.setArray(2, SqlArrays.longs(c, runs));
+                    ps.setArray(3, SqlArrays.texts(c, taskIds));
+                    ps.setArray(4, SqlArrays.ints(c, idx));
+                    ps.setArray(5, SqlArrays.texts(c, items));
+                    ps.setArray(6, SqlArrays.ints(c, limits));
+                    ps.executeUpdate();
+                }
+            }
+            try (var ps = c.prepareStatement(EXPAND_FIRST)) {
+                ps.setString(1, now.toString());
+                ps.setArray(2, SqlArrays.longs(c, firstRuns));
+                ps.setArray(3, SqlArrays.texts(c, firstTasks));
+                ps.setArray(4, SqlArrays.texts(c, firstItems));
+                ps.setArray(5, SqlArrays.ints(c, firstLimits));
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Of the given (run, task) pairs, those not expanded yet (still one row, map index -1): one query. */
+    public java.util.Set<Map.Entry<Long, String>> unexpanded(DSLContext tx, List<Long> runKeys, List<String> taskIds) {
+        java.util.Set<Map.Entry<Long, String>> out = new java.util.HashSet<>();
+        if (runKeys.isEmpty()) return out;
+        tx.connection(c -> {
+            try (var ps = c.prepareStatement("select t.run_id, t.task_id from task_instance t"
+                    + " join unnest(?::int8[], ?::text[]) as x(r, task) on t.run_id = x.r and t.task_id = x.task"
+                    + " where t.map_index = -1")) {
+                ps.setArray(1, SqlArrays.longs(c, runKeys));
+                ps.setArray(2, SqlArrays.texts(c, taskIds));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(Map.entry(rs.getLong(1), rs.getString(2)));
+                }
+            }
+        });
+        return out;
+    }
+
+    /** A mapped task whose list could not be read fails before it has instances, with the reason as its error. */
+    public boolean failUnexpanded(DSLContext tx, long runKey, String taskId, String error, Instant now) {
+        return tx.update(TASK_INSTANCE)
+                        .set(TASK_INSTANCE.STATE, TaskState.FAILED.dbName())
+                        .set(TASK_INSTANCE.ERROR, error)
+                        .set(TASK_INSTANCE.ENDED_AT, utc(now))
+                        .where(
+                                TASK_INSTANCE.RUN_ID.eq(runKey),
+                                TASK_INSTANCE.TASK_ID.eq(taskId),
+                                TASK_INSTANCE.MAP_INDEX.eq(-1),
+                                TASK_INSTANCE.STATE.eq(TaskState.PENDING.dbName()))
+                        .execute()
+                == 1;
+    }
+
+    /**
+     * A successful task's output as templates see it, for a mapped task's list: an unmapped task's output object,
+     * a mapped task's list of its instances' outputs in map-index order (null for an instance that did not
+     * succeed); null when the task has not succeeded.
+     */
+    public Object outputOf(DSLContext tx, long runKey, String taskId) {
+        var rows = tx.select(TASK_INSTANCE.MAP_INDEX, TASK_INSTANCE.STATE, TASK_INSTANCE.OUTPUT)
+                .from(TASK_INSTANCE)
+                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(taskId))
+                .orderBy(TASK_INSTANCE.MAP_INDEX)
+                .fetch();
+        if (rows.isEmpty()) return null;
+        if (rows.size() == 1 && rows.get(0).value1() < 0)
+            return TaskState.SUCCESS.dbName().equals(rows.get(0).value2())
+                    ? Json.map(rows.get(0).value3())
+                    : null;
+        List<Object> out = new ArrayList<>(rows.size());
+        for (var r : rows)
+            out.add(TaskState.SUCCESS.dbName().equals(r.value2()) && r.value3() != null ? Json.map(r.value3()) : null);
+        return out;
+    }
+
+    /**
+     * Sends a mapped task back to one unexpanded pending row (its instances beyond the first deleted, attempts
+     * with them): the upstream whose output it maps over is rerun too, so its list may differ this time.
+     */
+    public void collapse(DSLContext tx, long runKey, String taskId) {
+        tx.deleteFrom(TASK_INSTANCE)
+                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(taskId), TASK_INSTANCE.MAP_INDEX.gt(0))
+                .execute();
+        tx.update(TASK_INSTANCE)
+                .set(TASK_INSTANCE.MAP_INDEX, -1)
+                .setNull(TASK_INSTANCE.MAP_ITEM)
+                .setNull(TASK_INSTANCE.MAP_LIMIT)
+                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.TASK_ID.eq(taskId), TASK_INSTANCE.MAP_INDEX.eq(0))
+                .execute();
     }
 
     /**
@@ -411,13 +565,14 @@ public final class TaskInstanceRepository {
     private static final String CLAIM_RETURNING = """
             returning t.id, t.run_id, t.dag_id, t.task_id, t.try_number, t.max_tries, r.run_id, r.dag_version_id,
                       r.logical_date, r.data_interval_start, r.data_interval_end, r.params::text, t.first_check_at,
-                      t.reschedule_count""";
+                      t.reschedule_count, t.map_index, t.map_item::text""";
 
     /** Oldest claimable first, locked without waiting: claimers never block each other nor take the same row. */
     private static final String CLAIM_PICK = """
             with picked as (
                 select id from task_instance
                 where state in ('queued', 'up_for_retry', 'up_for_reschedule') and %s and ready_at <= ?::timestamptz
+                  and map_limit is null
                 order by ready_at, id
                 limit ?
                 for update skip locked)
@@ -469,6 +624,8 @@ public final class TaskInstanceRepository {
                         var end = rs.getTimestamp(11);
                         String dagId = rs.getString(3), runId = rs.getString(7), taskId = rs.getString(4);
                         int tryNumber = rs.getInt(5);
+                        int mapIndex = rs.getInt(13);
+                        String item = rs.getString(14);
                         rows.add(new Claimed(
                                 rs.getLong(1),
                                 rs.getLong(2),
@@ -483,11 +640,14 @@ public final class TaskInstanceRepository {
                                 end == null ? null : end.toInstant(),
                                 Json.map(rs.getString(12)),
                                 0L,
-                                logs.path(dagId, runId, taskId, tryNumber).toString(),
+                                logs.path(dagId, runId, taskId, mapIndex, tryNumber)
+                                        .toString(),
                                 rs.getTimestamp(13) == null
                                         ? null
                                         : rs.getTimestamp(13).toInstant(),
-                                rs.getInt(14)));
+                                rs.getInt(14),
+                                mapIndex,
+                                item == null ? null : Json.value(item)));
                     }
                 }
             }
@@ -514,7 +674,9 @@ public final class TaskInstanceRepository {
                     attemptIds.get(r.tiId()),
                     r.logPath(),
                     r.firstCheckAt(),
-                    r.rescheduleCount()));
+                    r.rescheduleCount(),
+                    r.mapIndex(),
+                    r.mapItem()));
         }
         return claimed;
     }
@@ -524,16 +686,42 @@ public final class TaskInstanceRepository {
         limits.invalidate();
     }
 
-    /** Outputs of a run's successful tasks, for {@code {{ tasks.ID.output.KEY }}}. */
+    /** Outputs of a run's successful unmapped tasks, for {@code {{ tasks.ID.output.KEY }}}. */
     public Map<String, Map<String, Object>> outputs(DSLContext dsl, long runKey) {
         Map<String, Map<String, Object>> out = new HashMap<>();
         dsl.select(TASK_INSTANCE.TASK_ID, TASK_INSTANCE.OUTPUT)
                 .from(TASK_INSTANCE)
                 .where(
                         TASK_INSTANCE.RUN_ID.eq(runKey),
+                        TASK_INSTANCE.MAP_INDEX.eq(-1),
                         TASK_INSTANCE.STATE.eq(TaskState.SUCCESS.dbName()),
                         TASK_INSTANCE.OUTPUT.isNotNull())
                 .forEach(r -> out.put(r.value1(), Json.map(r.value2())));
+        return out;
+    }
+
+    private static final String MAPPED_OUTPUTS = """
+            select task_id, json_agg(case when state = 'success' then output end order by map_index)::text
+            from task_instance where run_id = ? and map_index >= 0 group by task_id""";
+
+    /**
+     * Outputs of a run's expanded mapped tasks, for {@code {{ tasks.ID.output }}}: per task the list of its
+     * instances' outputs in map-index order (null where an instance did not succeed), aggregated by the database.
+     */
+    public Map<String, List<Object>> mappedOutputs(DSLContext dsl, long runKey) {
+        Map<String, List<Object>> out = new HashMap<>();
+        dsl.connection(c -> {
+            try (var ps = c.prepareStatement(MAPPED_OUTPUTS)) {
+                ps.setLong(1, runKey);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        @SuppressWarnings("unchecked")
+                        List<Object> list = (List<Object>) Json.value(rs.getString(2));
+                        out.put(rs.getString(1), list);
+                    }
+                }
+            }
+        });
         return out;
     }
 
@@ -567,7 +755,8 @@ public final class TaskInstanceRepository {
                         DAG_RUN.RUN_ID,
                         DAG_RUN.DAG_VERSION_ID,
                         DAG_RUN.LOGICAL_DATE,
-                        TASK_INSTANCE.WORKER_ID)
+                        TASK_INSTANCE.WORKER_ID,
+                        TASK_INSTANCE.MAP_INDEX)
                 .from(TASK_INSTANCE)
                 .join(DAG_RUN)
                 .on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
@@ -589,6 +778,10 @@ public final class TaskInstanceRepository {
                                 null,
                                 Map.of(),
                                 0L,
+                                null,
+                                null,
+                                0,
+                                r.value11(),
                                 null),
                         r.value10()));
     }
@@ -611,11 +804,38 @@ public final class TaskInstanceRepository {
     }
 
     /**
+     * As {@link #mark}, touching only task instances not finished yet: marking a run leaves what already ended as
+     * it ended (the successful instances of a mapped task that is still running stay successful).
+     */
+    public int markUnfinished(DSLContext tx, long runKey, Collection<String> taskIds, TaskState to, Instant now) {
+        if (taskIds.isEmpty()) return 0;
+        var from = java.util.EnumSet.copyOf(to.allowedFrom());
+        from.retainAll(TaskState.UNFINISHED);
+        return tx.update(TASK_INSTANCE)
+                .set(TASK_INSTANCE.STATE, to.dbName())
+                .set(TASK_INSTANCE.ENDED_AT, utc(now))
+                .where(
+                        TASK_INSTANCE.RUN_ID.eq(runKey),
+                        TASK_INSTANCE.TASK_ID.in(taskIds),
+                        TASK_INSTANCE.STATE.in(dbNames(from)))
+                .execute();
+    }
+
+    /**
      * Clears one task for a rerun: back to pending with {@code tries} more tries counted from the tries it has
      * had, its end, error, output, readiness and worker forgotten. Only from a state pending may follow; returns
      * whether it changed.
      */
     public boolean resetForRerun(DSLContext tx, long runKey, String taskId, int tries) {
+        // A mapped task with instances that did not succeed reruns only those (the successful ones keep their
+        // output); one whose instances all succeeded reruns them all. Unmapped tasks have one row: either way.
+        var others = TASK_INSTANCE.as("o");
+        var someDidNotSucceed = DSL.exists(DSL.selectOne()
+                .from(others)
+                .where(
+                        others.RUN_ID.eq(runKey),
+                        others.TASK_ID.eq(taskId),
+                        others.STATE.ne(TaskState.SUCCESS.dbName())));
         return tx.update(TASK_INSTANCE)
                         .set(TASK_INSTANCE.STATE, TaskState.PENDING.dbName())
                         .set(TASK_INSTANCE.MAX_TRIES, TASK_INSTANCE.TRY_NUMBER.plus(tries))
@@ -628,23 +848,68 @@ public final class TaskInstanceRepository {
                         .where(
                                 TASK_INSTANCE.RUN_ID.eq(runKey),
                                 TASK_INSTANCE.TASK_ID.eq(taskId),
-                                TASK_INSTANCE.STATE.in(dbNames(TaskState.PENDING.allowedFrom())))
+                                TASK_INSTANCE.STATE.in(dbNames(TaskState.PENDING.allowedFrom())),
+                                TASK_INSTANCE
+                                        .STATE
+                                        .ne(TaskState.SUCCESS.dbName())
+                                        .or(DSL.not(someDidNotSucceed)))
                         .execute()
-                == 1;
+                >= 1;
     }
 
+    private static final String SUMMARIES = """
+            select task_id, state, count(*)::int, sum(try_number)::int, max(error), min(id), bool_or(map_index >= 0),
+                   sum(reschedule_count)::int
+            from task_instance where run_id = ? group by task_id, state order by min(id)""";
+
+    /**
+     * Each task of a run in creation order, a mapped task folded into one summary: grouped by the database, so a
+     * task of 10,000 instances is a few rows.
+     */
     public List<TaskSummary> summaries(DSLContext dsl, long runKey) {
-        return dsl.select(
-                        TASK_INSTANCE.TASK_ID,
-                        TASK_INSTANCE.STATE,
-                        TASK_INSTANCE.TRY_NUMBER,
-                        TASK_INSTANCE.ERROR,
-                        TASK_INSTANCE.RESCHEDULE_COUNT)
-                .from(TASK_INSTANCE)
-                .where(TASK_INSTANCE.RUN_ID.eq(runKey))
-                .orderBy(TASK_INSTANCE.ID)
-                .fetch(r ->
-                        new TaskSummary(r.value1(), TaskState.fromDb(r.value2()), r.value3(), r.value4(), r.value5()));
+        record Acc(
+                Map<TaskState, Integer> counts, int[] attempts, String[] error, boolean[] mapped, int[] rescheduled) {}
+        Map<String, Acc> byTask = new java.util.LinkedHashMap<>();
+        Map<String, Long> firstId = new HashMap<>();
+        dsl.connection(c -> {
+            try (var ps = c.prepareStatement(SUMMARIES)) {
+                ps.setLong(1, runKey);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String task = rs.getString(1);
+                        Acc a = byTask.computeIfAbsent(
+                                task,
+                                k -> new Acc(
+                                        new java.util.EnumMap<>(TaskState.class),
+                                        new int[1],
+                                        new String[1],
+                                        new boolean[1],
+                                        new int[1]));
+                        a.counts().put(TaskState.fromDb(rs.getString(2)), rs.getInt(3));
+                        a.attempts()[0] += rs.getInt(4);
+                        if (rs.getString(5) != null && a.error()[0] == null) a.error()[0] = rs.getString(5);
+                        a.mapped()[0] |= rs.getBoolean(7);
+                        a.rescheduled()[0] += rs.getInt(8);
+                        firstId.merge(task, rs.getLong(6), Math::min);
+                    }
+                }
+            }
+        });
+        List<String> order = new ArrayList<>(byTask.keySet());
+        order.sort(java.util.Comparator.comparing(firstId::get));
+        List<TaskSummary> out = new ArrayList<>(order.size());
+        for (String task : order) {
+            Acc a = byTask.get(task);
+            int n = a.counts().values().stream().mapToInt(Integer::intValue).sum();
+            out.add(new TaskSummary(
+                    task,
+                    dev.sluice.run.Decider.aggregate(a.counts()),
+                    a.attempts()[0],
+                    a.error()[0],
+                    a.rescheduled()[0],
+                    a.mapped()[0] ? n : 0));
+        }
+        return out;
     }
 
     public static List<String> dbNames(Collection<TaskState> states) {

@@ -19,7 +19,8 @@ public final class TemplateContext {
 
     /**
      * Dates are ISO strings in UTC ({@code ds} is the logical date's UTC day, as in Airflow), so a template renders
-     * the same on every worker whatever its local zone. {@code tasks.<id>.output.<key>} reads an upstream output.
+     * the same on every worker whatever its local zone. {@code tasks.<id>.output.<key>} reads an upstream output; a
+     * mapped task's {@code output} is the list of its instances' outputs.
      * Data interval bounds may be null (a manual run has none); they then render as empty text.
      */
     public static Map<String, Object> build(
@@ -29,7 +30,7 @@ public final class TemplateContext {
             Instant dataIntervalEnd,
             int attempt,
             Map<String, Object> params,
-            Map<String, Map<String, Object>> taskOutputs,
+            Map<String, ?> taskOutputs,
             String dagId,
             String taskId) {
         Map<String, Object> ctx = new HashMap<>(); // HashMap: the data interval may be null
@@ -45,11 +46,16 @@ public final class TemplateContext {
         ctx.put("params", params == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(params)));
         Map<String, Object> tasks = new LinkedHashMap<>();
         if (taskOutputs != null) {
+            // A mapped task's output is the list of its instances' outputs, in map-index order.
             taskOutputs.forEach((id, output) -> tasks.put(
                     id,
                     Map.of(
                             "output",
-                            output == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(output)))));
+                            output instanceof java.util.List<?> list
+                                    ? Collections.unmodifiableList(new java.util.ArrayList<>(list))
+                                    : output instanceof Map<?, ?> map
+                                            ? Collections.unmodifiableMap(new LinkedHashMap<>(map))
+                                            : Map.of())));
         }
         ctx.put("tasks", Collections.unmodifiableMap(tasks));
         return Collections.unmodifiableMap(ctx);

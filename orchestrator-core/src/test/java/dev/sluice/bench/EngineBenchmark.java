@@ -33,6 +33,9 @@ import java.util.Map;
  *     (immediate execution, lock-and-fetch polling) on the same PostgreSQL server with the same durability.
  *     Both sides are timed the same way: from just before the work is created (runs inserted / executions
  *     scheduled, the engine or scheduler already started) until the database shows all of it finished.
+ * (c) mapping ({@code scripts/bench-engine mapping}, -Dinstances=N): one run mapping 10,000 zero-duration noop
+ *     instances, twice: over a literal list (expanded as the run is created) and over an upstream's output
+ *     (expanded when that task succeeds), each followed by a reduce step; expansion time and tasks/s.
  */
 public final class EngineBenchmark {
     static final int TASKS = 20_000;
@@ -45,6 +48,7 @@ public final class EngineBenchmark {
         if (which.equals("sluice")) compare(pg, Integer.getInteger("rounds", 1), false);
         if (which.equals("chain")) chain();
         if (which.equals("bigdag")) bigDag(Integer.getInteger("bigdag.tasks", 10_000));
+        if (which.equals("mapping")) mapping(Integer.getInteger("instances", 10_000));
         System.exit(0);
     }
 
@@ -223,6 +227,83 @@ public final class EngineBenchmark {
             System.out.printf(
                     "one durable single-row commit (autocommit insert), n=200: median %.2f ms, p99 %.2f ms%n",
                     pct(commits, 50), pct(commits, 99));
+        }
+    }
+
+    static void mapping(int n) throws Exception {
+        try (Database db = TestDatabase.fresh(32)) {
+            int slots = Integer.getInteger("slots", 512);
+            Engine engine = engine(db, slots);
+            unlimitedPool(db);
+            List<Object> items = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) items.add(i);
+            var types = TaskTypeRegistry.discover();
+            Dag literal = dev.sluice.dag.DagBuilder.dag("map_literal")
+                    .maxActiveTasks(100_000)
+                    .task("each", "noop", t -> t.expand("n", items))
+                    .task("reduce", "noop", t -> t.dependsOn("each"))
+                    .build(types);
+            Dag upstream = dev.sluice.dag.DagBuilder.dag("map_upstream")
+                    .maxActiveTasks(100_000)
+                    .task("list", "noop", t -> t.config("output", Map.of("files", items)))
+                    .task("each", "noop", t -> t.dependsOn("list").expand("n", "{{ tasks.list.output.files }}"))
+                    .task("reduce", "noop", t -> t.dependsOn("each"))
+                    .build(types);
+            engine.dags().save(literal, "map_literal.yaml", null);
+            engine.dags().save(upstream, "map_upstream.yaml", null);
+            // warm-up: JIT and connection pool, a tenth of the size
+            Dag warm = dev.sluice.dag.DagBuilder.dag("map_warm")
+                    .maxActiveTasks(100_000)
+                    .task("each", "noop", t -> t.expand("n", items.subList(0, n / 10)))
+                    .build(types);
+            engine.dags().save(warm, "map_warm.yaml", null);
+            waitAll(db, engine.runs().createRuns(requests("map_warm", 1, Instant.parse("2020-01-01T00:00:00Z"))));
+
+            for (String dagId : List.of("map_literal", "map_upstream")) {
+                Instant t0 = Instant.now();
+                long run = engine.runs()
+                        .createRun(
+                                dagId, "manual", Instant.parse("2026-01-01T00:00:00Z"), null, null, Map.of(), "bench");
+                Instant created = Instant.now();
+                waitAll(db, List.of(run));
+                Instant t1 = Instant.now();
+                var each = db.dsl()
+                        .fetchOne(
+                                "select min(started_at), max(ended_at), count(*) from task_instance"
+                                        + " where run_id = ? and task_id = 'each'",
+                                run);
+                Duration work = Duration.between(each.get(0, OffsetDateTime.class), each.get(1, OffsetDateTime.class));
+                Double reduceLag = db.dsl()
+                        .fetchOne(
+                                "select extract(epoch from (r.started_at - (select max(ended_at) from task_instance"
+                                        + " where run_id = r.run_id and task_id = 'each'))) * 1000"
+                                        + " from task_instance r where r.run_id = ? and r.task_id = 'reduce'",
+                                run)
+                        .get(0, Double.class);
+                String expansion;
+                if (dagId.equals("map_literal")) {
+                    expansion = String.format(
+                            "run created with its %,d instances in %d ms",
+                            n, Duration.between(t0, created).toMillis());
+                } else {
+                    // Attempt times come from the claim's and completion's clocks, not the expansion's: what the
+                    // run spent outside its instances (the list task, its expansion, the reduce) bounds it.
+                    expansion = String.format(
+                            "end to end less the instances' span (list task, expansion of %,d, reduce) %d ms",
+                            n, Duration.between(t0, t1).toMillis() - work.toMillis());
+                }
+                System.out.printf(
+                        "(c) %s: %s; %,d instances first start -> last end %d ms (%.0f tasks/s); last instance end -> reduce start %.1f ms; end to end %d ms%n",
+                        dagId,
+                        expansion,
+                        each.get(2, Long.class),
+                        work.toMillis(),
+                        each.get(2, Long.class) * 1000.0 / Math.max(1, work.toMillis()),
+                        reduceLag,
+                        Duration.between(t0, t1).toMillis());
+            }
+            engine.close();
+            TestDatabase.drop(db);
         }
     }
 

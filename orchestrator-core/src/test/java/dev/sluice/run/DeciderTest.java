@@ -343,4 +343,74 @@ class DeciderTest {
                 .hasMessageContaining("SUCCESS -> UP_FOR_RETRY");
         assertThat(RunState.SUCCESS.canMoveTo(RunState.CANCELLED)).isFalse();
     }
+
+    /** Instance states as "state:count;state:count" → the mapped task's state that trigger rules see. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+        // one instance (every unmapped task): its own state
+        "PENDING:1, PENDING",
+        "SUCCESS:1, SUCCESS",
+        "UP_FOR_RETRY:1, UP_FOR_RETRY",
+        // all alike: that state
+        "SUCCESS:1000, SUCCESS",
+        "QUEUED:10000, QUEUED",
+        // any still in flight: running, whatever else has finished
+        "SUCCESS:998;RUNNING:1;FAILED:1, RUNNING",
+        "SUCCESS:5;QUEUED:3, RUNNING",
+        "FAILED:2;UP_FOR_RETRY:1, RUNNING",
+        "PENDING:2;RUNNING:1, RUNNING",
+        // cleared failures beside kept successes: pending again, so the rule queues the cleared ones
+        "SUCCESS:8;PENDING:2, PENDING",
+        // all finished: one failure fails the task, then a cancellation cancels it
+        "SUCCESS:999;FAILED:1, FAILED",
+        "SUCCESS:3;UPSTREAM_FAILED:1, FAILED",
+        "FAILED:1;CANCELLED:1, FAILED",
+        "SUCCESS:3;CANCELLED:1, CANCELLED",
+        "SUCCESS:3;SKIPPED:1, SUCCESS",
+        // zero counts do not count
+        "SUCCESS:3;FAILED:0, SUCCESS",
+    })
+    void aMappedTasksStateIsTheAggregateOfItsInstances(String counts, TaskState expected) {
+        Map<TaskState, Integer> m = new java.util.EnumMap<>(TaskState.class);
+        for (String part : counts.split(";")) {
+            String[] kv = part.split(":");
+            m.put(TaskState.valueOf(kv[0]), Integer.parseInt(kv[1]));
+        }
+        assertThat(Decider.aggregate(m)).isEqualTo(expected);
+    }
+
+    @Test
+    void anEmptyExpansionSkipsTheMappedTaskAndANonEmptyOneQueuesIt() {
+        assertThat(Decider.expanded(0)).isEqualTo(TaskState.SKIPPED);
+        assertThat(Decider.expanded(1)).isEqualTo(TaskState.QUEUED);
+        assertThat(Decider.expanded(10_000)).isEqualTo(TaskState.QUEUED);
+    }
+
+    /** The aggregate feeds the trigger rules unchanged: a downstream task of a mapped one reads it as any state. */
+    @ParameterizedTest(name = "{0}: mapped={1} -> {2}")
+    @CsvSource({
+        "ALL_SUCCESS, SUCCESS:1000, QUEUED",
+        "ALL_SUCCESS, SUCCESS:999;RUNNING:1, PENDING",
+        "ALL_SUCCESS, SUCCESS:999;FAILED:1, UPSTREAM_FAILED",
+        "ALL_DONE, SUCCESS:999;FAILED:1, QUEUED",
+        "ONE_FAILED, SUCCESS:3;FAILED:1, QUEUED",
+        "NONE_FAILED_MIN_ONE_SUCCESS, SKIPPED:1, SKIPPED",
+        "ALL_DONE, SKIPPED:1, QUEUED",
+    })
+    void aReduceTaskFollowsItsRuleOverTheAggregate(TriggerRule rule, String counts, TaskState expected) {
+        Map<TaskState, Integer> m = new java.util.EnumMap<>(TaskState.class);
+        for (String part : counts.split(";")) {
+            String[] kv = part.split(":");
+            m.put(TaskState.valueOf(kv[0]), Integer.parseInt(kv[1]));
+        }
+        DagGraph g = new DagGraph(dag(
+                "m",
+                1,
+                List.of(
+                        task("mapped", "noop", List.of(), Map.of()),
+                        withRule(task("reduce", "noop", List.of("mapped"), Map.of()), rule))));
+        Map<String, TaskState> s = new HashMap<>(Map.of("mapped", Decider.aggregate(m), "reduce", TaskState.PENDING));
+        assertThat(Decider.decide(g, s).changes().getOrDefault("reduce", TaskState.PENDING))
+                .isEqualTo(expected);
+    }
 }

@@ -5,7 +5,8 @@ import { h } from '../dom.js';
 
 const POLL_MS = 1000;
 
-export function logViewer(base, tryNumber) {
+// extra: more query parameters of the log's URL (map_index for one instance of a mapped task).
+export function logViewer(base, tryNumber, extra = {}) {
   let text = '';
   let offset = 0;
   let timer = null;
@@ -15,7 +16,7 @@ export function logViewer(base, tryNumber) {
   const status = h('span.small.muted#log-status');
   const search = h('input#log-search', { type: 'search', placeholder: 'Search the log…', 'aria-label': 'Search the log' });
   const count = h('span.small.muted#log-matches');
-  const dl = h('a.btn.ghost.small#log-download', { href: `/api/v1${base}/logs${qs({ try: tryNumber, download: true })}`, download: '' }, '⤓ Download');
+  const dl = h('a.btn.ghost.small#log-download', { href: `/api/v1${base}/logs${qs({ ...extra, try: tryNumber, download: true })}`, download: '' }, '⤓ Download');
   const el = h('div', h('div.row', { style: { marginBottom: '6px' } }, search, count, h('div.spacer'), status, dl), pre);
 
   pre.addEventListener('scroll', () => { follow = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 20; });
@@ -49,7 +50,7 @@ export function logViewer(base, tryNumber) {
   async function poll() {
     if (stopped) return;
     try {
-      const r = await get(`${base}/logs`, { try: tryNumber, offset });
+      const r = await get(`${base}/logs`, { ...extra, try: tryNumber, offset });
       if (r.removed_at) {
         status.textContent = 'removed by log retention';
         pre.textContent = `This log was removed by log retention at ${r.removed_at}.`;

@@ -21,6 +21,7 @@ export async function graphTab({ dag, query, el }) {
   const states = {};
   // Sensors waiting as up_for_reschedule: when their next check is due (from the run's snapshot).
   const nextChecks = {};
+  const mapped = {}; // task id → its instances' counts by state, for mapped tasks of the selected run
   let deadlines = { run: null, tasks: {} };
   const groups = groupView(dag);
   let cy = null;
@@ -80,8 +81,9 @@ export async function graphTab({ dag, query, el }) {
         const s = states[t.task_id] || 'none';
         const n = cy.getElementById(t.task_id);
         const late = deadlines.tasks[t.task_id]?.state === 'missed';
+        const counts = mapped[t.task_id];
         n.data({ bg: s === 'none' ? '#ffffff' : colour(s), fg: DARK_TEXT.has(s) ? '#1d2330' : '#ffffff',
-          text: `${t.task_id}\n${icon(s)} ${label(s)}${late ? ' ⚠' : ''}${nextCheckLine(t.task_id, s)}`, state: s });
+          text: `${counts ? '⧉ ' : ''}${t.task_id}\n${icon(s)} ${label(s)}${late ? ' ⚠' : ''}${nextCheckLine(t.task_id, s)}${counts ? `\n${countsIcons(counts)}` : ''}`, state: s });
       }
       for (const [g, ids] of groups.members) {
         if (!groups.collapsed(g)) continue;
@@ -96,7 +98,9 @@ export async function graphTab({ dag, query, el }) {
     box.dataset.nodes = cy.nodes().map((n) => n.id()).join(' ');
     const taskItem = (t) => h('li', { style: t.group ? { marginLeft: '1.5em' } : undefined }, picker.selected()
       ? h('a', { href: link('dags', dag.dag_id, 'runs', picker.selected(), 'tasks', t.task_id), 'data-task': t.task_id }, t.task_id, ' ', badge(states[t.task_id]),
-        deadlineMarker(deadlines.tasks[t.task_id]), nextCheck(t.task_id))
+        deadlineMarker(deadlines.tasks[t.task_id]), nextCheck(t.task_id),
+        mapped[t.task_id] ? h('span.muted.small.map-counts', { 'data-map-count': Object.values(mapped[t.task_id]).reduce((a, b) => a + b, 0) },
+          ` ${Object.values(mapped[t.task_id]).reduce((a, b) => a + b, 0)} instances: ${countsText(mapped[t.task_id])}`) : null)
       : h('span', t.task_id));
     // A group's line (a button that opens or closes it, with its counts), then its tasks while it is open.
     const items = [];
@@ -137,11 +141,13 @@ export async function graphTab({ dag, query, el }) {
     }
     for (const k of Object.keys(states)) delete states[k];
     for (const k of Object.keys(nextChecks)) delete nextChecks[k];
+    for (const k of Object.keys(mapped)) delete mapped[k];
     deadlines = { run: run?.deadline || null, tasks: {} };
     if (run) for (const t of run.tasks) {
       states[t.task_id] = t.state;
       if (t.deadline) deadlines.tasks[t.task_id] = t.deadline;
       if (t.next_check_at) nextChecks[t.task_id] = t.next_check_at;
+      if (t.map_count) mapped[t.task_id] = t.instance_states || {};
     }
     paint();
     if (dirty && !loading) reload();
@@ -164,6 +170,8 @@ export async function graphTab({ dag, query, el }) {
     if (type === 'resync') return reload();
     if (type === 'deadline' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) return reload();
     if (type === 'task' && ev.dag_id === dag.dag_id && ev.run_id === picker.selected()) {
+      // An instance of a mapped task: the node shows an aggregate, which the server recounts.
+      if ((ev.map_index ?? -1) >= 0 || mapped[ev.task_id]) return reload();
       states[ev.task_id] = ev.state;
       delete nextChecks[ev.task_id];
       if (loading) dirty = true;

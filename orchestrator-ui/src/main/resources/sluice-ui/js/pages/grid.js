@@ -72,7 +72,9 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
         const ti = r.tasks[t];
         if (!ti) return `<td><span class="cell st-none" title="${esc(`${t}: no task instance in ${r.run_id}`)}"></span></td>`;
         const tt = esc(title(t, r, ti));
-        return `<td><button type="button" class="cell st-${esc(ti.state)}${ti.waiting_for ? ' waiting' : ''}" data-run="${esc(r.run_id)}" data-task="${esc(t)}" data-state="${esc(ti.state)}" data-r="${ri}" data-c="${ci}" title="${tt}" aria-label="${tt}">${icon(ti.state)}</button></td>`;
+        // A mapped task is one cell: its aggregate state, marked as stacked, its instances counted in the title.
+        const mapped = ti.map_count ? ` mapped" data-map-count="${esc(ti.map_count)}` : '';
+        return `<td><button type="button" class="cell st-${esc(ti.state)}${ti.waiting_for ? ' waiting' : ''}${mapped}" data-run="${esc(r.run_id)}" data-task="${esc(t)}" data-state="${esc(ti.state)}" data-r="${ri}" data-c="${ci}" title="${tt}" aria-label="${tt}">${icon(ti.state)}</button></td>`;
       }).join('')}</tr>`;
     }).join('');
     wrap.innerHTML = `<table class="grid" id="grid" data-dag="${esc(dag.dag_id)}"><thead><tr><th class="task"><span class="muted small">task \\ run</span></th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
@@ -89,7 +91,7 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
   const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
   const shortDate = (iso) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-  const title = (t, r, ti) => `${t} · ${label(ti.state)}${ti.try_number > 1 ? ` · attempt ${ti.try_number}` : ''} · run ${r.run_id}${ti.waiting_for ? ` · ${ti.waiting_for}` : ''}${nextCheck(ti)}`;
+  const title = (t, r, ti) => `${t} · ${label(ti.state)}${ti.map_count ? ` · ${ti.map_count} instances: ${countsText(ti.instance_states || {})}` : ''}${ti.try_number > 1 ? ` · attempt ${ti.try_number}` : ''} · run ${r.run_id}${ti.waiting_for ? ` · ${ti.waiting_for}` : ''}${nextCheck(ti)}`;
   // A sensor waiting as up_for_reschedule: when its next check is, once the grid has loaded it.
   const nextCheck = (ti) => ti.state === 'up_for_reschedule' && ti.next_check_at ? ` · next check ${new Date(ti.next_check_at).toLocaleTimeString()}` : '';
 
@@ -122,7 +124,8 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
     if (type === 'run') {
       run.state = ev.state;
     } else if (type === 'task') {
-      if (!run.tasks[ev.task_id]) return reload();
+      // One instance of a mapped task changed: its cell is an aggregate, which the server recounts.
+      if (!run.tasks[ev.task_id] || (ev.map_index ?? -1) >= 0 || run.tasks[ev.task_id].map_count) return reload();
       // A task that left the queue waits for nobody; one that (re)entered it is judged at the next load.
       Object.assign(run.tasks[ev.task_id], { state: ev.state, try_number: ev.try_number, waiting_for: undefined, next_check_at: undefined });
       const g = groups.groupOf(ev.task_id);

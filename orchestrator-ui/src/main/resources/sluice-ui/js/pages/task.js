@@ -1,9 +1,11 @@
 // Task instance: state, attempts with durations and errors, rendered config, output, the log with live tail,
-// and (operators only) clear / mark success / mark failed behind a confirmation.
+// and (operators only) clear / mark success / mark failed behind a confirmation. A mapped task without a
+// map_index shows its instances instead (counts by state, a page of them, each a link to its own page and log).
 import { get, post, enc } from '../api.js';
 import { h, append, clear, time, duration, durationBetween, toast, debounce } from '../dom.js';
 import { link, setQuery } from '../router.js';
-import { badge, deadlineMarker } from '../states.js';
+import { badge, deadlineMarker, label } from '../states.js';
+import { countsText } from '../groups.js';
 import { can } from '../session.js';
 import { onEvent } from '../events.js';
 import { confirmAction } from '../components/dialog.js';
@@ -11,7 +13,10 @@ import { logViewer } from '../components/logview.js';
 
 export async function taskPage({ params, query, main }) {
   const base = `/dags/${enc(params.dag)}/runs/${enc(params.run)}/tasks/${enc(params.task)}`;
-  let ti = await get(base);
+  const mapIndex = query.map_index !== undefined && query.map_index !== '' ? +query.map_index : null;
+  const one = mapIndex === null ? {} : { map_index: mapIndex };
+  let ti = await get(base, one);
+  if (ti.map_count && mapIndex === null) return mappedTaskPage({ params, main, base, first: ti });
   let tryNo = +query.try || ti.try_number || 1;
   let log = null;
   const sections = []; // filled by section() below, refreshed with the task instance
@@ -39,7 +44,8 @@ export async function taskPage({ params, query, main }) {
     append(clear(head), [h('div.page-head',
       h('div', h('div.small', h('a', { href: link('dags') }, 'DAGs'), ' / ', h('a', { href: link('dags', params.dag, 'grid') }, params.dag), ' / ',
         h('a', { href: link('dags', params.dag, 'graph', { run: params.run }) }, params.run), ' /'),
-        h('h1', params.task, ' ', h('span#task-state', badge(ti.state)))),
+        h('h1', params.task, mapIndex === null ? '' : h('span#task-map-index', ` [${mapIndex}]`), ' ', h('span#task-state', badge(ti.state))),
+        mapIndex === null ? null : h('div.small', h('a#mapped-task-link', { href: link('dags', params.dag, 'runs', params.run, 'tasks', params.task) }, `← all instances of ${params.task}`))),
       h('div.spacer'), can('operator') ? actions() : null),
       // Late: say so, while the task goes on.
       ti.deadline?.state === 'missed' ? h('div.banner.warn#task-deadline', { role: 'status' }, h('strong', '⚠ Deadline missed: '),
@@ -85,7 +91,7 @@ export async function taskPage({ params, query, main }) {
   function showLog(n) {
     tryNo = n;
     if (log) log.stop();
-    log = logViewer(base, n);
+    log = logViewer(base, n, one);
     logBox.replaceChildren(log.el);
     trySel.value = String(n);
     setQuery({ try: n });
@@ -94,7 +100,7 @@ export async function taskPage({ params, query, main }) {
 
   async function refresh() {
     const prevTry = ti.try_number;
-    ti = await get(base);
+    ti = await get(base, one);
     drawHead();
     // A new attempt started (retry or clear): follow it if the viewer was looking at the latest one.
     if (ti.try_number > prevTry && tryNo === prevTry) showLog(ti.try_number);
@@ -105,7 +111,64 @@ export async function taskPage({ params, query, main }) {
   if (ti.try_number > 0) showLog(tryNo); else logBox.replaceChildren(h('p.muted', 'No attempt has started yet.'));
   const reload = debounce(() => refresh().catch((e) => toast(e.message, 'err')), 250);
   const off = onEvent((type, ev) => {
-    if (type === 'resync' || (ev.dag_id === params.dag && ev.run_id === params.run && (type === 'run' || ev.task_id === params.task))) reload();
+    if (type === 'resync' || (ev.dag_id === params.dag && ev.run_id === params.run && (type === 'run' || (ev.task_id === params.task
+      && (mapIndex === null || ev.map_index === undefined || ev.map_index === mapIndex))))) reload();
   });
   return () => { off(); if (log) log.stop(); };
+}
+
+const INSTANCE_PAGE = 100;
+
+// A mapped task: one line of counts by state, then its instances in map-index order, a page at a time; each
+// opens its own page (attempts, log). Clearing the task reruns only the instances that did not succeed.
+async function mappedTaskPage({ params, main, base, first }) {
+  let ti = first;
+  let shown = INSTANCE_PAGE;
+  const head = h('div');
+  const facts = h('div.panel');
+  const rows = h('tbody');
+  const more = h('button.btn.ghost.small#instances-more', { type: 'button', onclick: () => { shown += INSTANCE_PAGE; refresh().catch(fail); } }, 'Show more');
+  main.append(head, facts, h('div.panel', h('h2', { style: { marginTop: 0 } }, 'Instances'),
+    h('table.list#instances', h('thead', h('tr', h('th', 'Map index'), h('th', 'State'), h('th', 'Attempts'), h('th', 'Duration'), h('th', 'Item'), h('th', 'Error'), h('th', 'Log'))), rows), more));
+
+  function clearAction() {
+    return h('div.row', h('button.btn#clear-btn', { type: 'button', onclick: async () => {
+      const downstream = h('input#clear-downstream', { type: 'checkbox', checked: true });
+      if (!(await confirmAction('Clear', `Clear ${params.task}? Its instances that did not succeed run again; if all succeeded, all run again.`,
+        { confirm: 'Clear', extra: h('label.check', downstream, 'also clear the tasks downstream of it') }))) return;
+      try { await post(`${base}/clear`, { downstream: downstream.checked, upstream: false }); toast(`Clear: ${params.task}`); await refresh(); } catch (e) { toast(`Clear failed: ${e.message}`, 'err'); }
+    } }, '↻ Clear…'));
+  }
+
+  async function refresh() {
+    const [agg, page] = await Promise.all([get(base), get(`${base}/instances`, { offset: 0, limit: Math.min(shown, 500) })]);
+    ti = agg;
+    head.replaceChildren(h('div.page-head',
+      h('div', h('div.small', h('a', { href: link('dags') }, 'DAGs'), ' / ', h('a', { href: link('dags', params.dag, 'grid') }, params.dag), ' / ',
+        h('a', { href: link('dags', params.dag, 'graph', { run: params.run }) }, params.run), ' /'),
+        h('h1', params.task, ' ', h('span#task-state', badge(ti.state)))),
+      h('div.spacer'), can('operator') ? clearAction() : null));
+    facts.replaceChildren(h('h2', { style: { marginTop: 0 } }, 'Mapped task'), h('dl.facts',
+      h('dt', 'State'), h('dd', badge(ti.state)), h('dt', 'Type'), h('dd', ti.type || '—'),
+      h('dt', 'Instances'), h('dd#mapped-counts', { 'data-map-count': ti.map_count }, `${ti.map_count}: ${countsText(ti.instance_states || {})}`),
+      h('dt', 'Attempts'), h('dd', String(ti.try_number)), h('dt', 'Started'), h('dd', time(ti.started_at)),
+      h('dt', 'Ended'), h('dd', time(ti.ended_at)),
+      ti.error ? [h('dt', 'An error'), h('dd', h('pre.error-head', ti.error))] : null));
+    const open = (i) => link('dags', params.dag, 'runs', params.run, 'tasks', params.task, { map_index: i.map_index });
+    rows.replaceChildren(...page.instances.map((i) => h('tr', { 'data-map-index': i.map_index, 'data-state': i.state },
+      h('td', h('a', { href: open(i) }, String(i.map_index))), h('td', badge(i.state)), h('td', String(i.try_number)),
+      h('td', duration(i.duration_ms ?? durationBetween(i.started_at, i.ended_at))),
+      h('td', h('code.small', shortItem(i.item))),
+      h('td', i.error ? h('span.small', i.error.split('\n')[0]) : '—'),
+      h('td', i.try_number > 0 ? h('a', { href: open(i), 'aria-label': `Log of instance ${i.map_index} (${label(i.state)})` }, 'log') : '—'))));
+    more.hidden = page.instances.length >= page.map_count || shown >= 500;
+  }
+  const shortItem = (v) => { const s = JSON.stringify(v) ?? 'null'; return s.length > 80 ? s.slice(0, 77) + '…' : s; };
+  function fail(e) { toast(e.message, 'err'); }
+
+  await refresh();
+  const reload = debounce(() => refresh().catch(fail), 300);
+  return onEvent((type, ev) => {
+    if (type === 'resync' || (ev.dag_id === params.dag && ev.run_id === params.run && (type === 'run' || ev.task_id === params.task))) reload();
+  });
 }

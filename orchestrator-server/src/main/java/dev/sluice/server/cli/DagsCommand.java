@@ -136,6 +136,8 @@ final class DagsCommand {
                         task.put("state", t.state().dbName());
                         task.put("attempts", t.attempts());
                         if (t.rescheduled() > 0) task.put("rescheduled", t.rescheduled());
+                        // A mapped task is one entry: its aggregate state, its instances' attempts summed.
+                        if (t.mapped()) task.put("map_count", t.mapCount());
                         tasks.put(t.taskId(), task);
                     });
                     Map<String, Object> out = new LinkedHashMap<>();
@@ -147,11 +149,12 @@ final class DagsCommand {
                     System.out.printf("run %s: %s%n", summary.runId(), state.dbName());
                     summary.tasks()
                             .forEach(t -> System.out.printf(
-                                    "  %-30s %-17s attempts=%d%s%s%n",
+                                    "  %-30s %-17s attempts=%d%s%s%s%n",
                                     t.taskId(),
                                     t.state().dbName(),
                                     t.attempts(),
                                     t.rescheduled() == 0 ? "" : " (" + t.rescheduled() + " rescheduled)",
+                                    t.mapped() ? " instances=" + t.mapCount() : "",
                                     t.error() == null ? "" : "  " + firstLine(t.error())));
                 }
                 return state == RunState.SUCCESS ? 0 : 1;

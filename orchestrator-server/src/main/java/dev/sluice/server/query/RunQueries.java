@@ -82,7 +82,18 @@ public final class RunQueries {
             String waitingFor,
 
             @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-            Instant nextCheckAt) {}
+            Instant nextCheckAt,
+
+            /* a mapped task: how many instances, and how many in each state; left out for other tasks */
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            Integer mapCount,
+
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            Map<String, Integer> instanceStates) {
+        public GridCell(String state, int tryNumber, String waitingFor) {
+            this(state, tryNumber, waitingFor, null, null, null);
+        }
+    }
 
     public record GridRun(
             String runId,
@@ -221,28 +232,60 @@ public final class RunQueries {
         Map<Long, Map<String, GridCell>> cells = new HashMap<>();
         List<Long> keys = page.stream().map(r -> r.get(DAG_RUN.ID)).toList();
         if (!keys.isEmpty()) {
+            // Grouped by state: a task mapped over 10,000 items is a few rows per run, folded into one cell.
             var found = dsl.select(
                             TASK_INSTANCE.RUN_ID,
                             TASK_INSTANCE.TASK_ID,
                             TASK_INSTANCE.STATE,
-                            TASK_INSTANCE.TRY_NUMBER,
-                            TASK_INSTANCE.QUEUE,
-                            TASK_INSTANCE.READY_AT)
+                            DSL.max(TASK_INSTANCE.TRY_NUMBER),
+                            DSL.max(TASK_INSTANCE.QUEUE),
+                            DSL.count(),
+                            DSL.max(TASK_INSTANCE.MAP_INDEX),
+                            DSL.min(TASK_INSTANCE.READY_AT))
                     .from(TASK_INSTANCE)
                     .where(TASK_INSTANCE.RUN_ID.in(keys))
+                    .groupBy(TASK_INSTANCE.RUN_ID, TASK_INSTANCE.TASK_ID, TASK_INSTANCE.STATE)
                     .fetch();
             // The worker table is read once for the page, and only when some task waits for a worker.
             java.util.Set<String> served = found.stream().anyMatch(x -> TaskQueries.waitsForWorker(x.value3()))
                     ? tasks.servedQueues()
                     : java.util.Set.of();
-            found.forEach(x -> cells.computeIfAbsent(x.value1(), k -> new LinkedHashMap<>())
-                    .put(
-                            x.value2(),
-                            new GridCell(
-                                    x.value3(),
-                                    x.value4(),
-                                    TaskQueries.waitingFor(x.value3(), x.value5(), served),
-                                    "up_for_reschedule".equals(x.value3()) ? t(x.value6()) : null)));
+            Map<Long, Map<String, Map<dev.sluice.run.TaskState, Integer>>> mapped = new HashMap<>();
+            found.forEach(x -> {
+                if (x.value7() >= 0) {
+                    mapped.computeIfAbsent(x.value1(), k -> new LinkedHashMap<>())
+                            .computeIfAbsent(x.value2(), k -> new java.util.EnumMap<>(dev.sluice.run.TaskState.class))
+                            .put(dev.sluice.run.TaskState.fromDb(x.value3()), x.value6());
+                    return;
+                }
+                cells.computeIfAbsent(x.value1(), k -> new LinkedHashMap<>())
+                        .put(
+                                x.value2(),
+                                new GridCell(
+                                        x.value3(),
+                                        x.value4(),
+                                        TaskQueries.waitingFor(x.value3(), x.value5(), served),
+                                        "up_for_reschedule".equals(x.value3()) ? t(x.value8()) : null,
+                                        null,
+                                        null));
+            });
+            mapped.forEach((run, byTask) -> byTask.forEach((task, counts) -> {
+                Map<String, Integer> named = new LinkedHashMap<>();
+                counts.forEach((st, n) -> named.put(st.dbName(), n));
+                String state = dev.sluice.run.Decider.aggregate(counts).dbName();
+                cells.computeIfAbsent(run, k -> new LinkedHashMap<>())
+                        .put(
+                                task,
+                                new GridCell(
+                                        state,
+                                        0,
+                                        null,
+                                        null,
+                                        counts.values().stream()
+                                                .mapToInt(Integer::intValue)
+                                                .sum(),
+                                        named));
+            }));
         }
         List<GridRun> runs = page.stream()
                 .map(r -> new GridRun(

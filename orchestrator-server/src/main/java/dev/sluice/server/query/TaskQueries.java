@@ -5,11 +5,13 @@ import static dev.sluice.db.jooq.Tables.DAG_RUN;
 import static dev.sluice.db.jooq.Tables.TASK_INSTANCE;
 import static dev.sluice.db.jooq.Tables.WORKER;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.TaskDef;
 import dev.sluice.run.DagGraph;
 import dev.sluice.run.Decider;
 import dev.sluice.run.TaskState;
+import dev.sluice.server.http.ApiException;
 import dev.sluice.store.DagRepository;
 import dev.sluice.store.Json;
 import dev.sluice.store.LogStore;
@@ -112,7 +114,10 @@ public final class TaskQueries {
             DeadlineQueries.DeadlineView deadline,
             String stateReason,
             Instant nextCheckAt,
-            int rescheduleCount) {}
+            int rescheduleCount,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer mapIndex,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer mapCount,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Integer> instanceStates) {}
 
     public record AttemptView(
             int tryNumber,
@@ -142,7 +147,27 @@ public final class TaskQueries {
             String stateReason,
             Instant nextCheckAt,
             int rescheduleCount,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer mapIndex,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer mapCount,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Integer> instanceStates,
             List<AttemptView> attempts) {}
+
+    /** One instance of a mapped task, as its task's list of instances shows it; {@code item} is what it ran on. */
+    public record MappedInstanceView(
+            int mapIndex,
+            String state,
+            int tryNumber,
+            int maxTries,
+            Instant startedAt,
+            Instant endedAt,
+            Long durationMs,
+            String workerId,
+            String error,
+            Object item) {}
+
+    /** A page of a mapped task's instances in map-index order, with how many there are by state. */
+    public record MappedInstances(
+            String taskId, int mapCount, Map<String, Integer> instanceStates, List<MappedInstanceView> instances) {}
 
     /**
      * {@code removedAt}: when log retention deleted this log (then the text is empty and the chunk complete); null
@@ -150,18 +175,118 @@ public final class TaskQueries {
      */
     public record LogChunk(String text, long nextOffset, boolean complete, Instant removedAt) {}
 
+    /**
+     * The run's tasks in creation order, a mapped task as one aggregate entry (its state from its instances', their
+     * count by state): the instances themselves are read a page at a time ({@link #instances}), so a run with a
+     * task mapped over 10,000 items stays one row per task here.
+     */
     List<TaskInstanceView> ofRun(long runKey, long versionId) {
         Dag dag = dags.version(versionId);
         var rows = dsl.selectFrom(TASK_INSTANCE)
-                .where(TASK_INSTANCE.RUN_ID.eq(runKey))
+                .where(TASK_INSTANCE.RUN_ID.eq(runKey), TASK_INSTANCE.MAP_INDEX.le(0))
                 .orderBy(TASK_INSTANCE.ID)
                 .fetch();
+        Map<String, MappedAggregate> mapped =
+                rows.stream().anyMatch(r -> r.getMapIndex() == 0) ? mappedAggregates(runKey, null) : Map.of();
         // One look at the worker table per run, and only when some task waits for a worker.
         java.util.Set<String> served =
                 rows.stream().anyMatch(r -> CLAIMABLE.contains(r.getState())) ? servedQueues() : java.util.Set.of();
         var deadlines = DeadlineQueries.ofRun(dsl, runKey);
         BranchSkips skips = new BranchSkips(dag, rows);
-        return rows.map(r -> view(r, dag, served, deadlines, skips));
+        return rows.map(r -> {
+            TaskInstanceView v = view(r, dag, served, deadlines, skips);
+            MappedAggregate m = mapped.get(r.getTaskId());
+            return m == null ? v : m.over(v);
+        });
+    }
+
+    /** A mapped task's instances folded: counts by state, the aggregate state, their attempts and time span. */
+    record MappedAggregate(
+            Map<String, Integer> counts, String state, int attempts, Instant startedAt, Instant endedAt, String error) {
+        int total() {
+            return counts.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        /** The task's entry: instance 0's row with the aggregate in place of that instance's own figures. */
+        TaskInstanceView over(TaskInstanceView v) {
+            boolean done = TaskState.fromDb(state).isTerminal();
+            Instant end = done ? endedAt : null;
+            return new TaskInstanceView(
+                    v.taskId(),
+                    state,
+                    attempts,
+                    v.maxTries(),
+                    startedAt,
+                    end,
+                    startedAt != null && end != null && !end.isBefore(startedAt)
+                            ? Duration.between(startedAt, end).toMillis()
+                            : null,
+                    null,
+                    error,
+                    null,
+                    v.type(),
+                    null,
+                    v.queue(),
+                    v.waitingFor(),
+                    v.deadline(),
+                    v.stateReason(),
+                    null,
+                    0,
+                    null,
+                    total(),
+                    counts);
+        }
+    }
+
+    private static final String MAPPED_AGGREGATES = """
+            select task_id, state, count(*)::int, sum(try_number)::int, min(started_at), max(ended_at), max(error)
+            from task_instance where run_id = ? and map_index >= 0 and (?::text is null or task_id = ?)
+            group by task_id, state""";
+
+    /** Each expanded mapped task of the run (or only {@code taskId}), folded by the database: a row per state. */
+    Map<String, MappedAggregate> mappedAggregates(long runKey, String taskId) {
+        Map<String, Map<TaskState, Integer>> counts = new java.util.HashMap<>();
+        Map<String, int[]> attempts = new java.util.HashMap<>();
+        Map<String, Instant[]> span = new java.util.HashMap<>();
+        Map<String, String> errors = new java.util.HashMap<>();
+        dsl.connection(c -> {
+            try (var ps = c.prepareStatement(MAPPED_AGGREGATES)) {
+                ps.setLong(1, runKey);
+                ps.setString(2, taskId);
+                ps.setString(3, taskId);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String task = rs.getString(1);
+                        counts.computeIfAbsent(task, k -> new java.util.EnumMap<>(TaskState.class))
+                                .put(TaskState.fromDb(rs.getString(2)), rs.getInt(3));
+                        attempts.computeIfAbsent(task, k -> new int[1])[0] += rs.getInt(4);
+                        Instant[] s = span.computeIfAbsent(task, k -> new Instant[2]);
+                        var start = rs.getTimestamp(5);
+                        var end = rs.getTimestamp(6);
+                        if (start != null && (s[0] == null || start.toInstant().isBefore(s[0])))
+                            s[0] = start.toInstant();
+                        if (end != null && (s[1] == null || end.toInstant().isAfter(s[1]))) s[1] = end.toInstant();
+                        if (rs.getString(7) != null && "failed".equals(rs.getString(2)))
+                            errors.put(task, rs.getString(7));
+                    }
+                }
+            }
+        });
+        Map<String, MappedAggregate> out = new java.util.HashMap<>();
+        counts.forEach((task, byState) -> {
+            Map<String, Integer> named = new java.util.LinkedHashMap<>();
+            byState.forEach((st, n) -> named.put(st.dbName(), n));
+            out.put(
+                    task,
+                    new MappedAggregate(
+                            named,
+                            Decider.aggregate(byState).dbName(),
+                            attempts.get(task)[0],
+                            span.get(task)[0],
+                            span.get(task)[1],
+                            errors.get(task)));
+        });
+        return out;
     }
 
     /**
@@ -259,27 +384,82 @@ public final class TaskQueries {
                 deadlines.get(r.get(TASK_INSTANCE.TASK_ID)),
                 reason,
                 rescheduled ? RunQueries.t(r.get(TASK_INSTANCE.READY_AT)) : null,
-                r.get(TASK_INSTANCE.RESCHEDULE_COUNT));
+                r.get(TASK_INSTANCE.RESCHEDULE_COUNT),
+                r.get(TASK_INSTANCE.MAP_INDEX) >= 0 ? r.get(TASK_INSTANCE.MAP_INDEX) : null,
+                null,
+                null);
     }
 
-    private Record row(String dagId, String runId, String taskId) {
+    /**
+     * The task's row; for a mapped task, instance {@code mapIndex}, or without one its instance 0 (what stands for
+     * the task). A map index on a task that is not mapped is not found.
+     */
+    private Record row(String dagId, String runId, String taskId, Integer mapIndex) {
         return dsl.select(TASK_INSTANCE.asterisk(), DAG_RUN.DAG_VERSION_ID)
                 .from(TASK_INSTANCE)
                 .join(DAG_RUN)
                 .on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
-                .where(DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.RUN_ID.eq(runId), TASK_INSTANCE.TASK_ID.eq(taskId))
+                .where(
+                        DAG_RUN.DAG_ID.eq(dagId),
+                        DAG_RUN.RUN_ID.eq(runId),
+                        TASK_INSTANCE.TASK_ID.eq(taskId),
+                        mapIndex == null ? TASK_INSTANCE.MAP_INDEX.le(0) : TASK_INSTANCE.MAP_INDEX.eq(mapIndex))
                 .fetchOptional()
-                .orElseThrow(() ->
-                        new NoSuchElementException("no task " + taskId + " in run " + runId + " of DAG " + dagId));
+                .orElseThrow(() -> new NoSuchElementException("no task " + taskId
+                        + (mapIndex == null ? "" : " instance with map_index " + mapIndex) + " in run " + runId
+                        + " of DAG " + dagId));
+    }
+
+    private static boolean mappedRow(Record r) {
+        return r.get(TASK_INSTANCE.MAP_INDEX) >= 0;
     }
 
     public TaskInstanceView instance(String dagId, String runId, String taskId) {
-        return view(row(dagId, runId, taskId));
+        Record r = row(dagId, runId, taskId, null);
+        TaskInstanceView v = view(r);
+        if (!mappedRow(r)) return v;
+        return mappedAggregates(r.get(TASK_INSTANCE.RUN_ID), taskId).get(taskId).over(v);
     }
 
     public TaskInstanceDetail detail(String dagId, String runId, String taskId) {
-        Record r = row(dagId, runId, taskId);
+        return detail(dagId, runId, taskId, null);
+    }
+
+    /**
+     * One task instance with its attempts. For a mapped task without {@code mapIndex}: the task's aggregate (state,
+     * instances by state, attempts summed) with no attempts of its own; with one, that instance.
+     */
+    public TaskInstanceDetail detail(String dagId, String runId, String taskId, Integer mapIndex) {
+        Record r = row(dagId, runId, taskId, mapIndex);
         TaskInstanceView v = view(r);
+        if (mapIndex == null && mappedRow(r)) {
+            TaskInstanceView a = mappedAggregates(r.get(TASK_INSTANCE.RUN_ID), taskId)
+                    .get(taskId)
+                    .over(v);
+            return new TaskInstanceDetail(
+                    a.taskId(),
+                    a.state(),
+                    a.tryNumber(),
+                    a.maxTries(),
+                    a.startedAt(),
+                    a.endedAt(),
+                    a.durationMs(),
+                    null,
+                    a.error(),
+                    null,
+                    a.type(),
+                    null,
+                    a.queue(),
+                    a.waitingFor(),
+                    a.deadline(),
+                    a.stateReason(),
+                    null,
+                    0,
+                    null,
+                    a.mapCount(),
+                    a.instanceStates(),
+                    List.of());
+        }
         var rows = dsl.selectFrom(ATTEMPT)
                 .where(ATTEMPT.TASK_INSTANCE_ID.eq(r.get(TASK_INSTANCE.ID)))
                 .orderBy(ATTEMPT.TRY_NUMBER)
@@ -314,7 +494,47 @@ public final class TaskQueries {
                 v.stateReason(),
                 v.nextCheckAt(),
                 v.rescheduleCount(),
+                v.mapIndex(),
+                null,
+                null,
                 attempts);
+    }
+
+    /**
+     * A page of a mapped task's instances in map-index order ({@code offset} from 0), with the count of all its
+     * instances by state; a task that is not mapped (or not expanded yet) has none.
+     */
+    public MappedInstances instances(String dagId, String runId, String taskId, int offset, int limit) {
+        Record first = row(dagId, runId, taskId, null);
+        long runKey = first.get(TASK_INSTANCE.RUN_ID);
+        if (!mappedRow(first)) return new MappedInstances(taskId, 0, Map.of(), List.of());
+        MappedAggregate agg = mappedAggregates(runKey, taskId).get(taskId);
+        var page = dsl.selectFrom(TASK_INSTANCE)
+                .where(
+                        TASK_INSTANCE.RUN_ID.eq(runKey),
+                        TASK_INSTANCE.TASK_ID.eq(taskId),
+                        TASK_INSTANCE.MAP_INDEX.ge(offset))
+                .orderBy(TASK_INSTANCE.MAP_INDEX)
+                .limit(limit)
+                .fetch(r -> {
+                    Instant started = RunQueries.t(r.getStartedAt()), ended = RunQueries.t(r.getEndedAt());
+                    return new MappedInstanceView(
+                            r.getMapIndex(),
+                            r.getState(),
+                            r.getTryNumber(),
+                            r.getMaxTries(),
+                            started,
+                            ended,
+                            started != null && ended != null && !ended.isBefore(started)
+                                    ? Duration.between(started, ended).toMillis()
+                                    : null,
+                            r.getWorkerId(),
+                            r.getError(),
+                            r.getMapItem() == null
+                                    ? null
+                                    : Json.value(r.getMapItem().data()));
+                });
+        return new MappedInstances(taskId, agg.total(), agg.counts(), page);
     }
 
     /**
@@ -325,7 +545,17 @@ public final class TaskQueries {
 
     /** The log of try {@code tryNumber} (the latest when null). */
     public AttemptLog log(String dagId, String runId, String taskId, Integer tryNumber) {
-        Record r = row(dagId, runId, taskId);
+        return log(dagId, runId, taskId, null, tryNumber);
+    }
+
+    /** The log of try {@code tryNumber} (the latest when null) of a task, or of one instance of a mapped task. */
+    public AttemptLog log(String dagId, String runId, String taskId, Integer mapIndex, Integer tryNumber) {
+        Record r = row(dagId, runId, taskId, mapIndex);
+        if (mapIndex == null && mappedRow(r))
+            throw ApiException.badRequest(
+                    "map_index",
+                    "task " + taskId + " is mapped: give the map_index of the instance whose log to read (see"
+                            + " its instances)");
         int n = tryNumber != null ? tryNumber : r.get(TASK_INSTANCE.TRY_NUMBER);
         var a = dsl.select(ATTEMPT.LOG_PATH, ATTEMPT.STATE, ATTEMPT.LOG_REMOVED_AT)
                 .from(ATTEMPT)
@@ -334,7 +564,7 @@ public final class TaskQueries {
                 .orElseThrow(() -> new NoSuchElementException("task " + taskId + " has no attempt " + n));
         return new AttemptLog(
                 a.value1() == null ? null : Path.of(a.value1()),
-                LogStore.key(dagId, runId, taskId, n),
+                LogStore.key(dagId, runId, taskId, r.get(TASK_INSTANCE.MAP_INDEX), n),
                 !"running".equals(a.value2()),
                 RunQueries.t(a.value3()));
     }

@@ -67,6 +67,21 @@ class DagsCommandTest {
                       timeout: 3s
                       soft_fail: true
                 """);
+        Files.writeString(dags.resolve("mapped.yaml"), """
+                id: mapped_dag
+                tasks:
+                  - id: list
+                    type: shell
+                    config:
+                      command: |
+                        echo '{"files": ["a", "b", "c"]}' > "$SLUICE_OUTPUT"
+                  - id: each
+                    type: shell
+                    depends_on: [list]
+                    expand: { file: "{{ tasks.list.output.files }}" }
+                    config: { command: "echo {{ expand.file }}" }
+                  - { id: after, type: noop, depends_on: [each] }
+                """);
         Files.writeString(dags.resolve("fails.yaml"), """
                 id: failing_dag
                 tasks:
@@ -129,6 +144,17 @@ class DagsCommandTest {
                         "full", Map.of("state", "success", "attempts", 1),
                         "incremental", Map.of("state", "skipped", "attempts", 0),
                         "join", Map.of("state", "success", "attempts", 1)));
+    }
+
+    @Test
+    void test_reports_a_mapped_task_once_with_its_aggregate_state_summed_attempts_and_map_count() {
+        Result r = run("dags", "test", "mapped_dag", "--dags", dags.toString(), "--json");
+        assertThat(r.exit()).isEqualTo(0);
+        assertThat(Json.map(r.out().trim()).get("tasks"))
+                .isEqualTo(Map.of(
+                        "list", Map.of("state", "success", "attempts", 1),
+                        "each", Map.of("state", "success", "attempts", 3, "map_count", 3),
+                        "after", Map.of("state", "success", "attempts", 1)));
     }
 
     @Test
