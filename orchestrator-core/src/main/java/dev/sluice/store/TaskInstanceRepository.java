@@ -624,8 +624,8 @@ public final class TaskInstanceRepository {
                         var end = rs.getTimestamp(11);
                         String dagId = rs.getString(3), runId = rs.getString(7), taskId = rs.getString(4);
                         int tryNumber = rs.getInt(5);
-                        int mapIndex = rs.getInt(13);
-                        String item = rs.getString(14);
+                        int mapIndex = rs.getInt(15);
+                        String item = rs.getString(16);
                         rows.add(new Claimed(
                                 rs.getLong(1),
                                 rs.getLong(2),
