@@ -161,6 +161,11 @@ class SparkPredictTest {
                 .anySatisfy(e -> assertThat(e).startsWith("spark.cores: unknown setting"));
         assertThat(t.validate(Map.of("model_name", "m", "engine", "spark", "dataset", "rows.csv")))
                 .anySatisfy(e -> assertThat(e).startsWith("dataset: engine: spark reads Parquet"));
+        assertThat(t.validate(Map.of("model_name", "m", "spark", Map.of("master", "local[2]"))))
+                .anySatisfy(e -> assertThat(e).startsWith("spark: settings for engine: spark, but engine is duckdb"));
+        assertThat(t.validate(Map.of(
+                        "model_name", "m", "version", 1, "cache", true, "engine", "spark", "dataset", "s3a://lake/x/")))
+                .anySatisfy(e -> assertThat(e).contains("cache").contains("URL"));
 
         String test = (String) output(run, "split").get("test");
         Path noAge = dir.resolve("no_age.parquet");

@@ -122,8 +122,8 @@ public final class PredictTask extends MlTask {
             errors.add("engine: must be duckdb or spark, got \"" + engine + "\"");
         Object sparkSettings = config.get("spark");
         if (sparkSettings instanceof Map<?, ?> m) {
-            if (!m.isEmpty() && !spark && engine != null && !Cfg.isTemplate(engine))
-                errors.add("spark: settings for engine: spark, but engine is " + engine);
+            if (!m.isEmpty() && !spark && (engine == null || !Cfg.isTemplate(engine)))
+                errors.add("spark: settings for engine: spark, but engine is " + (engine == null ? "duckdb" : engine));
             errors.addAll(PySparkJob.validate("spark", m));
         } else if (sparkSettings != null) {
             errors.add("spark: expected a map of settings (master, conf, spark_home, python, java_home)");
@@ -160,6 +160,12 @@ public final class PredictTask extends MlTask {
         if (config.get("version") == null)
             return "ml.predict with an alias scores with whichever version the alias points at when it runs; set"
                     + " version to cache";
+        if (config.get("dataset") instanceof String d
+                && !d.startsWith(Artifact.REF_PREFIX)
+                && !Cfg.isTemplate(d)
+                && URL.matcher(d).matches())
+            return "ml.predict cannot tell whether the data at a URL changed since the cached result; cache an"
+                    + " artifact or a file instead";
         return null;
     }
 
@@ -180,6 +186,17 @@ public final class PredictTask extends MlTask {
                         "file",
                         f + ":" + Files.size(f) + "@"
                                 + Files.getLastModifiedTime(f).toMillis());
+            else if (Files.isDirectory(f)) {
+                // engine: spark reads a folder of part files: any part added, removed or rewritten is another input.
+                List<String> parts = new ArrayList<>();
+                try (var walk = Files.walk(f)) {
+                    for (Path p : walk.filter(Files::isRegularFile).sorted().toList())
+                        parts.add(f.relativize(p) + ":" + Files.size(p) + "@"
+                                + Files.getLastModifiedTime(p).toMillis());
+                }
+                in.put("folder", f.toString());
+                in.put("parts", parts);
+            }
         }
         return in;
     }
