@@ -59,6 +59,14 @@ public final class LogisticRegression implements Predictor {
         return new LogisticRegression(beta[0], Arrays.copyOfRange(beta, 1, p));
     }
 
+    public double intercept() {
+        return w.intercept();
+    }
+
+    public double[] weights() {
+        return w.weights().clone();
+    }
+
     private static double sigmoid(double z) {
         return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
     }

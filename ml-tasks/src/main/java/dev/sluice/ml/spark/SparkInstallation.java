@@ -48,7 +48,12 @@ final class SparkInstallation {
 
     Resolved resolve(TaskContext ctx, ProcessLauncher launcher, Path dagDir)
             throws IOException, InterruptedException, TaskFailedException {
-        Map<String, Object> cfg = ctx.config();
+        return resolve(ctx, ctx.config(), launcher, dagDir);
+    }
+
+    /** As {@link #resolve(TaskContext, ProcessLauncher, Path)}, with python, spark_home and java_home from {@code cfg}. */
+    Resolved resolve(TaskContext ctx, Map<String, Object> cfg, ProcessLauncher launcher, Path dagDir)
+            throws IOException, InterruptedException, TaskFailedException {
         String python = text(cfg.get("python"));
         if (python == null) python = setting(PYTHON_SETTING);
         if (python == null) python = setting("SLUICE_PYTHON");

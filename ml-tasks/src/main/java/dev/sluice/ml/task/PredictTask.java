@@ -4,6 +4,7 @@ import dev.sluice.ml.artifact.Artifact;
 import dev.sluice.ml.data.DuckDb;
 import dev.sluice.ml.model.LoadedModel;
 import dev.sluice.ml.model.RegisteredModels;
+import dev.sluice.ml.spark.PySparkJob;
 import dev.sluice.task.ConfigField;
 import dev.sluice.task.FieldType;
 import dev.sluice.task.TaskContext;
@@ -51,12 +52,30 @@ public final class PredictTask extends MlTask {
                     FieldType.INTEGER,
                     BatchScorer.BATCH_ROWS,
                     "Rows per call to the model: larger batches spread its per-call cost, smaller ones hold less"
-                            + " memory. The predictions do not depend on it.")));
+                            + " memory. The predictions do not depend on it. engine: duckdb only."),
+            ConfigField.optional(
+                    "engine",
+                    FieldType.STRING,
+                    "duckdb",
+                    "duckdb: the rows stream through the worker; spark: one Spark SQL job (the transform and a"
+                            + " linear or logistic model compiled to SQL) over a Parquet dataset too large for one"
+                            + " machine."),
+            ConfigField.optional(
+                    "spark",
+                    FieldType.MAP,
+                    Map.of(),
+                    "engine: spark only: master (default local[*]), conf, spark_home, python, java_home, as on a"
+                            + " spark task.")));
 
     /** Output column names the predictions take; a kept column may not have one of them. */
     static final String PREDICTION = "prediction";
 
     static final String PROBABILITY = "probability";
+
+    static final String SPARK = "spark";
+
+    /** A dataset the Spark cluster reads itself (s3a://, hdfs://, file:...). */
+    private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:.*");
 
     @Override
     public String name() {
@@ -97,8 +116,23 @@ public final class PredictTask extends MlTask {
                     || n.doubleValue() != Math.rint(n.doubleValue()))
                 errors.add("batch_rows: must be a whole number from 1 to 1000000, got \"" + batch + "\"");
         }
+        Object engine = config.get("engine");
+        boolean spark = SPARK.equals(engine);
+        if (engine != null && !Cfg.isTemplate(engine) && !spark && !"duckdb".equals(engine))
+            errors.add("engine: must be duckdb or spark, got \"" + engine + "\"");
+        Object sparkSettings = config.get("spark");
+        if (sparkSettings instanceof Map<?, ?> m) {
+            if (!m.isEmpty() && !spark && (engine == null || !Cfg.isTemplate(engine)))
+                errors.add("spark: settings for engine: spark, but engine is " + (engine == null ? "duckdb" : engine));
+            errors.addAll(PySparkJob.validate("spark", m));
+        } else if (sparkSettings != null) {
+            errors.add("spark: expected a map of settings (master, conf, spark_home, python, java_home)");
+        }
         Object dataset = config.get("dataset");
-        if (dataset instanceof String s && !Cfg.isTemplate(s) && !s.startsWith(Artifact.REF_PREFIX)) {
+        if (spark && dataset instanceof String s && !Cfg.isTemplate(s) && "csv".equals(format(s))) {
+            errors.add("dataset: engine: spark reads Parquet (a file, a folder of part files or a URL), not \"" + s
+                    + "\"");
+        } else if (!spark && dataset instanceof String s && !Cfg.isTemplate(s) && !s.startsWith(Artifact.REF_PREFIX)) {
             if (format(s) == null)
                 errors.add("dataset: \"" + s + "\" is neither an artifact reference (sha256:...) nor a .parquet or"
                         + " .csv file");
@@ -126,6 +160,12 @@ public final class PredictTask extends MlTask {
         if (config.get("version") == null)
             return "ml.predict with an alias scores with whichever version the alias points at when it runs; set"
                     + " version to cache";
+        if (config.get("dataset") instanceof String d
+                && !d.startsWith(Artifact.REF_PREFIX)
+                && !Cfg.isTemplate(d)
+                && URL.matcher(d).matches())
+            return "ml.predict cannot tell whether the data at a URL changed since the cached result; cache an"
+                    + " artifact or a file instead";
         return null;
     }
 
@@ -146,6 +186,17 @@ public final class PredictTask extends MlTask {
                         "file",
                         f + ":" + Files.size(f) + "@"
                                 + Files.getLastModifiedTime(f).toMillis());
+            else if (Files.isDirectory(f)) {
+                // engine: spark reads a folder of part files: any part added, removed or rewritten is another input.
+                List<String> parts = new ArrayList<>();
+                try (var walk = Files.walk(f)) {
+                    for (Path p : walk.filter(Files::isRegularFile).sorted().toList())
+                        parts.add(f.relativize(p) + ":" + Files.size(p) + "@"
+                                + Files.getLastModifiedTime(p).toMillis());
+                }
+                in.put("folder", f.toString());
+                in.put("parts", parts);
+            }
         }
         return in;
     }
@@ -158,6 +209,11 @@ public final class PredictTask extends MlTask {
         RegisteredModels.Version v = resolveVersion(ctx, cfg);
         LoadedModel model = LoadedModel.load(store(ctx), v.bundleRef());
         catalog(ctx).consumed(ctx, "bundle", v.bundleRef());
+        if (SPARK.equals(cfg.str("engine", "duckdb"))) {
+            try (model) {
+                return onSpark(ctx, cfg, v, model);
+            }
+        }
         try (DuckDb db = duck(ctx, cfg)) {
             String relation = datasetRelation(ctx, cfg);
             BatchScorer.Result r = new BatchScorer(model, cfg.integer("batch_rows"))
@@ -184,6 +240,92 @@ public final class PredictTask extends MlTask {
             out.put("columns", st.schema().names());
             return TaskResult.of(out);
         }
+    }
+
+    /**
+     * engine: spark: the scoring query ({@link SparkScoring}) runs in a PySpark job shipped in this jar, through the
+     * spark task's machinery; its folder of part files becomes one dataset artifact like the DuckDB path's.
+     */
+    private TaskResult onSpark(TaskContext ctx, Cfg cfg, RegisteredModels.Version v, LoadedModel model)
+            throws Exception {
+        List<String> keep = cfg.strings("keep_columns");
+        String sql = SparkScoring.query(model, keep);
+        String input = sparkInput(ctx, cfg);
+        Path dir = Files.createTempDirectory(
+                Files.createDirectories(ctx.home().resolve("tmp").resolve("spark")), "predict-");
+        try {
+            Path script = dir.resolve("spark_score.py");
+            try (var in = PredictTask.class.getResourceAsStream("spark_score.py")) {
+                if (in == null) throw new IllegalStateException("spark_score.py is missing from the jar");
+                Files.copy(in, script);
+            }
+            Map<String, Object> plan = new LinkedHashMap<>();
+            plan.put("input", input);
+            plan.put("inputs", model.bundle().inputSchema().names());
+            plan.put("keep", keep);
+            plan.put("sql", sql);
+            plan.put("key", "predictions");
+            Path planFile = dir.resolve("plan.json");
+            Files.writeString(planFile, dev.sluice.ml.Json.write(plan));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> settings =
+                    ctx.config().get("spark") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            long t0 = System.nanoTime();
+            Map<String, Object> job = PySparkJob.run(ctx, script, List.of(planFile.toString()), settings);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (!(job.get("predictions") instanceof String ref))
+                throw new TaskFailedException("the Spark scoring job wrote no predictions");
+            long rows = ((Number) job.get("predictions_rows")).longValue();
+            List<String> columns;
+            try (DuckDb db = duck(ctx, cfg)) {
+                columns = db.schemaOf(
+                                "SELECT * FROM " + DuckDb.parquet(store(ctx).localPath(ref)))
+                        .names();
+            }
+            ctx.log()
+                    .printf(
+                            "scored %,d rows on Spark with %s version %d (%s) in %.2f s: %,.0f rows/s; predictions"
+                                    + " %s%n",
+                            rows,
+                            v.modelName(),
+                            v.version(),
+                            model.bundle().algorithm(),
+                            seconds,
+                            seconds > 0 ? rows / seconds : 0.0,
+                            ref);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("predictions", ref);
+            out.put("rows", rows);
+            out.put("model_name", v.modelName());
+            out.put("version", v.version());
+            out.put("bundle", v.bundleRef());
+            out.put("problem", model.bundle().problem().lower());
+            out.put("columns", columns);
+            return TaskResult.of(out);
+        } finally {
+            try (var walk = Files.walk(dir)) {
+                for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /**
+     * Where the Spark job reads the rows: an artifact's local file (lineage recorded), a URL as it is, or a Parquet
+     * file or folder beside the DAG file.
+     */
+    private String sparkInput(TaskContext ctx, Cfg cfg) throws Exception {
+        if (!cfg.has("dataset") || cfg.str("dataset").startsWith(Artifact.REF_PREFIX))
+            return store(ctx)
+                    .localPath(inputRef(ctx, cfg, "dataset", true))
+                    .toAbsolutePath()
+                    .toString();
+        String d = cfg.str("dataset");
+        if (URL.matcher(d).matches()) return d;
+        Path f = resolve(ctx, d);
+        if (!Files.exists(f))
+            throw new TaskFailedException("dataset: no file or folder " + f
+                    + " (a relative path is resolved against the DAG file's" + " directory)");
+        return f.toAbsolutePath().toString();
     }
 
     /** The version to score with: {@code version}, else {@code alias}, else the champion. */
