@@ -35,7 +35,9 @@ import java.util.Map;
  *     scheduled, the engine or scheduler already started) until the database shows all of it finished.
  * (c) mapping ({@code scripts/bench-engine mapping}, -Dinstances=N): one run mapping 10,000 zero-duration noop
  *     instances, twice: over a literal list (expanded as the run is created) and over an upstream's output
- *     (expanded when that task succeeds), each followed by a reduce step; expansion time and tasks/s.
+ *     (expanded when that task succeeds), each followed by a reduce step; expansion time and tasks/s. Alternates
+ *     with (b)'s Sluice side (-Drounds=N, 3 by default) so the mapped rate is compared with the plain one measured
+ *     in the same minutes: on a shared machine only a same-run reference says whether mapping costs throughput.
  */
 public final class EngineBenchmark {
     static final int TASKS = 20_000;
@@ -48,7 +50,7 @@ public final class EngineBenchmark {
         if (which.equals("sluice")) compare(pg, Integer.getInteger("rounds", 1), false);
         if (which.equals("chain")) chain();
         if (which.equals("bigdag")) bigDag(Integer.getInteger("bigdag.tasks", 10_000));
-        if (which.equals("mapping")) mapping(Integer.getInteger("instances", 10_000));
+        if (which.equals("mapping")) mappingAgainstPlain(pg, Integer.getInteger("instances", 10_000));
         System.exit(0);
     }
 
@@ -230,7 +232,55 @@ public final class EngineBenchmark {
         }
     }
 
-    static void mapping(int n) throws Exception {
+    /** A mapped run's instances per second, both ways of expanding, each from first start to last end. */
+    record MappedRates(double literal, double upstream) {}
+
+    /**
+     * (c) against (b): mapped round, plain round, mapped, plain, ... each in a fresh database. Both rates are taken
+     * the same way, from the first task's start to the last one's end (attempts for the plain tasks, the mapped
+     * task's instances for the run), so run creation and the reduce step stay outside both.
+     */
+    static void mappingAgainstPlain(ProcessCpu pg, int n) throws Exception {
+        int rounds = Integer.getInteger("rounds", 3);
+        List<Double> literal = new ArrayList<>(), upstream = new ArrayList<>(), plain = new ArrayList<>();
+        // Round 1's mapped run would otherwise be the JVM's first engine work and the plain round after it would
+        // find the JIT warm: one uncounted mapped run first puts both sides on the same footing.
+        System.out.println("(c) warm-up round, not counted:");
+        mapping(n);
+        for (int i = 1; i <= rounds; i++) {
+            MappedRates m = mapping(n);
+            literal.add(m.literal());
+            upstream.add(m.upstream());
+            Rate p = sluiceThroughput(pg);
+            plain.add(p.spanPerSecond());
+            System.out.printf(
+                    "(c) round %d: mapped literal %.0f /s, mapped upstream %.0f /s, plain %.0f /s; ratios to plain %.2f / %.2f%n",
+                    i,
+                    m.literal(),
+                    m.upstream(),
+                    p.spanPerSecond(),
+                    m.literal() / p.spanPerSecond(),
+                    m.upstream() / p.spanPerSecond());
+        }
+        System.out.printf(
+                "(c) %d rounds, medians (first start -> last end): mapped literal %.0f tasks/s %s, mapped upstream %.0f tasks/s %s, plain (b) %.0f tasks/s %s; ratio mapped / plain %.2f (literal), %.2f (upstream)%n",
+                rounds,
+                median(literal),
+                rounded(literal),
+                median(upstream),
+                rounded(upstream),
+                median(plain),
+                rounded(plain),
+                median(literal) / median(plain),
+                median(upstream) / median(plain));
+    }
+
+    static List<String> rounded(List<Double> xs) {
+        return xs.stream().map(x -> String.format("%.0f", x)).toList();
+    }
+
+    static MappedRates mapping(int n) throws Exception {
+        double[] rates = new double[2];
         try (Database db = TestDatabase.fresh(32)) {
             int slots = Integer.getInteger("slots", 512);
             Engine engine = engine(db, slots);
@@ -260,6 +310,7 @@ public final class EngineBenchmark {
             waitAll(db, engine.runs().createRuns(requests("map_warm", 1, Instant.parse("2020-01-01T00:00:00Z"))));
 
             for (String dagId : List.of("map_literal", "map_upstream")) {
+                int which = dagId.equals("map_literal") ? 0 : 1;
                 Instant t0 = Instant.now();
                 long run = engine.runs()
                         .createRun(
@@ -301,14 +352,21 @@ public final class EngineBenchmark {
                         each.get(2, Long.class) * 1000.0 / Math.max(1, work.toMillis()),
                         reduceLag,
                         Duration.between(t0, t1).toMillis());
+                rates[which] = each.get(2, Long.class) * 1000.0 / Math.max(1, work.toMillis());
             }
             engine.close();
             TestDatabase.drop(db);
         }
+        return new MappedRates(rates[0], rates[1]);
     }
 
     /** One side's figures for one round. */
-    record Rate(double perSecond, double jvmMsPerTask, double pgMsPerTask) {}
+    record Rate(double perSecond, double jvmMsPerTask, double pgMsPerTask, double spanPerSecond) {
+        /** For a side whose first start and last end are not recorded: only end to end. */
+        Rate(double perSecond, double jvmMsPerTask, double pgMsPerTask) {
+            this(perSecond, jvmMsPerTask, pgMsPerTask, perSecond);
+        }
+    }
 
     static void compare(ProcessCpu pg, int rounds, boolean withDbScheduler) throws Exception {
         List<Double> sluice = new ArrayList<>(), other = new ArrayList<>(), ratios = new ArrayList<>();
@@ -376,7 +434,7 @@ public final class EngineBenchmark {
             engine.close();
             if (pgss) printStatements(db);
             TestDatabase.drop(db);
-            return new Rate(rate, jvm * 1000 / n, pgs * 1000 / n);
+            return new Rate(rate, jvm * 1000 / n, pgs * 1000 / n, n * 1000.0 / Math.max(1, work.toMillis()));
         }
     }
 
