@@ -50,6 +50,10 @@ public final class DagSync {
     private volatile Result last;
     private final Map<String, Stored> stored = new java.util.HashMap<>();
     private Map<String, List<String>> writtenErrors;
+    /** Monotonic time of the last full retire check (0: none yet). */
+    private long lastRetireCheck;
+
+    private static final Duration RETIRE_CHECK_EVERY = Duration.ofMinutes(1);
     private DagBundles bundles;
     private DagBundleFiles bundleFiles;
 
@@ -257,7 +261,15 @@ public final class DagSync {
         present.addAll(dags.idsDefinedIn(
                 loaded.importErrors().keySet().stream().map(Path::toString).toList()));
         present.addAll(unbundled);
-        List<String> retired = dags.retireMissing(sourceId, legacyFolders(), present);
+        // Retiring compares every DAG row of the source with the folder: only when a DAG the database shows active
+        // is no longer in the folder, and once a minute for rows stored before sources were recorded.
+        boolean someGone = !new java.util.HashSet<>(present).containsAll(inDatabase.keySet());
+        long nowNanos = System.nanoTime();
+        List<String> retired = List.of();
+        if (someGone || lastRetireCheck == 0 || nowNanos - lastRetireCheck >= RETIRE_CHECK_EVERY.toNanos()) {
+            retired = dags.retireMissing(sourceId, legacyFolders(), present);
+            lastRetireCheck = nowNanos;
+        }
         for (String id : retired) log.info("DAG {} retired: its file is gone from {}", id, folder);
         Result r = new Result(owned, versions, changed, retired, errors);
         if (last == null || !changed.isEmpty() || !retired.isEmpty()) {

@@ -44,6 +44,15 @@ final class ClaimLimits {
     private volatile boolean mayBind;
     private volatile long checkedAt = System.nanoTime() - 2 * RECHECK_NANOS;
 
+    /**
+     * The smallest max_active_tasks among active DAGs, with a stamp of the {@code dag} rows it was read from: reading
+     * it means parsing every active DAG's definition (a thousand JSON documents a second on an idle node with a
+     * thousand DAGs, measured), while the stamp is one scan of the small {@code dag} table.
+     */
+    private record DagLimits(String stamp, int smallest) {}
+
+    private volatile DagLimits dagLimits;
+
     /** Whether some pool or active DAG has fewer slots than the live workers together. */
     boolean mayBind(DSLContext dsl) {
         long now = System.nanoTime();
@@ -53,11 +62,6 @@ final class ClaimLimits {
                 .from(WORKER)
                 .where(WORKER.STOPPED_AT.isNull()));
         var smallPool = DSL.exists(DSL.selectOne().from(POOL).where(POOL.SLOTS.lt(capacity)));
-        var smallDag = DSL.exists(DSL.selectOne()
-                .from(DAG)
-                .join(DAG_VERSION)
-                .on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID))
-                .where(DAG.IS_ACTIVE.isTrue(), maxActiveTasks().lt(capacity)));
         // Instances under max_active_instances are never taken by the plain claim (TaskInstanceRepository), so their
         // limit holds even while this answer is stale: they wait for it to turn true, within the second.
         var limitedInstances = DSL.exists(DSL.selectOne()
@@ -65,10 +69,32 @@ final class ClaimLimits {
                 .where(
                         TASK_INSTANCE.MAP_LIMIT.isNotNull(),
                         TASK_INSTANCE.STATE.in(TaskInstanceRepository.dbNames(TaskState.CLAIMABLE))));
-        Boolean bind = dsl.select(DSL.field(smallPool.or(smallDag).or(limitedInstances)))
-                .fetchOne()
-                .value1();
-        mayBind = Boolean.TRUE.equals(bind);
+        // Any save, retirement or new DAG changes the count, the sum of latest versions or the newest update time.
+        Field<String> stamp = DSL.field(DSL.select(DSL.concat(
+                        DSL.count().cast(SQLDataType.VARCHAR),
+                        DSL.val(":"),
+                        DSL.coalesce(DSL.sum(DAG.LATEST_VERSION_ID), java.math.BigDecimal.ZERO)
+                                .cast(SQLDataType.VARCHAR),
+                        DSL.val(":"),
+                        DSL.coalesce(DSL.max(DAG.UPDATED_AT).cast(SQLDataType.VARCHAR), DSL.val(""))))
+                .from(DAG)
+                .where(DAG.IS_ACTIVE.isTrue()));
+        var row = dsl.select(capacity, DSL.field(smallPool.or(limitedInstances)), stamp)
+                .fetchOne();
+        int cap = row.value1() == null ? 0 : row.value1();
+        DagLimits known = dagLimits;
+        if (known == null || !known.stamp().equals(row.value3())) {
+            Integer smallest = dsl.select(DSL.min(maxActiveTasks()))
+                    .from(DAG)
+                    .join(DAG_VERSION)
+                    .on(DAG_VERSION.ID.eq(DAG.LATEST_VERSION_ID))
+                    .where(DAG.IS_ACTIVE.isTrue())
+                    .fetchOne()
+                    .value1();
+            known = new DagLimits(row.value3(), smallest == null ? UNLIMITED : smallest);
+            dagLimits = known;
+        }
+        mayBind = Boolean.TRUE.equals(row.value2()) || known.smallest() < cap;
         checkedAt = now;
         return mayBind;
     }
