@@ -55,7 +55,11 @@ public final class Database implements AutoCloseable {
         hc.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
         hc.addDataSourceProperty("reWriteBatchedInserts", "true");
         this.pool = new HikariDataSource(hc);
-        this.dsl = DSL.using(pool, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+        this.dsl = DSL.using(new org.jooq.impl.DefaultConfiguration()
+                .set(SQLDialect.POSTGRES)
+                .set(new Settings().withExecuteLogging(false))
+                .set(pool)
+                .set(new PooledTransactions(new org.jooq.impl.DataSourceConnectionProvider(pool))));
     }
 
     /**
