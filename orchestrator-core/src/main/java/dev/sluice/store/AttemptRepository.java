@@ -3,19 +3,15 @@ package dev.sluice.store;
 import dev.sluice.run.AttemptState;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.jooq.DSLContext;
 
 /**
  * Attempts: one row per try of a task instance, opened {@link AttemptState#RUNNING} when the task is claimed and
- * ended once. Both writes take a whole batch in one statement of constant text (see {@link SqlArrays}).
+ * ended once (the claim opens them in its own statement: TaskInstanceRepository); ends take a whole batch in one
+ * statement of constant text (see {@link SqlArrays}).
  */
 public final class AttemptRepository {
-
-    /** An attempt to open for a task instance just claimed. */
-    public record Opening(long taskInstanceId, int tryNumber, String logPath) {}
 
     /** How an attempt ended. {@code renderedConfigJson}: null keeps what is there. */
     public record Ending(
@@ -27,39 +23,6 @@ public final class AttemptRepository {
             String error,
             String renderedConfigJson,
             Long logBytes) {}
-
-    private static final String OPEN = """
-            insert into attempt (task_instance_id, try_number, worker_id, state, started_at, log_path)
-            select i, n, ?, '%s', ?::timestamptz, l
-            from unnest(?::int8[], ?::int4[], ?::text[]) as x(i, n, l)
-            returning task_instance_id, id""".formatted(AttemptState.RUNNING.dbName());
-
-    /** Opens the attempts of a claim; returns each task instance's new attempt id. */
-    public Map<Long, Long> open(DSLContext tx, String workerId, Instant startedAt, List<Opening> openings) {
-        Map<Long, Long> ids = new HashMap<>();
-        if (openings.isEmpty()) return ids;
-        List<Long> tis = new ArrayList<>(openings.size());
-        List<Integer> tries = new ArrayList<>(openings.size());
-        List<String> paths = new ArrayList<>(openings.size());
-        for (Opening o : openings) {
-            tis.add(o.taskInstanceId());
-            tries.add(o.tryNumber());
-            paths.add(o.logPath());
-        }
-        tx.connection(c -> {
-            try (var ps = c.prepareStatement(OPEN)) {
-                ps.setString(1, workerId);
-                ps.setString(2, startedAt.toString());
-                ps.setArray(3, SqlArrays.longs(c, tis));
-                ps.setArray(4, SqlArrays.ints(c, tries));
-                ps.setArray(5, SqlArrays.texts(c, paths));
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) ids.put(rs.getLong(1), rs.getLong(2));
-                }
-            }
-        });
-        return ids;
-    }
 
     private static final String END = """
             update attempt a

@@ -563,9 +563,31 @@ public final class TaskInstanceRepository {
             """;
 
     private static final String CLAIM_RETURNING = """
-            returning t.id, t.run_id, t.dag_id, t.task_id, t.try_number, t.max_tries, r.run_id, r.dag_version_id,
-                      r.logical_date, r.data_interval_start, r.data_interval_end, r.params::text, t.first_check_at,
-                      t.reschedule_count, t.map_index, t.map_item::text""";
+            returning t.id, t.run_id as run_key, t.dag_id, t.task_id, t.try_number, t.max_tries, r.run_id,
+                      r.dag_version_id, r.logical_date, r.data_interval_start, r.data_interval_end, r.params::text,
+                      t.first_check_at, t.reschedule_count, t.map_index, t.map_item::text as map_item)""";
+
+    /**
+     * The claimed rows' attempts, opened in the claim's own statement (one round trip per claim, not two). The log
+     * path is {@link LogStore#path(String, String, String, int, int)} written in SQL: the same safe names (every
+     * character outside {@code [A-Za-z0-9._-]} made {@code _}) under the node's log folder, bound as a parameter;
+     * TaskInstanceRepositoryTest holds the two equal for awkward names.
+     */
+    private static final String CLAIM_OPEN = """
+            , opened as (
+                insert into attempt (task_instance_id, try_number, worker_id, state, started_at, log_path)
+                select c.id, c.try_number, ?, '%s', ?::timestamptz,
+                       ? || '/' || regexp_replace(c.dag_id, '[^A-Za-z0-9._-]', '_', 'g')
+                         || '/' || regexp_replace(c.run_id, '[^A-Za-z0-9._-]', '_', 'g')
+                         || '/' || regexp_replace(c.task_id, '[^A-Za-z0-9._-]', '_', 'g')
+                         || case when c.map_index >= 0 then '/map-' || c.map_index else '' end
+                         || '/attempt-' || c.try_number || '.log'
+                from claimed c
+                returning task_instance_id, id, log_path)
+            select c.id, c.run_key, c.dag_id, c.task_id, c.try_number, c.max_tries, c.run_id, c.dag_version_id,
+                   c.logical_date, c.data_interval_start, c.data_interval_end, c.params, c.first_check_at,
+                   c.reschedule_count, c.map_index, c.map_item, o.id, o.log_path
+            from claimed c join opened o on o.task_instance_id = c.id""".formatted(AttemptState.RUNNING.dbName());
 
     /** Oldest claimable first, locked without waiting: claimers never block each other nor take the same row. */
     private static final String CLAIM_PICK = """
@@ -575,22 +597,21 @@ public final class TaskInstanceRepository {
                   and map_limit is null
                 order by ready_at, id
                 limit ?
-                for update skip locked)
+                for update skip locked),
+            claimed as (
             """;
 
     // One queue as '=' (the claim index's leading column, a plain range scan), several as = any(...).
     private static final String CLAIM_ONE_QUEUE = CLAIM_PICK.formatted("queue = ?") + CLAIM_SET
-            + "from picked p, dag_run r where t.id = p.id and r.id = t.run_id\n" + CLAIM_RETURNING;
+            + "from picked p, dag_run r where t.id = p.id and r.id = t.run_id\n" + CLAIM_RETURNING + CLAIM_OPEN;
     private static final String CLAIM_QUEUES = CLAIM_PICK.formatted("queue = any(?)") + CLAIM_SET
-            + "from picked p, dag_run r where t.id = p.id and r.id = t.run_id\n" + CLAIM_RETURNING;
-    private static final String CLAIM_IDS =
-            CLAIM_SET + "from dag_run r where t.id = any(?) and r.id = t.run_id\n" + CLAIM_RETURNING;
-
-    private final AttemptRepository attempts = new AttemptRepository();
+            + "from picked p, dag_run r where t.id = p.id and r.id = t.run_id\n" + CLAIM_RETURNING + CLAIM_OPEN;
+    private static final String CLAIM_IDS = "with claimed as (\n" + CLAIM_SET
+            + "from dag_run r where t.id = any(?) and r.id = t.run_id\n" + CLAIM_RETURNING + CLAIM_OPEN;
 
     /**
      * The claim inside a caller's transaction (the completion path claims what it just made ready). Only tasks on
-     * one of {@code queues} are taken. Its statements have constant text whatever the batch: parsed and planned
+     * one of {@code queues} are taken. Its statement has constant text whatever the batch: parsed and planned
      * once per connection.
      */
     public List<Claimed> claimIn(
@@ -604,7 +625,7 @@ public final class TaskInstanceRepository {
             if (limitedIds.isEmpty()) return List.of();
         }
         final List<Long> ids = limitedIds;
-        List<Claimed> rows = new ArrayList<>();
+        List<Claimed> claimed = new ArrayList<>();
         tx.connection(c -> {
             String sql = ids != null ? CLAIM_IDS : queues.size() == 1 ? CLAIM_ONE_QUEUE : CLAIM_QUEUES;
             try (var ps = c.prepareStatement(sql)) {
@@ -618,66 +639,39 @@ public final class TaskInstanceRepository {
                 ps.setString(i++, workerId);
                 ps.setString(i++, now.toString());
                 if (ids != null) ps.setArray(i++, SqlArrays.longs(c, ids));
+                ps.setString(i++, workerId);
+                ps.setString(i++, now.toString());
+                ps.setString(i++, logs.root().toString());
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
                         var start = rs.getTimestamp(10);
                         var end = rs.getTimestamp(11);
-                        String dagId = rs.getString(3), runId = rs.getString(7), taskId = rs.getString(4);
-                        int tryNumber = rs.getInt(5);
-                        int mapIndex = rs.getInt(15);
                         String item = rs.getString(16);
-                        rows.add(new Claimed(
+                        claimed.add(new Claimed(
                                 rs.getLong(1),
                                 rs.getLong(2),
-                                dagId,
-                                taskId,
-                                tryNumber,
+                                rs.getString(3),
+                                rs.getString(4),
+                                rs.getInt(5),
                                 rs.getInt(6),
-                                runId,
+                                rs.getString(7),
                                 rs.getLong(8),
                                 rs.getTimestamp(9).toInstant(),
                                 start == null ? null : start.toInstant(),
                                 end == null ? null : end.toInstant(),
                                 Json.map(rs.getString(12)),
-                                0L,
-                                logs.path(dagId, runId, taskId, mapIndex, tryNumber)
-                                        .toString(),
+                                rs.getLong(17),
+                                rs.getString(18),
                                 rs.getTimestamp(13) == null
                                         ? null
                                         : rs.getTimestamp(13).toInstant(),
                                 rs.getInt(14),
-                                mapIndex,
+                                rs.getInt(15),
                                 item == null ? null : Json.value(item)));
                     }
                 }
             }
         });
-        if (rows.isEmpty()) return List.of();
-        List<AttemptRepository.Opening> openings = new ArrayList<>(rows.size());
-        for (Claimed r : rows) openings.add(new AttemptRepository.Opening(r.tiId(), r.tryNumber(), r.logPath()));
-        Map<Long, Long> attemptIds = attempts.open(tx, workerId, now, openings);
-        List<Claimed> claimed = new ArrayList<>(rows.size());
-        for (Claimed r : rows) {
-            claimed.add(new Claimed(
-                    r.tiId(),
-                    r.runKey(),
-                    r.dagId(),
-                    r.taskId(),
-                    r.tryNumber(),
-                    r.maxTries(),
-                    r.runId(),
-                    r.dagVersionId(),
-                    r.logicalDate(),
-                    r.dataIntervalStart(),
-                    r.dataIntervalEnd(),
-                    r.params(),
-                    attemptIds.get(r.tiId()),
-                    r.logPath(),
-                    r.firstCheckAt(),
-                    r.rescheduleCount(),
-                    r.mapIndex(),
-                    r.mapItem()));
-        }
         return claimed;
     }
 

@@ -76,4 +76,52 @@ class WakeUpAndLogsTest {
             assertThat(rest.text()).isEqualTo("second line\n");
         }
     }
+
+    /**
+     * The claim writes each attempt's log path in SQL (one statement with the claim); it must be exactly the path
+     * the worker writes to, LogStore.path, for names with characters a path must not carry and for mapped tasks.
+     */
+    @Test
+    void each_attempt_records_the_log_path_its_worker_writes_to() throws Exception {
+        try (EngineHarness h = new EngineHarness()) {
+            Engine e = h.engine();
+            String source = """
+                    id: odd_names
+                    tasks:
+                      - id: list
+                        type: scripted
+                        config: { output: { items: [1, 2, 3] } }
+                      - id: each
+                        type: scripted
+                        depends_on: [list]
+                        expand: { n: "{{ tasks.list.output.items }}" }
+                    """;
+            var dag = new dev.sluice.dag.YamlDagParser(h.types).parse(source, "odd_names.yaml");
+            e.dags().save(dag, "odd_names.yaml", source);
+            // its run id (manual__2026-03-01T00:00:00Z) has a character a path must not carry: the colons
+            long run = e.runs()
+                    .createRun(
+                            "odd_names", "manual", Instant.parse("2026-03-01T00:00:00Z"), null, null, Map.of(), "test");
+            assertThat(h.awaitRun(run, Duration.ofSeconds(20))).isEqualTo(RunState.SUCCESS);
+            LogStore logs = new LogStore(h.config().home());
+            var rows = h.db.dsl().fetch("""
+                    select t.dag_id, r.run_id, t.task_id, t.map_index, a.try_number, a.log_path
+                    from attempt a join task_instance t on t.id = a.task_instance_id join dag_run r on r.id = t.run_id
+                    where t.run_id = ?""", run);
+            assertThat(rows).hasSize(4);
+            for (var r : rows) {
+                Path expected = logs.path(
+                        r.get(0, String.class),
+                        r.get(1, String.class),
+                        r.get(2, String.class),
+                        r.get(3, Integer.class),
+                        r.get(4, Integer.class));
+                assertThat(r.get(5, String.class)).isEqualTo(expected.toString());
+                assertThat(expected).exists();
+            }
+            assertThat(rows.map(r -> r.get(5, String.class)))
+                    .anyMatch(p -> p.endsWith("/odd_names/manual__2026-03-01T00_00_00Z/each/map-2/attempt-1.log"))
+                    .anyMatch(p -> p.endsWith("/list/attempt-1.log"));
+        }
+    }
 }
