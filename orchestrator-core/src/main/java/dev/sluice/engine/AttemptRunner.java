@@ -1,6 +1,5 @@
 package dev.sluice.engine;
 
-import dev.sluice.dag.Dag;
 import dev.sluice.dag.TaskDef;
 import dev.sluice.store.AssetRepository;
 import dev.sluice.store.CappedLog;
@@ -143,8 +142,8 @@ final class AttemptRunner {
         ScheduledFuture<?> timeout = null;
         TaskDef def = null;
         try {
-            Dag dag = graphs.dag(c.dagVersionId());
-            def = dag.task(c.taskId());
+            // the graph's index, not Dag.task's scan: a 10,000-task DAG would scan 5,000 ids per attempt
+            def = graphs.graph(c.dagVersionId()).task(c.taskId());
             if (def == null)
                 throw new TaskFailedException("task " + c.taskId() + " is not in DAG version " + c.dagVersionId());
             TaskType type = types.get(def.type());

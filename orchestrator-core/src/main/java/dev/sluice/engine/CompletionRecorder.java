@@ -29,10 +29,16 @@ import org.jooq.impl.DSL;
 final class CompletionRecorder {
     /**
      * What a recorded batch means for the engine: the earliest retry or rescheduled check to wake up for, every
-     * such time ({@code readyLater}), and whether work was queued.
+     * such time ({@code readyLater}), whether work was queued, and whether a claim was made in the batch's
+     * transaction ({@code claimTried}; {@code claimed} is what it got).
      */
     record Result(
-            boolean queuedWork, Instant earliestRetry, int recorded, List<Claimed> claimed, List<Instant> readyLater) {}
+            boolean queuedWork,
+            Instant earliestRetry,
+            int recorded,
+            boolean claimTried,
+            List<Claimed> claimed,
+            List<Instant> readyLater) {}
 
     private final DSLContext dsl;
     private final DagGraphs graphs;
@@ -58,17 +64,26 @@ final class CompletionRecorder {
     }
 
     Result record(List<Completion> batch, Instant now) {
-        return record(batch, now, null, List.of(), 0, null);
+        return record(batch, now, null, List.of(), 0, false, null);
     }
 
     /**
      * Records the batch and, when it made work ready and {@code claimFor} has free slots, claims that work in the
-     * same transaction: the hand-off from upstream end to downstream start then costs one commit, not two.
+     * same transaction: the hand-off from upstream end to downstream start then costs one commit, not two. With
+     * {@code backlog} (the worker's last claim filled every slot it offered, so more work is likely waiting) the
+     * batch's slots are offered even when it made nothing ready: a wide run's finished tasks then hand their slots
+     * to its next tasks in their own commit, instead of waking the claim loop for a transaction of its own.
      */
     Result record(
-            List<Completion> batch, Instant now, String claimFor, List<String> queues, int freeSlots, LogStore logs) {
-        return events.publishingAfter(() ->
-                dsl.transactionResult(cfg -> recordIn(DSL.using(cfg), batch, now, claimFor, queues, freeSlots, logs)));
+            List<Completion> batch,
+            Instant now,
+            String claimFor,
+            List<String> queues,
+            int freeSlots,
+            boolean backlog,
+            LogStore logs) {
+        return events.publishingAfter(() -> dsl.transactionResult(
+                cfg -> recordIn(DSL.using(cfg), batch, now, claimFor, queues, freeSlots, backlog, logs)));
     }
 
     private Result recordIn(
@@ -78,6 +93,7 @@ final class CompletionRecorder {
             String claimFor,
             List<String> queues,
             int freeSlots,
+            boolean backlog,
             LogStore logs) {
         // Completions of two tasks of one run serialise on the run's row until commit, so the later one sees the
         // earlier one's result when it decides what becomes ready. Taken first, in id order, as operator actions
@@ -100,7 +116,7 @@ final class CompletionRecorder {
             Instant readyAt = null;
             if (next == TaskState.QUEUED) readyAt = c.endedAt();
             if (next == TaskState.UP_FOR_RETRY) {
-                TaskDef def = graphs.dag(cl.dagVersionId()).task(cl.taskId());
+                TaskDef def = graphs.graph(cl.dagVersionId()).task(cl.taskId());
                 // counted in tries spent: checks that ended rescheduled do not make the backoff grow
                 readyAt = c.endedAt().plus(def.delayBeforeTry(cl.triesSpent() + 1));
             }
@@ -159,12 +175,12 @@ final class CompletionRecorder {
         List<TaskInstanceRepository.Decision> madeReady = new ArrayList<>();
         boolean queued = decideRuns(tx, finishedByRun, versionByRun, now, madeReady);
         List<Claimed> claimed = List.of();
-        if (queued && claimFor != null && freeSlots > 0)
-            claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
+        boolean claimTried = (queued || backlog) && claimFor != null && freeSlots > 0;
+        if (claimTried) claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
         // Other engines may have free slots too, or this one claimed only part of what became ready: wake them,
         // unless this claim took every task that became ready here (the usual hand-off: one round trip saved).
         if (queued && !allClaimed(madeReady, claimed)) RunCoordinator.notifyWorkers(tx);
-        return new Result(queued, earliestRetry, batch.size(), claimed, readyLater);
+        return new Result(queued, earliestRetry, batch.size(), claimTried, claimed, readyLater);
     }
 
     /**
@@ -226,7 +242,7 @@ final class CompletionRecorder {
         for (int i = 0; i < batch.size(); i++) {
             var cl = batch.get(i).claimed();
             if (newStates.get(i) != TaskState.SUCCESS || !won.contains(cl.tiId())) continue;
-            TaskDef def = graphs.dag(cl.dagVersionId()).task(cl.taskId());
+            TaskDef def = graphs.graph(cl.dagVersionId()).task(cl.taskId());
             if (def != null && !def.outlets().isEmpty()) producing.add(i);
         }
         if (producing.isEmpty()) return;
@@ -238,7 +254,7 @@ final class CompletionRecorder {
             var cl = c.claimed();
             if (tests.contains(cl.runKey())) continue;
             Map<String, Object> extra = assetExtra(c.output());
-            for (String uri : graphs.dag(cl.dagVersionId()).task(cl.taskId()).outlets())
+            for (String uri : graphs.graph(cl.dagVersionId()).task(cl.taskId()).outlets())
                 events.add(new AssetRepository.NewEvent(
                         uri,
                         AssetRepository.Source.TASK,

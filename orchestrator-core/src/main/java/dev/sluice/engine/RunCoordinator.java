@@ -279,8 +279,8 @@ public final class RunCoordinator {
                     Map<String, TaskState> changes = new HashMap<>(startNow[i].changes());
                     // A mapped task is inserted pending and expanded by the decision below: its row is not a
                     // claimable instance.
-                    Dag dag = dagOf.get(i);
-                    if (changes.keySet().removeIf(id -> dag.task(id).mapped())) withMapped.add(i);
+                    var graph = graphs.graph(rows.get(i).versionId());
+                    if (changes.keySet().removeIf(id -> graph.task(id).mapped())) withMapped.add(i);
                     initial.add(changes);
                     queuedAny |= changes.containsValue(TaskState.QUEUED);
                 } else {
@@ -423,7 +423,7 @@ public final class RunCoordinator {
                 decisions.add(d);
                 continue;
             }
-            var task = graphs.dag(versionByRun.get(run)).task(d.taskId());
+            var task = graphs.graph(versionByRun.get(run)).task(d.taskId());
             MappedLists.Result list = MappedLists.read(
                     task,
                     params.computeIfAbsent(
