@@ -84,25 +84,23 @@ public final class SparkPredictBenchmark {
             resetPeak();
             AtomicLong driverJvm = new AtomicLong();
             AtomicLong driverPython = new AtomicLong();
-            Thread sampler = Thread.ofPlatform().daemon().start(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    ProcessHandle.current().descendants().forEach(p -> {
+            // Peak memory of Spark's processes, sampled five times a second while the run lasts.
+            var sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().factory());
+            sampler.scheduleAtFixedRate(
+                    () -> ProcessHandle.current().descendants().forEach(p -> {
                         String cmd = cmdline(p.pid());
                         if (cmd.contains("org.apache.spark.deploy.SparkSubmit"))
                             driverJvm.accumulateAndGet(peakKb(p.pid()), Math::max);
                         else if (cmd.contains("spark_score.py"))
                             driverPython.accumulateAndGet(peakKb(p.pid()), Math::max);
-                    });
-                    try {
-                        Thread.sleep(200); // sampling interval of a benchmark, not a wait for a condition
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
+                    }),
+                    0,
+                    200,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
             Timed sparkRun = run(h, engine, "bench_spark", Duration.ofMinutes(30));
             double spark = sparkRun.seconds();
-            sampler.interrupt();
+            sampler.shutdownNow();
             System.out.printf(
                     "spark %s: %,d rows in %.1f s = %,.0f rows/s (Spark start and the merge of the part files"
                             + " included); Spark driver JVM peak RSS %,d MB, Python driver %,d MB; this JVM %,d MB%n",
