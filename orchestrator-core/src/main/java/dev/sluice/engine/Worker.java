@@ -59,10 +59,12 @@ final class Worker {
     /**
      * Several recorders: a batch's transaction mostly waits on PostgreSQL (statements, then the commit's fsync),
      * so a second batch can be on its way meanwhile and commits group together. Runs are locked in id order,
-     * so concurrent batches touching one run serialise there instead of deadlocking. Six, measured against three
-     * (BENCHMARKS.md §1): 100 concurrent runs' hand-off median 0.5–0.7 ms instead of 1.0–2.7, throughput no lower.
+     * so concurrent batches touching one run serialise there instead of deadlocking. Three: measured to the moment
+     * a task's code starts (BENCHMARKS.md §1), 100 concurrent runs hand off in 25–30 ms (median) with three
+     * recorders, 39–44 ms with six (smaller batches, more transactions on a saturated 2-core machine) and 48–51 ms
+     * with two; six only shortened the wait before a batch begins, which the started_at timestamp shows.
      */
-    private static final int RECORDERS = 6;
+    private static final int RECORDERS = 3;
 
     private final List<Thread> completionThreads = new ArrayList<>();
 
