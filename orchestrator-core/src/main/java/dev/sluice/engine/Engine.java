@@ -124,6 +124,8 @@ public final class Engine implements AutoCloseable {
                 logUploads);
         this.worker = new Worker(workerId, db.dsl(), tasks, recorder, runner, logStore, clock, config);
         self[0] = worker;
+        // Offered only while this node runs its worker (Worker.offer answers nothing before start).
+        coordinator.localClaims(worker::offer);
         this.listener = new NotificationListener(db, RunCoordinator.CHANNEL, worker::wake);
     }
 

@@ -55,6 +55,7 @@ final class Worker {
     private volatile boolean backlog;
 
     private volatile boolean stopped;
+    private volatile boolean started;
     private Thread claimThread;
     /**
      * Several recorders: a batch's transaction mostly waits on PostgreSQL (statements, then the commit's fsync),
@@ -89,6 +90,7 @@ final class Worker {
     }
 
     void start() {
+        started = true;
         claimThread = Thread.ofPlatform().name("sluice-claim-" + workerId).start(this::claimLoop);
         for (int i = 0; i < RECORDERS; i++) {
             completionThreads.add(Thread.ofPlatform()
@@ -193,6 +195,50 @@ final class Worker {
             } finally {
                 completions.done(batch);
             }
+        }
+    }
+
+    /**
+     * Work this node's own code just made ready (run creation), offered to this worker's free slots inside the
+     * transaction that made it ready: the first tasks of a run then start with its commit, not after a wake-up
+     * and a claim of their own. Null when nothing is offered (no free slot, not claiming). The caller starts or
+     * abandons the offer once its transaction committed or failed.
+     */
+    Offer offer(DSLContext tx, Instant now) {
+        if (!started || !claiming || stopped) return null;
+        int n = takeFree();
+        if (n == 0) return null;
+        try {
+            List<Claimed> got = tasks.claimIn(tx, workerId, config.queues(), n, now, logs);
+            backlog = got.size() == n;
+            return new Offer(got, n);
+        } catch (RuntimeException e) {
+            free.addAndGet(n);
+            throw e;
+        }
+    }
+
+    /** Attempts claimed in a caller's transaction, with the slots taken for them. */
+    final class Offer {
+        private final List<Claimed> claimed;
+        private final int slots;
+
+        private Offer(List<Claimed> claimed, int slots) {
+            this.claimed = claimed;
+            this.slots = slots;
+        }
+
+        /** The transaction committed: run what it claimed, give back the slots it did not use. */
+        void start() {
+            for (Claimed c : claimed) Worker.this.start(c);
+            free.addAndGet(slots - claimed.size());
+            waiter.wake();
+        }
+
+        /** The transaction rolled back: nothing was claimed. */
+        void abandon() {
+            free.addAndGet(slots);
+            waiter.wake();
         }
     }
 

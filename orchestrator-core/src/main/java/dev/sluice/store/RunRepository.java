@@ -205,6 +205,11 @@ public final class RunRepository {
     }
 
     /** Whether the DAG has runs waiting for max_active_runs (new runs must queue behind them). */
+    /** The DAG's row in share mode: concurrent holders do not wait for each other; {@link #lockDag} waits for all. */
+    public void lockDagShared(DSLContext tx, String dagId) {
+        tx.select(DAG.DAG_ID).from(DAG).where(DAG.DAG_ID.eq(dagId)).forShare().fetch();
+    }
+
     public boolean hasQueued(DSLContext tx, String dagId) {
         return tx.fetchExists(DAG_RUN, DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.STATE.eq(RunState.QUEUED.dbName()));
     }

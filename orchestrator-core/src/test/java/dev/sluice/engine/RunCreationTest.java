@@ -122,4 +122,94 @@ class RunCreationTest {
             assertThat(payloads).anyMatch(p -> p.contains("\"kind\" : \"run\"") && p.contains("batch_events"));
         }
     }
+
+    /**
+     * The node that creates a run and has free slots claims its first tasks in the creating transaction: they are
+     * running from the run's own timestamp, not after a wake-up and a claim of their own.
+     */
+    @Test
+    void a_node_with_free_slots_starts_the_first_tasks_in_the_transaction_that_creates_the_run() throws Exception {
+        // an engine of its own: nothing else finishing, so no recorder holds its free slots at the moment of creation
+        // (then the offer is skipped and the claim loop takes the tasks, as before)
+        try (EngineHarness own = new EngineHarness()) {
+            Engine e = own.engine();
+            own.save(
+                    e,
+                    TestDags.dag(
+                            "first_in_creation",
+                            10,
+                            List.of(
+                                    TestDags.task("root", "noop", List.of(), Map.of("duration", "500ms")),
+                                    TestDags.task("next", "noop", List.of("root"), Map.of()))));
+            List<Long> all = new ArrayList<>(
+                    e.runs().createRuns(requests("first_in_creation", Instant.parse("2024-03-01T00:00:00Z"), 3)));
+            all.add(own.trigger(e, "first_in_creation", Map.of()));
+            for (long k : all) {
+                // claimed in the same transaction: the same clock reading as the run's queued_at (within the
+                // microsecond the two bindings may round it to; a claim of its own comes a commit and a wake-up
+                // later), and its attempt open
+                var row = own.db.dsl().fetchOne("""
+                        select abs(extract(epoch from t.started_at - r.queued_at)) < 0.00001,
+                               (select count(*) from attempt a where a.task_instance_id = t.id)
+                        from task_instance t join dag_run r on r.id = t.run_id
+                        where t.run_id = ? and t.task_id = 'root'""", k);
+                assertThat(row.get(0, Boolean.class))
+                        .as("run %d: root started at the run's queued_at", k)
+                        .isTrue();
+                assertThat(row.get(1, Long.class)).isEqualTo(1L);
+            }
+            for (long k : all)
+                assertThat(own.awaitRun(k, Duration.ofSeconds(30))).isEqualTo(RunState.SUCCESS);
+        }
+    }
+
+    /**
+     * A finishing run takes its DAG's row only in share mode when no run is queued; runs created while others finish
+     * must still start as places free, without the fallback sweep (this engine runs none).
+     */
+    @Test
+    void runs_queued_behind_max_active_runs_start_as_others_finish_without_the_sweep() throws Exception {
+        try (EngineHarness own = new EngineHarness()) {
+            Engine e = own.engine(
+                    own.config().withoutHousekeeping().withWorkerId("no-sweep"), java.time.Clock.systemUTC());
+            own.save(
+                    e,
+                    TestDags.dag(
+                            "one_at_a_time",
+                            1,
+                            List.of(TestDags.task("t", "noop", List.of(), Map.of("duration", "20ms")))));
+            List<Long> keys = java.util.Collections.synchronizedList(new ArrayList<>());
+            // two creators, one run at a time each, racing with the runs that finish
+            List<Thread> creators = new ArrayList<>();
+            for (int c = 0; c < 2; c++) {
+                int creator = c;
+                creators.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 15; i++) {
+                        keys.add(e.runs()
+                                .createRun(
+                                        "one_at_a_time",
+                                        "manual",
+                                        Instant.parse("2025-01-01T00:00:00Z").plusSeconds(creator * 1000L + i),
+                                        null,
+                                        null,
+                                        Map.of(),
+                                        "test"));
+                        try {
+                            Thread.sleep(7 + creator * 5);
+                        } catch (InterruptedException ex) {
+                            return;
+                        }
+                    }
+                }));
+            }
+            for (Thread t : creators) t.join();
+            assertThat(keys).hasSize(30);
+            for (long k : keys)
+                assertThat(own.awaitRun(k, Duration.ofSeconds(30))).isEqualTo(RunState.SUCCESS);
+            // and never two at once
+            assertThat(own.db.dsl().fetchValue("""
+                    select count(*) from dag_run a join dag_run b on a.id < b.id and a.dag_id = b.dag_id
+                    where a.started_at < b.ended_at and b.started_at < a.ended_at""")).isEqualTo(0L);
+        }
+    }
 }
