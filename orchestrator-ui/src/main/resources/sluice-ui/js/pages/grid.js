@@ -9,10 +9,16 @@ import { makePager } from '../components/pager.js';
 import { groupView, countStates, groupState, countsText, countsIcons } from '../groups.js';
 
 export const GRID_PAGE = 25;
+/**
+ * Task rows drawn at once. A DAG of 10,000 tasks is 250,000 cells for a page of runs: 3.8–4.9 s to paint
+ * (scripts/bench-ui-bigdag); past this many rows the grid shows them a slice at a time.
+ */
+export const GRID_ROWS = 500;
 
 export async function gridTab({ dag, query, el, early, seenBefore }) {
   let cursor = query.cursor || '';
   let page = null;
+  let rowFrom = 0; // the first task row shown, when there are more than GRID_ROWS
   const groups = groupView(dag);
   const wrap = h('div.grid-wrap');
   const nav = h('div');
@@ -60,7 +66,15 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
       lines.push({ group: g });
       if (!groups.collapsed(g)) for (const m of page.tasks) if (groups.groupOf(m) === g) lines.push({ task: m, inGroup: true });
     }
-    const rows = lines.map((line, ri) => {
+    const total = lines.length;
+    if (rowFrom >= total) rowFrom = 0;
+    const shown = total > GRID_ROWS ? lines.slice(rowFrom, rowFrom + GRID_ROWS) : lines;
+    const rowsNav = total > GRID_ROWS
+      ? `<div class="row grid-rows" id="grid-rows" data-total="${total}" data-from="${rowFrom}"><span class="muted small">tasks ${rowFrom + 1}–${rowFrom + shown.length} of ${total}</span>
+        <button type="button" class="linkish" data-rows="-1"${rowFrom === 0 ? ' disabled' : ''}>‹ previous ${GRID_ROWS}</button>
+        <button type="button" class="linkish" data-rows="1"${rowFrom + GRID_ROWS >= total ? ' disabled' : ''}>next ${GRID_ROWS} ›</button></div>`
+      : '';
+    const rows = shown.map((line, ri) => {
       if (line.group) {
         const g = line.group, open = !groups.collapsed(g);
         const headCell = `<th class="task" scope="row"><button type="button" class="linkish group-toggle" data-group-toggle="${esc(g)}" aria-expanded="${open}">${open ? '▾' : '▸'} ${esc(g)}</button> <span class="muted small">(${groups.members.get(g).length})</span></th>`;
@@ -77,7 +91,7 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
         return `<td><button type="button" class="cell st-${esc(ti.state)}${ti.waiting_for ? ' waiting' : ''}${mapped}" data-run="${esc(r.run_id)}" data-task="${esc(t)}" data-state="${esc(ti.state)}" data-r="${ri}" data-c="${ci}" title="${tt}" aria-label="${tt}">${icon(ti.state)}</button></td>`;
       }).join('')}</tr>`;
     }).join('');
-    wrap.innerHTML = `<table class="grid" id="grid" data-dag="${esc(dag.dag_id)}"><thead><tr><th class="task"><span class="muted small">task \\ run</span></th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+    wrap.innerHTML = rowsNav + `<table class="grid" id="grid" data-dag="${esc(dag.dag_id)}"><thead><tr><th class="task"><span class="muted small">task \\ run</span></th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
   }
 
   // A collapsed group's cell in one run: coloured by its most pressing state, its tasks counted by state.
@@ -97,6 +111,8 @@ export async function gridTab({ dag, query, el, early, seenBefore }) {
 
   // Click opens the task instance; arrow keys move between cells (rows = tasks, columns = runs).
   wrap.addEventListener('click', (e) => {
+    const more = e.target.closest('[data-rows]');
+    if (more) { rowFrom = Math.max(0, rowFrom + (+more.dataset.rows) * GRID_ROWS); draw(); return; }
     const toggle = e.target.closest('[data-group-toggle]') || e.target.closest('button.cell.group');
     if (toggle) { groups.toggle(toggle.dataset.groupToggle || toggle.dataset.group); draw(); return; }
     const b = e.target.closest('button.cell');
