@@ -162,27 +162,22 @@ public final class RunCoordinator {
             throw new IllegalArgumentException("version " + versionId + " is not of DAG " + dagId);
         Map<String, Object> resolved = RunParams.resolve(dag, params);
         Instant now = clock.instant();
-        boolean[] ready = {false};
+        // promote() queued its first tasks if max_active_runs let it start: offered to this node's worker (a claim
+        // that finds nothing costs one indexed statement)
         return creating(
-                tx -> {
-                    long k = insertRun(
-                            tx,
-                            dag,
-                            versionId,
-                            runType,
-                            logicalDate,
-                            intervalStart,
-                            intervalEnd,
-                            resolved,
-                            triggeredBy,
-                            queueOverride,
-                            now);
-                    // promote() queued its first tasks if max_active_runs let it start: offered to this node's worker
-                    // (a claim that finds nothing costs one indexed statement)
-                    ready[0] = true;
-                    return k;
-                },
-                ready,
+                tx -> insertRun(
+                        tx,
+                        dag,
+                        versionId,
+                        runType,
+                        logicalDate,
+                        intervalStart,
+                        intervalEnd,
+                        resolved,
+                        triggeredBy,
+                        queueOverride,
+                        now),
+                new boolean[] {true},
                 now);
     }
 
