@@ -1,7 +1,7 @@
 // Boot: who am I, header, routes. Each page module renders into <main> and may return a cleanup function
 // (unsubscribe from events, stop timers) that runs when the route changes.
 import { api, get, post, setUnauthorizedHandler, ApiError } from './api.js';
-import { h, clear, errorBox, toast, debounce } from './dom.js';
+import { h, errorBox, toast, debounce } from './dom.js';
 import { route, current, match, go, link } from './router.js';
 import { session, can } from './session.js';
 import { connect, disconnect } from './events.js';
@@ -41,14 +41,18 @@ async function render() {
   if (!session.user && path !== '/login') { go(link('login', { next: location.hash })); return; }
   const m = match(path);
   markNav(path);
-  clear(main);
-  if (!m) { main.append(errorBox(new Error('No page at ' + path), 'Not found')); return; }
+  // Each render draws into a container of its own: a page still awaiting its data when the route changes
+  // then finishes into a detached element instead of appending itself under the next page.
+  const view = document.createElement('div');
+  view.className = 'view';
+  main.replaceChildren(view);
+  if (!m) { view.append(errorBox(new Error('No page at ' + path), 'Not found')); return; }
   try {
-    const c = await m.handler({ params: m.params, query, main, rerender: render });
+    const c = await m.handler({ params: m.params, query, main: view, rerender: render });
     if (seq === renderSeq) cleanup = typeof c === 'function' ? c : null; else if (typeof c === 'function') c();
   } catch (e) {
     console.warn('page failed', e); // shown to the viewer below; a warning, not an uncaught error
-    if (seq === renderSeq) main.append(errorBox(e, e instanceof ApiError && e.status === 403 ? 'Not allowed' : 'Could not load this page'));
+    if (seq === renderSeq) view.append(errorBox(e, e instanceof ApiError && e.status === 403 ? 'Not allowed' : 'Could not load this page'));
   }
 }
 

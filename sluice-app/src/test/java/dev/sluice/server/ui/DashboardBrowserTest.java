@@ -239,6 +239,24 @@ class DashboardBrowserTest {
     }
 
     @Test
+    @Order(5)
+    void aPageStillLoadingWhenTheRouteChangesDoesNotDrawUnderTheNextOne() {
+        Page page = Browser.signIn(browser.newPage(), base, "viewer");
+        // Pages are modules loaded on first use: hold the assets page's module while the viewer moves on.
+        java.util.List<com.microsoft.playwright.Route> held = new java.util.ArrayList<>();
+        page.route("**/js/pages/assets.js", held::add);
+        page.evaluate("() => { location.hash = '#/assets'; }");
+        page.waitForCondition(() -> !held.isEmpty());
+        page.evaluate("() => { location.hash = '#/failures'; }");
+        assertThat(page.locator("main h1")).hasText("Failures");
+        page.waitForResponse(r -> r.url().endsWith("/js/pages/assets.js"), () -> held.forEach(r -> r.resume()));
+        // The assets page ran after the failures page took over; it must have drawn into nothing visible.
+        page.waitForTimeout(300);
+        assertThat(page.locator("main h1")).hasCount(1);
+        assertThat(page.locator("main h1")).hasText("Failures");
+    }
+
+    @Test
     @Order(6)
     void screenshotsOfEveryPage() throws Exception {
         Page page = Browser.signIn(browser.newPage(), base, "admin");
