@@ -7,6 +7,7 @@ import dev.sluice.store.AssetRepository;
 import dev.sluice.store.AttemptRepository;
 import dev.sluice.store.Json;
 import dev.sluice.store.LogStore;
+import dev.sluice.store.Pipeline;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.TaskInstanceRepository;
 import dev.sluice.store.TaskInstanceRepository.Claimed;
@@ -100,7 +101,6 @@ final class CompletionRecorder {
         // (RunControl) take it: a lock order shared by everyone cannot deadlock.
         Set<Long> runKeys = new TreeSet<>();
         for (Completion c : batch) runKeys.add(c.claimed().runKey());
-        runs.lock(tx, runKeys);
 
         // One statement for the whole batch instead of one per task, with constant text (arrays of values): at
         // thousands of tasks a second the round trips and the rendering and parsing of SQL, not the rows, cost most.
@@ -154,7 +154,30 @@ final class CompletionRecorder {
                     c.renderedConfig() == null ? null : Json.write(c.renderedConfig()),
                     c.logBytes()));
         }
-        Set<Long> won = tasks.finish(tx, finishes, endings);
+        // The lock, the writes and what deciding needs are read back in one round trip (Pipeline): the states of
+        // runs where a task with downstream tasks ends, and whether runs where only leaves end have anything left.
+        // Which tasks end is known before the statements run; one that loses its race (reaped, cancelled) only
+        // makes a read unneeded, and decideRuns reads anything this guess missed.
+        Set<Long> withDownstream = new LinkedHashSet<>(), leavesOnly = new LinkedHashSet<>();
+        for (int i = 0; i < batch.size(); i++) {
+            var cl = batch.get(i).claimed();
+            if (newStates.get(i) == null || !newStates.get(i).isTerminal()) continue;
+            if (graphs.graph(cl.dagVersionId()).hasDownstream(cl.taskId())) withDownstream.add(cl.runKey());
+            else leavesOnly.add(cl.runKey());
+        }
+        leavesOnly.removeAll(withDownstream);
+        var finishStep = tasks.finishStep(finishes, endings);
+        var statesStep = withDownstream.isEmpty() ? null : tasks.statesStep(withDownstream);
+        var unfinishedStep = leavesOnly.isEmpty() ? null : tasks.withUnfinishedStep(leavesOnly);
+        List<Pipeline.Step<?>> steps = new ArrayList<>(List.of(runs.lockStep(runKeys), finishStep));
+        if (statesStep != null) steps.add(statesStep);
+        if (unfinishedStep != null) steps.add(unfinishedStep);
+        Pipeline.run(tx, steps.toArray(Pipeline.Step<?>[]::new));
+        Set<Long> won = finishStep.result();
+        Read read = new Read(
+                statesStep == null ? Map.of() : statesStep.result(),
+                leavesOnly,
+                unfinishedStep == null ? Set.of() : unfinishedStep.result());
         recordAssetEvents(tx, batch, newStates, won);
 
         Map<Long, List<String>> finishedByRun = new HashMap<>();
@@ -173,7 +196,7 @@ final class CompletionRecorder {
         }
 
         List<TaskInstanceRepository.Decision> madeReady = new ArrayList<>();
-        boolean queued = decideRuns(tx, finishedByRun, versionByRun, now, madeReady);
+        boolean queued = decideRuns(tx, finishedByRun, versionByRun, now, madeReady, read);
         List<Claimed> claimed = List.of();
         boolean claimTried = (queued || backlog) && claimFor != null && freeSlots > 0;
         if (claimTried) claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
@@ -195,12 +218,16 @@ final class CompletionRecorder {
         return true;
     }
 
+    /** What the batch's pipeline read after its writes: states of some runs, and which leaf-only runs are open. */
+    private record Read(Map<Long, Map<String, TaskState>> states, Set<Long> leavesChecked, Set<Long> open) {}
+
     private boolean decideRuns(
             DSLContext tx,
             Map<Long, List<String>> finishedByRun,
             Map<Long, Long> versionByRun,
             Instant now,
-            List<TaskInstanceRepository.Decision> madeReady) {
+            List<TaskInstanceRepository.Decision> madeReady,
+            Read read) {
         Set<Long> toDecide = new LinkedHashSet<>();
         List<Long> leavesOnly = new ArrayList<>();
         for (var e : finishedByRun.entrySet()) {
@@ -208,12 +235,25 @@ final class CompletionRecorder {
             if (e.getValue().stream().anyMatch(graph::hasDownstream)) toDecide.add(e.getKey());
             else leavesOnly.add(e.getKey());
         }
-        if (!leavesOnly.isEmpty()) {
-            Set<Long> open = tasks.withUnfinished(tx, leavesOnly);
-            for (Long run : leavesOnly) if (!open.contains(run)) toDecide.add(run);
+        List<Long> unchecked = new ArrayList<>();
+        for (Long run : leavesOnly) {
+            if (!read.leavesChecked().contains(run)) unchecked.add(run);
+            else if (!read.open().contains(run)) toDecide.add(run);
+        }
+        if (!unchecked.isEmpty()) {
+            Set<Long> open = tasks.withUnfinished(tx, unchecked);
+            for (Long run : unchecked) if (!open.contains(run)) toDecide.add(run);
         }
         if (toDecide.isEmpty()) return false;
-        return coordinator.decideAll(tx, versionByRun, tasks.states(tx, toDecide), now, madeReady);
+        Map<Long, Map<String, TaskState>> states = new HashMap<>();
+        List<Long> missing = new ArrayList<>();
+        for (Long run : toDecide) {
+            var known = read.states().get(run);
+            if (known != null) states.put(run, known);
+            else missing.add(run);
+        }
+        if (!missing.isEmpty()) states.putAll(tasks.states(tx, missing));
+        return coordinator.decideAll(tx, versionByRun, states, now, madeReady);
     }
 
     private void raiseTaskFinished(Completion c, TaskState state) {

@@ -171,13 +171,35 @@ public final class RunRepository {
      */
     public void lock(DSLContext tx, Collection<Long> runKeys) {
         if (runKeys.isEmpty()) return;
-        tx.connection(c -> {
-            try (var ps =
-                    c.prepareStatement("select id from dag_run where id = any(?) order by id for no key update")) {
-                ps.setArray(1, SqlArrays.longs(c, new java.util.ArrayList<>(runKeys)));
-                ps.executeQuery().close();
+        Pipeline.run(tx, lockStep(runKeys));
+    }
+
+    /** {@link #lock} as a step of a {@link Pipeline}: the statements after it run with the runs' rows held. */
+    public Pipeline.Step<Void> lockStep(Collection<Long> runKeys) {
+        List<Long> keys = new java.util.ArrayList<>(runKeys);
+        return new Pipeline.Step<>() {
+            @Override
+            protected String sql() {
+                return "select id from dag_run where id = any(?) order by id for no key update";
             }
-        });
+
+            @Override
+            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
+                    throws java.sql.SQLException {
+                ps.setArray(i, SqlArrays.longs(c, keys));
+                return i + 1;
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return true;
+            }
+
+            @Override
+            protected Void read(java.sql.ResultSet rs) {
+                return null;
+            }
+        };
     }
 
     /** Locks a DAG's row: run promotion for one DAG is serialised so max_active_runs holds across servers. */

@@ -193,29 +193,52 @@ public final class TaskInstanceRepository {
 
     /** States of several runs in one query: no N+1 when a batch of completions touches many runs. */
     public Map<Long, Map<String, TaskState>> states(DSLContext tx, Collection<Long> runKeys) {
-        Map<Long, Map<String, TaskState>> out = new HashMap<>();
-        if (runKeys.isEmpty()) return out;
-        // Grouped: a task mapped over 10,000 items costs a row per state it has, not per instance; the decider's
-        // aggregate turns the counts into the task's state.
-        Map<Long, Map<String, Map<TaskState, Integer>>> counts = new HashMap<>();
-        tx.connection(c -> {
-            try (var ps = c.prepareStatement(STATES)) {
-                ps.setArray(1, SqlArrays.longs(c, new ArrayList<>(runKeys)));
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        counts.computeIfAbsent(rs.getLong(1), k -> new HashMap<>())
-                                .computeIfAbsent(rs.getString(2), k -> new java.util.EnumMap<>(TaskState.class))
-                                .put(TaskState.fromDb(rs.getString(3)), rs.getInt(4));
-                    }
-                }
+        if (runKeys.isEmpty()) return new HashMap<>();
+        var step = statesStep(runKeys);
+        Pipeline.run(tx, step);
+        return step.result();
+    }
+
+    /** {@link #states} as a step of a {@link Pipeline}: it sees what the steps before it wrote. */
+    public Pipeline.Step<Map<Long, Map<String, TaskState>>> statesStep(Collection<Long> runKeys) {
+        List<Long> keys = new ArrayList<>(runKeys);
+        return new Pipeline.Step<>() {
+            @Override
+            protected String sql() {
+                return STATES;
             }
-        });
-        counts.forEach((run, byTask) -> {
-            Map<String, TaskState> states = new HashMap<>();
-            byTask.forEach((task, c) -> states.put(task, dev.sluice.run.Decider.aggregate(c)));
-            out.put(run, states);
-        });
-        return out;
+
+            @Override
+            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
+                    throws java.sql.SQLException {
+                ps.setArray(i, SqlArrays.longs(c, keys));
+                return i + 1;
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return true;
+            }
+
+            @Override
+            protected Map<Long, Map<String, TaskState>> read(java.sql.ResultSet rs) throws java.sql.SQLException {
+                // Grouped: a task mapped over 10,000 items costs a row per state it has, not per instance; the
+                // decider's aggregate turns the counts into the task's state.
+                Map<Long, Map<String, Map<TaskState, Integer>>> counts = new HashMap<>();
+                while (rs.next()) {
+                    counts.computeIfAbsent(rs.getLong(1), k -> new HashMap<>())
+                            .computeIfAbsent(rs.getString(2), k -> new java.util.EnumMap<>(TaskState.class))
+                            .put(TaskState.fromDb(rs.getString(3)), rs.getInt(4));
+                }
+                Map<Long, Map<String, TaskState>> out = new HashMap<>();
+                counts.forEach((run, byTask) -> {
+                    Map<String, TaskState> states = new HashMap<>();
+                    byTask.forEach((task, c) -> states.put(task, dev.sluice.run.Decider.aggregate(c)));
+                    out.put(run, states);
+                });
+                return out;
+            }
+        };
     }
 
     private static final String STATES = "select run_id, task_id, state, count(*)::int from task_instance"
@@ -389,19 +412,41 @@ public final class TaskInstanceRepository {
 
     /** Of the given runs, those with a task not finished yet: one query for a whole batch. */
     public java.util.Set<Long> withUnfinished(DSLContext tx, Collection<Long> runKeys) {
-        java.util.Set<Long> out = new java.util.HashSet<>();
-        if (runKeys.isEmpty()) return out;
-        tx.connection(c -> {
-            try (var ps = c.prepareStatement(
-                    "select distinct run_id from task_instance where run_id = any(?) and state = any(?)")) {
-                ps.setArray(1, SqlArrays.longs(c, new ArrayList<>(runKeys)));
-                ps.setArray(2, SqlArrays.texts(c, dbNames(TaskState.UNFINISHED)));
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) out.add(rs.getLong(1));
-                }
+        if (runKeys.isEmpty()) return new java.util.HashSet<>();
+        var step = withUnfinishedStep(runKeys);
+        Pipeline.run(tx, step);
+        return step.result();
+    }
+
+    /** {@link #withUnfinished} as a step of a {@link Pipeline}: it sees what the steps before it wrote. */
+    public Pipeline.Step<java.util.Set<Long>> withUnfinishedStep(Collection<Long> runKeys) {
+        List<Long> keys = new ArrayList<>(runKeys);
+        return new Pipeline.Step<>() {
+            @Override
+            protected String sql() {
+                return "select distinct run_id from task_instance where run_id = any(?) and state = any(?)";
             }
-        });
-        return out;
+
+            @Override
+            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
+                    throws java.sql.SQLException {
+                ps.setArray(i, SqlArrays.longs(c, keys));
+                ps.setArray(i + 1, SqlArrays.texts(c, dbNames(TaskState.UNFINISHED)));
+                return i + 2;
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return true;
+            }
+
+            @Override
+            protected java.util.Set<Long> read(java.sql.ResultSet rs) throws java.sql.SQLException {
+                java.util.Set<Long> out = new java.util.HashSet<>();
+                while (rs.next()) out.add(rs.getLong(1));
+                return out;
+            }
+        };
     }
 
     public boolean hasUnfinished(DSLContext tx, long runKey) {
@@ -469,8 +514,8 @@ public final class TaskInstanceRepository {
                 update task_instance t
                 set state = f.state, ended_at = f.ended_at, error = f.error, output = f.output::jsonb,
                     ready_at = coalesce(f.ready_at, t.ready_at), max_tries = t.max_tries + f.extra_tries,
-                    -- a rescheduled wait keeps the time of its first check; a handed-back check goes on with the
-                    -- same wait; any other end closes the wait (a retry starts a new one)
+                    -- a rescheduled wait keeps the time of its first check, a handed-back check goes on with the
+                    -- same wait, any other end closes the wait (a retry starts a new one)
                     first_check_at = case f.state when 'up_for_reschedule' then coalesce(t.first_check_at,
                                                                                          f.first_check_at)
                                                   when 'queued' then t.first_check_at end,
@@ -503,8 +548,15 @@ public final class TaskInstanceRepository {
      * instance (cancelled ones); {@code endings} has every attempt. Returns the task instances finished.
      */
     public java.util.Set<Long> finish(DSLContext tx, List<Finish> finishes, List<AttemptRepository.Ending> endings) {
-        java.util.Set<Long> won = new java.util.HashSet<>();
-        if (finishes.isEmpty() && endings.isEmpty()) return won;
+        if (finishes.isEmpty() && endings.isEmpty()) return new java.util.HashSet<>();
+        var step = finishStep(finishes, endings);
+        Pipeline.run(tx, step);
+        return step.result();
+    }
+
+    /** {@link #finish} as a step of a {@link Pipeline}: the task instances it finished. */
+    public Pipeline.Step<java.util.Set<Long>> finishStep(
+            List<Finish> finishes, List<AttemptRepository.Ending> endings) {
         int n = finishes.size();
         List<Long> ids = new ArrayList<>(n);
         List<Integer> tries = new ArrayList<>(n), extra = new ArrayList<>(n);
@@ -523,25 +575,41 @@ public final class TaskInstanceRepository {
             extra.add(f.extraTries());
             firstChecks.add(f.firstCheckAt());
         }
-        tx.connection(c -> {
-            try (var ps = c.prepareStatement(FINISH)) {
-                ps.setArray(1, SqlArrays.longs(c, ids));
-                ps.setArray(2, SqlArrays.ints(c, tries));
-                ps.setArray(3, SqlArrays.texts(c, workers));
-                ps.setArray(4, SqlArrays.texts(c, states));
-                ps.setArray(5, SqlArrays.times(c, ended));
-                ps.setArray(6, SqlArrays.texts(c, errors));
-                ps.setArray(7, SqlArrays.texts(c, outputs));
-                ps.setArray(8, SqlArrays.times(c, ready));
-                ps.setArray(9, SqlArrays.ints(c, extra));
-                ps.setArray(10, SqlArrays.times(c, firstChecks));
-                AttemptRepository.bindEndings(c, ps, 11, endings);
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) won.add(rs.getLong(1));
-                }
+        return new Pipeline.Step<>() {
+            @Override
+            protected String sql() {
+                return FINISH;
             }
-        });
-        return won;
+
+            @Override
+            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
+                    throws java.sql.SQLException {
+                ps.setArray(i, SqlArrays.longs(c, ids));
+                ps.setArray(i + 1, SqlArrays.ints(c, tries));
+                ps.setArray(i + 2, SqlArrays.texts(c, workers));
+                ps.setArray(i + 3, SqlArrays.texts(c, states));
+                ps.setArray(i + 4, SqlArrays.times(c, ended));
+                ps.setArray(i + 5, SqlArrays.texts(c, errors));
+                ps.setArray(i + 6, SqlArrays.texts(c, outputs));
+                ps.setArray(i + 7, SqlArrays.times(c, ready));
+                ps.setArray(i + 8, SqlArrays.ints(c, extra));
+                ps.setArray(i + 9, SqlArrays.times(c, firstChecks));
+                AttemptRepository.bindEndings(c, ps, i + 10, endings);
+                return i + 18;
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return true;
+            }
+
+            @Override
+            protected java.util.Set<Long> read(java.sql.ResultSet rs) throws java.sql.SQLException {
+                java.util.Set<Long> won = new java.util.HashSet<>();
+                while (rs.next()) won.add(rs.getLong(1));
+                return won;
+            }
+        };
     }
 
     /**
