@@ -196,10 +196,21 @@ final class CompletionRecorder {
         }
 
         List<TaskInstanceRepository.Decision> madeReady = new ArrayList<>();
-        boolean queued = decideRuns(tx, finishedByRun, versionByRun, now, madeReady, read);
+        // The claim of what the decisions queue goes in the decisions' own round trip when it can (no pool or
+        // max_active_tasks binding): the statement after them sees the tasks they queued.
+        List<Pipeline.Step<List<Claimed>>> sentClaim = new ArrayList<>(1);
+        boolean queued = decideRuns(tx, finishedByRun, versionByRun, now, madeReady, read, anyQueued -> {
+            if (!((anyQueued || backlog) && claimFor != null && freeSlots > 0)) return null;
+            var step = tasks.plainClaimStep(tx, claimFor, queues, freeSlots, now, logs);
+            if (step != null) sentClaim.add(step);
+            return step;
+        });
         List<Claimed> claimed = List.of();
         boolean claimTried = (queued || backlog) && claimFor != null && freeSlots > 0;
-        if (claimTried) claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
+        if (!sentClaim.isEmpty()) {
+            claimed = sentClaim.get(0).result();
+            claimTried = true;
+        } else if (claimTried) claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
         // Other engines may have free slots too, or this one claimed only part of what became ready: wake them,
         // unless this claim took every task that became ready here (the usual hand-off: one round trip saved).
         if (queued && !allClaimed(madeReady, claimed)) RunCoordinator.notifyWorkers(tx);
@@ -227,7 +238,8 @@ final class CompletionRecorder {
             Map<Long, Long> versionByRun,
             Instant now,
             List<TaskInstanceRepository.Decision> madeReady,
-            Read read) {
+            Read read,
+            java.util.function.Function<Boolean, Pipeline.Step<?>> alongside) {
         Set<Long> toDecide = new LinkedHashSet<>();
         List<Long> leavesOnly = new ArrayList<>();
         for (var e : finishedByRun.entrySet()) {
@@ -253,7 +265,7 @@ final class CompletionRecorder {
             else missing.add(run);
         }
         if (!missing.isEmpty()) states.putAll(tasks.states(tx, missing));
-        return coordinator.decideAll(tx, versionByRun, states, now, madeReady);
+        return coordinator.decideAll(tx, versionByRun, states, now, madeReady, alongside);
     }
 
     private void raiseTaskFinished(Completion c, TaskState state) {

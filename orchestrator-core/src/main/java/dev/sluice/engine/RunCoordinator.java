@@ -5,6 +5,7 @@ import dev.sluice.run.Decider;
 import dev.sluice.run.RunState;
 import dev.sluice.run.TaskState;
 import dev.sluice.store.DagRepository;
+import dev.sluice.store.Pipeline;
 import dev.sluice.store.RunRepository;
 import dev.sluice.store.RunRepository.NewRun;
 import dev.sluice.store.TaskInstanceRepository;
@@ -399,6 +400,20 @@ public final class RunCoordinator {
             Map<Long, Map<String, TaskState>> statesByRun,
             Instant now,
             List<TaskInstanceRepository.Decision> queuedOut) {
+        return decideAll(tx, versionByRun, statesByRun, now, queuedOut, null);
+    }
+
+    /**
+     * As above; {@code alongside}, told whether any task became queued, may return a statement to send in the
+     * decisions' own round trip, after them (the recorder's claim of what they queued), or null.
+     */
+    boolean decideAll(
+            DSLContext tx,
+            Map<Long, Long> versionByRun,
+            Map<Long, Map<String, TaskState>> statesByRun,
+            Instant now,
+            List<TaskInstanceRepository.Decision> queuedOut,
+            java.util.function.Function<Boolean, Pipeline.Step<?>> alongside) {
         List<TaskInstanceRepository.Decision> decisions = new ArrayList<>();
         List<TaskInstanceRepository.Decision> mappedReady = new ArrayList<>();
         List<Map.Entry<Long, RunState>> finished = new ArrayList<>();
@@ -425,9 +440,14 @@ public final class RunCoordinator {
         }
         Map<Long, Map<String, TaskState>> again =
                 mappedReady.isEmpty() ? Map.of() : expand(tx, versionByRun, mappedReady, decisions, after, now);
-        tasks.applyDecisions(tx, decisions, now);
+        List<Pipeline.Step<?>> steps = new ArrayList<>(2);
+        if (!decisions.isEmpty()) steps.add(tasks.decisionsStep(decisions, now));
+        Pipeline.Step<?> extra = alongside == null ? null : alongside.apply(queued);
+        if (extra != null) steps.add(extra);
+        Pipeline.run(tx, steps.toArray(Pipeline.Step<?>[]::new));
         for (var d : decisions) if (d.state() == TaskState.QUEUED) queuedOut.add(d);
-        for (var f : finished) finish(tx, f.getKey(), f.getValue(), now);
+        for (var f : finished)
+            finish(tx, f.getKey(), graphs.dag(versionByRun.get(f.getKey())).id(), f.getValue(), now);
         // A mapped task's instances are many rows under one decision: whoever claims one has not claimed them all,
         // so every worker hears of them (folded into one notification per transaction).
         if (!mappedReady.isEmpty()) notifyWorkers(tx);
@@ -517,31 +537,26 @@ public final class RunCoordinator {
         return tasks.branchChoices(tx, runKeys, taskIds);
     }
 
-    void finish(DSLContext tx, long runKey, RunState outcome, Instant now) {
-        if (runs.transition(tx, runKey, outcome, now)) {
-            var run = runs.get(tx, runKey).orElseThrow();
-            var e = new RunEvents.RunFinished(
-                    run.dagId(), run.versionId(), runKey, run.runId(), run.logicalDate(), outcome);
-            events.raise(l -> l.runFinished(e));
-            promoteAfterFinish(tx, run.dagId(), now);
-        }
-    }
-
     /**
-     * A finished run frees a max_active_runs place, for the DAG's queued runs if it has any. Most DAGs have none,
-     * and promote's exclusive lock on the DAG's row would then only serialise every finishing run of the DAG on
-     * it: 100 concurrent runs finishing waited ~100 ms each for it (bench-engine handoff, measured). A shared lock
-     * is enough to know there is nothing to start: a run created after it is taken waits for this commit (creation
-     * holds the exclusive lock) and counts this run as finished; a run queued before it is seen by the check.
+     * Ends a run its tasks finished and promotes the DAG's queued runs into the place it frees, in one round trip
+     * when none are queued (Pipeline): the end (returning what the event tells), the DAG's row in share mode, and
+     * the check for queued runs. Most DAGs have none, and promote's exclusive lock would then only serialise every
+     * finishing run of the DAG (100 concurrent runs waited ~100 ms each for it, bench-engine handoff). Shared is
+     * enough to know there is nothing to start: a run created after it is taken waits for this commit (creation
+     * holds the exclusive lock) and counts this run as finished; a run queued before it is seen by the check,
+     * which runs after the lock with a snapshot of its own. With queued runs the shared lock is not taken, so
+     * promote's exclusive lock is not an upgrade (two upgrades can deadlock; only a run queued between the two
+     * statements still takes that path, and PostgreSQL then aborts one and its recorder tries again).
      */
-    private void promoteAfterFinish(DSLContext tx, String dagId, Instant now) {
-        if (!runs.hasQueued(tx, dagId)) {
-            runs.lockDagShared(tx, dagId);
-            if (!runs.hasQueued(tx, dagId)) return;
-            // queued in between: promote below upgrades to the exclusive lock (two such upgrades deadlock rarely;
-            // PostgreSQL aborts one and its recorder tries again)
-        }
-        promote(tx, dagId, now);
+    void finish(DSLContext tx, long runKey, String dagId, RunState outcome, Instant now) {
+        var ended = runs.endStep(runKey, outcome, now);
+        var queued = runs.hasQueuedStep(dagId);
+        Pipeline.run(tx, ended, runs.lockDagSharedUnlessQueuedStep(dagId), queued);
+        if (ended.result().isEmpty()) return;
+        var run = ended.result().get();
+        var e = new RunEvents.RunFinished(dagId, run.versionId(), runKey, run.runId(), run.logicalDate(), outcome);
+        events.raise(l -> l.runFinished(e));
+        if (queued.result()) promote(tx, dagId, now);
     }
 
     static void notifyWorkers(DSLContext tx) {

@@ -226,12 +226,111 @@ public final class RunRepository {
                 == 1;
     }
 
-    /** Whether the DAG has runs waiting for max_active_runs (new runs must queue behind them). */
-    /** The DAG's row in share mode: concurrent holders do not wait for each other; {@link #lockDag} waits for all. */
-    public void lockDagShared(DSLContext tx, String dagId) {
-        tx.select(DAG.DAG_ID).from(DAG).where(DAG.DAG_ID.eq(dagId)).forShare().fetch();
+    /** A run just ended by {@link #endStep}: what its finished event tells. */
+    public record Ended(String dagId, long versionId, String runId, Instant logicalDate) {}
+
+    /**
+     * Ends a running run ({@code to} success or failed, from the states {@link RunState#allowedFrom()} lists) and
+     * returns what its event needs, as a step of a {@link Pipeline}; empty when another engine ended it first.
+     */
+    public Pipeline.Step<Optional<Ended>> endStep(long runKey, RunState to, Instant now) {
+        if (!to.isTerminal()) throw new IllegalArgumentException("a run ends success or failed, not " + to);
+        List<String> from = to.allowedFrom().stream().map(RunState::dbName).toList();
+        return new Pipeline.Step<>() {
+            @Override
+            protected String sql() {
+                return "update dag_run set state = ?, ended_at = ?::timestamptz where id = ? and state = any(?)"
+                        + " returning dag_id, dag_version_id, run_id, logical_date";
+            }
+
+            @Override
+            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
+                    throws java.sql.SQLException {
+                ps.setString(i, to.dbName());
+                ps.setString(i + 1, now.toString());
+                ps.setLong(i + 2, runKey);
+                ps.setArray(i + 3, SqlArrays.texts(c, from));
+                return i + 4;
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return true;
+            }
+
+            @Override
+            protected Optional<Ended> read(java.sql.ResultSet rs) throws java.sql.SQLException {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new Ended(
+                        rs.getString(1),
+                        rs.getLong(2),
+                        rs.getString(3),
+                        rs.getTimestamp(4).toInstant()));
+            }
+        };
     }
 
+    /**
+     * The DAG's row in share mode (concurrent holders do not wait for each other, {@link #lockDag} waits for all)
+     * unless the DAG has queued runs: their promotion takes it exclusively, and a shared lock held first would
+     * have to be upgraded (two such upgrades deadlock).
+     */
+    public Pipeline.Step<Void> lockDagSharedUnlessQueuedStep(String dagId) {
+        return new Pipeline.Step<>() {
+            @Override
+            protected String sql() {
+                return "select dag_id from dag where dag_id = ? and not exists"
+                        + " (select 1 from dag_run where dag_id = ? and state = 'queued') for share of dag";
+            }
+
+            @Override
+            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
+                    throws java.sql.SQLException {
+                ps.setString(i, dagId);
+                ps.setString(i + 1, dagId);
+                return i + 2;
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return true;
+            }
+
+            @Override
+            protected Void read(java.sql.ResultSet rs) {
+                return null;
+            }
+        };
+    }
+
+    /** {@link #hasQueued} as a step of a {@link Pipeline}: it sees every lock taken before it. */
+    public Pipeline.Step<Boolean> hasQueuedStep(String dagId) {
+        return new Pipeline.Step<>() {
+            @Override
+            protected String sql() {
+                return "select exists (select 1 from dag_run where dag_id = ? and state = 'queued')";
+            }
+
+            @Override
+            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
+                    throws java.sql.SQLException {
+                ps.setString(i, dagId);
+                return i + 1;
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return true;
+            }
+
+            @Override
+            protected Boolean read(java.sql.ResultSet rs) throws java.sql.SQLException {
+                return rs.next() && rs.getBoolean(1);
+            }
+        };
+    }
+
+    /** Whether the DAG has runs waiting for max_active_runs (new runs must queue behind them). */
     public boolean hasQueued(DSLContext tx, String dagId) {
         return tx.fetchExists(DAG_RUN, DAG_RUN.DAG_ID.eq(dagId), DAG_RUN.STATE.eq(RunState.QUEUED.dbName()));
     }

@@ -472,6 +472,11 @@ public final class TaskInstanceRepository {
      */
     public void applyDecisions(DSLContext tx, List<Decision> decisions, Instant now) {
         if (decisions.isEmpty()) return;
+        Pipeline.run(tx, decisionsStep(decisions, now));
+    }
+
+    /** {@link #applyDecisions} as a step of a {@link Pipeline}: the steps after it see the tasks it queued. */
+    public Pipeline.Step<Void> decisionsStep(List<Decision> decisions, Instant now) {
         List<Long> runs = new ArrayList<>(decisions.size());
         List<String> taskIds = new ArrayList<>(decisions.size()), states = new ArrayList<>(decisions.size());
         for (Decision d : decisions) {
@@ -481,16 +486,33 @@ public final class TaskInstanceRepository {
             taskIds.add(d.taskId());
             states.add(d.state().dbName());
         }
-        tx.connection(c -> {
-            try (var ps = c.prepareStatement(DECIDE)) {
-                ps.setString(1, now.toString());
-                ps.setString(2, now.toString());
-                ps.setArray(3, SqlArrays.longs(c, runs));
-                ps.setArray(4, SqlArrays.texts(c, taskIds));
-                ps.setArray(5, SqlArrays.texts(c, states));
-                ps.executeUpdate();
+        return new Pipeline.Step<>() {
+            @Override
+            protected String sql() {
+                return DECIDE;
             }
-        });
+
+            @Override
+            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
+                    throws java.sql.SQLException {
+                ps.setString(i, now.toString());
+                ps.setString(i + 1, now.toString());
+                ps.setArray(i + 2, SqlArrays.longs(c, runs));
+                ps.setArray(i + 3, SqlArrays.texts(c, taskIds));
+                ps.setArray(i + 4, SqlArrays.texts(c, states));
+                return i + 5;
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return false;
+            }
+
+            @Override
+            protected Void read(java.sql.ResultSet rs) {
+                return null;
+            }
+        };
     }
 
     /**
@@ -685,19 +707,42 @@ public final class TaskInstanceRepository {
     public List<Claimed> claimIn(
             DSLContext tx, String workerId, List<String> queues, int limit, Instant now, LogStore logs) {
         if (limit <= 0) return List.of();
-        List<Long> limitedIds = null;
-        if (limits.mayBind(tx)) {
-            // Some pool or max_active_tasks is below the cluster's capacity: take only what fits (ClaimLimits).
-            limits.lock(tx);
-            limitedIds = limits.candidates(tx, queues, utc(now), limit).fetch(0, Long.class);
-            if (limitedIds.isEmpty()) return List.of();
+        if (!limits.mayBind(tx)) {
+            var step = claimStep(null, workerId, queues, limit, now, logs);
+            Pipeline.run(tx, step);
+            return step.result();
         }
-        final List<Long> ids = limitedIds;
-        List<Claimed> claimed = new ArrayList<>();
-        tx.connection(c -> {
-            String sql = ids != null ? CLAIM_IDS : queues.size() == 1 ? CLAIM_ONE_QUEUE : CLAIM_QUEUES;
-            try (var ps = c.prepareStatement(sql)) {
-                int i = 1;
+        // Some pool or max_active_tasks is below the cluster's capacity: take only what fits (ClaimLimits).
+        limits.lock(tx);
+        List<Long> ids = limits.candidates(tx, queues, utc(now), limit).fetch(0, Long.class);
+        if (ids.isEmpty()) return List.of();
+        var step = claimStep(ids, workerId, queues, limit, now, logs);
+        Pipeline.run(tx, step);
+        return step.result();
+    }
+
+    /**
+     * The claim as a step of a {@link Pipeline} (sent with the decisions that queued its tasks), or null when pools
+     * or max_active_tasks may bind: that claim first reads what fits, so it cannot go in one round trip.
+     */
+    public Pipeline.Step<List<Claimed>> plainClaimStep(
+            DSLContext tx, String workerId, List<String> queues, int limit, Instant now, LogStore logs) {
+        if (limit <= 0 || limits.mayBind(tx)) return null;
+        return claimStep(null, workerId, queues, limit, now, logs);
+    }
+
+    /** The claim's statement: of {@code ids} when given (already limited), else the oldest claimable on queues. */
+    private static Pipeline.Step<List<Claimed>> claimStep(
+            List<Long> ids, String workerId, List<String> queues, int limit, Instant now, LogStore logs) {
+        return new Pipeline.Step<>() {
+            @Override
+            protected String sql() {
+                return ids != null ? CLAIM_IDS : queues.size() == 1 ? CLAIM_ONE_QUEUE : CLAIM_QUEUES;
+            }
+
+            @Override
+            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
+                    throws java.sql.SQLException {
                 if (ids == null) {
                     if (queues.size() == 1) ps.setString(i++, queues.get(0));
                     else ps.setArray(i++, SqlArrays.texts(c, queues));
@@ -710,37 +755,46 @@ public final class TaskInstanceRepository {
                 ps.setString(i++, workerId);
                 ps.setString(i++, now.toString());
                 ps.setString(i++, logs.root().toString());
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        var start = rs.getTimestamp(10);
-                        var end = rs.getTimestamp(11);
-                        String item = rs.getString(16);
-                        claimed.add(new Claimed(
-                                rs.getLong(1),
-                                rs.getLong(2),
-                                rs.getString(3),
-                                rs.getString(4),
-                                rs.getInt(5),
-                                rs.getInt(6),
-                                rs.getString(7),
-                                rs.getLong(8),
-                                rs.getTimestamp(9).toInstant(),
-                                start == null ? null : start.toInstant(),
-                                end == null ? null : end.toInstant(),
-                                Json.map(rs.getString(12)),
-                                rs.getLong(17),
-                                rs.getString(18),
-                                rs.getTimestamp(13) == null
-                                        ? null
-                                        : rs.getTimestamp(13).toInstant(),
-                                rs.getInt(14),
-                                rs.getInt(15),
-                                item == null ? null : Json.value(item)));
-                    }
-                }
+                return i;
             }
-        });
-        return claimed;
+
+            @Override
+            protected boolean returnsRows() {
+                return true;
+            }
+
+            @Override
+            protected List<Claimed> read(java.sql.ResultSet rs) throws java.sql.SQLException {
+                List<Claimed> claimed = new ArrayList<>();
+                while (rs.next()) {
+                    var start = rs.getTimestamp(10);
+                    var end = rs.getTimestamp(11);
+                    String item = rs.getString(16);
+                    claimed.add(new Claimed(
+                            rs.getLong(1),
+                            rs.getLong(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getInt(5),
+                            rs.getInt(6),
+                            rs.getString(7),
+                            rs.getLong(8),
+                            rs.getTimestamp(9).toInstant(),
+                            start == null ? null : start.toInstant(),
+                            end == null ? null : end.toInstant(),
+                            Json.map(rs.getString(12)),
+                            rs.getLong(17),
+                            rs.getString(18),
+                            rs.getTimestamp(13) == null
+                                    ? null
+                                    : rs.getTimestamp(13).toInstant(),
+                            rs.getInt(14),
+                            rs.getInt(15),
+                            item == null ? null : Json.value(item)));
+                }
+                return claimed;
+            }
+        };
     }
 
     /** Makes the next claim re-read pool and DAG limits now rather than within a second. */
