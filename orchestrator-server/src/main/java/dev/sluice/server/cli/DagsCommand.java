@@ -117,16 +117,31 @@ final class DagsCommand {
                     .withQueues(java.util.List.of(queue))
                     .withLogs(dev.sluice.engine.LogSettings.fromEnvironment());
             try (SluiceApp app = SluiceApp.open(config, folder, engineConfig)) {
+                // The run's end wakes the wait at once (the engine tells after its commit); the state is also
+                // looked at four times a second, for an end this process does not record (a cancel from a server).
+                var ended = new java.util.concurrent.LinkedBlockingQueue<Long>();
+                app.engine.onEvents(new dev.sluice.engine.RunEvents() {
+                    @Override
+                    public void runFinished(RunFinished event) {
+                        ended.add(event.runKey());
+                    }
+                });
                 long runKey = startRun(app, dag, typed, queue);
                 RunState state;
                 Map<String, Integer> shownChecks = new java.util.HashMap<>();
-                long polls = 0;
+                boolean saidQueued = false;
                 while (!(state = app.engine.runs().runState(runKey)).isTerminal()) {
+                    // Queued behind the DAG's other runs (max_active_runs): say so rather than wait in silence.
+                    if (state == RunState.QUEUED && !saidQueued) {
+                        saidQueued = true;
+                        System.err.println(
+                                "waiting: DAG " + dagId + " allows " + dag.dag().maxActiveRuns()
+                                        + " active run(s) at a time and others are running; this run starts when one ends");
+                    }
                     // A sensor in reschedule mode may wait long between checks: say so once per check (text only,
-                    // --json prints one document), four times a second rather than at every 50 ms look at the run.
-                    if (!json && ++polls % 5 == 0)
-                        showRescheduled(app.engine.runs().summary(runKey), shownChecks);
-                    Thread.sleep(50);
+                    // --json prints one document).
+                    if (!json) showRescheduled(app.engine.runs().summary(runKey), shownChecks);
+                    ended.poll(250, java.util.concurrent.TimeUnit.MILLISECONDS);
                 }
                 var summary = app.engine.runs().summary(runKey);
                 if (json) {
