@@ -196,7 +196,8 @@ public final class Engine implements AutoCloseable {
                 runs ? config.slots() : 0,
                 runs ? config.queues() : List.of(),
                 config.role(),
-                clock.instant());
+                clock.instant(),
+                config.deadAfter());
     }
 
     private static String hostname() {
@@ -248,7 +249,9 @@ public final class Engine implements AutoCloseable {
         // A node that just came back from its own outage has not earned the right to judge: see PeerJudge. Attempts
         // of workers already declared stopped (by themselves or an earlier judge) are still picked up below.
         if (judge.mayJudge(now)) {
-            for (String dead : workers.silentSince(now.minus(config.deadAfter()))) {
+            // Each worker by the dead-after it declared (its heartbeat interval), not this node's own: a node tuned
+            // for quick failover would otherwise declare a peer with the default interval dead between its beats.
+            for (String dead : workers.silent(now, config.deadAfter(), judge.unbrokenFor(now))) {
                 if (dead.equals(workerId)) continue;
                 if (workers.markStopped(dead, now))
                     log.warn("Worker {} stopped heartbeating; retrying its tasks", dead);

@@ -32,6 +32,17 @@ final class PeerJudge {
         unbrokenSince = null;
     }
 
+    /**
+     * How long this node's own view of the database has been unbroken (zero when it is broken now): peers that
+     * declared a longer dead-after than this are not judged yet.
+     */
+    synchronized Duration unbrokenFor(Instant now) {
+        if (lastBeat == null
+                || unbrokenSince == null
+                || Duration.between(lastBeat, now).compareTo(maxGap) > 0) return Duration.ZERO;
+        return Duration.between(unbrokenSince, now);
+    }
+
     /** True when this node's own view of the database has been unbroken for at least the dead-after time. */
     synchronized boolean mayJudge(Instant now) {
         return lastBeat != null

@@ -6,6 +6,7 @@ import static dev.sluice.store.TaskInstanceRepository.utc;
 import java.time.Instant;
 import java.util.List;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 
 /** Worker processes and their heartbeats. One heartbeat row per worker, not per task: cheap at any task rate. */
 public final class WorkerRepository {
@@ -21,7 +22,23 @@ public final class WorkerRepository {
 
     /** @param queues what it claims from (empty for a node that runs no tasks); @param role what kind of node */
     public void register(String workerId, String hostname, int slots, List<String> queues, String role, Instant now) {
+        register(workerId, hostname, slots, queues, role, now, null);
+    }
+
+    /**
+     * As above; {@code deadAfter}: how long it may stay silent before others may declare it dead (its heartbeat
+     * interval times four), or null to be judged by each judge's own setting.
+     */
+    public void register(
+            String workerId,
+            String hostname,
+            int slots,
+            List<String> queues,
+            String role,
+            Instant now,
+            java.time.Duration deadAfter) {
         String[] q = queues.toArray(String[]::new);
+        Long deadAfterMs = deadAfter == null ? null : deadAfter.toMillis();
         dsl.insertInto(WORKER)
                 .set(WORKER.WORKER_ID, workerId)
                 .set(WORKER.HOSTNAME, hostname)
@@ -30,11 +47,13 @@ public final class WorkerRepository {
                 .set(WORKER.HEARTBEAT_AT, utc(now))
                 .set(WORKER.QUEUES, q)
                 .set(WORKER.ROLE, role)
+                .set(WORKER.DEAD_AFTER_MS, deadAfterMs)
                 .onConflict(WORKER.WORKER_ID)
                 .doUpdate()
                 .set(WORKER.HEARTBEAT_AT, utc(now))
                 .set(WORKER.QUEUES, q)
                 .set(WORKER.ROLE, role)
+                .set(WORKER.DEAD_AFTER_MS, deadAfterMs)
                 .setNull(WORKER.STOPPED_AT)
                 .execute();
     }
@@ -48,10 +67,21 @@ public final class WorkerRepository {
                 == 1;
     }
 
-    public List<String> silentSince(Instant cutoff) {
+    /**
+     * Live workers silent for longer than they declared they may be ({@code fallback} for rows that declared
+     * nothing), of those a judge whose own view of the database has been unbroken for {@code judgeUnbroken} may
+     * judge: a silence is evidence only over a span the judge itself was watching.
+     */
+    public List<String> silent(Instant now, java.time.Duration fallback, java.time.Duration judgeUnbroken) {
+        var deadAfterMs = DSL.coalesce(WORKER.DEAD_AFTER_MS, DSL.val(fallback.toMillis()));
         return dsl.select(WORKER.WORKER_ID)
                 .from(WORKER)
-                .where(WORKER.STOPPED_AT.isNull(), WORKER.HEARTBEAT_AT.lt(utc(cutoff)))
+                .where(
+                        WORKER.STOPPED_AT.isNull(),
+                        deadAfterMs.le(judgeUnbroken.toMillis()),
+                        DSL.condition(
+                                "{0} < {1} - {2} * interval '1 millisecond'",
+                                WORKER.HEARTBEAT_AT, DSL.val(utc(now)), deadAfterMs))
                 .fetch(WORKER.WORKER_ID);
     }
 

@@ -78,6 +78,35 @@ class PeerJudgeTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> stoppedAt(peer) != null);
     }
 
+    /**
+     * A node tuned for quick failover (dead after 1 s) beside one with longer heartbeats (dead after 2 s, as it
+     * declared): the first used to declare the second dead between two of its beats and retry its running tasks.
+     */
+    @Test
+    void a_peer_is_judged_by_the_dead_after_it_declared_not_by_the_judges_own() throws Exception {
+        h = new EngineHarness();
+        MutableClock clock = new MutableClock(T0);
+        Engine judge = h.engine(h.config(), clock); // heartbeat 200 ms, dead after 1 s
+        WorkerRepository workers = new WorkerRepository(h.db.dsl());
+        String peer = "slow-peer-" + System.nanoTime();
+        workers.register(peer, "elsewhere", 4, java.util.List.of("default"), "worker", T0, Duration.ofSeconds(2));
+
+        for (int i = 0; i < 9; i++) { // 1.35 s: past the judge's own dead-after, inside the peer's
+            clock.advance(Duration.ofMillis(150));
+            awaitOwnHeartbeatAt(judge, clock.instant());
+        }
+        await().pollDelay(Duration.ofMillis(800)).until(() -> true); // the reaper looks every 100 ms
+        assertThat(stoppedAt(peer))
+                .as("silent 1.35 s, within the 2 s it declared")
+                .isNull();
+
+        for (int i = 0; i < 6; i++) { // 2.25 s: now past the peer's own, over a span the judge watched
+            clock.advance(Duration.ofMillis(150));
+            awaitOwnHeartbeatAt(judge, clock.instant());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> stoppedAt(peer) != null);
+    }
+
     private void awaitOwnHeartbeatAt(Engine e, Instant t) {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> heartbeatAt(e.workerId()).equals(t));

@@ -58,7 +58,7 @@ public final class TaskQueries {
 
     /**
      * The queues some live worker serves: not stopped, heartbeat recent by the database's clock (every node's
-     * clock is judged by the same one), and with slots (a scheduler or server node registers none).
+     * clock is judged by the same one) and within the dead-after it declared, and with slots (a scheduler or server node registers none).
      */
     java.util.Set<String> servedQueues() {
         var queue = org.jooq.impl.DSL.field("q", String.class);
@@ -67,9 +67,12 @@ public final class TaskQueries {
                 .where(
                         WORKER.STOPPED_AT.isNull(),
                         WORKER.SLOTS.gt(0),
+                        // each worker by the dead-after it declared; this node's own for rows that declared none
                         org.jooq.impl.DSL.condition(
                                 "{0} > now() - {1} * interval '1 millisecond'",
-                                WORKER.HEARTBEAT_AT, org.jooq.impl.DSL.val(deadAfter.toMillis())))
+                                WORKER.HEARTBEAT_AT,
+                                org.jooq.impl.DSL.coalesce(
+                                        WORKER.DEAD_AFTER_MS, org.jooq.impl.DSL.val(deadAfter.toMillis()))))
                 .fetch(queue));
     }
 

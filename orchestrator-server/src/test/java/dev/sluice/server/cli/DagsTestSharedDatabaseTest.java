@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.jooq.Record;
@@ -166,5 +167,40 @@ class DagsTestSharedDatabaseTest {
                 .doesNotContainNull();
         assertThat(rows.getValues("queue", String.class))
                 .allSatisfy(q -> assertThat(q).startsWith("_dags_test."));
+    }
+
+    /** max_active_runs counts every run of the DAG: a test run waits for the server's, and says so meanwhile. */
+    @Test
+    void a_dags_test_run_queued_behind_the_servers_run_says_so_and_starts_when_it_ends() throws Exception {
+        Files.writeString(
+                folderA.resolve("solo.yaml"),
+                "id: solo\nmax_active_runs: 1\ntasks:\n"
+                        + "  - { id: only, type: shell, config: { command: \"sleep 2\" } }\n");
+        server.dagSync.sync();
+        Instant date = Instant.parse("2026-01-01T00:00:00Z");
+        long serverRun = server.engine.runs().createRun("solo", "manual", date, date, date, Map.of(), "me");
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> server.engine.runs().runState(serverRun) == dev.sluice.run.RunState.RUNNING);
+
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        Map<String, Object> result;
+        try {
+            result = dagsTest("solo", folderA);
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertThat(result).containsEntry("state", "success");
+        assertThat(err.toString())
+                .contains("waiting: DAG solo allows 1 active run(s) at a time and others are running");
+        // it started only once the server's run had ended
+        assertThat(server.engine.runs().runState(serverRun)).isEqualTo(dev.sluice.run.RunState.SUCCESS);
+        var started =
+                server.db.dsl().fetch("select started_at, ended_at from dag_run where dag_id = 'solo' order by id");
+        assertThat(started).hasSize(2);
+        assertThat(started.get(1).get("started_at", java.time.OffsetDateTime.class))
+                .isAfterOrEqualTo(started.get(0).get("ended_at", java.time.OffsetDateTime.class));
     }
 }
