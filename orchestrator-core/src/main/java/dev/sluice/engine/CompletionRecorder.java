@@ -172,6 +172,13 @@ final class CompletionRecorder {
         List<Pipeline.Step<?>> steps = new ArrayList<>(List.of(runs.lockStep(runKeys), finishStep));
         if (statesStep != null) steps.add(statesStep);
         if (unfinishedStep != null) steps.add(unfinishedStep);
+        // A batch of leaves only (a wide run's tasks) makes nothing ready, unless it ends a run: with a backlog,
+        // the claim for its slots goes in this same round trip rather than one of its own after the decisions.
+        boolean wantsClaim = backlog && claimFor != null && freeSlots > 0;
+        var earlyClaim = wantsClaim && withDownstream.isEmpty()
+                ? tasks.plainClaimStep(tx, claimFor, queues, freeSlots, now, logs)
+                : null;
+        if (earlyClaim != null) steps.add(earlyClaim);
         Pipeline.run(tx, steps.toArray(Pipeline.Step<?>[]::new));
         Set<Long> won = finishStep.result();
         Read read = new Read(
@@ -199,8 +206,9 @@ final class CompletionRecorder {
         // The claim of what the decisions queue goes in the decisions' own round trip when it can (no pool or
         // max_active_tasks binding): the statement after them sees the tasks they queued.
         List<Pipeline.Step<List<Claimed>>> sentClaim = new ArrayList<>(1);
+        if (earlyClaim != null) sentClaim.add(earlyClaim);
         boolean queued = decideRuns(tx, finishedByRun, versionByRun, now, madeReady, read, anyQueued -> {
-            if (!((anyQueued || backlog) && claimFor != null && freeSlots > 0)) return null;
+            if (!sentClaim.isEmpty() || !((anyQueued || backlog) && claimFor != null && freeSlots > 0)) return null;
             var step = tasks.plainClaimStep(tx, claimFor, queues, freeSlots, now, logs);
             if (step != null) sentClaim.add(step);
             return step;
