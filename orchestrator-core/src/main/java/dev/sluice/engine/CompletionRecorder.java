@@ -45,7 +45,7 @@ final class CompletionRecorder {
     private final DagGraphs graphs;
     private final RunRepository runs;
     private final TaskInstanceRepository tasks;
-    private final RunCoordinator coordinator;
+    private final RunProgress progress;
     private final RunEventBus events;
     private final AssetRepository assets = new AssetRepository();
 
@@ -54,14 +54,14 @@ final class CompletionRecorder {
             DagGraphs graphs,
             RunRepository runs,
             TaskInstanceRepository tasks,
-            RunCoordinator coordinator,
+            RunProgress progress,
             RunEventBus events) {
         this.events = events;
         this.dsl = dsl;
         this.graphs = graphs;
         this.runs = runs;
         this.tasks = tasks;
-        this.coordinator = coordinator;
+        this.progress = progress;
     }
 
     Result record(List<Completion> batch, Instant now) {
@@ -221,7 +221,7 @@ final class CompletionRecorder {
         } else if (claimTried) claimed = tasks.claimIn(tx, claimFor, queues, freeSlots, now, logs);
         // Other engines may have free slots too, or this one claimed only part of what became ready: wake them,
         // unless this claim took every task that became ready here (the usual hand-off: one round trip saved).
-        if (queued && !allClaimed(madeReady, claimed)) RunCoordinator.notifyWorkers(tx);
+        if (queued && !allClaimed(madeReady, claimed)) WorkNotices.announce(tx);
         return new Result(queued, earliestRetry, batch.size(), claimTried, claimed, readyLater);
     }
 
@@ -273,7 +273,7 @@ final class CompletionRecorder {
             else missing.add(run);
         }
         if (!missing.isEmpty()) states.putAll(tasks.states(tx, missing));
-        return coordinator.decideAll(tx, versionByRun, states, now, madeReady, alongside);
+        return progress.decideAll(tx, versionByRun, states, now, madeReady, alongside);
     }
 
     private void raiseTaskFinished(Completion c, TaskState state) {

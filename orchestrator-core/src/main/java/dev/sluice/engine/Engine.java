@@ -85,7 +85,8 @@ public final class Engine implements AutoCloseable {
         this.control = new RunControl(db.dsl(), graphs, runs, tasks, coordinator, clock, () -> {
             if (self[0] != null) self[0].wake();
         });
-        CompletionRecorder recorder = new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator, events);
+        CompletionRecorder recorder =
+                new CompletionRecorder(db.dsl(), graphs, runs, tasks, coordinator.progress(), events);
         services.put(DataSource.class, db.dataSource());
         // Earlier runs as task types and plugins may see them, instead of the engine's tables.
         services.put(RunHistory.class, new RunHistoryRepository(db.dsl()));
@@ -126,7 +127,7 @@ public final class Engine implements AutoCloseable {
         self[0] = worker;
         // Offered only while this node runs its worker (Worker.offer answers nothing before start).
         coordinator.localClaims(worker::offer);
-        this.listener = new NotificationListener(db, RunCoordinator.CHANNEL, worker::wake);
+        this.listener = new NotificationListener(db, WorkNotices.CHANNEL, worker::wake);
     }
 
     private static ObjectStore localStore(java.nio.file.Path home) {

@@ -63,7 +63,7 @@ public final class RunControl {
             });
             tasks.mark(tx, runKey, changed.keySet(), TaskState.CANCELLED, now);
             runs.transition(tx, runKey, RunState.CANCELLED, now);
-            coordinator.promote(tx, run.dagId(), now);
+            coordinator.progress().promote(tx, run.dagId(), now);
             return new Result(changed, RunState.CANCELLED);
         });
     }
@@ -115,7 +115,7 @@ public final class RunControl {
             tasks.mark(tx, runKey, Set.of(taskId), to, now);
             if (run.state().isTerminal()) runs.transition(tx, runKey, RunState.RUNNING, now);
             states.put(taskId, to);
-            coordinator.decide(tx, runKey, run.versionId(), states, now);
+            coordinator.progress().decide(tx, runKey, run.versionId(), states, now);
             return new Result(
                     Map.of(taskId, to), runs.get(tx, runKey).orElseThrow().state());
         });
@@ -151,7 +151,7 @@ public final class RunControl {
                         now);
             }
             runs.transition(tx, runKey, to, now);
-            coordinator.promote(tx, run.dagId(), now);
+            coordinator.progress().promote(tx, run.dagId(), now);
             return new Result(changed, to);
         });
     }
@@ -179,9 +179,9 @@ public final class RunControl {
             if (!runs.transition(tx, run.key(), RunState.QUEUED, now)) {
                 throw new IllegalTransitionException("run " + run.runId(), run.state(), RunState.QUEUED);
             }
-            coordinator.promote(tx, run.dagId(), now);
+            coordinator.progress().promote(tx, run.dagId(), now);
         } else {
-            coordinator.decide(tx, run.key(), run.versionId(), states, now);
+            coordinator.progress().decide(tx, run.key(), run.versionId(), states, now);
         }
         Map<String, TaskState> changed = new java.util.LinkedHashMap<>();
         for (String id : target) changed.put(id, TaskState.PENDING);
@@ -199,7 +199,7 @@ public final class RunControl {
             RunRow run = runs.get(tx, runKey).orElseThrow(() -> new NoSuchElementException("no run " + runKey));
             Map<String, TaskState> states = new java.util.HashMap<>(tasks.states(tx, runKey));
             Result res = action.apply(tx, run, states, clock.instant());
-            RunCoordinator.notifyWorkers(tx);
+            WorkNotices.announce(tx);
             return res;
         });
         localWake.run();
