@@ -34,6 +34,12 @@ public record TaskDef(
     /** The queue of a task that names none: what every worker serves unless told otherwise. */
     public static final String DEFAULT_QUEUE = "default";
 
+    /**
+     * Queues only one process serves (a {@code sluice dags test} run's own): queue names users may write start with
+     * a letter or digit, so these never collide with one, and no other process will ever take their tasks.
+     */
+    public static final String PRIVATE_QUEUE_PREFIX = "_dags_test.";
+
     /** The built-in task type that chooses with a template; its tasks are always branch tasks. */
     public static final String BRANCH_TYPE = dev.sluice.task.BranchChoice.TYPE;
 

@@ -342,6 +342,7 @@ final class CompletionRecorder {
             case CANCELLED -> null;
             case FAILED, TIMED_OUT, LOST ->
                 c.claimed().tryNumber() < c.claimed().maxTries() ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
+            case ABANDONED -> TaskState.FAILED;
             case HANDED_BACK -> TaskState.QUEUED;
             case RESCHEDULED -> TaskState.UP_FOR_RESCHEDULE;
         };

@@ -260,13 +260,19 @@ public final class Engine implements AutoCloseable {
         }
         var orphans = tasks.runningOnStoppedWorkers(db.dsl());
         if (orphans.isEmpty()) return;
+        // An attempt on a queue private to the dead process (a `sluice dags test` run's) fails instead of being
+        // retried: nobody else serves that queue, so a retry would keep its run, and the DAG's next runs behind
+        // max_active_runs, waiting for ever.
         var batch = orphans.stream()
                 .map(o -> new Completion(
                         o.claimed(),
                         o.workerId(),
-                        Outcome.LOST,
+                        o.onlyItsQueue() ? Outcome.ABANDONED : Outcome.LOST,
                         null,
-                        "worker " + o.workerId() + " stopped heartbeating",
+                        o.onlyItsQueue()
+                                ? "the process that ran it (worker " + o.workerId() + ", the only one serving its"
+                                        + " queue) stopped heartbeating"
+                                : "worker " + o.workerId() + " stopped heartbeating",
                         null,
                         now,
                         null))

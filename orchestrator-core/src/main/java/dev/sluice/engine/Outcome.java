@@ -8,6 +8,11 @@ public enum Outcome {
     FAILED(AttemptState.FAILED),
     TIMED_OUT(AttemptState.TIMED_OUT),
     LOST(AttemptState.LOST),
+    /**
+     * Lost with its process, on a queue only that process served (a {@code sluice dags test} run's): stored as lost,
+     * but the task fails instead of being retried, since no other worker would ever take the retry.
+     */
+    ABANDONED(AttemptState.LOST),
     CANCELLED(AttemptState.CANCELLED),
     /**
      * A stopping worker gave the attempt back after its drain time: not the task's fault, so the task is queued
@@ -33,6 +38,6 @@ public enum Outcome {
     }
 
     boolean isFailure() {
-        return this == FAILED || this == TIMED_OUT || this == LOST;
+        return this == FAILED || this == TIMED_OUT || this == LOST || this == ABANDONED;
     }
 }

@@ -857,7 +857,11 @@ public final class TaskInstanceRepository {
     }
 
     /** Task instances claimed by workers that are no longer alive. */
-    public record Orphan(Claimed claimed, String workerId) {}
+    /**
+     * A running attempt of a stopped worker. {@code onlyItsQueue}: its queue is private to that worker's process
+     * ({@link dev.sluice.dag.TaskDef#PRIVATE_QUEUE_PREFIX}), so a retry would wait for a process that is gone.
+     */
+    public record Orphan(Claimed claimed, String workerId, boolean onlyItsQueue) {}
 
     /** Task instances still "running" on workers that were declared stopped: their attempts are lost. */
     public List<Orphan> runningOnStoppedWorkers(DSLContext dsl) {
@@ -872,7 +876,10 @@ public final class TaskInstanceRepository {
                         DAG_RUN.DAG_VERSION_ID,
                         DAG_RUN.LOGICAL_DATE,
                         TASK_INSTANCE.WORKER_ID,
-                        TASK_INSTANCE.MAP_INDEX)
+                        TASK_INSTANCE.MAP_INDEX,
+                        DSL.field(DSL.position(
+                                        TASK_INSTANCE.QUEUE, DSL.inline(dev.sluice.dag.TaskDef.PRIVATE_QUEUE_PREFIX))
+                                .eq(1)))
                 .from(TASK_INSTANCE)
                 .join(DAG_RUN)
                 .on(DAG_RUN.ID.eq(TASK_INSTANCE.RUN_ID))
@@ -899,7 +906,8 @@ public final class TaskInstanceRepository {
                                 0,
                                 r.value11(),
                                 null),
-                        r.value10()));
+                        r.value10(),
+                        Boolean.TRUE.equals(r.value12())));
     }
 
     /**

@@ -182,7 +182,7 @@ final class DagsCommand {
          * the latest version, schedule and owner its own folder gave it.
          */
         /** Queue names users may write start with a letter or digit, so these can never collide with one. */
-        static final String PRIVATE_QUEUE_PREFIX = "_dags_test.";
+        static final String PRIVATE_QUEUE_PREFIX = dev.sluice.dag.TaskDef.PRIVATE_QUEUE_PREFIX;
 
         static long startRun(SluiceApp app, DagFolder.LoadedDag dag, Map<String, Object> params) throws Exception {
             return startRun(app, dag, params, null);
