@@ -38,6 +38,68 @@ public final class Pipeline {
         }
     }
 
+    /** Binds a statement's parameters from {@code index} on; returns the next free index. */
+    @FunctionalInterface
+    public interface Binder {
+        int bind(Connection c, PreparedStatement ps, int index) throws SQLException;
+    }
+
+    /** Reads a statement's rows. */
+    @FunctionalInterface
+    public interface Reader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** A statement that returns rows (a select, or a write with {@code returning}), read by {@code reader}. */
+    public static <T> Step<T> query(String sql, Binder binder, Reader<T> reader) {
+        return new Step<>() {
+            @Override
+            protected String sql() {
+                return sql;
+            }
+
+            @Override
+            protected int bind(Connection c, PreparedStatement ps, int index) throws SQLException {
+                return binder.bind(c, ps, index);
+            }
+
+            @Override
+            protected T read(ResultSet rs) throws SQLException {
+                return reader.read(rs);
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return true;
+            }
+        };
+    }
+
+    /** A statement that returns no rows (its update count is ignored). */
+    public static Step<Void> update(String sql, Binder binder) {
+        return new Step<>() {
+            @Override
+            protected String sql() {
+                return sql;
+            }
+
+            @Override
+            protected int bind(Connection c, PreparedStatement ps, int index) throws SQLException {
+                return binder.bind(c, ps, index);
+            }
+
+            @Override
+            protected Void read(ResultSet rs) {
+                return null;
+            }
+
+            @Override
+            protected boolean returnsRows() {
+                return false;
+            }
+        };
+    }
+
     /** Runs {@code steps} in one round trip, in order, inside {@code tx}'s transaction. */
     public static void run(DSLContext tx, Step<?>... steps) {
         if (steps.length == 0) return;

@@ -177,29 +177,13 @@ public final class RunRepository {
     /** {@link #lock} as a step of a {@link Pipeline}: the statements after it run with the runs' rows held. */
     public Pipeline.Step<Void> lockStep(Collection<Long> runKeys) {
         List<Long> keys = new java.util.ArrayList<>(runKeys);
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return "select id from dag_run where id = any(?) order by id for no key update";
-            }
-
-            @Override
-            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
-                    throws java.sql.SQLException {
-                ps.setArray(i, SqlArrays.longs(c, keys));
-                return i + 1;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return true;
-            }
-
-            @Override
-            protected Void read(java.sql.ResultSet rs) {
-                return null;
-            }
-        };
+        return Pipeline.query(
+                "select id from dag_run where id = any(?) order by id for no key update",
+                (c, ps, i) -> {
+                    ps.setArray(i, SqlArrays.longs(c, keys));
+                    return i + 1;
+                },
+                rs -> null);
     }
 
     /** Locks a DAG's row: run promotion for one DAG is serialised so max_active_runs holds across servers. */
@@ -236,38 +220,24 @@ public final class RunRepository {
     public Pipeline.Step<Optional<Ended>> endStep(long runKey, RunState to, Instant now) {
         if (!to.isTerminal()) throw new IllegalArgumentException("a run ends success or failed, not " + to);
         List<String> from = to.allowedFrom().stream().map(RunState::dbName).toList();
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return "update dag_run set state = ?, ended_at = ?::timestamptz where id = ? and state = any(?)"
-                        + " returning dag_id, dag_version_id, run_id, logical_date";
-            }
-
-            @Override
-            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
-                    throws java.sql.SQLException {
-                ps.setString(i, to.dbName());
-                ps.setString(i + 1, now.toString());
-                ps.setLong(i + 2, runKey);
-                ps.setArray(i + 3, SqlArrays.texts(c, from));
-                return i + 4;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return true;
-            }
-
-            @Override
-            protected Optional<Ended> read(java.sql.ResultSet rs) throws java.sql.SQLException {
-                if (!rs.next()) return Optional.empty();
-                return Optional.of(new Ended(
-                        rs.getString(1),
-                        rs.getLong(2),
-                        rs.getString(3),
-                        rs.getTimestamp(4).toInstant()));
-            }
-        };
+        return Pipeline.query(
+                "update dag_run set state = ?, ended_at = ?::timestamptz where id = ? and state = any(?)"
+                        + " returning dag_id, dag_version_id, run_id, logical_date",
+                (c, ps, i) -> {
+                    ps.setString(i, to.dbName());
+                    ps.setString(i + 1, now.toString());
+                    ps.setLong(i + 2, runKey);
+                    ps.setArray(i + 3, SqlArrays.texts(c, from));
+                    return i + 4;
+                },
+                rs -> {
+                    if (!rs.next()) return Optional.empty();
+                    return Optional.of(new Ended(
+                            rs.getString(1),
+                            rs.getLong(2),
+                            rs.getString(3),
+                            rs.getTimestamp(4).toInstant()));
+                });
     }
 
     /**
@@ -276,58 +246,28 @@ public final class RunRepository {
      * have to be upgraded (two such upgrades deadlock).
      */
     public Pipeline.Step<Void> lockDagSharedUnlessQueuedStep(String dagId) {
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return "select dag_id from dag where dag_id = ? and not exists"
-                        + " (select 1 from dag_run where dag_id = ? and state = 'queued') for share of dag";
-            }
-
-            @Override
-            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
-                    throws java.sql.SQLException {
-                ps.setString(i, dagId);
-                ps.setString(i + 1, dagId);
-                return i + 2;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return true;
-            }
-
-            @Override
-            protected Void read(java.sql.ResultSet rs) {
-                return null;
-            }
-        };
+        return Pipeline.query(
+                "select dag_id from dag where dag_id = ? and not exists"
+                        + " (select 1 from dag_run where dag_id = ? and state = 'queued') for share of dag",
+                (c, ps, i) -> {
+                    ps.setString(i, dagId);
+                    ps.setString(i + 1, dagId);
+                    return i + 2;
+                },
+                rs -> null);
     }
 
     /** {@link #hasQueued} as a step of a {@link Pipeline}: it sees every lock taken before it. */
     public Pipeline.Step<Boolean> hasQueuedStep(String dagId) {
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return "select exists (select 1 from dag_run where dag_id = ? and state = 'queued')";
-            }
-
-            @Override
-            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
-                    throws java.sql.SQLException {
-                ps.setString(i, dagId);
-                return i + 1;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return true;
-            }
-
-            @Override
-            protected Boolean read(java.sql.ResultSet rs) throws java.sql.SQLException {
-                return rs.next() && rs.getBoolean(1);
-            }
-        };
+        return Pipeline.query(
+                "select exists (select 1 from dag_run where dag_id = ? and state = 'queued')",
+                (c, ps, i) -> {
+                    ps.setString(i, dagId);
+                    return i + 1;
+                },
+                rs -> {
+                    return rs.next() && rs.getBoolean(1);
+                });
     }
 
     /** Whether the DAG has runs waiting for max_active_runs (new runs must queue behind them). */

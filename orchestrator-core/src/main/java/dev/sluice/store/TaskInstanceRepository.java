@@ -202,43 +202,29 @@ public final class TaskInstanceRepository {
     /** {@link #states} as a step of a {@link Pipeline}: it sees what the steps before it wrote. */
     public Pipeline.Step<Map<Long, Map<String, TaskState>>> statesStep(Collection<Long> runKeys) {
         List<Long> keys = new ArrayList<>(runKeys);
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return STATES;
-            }
-
-            @Override
-            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
-                    throws java.sql.SQLException {
-                ps.setArray(i, SqlArrays.longs(c, keys));
-                return i + 1;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return true;
-            }
-
-            @Override
-            protected Map<Long, Map<String, TaskState>> read(java.sql.ResultSet rs) throws java.sql.SQLException {
-                // Grouped: a task mapped over 10,000 items costs a row per state it has, not per instance; the
-                // decider's aggregate turns the counts into the task's state.
-                Map<Long, Map<String, Map<TaskState, Integer>>> counts = new HashMap<>();
-                while (rs.next()) {
-                    counts.computeIfAbsent(rs.getLong(1), k -> new HashMap<>())
-                            .computeIfAbsent(rs.getString(2), k -> new java.util.EnumMap<>(TaskState.class))
-                            .put(TaskState.fromDb(rs.getString(3)), rs.getInt(4));
-                }
-                Map<Long, Map<String, TaskState>> out = new HashMap<>();
-                counts.forEach((run, byTask) -> {
-                    Map<String, TaskState> states = new HashMap<>();
-                    byTask.forEach((task, c) -> states.put(task, dev.sluice.run.Decider.aggregate(c)));
-                    out.put(run, states);
+        return Pipeline.query(
+                STATES,
+                (c, ps, i) -> {
+                    ps.setArray(i, SqlArrays.longs(c, keys));
+                    return i + 1;
+                },
+                rs -> {
+                    // Grouped: a task mapped over 10,000 items costs a row per state it has, not per instance; the
+                    // decider's aggregate turns the counts into the task's state.
+                    Map<Long, Map<String, Map<TaskState, Integer>>> counts = new HashMap<>();
+                    while (rs.next()) {
+                        counts.computeIfAbsent(rs.getLong(1), k -> new HashMap<>())
+                                .computeIfAbsent(rs.getString(2), k -> new java.util.EnumMap<>(TaskState.class))
+                                .put(TaskState.fromDb(rs.getString(3)), rs.getInt(4));
+                    }
+                    Map<Long, Map<String, TaskState>> out = new HashMap<>();
+                    counts.forEach((run, byTask) -> {
+                        Map<String, TaskState> states = new HashMap<>();
+                        byTask.forEach((task, c) -> states.put(task, dev.sluice.run.Decider.aggregate(c)));
+                        out.put(run, states);
+                    });
+                    return out;
                 });
-                return out;
-            }
-        };
     }
 
     private static final String STATES = "select run_id, task_id, state, count(*)::int from task_instance"
@@ -421,32 +407,18 @@ public final class TaskInstanceRepository {
     /** {@link #withUnfinished} as a step of a {@link Pipeline}: it sees what the steps before it wrote. */
     public Pipeline.Step<java.util.Set<Long>> withUnfinishedStep(Collection<Long> runKeys) {
         List<Long> keys = new ArrayList<>(runKeys);
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return "select distinct run_id from task_instance where run_id = any(?) and state = any(?)";
-            }
-
-            @Override
-            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
-                    throws java.sql.SQLException {
-                ps.setArray(i, SqlArrays.longs(c, keys));
-                ps.setArray(i + 1, SqlArrays.texts(c, dbNames(TaskState.UNFINISHED)));
-                return i + 2;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return true;
-            }
-
-            @Override
-            protected java.util.Set<Long> read(java.sql.ResultSet rs) throws java.sql.SQLException {
-                java.util.Set<Long> out = new java.util.HashSet<>();
-                while (rs.next()) out.add(rs.getLong(1));
-                return out;
-            }
-        };
+        return Pipeline.query(
+                "select distinct run_id from task_instance where run_id = any(?) and state = any(?)",
+                (c, ps, i) -> {
+                    ps.setArray(i, SqlArrays.longs(c, keys));
+                    ps.setArray(i + 1, SqlArrays.texts(c, dbNames(TaskState.UNFINISHED)));
+                    return i + 2;
+                },
+                rs -> {
+                    java.util.Set<Long> out = new java.util.HashSet<>();
+                    while (rs.next()) out.add(rs.getLong(1));
+                    return out;
+                });
     }
 
     public boolean hasUnfinished(DSLContext tx, long runKey) {
@@ -486,33 +458,14 @@ public final class TaskInstanceRepository {
             taskIds.add(d.taskId());
             states.add(d.state().dbName());
         }
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return DECIDE;
-            }
-
-            @Override
-            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
-                    throws java.sql.SQLException {
-                ps.setString(i, now.toString());
-                ps.setString(i + 1, now.toString());
-                ps.setArray(i + 2, SqlArrays.longs(c, runs));
-                ps.setArray(i + 3, SqlArrays.texts(c, taskIds));
-                ps.setArray(i + 4, SqlArrays.texts(c, states));
-                return i + 5;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return false;
-            }
-
-            @Override
-            protected Void read(java.sql.ResultSet rs) {
-                return null;
-            }
-        };
+        return Pipeline.update(DECIDE, (c, ps, i) -> {
+            ps.setString(i, now.toString());
+            ps.setString(i + 1, now.toString());
+            ps.setArray(i + 2, SqlArrays.longs(c, runs));
+            ps.setArray(i + 3, SqlArrays.texts(c, taskIds));
+            ps.setArray(i + 4, SqlArrays.texts(c, states));
+            return i + 5;
+        });
     }
 
     /**
@@ -597,41 +550,27 @@ public final class TaskInstanceRepository {
             extra.add(f.extraTries());
             firstChecks.add(f.firstCheckAt());
         }
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return FINISH;
-            }
-
-            @Override
-            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
-                    throws java.sql.SQLException {
-                ps.setArray(i, SqlArrays.longs(c, ids));
-                ps.setArray(i + 1, SqlArrays.ints(c, tries));
-                ps.setArray(i + 2, SqlArrays.texts(c, workers));
-                ps.setArray(i + 3, SqlArrays.texts(c, states));
-                ps.setArray(i + 4, SqlArrays.times(c, ended));
-                ps.setArray(i + 5, SqlArrays.texts(c, errors));
-                ps.setArray(i + 6, SqlArrays.texts(c, outputs));
-                ps.setArray(i + 7, SqlArrays.times(c, ready));
-                ps.setArray(i + 8, SqlArrays.ints(c, extra));
-                ps.setArray(i + 9, SqlArrays.times(c, firstChecks));
-                AttemptRepository.bindEndings(c, ps, i + 10, endings);
-                return i + 18;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return true;
-            }
-
-            @Override
-            protected java.util.Set<Long> read(java.sql.ResultSet rs) throws java.sql.SQLException {
-                java.util.Set<Long> won = new java.util.HashSet<>();
-                while (rs.next()) won.add(rs.getLong(1));
-                return won;
-            }
-        };
+        return Pipeline.query(
+                FINISH,
+                (c, ps, i) -> {
+                    ps.setArray(i, SqlArrays.longs(c, ids));
+                    ps.setArray(i + 1, SqlArrays.ints(c, tries));
+                    ps.setArray(i + 2, SqlArrays.texts(c, workers));
+                    ps.setArray(i + 3, SqlArrays.texts(c, states));
+                    ps.setArray(i + 4, SqlArrays.times(c, ended));
+                    ps.setArray(i + 5, SqlArrays.texts(c, errors));
+                    ps.setArray(i + 6, SqlArrays.texts(c, outputs));
+                    ps.setArray(i + 7, SqlArrays.times(c, ready));
+                    ps.setArray(i + 8, SqlArrays.ints(c, extra));
+                    ps.setArray(i + 9, SqlArrays.times(c, firstChecks));
+                    AttemptRepository.bindEndings(c, ps, i + 10, endings);
+                    return i + 18;
+                },
+                rs -> {
+                    java.util.Set<Long> won = new java.util.HashSet<>();
+                    while (rs.next()) won.add(rs.getLong(1));
+                    return won;
+                });
     }
 
     /**
@@ -734,67 +673,53 @@ public final class TaskInstanceRepository {
     /** The claim's statement: of {@code ids} when given (already limited), else the oldest claimable on queues. */
     private static Pipeline.Step<List<Claimed>> claimStep(
             List<Long> ids, String workerId, List<String> queues, int limit, Instant now, LogStore logs) {
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return ids != null ? CLAIM_IDS : queues.size() == 1 ? CLAIM_ONE_QUEUE : CLAIM_QUEUES;
-            }
-
-            @Override
-            protected int bind(java.sql.Connection c, java.sql.PreparedStatement ps, int i)
-                    throws java.sql.SQLException {
-                if (ids == null) {
-                    if (queues.size() == 1) ps.setString(i++, queues.get(0));
-                    else ps.setArray(i++, SqlArrays.texts(c, queues));
+        return Pipeline.query(
+                ids != null ? CLAIM_IDS : queues.size() == 1 ? CLAIM_ONE_QUEUE : CLAIM_QUEUES,
+                (c, ps, i) -> {
+                    if (ids == null) {
+                        if (queues.size() == 1) ps.setString(i++, queues.get(0));
+                        else ps.setArray(i++, SqlArrays.texts(c, queues));
+                        ps.setString(i++, now.toString());
+                        ps.setInt(i++, limit);
+                    }
+                    ps.setString(i++, workerId);
                     ps.setString(i++, now.toString());
-                    ps.setInt(i++, limit);
-                }
-                ps.setString(i++, workerId);
-                ps.setString(i++, now.toString());
-                if (ids != null) ps.setArray(i++, SqlArrays.longs(c, ids));
-                ps.setString(i++, workerId);
-                ps.setString(i++, now.toString());
-                ps.setString(i++, logs.root().toString());
-                return i;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return true;
-            }
-
-            @Override
-            protected List<Claimed> read(java.sql.ResultSet rs) throws java.sql.SQLException {
-                List<Claimed> claimed = new ArrayList<>();
-                while (rs.next()) {
-                    var start = rs.getTimestamp(10);
-                    var end = rs.getTimestamp(11);
-                    String item = rs.getString(16);
-                    claimed.add(new Claimed(
-                            rs.getLong(1),
-                            rs.getLong(2),
-                            rs.getString(3),
-                            rs.getString(4),
-                            rs.getInt(5),
-                            rs.getInt(6),
-                            rs.getString(7),
-                            rs.getLong(8),
-                            rs.getTimestamp(9).toInstant(),
-                            start == null ? null : start.toInstant(),
-                            end == null ? null : end.toInstant(),
-                            Json.map(rs.getString(12)),
-                            rs.getLong(17),
-                            rs.getString(18),
-                            rs.getTimestamp(13) == null
-                                    ? null
-                                    : rs.getTimestamp(13).toInstant(),
-                            rs.getInt(14),
-                            rs.getInt(15),
-                            item == null ? null : Json.value(item)));
-                }
-                return claimed;
-            }
-        };
+                    if (ids != null) ps.setArray(i++, SqlArrays.longs(c, ids));
+                    ps.setString(i++, workerId);
+                    ps.setString(i++, now.toString());
+                    ps.setString(i++, logs.root().toString());
+                    return i;
+                },
+                rs -> {
+                    List<Claimed> claimed = new ArrayList<>();
+                    while (rs.next()) {
+                        var start = rs.getTimestamp(10);
+                        var end = rs.getTimestamp(11);
+                        String item = rs.getString(16);
+                        claimed.add(new Claimed(
+                                rs.getLong(1),
+                                rs.getLong(2),
+                                rs.getString(3),
+                                rs.getString(4),
+                                rs.getInt(5),
+                                rs.getInt(6),
+                                rs.getString(7),
+                                rs.getLong(8),
+                                rs.getTimestamp(9).toInstant(),
+                                start == null ? null : start.toInstant(),
+                                end == null ? null : end.toInstant(),
+                                Json.map(rs.getString(12)),
+                                rs.getLong(17),
+                                rs.getString(18),
+                                rs.getTimestamp(13) == null
+                                        ? null
+                                        : rs.getTimestamp(13).toInstant(),
+                                rs.getInt(14),
+                                rs.getInt(15),
+                                item == null ? null : Json.value(item)));
+                    }
+                    return claimed;
+                });
     }
 
     /** Makes the next claim re-read pool and DAG limits now rather than within a second. */
