@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Live events for dashboards. Triggers in the schema (V10) announce every task, run and pause change on channel
- * {@code sluice_events}, and the deadline checker announces each missed deadline there ({@code deadline}); one LISTEN connection per server turns them into events, keeps the last {@link #BUFFER}
- * for replay after a reconnect (Last-Event-ID), and pushes them to every connected SSE client. The engine is not
+ * {@code sluice_events} (task changes as one array per statement, V50), and the deadline checker announces each
+ * missed deadline there ({@code deadline}); one LISTEN connection per server turns them into events, keeps the last
+ * {@link #BUFFER} for replay after a reconnect (Last-Event-ID), and pushes them to every connected SSE client. The engine is not
  * involved, and events from every server's engine arrive, because the database sends them.
  */
 public final class EventHub implements AutoCloseable {
@@ -84,7 +85,11 @@ public final class EventHub implements AutoCloseable {
         }
     }
 
-    private void dispatch(String payload) {
+    /**
+     * One notification: an event object, or an array of them (task events are sent per statement, V50, so one
+     * notification may carry a whole batch's state changes).
+     */
+    void dispatch(String payload) {
         JsonNode n;
         try {
             n = ApiJson.MAPPER.readTree(payload);
@@ -92,6 +97,14 @@ public final class EventHub implements AutoCloseable {
             log.warn("Unreadable event payload: {}", e.toString());
             return;
         }
+        if (n.isArray()) {
+            for (JsonNode each : n) dispatchEvent(each);
+        } else {
+            dispatchEvent(n);
+        }
+    }
+
+    private void dispatchEvent(JsonNode n) {
         for (var l : listeners) {
             try {
                 l.accept(n);
