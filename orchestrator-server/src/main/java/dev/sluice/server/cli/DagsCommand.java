@@ -72,8 +72,35 @@ final class DagsCommand {
         @Option(names = "--json", description = "print the summary as JSON")
         boolean json;
 
+        @Option(
+                names = "--slots",
+                description =
+                        "tasks run at once (default: the DAG's max_active_tasks, at most " + DEFAULT_MAX_SLOTS + ")")
+        Integer slots;
+
+        /**
+         * The most tasks `dags test` runs at once unless told otherwise: the DAG cannot run more than its
+         * max_active_tasks anyway (64 by default), and a test on a laptop should not start hundreds of processes.
+         */
+        static final int DEFAULT_MAX_SLOTS = 64;
+
+        /**
+         * This process serves the tested run alone, so its worker is sized to what the DAG may run at once rather
+         * than a server's 32: a wide DAG's tasks then finish in half the claim and record rounds (BENCHMARKS.md §1,
+         * through the CLI). Equal to max_active_tasks, the DAG's limit never binds on the worker's capacity, so
+         * claims keep their plain form.
+         */
+        static int slotsFor(int maxActiveTasks, Integer asked) {
+            if (asked != null) return asked;
+            return Math.max(1, Math.min(maxActiveTasks, DEFAULT_MAX_SLOTS));
+        }
+
         @Override
         public Integer call() throws Exception {
+            if (slots != null && (slots < 1 || slots > 1024)) {
+                System.err.println("error: --slots must be 1 to 1024, got " + slots);
+                return 2;
+            }
             SluiceConfig config = SluiceConfig.fromEnvironment();
             Path folder = dags != null ? dags.toAbsolutePath() : SluiceCli.defaultDags();
             if (!Files.isDirectory(folder)) {
@@ -115,6 +142,7 @@ final class DagsCommand {
             String queue = PRIVATE_QUEUE_PREFIX + java.util.UUID.randomUUID();
             var engineConfig = dev.sluice.engine.EngineConfig.defaults(config.home())
                     .withQueues(java.util.List.of(queue))
+                    .withSlots(slotsFor(dag.dag().maxActiveTasks(), slots))
                     .withLogs(dev.sluice.engine.LogSettings.fromEnvironment());
             try (SluiceApp app = SluiceApp.open(config, folder, engineConfig)) {
                 // The run's end wakes the wait at once (the engine tells after its commit); the state is also

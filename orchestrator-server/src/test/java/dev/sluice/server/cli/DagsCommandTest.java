@@ -82,6 +82,13 @@ class DagsCommandTest {
                     config: { command: "echo {{ expand.file }}" }
                   - { id: after, type: noop, depends_on: [each] }
                 """);
+        Files.writeString(dags.resolve("narrow.yaml"), """
+                id: narrow_dag
+                max_active_tasks: 3
+                tasks:
+                  - { id: a, type: noop }
+                  - { id: b, type: noop }
+                """);
         Files.writeString(dags.resolve("fails.yaml"), """
                 id: failing_dag
                 tasks:
@@ -219,6 +226,32 @@ class DagsCommandTest {
             assertThat(r.exit()).as(bad[0]).isEqualTo(2);
             assertThat(err.toString()).as(bad[0]).contains(bad[1]);
         }
+    }
+
+    /** The slots of the last `dags test` worker registered (its queue is private, its row stays when it stops). */
+    static int lastTestWorkerSlots() {
+        return db.dsl()
+                .fetchOne(
+                        "select slots from worker where queues[1] like '\\_dags\\_test.%' order by started_at desc limit 1")
+                .get(0, Integer.class);
+    }
+
+    @Test
+    void test_sizes_its_worker_to_the_dags_max_active_tasks_or_to_slots() {
+        assertThat(run("dags", "test", "narrow_dag", "--dags", dags.toString()).exit())
+                .isEqualTo(0);
+        assertThat(lastTestWorkerSlots()).isEqualTo(3);
+        // the default max_active_tasks (64) is also the most it takes unasked
+        assertThat(run("dags", "test", "ok_dag", "--dags", dags.toString()).exit())
+                .isEqualTo(0);
+        assertThat(lastTestWorkerSlots()).isEqualTo(64);
+        assertThat(run("dags", "test", "narrow_dag", "--dags", dags.toString(), "--slots", "1")
+                        .exit())
+                .isEqualTo(0);
+        assertThat(lastTestWorkerSlots()).isEqualTo(1);
+        assertThat(run("dags", "test", "narrow_dag", "--dags", dags.toString(), "--slots", "0")
+                        .exit())
+                .isEqualTo(2);
     }
 
     @Test
