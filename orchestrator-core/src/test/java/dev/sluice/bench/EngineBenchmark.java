@@ -501,17 +501,24 @@ public final class EngineBenchmark {
 
     /** Where PostgreSQL spent its time, by statement (nested statements of triggers included). */
     static void printStatements(Database db) {
-        System.out.println("    PostgreSQL time by statement (pg_stat_statements, this database):");
+        System.out.println(
+                "    PostgreSQL time by statement (pg_stat_statements, this database; executing, then planning):");
         db.dsl()
                 .fetch("""
                 select calls, round(total_exec_time) as ms, rows,
-                       regexp_replace(left(query, 110), '\\s+', ' ', 'g') as q
+                       regexp_replace(left(query, 110), '\\s+', ' ', 'g') as q, round(total_plan_time) as plan,
+                       plans
                 from pg_stat_statements
                 where dbid = (select oid from pg_database where datname = current_database())
                 order by total_exec_time desc limit 14""")
                 .forEach(r -> System.out.printf(
-                        "      %7d calls %7d ms %8d rows  %s%n",
-                        r.get(0, Long.class), r.get(1, Long.class), r.get(2, Long.class), r.get(3, String.class)));
+                        "      %7d calls %7d ms %8d rows %6d plans %5d ms  %s%n",
+                        r.get(0, Long.class),
+                        r.get(1, Long.class),
+                        r.get(2, Long.class),
+                        r.get(5, Long.class),
+                        r.get(4, Long.class),
+                        r.get(3, String.class)));
     }
 
     /**

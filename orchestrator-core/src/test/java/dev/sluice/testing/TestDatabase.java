@@ -27,7 +27,8 @@ public final class TestDatabase {
             // Benchmarks profile the server's side with -Dsluice.test.pgss=true (pg_stat_statements, nested too).
             if (Boolean.getBoolean("sluice.test.pgss")) {
                 builder.setServerConfig("shared_preload_libraries", "pg_stat_statements")
-                        .setServerConfig("pg_stat_statements.track", "all");
+                        .setServerConfig("pg_stat_statements.track", "all")
+                        .setServerConfig("pg_stat_statements.track_planning", "on");
             }
             embedded = builder.setServerConfig("max_connections", "300")
                     .setServerConfig("synchronous_commit", durable ? "on" : "off")
