@@ -43,182 +43,6 @@ public record TaskDef(
     /** The built-in task type that chooses with a template; its tasks are always branch tasks. */
     public static final String BRANCH_TYPE = dev.sluice.task.BranchChoice.TYPE;
 
-    /** A task that updates no asset. */
-    public TaskDef(
-            String id,
-            String type,
-            List<String> dependsOn,
-            TriggerRule triggerRule,
-            int retries,
-            Duration retryDelay,
-            RetryBackoff retryBackoff,
-            Duration maxRetryDelay,
-            Duration timeout,
-            String pool,
-            int priority,
-            Map<String, Object> config,
-            String queue,
-            Deadline deadline,
-            boolean branch,
-            String group) {
-        this(
-                id,
-                type,
-                dependsOn,
-                triggerRule,
-                retries,
-                retryDelay,
-                retryBackoff,
-                maxRetryDelay,
-                timeout,
-                pool,
-                priority,
-                config,
-                queue,
-                deadline,
-                branch,
-                group,
-                List.of(),
-                null);
-    }
-
-    /** A task that is not mapped. */
-    public TaskDef(
-            String id,
-            String type,
-            List<String> dependsOn,
-            TriggerRule triggerRule,
-            int retries,
-            Duration retryDelay,
-            RetryBackoff retryBackoff,
-            Duration maxRetryDelay,
-            Duration timeout,
-            String pool,
-            int priority,
-            Map<String, Object> config,
-            String queue,
-            Deadline deadline,
-            boolean branch,
-            String group,
-            List<String> outlets) {
-        this(
-                id,
-                type,
-                dependsOn,
-                triggerRule,
-                retries,
-                retryDelay,
-                retryBackoff,
-                maxRetryDelay,
-                timeout,
-                pool,
-                priority,
-                config,
-                queue,
-                deadline,
-                branch,
-                group,
-                outlets,
-                null);
-    }
-
-    /** A task that does not branch and is in no group. */
-    public TaskDef(
-            String id,
-            String type,
-            List<String> dependsOn,
-            TriggerRule triggerRule,
-            int retries,
-            Duration retryDelay,
-            RetryBackoff retryBackoff,
-            Duration maxRetryDelay,
-            Duration timeout,
-            String pool,
-            int priority,
-            Map<String, Object> config,
-            String queue,
-            Deadline deadline) {
-        this(
-                id,
-                type,
-                dependsOn,
-                triggerRule,
-                retries,
-                retryDelay,
-                retryBackoff,
-                maxRetryDelay,
-                timeout,
-                pool,
-                priority,
-                config,
-                queue,
-                deadline,
-                false,
-                null);
-    }
-
-    /** A task without a deadline. */
-    public TaskDef(
-            String id,
-            String type,
-            List<String> dependsOn,
-            TriggerRule triggerRule,
-            int retries,
-            Duration retryDelay,
-            RetryBackoff retryBackoff,
-            Duration maxRetryDelay,
-            Duration timeout,
-            String pool,
-            int priority,
-            Map<String, Object> config,
-            String queue) {
-        this(
-                id,
-                type,
-                dependsOn,
-                triggerRule,
-                retries,
-                retryDelay,
-                retryBackoff,
-                maxRetryDelay,
-                timeout,
-                pool,
-                priority,
-                config,
-                queue,
-                null);
-    }
-
-    /** A task on the default queue. */
-    public TaskDef(
-            String id,
-            String type,
-            List<String> dependsOn,
-            TriggerRule triggerRule,
-            int retries,
-            Duration retryDelay,
-            RetryBackoff retryBackoff,
-            Duration maxRetryDelay,
-            Duration timeout,
-            String pool,
-            int priority,
-            Map<String, Object> config) {
-        this(
-                id,
-                type,
-                dependsOn,
-                triggerRule,
-                retries,
-                retryDelay,
-                retryBackoff,
-                maxRetryDelay,
-                timeout,
-                pool,
-                priority,
-                config,
-                DEFAULT_QUEUE);
-    }
-
     public TaskDef {
         if (queue == null) queue = DEFAULT_QUEUE;
         if (BRANCH_TYPE.equals(type)) branch = true;
@@ -254,6 +78,121 @@ public record TaskDef(
 
     /** This task with {@code expand:} (null: not mapped). */
     public TaskDef withMapping(TaskMapping mapping) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                outlets,
+                mapping);
+    }
+
+    /** This task on {@code queue}. */
+    public TaskDef withQueue(String queue) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                outlets,
+                mapping);
+    }
+
+    /** This task retried {@code retries} times, {@code delay} apart, growing by {@code backoff}. */
+    public TaskDef withRetries(int retries, Duration delay, RetryBackoff backoff) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                delay,
+                backoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                outlets,
+                mapping);
+    }
+
+    /** This task timed out after {@code timeout}. */
+    public TaskDef withTimeout(Duration timeout) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                outlets,
+                mapping);
+    }
+
+    /** This task run under {@code rule}. */
+    public TaskDef withTriggerRule(TriggerRule rule) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
+                rule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                queue,
+                deadline,
+                branch,
+                group,
+                outlets,
+                mapping);
+    }
+
+    /** This task choosing its downstream tasks ({@code branch}) or not. */
+    public TaskDef withBranch(boolean branch) {
         return new TaskDef(
                 id,
                 type,

@@ -56,7 +56,9 @@ final class TaskSettings {
                 pick(queue, defaults.queue, TaskDef.DEFAULT_QUEUE),
                 deadline,
                 branch,
-                group);
+                group,
+                List.of(),
+                null);
     }
 
     private static <T> T pick(T own, T fromDefaults, T builtin) {

@@ -36,7 +36,7 @@ class YamlDagParserTest {
                 .containsExactly(Map.entry("threshold", new ParamSpec("threshold", ParamType.NUMBER, 0.8, "...")));
 
         assertThat(dag.task("extract"))
-                .isEqualTo(new TaskDef(
+                .isEqualTo(task(
                         "extract",
                         "shell",
                         List.of(),
@@ -50,7 +50,7 @@ class YamlDagParserTest {
                         0,
                         Map.of("command", "echo {{ ds }} {{ params.threshold }}")));
         assertThat(dag.task("load"))
-                .isEqualTo(new TaskDef(
+                .isEqualTo(task(
                         "load",
                         "shell",
                         List.of("extract"),
@@ -78,7 +78,7 @@ class YamlDagParserTest {
         assertThat(dag.tags()).isEmpty();
         assertThat(dag.params()).isEmpty();
         assertThat(dag.tasks())
-                .containsExactly(new TaskDef(
+                .containsExactly(task(
                         "only",
                         "shell",
                         List.of(),
@@ -98,7 +98,7 @@ class YamlDagParserTest {
         Dag dag = parseFixture("defaults_and_overrides.yaml");
 
         assertThat(dag.task("inherits"))
-                .isEqualTo(new TaskDef(
+                .isEqualTo(task(
                         "inherits",
                         "shell",
                         List.of(),
@@ -112,7 +112,7 @@ class YamlDagParserTest {
                         5,
                         Map.of("command", "echo {{ params.name }}", "env", Map.of("A", "1"))));
         assertThat(dag.task("overrides"))
-                .isEqualTo(new TaskDef(
+                .isEqualTo(task(
                         "overrides",
                         "shell",
                         List.of("inherits"),
@@ -294,5 +294,40 @@ class YamlDagParserTest {
             return e.errors();
         }
         throw new AssertionError(file + " parsed without errors");
+    }
+
+    /** A task as the parser builds it from these fields: on the default queue, no deadline, branch, group, outlet or mapping. */
+    private static TaskDef task(
+            String id,
+            String type,
+            List<String> dependsOn,
+            TriggerRule triggerRule,
+            int retries,
+            Duration retryDelay,
+            RetryBackoff retryBackoff,
+            Duration maxRetryDelay,
+            Duration timeout,
+            String pool,
+            int priority,
+            Map<String, Object> config) {
+        return new TaskDef(
+                id,
+                type,
+                dependsOn,
+                triggerRule,
+                retries,
+                retryDelay,
+                retryBackoff,
+                maxRetryDelay,
+                timeout,
+                pool,
+                priority,
+                config,
+                TaskDef.DEFAULT_QUEUE,
+                null,
+                false,
+                null,
+                List.of(),
+                null);
     }
 }

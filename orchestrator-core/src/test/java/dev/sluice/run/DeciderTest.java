@@ -202,23 +202,7 @@ class DeciderTest {
     }
 
     private static TaskDef asBranch(TaskDef t) {
-        return new TaskDef(
-                t.id(),
-                t.type(),
-                t.dependsOn(),
-                t.triggerRule(),
-                t.retries(),
-                t.retryDelay(),
-                t.retryBackoff(),
-                t.maxRetryDelay(),
-                t.timeout(),
-                t.pool(),
-                t.priority(),
-                t.config(),
-                t.queue(),
-                null,
-                true,
-                null);
+        return t.withBranch(true);
     }
 
     private static Map<String, TaskState> branchStates(TaskState pick) {

@@ -26,72 +26,29 @@ public final class TestDags {
                 Duration.ofHours(1),
                 "default",
                 0,
-                config);
+                config,
+                TaskDef.DEFAULT_QUEUE,
+                null,
+                false,
+                null,
+                List.of(),
+                null);
     }
 
     public static TaskDef withRetries(TaskDef t, int retries, Duration delay, RetryBackoff backoff) {
-        return new TaskDef(
-                t.id(),
-                t.type(),
-                t.dependsOn(),
-                t.triggerRule(),
-                retries,
-                delay,
-                backoff,
-                t.maxRetryDelay(),
-                t.timeout(),
-                t.pool(),
-                t.priority(),
-                t.config());
+        return t.withRetries(retries, delay, backoff);
     }
 
     public static TaskDef withTimeout(TaskDef t, Duration timeout) {
-        return new TaskDef(
-                t.id(),
-                t.type(),
-                t.dependsOn(),
-                t.triggerRule(),
-                t.retries(),
-                t.retryDelay(),
-                t.retryBackoff(),
-                t.maxRetryDelay(),
-                timeout,
-                t.pool(),
-                t.priority(),
-                t.config());
+        return t.withTimeout(timeout);
     }
 
     public static TaskDef withRule(TaskDef t, TriggerRule rule) {
-        return new TaskDef(
-                t.id(),
-                t.type(),
-                t.dependsOn(),
-                rule,
-                t.retries(),
-                t.retryDelay(),
-                t.retryBackoff(),
-                t.maxRetryDelay(),
-                t.timeout(),
-                t.pool(),
-                t.priority(),
-                t.config());
+        return t.withTriggerRule(rule);
     }
 
     public static TaskDef onQueue(TaskDef t, String queue) {
-        return new TaskDef(
-                t.id(),
-                t.type(),
-                t.dependsOn(),
-                t.triggerRule(),
-                t.retries(),
-                t.retryDelay(),
-                t.retryBackoff(),
-                t.maxRetryDelay(),
-                t.timeout(),
-                t.pool(),
-                t.priority(),
-                t.config(),
-                queue);
+        return t.withQueue(queue);
     }
 
     public static Dag dag(String id, int maxActiveRuns, List<TaskDef> tasks) {
