@@ -240,7 +240,8 @@ public final class EngineBenchmark {
     }
 
     /**
-     * What {@code sluice dags test} does for a 200-task chain of zero-duration tasks, inside this JVM: the engine's
+     * What {@code sluice dags test} does for a 200-task chain of zero-duration tasks (-Dchain.tasks=N for another
+     * length: how a hand-off's cost grows with the run's size), inside this JVM: the engine's
      * defaults (32 slots), one run on a queue of its own. Separates the engine's hand-off from the CLI's start-up.
      */
     static void chain() throws Exception {
@@ -248,7 +249,8 @@ public final class EngineBenchmark {
             EngineConfig cfg = EngineConfig.defaults(Files.createTempDirectory("sluice-bench"))
                     .withQueues(List.of("_dags_test.bench"));
             Engine engine = new Engine(db, TaskTypeRegistry.discover(), cfg, Clock.systemUTC(), new Services()).start();
-            engine.dags().save(TestDags.linear("chain", 200, "noop", Map.of()), "chain.yaml", null);
+            int n = Integer.getInteger("chain.tasks", 200);
+            engine.dags().save(TestDags.linear("chain", n, "noop", Map.of()), "chain.yaml", null);
             boolean pgss = Boolean.getBoolean("sluice.test.pgss");
             if (pgss) db.dsl().execute("create extension if not exists pg_stat_statements");
             for (int round = 0; round < 3; round++) {
@@ -274,8 +276,8 @@ public final class EngineBenchmark {
                         select extract(epoch from (max(ended_at) - min(started_at))) * 1000 from task_instance
                         where run_id = ?""", run).get(0, Double.class);
                 System.out.printf(
-                        "chain of 200 in one run: started_at - upstream ended_at median %.2f ms, p99 %.2f ms; first start -> last end %.0f ms = %.2f ms per task%n",
-                        pct(lags, 50), pct(lags, 99), wall, wall / 200);
+                        "chain of %d in one run: started_at - upstream ended_at median %.2f ms, p99 %.2f ms; first start -> last end %.0f ms = %.2f ms per task%n",
+                        n, pct(lags, 50), pct(lags, 99), wall, wall / n);
                 if (pgss) printStatements(db);
             }
             engine.close();
