@@ -34,103 +34,6 @@ public record Dag(
         tasks = List.copyOf(tasks);
     }
 
-    /** A DAG not scheduled on assets. */
-    public Dag(
-            String id,
-            String description,
-            String schedule,
-            String timezone,
-            LocalDate startDate,
-            LocalDate endDate,
-            boolean catchup,
-            int maxActiveRuns,
-            int maxActiveTasks,
-            List<String> tags,
-            Map<String, ParamSpec> params,
-            List<TaskDef> tasks,
-            Notifications notifications,
-            Deadline deadline) {
-        this(
-                id,
-                description,
-                schedule,
-                timezone,
-                startDate,
-                endDate,
-                catchup,
-                maxActiveRuns,
-                maxActiveTasks,
-                tags,
-                params,
-                tasks,
-                notifications,
-                deadline,
-                null);
-    }
-
-    /** A DAG without a {@code deadline:}. */
-    public Dag(
-            String id,
-            String description,
-            String schedule,
-            String timezone,
-            LocalDate startDate,
-            LocalDate endDate,
-            boolean catchup,
-            int maxActiveRuns,
-            int maxActiveTasks,
-            List<String> tags,
-            Map<String, ParamSpec> params,
-            List<TaskDef> tasks,
-            Notifications notifications) {
-        this(
-                id,
-                description,
-                schedule,
-                timezone,
-                startDate,
-                endDate,
-                catchup,
-                maxActiveRuns,
-                maxActiveTasks,
-                tags,
-                params,
-                tasks,
-                notifications,
-                null);
-    }
-
-    /** A DAG without a {@code notifications:} block. */
-    public Dag(
-            String id,
-            String description,
-            String schedule,
-            String timezone,
-            LocalDate startDate,
-            LocalDate endDate,
-            boolean catchup,
-            int maxActiveRuns,
-            int maxActiveTasks,
-            List<String> tags,
-            Map<String, ParamSpec> params,
-            List<TaskDef> tasks) {
-        this(
-                id,
-                description,
-                schedule,
-                timezone,
-                startDate,
-                endDate,
-                catchup,
-                maxActiveRuns,
-                maxActiveTasks,
-                tags,
-                params,
-                tasks,
-                Notifications.NONE,
-                null);
-    }
-
     /** This DAG scheduled on {@code assets} (null: not on assets). */
     public Dag withAssetSchedule(AssetSchedule assets) {
         return new Dag(
@@ -149,6 +52,66 @@ public record Dag(
                 notifications,
                 deadline,
                 assets);
+    }
+
+    /** This DAG on the cron {@code schedule} (null: no schedule). */
+    public Dag withSchedule(String schedule) {
+        return new Dag(
+                id,
+                description,
+                schedule,
+                timezone,
+                startDate,
+                endDate,
+                catchup,
+                maxActiveRuns,
+                maxActiveTasks,
+                tags,
+                params,
+                tasks,
+                notifications,
+                deadline,
+                assetSchedule);
+    }
+
+    /** This DAG running at most {@code maxActiveTasks} tasks at once. */
+    public Dag withMaxActiveTasks(int maxActiveTasks) {
+        return new Dag(
+                id,
+                description,
+                schedule,
+                timezone,
+                startDate,
+                endDate,
+                catchup,
+                maxActiveRuns,
+                maxActiveTasks,
+                tags,
+                params,
+                tasks,
+                notifications,
+                deadline,
+                assetSchedule);
+    }
+
+    /** This DAG declaring {@code params}. */
+    public Dag withParams(Map<String, ParamSpec> params) {
+        return new Dag(
+                id,
+                description,
+                schedule,
+                timezone,
+                startDate,
+                endDate,
+                catchup,
+                maxActiveRuns,
+                maxActiveTasks,
+                tags,
+                params,
+                tasks,
+                notifications,
+                deadline,
+                assetSchedule);
     }
 
     public TaskDef task(String taskId) {

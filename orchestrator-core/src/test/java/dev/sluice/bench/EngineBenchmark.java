@@ -591,19 +591,7 @@ public final class EngineBenchmark {
     }
 
     static Dag unlimited(Dag d) {
-        return new Dag(
-                d.id(),
-                d.description(),
-                d.schedule(),
-                d.timezone(),
-                d.startDate(),
-                d.endDate(),
-                d.catchup(),
-                d.maxActiveRuns(),
-                100_000,
-                d.tags(),
-                d.params(),
-                d.tasks());
+        return d.withMaxActiveTasks(100_000);
     }
 
     static void unlimitedPool(Database db) {

@@ -58,19 +58,7 @@ class DagJsonTest {
 
         assertThat(hash).hasSize(64).isEqualTo(DagJson.sha256(parseFixture("nightly_etl.yaml")));
         assertThat(DagJson.sha256(DagJson.fromJson(DagJson.toJson(dag)))).isEqualTo(hash);
-        Dag changed = new Dag(
-                dag.id(),
-                dag.description(),
-                "0 3 * * *",
-                dag.timezone(),
-                dag.startDate(),
-                dag.endDate(),
-                dag.catchup(),
-                dag.maxActiveRuns(),
-                dag.maxActiveTasks(),
-                dag.tags(),
-                dag.params(),
-                dag.tasks());
+        Dag changed = dag.withSchedule("0 3 * * *");
         assertThat(DagJson.sha256(changed)).isNotEqualTo(hash);
     }
 

@@ -128,22 +128,12 @@ class RunControlTest {
     void undeclared_or_mistyped_params_are_refused_naming_the_param() {
         h.save(
                 engine,
-                new dev.sluice.dag.Dag(
-                        "typed",
-                        "",
-                        null,
-                        "UTC",
-                        null,
-                        null,
-                        false,
-                        5,
-                        5,
-                        List.of(),
-                        Map.of(
+                TestDags.dag("typed", 5, List.of(TestDags.task("a", "noop", List.of(), Map.of())))
+                        .withMaxActiveTasks(5)
+                        .withParams(Map.of(
                                 "threshold",
                                 new dev.sluice.dag.ParamSpec(
-                                        "threshold", dev.sluice.dag.ParamSpec.ParamType.NUMBER, 0.8, "")),
-                        List.of(TestDags.task("a", "noop", List.of(), Map.of()))));
+                                        "threshold", dev.sluice.dag.ParamSpec.ParamType.NUMBER, 0.8, ""))));
         assertThatThrownBy(() -> h.trigger(engine, "typed", Map.of("threshold", "high")))
                 .isInstanceOf(RunParams.InvalidParamException.class)
                 .hasMessageContaining("threshold");

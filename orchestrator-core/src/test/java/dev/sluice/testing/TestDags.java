@@ -52,26 +52,29 @@ public final class TestDags {
     }
 
     public static Dag dag(String id, int maxActiveRuns, List<TaskDef> tasks) {
-        return new Dag(id, "", null, "UTC", null, null, false, maxActiveRuns, 64, List.of(), Map.of(), tasks);
+        return new Dag(
+                id,
+                "",
+                null,
+                "UTC",
+                null,
+                null,
+                false,
+                maxActiveRuns,
+                64,
+                List.of(),
+                Map.of(),
+                tasks,
+                dev.sluice.dag.Notifications.NONE,
+                null,
+                null);
     }
 
     /** {@code dag} declaring {@code params}. */
     public static Dag withParams(Dag dag, dev.sluice.dag.ParamSpec... params) {
         Map<String, dev.sluice.dag.ParamSpec> byName = new java.util.LinkedHashMap<>();
         for (var p : params) byName.put(p.name(), p);
-        return new Dag(
-                dag.id(),
-                dag.description(),
-                dag.schedule(),
-                dag.timezone(),
-                dag.startDate(),
-                dag.endDate(),
-                dag.catchup(),
-                dag.maxActiveRuns(),
-                dag.maxActiveTasks(),
-                dag.tags(),
-                byName,
-                dag.tasks());
+        return dag.withParams(byName);
     }
 
     public static Dag linear(String id, int n, String type, Map<String, Object> config) {
