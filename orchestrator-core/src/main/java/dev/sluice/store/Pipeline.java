@@ -16,23 +16,23 @@ import org.jooq.DSLContext;
 public final class Pipeline {
     private Pipeline() {}
 
-    /** One statement of a pipeline: its text (no ';'), its parameters, and what it makes of its result. */
-    public abstract static class Step<T> {
+    /**
+     * One statement of a pipeline: its text (no ';'), its parameters, and what it makes of its rows (no reader: the
+     * statement returns none and its update count is ignored). Made by {@link #query} or {@link #update}.
+     */
+    public static final class Step<T> {
+        private final String sql;
+        private final Binder binder;
+        private final Reader<T> reader;
         private T result;
 
-        /** The statement's text; a single statement. */
-        protected abstract String sql();
+        private Step(String sql, Binder binder, Reader<T> reader) {
+            this.sql = sql;
+            this.binder = binder;
+            this.reader = reader;
+        }
 
-        /** Binds this statement's parameters from {@code index} on; returns the next free index. */
-        protected abstract int bind(Connection c, PreparedStatement ps, int index) throws SQLException;
-
-        /** Reads the statement's rows; null for a statement that returns none (its update count is ignored). */
-        protected abstract T read(ResultSet rs) throws SQLException;
-
-        /** Whether the statement returns rows (a select, or an update with {@code returning}). */
-        protected abstract boolean returnsRows();
-
-        /** What {@link #read} made of the result, once the pipeline ran. */
+        /** What the reader made of the result once the pipeline ran (null for a statement without rows). */
         public T result() {
             return result;
         }
@@ -52,52 +52,12 @@ public final class Pipeline {
 
     /** A statement that returns rows (a select, or a write with {@code returning}), read by {@code reader}. */
     public static <T> Step<T> query(String sql, Binder binder, Reader<T> reader) {
-        return new Step<>() {
-            @Override
-            protected String sql() {
-                return sql;
-            }
-
-            @Override
-            protected int bind(Connection c, PreparedStatement ps, int index) throws SQLException {
-                return binder.bind(c, ps, index);
-            }
-
-            @Override
-            protected T read(ResultSet rs) throws SQLException {
-                return reader.read(rs);
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return true;
-            }
-        };
+        return new Step<>(sql, binder, java.util.Objects.requireNonNull(reader));
     }
 
     /** A statement that returns no rows (its update count is ignored). */
     public static Step<Void> update(String sql, Binder binder) {
-        return new Step<>() {
-            @Override
-            protected String sql() {
-                return sql;
-            }
-
-            @Override
-            protected int bind(Connection c, PreparedStatement ps, int index) throws SQLException {
-                return binder.bind(c, ps, index);
-            }
-
-            @Override
-            protected Void read(ResultSet rs) {
-                return null;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return false;
-            }
-        };
+        return new Step<>(sql, binder, null);
     }
 
     /** Runs {@code steps} in one round trip, in order, inside {@code tx}'s transaction. */
@@ -105,7 +65,7 @@ public final class Pipeline {
         if (steps.length == 0) return;
         StringBuilder sql = new StringBuilder();
         for (Step<?> s : steps) {
-            String text = s.sql();
+            String text = s.sql;
             if (text.indexOf(';') >= 0) throw new IllegalArgumentException("a pipeline step is one statement: " + text);
             if (sql.length() > 0) sql.append(";\n");
             sql.append(text);
@@ -113,16 +73,14 @@ public final class Pipeline {
         tx.connection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
                 int index = 1;
-                for (Step<?> s : steps) index = s.bind(c, ps, index);
+                for (Step<?> s : steps) index = s.binder.bind(c, ps, index);
                 ps.execute();
                 for (int i = 0; i < steps.length; i++) {
                     if (i > 0) ps.getMoreResults();
-                    if (steps[i].returnsRows()) {
+                    if (steps[i].reader != null) {
                         try (ResultSet rs = ps.getResultSet()) {
                             store(steps[i], rs);
                         }
-                    } else {
-                        store(steps[i], null);
                     }
                 }
             }
@@ -130,6 +88,6 @@ public final class Pipeline {
     }
 
     private static <T> void store(Step<T> step, ResultSet rs) throws SQLException {
-        step.result = step.read(rs);
+        step.result = step.reader.read(rs);
     }
 }

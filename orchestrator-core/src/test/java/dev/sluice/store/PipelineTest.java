@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.testing.TestDatabase;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jooq.DSLContext;
@@ -17,33 +13,23 @@ import org.junit.jupiter.api.Test;
 /** Statements sent together: run in order, each seeing the ones before it, in the caller's transaction. */
 class PipelineTest {
 
-    /** A statement with integer parameters, reading the first column of its rows (null for no rows). */
-    private static Pipeline.Step<List<Long>> step(String sql, boolean rows, long... params) {
-        return new Pipeline.Step<>() {
-            @Override
-            protected String sql() {
-                return sql;
-            }
-
-            @Override
-            protected int bind(Connection c, PreparedStatement ps, int i) throws SQLException {
-                for (long p : params) ps.setLong(i++, p);
-                return i;
-            }
-
-            @Override
-            protected boolean returnsRows() {
-                return rows;
-            }
-
-            @Override
-            protected List<Long> read(ResultSet rs) throws SQLException {
-                if (rs == null) return null;
-                List<Long> out = new ArrayList<>();
-                while (rs.next()) out.add(rs.getLong(1));
-                return out;
-            }
+    /** A statement with integer parameters, reading the first column of its rows (no rows: no reader). */
+    private static Pipeline.Step<?> step(String sql, boolean rows, long... params) {
+        Pipeline.Binder bind = (c, ps, i) -> {
+            for (long p : params) ps.setLong(i++, p);
+            return i;
         };
+        if (!rows) return Pipeline.update(sql, bind);
+        return Pipeline.query(sql, bind, rs -> {
+            List<Long> out = new ArrayList<>();
+            while (rs.next()) out.add(rs.getLong(1));
+            return out;
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Long> rows(Pipeline.Step<?> step) {
+        return (List<Long>) step.result();
     }
 
     @Test
@@ -58,9 +44,9 @@ class PipelineTest {
             dsl.transaction(cfg -> Pipeline.run(DSL.using(cfg), insert, count, bump, after));
 
             assertThat(insert.result()).isNull();
-            assertThat(count.result()).containsExactly(2L);
-            assertThat(bump.result()).containsExactlyInAnyOrder(11L, 12L);
-            assertThat(after.result()).containsExactly(11L, 12L);
+            assertThat(rows(count)).containsExactly(2L);
+            assertThat(rows(bump)).containsExactlyInAnyOrder(11L, 12L);
+            assertThat(rows(after)).containsExactly(11L, 12L);
         }
     }
 
